@@ -1,0 +1,29 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way: LedgerCore (pure) <- LedgerStore (LMDB) <- CarbonLedger (service)
+// <- cledger (CLI). Heavy dependencies (Hummingbird) stay out of these modules.
+let package = Package(
+    name: "CarbonLedger",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "CarbonLedger", targets: ["LedgerCore", "LedgerStore", "CarbonLedger"]),
+        .executable(name: "cledger", targets: ["cledger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "LedgerCore", dependencies: ["COpenSSL"]),
+        .target(name: "LedgerStore", dependencies: ["LedgerCore", "CLMDB"]),
+        .target(name: "CarbonLedger", dependencies: ["LedgerCore", "LedgerStore"]),
+        .executableTarget(name: "cledger", dependencies: [
+            "CarbonLedger",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore"]),
+        .testTarget(name: "CarbonLedgerTests", dependencies: ["CarbonLedger", "LedgerStore", "LedgerCore"]),
+    ]
+)

@@ -1,0 +1,94 @@
+/// A SHA-256 digest: 32 bytes held inline (no heap allocation), compared word by word.
+public struct Digest: Hashable, Sendable, CustomStringConvertible {
+    @usableFromInline var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
+    /// 32 zero bytes: the `prev` of entry 0.
+    public static let zero = Digest(w0: 0, w1: 0, w2: 0, w3: 0)
+
+    @usableFromInline init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) {
+        self.w0 = w0; self.w1 = w1; self.w2 = w2; self.w3 = w3
+    }
+
+    /// Reads 32 bytes; `nil` if `bytes` is not exactly 32 long.
+    public init?<C: Collection>(bytes: C) where C.Element == UInt8 {
+        guard bytes.count == 32 else { return nil }
+        var d = Digest.zero
+        d.withUnsafeMutableBytes { p in
+            for (i, b) in bytes.enumerated() { p[i] = b }
+        }
+        self = d
+    }
+
+    /// Reads 32 bytes from raw memory.
+    @inlinable
+    public init(raw: UnsafeRawPointer) {
+        var d = Digest.zero
+        Swift.withUnsafeMutableBytes(of: &d) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: 32)) }
+        self = d
+    }
+
+    /// Parses 64 lowercase hex characters.
+    public init?(hex: String) {
+        guard let b = Hex.decode(hex), b.count == 32 else { return nil }
+        self.init(bytes: b)
+    }
+
+    @inlinable
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeBytes(of: self) { try body($0) }
+    }
+
+    @inlinable
+    public mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeMutableBytes(of: &self) { try body($0) }
+    }
+
+    /// The 32 bytes.
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// Lowercase hex, 64 characters.
+    public var hex: String { withUnsafeBytes { Hex.encode($0) } }
+
+    /// Standard base64 with padding (44 characters).
+    public var base64: String { Base64.encode(bytes) }
+
+    public var description: String { hex }
+}
+
+/// Lowercase hexadecimal.
+public enum Hex {
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    public static func encode<C: Sequence>(_ bytes: C) -> String where C.Element == UInt8 {
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes lowercase hex only: uppercase is rejected so every value has one spelling.
+    public static func decode(_ s: String) -> [UInt8]? {
+        let u = Array(s.utf8)
+        guard u.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(u.count / 2)
+        var i = 0
+        while i < u.count {
+            guard let hi = nibble(u[i]), let lo = nibble(u[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    @inline(__always) static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,127 @@
+/// A JSON value in the subset every hashed or signed byte string of the ledger uses (SPEC.md
+/// section "Canonical bytes"): integers within +-(2^53-1), strings, booleans, null, arrays and
+/// objects. No floating point exists anywhere in the ledger.
+public enum JSONValue: Hashable, Sendable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+
+    /// The largest magnitude an integer may have (2^53 - 1), so every value is exact in any
+    /// language's JSON parser, IEEE doubles included.
+    public static let maxSafeInteger: Int64 = (1 << 53) - 1
+
+    /// The member `key` of an object, or nil.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+
+    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    public var intValue: Int64? { if case .int(let i) = self { return i }; return nil }
+    public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
+    public var objectValue: JSONObject? { if case .object(let o) = self { return o }; return nil }
+
+    /// The JSON type name, for error messages.
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .int: return "integer"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+}
+
+/// A JSON object: members kept sorted by key in UTF-16 code-unit order (RFC 8785 section
+/// 3.2.3), with no duplicate keys.
+public struct JSONObject: Hashable, Sendable {
+    /// One member of an object.
+    public struct Member: Hashable, Sendable {
+        public var key: String
+        public var value: JSONValue
+    }
+
+    /// Members in canonical order.
+    public private(set) var members: [Member]
+
+    public init() { members = [] }
+
+    /// Builds an object; later duplicates of a key replace earlier ones.
+    public init(_ pairs: KeyValuePairs<String, JSONValue>) {
+        members = []
+        for (k, v) in pairs { self[k] = v }
+    }
+
+    /// Builds an object from already-validated members (sorted, unique).
+    init(sortedUniqueMembers: [Member]) { members = sortedUniqueMembers }
+
+    public var count: Int { members.count }
+    public var keys: [String] { members.map(\.key) }
+
+    public subscript(key: String) -> JSONValue? {
+        get {
+            switch position(of: key) {
+            case .found(let i): return members[i].value
+            case .insertAt: return nil
+            }
+        }
+        set {
+            switch (position(of: key), newValue) {
+            case (.found(let i), .some(let v)): members[i].value = v
+            case (.found(let i), .none): members.remove(at: i)
+            case (.insertAt(let i), .some(let v)): members.insert(Member(key: key, value: v), at: i)
+            case (.insertAt, .none): break
+            }
+        }
+    }
+
+    private enum Position { case found(Int), insertAt(Int) }
+
+    private func position(of key: String) -> Position {
+        var lo = 0, hi = members.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            switch JSONObject.compareKeys(members[mid].key, key) {
+            case 0: return .found(mid)
+            case ..<0: lo = mid + 1
+            default: hi = mid
+            }
+        }
+        return .insertAt(lo)
+    }
+
+    /// Compares keys by UTF-16 code units, as RFC 8785 requires; exact (no Unicode
+    /// normalisation, unlike `String ==`).
+    public static func compareKeys(_ a: String, _ b: String) -> Int {
+        var ia = a.utf16.makeIterator(), ib = b.utf16.makeIterator()
+        while true {
+            switch (ia.next(), ib.next()) {
+            case (nil, nil): return 0
+            case (nil, _): return -1
+            case (_, nil): return 1
+            case (let x?, let y?): if x != y { return x < y ? -1 : 1 }
+            }
+        }
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .int(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(nilLiteral: ()) { self = .null }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        var o = JSONObject()
+        for (k, v) in elements { o[k] = v }
+        self = .object(o)
+    }
+}
