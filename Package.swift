@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "LedgerStore", dependencies: ["LedgerCore", "CLMDB"]),
         .target(name: "CarbonLedger", dependencies: ["LedgerCore", "LedgerStore"]),
         .executableTarget(name: "cledger", dependencies: [
-            "CarbonLedger",
+            "CarbonLedger", "LedgerStore", "LedgerCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore"]),

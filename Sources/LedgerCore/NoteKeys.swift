@@ -56,7 +56,7 @@ public struct NoteVerifierKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `name+keyid+base64`.
     public init(_ text: String) throws(NoteError) {
-        let parts = text.split(separator: "+", omittingEmptySubsequences: false)
+        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw .malformedKey("expected name+keyid+base64") }
         let name = String(parts[0])
         guard parts[1].utf8.count == 8, let idBytes = Hex.decode(String(parts[1])) else {
@@ -98,7 +98,7 @@ public struct NoteSigningKey: Sendable {
     /// newline, is ignored).
     public init(_ text: String) throws(NoteError) {
         let t = text.trimmingASCIIWhitespace()
-        let parts = t.split(separator: "+", omittingEmptySubsequences: false)
+        let parts = t.split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY" else {
             throw .malformedKey("expected PRIVATE+KEY+name+keyid+base64")
         }

@@ -1,0 +1,180 @@
+import LedgerCore
+import LedgerStore
+
+/// The writer's view of the log, kept between commits and rebuilt from the store when another
+/// process appended meanwhile (LMDB serialises writers across processes).
+struct WriterState {
+    var ledger: LedgerState
+    var frontier: MerkleFrontier
+    var head: Digest
+    var lastTime: Timestamp
+}
+
+/// What an accepted submission got.
+public struct AppendReceipt: Equatable, Sendable {
+    /// Seq of its first event; its events occupy `firstSeq ..< firstSeq + count`.
+    public var firstSeq: UInt64
+    public var count: Int
+    /// The submission's root (its identity).
+    public var root: Digest
+    /// The tree size of the checkpoint signed by the commit that made it durable.
+    public var treeSize: UInt64
+
+    public var lastSeq: UInt64 { firstSeq + UInt64(count) - 1 }
+}
+
+/// Runs the reducer and appends accepted submissions. Each `append` call is one LMDB write
+/// transaction and one fsync, however many submissions it carries (group commit); each
+/// submission is atomic: all of its events or none.
+public final class Sequencer: @unchecked Sendable {
+    public let store: LogStore
+    public let key: NoteSigningKey
+    private var cached: WriterState?
+    /// Commits made by this sequencer (for group-commit tests and metrics).
+    public private(set) var commitCount = 0
+
+    public init(store: LogStore, key: NoteSigningKey) {
+        self.store = store
+        self.key = key
+    }
+
+    /// Appends `submissions` in order in one durable transaction. A submission that breaks a
+    /// rule gets `.failure` and leaves no trace; the others are appended. Throws only for
+    /// storage failures, in which case nothing of the batch was appended.
+    public func append(_ submissions: [Submission], now: Timestamp) throws -> [Result<AppendReceipt, RuleViolation>] {
+        try append(submissions, now: now, abortOnRejection: false)
+    }
+
+    private func append(_ submissions: [Submission], now: Timestamp, abortOnRejection: Bool) throws -> [Result<AppendReceipt, RuleViolation>] {
+        let (results, state) = try store.write { w -> ([Result<AppendReceipt, RuleViolation>], WriterState) in
+            var st = try currentState(w.reader)
+            let startSize = st.frontier.size
+            let time = max(now, st.lastTime)
+            let hasher = MerkleHasher()
+            var results: [Result<AppendReceipt, RuleViolation>] = []
+            results.reserveCapacity(submissions.count)
+            var pending: [Digest: UInt64] = [:]
+            for sub in submissions {
+                let firstSeq = st.frontier.size
+                let lookup = PendingLookup(reader: w.reader, pending: pending)
+                do {
+                    st.ledger = try Reducer.apply(sub, to: st.ledger, lookup: lookup)
+                } catch let v as RuleViolation {
+                    if abortOnRejection { throw Rejection(submissionIndex: results.count, violation: v) }
+                    results.append(.failure(v))
+                    continue
+                }
+                try appendEntries(of: sub, firstSeq: firstSeq, time: time, state: &st, writer: w, hasher: hasher)
+                try w.putSubmission(root: sub.root, firstSeq: firstSeq)
+                pending[sub.root] = firstSeq
+                results.append(.success(AppendReceipt(firstSeq: firstSeq, count: sub.events.count, root: sub.root, treeSize: 0)))
+            }
+            if st.frontier.size > startSize {
+                st.lastTime = time
+                try commitHead(state: st, previousSize: startSize, writer: w, hasher: hasher)
+            }
+            let size = st.frontier.size
+            return (results.map { $0.map { var r = $0; r.treeSize = size; return r } }, st)
+        }
+        cached = state
+        commitCount += 1
+        return results
+    }
+
+    /// Why an all-or-nothing append was refused.
+    public struct Rejection: Error, Equatable {
+        public var submissionIndex: Int
+        public var violation: RuleViolation
+    }
+
+    /// Appends every submission in one transaction, or none of them if any breaks a rule.
+    public func appendAllOrNothing(_ submissions: [Submission], now: Timestamp) throws -> Result<[AppendReceipt], Rejection> {
+        do {
+            let results = try append(submissions, now: now, abortOnRejection: true)
+            return .success(results.map { try! $0.get() })
+        } catch let r as Rejection {
+            return .failure(r)
+        }
+    }
+
+    private func appendEntries(of sub: Submission, firstSeq: UInt64, time: Timestamp, state st: inout WriterState,
+                               writer w: StoreWriter, hasher: MerkleHasher) throws {
+        var buf = [UInt8]()
+        for (i, eventBytes) in sub.eventBytes.enumerated() {
+            let seq = firstSeq + UInt64(i)
+            assert(seq == st.frontier.size, "entries are appended at the tree's next leaf")
+            let ref = SubmissionRef(root: sub.root, index: i, count: sub.eventBytes.count,
+                                    signer: i == 0 ? sub.signer : nil, signature: i == 0 ? sub.signature : nil)
+            buf.removeAll(keepingCapacity: true)
+            Entry.write(seq: seq, prev: st.head, time: time, eventBytes: eventBytes, sub: ref, into: &buf)
+            try w.appendEntry(seq: seq, bytes: buf)
+            let leaf = hasher.leafHash(buf)
+            try st.frontier.append(leafHash: leaf, hasher: hasher) { level, index, hash in
+                try w.appendNode(MerkleNodeID(level: level, index: index), hash)
+            }
+            st.head = leaf
+        }
+    }
+
+    /// Records the new head and signs a checkpoint for it, after checking that it extends the
+    /// previous checkpoint: the log never signs two inconsistent checkpoints.
+    private func commitHead(state st: WriterState, previousSize: UInt64, writer w: StoreWriter, hasher: MerkleHasher) throws {
+        let size = st.frontier.size
+        let root = st.frontier.root(hasher: hasher)
+        if previousSize > 0, let prevNote = try w.reader.checkpoint(size: previousSize) {
+            let prev = try Checkpoint.open(prevNote, key: key.verifierKey)
+            let proof = try MerkleProofBuilder(reader: w.reader, hasher: hasher).consistencyProof(from: previousSize, to: size)
+            try MerkleVerifier.verifyConsistency(size1: prev.size, size2: size, root1: prev.root, root2: root, proof: proof, hasher: hasher)
+        }
+        guard let origin = st.ledger.origin else { preconditionFailure("appended entries without a genesis origin") }
+        let note = Checkpoint(origin: origin, size: size, root: root).sign(with: key)
+        try w.putCheckpoint(size: size, note: note)
+        try w.putMeta(.checkpoint, Array(note.utf8))
+        try w.putMeta(.size, u64: size)
+        try w.putMeta(.head, st.head.bytes)
+        try w.putMeta(.lastTime, u64: UInt64(bitPattern: st.lastTime.millisecondsSinceEpoch))
+        if previousSize == 0 {
+            try w.putMeta(.format, Array(LogStore.format.utf8))
+            try w.putMeta(.origin, Array(origin.utf8))
+        }
+    }
+
+    /// The cached state if no other writer appended since, else a state rebuilt from the store.
+    private func currentState(_ r: StoreReader) throws -> WriterState {
+        let size = try r.metaU64(.size) ?? 0
+        if let c = cached, c.frontier.size == size { return c }
+        return try Self.loadState(r, size: size)
+    }
+
+    /// Rebuilds the writer's state: the frontier from stored nodes, the rule state by replaying
+    /// the genesis submission through the reducer (the only state the v1 rules keep).
+    static func loadState(_ r: StoreReader, size: UInt64) throws -> WriterState {
+        guard size > 0 else {
+            return WriterState(ledger: LedgerState(), frontier: MerkleFrontier(), head: .zero, lastTime: .minimum)
+        }
+        guard let genesisBytes = try r.entryBytes(0) else { throw StoreError.missing("entry 0 (genesis)") }
+        let genesis = try Entry.decode(genesisBytes)
+        guard let signer = genesis.sub.signer, let sig = genesis.sub.signature else { throw StoreError.corrupt("entry 0 has no signature") }
+        let sub = Submission(unsigned: try Submission.Unsigned(events: [genesis.event]), signer: signer, signature: sig)
+        var ledger = try Reducer.apply(sub, to: LedgerState(), lookup: NoLookup())
+        ledger.size = size
+        guard let head = try r.metaDigest(.head), let t = try r.metaU64(.lastTime) else { throw StoreError.missing("meta/head or meta/last_time") }
+        return WriterState(ledger: ledger, frontier: try MerkleFrontier(size: size, reader: r), head: head,
+                           lastTime: Timestamp(millisecondsSinceEpoch: Int64(bitPattern: t)))
+    }
+}
+
+/// Submission lookup through the store plus this batch's not yet committed submissions.
+struct PendingLookup: SubmissionLookup {
+    let reader: StoreReader
+    let pending: [Digest: UInt64]
+    func firstSeq(ofSubmission root: Digest) throws -> UInt64? {
+        if let s = pending[root] { return s }
+        return try reader.firstSeq(ofSubmission: root)
+    }
+}
+
+/// For replaying the genesis submission, which has no predecessors.
+struct NoLookup: SubmissionLookup {
+    func firstSeq(ofSubmission root: Digest) throws -> UInt64? { nil }
+}

@@ -1,0 +1,245 @@
+import Foundation
+import LedgerCore
+import LedgerStore
+
+/// The first fault `verify` found: where, and why.
+public struct VerificationFailure: Error, Equatable, CustomStringConvertible {
+    /// The first bad seq, when the fault belongs to an entry.
+    public var seq: UInt64?
+    public var reason: String
+
+    public var description: String {
+        if let s = seq { return "seq \(s): \(reason)" }
+        return reason
+    }
+}
+
+/// What a successful verification covered.
+public struct VerificationReport: Sendable {
+    public var entries: UInt64
+    public var submissions: UInt64
+    public var checkpointsChecked: UInt64
+    public var checkpoint: Checkpoint
+    public var registryKey: NoteVerifierKey
+}
+
+/// Replays a whole log: re-canonicalises and re-hashes every entry, checks every `prev` link,
+/// every submission's root and signature, every rule (the same `Reducer` the sequencer runs),
+/// every stored Merkle node, the submission index and every stored checkpoint, and the latest
+/// checkpoint's signature and root. Hashing runs on all cores.
+public struct Verifier {
+    public let store: LogStore
+    /// Entries decoded and hashed per parallel step.
+    public var chunkSize = 8192
+    public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Called after each chunk with (entries verified, total).
+    public var progress: ((UInt64, UInt64) -> Void)?
+
+    public init(store: LogStore) { self.store = store }
+
+    public func verify() throws -> VerificationReport {
+        try store.read { r in
+            var replay = Replay(reader: r, verifier: self)
+            return try replay.run()
+        }
+    }
+}
+
+/// The state of one replay.
+private struct Replay {
+    let reader: StoreReader
+    let verifier: Verifier
+    let hasher = MerkleHasher()
+    var state = LedgerState()
+    var frontier = MerkleFrontier()
+    var head = Digest.zero
+    var lastTime = Timestamp.minimum
+    var submissions: UInt64 = 0
+    var checkpointsChecked: UInt64 = 0
+    var nextCheckpointSizes: [UInt64] = []
+    var open: OpenSubmission?
+
+    struct OpenSubmission {
+        var firstSeq: UInt64
+        var ref: SubmissionRef
+        var events: [JSONValue] = []
+    }
+
+    init(reader: StoreReader, verifier: Verifier) {
+        self.reader = reader
+        self.verifier = verifier
+    }
+
+    static func fail(_ seq: UInt64?, _ reason: String) -> VerificationFailure { VerificationFailure(seq: seq, reason: reason) }
+
+    mutating func run() throws -> VerificationReport {
+        guard let size = try reader.metaU64(.size), size > 0 else { throw Self.fail(nil, "meta/size is missing: not an initialised ledger") }
+        let stored = try reader.txn.count(reader.store.entries)
+        nextCheckpointSizes = try reader.checkpointSizes(near: 1, limit: 1024)
+        var seq: UInt64 = 0
+        while seq < size {
+            let n = Int(min(UInt64(verifier.chunkSize), size - seq))
+            let raw = try readChunk(from: seq, count: n)
+            let hashed = hashInParallel(raw)
+            for k in 0..<n { try step(seq: seq + UInt64(k), hashed[k]) }
+            seq += UInt64(n)
+            verifier.progress?(seq, size)
+        }
+        if let o = open {
+            throw Self.fail(o.firstSeq, "submission starting here is incomplete: \(o.events.count) of its \(o.ref.count) events are in the log")
+        }
+        if stored != Int(size) {
+            throw Self.fail(size, "the entries database holds \(stored) records but meta/size says \(size): entries beyond the head were added")
+        }
+        return try finish(size: size)
+    }
+
+    /// Copies `count` entries starting at `from`; a missing or out-of-place key is a fault.
+    func readChunk(from: UInt64, count: Int) throws -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        out.reserveCapacity(count)
+        try withUnsafeBytes(of: from.bigEndian) { start in
+            try reader.txn.scan(reader.store.entries, from: start) { key, value in
+                let expected = from + UInt64(out.count)
+                guard key.count == 8 else { throw Self.fail(expected, "entries database has a key of \(key.count) bytes") }
+                let k = key.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                guard k == expected else {
+                    throw Self.fail(expected, "entry \(expected) is missing (the next stored key is \(k))")
+                }
+                out.append(Array(value))
+                return out.count < count
+            }
+        }
+        guard out.count == count else { throw Self.fail(from + UInt64(out.count), "entry is missing (the log ends early)") }
+        return out
+    }
+
+    /// Decodes (re-canonicalising) and leaf-hashes a chunk on all cores.
+    func hashInParallel(_ raw: [[UInt8]]) -> [Result<(Entry, Digest), EntryError>] {
+        let n = raw.count
+        let slots = ResultSlots(count: n)
+        defer { _ = slots.buffer.deinitialize(); slots.buffer.deallocate() }
+        let workers = min(verifier.workers, max(1, n / 256))
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let h = MerkleHasher()
+            let results = slots.buffer
+            var k = w * n / workers
+            let end = (w + 1) * n / workers
+            while k < end {
+                let bytes = raw[k]
+                results[k] = Result { () throws(EntryError) -> (Entry, Digest) in (try Entry.decode(bytes), h.leafHash(bytes)) }
+                k += 1
+            }
+        }
+        return slots.buffer.map { $0! }
+    }
+
+    mutating func step(seq: UInt64, _ hashed: Result<(Entry, Digest), EntryError>) throws {
+        let entry: Entry, leaf: Digest
+        switch hashed {
+        case .failure(let e): throw Self.fail(seq, "stored bytes are not a valid entry: \(e)")
+        case .success(let v): (entry, leaf) = v
+        }
+        guard entry.seq == seq else {
+            throw Self.fail(seq, "the entry stored at seq \(seq) says seq \(entry.seq) (entries were moved, duplicated or reordered)")
+        }
+        guard entry.prev == head else {
+            throw Self.fail(seq, "prev \(entry.prev.hex) is not the leaf hash of entry \(Int64(seq) - 1) (\(head.hex)): the hash chain is broken")
+        }
+        guard entry.time >= lastTime else {
+            throw Self.fail(seq, "time \(entry.time) is earlier than the previous entry's \(lastTime)")
+        }
+        try collect(entry, seq: seq)
+        try frontier.append(leafHash: leaf, hasher: hasher) { level, index, hash in
+            let id = MerkleNodeID(level: level, index: index)
+            let stored: Digest
+            do { stored = try reader.node(id) } catch { throw Self.fail(seq, "stored Merkle \(id): \(error)") }
+            guard stored == hash else { throw Self.fail(seq, "stored Merkle \(id) does not match the entries (stored \(stored.hex), computed \(hash.hex))") }
+        }
+        head = leaf
+        lastTime = entry.time
+        try checkStoredCheckpoint()
+    }
+
+    /// Groups entries into their submissions; at a submission's last entry re-derives its root,
+    /// then runs the reducer (signature, replay and event rules).
+    mutating func collect(_ entry: Entry, seq: UInt64) throws {
+        if entry.sub.index == 0 {
+            if let o = open { throw Self.fail(seq, "a new submission starts while the one at seq \(o.firstSeq) has only \(o.events.count) of \(o.ref.count) events") }
+            open = OpenSubmission(firstSeq: seq, ref: entry.sub)
+        } else {
+            guard let o = open, o.ref.root == entry.sub.root, o.ref.count == entry.sub.count, o.events.count == entry.sub.index else {
+                throw Self.fail(seq, "entry claims to be event \(entry.sub.index) of submission \(entry.sub.root.hex), which does not continue the preceding entries")
+            }
+        }
+        open!.events.append(entry.event)
+        guard let o = open, o.events.count == o.ref.count else { return }
+        open = nil
+        let unsigned: Submission.Unsigned
+        do { unsigned = try Submission.Unsigned(events: o.events) } catch { throw Self.fail(o.firstSeq, "submission events: \(error)") }
+        guard unsigned.root == o.ref.root else {
+            throw Self.fail(o.firstSeq, "submission root \(o.ref.root.hex) does not match its events (computed \(unsigned.root.hex))")
+        }
+        guard let signer = o.ref.signer, let sig = o.ref.signature else { throw Self.fail(o.firstSeq, "submission has no signer") }
+        let sub = Submission(unsigned: unsigned, signer: signer, signature: sig)
+        do {
+            state = try Reducer.apply(sub, to: state, lookup: reader)
+        } catch let v as RuleViolation {
+            throw Self.fail(o.firstSeq + UInt64(v.eventIndex ?? 0), "breaks a rule: \(v)")
+        }
+        guard try reader.firstSeq(ofSubmission: sub.root) == o.firstSeq else {
+            throw Self.fail(o.firstSeq, "the submission index does not map root \(sub.root.hex) to seq \(o.firstSeq)")
+        }
+        submissions += 1
+    }
+
+    /// Each stored checkpoint must be signed by the registry key and match the tree at its size.
+    mutating func checkStoredCheckpoint() throws {
+        guard let s = nextCheckpointSizes.first, s == frontier.size else { return }
+        nextCheckpointSizes.removeFirst()
+        if nextCheckpointSizes.isEmpty { nextCheckpointSizes = try reader.checkpointSizes(near: s + 1, limit: 1024) }
+        guard let note = try reader.checkpoint(size: s), let key = state.registryKey, let origin = state.origin else { return }
+        let cp: Checkpoint
+        do { cp = try Checkpoint.open(note, key: key, origin: origin) } catch {
+            throw Self.fail(s - 1, "stored checkpoint for tree size \(s): \(error)")
+        }
+        guard cp.size == s, cp.root == frontier.root(hasher: hasher) else {
+            throw Self.fail(s - 1, "stored checkpoint for tree size \(s) does not match the tree (size \(cp.size), root \(cp.root.hex))")
+        }
+        checkpointsChecked += 1
+    }
+
+    func finish(size: UInt64) throws -> VerificationReport {
+        guard let key = state.registryKey, let origin = state.origin else { throw Self.fail(0, "no genesis") }
+        guard let note = try reader.metaString(.checkpoint) else { throw Self.fail(nil, "no checkpoint stored (meta/checkpoint)") }
+        let cp: Checkpoint
+        do { cp = try Checkpoint.open(note, key: key, origin: origin) } catch {
+            throw Self.fail(nil, "latest checkpoint (meta/checkpoint) fails: \(error)")
+        }
+        let root = frontier.root(hasher: hasher)
+        guard cp.size == size, cp.root == root else {
+            throw Self.fail(nil, "latest checkpoint says size \(cp.size) root \(cp.root.hex), the log has size \(size) root \(root.hex)")
+        }
+        guard try reader.metaDigest(.head) == head else { throw Self.fail(size - 1, "meta/head is not the leaf hash of the last entry") }
+        let indexed = try reader.txn.count(reader.store.submissions)
+        guard indexed == Int(submissions) else {
+            throw Self.fail(nil, "the submission index holds \(indexed) records, the log has \(submissions) submissions")
+        }
+        guard nextCheckpointSizes.isEmpty else {
+            throw Self.fail(nil, "a checkpoint is stored for tree size \(nextCheckpointSizes[0]), beyond the log's \(size) entries")
+        }
+        return VerificationReport(entries: size, submissions: submissions, checkpointsChecked: checkpointsChecked,
+                                  checkpoint: cp, registryKey: key)
+    }
+}
+
+extension StoreReader: SubmissionLookup {}
+
+/// Output slots shared by the hashing workers; each worker writes a disjoint range.
+private struct ResultSlots: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Result<(Entry, Digest), EntryError>?>
+    init(count: Int) {
+        buffer = .allocate(capacity: count)
+        buffer.initialize(repeating: nil)
+    }
+}

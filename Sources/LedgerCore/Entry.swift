@@ -1,0 +1,125 @@
+/// Where an entry's event came from: its signed submission.
+public struct SubmissionRef: Equatable, Sendable {
+    /// The submission's RFC 6962 root over its events' leaf hashes.
+    public var root: Digest
+    /// This event's position in the submission.
+    public var index: Int
+    /// Events in the submission.
+    public var count: Int
+    /// Signer and signature are recorded once, on the submission's first entry (index 0).
+    public var signer: NoteVerifierKey?
+    public var signature: [UInt8]?
+
+    public init(root: Digest, index: Int, count: Int, signer: NoteVerifierKey? = nil, signature: [UInt8]? = nil) {
+        self.root = root; self.index = index; self.count = count; self.signer = signer; self.signature = signature
+    }
+}
+
+/// Why stored or received bytes are not a valid entry.
+public enum EntryError: Error, Equatable, CustomStringConvertible {
+    case json(JSONError)
+    case field(String, String)
+
+    public var description: String {
+        switch self {
+        case .json(let e): return "entry is not canonical JSON: \(e)"
+        case .field(let f, let why): return "entry field \"\(f)\": \(why)"
+        }
+    }
+}
+
+/// The unit of the log. Entry n has `seq` n, `prev` = leaf hash of entry n-1 (32 zero bytes for
+/// entry 0), the sequencer's `time`, the `event`, and `sub`, its submission reference. Its leaf
+/// hash SHA-256(0x00 || canonical bytes) chains the log and is the Merkle tree's leaf n.
+public struct Entry: Equatable, Sendable {
+    public var seq: UInt64
+    public var prev: Digest
+    public var time: Timestamp
+    public var event: JSONValue
+    public var sub: SubmissionRef
+
+    public init(seq: UInt64, prev: Digest, time: Timestamp, event: JSONValue, sub: SubmissionRef) {
+        self.seq = seq; self.prev = prev; self.time = time; self.event = event; self.sub = sub
+    }
+
+    /// The canonical bytes of this entry.
+    public var canonicalBytes: [UInt8] {
+        var out = [UInt8]()
+        Entry.write(seq: seq, prev: prev, time: time, eventBytes: CanonicalJSON.encode(event), sub: sub, into: &out)
+        return out
+    }
+
+    /// Writes canonical entry bytes directly (keys in canonical order: event, prev, seq, sub,
+    /// time; sub: count, index, root, sig, signer). `eventBytes` must be canonical JSON.
+    public static func write(seq: UInt64, prev: Digest, time: Timestamp, eventBytes: [UInt8],
+                             sub: SubmissionRef, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + eventBytes.count + 320)
+        out.append(contentsOf: #"{"event":"#.utf8)
+        out.append(contentsOf: eventBytes)
+        out.append(contentsOf: #","prev":""#.utf8)
+        out.append(contentsOf: prev.hex.utf8)
+        out.append(contentsOf: #"","seq":"#.utf8)
+        CanonicalJSON.writeInt(Int64(seq), into: &out)
+        out.append(contentsOf: #","sub":{"count":"#.utf8)
+        CanonicalJSON.writeInt(Int64(sub.count), into: &out)
+        out.append(contentsOf: #","index":"#.utf8)
+        CanonicalJSON.writeInt(Int64(sub.index), into: &out)
+        out.append(contentsOf: #","root":""#.utf8)
+        out.append(contentsOf: sub.root.hex.utf8)
+        out.append(UInt8(ascii: "\""))
+        if let sig = sub.signature, let signer = sub.signer {
+            out.append(contentsOf: #","sig":"#.utf8)
+            CanonicalJSON.writeString(Base64.encode(sig), into: &out)
+            out.append(contentsOf: #","signer":"#.utf8)
+            CanonicalJSON.writeString(signer.description, into: &out)
+        }
+        out.append(contentsOf: #"},"time":""#.utf8)
+        time.write(into: &out)
+        out.append(contentsOf: #""}"#.utf8)
+    }
+
+    /// Decodes stored bytes, which must be canonical and have exactly the entry's fields.
+    public static func decode(_ bytes: [UInt8]) throws(EntryError) -> Entry {
+        let v: JSONValue
+        do { v = try JSONParser.parseCanonical(bytes) } catch { throw .json(error) }
+        guard let o = v.objectValue else { throw .field("(top level)", "must be an object") }
+        guard o.keys == ["event", "prev", "seq", "sub", "time"] else {
+            throw .field("(top level)", "must have exactly the keys event, prev, seq, sub, time; has \(o.keys)")
+        }
+        guard let event = o["event"], event.objectValue != nil else { throw .field("event", "must be an object") }
+        guard let seq = o["seq"]?.intValue, seq >= 0 else { throw .field("seq", "must be a non-negative integer") }
+        guard let prevText = o["prev"]?.stringValue, let prev = Digest(hex: prevText) else {
+            throw .field("prev", "must be 64 lowercase hex digits")
+        }
+        guard let timeText = o["time"]?.stringValue, let time = Timestamp(rfc3339: timeText) else {
+            throw .field("time", "must be RFC 3339 UTC with milliseconds, YYYY-MM-DDTHH:MM:SS.mmmZ")
+        }
+        guard let s = o["sub"]?.objectValue else { throw .field("sub", "must be an object") }
+        guard let count = s["count"]?.intValue, count >= 1, count <= Int64(Submission.maxEvents) else {
+            throw .field("sub.count", "must be an integer from 1 to \(Submission.maxEvents)")
+        }
+        guard let index = s["index"]?.intValue, index >= 0, index < count else {
+            throw .field("sub.index", "must be an integer from 0 to count-1")
+        }
+        guard let rootText = s["root"]?.stringValue, let root = Digest(hex: rootText) else {
+            throw .field("sub.root", "must be 64 lowercase hex digits")
+        }
+        var ref = SubmissionRef(root: root, index: Int(index), count: Int(count))
+        if index == 0 {
+            guard s.keys == ["count", "index", "root", "sig", "signer"] else {
+                throw .field("sub", "the first entry of a submission must have exactly count, index, root, sig, signer")
+            }
+            guard let sigText = s["sig"]?.stringValue, let sig = Base64.decode(sigText), sig.count == 64 else {
+                throw .field("sub.sig", "must be the base64 of a 64-byte Ed25519 signature")
+            }
+            guard let signerText = s["signer"]?.stringValue else { throw .field("sub.signer", "must be a string") }
+            do { ref.signer = try NoteVerifierKey(signerText) } catch { throw .field("sub.signer", error.description) }
+            ref.signature = sig
+        } else {
+            guard s.keys == ["count", "index", "root"] else {
+                throw .field("sub", "entries after the first of a submission must have exactly count, index, root")
+            }
+        }
+        return Entry(seq: UInt64(seq), prev: prev, time: time, event: event, sub: ref)
+    }
+}

@@ -1,0 +1,38 @@
+/// What the rules know about the ledger, derived only from the log: the sequencer keeps it as it
+/// appends and the verifier rebuilds it on replay, with the same `Reducer`.
+public struct LedgerState: Equatable, Sendable {
+    /// The registry's name for this log, from the genesis event (also the checkpoint origin).
+    public var origin: String?
+    /// The registry's checkpoint key, from the genesis event.
+    public var registryKey: NoteVerifierKey?
+    /// Entries applied so far (the next seq).
+    public var size: UInt64 = 0
+
+    public init() {}
+}
+
+/// Finds the first seq of an earlier submission with the same root (its identity), so a
+/// replayed submission is refused.
+public protocol SubmissionLookup {
+    func firstSeq(ofSubmission root: Digest) throws -> UInt64?
+}
+
+/// A rule broken by a submission: which event, which field, which rule, and why.
+public struct RuleViolation: Error, Equatable, CustomStringConvertible {
+    /// Index of the offending event in its submission; nil for the submission as a whole.
+    public var eventIndex: Int?
+    /// JSON path of the offending field (e.g. `type`, `signature`).
+    public var field: String
+    /// Stable rule id, e.g. `submission.replay`; listed in SPEC.md.
+    public var rule: String
+    public var message: String
+
+    public init(eventIndex: Int? = nil, field: String, rule: String, message: String) {
+        self.eventIndex = eventIndex; self.field = field; self.rule = rule; self.message = message
+    }
+
+    public var description: String {
+        let at = eventIndex.map { "event \($0), " } ?? ""
+        return "\(at)field \"\(field)\": \(message) [rule \(rule)]"
+    }
+}

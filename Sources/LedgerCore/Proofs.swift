@@ -1,0 +1,151 @@
+/// Why a proof document was refused.
+public enum ProofError: Error, Equatable, CustomStringConvertible {
+    case json(JSONError)
+    case field(String, String)
+    case checkpoint(String, NoteError)
+    case merkle(MerkleVerificationError)
+    case mismatch(String)
+
+    public var description: String {
+        switch self {
+        case .json(let e): return "proof is not valid JSON: \(e)"
+        case .field(let f, let why): return "proof field \"\(f)\": \(why)"
+        case .checkpoint(let f, let e): return "proof field \"\(f)\": \(e)"
+        case .merkle(let e): return "Merkle proof does not verify: \(e)"
+        case .mismatch(let why): return why
+        }
+    }
+}
+
+/// An inclusion proof: entry `seq` (its full canonical content) is leaf `seq` of the tree that
+/// the signed checkpoint commits to.
+public struct InclusionProof: Equatable, Sendable {
+    public static let type = "carbonledger/inclusion-proof/v1"
+    public var entry: Entry
+    public var hashes: [Digest]
+    /// The signed checkpoint note whose tree contains the entry.
+    public var checkpoint: String
+
+    public init(entry: Entry, hashes: [Digest], checkpoint: String) {
+        self.entry = entry; self.hashes = hashes; self.checkpoint = checkpoint
+    }
+
+    public var json: JSONValue {
+        let entryValue: JSONValue
+        do { entryValue = try JSONParser.parseCanonical(entry.canonicalBytes) } catch { fatalError("entries encode canonically: \(error)") }
+        return ["type": .string(Self.type), "seq": .int(Int64(entry.seq)), "entry": entryValue,
+                "leaf_hash": .string(MerkleHasher().leafHash(entry.canonicalBytes).hex),
+                "hashes": .array(hashes.map { .string($0.hex) }), "checkpoint": .string(checkpoint)]
+    }
+
+    /// Verifies offline against the registry's verifier key; returns the checkpoint.
+    @discardableResult
+    public func verify(key: NoteVerifierKey) throws(ProofError) -> Checkpoint {
+        let cp: Checkpoint
+        do { cp = try Checkpoint.open(checkpoint, key: key) } catch { throw .checkpoint("checkpoint", error) }
+        let hasher = MerkleHasher()
+        let leaf = hasher.leafHash(entry.canonicalBytes)
+        do {
+            try MerkleVerifier.verifyInclusion(index: entry.seq, size: cp.size, leafHash: leaf, proof: hashes, root: cp.root, hasher: hasher)
+        } catch { throw .merkle(error) }
+        return cp
+    }
+}
+
+/// A consistency proof: the tree of the `from` checkpoint is a prefix of the tree of the `to`
+/// checkpoint.
+public struct ConsistencyProof: Equatable, Sendable {
+    public static let type = "carbonledger/consistency-proof/v1"
+    public var fromCheckpoint: String
+    public var toCheckpoint: String
+    public var hashes: [Digest]
+
+    public init(fromCheckpoint: String, toCheckpoint: String, hashes: [Digest]) {
+        self.fromCheckpoint = fromCheckpoint; self.toCheckpoint = toCheckpoint; self.hashes = hashes
+    }
+
+    public var json: JSONValue {
+        let sizes = try? (Checkpoint(text: SignedNote.parse(fromCheckpoint).text).size, Checkpoint(text: SignedNote.parse(toCheckpoint).text).size)
+        return ["type": .string(Self.type), "from_size": .int(Int64(sizes?.0 ?? 0)), "to_size": .int(Int64(sizes?.1 ?? 0)),
+                "hashes": .array(hashes.map { .string($0.hex) }),
+                "from_checkpoint": .string(fromCheckpoint), "to_checkpoint": .string(toCheckpoint)]
+    }
+
+    /// Verifies offline; returns both checkpoints.
+    @discardableResult
+    public func verify(key: NoteVerifierKey) throws(ProofError) -> (Checkpoint, Checkpoint) {
+        let a: Checkpoint, b: Checkpoint
+        do { a = try Checkpoint.open(fromCheckpoint, key: key) } catch { throw .checkpoint("from_checkpoint", error) }
+        do { b = try Checkpoint.open(toCheckpoint, key: key, origin: a.origin) } catch { throw .checkpoint("to_checkpoint", error) }
+        do {
+            try MerkleVerifier.verifyConsistency(size1: a.size, size2: b.size, root1: a.root, root2: b.root, proof: hashes, hasher: MerkleHasher())
+        } catch { throw .merkle(error) }
+        return (a, b)
+    }
+}
+
+/// A proof document of either kind.
+public enum ProofDocument: Equatable, Sendable {
+    case inclusion(InclusionProof)
+    case consistency(ConsistencyProof)
+
+    /// Decodes a proof document; every field is checked, and redundant fields (`seq`,
+    /// `leaf_hash`, sizes) must agree with what they restate.
+    public static func decode(_ bytes: [UInt8]) throws(ProofError) -> ProofDocument {
+        let v: JSONValue
+        do { v = try JSONParser.parse(bytes) } catch { throw .json(error) }
+        guard let o = v.objectValue else { throw .field("(top level)", "must be an object") }
+        let hashes = try decodeHashes(o["hashes"])
+        switch o["type"]?.stringValue {
+        case InclusionProof.type?:
+            try requireKeys(o, ["checkpoint", "entry", "hashes", "leaf_hash", "seq", "type"])
+            guard let e = o["entry"], e.objectValue != nil else { throw .field("entry", "must be an object") }
+            let entry: Entry
+            do { entry = try Entry.decode(CanonicalJSON.encode(e)) } catch { throw .field("entry", error.description) }
+            guard o["seq"]?.intValue == Int64(entry.seq) else { throw .field("seq", "must equal entry.seq (\(entry.seq))") }
+            guard o["leaf_hash"]?.stringValue == MerkleHasher().leafHash(entry.canonicalBytes).hex else {
+                throw .field("leaf_hash", "is not SHA-256(0x00 || canonical entry)")
+            }
+            guard let cp = o["checkpoint"]?.stringValue else { throw .field("checkpoint", "must be a signed note string") }
+            return .inclusion(InclusionProof(entry: entry, hashes: hashes, checkpoint: cp))
+        case ConsistencyProof.type?:
+            try requireKeys(o, ["from_checkpoint", "from_size", "hashes", "to_checkpoint", "to_size", "type"])
+            guard let f = o["from_checkpoint"]?.stringValue, let t = o["to_checkpoint"]?.stringValue else {
+                throw .field("from_checkpoint", "both checkpoints must be signed note strings")
+            }
+            let p = ConsistencyProof(fromCheckpoint: f, toCheckpoint: t, hashes: hashes)
+            guard p.json["from_size"] == o["from_size"] else { throw .field("from_size", "must equal the from checkpoint's size") }
+            guard p.json["to_size"] == o["to_size"] else { throw .field("to_size", "must equal the to checkpoint's size") }
+            return .consistency(p)
+        default:
+            throw .field("type", "must be \"\(InclusionProof.type)\" or \"\(ConsistencyProof.type)\"")
+        }
+    }
+
+    private static func requireKeys(_ o: JSONObject, _ keys: [String]) throws(ProofError) {
+        guard o.keys == keys else { throw .field("(top level)", "must have exactly the keys \(keys), has \(o.keys)") }
+    }
+
+    private static func decodeHashes(_ v: JSONValue?) throws(ProofError) -> [Digest] {
+        guard let a = v?.arrayValue else { throw .field("hashes", "must be an array of hex hashes") }
+        guard a.count <= 128 else { throw .field("hashes", "has \(a.count) hashes; no valid proof has more than 128") }
+        var out: [Digest] = []
+        for (i, h) in a.enumerated() {
+            guard let s = h.stringValue, let d = Digest(hex: s) else { throw .field("hashes[\(i)]", "must be 64 lowercase hex digits") }
+            out.append(d)
+        }
+        return out
+    }
+
+    /// Verifies either kind offline; returns a one-line summary.
+    public func verify(key: NoteVerifierKey) throws(ProofError) -> String {
+        switch self {
+        case .inclusion(let p):
+            let cp = try p.verify(key: key)
+            return "inclusion proof valid: entry \(p.entry.seq) is in \(cp.origin) at tree size \(cp.size) (root \(cp.root.base64))"
+        case .consistency(let p):
+            let (a, b) = try p.verify(key: key)
+            return "consistency proof valid: \(a.origin) tree size \(a.size) is a prefix of tree size \(b.size)"
+        }
+    }
+}

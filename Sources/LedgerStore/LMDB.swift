@@ -1,0 +1,221 @@
+import CLMDB
+import Foundation
+
+// Every mdb_* call of the project lives in this file (swift-system's Syscalls.swift pattern).
+
+/// An LMDB failure, with LMDB's own message.
+public enum LMDBError: Error, Equatable, CustomStringConvertible {
+    case mapFull
+    case failed(operation: String, code: Int32, message: String)
+
+    static func check(_ rc: Int32, _ op: String) throws(LMDBError) {
+        if rc == 0 { return }
+        if rc == MDB_MAP_FULL { throw .mapFull }
+        throw .failed(operation: op, code: rc, message: String(cString: mdb_strerror(rc)))
+    }
+
+    public var description: String {
+        switch self {
+        case .mapFull: return "LMDB map is full"
+        case .failed(let op, let code, let msg): return "\(op) failed: \(msg) (LMDB code \(code))"
+        }
+    }
+}
+
+/// Options for opening an environment.
+public struct LMDBOptions: Sendable {
+    /// Initial map size in bytes; it grows by doubling on MDB_MAP_FULL.
+    public var mapSize: Int = 1 << 30
+    public var readOnly = false
+    /// Skip fsync on commit. Off by default: a commit is durable when it returns.
+    public var noSync = false
+    public var maxDatabases: UInt32 = 16
+    public init() {}
+}
+
+/// An LMDB environment (one directory). Thread-safe: any number of readers, one writer.
+///
+/// Growing the map requires that no transaction of this process is open, so every transaction
+/// holds a shared lock and a resize takes it exclusively.
+public final class LMDBEnvironment: @unchecked Sendable {
+    let env: OpaquePointer
+    private var lock = pthread_rwlock_t()
+    private let writeMutex = NSLock()
+    public private(set) var mapSize: Int
+    public let options: LMDBOptions
+    /// How many times the map was grown (for tests and metrics).
+    public private(set) var resizeCount = 0
+
+    public init(path: String, options: LMDBOptions = LMDBOptions()) throws(LMDBError) {
+        var e: OpaquePointer?
+        try LMDBError.check(mdb_env_create(&e), "mdb_env_create")
+        env = e!
+        self.options = options
+        self.mapSize = options.mapSize
+        do {
+            try LMDBError.check(mdb_env_set_maxdbs(env, options.maxDatabases), "mdb_env_set_maxdbs")
+            if !options.readOnly {
+                try LMDBError.check(mdb_env_set_mapsize(env, options.mapSize), "mdb_env_set_mapsize")
+            }
+            var flags = UInt32(MDB_NOTLS)
+            if options.readOnly { flags |= UInt32(MDB_RDONLY) }
+            if options.noSync { flags |= UInt32(MDB_NOSYNC) }
+            try LMDBError.check(mdb_env_open(env, path, flags, 0o600), "mdb_env_open(\(path))")
+            var info = MDB_envinfo()
+            try LMDBError.check(mdb_env_info(env, &info), "mdb_env_info")
+            mapSize = info.me_mapsize
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+        pthread_rwlock_init(&lock, nil)
+    }
+
+    deinit {
+        mdb_env_close(env)
+        pthread_rwlock_destroy(&lock)
+    }
+
+    /// Opens (creating unless read-only) a named database. Call before concurrent use.
+    public func openDatabase(_ name: String) throws(LMDBError) -> LMDBDatabase {
+        let flags: UInt32 = options.readOnly ? 0 : UInt32(MDB_CREATE)
+        pthread_rwlock_rdlock(&lock)
+        defer { pthread_rwlock_unlock(&lock) }
+        var txn: OpaquePointer?
+        try LMDBError.check(mdb_txn_begin(env, nil, options.readOnly ? UInt32(MDB_RDONLY) : 0, &txn), "mdb_txn_begin")
+        var dbi = MDB_dbi()
+        let rc = mdb_dbi_open(txn, name, flags, &dbi)
+        if rc != 0 { mdb_txn_abort(txn); try LMDBError.check(rc, "mdb_dbi_open(\(name))") }
+        try LMDBError.check(mdb_txn_commit(txn), "mdb_txn_commit")
+        return LMDBDatabase(dbi: dbi, name: name)
+    }
+
+    /// Runs `body` in a read-only snapshot. Never blocks the writer.
+    public func read<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
+        pthread_rwlock_rdlock(&lock)
+        defer { pthread_rwlock_unlock(&lock) }
+        var txn: OpaquePointer?
+        try LMDBError.check(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin(read)")
+        defer { mdb_txn_abort(txn) }
+        return try body(LMDBTransaction(txn: txn!))
+    }
+
+    /// Runs `body` in a write transaction and commits it (durably unless `noSync`). If the map
+    /// fills, the transaction is aborted, the map doubled and `body` run again from scratch, so
+    /// `body` must not keep effects outside the transaction until this returns.
+    public func write<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
+        writeMutex.lock()
+        defer { writeMutex.unlock() }
+        while true {
+            do {
+                return try writeOnce(body)
+            } catch LMDBError.mapFull {
+                try grow()
+            }
+        }
+    }
+
+    private func writeOnce<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
+        pthread_rwlock_rdlock(&lock)
+        defer { pthread_rwlock_unlock(&lock) }
+        var txn: OpaquePointer?
+        try LMDBError.check(mdb_txn_begin(env, nil, 0, &txn), "mdb_txn_begin(write)")
+        let result: R
+        do {
+            result = try body(LMDBTransaction(txn: txn!))
+        } catch {
+            mdb_txn_abort(txn)
+            throw error
+        }
+        // mdb_txn_commit frees the transaction even when it fails.
+        try LMDBError.check(mdb_txn_commit(txn), "mdb_txn_commit")
+        return result
+    }
+
+    private func grow() throws(LMDBError) {
+        pthread_rwlock_wrlock(&lock)
+        defer { pthread_rwlock_unlock(&lock) }
+        let newSize = mapSize * 2
+        try LMDBError.check(mdb_env_set_mapsize(env, newSize), "mdb_env_set_mapsize(\(newSize))")
+        var info = MDB_envinfo()
+        try LMDBError.check(mdb_env_info(env, &info), "mdb_env_info")
+        mapSize = info.me_mapsize
+        resizeCount += 1
+    }
+
+    /// Flushes to disk (for environments opened with `noSync`).
+    public func sync() throws(LMDBError) {
+        try LMDBError.check(mdb_env_sync(env, 1), "mdb_env_sync")
+    }
+}
+
+/// A named database handle.
+public struct LMDBDatabase: Sendable {
+    let dbi: MDB_dbi
+    public let name: String
+}
+
+/// A transaction. Valid only inside the closure that received it; buffers it returns point into
+/// the map and must be copied before the closure ends.
+public struct LMDBTransaction {
+    let txn: OpaquePointer
+
+    /// The value for `key`, or nil. The buffer is valid until the transaction ends.
+    public func get(_ db: LMDBDatabase, key: UnsafeRawBufferPointer) throws(LMDBError) -> UnsafeRawBufferPointer? {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val()
+        let rc = mdb_get(txn, db.dbi, &k, &v)
+        if rc == MDB_NOTFOUND { return nil }
+        try LMDBError.check(rc, "mdb_get(\(db.name))")
+        return UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)
+    }
+
+    /// Stores `value` under `key`. `append` asserts keys arrive in increasing order (MDB_APPEND,
+    /// much faster for the log's sequential keys).
+    public func put(_ db: LMDBDatabase, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
+                    append: Bool = false) throws(LMDBError) {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try LMDBError.check(mdb_put(txn, db.dbi, &k, &v, append ? UInt32(MDB_APPEND) : 0), "mdb_put(\(db.name))")
+    }
+
+    /// Deletes `key`; false if it was absent.
+    @discardableResult
+    public func delete(_ db: LMDBDatabase, key: UnsafeRawBufferPointer) throws(LMDBError) -> Bool {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        let rc = mdb_del(txn, db.dbi, &k, nil)
+        if rc == MDB_NOTFOUND { return false }
+        try LMDBError.check(rc, "mdb_del(\(db.name))")
+        return true
+    }
+
+    /// Number of records in `db`.
+    public func count(_ db: LMDBDatabase) throws(LMDBError) -> Int {
+        var st = MDB_stat()
+        try LMDBError.check(mdb_stat(txn, db.dbi, &st), "mdb_stat(\(db.name))")
+        return st.ms_entries
+    }
+
+    /// Visits records with key >= `from` in key order until `body` returns false.
+    public func scan(_ db: LMDBDatabase, from: UnsafeRawBufferPointer?,
+                     _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        var cursor: OpaquePointer?
+        try LMDBError.check(mdb_cursor_open(txn, db.dbi, &cursor), "mdb_cursor_open(\(db.name))")
+        defer { mdb_cursor_close(cursor) }
+        var k = MDB_val(), v = MDB_val()
+        var rc: Int32
+        if let f = from {
+            k = MDB_val(mv_size: f.count, mv_data: UnsafeMutableRawPointer(mutating: f.baseAddress))
+            rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE)
+        } else {
+            rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+        }
+        while rc == 0 {
+            let go = try body(UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
+                              UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+            if !go { return }
+            rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)
+        }
+        if rc != MDB_NOTFOUND { try LMDBError.check(rc, "mdb_cursor_get(\(db.name))") }
+    }
+}

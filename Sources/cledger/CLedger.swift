@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct CLedger: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cledger",
+        abstract: "CarbonLedger: a verifiable, event-sourced ledger of carbon-inclusion reductions.",
+        discussion: """
+            A ledger directory holds an LMDB log of signed submissions, hash-chained and committed to \
+            by an RFC 6962 Merkle tree whose signed checkpoints (C2SP signed notes) let anyone verify \
+            entries and proofs offline. See SPEC.md for every byte format.
+            """,
+        subcommands: [Keygen.self, Init.self, Submit.self, Info.self, CheckpointCommand.self, Proof.self, Verify.self,
+                      StressAppend.self])
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import CarbonLedger
+import LedgerStore
+import LedgerCore
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the ledger's origin, size, head hash and registry verifier key.")
+
+    @Option(help: "Ledger directory.")
+    var dir: String
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let info = try Ledger(directory: dir, options: readOnlyOptions()).info()
+        if json {
+            let v: JSONValue = ["origin": .string(info.origin), "size": .int(Int64(info.size)), "head": .string(info.head.hex),
+                                "registry_key": .string(info.registryKey.description), "checkpoint": .string(info.checkpoint)]
+            print(String(decoding: CanonicalJSON.encode(v), as: UTF8.self))
+        } else {
+            print("origin: \(info.origin)")
+            print("size: \(info.size)")
+            print("head: \(info.head.hex)")
+            print("registry key: \(info.registryKey)")
+        }
+    }
+}
+
+func readOnlyOptions() -> LMDBOptions {
+    var o = LMDBOptions()
+    o.readOnly = true
+    return o
+}

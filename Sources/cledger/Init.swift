@@ -1,0 +1,33 @@
+import ArgumentParser
+import CarbonLedger
+import LedgerStore
+import LedgerCore
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a ledger whose registry (checkpoint-signing) key is --key.",
+        discussion: "Creates DIR (or uses it if empty), copies the private key to DIR/registry.key (mode 0600) and appends the genesis entry, which names the origin and the registry's verifier key.")
+
+    @Option(help: "Ledger directory to create; must be new or empty.")
+    var dir: String
+
+    @Option(help: "The log's origin: the first line of every checkpoint, e.g. carbonledger.example/shenzhen (printable ASCII, no spaces).")
+    var origin: String
+
+    @Option(help: "Private key file from `cledger keygen`; becomes the registry key.")
+    var key: String
+
+    @Flag(help: "Skip fsync on commit (faster, loses recent commits on power failure). Off by default.")
+    var noSync = false
+
+    func run() throws {
+        let signingKey = try LedgerDirectory.readSigningKey(key)
+        var options = LMDBOptions()
+        options.noSync = noSync
+        let ledger = try Ledger.create(directory: dir, origin: origin, key: signingKey, options: options)
+        let info = try ledger.info()
+        print("created ledger \(info.origin) in \(dir)")
+        print("registry key: \(info.registryKey)")
+        print("size: \(info.size)")
+    }
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import CarbonLedger
+import Foundation
+import LedgerCore
+import LedgerStore
+
+struct StressAppend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stress-append",
+        abstract: "Developer tool: append generated submissions in a loop (crash tests, append-rate measurement).",
+        discussion: """
+            Each batch is a signed submission of --events-per-batch events {"type":"stress.tick",...}. \
+            After each durable commit it prints `ack FIRST LAST ROOTHEX` and flushes, so a test that \
+            kills this process knows exactly what was acknowledged. With --report it signs every batch \
+            first and then times the appends alone, printing events/s.
+            """,
+        shouldDisplay: false)
+
+    @Option(help: "Ledger directory.")
+    var dir: String
+
+    @Option(help: "Private key file that signs the submissions (default: the ledger's registry key).")
+    var key: String?
+
+    @Option(help: "Number of batches; 0 runs until killed.")
+    var batches: Int = 0
+
+    @Option(help: "Events per submission (1 to 10000).")
+    var eventsPerBatch: Int = 10
+
+    @Option(help: "Concurrent submitters sharing group commits (1 = one commit per submission).")
+    var clients: Int = 1
+
+    @Flag(help: "Pre-sign all batches, time only the appends, print events/s and commits.")
+    var report = false
+
+    @Flag(help: "Skip fsync on commit.")
+    var noSync = false
+
+    func validate() throws {
+        guard (1...Submission.maxEvents).contains(eventsPerBatch) else { throw ValidationError("--events-per-batch must be 1 to \(Submission.maxEvents)") }
+        guard batches >= 0 else { throw ValidationError("--batches must be >= 0") }
+        guard clients >= 1 else { throw ValidationError("--clients must be >= 1") }
+        if report && batches == 0 { throw ValidationError("--report needs --batches") }
+    }
+
+    func run() throws {
+        var options = LMDBOptions()
+        options.noSync = noSync
+        let ledger = try Ledger(directory: dir, options: options)
+        let origin = try ledger.info().origin
+        let signer = try LedgerDirectory.readSigningKey(key ?? LedgerDirectory.keyPath(dir))
+        let sequencer = try ledger.sequencer()
+        let runID = Hex.encode(try Ed25519PrivateKey.generate().seed.prefix(8))
+        let perBatch = eventsPerBatch
+        let make: @Sendable (Int) throws -> Submission = { b in
+            let events: [JSONValue] = (0..<perBatch).map { i in
+                ["type": "stress.tick", "run": .string(runID), "batch": .int(Int64(b)), "i": .int(Int64(i))]
+            }
+            return try Submission.Unsigned(events: events).signed(by: signer, origin: origin)
+        }
+        let committer = GroupCommitter(sequencer: sequencer)
+        defer { committer.shutdown() }
+        let out = FileHandle.standardOutput
+        let lock = NSLock()
+        let failures = Counter()
+        let report = self.report
+        let clients = self.clients
+        if report {
+            let subs = try (0..<batches).map { try make($0) }
+            let start = Date()
+            try runClients(subs.count) { b in subs[b] }
+            let secs = Date().timeIntervalSince(start)
+            let events = Double(batches * eventsPerBatch)
+            print("appended \(Int(events)) events in \(batches) submissions, \(sequencer.commitCount) commits, \(String(format: "%.3f", secs)) s: \(Int(events / secs)) events/s")
+        } else {
+            try runClients(batches == 0 ? Int.max : batches, make)
+        }
+        if failures.value > 0 { throw CLIError("\(failures.value) submissions failed") }
+
+        func runClients(_ total: Int, _ produce: @escaping @Sendable (Int) throws -> Submission) throws {
+            let next = Counter()
+            let group = DispatchGroup()
+            for _ in 0..<clients {
+                group.enter()
+                Thread.detachNewThread {
+                    defer { group.leave() }
+                    while true {
+                        let b = next.increment()
+                        guard b < total, let sub = try? produce(b) else { return }
+                        let done = DispatchSemaphore(value: 0)
+                        committer.submit(sub) { result in
+                            switch result {
+                            case .success(let r) where !report:
+                                lock.lock()
+                                out.write(Data("ack \(r.firstSeq) \(r.lastSeq) \(r.root.hex)\n".utf8))
+                                lock.unlock()
+                            case .success: break
+                            case .failure(let e):
+                                failures.increment()
+                                FileHandle.standardError.write(Data("submission failed: \(e)\n".utf8))
+                            }
+                            done.signal()
+                        }
+                        done.wait()
+                    }
+                }
+            }
+            group.wait()
+        }
+    }
+}
+
+/// A thread-safe counter.
+final class Counter: @unchecked Sendable {
+    private var n = 0
+    private let lock = NSLock()
+    @discardableResult
+    func increment() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        n += 1
+        return n - 1
+    }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return n }
+}
