@@ -1,0 +1,148 @@
+import Testing
+@testable import LedgerCore
+
+@Suite struct TimestampTests {
+    @Test func knownInstants() {
+        #expect(Timestamp(millisecondsSinceEpoch: 0).rfc3339 == "1970-01-01T00:00:00.000Z")
+        #expect(Timestamp(millisecondsSinceEpoch: 1_700_000_000_123).rfc3339 == "2023-11-14T22:13:20.123Z")
+        #expect(Timestamp(millisecondsSinceEpoch: -1).rfc3339 == "1969-12-31T23:59:59.999Z")
+        #expect(Timestamp(millisecondsSinceEpoch: 951_782_400_000).rfc3339 == "2000-02-29T00:00:00.000Z")
+        #expect(Timestamp.maximum.rfc3339 == "9999-12-31T23:59:59.999Z")
+        #expect(Timestamp.minimum.rfc3339 == "0000-01-01T00:00:00.000Z")
+    }
+
+    @Test func roundTripsAcrossCenturies() {
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<20_000 {
+            let t = Timestamp(millisecondsSinceEpoch: Int64.random(in: Timestamp.minimum.millisecondsSinceEpoch...Timestamp.maximum.millisecondsSinceEpoch, using: &rng))
+            #expect(Timestamp(rfc3339: t.rfc3339) == t)
+        }
+    }
+
+    @Test(arguments: ["2023-11-14T22:13:20Z", "2023-11-14T22:13:20.12Z", "2023-11-14 22:13:20.123Z", "2023-11-14T22:13:20.123+00:00",
+                      "2023-02-29T00:00:00.000Z", "1900-02-29T00:00:00.000Z", "2023-13-01T00:00:00.000Z", "2023-11-14T24:00:00.000Z",
+                      "2023-11-14T22:60:00.000Z", "2023-11-14T22:13:60.000Z", "2023-11-14t22:13:20.123z", "2023-11-00T00:00:00.000Z"])
+    func rejectsOtherForms(text: String) {
+        #expect(Timestamp(rfc3339: text) == nil)
+    }
+}
+
+@Suite struct EntryTests {
+    static let key = try! NoteSigningKey(SignedNoteTests.skey)
+
+    static func sample(index: Int = 0) -> Entry {
+        Entry(seq: 5, prev: Digest(hex: String(repeating: "01", count: 32))!, time: Timestamp(millisecondsSinceEpoch: 1_700_000_000_123),
+              event: ["type": "behaviour.metro", "account": "acc-1", "distance_m": 12000],
+              sub: SubmissionRef(root: Digest(hex: String(repeating: "02", count: 32))!, index: index, count: 2,
+                                 signer: index == 0 ? key.verifierKey : nil, signature: index == 0 ? [UInt8](repeating: 3, count: 64) : nil))
+    }
+
+    @Test func encodesCanonicallyAndRoundTrips() throws {
+        for i in [0, 1] {
+            let e = Self.sample(index: i)
+            let bytes = e.canonicalBytes
+            #expect(CanonicalJSON.encode(try JSONParser.parseCanonical(bytes)) == bytes)
+            #expect(try Entry.decode(bytes) == e)
+        }
+        let text = String(decoding: Self.sample(index: 1).canonicalBytes, as: UTF8.self)
+        #expect(text == #"{"event":{"account":"acc-1","distance_m":12000,"type":"behaviour.metro"},"prev":"0101010101010101010101010101010101010101010101010101010101010101","seq":5,"sub":{"count":2,"index":1,"root":"0202020202020202020202020202020202020202020202020202020202020202"},"time":"2023-11-14T22:13:20.123Z"}"#)
+    }
+
+    @Test func rejectsExtraMissingOrMalformedFields() throws {
+        var v = try JSONParser.parse(Self.sample(index: 1).canonicalBytes).objectValue!
+        let bad: [(String, JSONValue?)] = [("extra", 1), ("seq", nil), ("seq", -1), ("seq", "5"), ("prev", "01"), ("time", "2023-11-14T22:13:20Z"),
+                                           ("event", "x"), ("sub", ["count": 2, "index": 2, "root": .string(String(repeating: "02", count: 32))]),
+                                           ("sub", ["count": 2, "index": 0, "root": .string(String(repeating: "02", count: 32))])]
+        for (k, value) in bad {
+            let saved = v[k]
+            v[k] = value
+            #expect(throws: EntryError.self, "\(k) = \(String(describing: value))") { _ = try Entry.decode(CanonicalJSON.encode(.object(v))) }
+            v[k] = saved
+        }
+        var spaced = Self.sample().canonicalBytes
+        spaced.insert(0x20, at: 1)
+        #expect(throws: EntryError.json(.notCanonical(offset: 1))) { _ = try Entry.decode(spaced) }
+    }
+}
+
+struct MapLookup: SubmissionLookup {
+    var map: [Digest: UInt64] = [:]
+    func firstSeq(ofSubmission root: Digest) throws -> UInt64? { map[root] }
+}
+
+@Suite struct ReducerTests {
+    static let registry = try! NoteSigningKey.generate(name: "registry")
+    static let platform = try! NoteSigningKey.generate(name: "metro-app")
+    static let origin = "carbonledger.test/rules"
+
+    static func genesisState() throws -> LedgerState {
+        let g = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: origin, registryKey: registry.verifierKey)]).signed(by: registry, origin: origin)
+        return try Reducer.apply(g, to: LedgerState(), lookup: MapLookup())
+    }
+
+    func violation(_ body: () throws -> Void) -> RuleViolation? {
+        do { try body(); return nil } catch let v as RuleViolation { return v } catch { return nil }
+    }
+
+    @Test func genesisSetsOriginAndKey() throws {
+        let s = try Self.genesisState()
+        #expect(s.origin == Self.origin)
+        #expect(s.registryKey == Self.registry.verifierKey)
+        #expect(s.size == 1)
+    }
+
+    @Test func genesisRules() throws {
+        let good = Reducer.genesisEvent(origin: Self.origin, registryKey: Self.registry.verifierKey)
+        func tryGenesis(_ events: [JSONValue], signer: NoteSigningKey = ReducerTests.registry) -> RuleViolation? {
+            violation {
+                let origin = events.first?["origin"]?.stringValue ?? "x"
+                let sub = try Submission.Unsigned(events: events).signed(by: signer, origin: origin)
+                _ = try Reducer.apply(sub, to: LedgerState(), lookup: MapLookup())
+            }
+        }
+        #expect(tryGenesis([good], signer: Self.platform)?.rule == "genesis.signer")
+        #expect(tryGenesis([good, ["type": "x"]])?.rule == "genesis.alone")
+        #expect(tryGenesis([["type": "note", "origin": "o"]])?.rule == "genesis.first")
+        var extra = good.objectValue!; extra["more"] = 1
+        #expect(tryGenesis([.object(extra)])?.rule == "genesis.fields")
+        var badOrigin = good.objectValue!; badOrigin["origin"] = "has space"
+        #expect(tryGenesis([.object(badOrigin)])?.rule == "genesis.origin")
+        var badRules = good.objectValue!; badRules["rules"] = "v0"
+        #expect(tryGenesis([.object(badRules)])?.rule == "genesis.rules")
+    }
+
+    @Test func eventRulesNameTheEventAndField() throws {
+        let s = try Self.genesisState()
+        func apply(_ events: [JSONValue], signer: NoteSigningKey = ReducerTests.platform, origin: String = ReducerTests.origin, lookup: MapLookup = MapLookup()) -> RuleViolation? {
+            violation { _ = try Reducer.apply(try Submission.Unsigned(events: events).signed(by: signer, origin: origin), to: s, lookup: lookup) }
+        }
+        #expect(apply([["type": "behaviour.bike"], ["type": "Bad Type"]]) == RuleViolation(eventIndex: 1, field: "type", rule: "event.type", message: "\"Bad Type\" is not an event type name (lowercase letter, then up to 63 of a-z 0-9 . _ -)"))
+        #expect(apply([["kind": "x"]])?.rule == "event.type")
+        #expect(apply([["type": "genesis"]])?.rule == "genesis.first")
+        #expect(apply([["type": "ok"]], origin: "another/ledger")?.rule == "submission.signature")
+        let sub = try Submission.Unsigned(events: [["type": "ok"]]).signed(by: Self.platform, origin: Self.origin)
+        #expect(apply([["type": "ok"]], lookup: MapLookup(map: [sub.root: 0]))?.rule == "submission.replay")
+        #expect(apply([["type": "ok"]], lookup: MapLookup(map: [sub.root: s.size])) == nil)
+        let next = try Reducer.apply(sub, to: s, lookup: MapLookup())
+        #expect(next.size == 2)
+    }
+
+    @Test func submissionWireFormat() throws {
+        let sub = try Submission.Unsigned(events: [["type": "a"], ["type": "b"]]).signed(by: Self.platform, origin: Self.origin)
+        let wire = CanonicalJSON.encode(sub.json)
+        let back = try Submission.decode(wire)
+        #expect(back.root == sub.root && back.signature == sub.signature && back.signer == sub.signer)
+        #expect(back.hasValidSignature(origin: Self.origin))
+        #expect(!back.hasValidSignature(origin: "other"))
+        // Whitespace and key order of the file do not change the signed root.
+        let pretty = "{ \"signer\": \"\(sub.signer)\",\n \"events\": [ {\"type\" : \"a\"}, {\"type\":\"b\"} ],\n \"signature\": \"\(Base64.encode(sub.signature))\" }"
+        #expect(try Submission.decode(Array(pretty.utf8)).hasValidSignature(origin: Self.origin))
+        #expect(throws: SubmissionError.eventCount(0)) { _ = try Submission.Unsigned(events: []) }
+        #expect(throws: SubmissionError.eventCount(10_001)) { _ = try Submission.Unsigned(events: Array(repeating: ["type": "a"], count: 10_001)) }
+        #expect(throws: SubmissionError.field("events[1]", "must be a JSON object, got integer")) { _ = try Submission.Unsigned(events: [["type": "a"], 5]) }
+        #expect(throws: SubmissionError.field("extra", "unknown field (allowed: events, signature, signer)")) {
+            _ = try Submission.decode(Array(#"{"events":[{"type":"a"}],"extra":1}"#.utf8))
+        }
+        #expect(throws: SubmissionError.self) { _ = try Submission.decode(Array(#"{"events":[{"type":"a"}]}"#.utf8)) }
+    }
+}
