@@ -149,13 +149,15 @@ private struct Replay {
         guard entry.time >= lastTime else {
             throw Self.fail(seq, "time \(entry.time) is earlier than the previous entry's \(lastTime)")
         }
-        try collect(entry, seq: seq)
+        // Stored nodes first: the leaf node names a changed entry at its own seq, before its
+        // submission's root (checked at the submission's last entry) could.
         try frontier.append(leafHash: leaf, hasher: hasher) { level, index, hash in
             let id = MerkleNodeID(level: level, index: index)
             let stored: Digest
             do { stored = try reader.node(id) } catch { throw Self.fail(seq, "stored Merkle \(id): \(error)") }
             guard stored == hash else { throw Self.fail(seq, "stored Merkle \(id) does not match the entries (stored \(stored.hex), computed \(hash.hex))") }
         }
+        try collect(entry, seq: seq)
         head = leaf
         lastTime = entry.time
         try checkStoredCheckpoint()

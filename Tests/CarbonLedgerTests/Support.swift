@@ -1,0 +1,62 @@
+import Foundation
+import LedgerCore
+import LedgerStore
+@testable import CarbonLedger
+
+/// A fresh directory under the system temp dir, removed when released.
+final class TempDir {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "carbonledger-test-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    func sub(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+enum Fixture {
+    static let origin = "carbonledger.test/ledger"
+    static let platform = try! NoteSigningKey.generate(name: "metro-app")
+    static let t0 = Timestamp(millisecondsSinceEpoch: 1_763_700_000_000)
+
+    static func newLedger(_ dir: TempDir, options: LMDBOptions = LMDBOptions()) throws -> (Ledger, NoteSigningKey) {
+        let key = try NoteSigningKey.generate(name: "registry")
+        let ledger = try Ledger.create(directory: dir.sub("ledger"), origin: origin, key: key, options: options, now: t0)
+        return (ledger, key)
+    }
+
+    /// A signed batch of `count` behaviour events unique to `tag`.
+    static func batch(_ tag: String, count: Int, signer: NoteSigningKey = platform) throws -> Submission {
+        let events: [JSONValue] = (0..<count).map { i in
+            ["type": "behaviour.metro", "account": .string("acct-\(i % 97)"), "distance_m": .int(Int64(1000 + i)),
+             "source_ref": .string("\(tag)-\(i)")]
+        }
+        return try Submission.Unsigned(events: events).signed(by: signer, origin: origin)
+    }
+
+    /// Appends `batches` submissions of `size` events, one commit each.
+    @discardableResult
+    static func fill(_ ledger: Ledger, batches: Int, size: Int, tag: String = "fill") throws -> [AppendReceipt] {
+        let seq = try ledger.sequencer()
+        return try (0..<batches).map { b in
+            try seq.append([try batch("\(tag)-\(b)", count: size)], now: Timestamp(millisecondsSinceEpoch: t0.millisecondsSinceEpoch + Int64(b))).first!.get()
+        }
+    }
+}
+
+extension LogStore {
+    /// Raw write for tamper tests: bypasses every rule, as an attacker with disk access would.
+    func rawPut(_ db: LMDBDatabase, key: [UInt8], value: [UInt8]) throws {
+        try env.write { txn in try key.withUnsafeBytes { k in try value.withUnsafeBytes { try txn.put(db, key: k, value: $0) } } }
+    }
+
+    func rawDelete(_ db: LMDBDatabase, key: [UInt8]) throws {
+        try env.write { txn in _ = try key.withUnsafeBytes { try txn.delete(db, key: $0) } }
+    }
+
+    func rawGet(_ db: LMDBDatabase, key: [UInt8]) throws -> [UInt8]? {
+        try env.read { txn in try key.withUnsafeBytes { try txn.get(db, key: $0).map { Array($0) } } }
+    }
+}
+
+func be64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
