@@ -25,5 +25,7 @@ let package = Package(
         ]),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore"]),
         .testTarget(name: "CarbonLedgerTests", dependencies: ["CarbonLedger", "LedgerStore", "LedgerCore"]),
+        // Runs the real `cledger` binary as a user or an auditor would (exit codes, output, SIGKILL).
+        .testTarget(name: "CLITests", dependencies: ["cledger", "CarbonLedger", "LedgerStore", "LedgerCore"]),
     ]
 )

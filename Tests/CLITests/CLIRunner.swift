@@ -1,0 +1,59 @@
+import Foundation
+
+/// Runs the `cledger` binary built alongside the tests.
+enum CLI {
+    static let binary: String = {
+        var candidates: [String] = []
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        candidates.append(runner.deletingLastPathComponent().appendingPathComponent("cledger").path)
+        candidates.append(URL(fileURLWithPath: Bundle.main.bundlePath).deletingLastPathComponent().appendingPathComponent("cledger").path)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug/cledger").path)
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            fatalError("cledger binary not found; looked at \(candidates)")
+        }
+        return found
+    }()
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `cledger args` to completion.
+    @discardableResult
+    static func run(_ args: [String], stdin: String? = nil, cwd: String? = nil) throws -> Output {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        if let s = stdin { inp.fileHandleForWriting.write(Data(s.utf8)) }
+        try inp.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+/// A fresh directory under the system temp dir, removed when released.
+final class TempDir {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "carbonledger-cli-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    func sub(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+    func write(_ name: String, _ text: String) -> String {
+        let p = sub(name)
+        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        return p
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}

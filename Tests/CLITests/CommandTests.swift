@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import LedgerCore
+import LedgerStore
+import CarbonLedger
+
+@Suite struct CommandTests {
+    /// keygen, init, submit, info, checkpoint, proof inclusion/consistency/verify and verify, as
+    /// the README shows them.
+    @Test func fullFlow() throws {
+        let d = TempDir()
+        let keygen = try CLI.run(["keygen", "--name", "test-registry", "--out", d.sub("reg.key")])
+        #expect(keygen.status == 0)
+        let vkey = keygen.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try NoteVerifierKey(vkey)
+        let attrs = try FileManager.default.attributesOfItem(atPath: d.sub("reg.key"))
+        #expect((attrs[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(try CLI.run(["keygen", "--name", "x", "--out", d.sub("reg.key")]).status != 0)  // never overwrites a key
+
+        #expect(try CLI.run(["init", "--dir", d.sub("L"), "--origin", "carbonledger.test/cli", "--key", d.sub("reg.key")]).status == 0)
+        let b1 = d.write("b1.json", #"{"events":[{"type":"behaviour.metro","account":"a1","distance_m":12000},{"type":"behaviour.bike","account":"a2","distance_m":3000}]}"#)
+        let b2 = d.write("b2.json", #"{"events":[{"type":"behaviour.walk","account":"a3","steps":8000}]}"#)
+        let submit = try CLI.run(["submit", "--dir", d.sub("L"), "--sign", d.sub("reg.key"), b1, b2])
+        #expect(submit.status == 0, "\(submit.stderr)")
+        #expect(submit.stdout.contains("b1.json: seq 1-2 (2 events)") && submit.stdout.contains("b2.json: seq 3-3 (1 events)"))
+
+        let info = try CLI.run(["info", "--dir", d.sub("L"), "--json"])
+        let infoJSON = try JSONParser.parse(Array(info.stdout.utf8))
+        #expect(infoJSON["size"] == 4 && infoJSON["origin"] == "carbonledger.test/cli" && infoJSON["registry_key"] == .string(vkey))
+
+        let cp = try CLI.run(["checkpoint", "--dir", d.sub("L")])
+        #expect(try Checkpoint.open(cp.stdout, key: NoteVerifierKey(vkey)).size == 4)
+
+        let proof = try CLI.run(["proof", "inclusion", "--dir", d.sub("L"), "--seq", "2"])
+        #expect(proof.status == 0)
+        let proofFile = d.write("p.json", proof.stdout)
+        let ok = try CLI.run(["proof", "verify", proofFile, "--key", vkey])
+        #expect(ok.status == 0 && ok.stdout.contains("inclusion proof valid: entry 2"))
+        let vkeyFile = d.write("reg.vkey", vkey + "\n")
+        #expect(try CLI.run(["proof", "verify", proofFile, "--key", vkeyFile]).status == 0)
+        let forged = d.write("forged.json", proof.stdout.replacingOccurrences(of: "\"distance_m\":3000", with: "\"distance_m\":30000"))
+        let bad = try CLI.run(["proof", "verify", forged, "--key", vkey])
+        #expect(bad.status != 0 && bad.stderr.contains("INVALID"))
+        let otherKey = try NoteSigningKey.generate(name: "test-registry").verifierKey.description
+        #expect(try CLI.run(["proof", "verify", proofFile, "--key", otherKey]).status != 0)
+
+        let cons = try CLI.run(["proof", "consistency", "--dir", d.sub("L"), "--from", "1"])
+        let consFile = d.write("c.json", cons.stdout)
+        let consOK = try CLI.run(["proof", "verify", consFile, "--key", vkey])
+        #expect(consOK.status == 0 && consOK.stdout.contains("tree size 1 is a prefix of tree size 4"))
+
+        let verify = try CLI.run(["verify", "--dir", d.sub("L")])
+        #expect(verify.status == 0 && verify.stdout.contains("OK: 4 entries, 3 submissions"))
+    }
+
+    /// Bad input: a clear error naming the file, field and reason, a non-zero exit, and nothing
+    /// appended, even when other files of the same call were fine.
+    @Test func badInputChangesNothing() throws {
+        let d = TempDir()
+        try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
+        try CLI.run(["init", "--dir", d.sub("L"), "--origin", "o.test/x", "--key", d.sub("reg.key")])
+        let good = d.write("good.json", #"{"events":[{"type":"a"}]}"#)
+        let cases: [(String, String, [String])] = [
+            ("notjson.json", #"{"events":[{"type":"a"},]}"#, ["notjson.json", "offset 24"]),
+            ("float.json", #"{"events":[{"type":"a","kg":0.5}]}"#, ["float.json", "not an integer"]),
+            ("dupkey.json", #"{"events":[{"type":"a","type":"b"}]}"#, ["dupkey.json", "duplicate object key \"type\""]),
+            ("badtype.json", #"{"events":[{"type":"a"},{"type":"B B"}]}"#, ["badtype.json", "event 1", "field \"type\"", "event.type"]),
+            ("empty.json", #"{"events":[]}"#, ["empty.json", "1 to 10000 events"]),
+            ("extra.json", #"{"events":[{"type":"a"}],"note":1}"#, ["extra.json", "\"note\"", "unknown field"]),
+        ]
+        for (name, text, fragments) in cases {
+            let file = d.write(name, text)
+            let r = try CLI.run(["submit", "--dir", d.sub("L"), "--sign", d.sub("reg.key"), good, file])
+            #expect(r.status != 0, "\(name) accepted")
+            for f in fragments { #expect(r.stderr.contains(f), "\(name): stderr lacks \"\(f)\": \(r.stderr)") }
+        }
+        let unsigned = try CLI.run(["submit", "--dir", d.sub("L"), good])
+        #expect(unsigned.status != 0 && unsigned.stderr.contains("\"signer\""))
+        let info = try CLI.run(["info", "--dir", d.sub("L"), "--json"])
+        #expect(try JSONParser.parse(Array(info.stdout.utf8))["size"] == 1)
+        #expect(try CLI.run(["verify", "--dir", d.sub("L")]).status == 0)
+        // A signature by another ledger's statement (wrong origin) is refused.
+        let other = try NoteSigningKey.generate(name: "p")
+        let sub = try Submission.Unsigned(events: [["type": "a"]]).signed(by: other, origin: "another.test/ledger")
+        let f = d.write("wrongorigin.json", String(decoding: CanonicalJSON.encode(sub.json), as: UTF8.self))
+        let r = try CLI.run(["submit", "--dir", d.sub("L"), f])
+        #expect(r.status != 0 && r.stderr.contains("submission.signature"))
+        #expect(try CLI.run(["submit", "--dir", d.sub("missing"), good]).stderr.contains("not an initialised CarbonLedger directory"))
+    }
+
+    @Test func verifyNamesTheFirstBadSeq() throws {
+        let d = TempDir()
+        try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
+        try CLI.run(["init", "--dir", d.sub("L"), "--origin", "o.test/x", "--key", d.sub("reg.key")])
+        for i in 0..<3 {
+            let f = d.write("b\(i).json", #"{"events":[{"type":"a","n":\#(i)},{"type":"b","n":\#(i)}]}"#)
+            #expect(try CLI.run(["submit", "--dir", d.sub("L"), "--sign", d.sub("reg.key"), f]).status == 0)
+        }
+        do {
+            let store = try LogStore(path: d.sub("L"))
+            try store.env.write { txn in
+                let key = withUnsafeBytes(of: UInt64(4).bigEndian) { Array($0) }
+                var bytes = try key.withUnsafeBytes { try txn.get(store.entries, key: $0).map { Array($0) } }!
+                let i = bytes.firstIndex(of: UInt8(ascii: "1"))!  // the event's n
+                bytes[i] = UInt8(ascii: "7")
+                try key.withUnsafeBytes { k in try bytes.withUnsafeBytes { try txn.put(store.entries, key: k, value: $0) } }
+            }
+        }
+        let r = try CLI.run(["verify", "--dir", d.sub("L")])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("FAIL at seq 4:"), "\(r.stderr)")
+    }
+
+    @Test(arguments: [["keygen"], ["init"], ["submit"], ["info"], ["checkpoint"], ["proof"], ["proof", "inclusion"],
+                      ["proof", "consistency"], ["proof", "verify"], ["verify"], ["stress-append"]])
+    func everyCommandExplainsEveryOption(command: [String]) throws {
+        let r = try CLI.run(command + ["--help"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n")
+        // Every option line ("  --name <name>   text") carries help text on the same or next line.
+        for (i, line) in lines.enumerated() where line.trimmingCharacters(in: .whitespaces).hasPrefix("--") && !line.contains("--help") {
+            let parts = line.trimmingCharacters(in: .whitespaces).components(separatedBy: "  ").filter { !$0.isEmpty }
+            let next = i + 1 < lines.count ? lines[i + 1].trimmingCharacters(in: .whitespaces) : ""
+            #expect(parts.count >= 2 || (!next.isEmpty && !next.hasPrefix("-")), "\(command): option without help: \(line)")
+        }
+    }
+}
