@@ -100,13 +100,15 @@ public final class Sequencer: @unchecked Sendable {
     private func appendEntries(of sub: Submission, firstSeq: UInt64, time: Timestamp, state st: inout WriterState,
                                writer w: StoreWriter, hasher: MerkleHasher) throws {
         var buf = [UInt8]()
+        var timeBytes = [UInt8]()
+        time.write(into: &timeBytes)
+        let parts = Entry.SubmissionParts(SubmissionRef(root: sub.root, index: 0, count: sub.eventBytes.count,
+                                                        signer: sub.signer, signature: sub.signature))
         for (i, eventBytes) in sub.eventBytes.enumerated() {
             let seq = firstSeq + UInt64(i)
             assert(seq == st.frontier.size, "entries are appended at the tree's next leaf")
-            let ref = SubmissionRef(root: sub.root, index: i, count: sub.eventBytes.count,
-                                    signer: i == 0 ? sub.signer : nil, signature: i == 0 ? sub.signature : nil)
             buf.removeAll(keepingCapacity: true)
-            Entry.write(seq: seq, prev: st.head, time: time, eventBytes: eventBytes, sub: ref, into: &buf)
+            Entry.write(seq: seq, prev: st.head, timeBytes: timeBytes, eventBytes: eventBytes, index: i, parts: parts, into: &buf)
             try w.appendEntry(seq: seq, bytes: buf)
             let leaf = hasher.leafHash(buf)
             try st.frontier.append(leafHash: leaf, hasher: hasher) { level, index, hash in

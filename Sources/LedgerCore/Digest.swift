@@ -49,6 +49,17 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
     /// Lowercase hex, 64 characters.
     public var hex: String { withUnsafeBytes { Hex.encode($0) } }
 
+    /// Appends 64 lowercase hex characters to `out` (no intermediate String).
+    @inlinable
+    public func writeHex(into out: inout [UInt8]) {
+        withUnsafeBytes { raw in
+            for b in raw {
+                out.append(Hex.digit(b >> 4))
+                out.append(Hex.digit(b & 15))
+            }
+        }
+    }
+
     /// Standard base64 with padding (44 characters).
     public var base64: String { Base64.encode(bytes) }
 
@@ -58,6 +69,9 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
 /// Lowercase hexadecimal.
 public enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    @inlinable @inline(__always)
+    static func digit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
     public static func encode<C: Sequence>(_ bytes: C) -> String where C.Element == UInt8 {
         var out = [UInt8]()

@@ -53,28 +53,61 @@ public struct Entry: Equatable, Sendable {
     /// time; sub: count, index, root, sig, signer). `eventBytes` must be canonical JSON.
     public static func write(seq: UInt64, prev: Digest, time: Timestamp, eventBytes: [UInt8],
                              sub: SubmissionRef, into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + eventBytes.count + 320)
+        let parts = SubmissionParts(sub)
+        var timeBytes = [UInt8]()
+        time.write(into: &timeBytes)
+        write(seq: seq, prev: prev, timeBytes: timeBytes, eventBytes: eventBytes, index: sub.index, parts: parts, into: &out)
+    }
+
+    /// The parts of an entry that are the same for every event of a submission, encoded once.
+    public struct SubmissionParts {
+        /// The canonical decimal count.
+        @usableFromInline let countBytes: [UInt8]
+        @usableFromInline let rootBytes: [UInt8]
+        /// `,"sig":"...","signer":"..."` for the first entry.
+        @usableFromInline let signatureBytes: [UInt8]
+
+        public init(_ sub: SubmissionRef) {
+            var c = [UInt8]()
+            CanonicalJSON.writeInt(Int64(sub.count), into: &c)
+            countBytes = c
+            var r = [UInt8]()
+            sub.root.writeHex(into: &r)
+            rootBytes = r
+            var s = [UInt8]()
+            if let sig = sub.signature, let signer = sub.signer {
+                s.append(contentsOf: #","sig":"#.utf8)
+                CanonicalJSON.writeString(Base64.encode(sig), into: &s)
+                s.append(contentsOf: #","signer":"#.utf8)
+                CanonicalJSON.writeString(signer.description, into: &s)
+            }
+            signatureBytes = s
+        }
+    }
+
+    /// The hot-path form of `write`: submission parts and the time's 24 bytes are encoded once
+    /// per submission and commit, not once per entry. `parts` carries the signature, which is
+    /// written only for `index` 0.
+    @inlinable
+    public static func write(seq: UInt64, prev: Digest, timeBytes: [UInt8], eventBytes: [UInt8], index: Int,
+                             parts: SubmissionParts, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + eventBytes.count + 200 + (index == 0 ? parts.signatureBytes.count : 0))
         out.append(contentsOf: #"{"event":"#.utf8)
         out.append(contentsOf: eventBytes)
         out.append(contentsOf: #","prev":""#.utf8)
-        out.append(contentsOf: prev.hex.utf8)
+        prev.writeHex(into: &out)
         out.append(contentsOf: #"","seq":"#.utf8)
         CanonicalJSON.writeInt(Int64(seq), into: &out)
         out.append(contentsOf: #","sub":{"count":"#.utf8)
-        CanonicalJSON.writeInt(Int64(sub.count), into: &out)
+        out.append(contentsOf: parts.countBytes)
         out.append(contentsOf: #","index":"#.utf8)
-        CanonicalJSON.writeInt(Int64(sub.index), into: &out)
+        CanonicalJSON.writeInt(Int64(index), into: &out)
         out.append(contentsOf: #","root":""#.utf8)
-        out.append(contentsOf: sub.root.hex.utf8)
+        out.append(contentsOf: parts.rootBytes)
         out.append(UInt8(ascii: "\""))
-        if let sig = sub.signature, let signer = sub.signer {
-            out.append(contentsOf: #","sig":"#.utf8)
-            CanonicalJSON.writeString(Base64.encode(sig), into: &out)
-            out.append(contentsOf: #","signer":"#.utf8)
-            CanonicalJSON.writeString(signer.description, into: &out)
-        }
+        if index == 0 { out.append(contentsOf: parts.signatureBytes) }
         out.append(contentsOf: #"},"time":""#.utf8)
-        time.write(into: &out)
+        out.append(contentsOf: timeBytes)
         out.append(contentsOf: #""}"#.utf8)
     }
 

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what CarbonLedger needs beside the Swift toolchain, when missing: liblmdb-dev and
+# libssl-dev (with pkg-config) from Debian, and Python's jsonschema for the schema checks.
+set -euo pipefail
+
+need_apt=()
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+pkg-config --exists lmdb 2>/dev/null || need_apt+=(liblmdb-dev)
+pkg-config --exists libcrypto 2>/dev/null || need_apt+=(libssl-dev)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${need_apt[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! python3 -c 'import jsonschema, referencing' 2>/dev/null; then
+  echo "setup: installing Python jsonschema"
+  python3 -m pip install --quiet 'jsonschema>=4.18' 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages 'jsonschema>=4.18'
+fi
+command -v swift >/dev/null 2>&1 || { echo "setup: the Swift toolchain (swift) is not on PATH" >&2; exit 1; }
