@@ -23,9 +23,11 @@ let package = Package(
             "CarbonLedger", "LedgerStore", "LedgerCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore"]),
-        .testTarget(name: "CarbonLedgerTests", dependencies: ["CarbonLedger", "LedgerStore", "LedgerCore"]),
+        // Helpers shared by the test targets (temp dirs, a seeded PRNG, a naive RFC 6962 model).
+        .target(name: "TestSupport", dependencies: ["LedgerCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "TestSupport"]),
+        .testTarget(name: "CarbonLedgerTests", dependencies: ["CarbonLedger", "LedgerStore", "LedgerCore", "TestSupport"]),
         // Runs the real `cledger` binary as a user or an auditor would (exit codes, output, SIGKILL).
-        .testTarget(name: "CLITests", dependencies: ["cledger", "CarbonLedger", "LedgerStore", "LedgerCore"]),
+        .testTarget(name: "CLITests", dependencies: ["cledger", "CarbonLedger", "LedgerStore", "LedgerCore", "TestSupport"]),
     ]
 )

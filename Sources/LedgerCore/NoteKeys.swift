@@ -37,6 +37,18 @@ func noteKeyHash(name: String, publicKey: Ed25519PublicKey) -> UInt32 {
     return UInt32(d[0]) << 24 | UInt32(d[1]) << 16 | UInt32(d[2]) << 8 | UInt32(d[3])
 }
 
+/// Parses the `keyid+base64(0x01 || 32 bytes)` tail shared by both key formats.
+func parseKeyIDAndMaterial(_ idText: Substring, _ b64: Substring) throws(NoteError) -> (UInt32, [UInt8]) {
+    guard idText.utf8.count == 8, let idBytes = Hex.decode(String(idText)) else {
+        throw .malformedKey("key id must be 8 lowercase hex digits")
+    }
+    guard let raw = Base64.decode(String(b64)), !raw.isEmpty else { throw .malformedKey("bad base64 key") }
+    guard raw[0] == 0x01 else { throw .unknownAlgorithm(raw[0]) }
+    guard raw.count == 33 else { throw .malformedKey("an Ed25519 key is 32 bytes after the algorithm byte") }
+    let id = UInt32(idBytes[0]) << 24 | UInt32(idBytes[1]) << 16 | UInt32(idBytes[2]) << 8 | UInt32(idBytes[3])
+    return (id, Array(raw[1...]))
+}
+
 func hex8(_ v: UInt32) -> String {
     Hex.encode([UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)])
 }
@@ -58,17 +70,9 @@ public struct NoteVerifierKey: Hashable, Sendable, CustomStringConvertible {
     public init(_ text: String) throws(NoteError) {
         let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw .malformedKey("expected name+keyid+base64") }
-        let name = String(parts[0])
-        guard parts[1].utf8.count == 8, let idBytes = Hex.decode(String(parts[1])) else {
-            throw .malformedKey("key id must be 8 lowercase hex digits")
-        }
-        guard let raw = Base64.decode(String(parts[2])), !raw.isEmpty else { throw .malformedKey("bad base64 key") }
-        guard raw[0] == 0x01 else { throw .unknownAlgorithm(raw[0]) }
-        guard raw.count == 33, let pk = try? Ed25519PublicKey(raw: Array(raw[1...])) else {
-            throw .malformedKey("Ed25519 public key must be 32 bytes")
-        }
-        try self.init(name: name, publicKey: pk)
-        let id = UInt32(idBytes[0]) << 24 | UInt32(idBytes[1]) << 16 | UInt32(idBytes[2]) << 8 | UInt32(idBytes[3])
+        let (id, raw) = try parseKeyIDAndMaterial(parts[1], parts[2])
+        guard let pk = try? Ed25519PublicKey(raw: raw) else { throw .malformedKey("Ed25519 public key must be 32 bytes") }
+        try self.init(name: String(parts[0]), publicKey: pk)
         guard id == keyHash else { throw .keyHashMismatch }
     }
 
@@ -102,16 +106,9 @@ public struct NoteSigningKey: Sendable {
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY" else {
             throw .malformedKey("expected PRIVATE+KEY+name+keyid+base64")
         }
-        guard parts[3].utf8.count == 8, let idBytes = Hex.decode(String(parts[3])) else {
-            throw .malformedKey("key id must be 8 lowercase hex digits")
-        }
-        guard let raw = Base64.decode(String(parts[4])), !raw.isEmpty else { throw .malformedKey("bad base64 key") }
-        guard raw[0] == 0x01 else { throw .unknownAlgorithm(raw[0]) }
-        guard raw.count == 33, let sk = try? Ed25519PrivateKey(seed: Array(raw[1...])) else {
-            throw .malformedKey("Ed25519 seed must be 32 bytes")
-        }
+        let (id, raw) = try parseKeyIDAndMaterial(parts[3], parts[4])
+        guard let sk = try? Ed25519PrivateKey(seed: raw) else { throw .malformedKey("Ed25519 seed must be 32 bytes") }
         try self.init(name: String(parts[2]), privateKey: sk)
-        let id = UInt32(idBytes[0]) << 24 | UInt32(idBytes[1]) << 16 | UInt32(idBytes[2]) << 8 | UInt32(idBytes[3])
         guard id == verifierKey.keyHash else { throw .keyHashMismatch }
     }
 

@@ -41,19 +41,3 @@ enum CLI {
         return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 }
-
-/// A fresh directory under the system temp dir, removed when released.
-final class TempDir {
-    let path: String
-    init() {
-        path = NSTemporaryDirectory() + "carbonledger-cli-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    func sub(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
-    func write(_ name: String, _ text: String) -> String {
-        let p = sub(name)
-        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
-        return p
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}

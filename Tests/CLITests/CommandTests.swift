@@ -3,6 +3,7 @@ import Testing
 import LedgerCore
 import LedgerStore
 import CarbonLedger
+import TestSupport
 
 @Suite struct CommandTests {
     /// keygen, init, submit, info, checkpoint, proof inclusion/consistency/verify and verify, as

@@ -3,6 +3,7 @@ import Testing
 import LedgerCore
 import LedgerStore
 @testable import CarbonLedger
+import TestSupport
 
 @Suite struct LedgerTests {
     @Test func createsAppendsAndReopens() throws {
@@ -163,22 +164,5 @@ import LedgerStore
         var tampered = p
         tampered.entry.event = ["type": "behaviour.metro", "distance_m": 999_999]
         #expect(throws: ProofError.self) { try tampered.verify(key: key.verifierKey) }
-    }
-}
-
-/// RFC 6962 from the definitions (duplicated from the core tests' helper, which lives in
-/// another test module).
-final class NaiveMerkle {
-    let h = MerkleHasher()
-    func split(_ n: Int) -> Int { var k = 1; while k << 1 < n { k <<= 1 }; return k }
-    func mth(_ d: ArraySlice<Digest>) -> Digest {
-        if d.count == 1 { return d.first! }
-        let k = split(d.count)
-        return h.nodeHash(mth(d.prefix(k)), mth(d.dropFirst(k)))
-    }
-    func path(_ m: Int, _ d: ArraySlice<Digest>) -> [Digest] {
-        if d.count <= 1 { return [] }
-        let k = split(d.count)
-        return m < k ? path(m, d.prefix(k)) + [mth(d.dropFirst(k))] : path(m - k, d.dropFirst(k)) + [mth(d.prefix(k))]
     }
 }

@@ -2,17 +2,7 @@ import Foundation
 import LedgerCore
 import LedgerStore
 @testable import CarbonLedger
-
-/// A fresh directory under the system temp dir, removed when released.
-final class TempDir {
-    let path: String
-    init() {
-        path = NSTemporaryDirectory() + "carbonledger-test-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    func sub(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
+import TestSupport
 
 enum Fixture {
     static let origin = "carbonledger.test/ledger"

@@ -3,6 +3,7 @@ import Testing
 import LedgerCore
 import LedgerStore
 @testable import CarbonLedger
+import TestSupport
 
 /// Every edit an attacker with write access to the files could make is found by `verify`, which
 /// names the first bad seq.

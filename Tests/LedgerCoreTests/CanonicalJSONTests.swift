@@ -1,5 +1,6 @@
 import Testing
 @testable import LedgerCore
+import TestSupport
 
 @Suite struct CanonicalJSONTests {
     func canon(_ text: String) throws -> String {
@@ -97,19 +98,6 @@ import Testing
         o["b"] = 1; o["a"] = 2; o["c"] = 3; o["a"] = 4; o["c"] = nil
         #expect(o.keys == ["a", "b"])
         #expect(o["a"] == 4)
-    }
-}
-
-/// A small deterministic PRNG for property tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,5 +1,6 @@
 import Testing
 @testable import LedgerCore
+import TestSupport
 
 @Suite struct TimestampTests {
     @Test func knownInstants() {

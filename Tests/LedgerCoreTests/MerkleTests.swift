@@ -1,5 +1,6 @@
 import Testing
 @testable import LedgerCore
+import TestSupport
 
 /// An in-memory tree built the way the store builds it: every node the frontier completes is kept.
 struct MemoryTree: MerkleNodeReader {
@@ -28,34 +29,6 @@ struct MemoryTree: MerkleNodeReader {
 }
 
 enum StoreErrorForTests: Error { case missing(MerkleNodeID) }
-
-/// RFC 6962 section 2.1, written directly from the definitions over the leaf hashes (MTH results
-/// are memoised by range so the exhaustive test stays fast; the recursion itself is the RFC's).
-final class NaiveMerkle {
-    let h = MerkleHasher()
-    var memo: [Int: Digest] = [:]
-    func split(_ n: Int) -> Int { var k = 1; while k << 1 < n { k <<= 1 }; return k }
-    func mth(_ d: ArraySlice<Digest>) -> Digest {
-        if d.isEmpty { return MerkleHasher.emptyRoot }
-        if d.count == 1 { return d.first! }
-        let key = d.startIndex << 20 | d.count
-        if let m = memo[key] { return m }
-        let k = split(d.count)
-        let r = h.nodeHash(mth(d.prefix(k)), mth(d.dropFirst(k)))
-        memo[key] = r
-        return r
-    }
-    func path(_ m: Int, _ d: ArraySlice<Digest>) -> [Digest] {
-        if d.count <= 1 { return [] }
-        let k = split(d.count)
-        return m < k ? path(m, d.prefix(k)) + [mth(d.dropFirst(k))] : path(m - k, d.dropFirst(k)) + [mth(d.prefix(k))]
-    }
-    func subproof(_ m: Int, _ d: ArraySlice<Digest>, _ b: Bool) -> [Digest] {
-        if m == d.count { return b ? [] : [mth(d)] }
-        let k = split(d.count)
-        return m <= k ? subproof(m, d.prefix(k), b) + [mth(d.dropFirst(k))] : subproof(m - k, d.dropFirst(k), false) + [mth(d.prefix(k))]
-    }
-}
 
 @Suite struct MerkleTests {
     // transparency-dev/merkle's reference tree: 8 leaves and the roots of every prefix.

@@ -1,0 +1,62 @@
+import Foundation
+import LedgerCore
+
+/// A fresh directory under the system temp dir, removed when released.
+public final class TempDir: @unchecked Sendable {
+    public let path: String
+    public init() {
+        path = NSTemporaryDirectory() + "carbonledger-test-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    public func sub(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+    /// Writes `text` to `name` inside the directory and returns its path.
+    public func write(_ name: String, _ text: String) -> String {
+        let p = sub(name)
+        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        return p
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// A small deterministic PRNG (SplitMix64) so randomised tests replay from their seed.
+public struct SplitMix64: RandomNumberGenerator {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// RFC 6962 section 2.1 written directly from the definitions over the leaf hashes: the
+/// reference the production proof code is checked against. MTH results are memoised by range
+/// so exhaustive tests stay fast; the recursion itself is the RFC's.
+public final class NaiveMerkle {
+    let h = MerkleHasher()
+    var memo: [Int: Digest] = [:]
+    public init() {}
+    func split(_ n: Int) -> Int { var k = 1; while k << 1 < n { k <<= 1 }; return k }
+    public func mth(_ d: ArraySlice<Digest>) -> Digest {
+        if d.isEmpty { return MerkleHasher.emptyRoot }
+        if d.count == 1 { return d.first! }
+        let key = d.startIndex << 20 | d.count
+        if let m = memo[key] { return m }
+        let k = split(d.count)
+        let r = h.nodeHash(mth(d.prefix(k)), mth(d.dropFirst(k)))
+        memo[key] = r
+        return r
+    }
+    public func path(_ m: Int, _ d: ArraySlice<Digest>) -> [Digest] {
+        if d.count <= 1 { return [] }
+        let k = split(d.count)
+        return m < k ? path(m, d.prefix(k)) + [mth(d.dropFirst(k))] : path(m - k, d.dropFirst(k)) + [mth(d.prefix(k))]
+    }
+    public func subproof(_ m: Int, _ d: ArraySlice<Digest>, _ b: Bool) -> [Digest] {
+        if m == d.count { return b ? [] : [mth(d)] }
+        let k = split(d.count)
+        return m <= k ? subproof(m, d.prefix(k), b) + [mth(d.dropFirst(k))] : subproof(m - k, d.dropFirst(k), false) + [mth(d.prefix(k))]
+    }
+}
