@@ -6,17 +6,21 @@ import Foundation
 /// An LMDB failure, with LMDB's own message.
 public enum LMDBError: Error, Equatable, CustomStringConvertible {
     case mapFull
+    /// Another process grew the map; this one must adopt the new size before continuing.
+    case mapResized
     case failed(operation: String, code: Int32, message: String)
 
     static func check(_ rc: Int32, _ op: String) throws(LMDBError) {
         if rc == 0 { return }
         if rc == MDB_MAP_FULL { throw .mapFull }
+        if rc == MDB_MAP_RESIZED { throw .mapResized }
         throw .failed(operation: op, code: rc, message: String(cString: mdb_strerror(rc)))
     }
 
     public var description: String {
         switch self {
         case .mapFull: return "LMDB map is full"
+        case .mapResized: return "LMDB map was grown by another process"
         case .failed(let op, let code, let msg): return "\(op) failed: \(msg) (LMDB code \(code))"
         }
     }
@@ -92,6 +96,16 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// Runs `body` in a read-only snapshot. Never blocks the writer.
     public func read<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
+        while true {
+            do {
+                return try readOnce(body)
+            } catch LMDBError.mapResized {
+                try adoptGrownMap()
+            }
+        }
+    }
+
+    private func readOnce<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
         pthread_rwlock_rdlock(&lock)
         defer { pthread_rwlock_unlock(&lock) }
         var txn: OpaquePointer?
@@ -111,6 +125,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
                 return try writeOnce(body)
             } catch LMDBError.mapFull {
                 try grow()
+            } catch LMDBError.mapResized {
+                try adoptGrownMap()
             }
         }
     }
@@ -141,6 +157,16 @@ public final class LMDBEnvironment: @unchecked Sendable {
         try LMDBError.check(mdb_env_info(env, &info), "mdb_env_info")
         mapSize = info.me_mapsize
         resizeCount += 1
+    }
+
+    /// Adopts the larger map another process set (mdb_env_set_mapsize with 0).
+    private func adoptGrownMap() throws(LMDBError) {
+        pthread_rwlock_wrlock(&lock)
+        defer { pthread_rwlock_unlock(&lock) }
+        try LMDBError.check(mdb_env_set_mapsize(env, 0), "mdb_env_set_mapsize(0)")
+        var info = MDB_envinfo()
+        try LMDBError.check(mdb_env_info(env, &info), "mdb_env_info")
+        mapSize = info.me_mapsize
     }
 
     /// Flushes to disk (for environments opened with `noSync`).

@@ -126,3 +126,25 @@ import TestSupport
         }
     }
 }
+
+/// Two processes on one ledger: a long-lived one whose map is small and a CLI writer that grows
+/// the map. The long-lived process adopts the grown map instead of failing (MDB_MAP_RESIZED).
+@Suite struct MultiProcessTests {
+    @Test func longLivedProcessAdoptsAMapGrownByAnotherWriter() throws {
+        let d = TempDir()
+        let key = try NoteSigningKey.generate(name: "reg")
+        var options = LMDBOptions()
+        options.mapSize = 256 << 10
+        let ledger = try Ledger.create(directory: d.sub("L"), origin: "multi.test/log", key: key, options: options)
+        let before = ledger.store.env.mapSize
+        let r = try CLI.run(["stress-append", "--dir", d.sub("L"), "--batches", "10", "--events-per-batch", "1000", "--report"])
+        #expect(r.status == 0, "\(r.stderr)")
+        // Reads and a write from the first process still work, at the grown size.
+        #expect(try ledger.info().size == 10_001)
+        let seq = try ledger.sequencer()
+        let sub = try Submission.Unsigned(events: [["type": "after.growth"]]).signed(by: key, origin: "multi.test/log")
+        #expect(try seq.append([sub], now: .now())[0].get().firstSeq == 10_001)
+        #expect(ledger.store.env.mapSize > before)
+        #expect(try Verifier(store: ledger.store).verify().entries == 10_002)
+    }
+}
