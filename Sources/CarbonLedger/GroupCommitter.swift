@@ -4,6 +4,7 @@ import LedgerCore
 /// Collects concurrently arriving submissions and appends them in shared transactions: while
 /// one commit is being fsynced the next batch queues up, so durability costs one fsync per
 /// batch, not per submission. Each caller is answered only after its commit is durable.
+/// Call `shutdown()` when done: it drains the queue and ends the writer thread.
 public final class GroupCommitter: @unchecked Sendable {
     public typealias Completion = @Sendable (Result<AppendReceipt, Error>) -> Void
 
@@ -24,7 +25,9 @@ public final class GroupCommitter: @unchecked Sendable {
     public init(sequencer: Sequencer, maxEventsPerCommit: Int = 100_000) {
         self.sequencer = sequencer
         self.maxEventsPerCommit = maxEventsPerCommit
-        let t = Thread { [unowned self] in self.run() }
+        // The writer thread keeps the committer alive until `shutdown()`, so a dropped reference
+        // can never leave the thread waiting on a freed condition.
+        let t = Thread { self.run() }
         t.name = "carbonledger.sequencer"
         thread = t
         t.start()

@@ -200,7 +200,10 @@ private struct Replay {
         guard let s = nextCheckpointSizes.first, s == frontier.size else { return }
         nextCheckpointSizes.removeFirst()
         if nextCheckpointSizes.isEmpty { nextCheckpointSizes = try reader.checkpointSizes(near: s + 1, limit: 1024) }
-        guard let note = try reader.checkpoint(size: s), let key = state.registryKey, let origin = state.origin else { return }
+        guard let key = state.registryKey, let origin = state.origin else {
+            throw Self.fail(s - 1, "a checkpoint is stored for tree size \(s) but no registry key is known yet")
+        }
+        guard let note = try reader.checkpoint(size: s) else { throw Self.fail(s - 1, "stored checkpoint for tree size \(s) vanished") }
         let cp: Checkpoint
         do { cp = try Checkpoint.open(note, key: key, origin: origin) } catch {
             throw Self.fail(s - 1, "stored checkpoint for tree size \(s): \(error)")
