@@ -81,8 +81,8 @@ public struct Submission: Sendable {
         signer.publicKey.isValidSignature(signature, for: Self.statement(origin: origin, root: root, count: events.count))
     }
 
-    /// Decodes the wire form `{"events":[...],"signature":"base64","signer":"name+id+base64"}`;
-    /// with `requireSignature: false` the two signature fields may be absent (an unsigned batch).
+    /// Decodes the wire form `{"events":[...],"signature":"base64","signer":"name+id+base64"}`.
+    /// The signature is checked later, by the reducer, against the ledger's origin.
     public static func decode(_ bytes: [UInt8]) throws(SubmissionError) -> Submission {
         let (unsigned, value) = try decodeUnsigned(bytes)
         guard let signerText = value["signer"]?.stringValue else { throw .field("signer", "missing or not a string (a verifier key name+keyid+base64)") }
@@ -93,7 +93,8 @@ public struct Submission: Sendable {
         return Submission(events: unsigned.events, eventBytes: unsigned.eventBytes, root: unsigned.root, signer: signer, signature: sig)
     }
 
-    /// Decodes a batch that may be unsigned (signature fields are ignored).
+    /// Decodes a batch that may be unsigned; returns the parsed document too, so a caller can
+    /// see whether signature fields were present.
     public static func decodeUnsigned(_ bytes: [UInt8]) throws(SubmissionError) -> (Unsigned, JSONValue) {
         let value: JSONValue
         do { value = try JSONParser.parse(bytes) } catch { throw .notJSON(error) }
