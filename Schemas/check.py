@@ -14,7 +14,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 
 def load_registry():
     schemas, resources = {}, []
-    for path in sorted(HERE.glob("*.schema.json")):
+    for path in sorted(list(HERE.glob("*.schema.json")) + list(HERE.glob("events/*.schema.json"))):
         schema = json.loads(path.read_text())
         Draft202012Validator.check_schema(schema)
         schemas[path.name.removesuffix(".schema.json")] = schema
@@ -29,6 +29,7 @@ def validator(schemas, registry, name):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--cledger", help="path of a built cledger binary for the live check")
+    ap.add_argument("--write-examples", action="store_true", help="with --cledger: regenerate the event examples from the live ledger")
     args = ap.parse_args()
     schemas, registry = load_registry()
     passed, failed = 0, []
@@ -58,45 +59,171 @@ def main():
             failed.append(f"schema {name} has no examples")
 
     if args.cledger:
-        p, f = live_check(args.cledger, expect)
+        p, f = live_check(args.cledger, expect, args.write_examples)
         failed += f
 
+    if args.write_examples:
+        print("examples regenerated; run again without --write-examples to check them")
+        return 0
     for f in failed:
         print("FAIL", f)
     print(f"schemas: {passed} passed, {len(failed)} failed")
     return 1 if failed else 0
 
 
-def live_check(cledger, expect):
+def build_sample_ledger(cledger, t):
+    """A small ledger exercising every event type through the real CLI. Returns (run, proofs)."""
+    def run(*argv, ok=True):
+        r = subprocess.run([cledger, *argv], capture_output=True, text=True)
+        if ok and r.returncode != 0:
+            raise SystemExit(f"cledger {' '.join(argv)} failed: {r.stderr}")
+        return r.stdout
+
+    def submit(name, key, events):
+        (t / name).write_text(json.dumps({"events": events}, ensure_ascii=False))
+        run("submit", "--dir", str(t / "L"), "--sign", str(t / key), str(t / name))
+
+    run("keygen", "--name", "shenzhen-registry", "--out", str(t / "reg.key"))
+    metro_vkey = run("keygen", "--name", "szmetro-key", "--out", str(t / "metro.key")).strip()
+    run("init", "--dir", str(t / "L"), "--origin", "carbonledger.example/shenzhen", "--key", str(t / "reg.key"))
+    submit("admin.json", "reg.key", [
+        {"type": "key.register", "key": metro_vkey, "actor": "szmetro", "roles": ["platform"], "scenarios": ["metro", "bus"], "regions": ["440300"]},
+        {"type": "methodology.register", "id": "sz-metro", "version": 1, "title": "Shenzhen metro trips", "scenario": "metro", "region": "440300",
+         "unit": "m", "kind": "quantitative", "baseline_mg": 140, "project_mg": 92, "daily_cap_mg": 5000000, "valid_from": "2026-01-01T00:00:00.000Z"},
+        {"type": "account.open", "account": "e-shenzhen-bank", "kind": "enterprise", "region": "440304"},
+        {"type": "account.open", "account": "yangtze-fish", "kind": "welfare", "region": "420100"},
+        {"type": "note", "text": "Shenzhen carbon-inclusion registry opened", "ref": "SZ-EEB-2026-01"},
+    ])
+    submit("platform.json", "metro.key", [
+        {"type": "account.open", "account": "p-7f3a91", "kind": "person", "region": "440305"},
+        {"type": "account.open", "account": "w-02bc44", "kind": "employee", "region": "440304", "employer": "e-shenzhen-bank"},
+        {"type": "consent.grant", "account": "p-7f3a91", "platform": "szmetro", "scenarios": ["metro", "bus"], "aggregate": True},
+        {"type": "consent.grant", "account": "w-02bc44", "platform": "szmetro", "scenarios": ["*"], "aggregate": False,
+         "evidence": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+        {"type": "points.rule", "scenario": "metro", "points_per_event": 2, "mg_per_point": 100000},
+    ])
+    submit("behaviour.json", "metro.key", [
+        {"type": "behaviour.report", "account": "p-7f3a91", "scenario": "metro", "region": "440305", "amount": 12400,
+         "start": "2026-11-20T00:10:00.000Z", "end": "2026-11-20T00:35:00.000Z", "source_ref": "SZMTR-20261120-000001"},
+        {"type": "behaviour.report", "account": "w-02bc44", "scenario": "metro", "region": "440304", "amount": 8100,
+         "start": "2026-11-20T01:00:00.000Z", "end": "2026-11-20T01:20:00.000Z", "source_ref": "SZMTR-20261120-000002"},
+    ])
+    submit("after.json", "metro.key", [
+        {"type": "behaviour.reverse", "seq": 12, "reason": "card reported stolen"},
+        {"type": "points.redeem", "account": "p-7f3a91", "points": 5, "reward": "metro day pass", "ref": "RD-000001"},
+        {"type": "donation", "account": "p-7f3a91", "to": "yangtze-fish", "amount_mg": 100000, "sponsor": {"name": "a Wuhan sponsor", "pledge_fen_per_g": 100}},
+        {"type": "consent.revoke", "account": "w-02bc44", "platform": "szmetro"},
+    ])
+    submit("revoke.json", "reg.key", [{"type": "key.revoke", "key": metro_vkey, "reason": "key rotated"}])
+    size = json.loads(run("info", "--dir", str(t / "L"), "--json"))["size"]
+    proofs = [json.loads(run("proof", "inclusion", "--dir", str(t / "L"), "--seq", str(s))) for s in range(size)]
+    return run, proofs
+
+
+def live_check(cledger, expect, write_examples=False):
     failed = []
     with tempfile.TemporaryDirectory() as tmp:
         t = pathlib.Path(tmp)
-
-        def run(*argv):
-            r = subprocess.run([cledger, *argv], capture_output=True, text=True)
-            if r.returncode != 0:
-                raise SystemExit(f"cledger {' '.join(argv)} failed: {r.stderr}")
-            return r.stdout
-
-        run("keygen", "--name", "schema-check", "--out", str(t / "reg.key"))
-        run("init", "--dir", str(t / "L"), "--origin", "schema.check/live", "--key", str(t / "reg.key"))
-        batch = {"events": [{"type": "behaviour.metro", "account": "a1", "distance_m": 12000, "nested": {"list": [1, -2, None, True, "碳"]}},
-                            {"type": "behaviour.bike", "account": "a2", "distance_m": 3000}]}
-        expect("unsigned-batch", batch, True, "live unsigned batch")
-        (t / "b.json").write_text(json.dumps(batch))
-        run("submit", "--dir", str(t / "L"), "--sign", str(t / "reg.key"), str(t / "b.json"))
-        for seq in range(3):
-            proof = json.loads(run("proof", "inclusion", "--dir", str(t / "L"), "--seq", str(seq)))
-            expect("inclusion-proof", proof, True, f"live inclusion proof {seq}")
-            expect("entry", proof["entry"], True, f"live entry {seq}")
-            expect("checkpoint", proof["checkpoint"], True, f"live checkpoint {seq}")
-            expect("event", proof["entry"]["event"], True, f"live event {seq}")
-            if seq == 0:
-                expect("genesis", proof["entry"]["event"], True, "live genesis event")
-        expect("consistency-proof", json.loads(run("proof", "consistency", "--dir", str(t / "L"), "--from", "1")), True, "live consistency proof")
-        expect("info", json.loads(run("info", "--dir", str(t / "L"), "--json")), True, "live info")
+        run, proofs = build_sample_ledger(cledger, t)
+        seen = set()
+        for p in proofs:
+            seq, entry, event = p["seq"], p["entry"], p["entry"]["event"]
+            expect("inclusion-proof", p, True, f"live inclusion proof {seq}")
+            expect("entry", entry, True, f"live entry {seq}")
+            expect("checkpoint", p["checkpoint"], True, f"live checkpoint {seq}")
+            expect("event", event, True, f"live event {seq} ({event['type']})")
+            expect(event["type"], event, True, f"live {event['type']} event at seq {seq}")
+            seen.add(event["type"])
+        missing = set(json.loads((HERE / "event.schema.json").read_text())["properties"]["type"]["enum"]) - seen
+        if missing:
+            failed.append(f"the sample ledger lacks event types {sorted(missing)}")
+        consistency = json.loads(run("proof", "consistency", "--dir", str(t / "L"), "--from", "1"))
+        expect("consistency-proof", consistency, True, "live consistency proof")
+        info = json.loads(run("info", "--dir", str(t / "L"), "--json"))
+        expect("info", info, True, "live info")
         expect("checkpoint", run("checkpoint", "--dir", str(t / "L")), True, "live checkpoint")
+        if write_examples:
+            write_example_files(proofs, consistency, info)
     return 0, failed
+
+
+def write_example_files(proofs, consistency, info):
+    """Regenerates examples/*/valid from a live ledger (the invalid ones are derived from them)."""
+    import copy, shutil
+    ex = HERE / "examples"
+    def put(schema, kind, name, obj):
+        d = ex / schema / kind
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"{name}.json").write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    def mutants(schema, obj):
+        required = json.loads(next(p for p in [HERE / f"{schema}.schema.json", HERE / "events" / f"{schema}.schema.json"] if p.exists()).read_text()).get("required", [])
+        for k in required:
+            if k != "type":
+                bad = copy.deepcopy(obj); del bad[k]; put(schema, "invalid", f"missing-{k}", bad)
+        bad = copy.deepcopy(obj); bad["unexpected_member"] = 1; put(schema, "invalid", "unknown-member", bad)
+    for p in proofs:
+        ev = p["entry"]["event"]
+        t = ev["type"]
+        if not (ex / t / "valid").exists() or t == "behaviour.report":
+            put(t, "valid", f"seq-{p['seq']}", ev)
+            mutants(t, ev)
+    rep = next(p["entry"]["event"] for p in proofs if p["entry"]["event"]["type"] == "behaviour.report")
+    bad = copy.deepcopy(rep); bad["amount"] = 12.4; put("behaviour.report", "invalid", "fractional-amount", bad)
+    bad = copy.deepcopy(rep); bad["scenario"] = "teleport"; put("behaviour.report", "invalid", "unknown-scenario", bad)
+    bad = copy.deepcopy(rep); bad["account"] = "P-1"; put("behaviour.report", "invalid", "uppercase-id", bad)
+    bad = copy.deepcopy(rep); bad["start"] = "2026-11-20 00:10:00"; put("behaviour.report", "invalid", "time-not-rfc3339-ms", bad)
+
+    by_seq = {p["seq"]: p for p in proofs}
+    entries = [p["entry"] for p in proofs]
+    beh = [e for e in entries if e["event"]["type"] == "behaviour.report"]
+    first, later = beh[0], beh[1]
+    put("entry", "valid", "genesis-entry", entries[0]); put("entry", "valid", "first-of-submission", first); put("entry", "valid", "later-in-submission", later)
+    bad = copy.deepcopy(later); bad["sub"]["sig"] = first["sub"]["sig"]; bad["sub"]["signer"] = first["sub"]["signer"]; put("entry", "invalid", "signature-on-later-entry", bad)
+    bad = copy.deepcopy(first); del bad["sub"]["sig"]; put("entry", "invalid", "first-entry-without-signature", bad)
+    bad = copy.deepcopy(first); bad["prev"] = bad["prev"].upper(); put("entry", "invalid", "uppercase-prev", bad)
+    bad = copy.deepcopy(first); bad["time"] = bad["time"][:19] + "Z"; put("entry", "invalid", "time-without-milliseconds", bad)
+    bad = copy.deepcopy(first); bad["seq"] = -1; put("entry", "invalid", "negative-seq", bad)
+    bad = copy.deepcopy(first); bad["seq"] = 9007199254740992; put("entry", "invalid", "seq-beyond-2-53", bad)
+    bad = copy.deepcopy(first); bad["extra"] = True; put("entry", "invalid", "unknown-field", bad)
+    bad = copy.deepcopy(first); bad["event"]["type"] = "behaviour.metro"; put("entry", "invalid", "unknown-event-type", bad)
+    sub = {"events": [e["event"] for e in beh[:2]], "signer": first["sub"]["signer"], "signature": first["sub"]["sig"]}
+    put("submission", "valid", "behaviour-batch", sub)
+    bad = copy.deepcopy(sub); bad["events"] = []; put("submission", "invalid", "no-events", bad)
+    bad = copy.deepcopy(sub); del bad["signature"]; put("submission", "invalid", "unsigned", bad)
+    bad = copy.deepcopy(sub); bad["events"][0]["amount"] = 12.4; put("submission", "invalid", "fractional-number", bad)
+    bad = copy.deepcopy(sub); bad["events"][0]["type"] = "Behaviour Report"; put("submission", "invalid", "bad-event-type", bad)
+    bad = copy.deepcopy(sub); bad["signer"] = "metro+1234+AAAA"; put("submission", "invalid", "bad-signer-key", bad)
+    bad = copy.deepcopy(sub); bad["extra"] = 1; put("submission", "invalid", "unknown-field", bad)
+    put("unsigned-batch", "valid", "behaviour-batch", {"events": sub["events"]})
+    put("unsigned-batch", "invalid", "signed", sub)
+    put("unsigned-batch", "invalid", "events-not-array", {"events": sub["events"][0]})
+    for e in (entries[1]["event"], first["event"]):
+        put("event", "valid", e["type"], e)
+    put("event", "invalid", "no-type", {"account": "x"}); put("event", "invalid", "unknown-type", {"type": "behaviour.metro"})
+    put("event", "invalid", "note-with-float", {"type": "note", "text": "x", "ref": 0.5})
+    g = entries[0]["event"]
+    put("genesis", "valid", "genesis", g)
+    bad = dict(g); bad["extra"] = []; put("genesis", "invalid", "extra-field", bad)
+    bad = dict(g); bad["origin"] = "has space"; put("genesis", "invalid", "origin-with-space", bad)
+    bad = dict(g); bad["rules"] = "carbonledger/v0"; put("genesis", "invalid", "unknown-rules", bad)
+    bad = dict(g); bad["admins"] = []; put("genesis", "invalid", "no-admins", bad)
+    last = proofs[-1]
+    cp = last["checkpoint"]
+    put("checkpoint", "valid", "signed-checkpoint", cp)
+    put("checkpoint", "invalid", "unsigned-body", cp.split("\n\n")[0] + "\n")
+    lines = cp.split("\n")
+    put("checkpoint", "invalid", "size-with-leading-zero", "\n".join([lines[0], "0" + lines[1]] + lines[2:]))
+    put("checkpoint", "invalid", "not-a-string", {"origin": "x", "size": 4})
+    for q in (by_seq[1], last):
+        put("inclusion-proof", "valid", f"seq-{q['seq']}", q)
+    bad = copy.deepcopy(last); bad["hashes"][0] = bad["hashes"][0][:10]; put("inclusion-proof", "invalid", "short-hash", bad)
+    bad = copy.deepcopy(last); del bad["checkpoint"]; put("inclusion-proof", "invalid", "no-checkpoint", bad)
+    bad = copy.deepcopy(last); bad["type"] = "carbonledger/consistency-proof/v1"; put("inclusion-proof", "invalid", "wrong-type", bad)
+    put("consistency-proof", "valid", "from-1", consistency)
+    bad = copy.deepcopy(consistency); bad["from_size"] = 0; put("consistency-proof", "invalid", "zero-size", bad)
+    bad = copy.deepcopy(consistency); bad["hashes"] = "abc"; put("consistency-proof", "invalid", "hashes-not-array", bad)
+    put("info", "valid", "info", info)
+    bad = dict(info); bad["size"] = str(bad["size"]); put("info", "invalid", "size-as-string", bad)
 
 
 if __name__ == "__main__":

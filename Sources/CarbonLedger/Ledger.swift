@@ -21,15 +21,15 @@ public final class Ledger: @unchecked Sendable {
     }
 
     /// Creates a ledger in an empty or new directory: stores the registry key and appends the
-    /// genesis entry naming `origin` and the key.
+    /// genesis entry naming `origin`, the key, and the admin keys (default: the registry key).
     @discardableResult
-    public static func create(directory: String, origin: String, key: NoteSigningKey,
+    public static func create(directory: String, origin: String, key: NoteSigningKey, admins: [NoteVerifierKey]? = nil,
                               options: LMDBOptions = LMDBOptions(), now: Timestamp = .now()) throws -> Ledger {
         guard Reducer.isValidOrigin(origin) else { throw LedgerError.badOrigin(origin) }
         try LedgerDirectory.prepareNew(directory)
         try LedgerDirectory.writeSigningKey(key, to: LedgerDirectory.keyPath(directory))
         let store = try LogStore(path: directory, options: options)
-        let genesis = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: origin, registryKey: key.verifierKey)])
+        let genesis = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: origin, registryKey: key.verifierKey, admins: admins)])
             .signed(by: key, origin: origin)
         let result = try Sequencer(store: store, key: key).append([genesis], now: now)
         if case .failure(let v) = result[0] { throw v }

@@ -54,21 +54,26 @@ public final class Sequencer: @unchecked Sendable {
             var results: [Result<AppendReceipt, RuleViolation>] = []
             results.reserveCapacity(submissions.count)
             var pending: [Digest: UInt64] = [:]
+            let batchState = StateOverlay(base: StoreStateReader(w.reader))
             for sub in submissions {
                 let firstSeq = st.frontier.size
                 let lookup = PendingLookup(reader: w.reader, pending: pending)
+                let subState = StateOverlay(base: batchState)
                 do {
-                    st.ledger = try Reducer.apply(sub, to: st.ledger, lookup: lookup)
+                    st.ledger = try Reducer.apply(sub, to: st.ledger, state: subState, time: time, lookup: lookup)
                 } catch let v as RuleViolation {
                     if abortOnRejection { throw Rejection(submissionIndex: results.count, violation: v) }
+                    try w.putRejection(time: time, root: sub.root, record: Self.rejectionRecord(sub, v))
                     results.append(.failure(v))
                     continue
                 }
+                subState.merge(into: batchState)
                 try appendEntries(of: sub, firstSeq: firstSeq, time: time, state: &st, writer: w, hasher: hasher)
                 try w.putSubmission(root: sub.root, firstSeq: firstSeq)
                 pending[sub.root] = firstSeq
                 results.append(.success(AppendReceipt(firstSeq: firstSeq, count: sub.events.count, root: sub.root, treeSize: 0)))
             }
+            try w.apply(batchState)
             if st.frontier.size > startSize {
                 st.lastTime = time
                 try commitHead(state: st, previousSize: startSize, writer: w, hasher: hasher)
@@ -93,8 +98,22 @@ public final class Sequencer: @unchecked Sendable {
             let results = try append(submissions, now: now, abortOnRejection: true)
             return .success(results.map { try! $0.get() })
         } catch let r as Rejection {
+            // The refused batch left nothing; the refusal itself is kept for statistics.
+            let sub = submissions[r.submissionIndex]
+            try store.write { w in try w.putRejection(time: now, root: sub.root, record: Self.rejectionRecord(sub, r.violation)) }
             return .failure(r)
         }
+    }
+
+    /// What statistics keep of a refused submission: the rule, and the offending event.
+    static func rejectionRecord(_ sub: Submission, _ v: RuleViolation) -> JSONValue {
+        var r: JSONObject = ["rule": .string(v.rule), "field": .string(v.field), "message": .string(v.message),
+                             "signer": .string(sub.signer.description), "events": .int(Int64(sub.events.count))]
+        if let i = v.eventIndex {
+            r["event_index"] = .int(Int64(i))
+            r["event"] = sub.events[i]
+        }
+        return .object(r)
     }
 
     private func appendEntries(of sub: Submission, firstSeq: UInt64, time: Timestamp, state st: inout WriterState,
@@ -158,7 +177,7 @@ public final class Sequencer: @unchecked Sendable {
         let genesis = try Entry.decode(genesisBytes)
         guard let signer = genesis.sub.signer, let sig = genesis.sub.signature else { throw StoreError.corrupt("entry 0 has no signature") }
         let sub = Submission(unsigned: try Submission.Unsigned(events: [genesis.event]), signer: signer, signature: sig)
-        var ledger = try Reducer.apply(sub, to: LedgerState(), lookup: NoLookup())
+        var ledger = try Reducer.apply(sub, to: LedgerState(), state: StateOverlay(base: EmptyState()), time: genesis.time, lookup: NoLookup())
         ledger.size = size
         guard let head = try r.metaDigest(.head), let t = try r.metaU64(.lastTime) else { throw StoreError.missing("meta/head or meta/last_time") }
         return WriterState(ledger: ledger, frontier: try MerkleFrontier(size: size, reader: r), head: head,

@@ -16,7 +16,10 @@ public struct VerificationFailure: Error, Equatable, CustomStringConvertible {
 
 /// What a successful verification covered.
 public struct VerificationReport: Sendable {
+    /// Entries replayed (all of them, or up to the `upTo` cut rounded down to a submission).
     public var entries: UInt64
+    /// State keys compared between the live projections and the replay (0 for a partial replay).
+    public var stateKeysCompared: Int
     public var submissions: UInt64
     public var checkpointsChecked: UInt64
     public var checkpoint: Checkpoint
@@ -26,9 +29,16 @@ public struct VerificationReport: Sendable {
 /// Replays a whole log: re-canonicalises and re-hashes every entry, checks every `prev` link,
 /// every submission's root and signature, every rule (the same `Reducer` the sequencer runs),
 /// every stored Merkle node, the submission index and every stored checkpoint, and the latest
-/// checkpoint's signature and root. Hashing runs on all cores.
+/// checkpoint's signature and root, and that the stored projections equal the state a replay
+/// of the log builds in a fresh scratch store, byte for byte. Hashing runs on all cores.
 public struct Verifier {
     public let store: LogStore
+    /// Replay only entries below this seq (rounded down to a whole submission): the state "as of"
+    /// that point. The log-wide checks at the head are then skipped.
+    public var upTo: UInt64?
+    /// Directory for the replayed state (an LMDB environment). Default: a temporary directory,
+    /// removed afterwards; a given directory is kept and must be new or empty.
+    public var scratchDirectory: String?
     /// Entries decoded and hashed per parallel step.
     public var chunkSize = 8192
     public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -38,8 +48,14 @@ public struct Verifier {
     public init(store: LogStore) { self.store = store }
 
     public func verify() throws -> VerificationReport {
-        try store.read { r in
-            var replay = Replay(reader: r, verifier: self)
+        let dir = scratchDirectory ?? (NSTemporaryDirectory() + "carbonledger-replay-" + UUID().uuidString)
+        try LedgerDirectory.prepareNew(dir)
+        defer { if scratchDirectory == nil { try? FileManager.default.removeItem(atPath: dir) } }
+        var options = LMDBOptions()
+        options.noSync = true  // scratch state: rebuilt from the log whenever needed
+        let scratch = try LogStore(path: dir, options: options)
+        return try store.read { r in
+            var replay = Replay(reader: r, verifier: self, scratch: scratch)
             return try replay.run()
         }
     }
@@ -58,16 +74,21 @@ private struct Replay {
     var checkpointsChecked: UInt64 = 0
     var nextCheckpointSizes: [UInt64] = []
     var open: OpenSubmission?
+    let scratch: LogStore
+    /// The scratch state of the chunk being replayed.
+    var chunkState: StateOverlay?
 
     struct OpenSubmission {
         var firstSeq: UInt64
         var ref: SubmissionRef
+        var time: Timestamp
         var events: [JSONValue] = []
     }
 
-    init(reader: StoreReader, verifier: Verifier) {
+    init(reader: StoreReader, verifier: Verifier, scratch: LogStore) {
         self.reader = reader
         self.verifier = verifier
+        self.scratch = scratch
     }
 
     static func fail(_ seq: UInt64?, _ reason: String) -> VerificationFailure { VerificationFailure(seq: seq, reason: reason) }
@@ -76,14 +97,29 @@ private struct Replay {
         guard let size = try reader.metaU64(.size), size > 0 else { throw Self.fail(nil, "meta/size is missing: not an initialised ledger") }
         let stored = try reader.txn.count(reader.store.entries)
         nextCheckpointSizes = try reader.checkpointSizes(near: 1, limit: 1024)
+        let end = min(size, verifier.upTo ?? size)
         var seq: UInt64 = 0
-        while seq < size {
-            let n = Int(min(UInt64(verifier.chunkSize), size - seq))
+        while seq < end {
+            let n = Int(min(UInt64(verifier.chunkSize), end - seq))
             let raw = try readChunk(from: seq, count: n)
             let hashed = hashInParallel(raw)
-            for k in 0..<n { try step(seq: seq + UInt64(k), hashed[k]) }
+            try scratch.write { w in
+                let overlay = StateOverlay(base: StoreStateReader(w.reader))
+                chunkState = overlay
+                defer { chunkState = nil }
+                for k in 0..<n { try step(seq: seq + UInt64(k), hashed[k]) }
+                try w.apply(overlay)
+            }
             seq += UInt64(n)
-            verifier.progress?(seq, size)
+            verifier.progress?(seq, end)
+        }
+        if end < size {
+            // A partial replay: the state as of the last whole submission before the cut.
+            let replayed = open?.firstSeq ?? end
+            return VerificationReport(entries: replayed, stateKeysCompared: 0, submissions: submissions,
+                                      checkpointsChecked: checkpointsChecked,
+                                      checkpoint: Checkpoint(origin: state.origin ?? "", size: replayed, root: try MerkleProofBuilder(reader: reader, hasher: hasher).root(size: replayed)),
+                                      registryKey: state.registryKey!)
         }
         if let o = open {
             throw Self.fail(o.firstSeq, "submission starting here is incomplete: \(o.events.count) of its \(o.ref.count) events are in the log")
@@ -168,10 +204,13 @@ private struct Replay {
     mutating func collect(_ entry: Entry, seq: UInt64) throws {
         if entry.sub.index == 0 {
             if let o = open { throw Self.fail(seq, "a new submission starts while the one at seq \(o.firstSeq) has only \(o.events.count) of \(o.ref.count) events") }
-            open = OpenSubmission(firstSeq: seq, ref: entry.sub)
+            open = OpenSubmission(firstSeq: seq, ref: entry.sub, time: entry.time)
         } else {
             guard let o = open, o.ref.root == entry.sub.root, o.ref.count == entry.sub.count, o.events.count == entry.sub.index else {
                 throw Self.fail(seq, "entry claims to be event \(entry.sub.index) of submission \(entry.sub.root.hex), which does not continue the preceding entries")
+            }
+            guard entry.time == o.time else {
+                throw Self.fail(seq, "entry time \(entry.time) differs from its submission's \(o.time): a submission is committed at one time")
             }
         }
         open!.events.append(entry.event)
@@ -184,11 +223,13 @@ private struct Replay {
         }
         guard let signer = o.ref.signer, let sig = o.ref.signature else { throw Self.fail(o.firstSeq, "submission has no signer") }
         let sub = Submission(unsigned: unsigned, signer: signer, signature: sig)
+        let subState = StateOverlay(base: chunkState!)
         do {
-            state = try Reducer.apply(sub, to: state, lookup: reader)
+            state = try Reducer.apply(sub, to: state, state: subState, time: o.time, lookup: reader)
         } catch let v as RuleViolation {
             throw Self.fail(o.firstSeq + UInt64(v.eventIndex ?? 0), "breaks a rule: \(v)")
         }
+        subState.merge(into: chunkState!)
         guard try reader.firstSeq(ofSubmission: sub.root) == o.firstSeq else {
             throw Self.fail(o.firstSeq, "the submission index does not map root \(sub.root.hex) to seq \(o.firstSeq)")
         }
@@ -233,8 +274,76 @@ private struct Replay {
         guard nextCheckpointSizes.isEmpty else {
             throw Self.fail(nil, "a checkpoint is stored for tree size \(nextCheckpointSizes[0]), beyond the log's \(size) entries")
         }
-        return VerificationReport(entries: size, submissions: submissions, checkpointsChecked: checkpointsChecked,
+        let compared = try compareProjections()
+        return VerificationReport(entries: size, stateKeysCompared: compared, submissions: submissions, checkpointsChecked: checkpointsChecked,
                                   checkpoint: cp, registryKey: key)
+    }
+
+    /// The live projections must equal the replayed state byte for byte. Compared in chunks of
+    /// key ranges, so memory stays bounded whatever the state's size.
+    func compareProjections() throws -> Int {
+        try scratch.read { s in
+            var from: [UInt8]? = nil
+            var compared = 0
+            while true {
+                let live = try StateDump(reader.txn, reader.store.state, from: from, limit: 4096)
+                // The replay's records up to the live chunk's last key (all remaining ones at the end).
+                let replayed = try StateDump(s.txn, scratch.state, from: from, limit: Int.max, through: live.done ? nil : live.records.last?.key)
+                for (k, pair) in zip(live.records, replayed.records).enumerated() {
+                    if pair.0.key != pair.1.key {
+                        let (a, b) = pair
+                        if a.key.lexicographicallyPrecedes(b.key) {
+                            throw Self.fail(nil, "projection \(a.keyText) is stored but a replay of the log does not produce it")
+                        }
+                        throw Self.fail(nil, "projection \(b.keyText) is missing from the store (a replay of the log produces \(b.valueText))")
+                    }
+                    guard pair.0.value == pair.1.value else {
+                        throw Self.fail(nil, "projection \(pair.0.keyText) differs from the replayed state: stored \(pair.0.valueText), replay \(pair.1.valueText)")
+                    }
+                    _ = k
+                }
+                if live.records.count > replayed.records.count {
+                    throw Self.fail(nil, "projection \(live.records[replayed.records.count].keyText) is stored but a replay of the log does not produce it")
+                }
+                if replayed.records.count > live.records.count {
+                    let extra = replayed.records[live.records.count]
+                    throw Self.fail(nil, "projection \(extra.keyText) is missing from the store (a replay of the log produces \(extra.valueText))")
+                }
+                compared += live.records.count
+                guard !live.done, let last = live.records.last?.key else { return compared }
+                from = last + [0]  // the smallest key after `last`
+            }
+        }
+    }
+}
+
+/// Records of a state database from key `from` on, copied out of a transaction: at most
+/// `limit`, and none after `through`.
+struct StateDump {
+    struct Record {
+        let key: [UInt8]
+        let value: [UInt8]
+        var keyText: String { String(decoding: key, as: UTF8.self) }
+        var valueText: String { String(decoding: value.prefix(300), as: UTF8.self) }
+    }
+    var records: [Record] = []
+    /// True if the database has no records after these.
+    var done = true
+
+    init(_ txn: LMDBTransaction, _ db: LMDBDatabase, from: [UInt8]?, limit: Int, through: [UInt8]? = nil) throws {
+        var out: [Record] = []
+        var more = false
+        func visit(_ start: UnsafeRawBufferPointer?) throws {
+            try txn.scan(db, from: start) { k, v in
+                if let t = through, t.lexicographicallyPrecedes(k) { return false }
+                if out.count == limit { more = true; return false }
+                out.append(Record(key: Array(k), value: Array(v)))
+                return true
+            }
+        }
+        if let f = from { try f.withUnsafeBytes { try visit($0) } } else { try visit(nil) }
+        records = out
+        done = !more
     }
 }
 

@@ -5,17 +5,23 @@ public enum Reducer {
     /// The genesis event's `rules` value: the rule set this log is bound to.
     public static let rulesVersion = "carbonledger/v1"
 
-    /// Applies a whole submission whose first event gets seq `state.size`: every event or none.
-    /// Returns the new state; `state` is untouched on a violation.
-    public static func apply(_ submission: Submission, to state: LedgerState,
+    /// Every event type of rule set v1 (SPEC.md section 8).
+    public static let eventTypes = ["genesis", "key.register", "key.revoke", "methodology.register", "account.open",
+                                    "consent.grant", "consent.revoke", "behaviour.report", "behaviour.reverse",
+                                    "points.rule", "points.redeem", "donation", "note"]
+
+    /// Applies a whole submission whose first event gets seq `ledger.size`, committed at `time`:
+    /// every event or none. State changes go into `state` (the caller discards the overlay on a
+    /// violation). Returns the new ledger state.
+    public static func apply(_ submission: Submission, to ledger: LedgerState, state: StateOverlay, time: Timestamp,
                              lookup: some SubmissionLookup) throws -> LedgerState {
-        var next = state
-        let firstSeq = state.size
+        var next = ledger
+        let firstSeq = ledger.size
         let origin: String
         if firstSeq == 0 {
             origin = try genesisOrigin(submission)
         } else {
-            guard let o = state.origin else { preconditionFailure("state past genesis without origin") }
+            guard let o = ledger.origin else { preconditionFailure("state past genesis without origin") }
             origin = o
         }
         guard submission.hasValidSignature(origin: origin) else {
@@ -27,9 +33,10 @@ public enum Reducer {
                                 message: "the same submission (root \(submission.root.hex)) was already appended at seq \(earlier)")
         }
         for (i, event) in submission.events.enumerated() {
+            let seq = firstSeq + UInt64(i)
             do {
-                try apply(event: event, seq: firstSeq + UInt64(i), signer: submission.signer, state: &next)
-            } catch var v {
+                try apply(event: event, seq: seq, time: time, signer: submission.signer, ledger: &next, state: state)
+            } catch var v as RuleViolation {
                 v.eventIndex = i
                 throw v
             }
@@ -39,7 +46,8 @@ public enum Reducer {
     }
 
     /// Applies one event at `seq`.
-    static func apply(event: JSONValue, seq: UInt64, signer: NoteVerifierKey, state: inout LedgerState) throws(RuleViolation) {
+    static func apply(event: JSONValue, seq: UInt64, time: Timestamp, signer: NoteVerifierKey, ledger: inout LedgerState,
+                      state: StateOverlay) throws {
         guard let obj = event.objectValue else {
             throw RuleViolation(field: "(event)", rule: "event.object", message: "an event must be a JSON object, got \(event.typeName)")
         }
@@ -47,26 +55,52 @@ public enum Reducer {
             throw RuleViolation(field: "type", rule: "event.type", message: "missing or not a string")
         }
         if seq == 0 {
-            try applyGenesis(obj, signer: signer, state: &state)
-        } else {
-            guard type != "genesis" else {
-                throw RuleViolation(field: "type", rule: "genesis.first", message: "only entry 0 may be a genesis event")
-            }
-            guard isValidEventType(type) else {
-                throw RuleViolation(field: "type", rule: "event.type",
-                                    message: "\"\(type)\" is not an event type name (lowercase letter, then up to 63 of a-z 0-9 . _ -)")
-            }
+            let admins = try applyGenesis(obj, signer: signer, state: &ledger)
+            RuleContext(state: state, seq: seq, time: time, signer: signer, signerRecord: nil).applyGenesisAdmins(admins)
+            ledger.size = 1
+            return
         }
-        state.size = seq + 1
+        guard type != "genesis" else {
+            throw RuleViolation(field: "type", rule: "genesis.first", message: "only entry 0 may be a genesis event")
+        }
+        // Authorisation is read per event, so a key revoked by an earlier event of the same
+        // submission cannot sign the events after it.
+        guard let record = try state.get(RuleContext.keyPath(signer)), record.string("key") == signer.description else {
+            throw RuleViolation(field: "signer", rule: "auth.unknown_key", message: "key \(signer) is not registered with this ledger")
+        }
+        if let revoked = record["revoked_seq"]?.intValue {
+            throw RuleViolation(field: "signer", rule: "auth.revoked", message: "key \(signer.name) was revoked at seq \(revoked)")
+        }
+        let ctx = RuleContext(state: state, seq: seq, time: time, signer: signer, signerRecord: record)
+        let f = EventFields(obj: obj, type: type)
+        switch type {
+        case "key.register": try ctx.keyRegister(f)
+        case "key.revoke": try ctx.keyRevoke(f)
+        case "methodology.register": try ctx.methodologyRegister(f)
+        case "account.open": try ctx.accountOpen(f)
+        case "consent.grant": try ctx.consentGrant(f)
+        case "consent.revoke": try ctx.consentRevoke(f)
+        case "behaviour.report": try ctx.behaviourReport(f)
+        case "behaviour.reverse": try ctx.behaviourReverse(f)
+        case "points.rule": try ctx.pointsRule(f)
+        case "points.redeem": try ctx.pointsRedeem(f)
+        case "donation": try ctx.donation(f)
+        case "note": try ctx.note(f)
+        default:
+            throw RuleViolation(field: "type", rule: "event.type",
+                                message: "\"\(type)\" is not an event type of rule set \(rulesVersion) (\(eventTypes.dropFirst().joined(separator: ", ")))")
+        }
+        ledger.size = seq + 1
     }
 
-    private static func applyGenesis(_ obj: JSONObject, signer: NoteVerifierKey, state: inout LedgerState) throws(RuleViolation) {
+    /// Checks the genesis event; returns its admin keys.
+    private static func applyGenesis(_ obj: JSONObject, signer: NoteVerifierKey, state: inout LedgerState) throws(RuleViolation) -> [NoteVerifierKey] {
         guard obj["type"]?.stringValue == "genesis" else {
             throw RuleViolation(field: "type", rule: "genesis.first", message: "entry 0 must be the genesis event")
         }
-        guard obj.keys == ["origin", "registry_key", "rules", "type"] else {
+        guard obj.keys == ["admins", "origin", "registry_key", "rules", "type"] else {
             throw RuleViolation(field: "(event)", rule: "genesis.fields",
-                                message: "genesis must have exactly origin, registry_key, rules, type; has \(obj.keys)")
+                                message: "genesis must have exactly admins, origin, registry_key, rules, type; has \(obj.keys)")
         }
         guard let origin = obj["origin"]?.stringValue, isValidOrigin(origin) else {
             throw RuleViolation(field: "origin", rule: "genesis.origin",
@@ -78,11 +112,25 @@ public enum Reducer {
         guard obj["rules"]?.stringValue == rulesVersion else {
             throw RuleViolation(field: "rules", rule: "genesis.rules", message: "must be \"\(rulesVersion)\"")
         }
+        guard let list = obj["admins"]?.arrayValue, (1...16).contains(list.count) else {
+            throw RuleViolation(field: "admins", rule: "genesis.admins", message: "must list 1 to 16 admin verifier keys")
+        }
+        var admins: [NoteVerifierKey] = []
+        for (i, v) in list.enumerated() {
+            guard let t = v.stringValue, let k = try? NoteVerifierKey(t) else {
+                throw RuleViolation(field: "admins[\(i)]", rule: "genesis.admins", message: "must be a verifier key name+keyid+base64")
+            }
+            guard !admins.contains(where: { $0.name == k.name && $0.keyHash == k.keyHash }) else {
+                throw RuleViolation(field: "admins[\(i)]", rule: "genesis.admins", message: "key \(k.name) is listed twice")
+            }
+            admins.append(k)
+        }
         guard signer == key else {
             throw RuleViolation(field: "signer", rule: "genesis.signer", message: "the genesis submission must be signed by the registry key it names")
         }
         state.origin = origin
         state.registryKey = key
+        return admins
     }
 
     /// The origin a genesis submission declares (its statement is signed for that origin).
@@ -101,18 +149,9 @@ public enum Reducer {
         !s.isEmpty && s.utf8.count <= 255 && s.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
     }
 
-    static func isValidEventType(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        guard (1...64).contains(b.count), b[0] >= UInt8(ascii: "a"), b[0] <= UInt8(ascii: "z") else { return false }
-        return b.allSatisfy {
-            ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
-                || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
-        }
-    }
-
-    /// The genesis event for a new ledger.
-    public static func genesisEvent(origin: String, registryKey: NoteVerifierKey) -> JSONValue {
-        ["type": "genesis", "origin": .string(origin), "registry_key": .string(registryKey.description),
-         "rules": .string(rulesVersion)]
+    /// The genesis event for a new ledger; `admins` default to the registry key alone.
+    public static func genesisEvent(origin: String, registryKey: NoteVerifierKey, admins: [NoteVerifierKey]? = nil) -> JSONValue {
+        ["type": "genesis", "admins": .array((admins ?? [registryKey]).map { .string($0.description) }), "origin": .string(origin),
+         "registry_key": .string(registryKey.description), "rules": .string(rulesVersion)]
     }
 }

@@ -215,6 +215,24 @@ public struct LMDBTransaction {
         return true
     }
 
+    /// The record with the greatest key strictly below `before`, or nil.
+    public func last(_ db: LMDBDatabase, before: UnsafeRawBufferPointer) throws -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)? {
+        var cursor: OpaquePointer?
+        try LMDBError.check(mdb_cursor_open(txn, db.dbi, &cursor), "mdb_cursor_open(\(db.name))")
+        defer { mdb_cursor_close(cursor) }
+        var k = MDB_val(mv_size: before.count, mv_data: UnsafeMutableRawPointer(mutating: before.baseAddress))
+        var v = MDB_val()
+        var rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE)
+        if rc == 0 {
+            rc = mdb_cursor_get(cursor, &k, &v, MDB_PREV)
+        } else if rc == MDB_NOTFOUND {
+            rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST)
+        }
+        if rc == MDB_NOTFOUND { return nil }
+        try LMDBError.check(rc, "mdb_cursor_get(\(db.name))")
+        return (UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size), UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+    }
+
     /// Number of records in `db`.
     public func count(_ db: LMDBDatabase) throws(LMDBError) -> Int {
         var st = MDB_stat()

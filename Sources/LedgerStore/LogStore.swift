@@ -29,6 +29,11 @@ public final class LogStore: @unchecked Sendable {
     public let checkpoints: LMDBDatabase
     /// name (ASCII) -> value; see `MetaKey`.
     public let meta: LMDBDatabase
+    /// Derived state (projections): ASCII path -> canonical JSON, as the reducer left it.
+    public let state: LMDBDatabase
+    /// Submissions the sequencer refused (operational record for statistics; not part of the
+    /// verified log): time (ms, u64 BE) + submission root -> canonical JSON.
+    public let rejections: LMDBDatabase
 
     /// The format tag stored under `meta/format`.
     public static let format = "carbonledger-lmdb/1"
@@ -40,6 +45,8 @@ public final class LogStore: @unchecked Sendable {
         submissions = try env.openDatabase("submissions")
         checkpoints = try env.openDatabase("checkpoints")
         meta = try env.openDatabase("meta")
+        state = try env.openDatabase("state")
+        rejections = try env.openDatabase("rejections")
     }
 
     public func read<R>(_ body: (StoreReader) throws -> R) throws -> R {
@@ -156,5 +163,49 @@ public struct StoreWriter {
 
     public func putMeta(_ key: MetaKey, u64 v: UInt64) throws {
         try putMeta(key, withUnsafeBytes(of: v.bigEndian) { Array($0) })
+    }
+}
+
+/// The `state` database seen through one transaction, as the reducer's `StateReader`.
+public final class StoreStateReader: StateReader {
+    let reader: StoreReader
+    public init(_ reader: StoreReader) { self.reader = reader }
+
+    public func get(_ key: String) throws -> JSONValue? {
+        try Array(key.utf8).withUnsafeBytes { k in
+            guard let raw = try reader.txn.get(reader.store.state, key: k) else { return nil }
+            return try JSONParser.parseCanonical(Array(raw))
+        }
+    }
+
+    public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
+        let prefix = Array((parent + "/").utf8)
+        return try Array(before.utf8).withUnsafeBytes { b in
+            guard let (k, v) = try reader.txn.last(reader.store.state, before: b) else { return nil }
+            guard k.count > prefix.count, k.starts(with: prefix), !k[prefix.count...].contains(UInt8(ascii: "/")) else { return nil }
+            return (String(decoding: k, as: UTF8.self), try JSONParser.parseCanonical(Array(v)))
+        }
+    }
+}
+
+extension StoreWriter {
+    /// Writes an overlay's changes (canonical JSON; deletions remove the key).
+    public func apply(_ overlay: StateOverlay) throws {
+        for (key, value) in overlay.sortedWrites {
+            try Array(key.utf8).withUnsafeBytes { k in
+                if let v = value {
+                    try CanonicalJSON.encode(v).withUnsafeBytes { try txn.put(store.state, key: k, value: $0) }
+                } else {
+                    try txn.delete(store.state, key: k)
+                }
+            }
+        }
+    }
+
+    /// Records a refused submission for statistics.
+    public func putRejection(time: Timestamp, root: Digest, record: JSONValue) throws {
+        var key = withUnsafeBytes(of: UInt64(bitPattern: time.millisecondsSinceEpoch).bigEndian) { Array($0) }
+        key += root.bytes
+        try key.withUnsafeBytes { k in try CanonicalJSON.encode(record).withUnsafeBytes { try txn.put(store.rejections, key: k, value: $0) } }
     }
 }

@@ -17,6 +17,9 @@ struct Init: ParsableCommand {
     @Option(help: "Private key file from `cledger keygen`; becomes the registry key.")
     var key: String
 
+    @Option(name: .customLong("admin"), help: "An admin's verifier key (name+keyid+base64); repeat for several (at most 16). Admins register keys, methodologies and accounts. Default: the registry key.")
+    var admins: [String] = []
+
     @Flag(help: "Skip fsync on commit (faster, loses recent commits on power failure). Off by default.")
     var noSync = false
 
@@ -24,7 +27,11 @@ struct Init: ParsableCommand {
         let signingKey = try LedgerDirectory.readSigningKey(key)
         var options = LMDBOptions()
         options.noSync = noSync
-        let ledger = try Ledger.create(directory: dir, origin: origin, key: signingKey, options: options)
+        var adminKeys: [NoteVerifierKey] = []
+        for a in admins {
+            do { adminKeys.append(try NoteVerifierKey(a)) } catch { throw ValidationError("--admin \(a): \(error)") }
+        }
+        let ledger = try Ledger.create(directory: dir, origin: origin, key: signingKey, admins: adminKeys.isEmpty ? nil : adminKeys, options: options)
         let info = try ledger.info()
         print("created ledger \(info.origin) in \(dir)")
         print("registry key: \(info.registryKey)")

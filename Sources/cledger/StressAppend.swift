@@ -9,7 +9,7 @@ struct StressAppend: ParsableCommand {
         commandName: "stress-append",
         abstract: "Developer tool: append generated submissions in a loop (crash tests, append-rate measurement).",
         discussion: """
-            Each batch is a signed submission of --events-per-batch events {"type":"stress.tick",...}. \
+            Each batch is a signed submission of --events-per-batch note events (signed by an admin key). \
             After each durable commit it prints `ack FIRST LAST ROOTHEX` and flushes, so a test that \
             kills this process knows exactly what was acknowledged. With --report it signs every batch \
             first and then times the appends alone, printing events/s.
@@ -55,7 +55,7 @@ struct StressAppend: ParsableCommand {
         let perBatch = eventsPerBatch
         let make: @Sendable (Int) throws -> Submission = { b in
             let events: [JSONValue] = (0..<perBatch).map { i in
-                ["type": "stress.tick", "run": .string(runID), "batch": .int(Int64(b)), "i": .int(Int64(i))]
+                ["type": "note", "text": .string("stress \(runID) \(b) \(i)")]
             }
             return try Submission.Unsigned(events: events).signed(by: signer, origin: origin)
         }

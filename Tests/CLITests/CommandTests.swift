@@ -19,8 +19,8 @@ import TestSupport
         #expect(try CLI.run(["keygen", "--name", "x", "--out", d.sub("reg.key")]).status != 0)  // never overwrites a key
 
         #expect(try CLI.run(["init", "--dir", d.sub("L"), "--origin", "carbonledger.test/cli", "--key", d.sub("reg.key")]).status == 0)
-        let b1 = d.write("b1.json", #"{"events":[{"type":"behaviour.metro","account":"a1","distance_m":12000},{"type":"behaviour.bike","account":"a2","distance_m":3000}]}"#)
-        let b2 = d.write("b2.json", #"{"events":[{"type":"behaviour.walk","account":"a3","steps":8000}]}"#)
+        let b1 = d.write("b1.json", #"{"events":[{"type":"note","text":"first"},{"type":"note","text":"second","ref":"r-3000"}]}"#)
+        let b2 = d.write("b2.json", #"{"events":[{"type":"note","text":"third"}]}"#)
         let submit = try CLI.run(["submit", "--dir", d.sub("L"), "--sign", d.sub("reg.key"), b1, b2])
         #expect(submit.status == 0, "\(submit.stderr)")
         #expect(submit.stdout.contains("b1.json: seq 1-2 (2 events)") && submit.stdout.contains("b2.json: seq 3-3 (1 events)"))
@@ -39,7 +39,7 @@ import TestSupport
         #expect(ok.status == 0 && ok.stdout.contains("inclusion proof valid: entry 2"))
         let vkeyFile = d.write("reg.vkey", vkey + "\n")
         #expect(try CLI.run(["proof", "verify", proofFile, "--key", vkeyFile]).status == 0)
-        let forged = d.write("forged.json", proof.stdout.replacingOccurrences(of: "\"distance_m\":3000", with: "\"distance_m\":30000"))
+        let forged = d.write("forged.json", proof.stdout.replacingOccurrences(of: "r-3000", with: "r-30000"))
         let bad = try CLI.run(["proof", "verify", forged, "--key", vkey])
         #expect(bad.status != 0 && bad.stderr.contains("INVALID"))
         let otherKey = try NoteSigningKey.generate(name: "test-registry").verifierKey.description
@@ -60,14 +60,15 @@ import TestSupport
         let d = TempDir()
         try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
         try CLI.run(["init", "--dir", d.sub("L"), "--origin", "o.test/x", "--key", d.sub("reg.key")])
-        let good = d.write("good.json", #"{"events":[{"type":"a"}]}"#)
+        let good = d.write("good.json", #"{"events":[{"type":"note","text":"ok"}]}"#)
         let cases: [(String, String, [String])] = [
             ("notjson.json", #"{"events":[{"type":"a"},]}"#, ["notjson.json", "offset 24"]),
             ("float.json", #"{"events":[{"type":"a","kg":0.5}]}"#, ["float.json", "not an integer"]),
             ("dupkey.json", #"{"events":[{"type":"a","type":"b"}]}"#, ["dupkey.json", "duplicate object key \"type\""]),
-            ("badtype.json", #"{"events":[{"type":"a"},{"type":"B B"}]}"#, ["badtype.json", "event 1", "field \"type\"", "event.type"]),
+            ("badtype.json", #"{"events":[{"type":"note","text":"x"},{"type":"B B"}]}"#, ["badtype.json", "event 1", "field \"type\"", "event.type"]),
+            ("notext.json", #"{"events":[{"type":"note"}]}"#, ["notext.json", "event 0", "field \"text\"", "note.fields"]),
             ("empty.json", #"{"events":[]}"#, ["empty.json", "1 to 10000 events"]),
-            ("extra.json", #"{"events":[{"type":"a"}],"note":1}"#, ["extra.json", "\"note\"", "unknown field"]),
+            ("extra.json", #"{"events":[{"type":"note","text":"x"}],"note":1}"#, ["extra.json", "\"note\"", "unknown field"]),
         ]
         for (name, text, fragments) in cases {
             let file = d.write(name, text)
@@ -82,7 +83,7 @@ import TestSupport
         #expect(try CLI.run(["verify", "--dir", d.sub("L")]).status == 0)
         // A signature by another ledger's statement (wrong origin) is refused.
         let other = try NoteSigningKey.generate(name: "p")
-        let sub = try Submission.Unsigned(events: [["type": "a"]]).signed(by: other, origin: "another.test/ledger")
+        let sub = try Submission.Unsigned(events: [["type": "note", "text": "x"]]).signed(by: other, origin: "another.test/ledger")
         let f = d.write("wrongorigin.json", String(decoding: CanonicalJSON.encode(sub.json), as: UTF8.self))
         let r = try CLI.run(["submit", "--dir", d.sub("L"), f])
         #expect(r.status != 0 && r.stderr.contains("submission.signature"))
@@ -94,7 +95,7 @@ import TestSupport
         try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
         try CLI.run(["init", "--dir", d.sub("L"), "--origin", "o.test/x", "--key", d.sub("reg.key")])
         for i in 0..<3 {
-            let f = d.write("b\(i).json", #"{"events":[{"type":"a","n":\#(i)},{"type":"b","n":\#(i)}]}"#)
+            let f = d.write("b\(i).json", #"{"events":[{"type":"note","text":"a\#(i)"},{"type":"note","text":"b\#(i)"}]}"#)
             #expect(try CLI.run(["submit", "--dir", d.sub("L"), "--sign", d.sub("reg.key"), f]).status == 0)
         }
         do {
@@ -102,7 +103,7 @@ import TestSupport
             try store.env.write { txn in
                 let key = withUnsafeBytes(of: UInt64(4).bigEndian) { Array($0) }
                 var bytes = try key.withUnsafeBytes { try txn.get(store.entries, key: $0).map { Array($0) } }!
-                let i = bytes.firstIndex(of: UInt8(ascii: "1"))!  // the event's n
+                let i = bytes.firstIndex(of: UInt8(ascii: "1"))!  // in the event text "a1"
                 bytes[i] = UInt8(ascii: "7")
                 try key.withUnsafeBytes { k in try bytes.withUnsafeBytes { try txn.put(store.entries, key: k, value: $0) } }
             }
@@ -139,13 +140,13 @@ import TestSupport
         let before = ledger.store.env.mapSize
         // This sequencer caches its state; the other process's appends must invalidate it.
         let seq = try ledger.sequencer()
-        let first = try Submission.Unsigned(events: [["type": "before.growth"]]).signed(by: key, origin: "multi.test/log")
+        let first = try Submission.Unsigned(events: [["type": "note", "text": "before growth"]]).signed(by: key, origin: "multi.test/log")
         #expect(try seq.append([first], now: .now())[0].get().firstSeq == 1)
         let r = try CLI.run(["stress-append", "--dir", d.sub("L"), "--batches", "10", "--events-per-batch", "1000", "--report"])
         #expect(r.status == 0, "\(r.stderr)")
         // Reads and a write from the first process still work, at the grown size.
         #expect(try ledger.info().size == 10_002)
-        let sub = try Submission.Unsigned(events: [["type": "after.growth"]]).signed(by: key, origin: "multi.test/log")
+        let sub = try Submission.Unsigned(events: [["type": "note", "text": "after growth"]]).signed(by: key, origin: "multi.test/log")
         #expect(try seq.append([sub], now: .now())[0].get().firstSeq == 10_002)
         #expect(ledger.store.env.mapSize > before)
         #expect(try Verifier(store: ledger.store).verify().entries == 10_003)

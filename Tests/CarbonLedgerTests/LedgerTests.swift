@@ -18,7 +18,7 @@ import TestSupport
         let cp = try Checkpoint.open(ledger.checkpoint(), key: key.verifierKey, origin: Fixture.origin)
         #expect(cp.size == 16)
         let entry = try Entry.decode(ledger.entryBytes(7))
-        #expect(entry.seq == 7 && entry.sub.index == 1 && entry.sub.count == 5 && entry.event["source_ref"] == "fill-1-1")
+        #expect(entry.seq == 7 && entry.sub.index == 1 && entry.sub.count == 5 && entry.event["text"] == "fill-1-1")
         let report = try Verifier(store: ledger.store).verify()
         #expect(report.entries == 16 && report.submissions == 4 && report.checkpointsChecked == 4)
         #expect(throws: LedgerError.seqOutOfRange(seq: 16, size: 16)) { _ = try ledger.entryBytes(16) }
@@ -53,17 +53,18 @@ import TestSupport
         try Fixture.fill(ledger, batches: 1, size: 3)
         let seq = try ledger.sequencer()
         let before = try ledger.info()
-        var events: [JSONValue] = (0..<50).map { ["type": "behaviour.bike", "n": .int(Int64($0))] }
+        let key = try Fixture.registryKey(ledger)
+        var events: [JSONValue] = (0..<50).map { ["type": "note", "text": .string("n\($0)")] }
         events[37] = ["type": "Not A Type"]
-        let bad = try Submission.Unsigned(events: events).signed(by: Fixture.platform, origin: Fixture.origin)
-        let good = try Fixture.batch("good", count: 4)
+        let bad = try Submission.Unsigned(events: events).signed(by: key, origin: Fixture.origin)
+        let good = try Fixture.batch("good", count: 4, signer: key)
         let results = try seq.append([bad, good], now: .now())
         guard case .failure(let v) = results[0] else { Issue.record("invalid submission accepted"); return }
         #expect(v.eventIndex == 37 && v.field == "type" && v.rule == "event.type")
         #expect(try results[1].get().firstSeq == before.size)  // the good one took the next seq
         let mid = try ledger.info()
         #expect(mid.size == before.size + 4)
-        let good2 = try Fixture.batch("good2", count: 2)
+        let good2 = try Fixture.batch("good2", count: 2, signer: key)
         #expect(try seq.appendAllOrNothing([good2, bad], now: .now()) == .failure(.init(submissionIndex: 1, violation: v)))
         let after = try ledger.info()
         #expect(after.size == mid.size && after.head == mid.head && after.checkpoint == mid.checkpoint)
@@ -74,7 +75,7 @@ import TestSupport
     @Test func replayedSubmissionIsRefusedEvenInTheSameBatch() throws {
         let dir = TempDir()
         let (ledger, _) = try Fixture.newLedger(dir)
-        let s = try Fixture.batch("once", count: 3)
+        let s = try Fixture.batch("once", count: 3, signer: try Fixture.registryKey(ledger))
         let seq = try ledger.sequencer()
         let r = try seq.append([s, s], now: .now())
         #expect(try r[0].get().firstSeq == 1)
@@ -89,8 +90,9 @@ import TestSupport
         let dir = TempDir()
         let (ledger, _) = try Fixture.newLedger(dir)
         let seq = try ledger.sequencer()
-        _ = try seq.append([try Fixture.batch("a", count: 1)], now: Timestamp(millisecondsSinceEpoch: Fixture.t0.millisecondsSinceEpoch + 5000))
-        _ = try seq.append([try Fixture.batch("b", count: 1)], now: Fixture.t0)  // the clock stepped back
+        let key = try Fixture.registryKey(ledger)
+        _ = try seq.append([try Fixture.batch("a", count: 1, signer: key)], now: Timestamp(millisecondsSinceEpoch: Fixture.t0.millisecondsSinceEpoch + 5000))
+        _ = try seq.append([try Fixture.batch("b", count: 1, signer: key)], now: Fixture.t0)  // the clock stepped back
         let e1 = try Entry.decode(ledger.entryBytes(1)), e2 = try Entry.decode(ledger.entryBytes(2))
         #expect(e2.time == e1.time)
         _ = try Verifier(store: ledger.store).verify()
@@ -103,7 +105,8 @@ import TestSupport
         let sequencer = try ledger.sequencer()
         let committer = GroupCommitter(sequencer: sequencer)
         let n = 200
-        let subs = try (0..<n).map { try Fixture.batch("gc-\($0)", count: 3) }
+        let key = try Fixture.registryKey(ledger)
+        let subs = try (0..<n).map { try Fixture.batch("gc-\($0)", count: 3, signer: key) }
         let receipts = try await withThrowingTaskGroup(of: AppendReceipt.self) { group in
             for s in subs { group.addTask { try await committer.submit(s) } }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -162,7 +165,7 @@ import TestSupport
         let other = try NoteSigningKey.generate(name: "registry")
         #expect(throws: ProofError.self) { try p.verify(key: other.verifierKey) }
         var tampered = p
-        tampered.entry.event = ["type": "behaviour.metro", "distance_m": 999_999]
+        tampered.entry.event = ["type": "note", "text": "rewritten"]
         #expect(throws: ProofError.self) { try tampered.verify(key: key.verifierKey) }
     }
 }

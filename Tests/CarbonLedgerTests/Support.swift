@@ -6,7 +6,6 @@ import TestSupport
 
 enum Fixture {
     static let origin = "carbonledger.test/ledger"
-    static let platform = try! NoteSigningKey.generate(name: "metro-app")
     static let t0 = Timestamp(millisecondsSinceEpoch: 1_763_700_000_000)
 
     static func newLedger(_ dir: TempDir, options: LMDBOptions = LMDBOptions()) throws -> (Ledger, NoteSigningKey) {
@@ -15,21 +14,24 @@ enum Fixture {
         return (ledger, key)
     }
 
-    /// A signed batch of `count` behaviour events unique to `tag`.
-    static func batch(_ tag: String, count: Int, signer: NoteSigningKey = platform) throws -> Submission {
-        let events: [JSONValue] = (0..<count).map { i in
-            ["type": "behaviour.metro", "account": .string("acct-\(i % 97)"), "distance_m": .int(Int64(1000 + i)),
-             "source_ref": .string("\(tag)-\(i)")]
-        }
+    /// A batch of `count` note events unique to `tag`, signed by `signer` (an admin).
+    static func batch(_ tag: String, count: Int, signer: NoteSigningKey) throws -> Submission {
+        let events: [JSONValue] = (0..<count).map { i in ["type": "note", "text": .string("\(tag)-\(i)")] }
         return try Submission.Unsigned(events: events).signed(by: signer, origin: origin)
+    }
+
+    /// The ledger's registry key (an admin in these tests).
+    static func registryKey(_ ledger: Ledger) throws -> NoteSigningKey {
+        try LedgerDirectory.readSigningKey(LedgerDirectory.keyPath(ledger.directory))
     }
 
     /// Appends `batches` submissions of `size` events, one commit each.
     @discardableResult
     static func fill(_ ledger: Ledger, batches: Int, size: Int, tag: String = "fill") throws -> [AppendReceipt] {
         let seq = try ledger.sequencer()
+        let key = try registryKey(ledger)
         return try (0..<batches).map { b in
-            try seq.append([try batch("\(tag)-\(b)", count: size)], now: Timestamp(millisecondsSinceEpoch: t0.millisecondsSinceEpoch + Int64(b))).first!.get()
+            try seq.append([try batch("\(tag)-\(b)", count: size, signer: key)], now: Timestamp(millisecondsSinceEpoch: t0.millisecondsSinceEpoch + Int64(b))).first!.get()
         }
     }
 }

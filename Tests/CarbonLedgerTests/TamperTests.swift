@@ -153,7 +153,7 @@ import TestSupport
         // Build the bad log through a sequencer whose reducer is bypassed: write entries directly.
         let store = try LogStore(path: dir.path)
         let good = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: Fixture.origin, registryKey: key.verifierKey)]).signed(by: key, origin: Fixture.origin)
-        let bad = try Submission.Unsigned(events: [["type": "genesis"]]).signed(by: Fixture.platform, origin: Fixture.origin)
+        let bad = try Submission.Unsigned(events: [["type": "genesis"]]).signed(by: key, origin: Fixture.origin)
         let hasher = MerkleHasher()
         try store.write { w in
             var frontier = MerkleFrontier()

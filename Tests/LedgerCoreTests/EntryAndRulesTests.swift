@@ -66,66 +66,62 @@ import TestSupport
     }
 }
 
-struct MapLookup: SubmissionLookup {
-    var map: [Digest: UInt64] = [:]
-    func firstSeq(ofSubmission root: Digest) throws -> UInt64? { map[root] }
-}
-
 @Suite struct ReducerTests {
-    static let registry = try! NoteSigningKey.generate(name: "registry")
     static let platform = try! NoteSigningKey.generate(name: "metro-app")
     static let origin = "carbonledger.test/rules"
 
-    static func genesisState() throws -> LedgerState {
-        let g = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: origin, registryKey: registry.verifierKey)]).signed(by: registry, origin: origin)
-        return try Reducer.apply(g, to: LedgerState(), lookup: MapLookup())
-    }
-
-    func violation(_ body: () throws -> Void) -> RuleViolation? {
-        do { try body(); return nil } catch let v as RuleViolation { return v } catch { return nil }
-    }
-
-    @Test func genesisSetsOriginAndKey() throws {
-        let s = try Self.genesisState()
-        #expect(s.origin == Self.origin)
-        #expect(s.registryKey == Self.registry.verifierKey)
-        #expect(s.size == 1)
+    @Test func genesisSetsOriginKeyAndAdmins() throws {
+        let admin = try NoteSigningKey.generate(name: "admin-1")
+        let h = try RuleHarness(origin: Self.origin, admins: [admin.verifierKey])
+        #expect(h.ledger.origin == Self.origin && h.ledger.registryKey == h.registry.verifierKey && h.ledger.size == 1)
+        let kid = admin.verifierKey.description.split(separator: "+")[1]
+        #expect(h.get("key/admin-1+\(kid)")?["roles"] == ["admin"])
+        // The registry key is not an admin unless listed.
+        #expect(h.violation([["type": "note", "text": "hi"]], by: h.registry)?.rule == "auth.unknown_key")
+        #expect(h.violation([["type": "note", "text": "hi"]], by: admin) == nil)
     }
 
     @Test func genesisRules() throws {
-        let good = Reducer.genesisEvent(origin: Self.origin, registryKey: Self.registry.verifierKey)
-        func tryGenesis(_ events: [JSONValue], signer: NoteSigningKey = ReducerTests.registry) -> RuleViolation? {
-            violation {
+        let registry = try NoteSigningKey.generate(name: "registry")
+        let good = Reducer.genesisEvent(origin: Self.origin, registryKey: registry.verifierKey)
+        func tryGenesis(_ events: [JSONValue], signer: NoteSigningKey? = nil) -> String? {
+            do {
                 let origin = events.first?["origin"]?.stringValue ?? "x"
-                let sub = try Submission.Unsigned(events: events).signed(by: signer, origin: origin)
-                _ = try Reducer.apply(sub, to: LedgerState(), lookup: MapLookup())
-            }
+                let sub = try Submission.Unsigned(events: events).signed(by: signer ?? registry, origin: origin)
+                _ = try Reducer.apply(sub, to: LedgerState(), state: StateOverlay(base: EmptyState()), time: .minimum, lookup: RuleHarness.Lookup(roots: [:]))
+                return nil
+            } catch let v as RuleViolation { return v.rule } catch { return "\(error)" }
         }
-        #expect(tryGenesis([good], signer: Self.platform)?.rule == "genesis.signer")
-        #expect(tryGenesis([good, ["type": "x"]])?.rule == "genesis.alone")
-        #expect(tryGenesis([["type": "note", "origin": "o"]])?.rule == "genesis.first")
+        #expect(tryGenesis([good]) == nil)
+        #expect(tryGenesis([good], signer: Self.platform) == "genesis.signer")
+        #expect(tryGenesis([good, ["type": "note"]]) == "genesis.alone")
+        #expect(tryGenesis([["type": "note", "origin": "o"]]) == "genesis.first")
         var extra = good.objectValue!; extra["more"] = 1
-        #expect(tryGenesis([.object(extra)])?.rule == "genesis.fields")
+        #expect(tryGenesis([.object(extra)]) == "genesis.fields")
         var badOrigin = good.objectValue!; badOrigin["origin"] = "has space"
-        #expect(tryGenesis([.object(badOrigin)])?.rule == "genesis.origin")
+        #expect(tryGenesis([.object(badOrigin)]) == "genesis.origin")
         var badRules = good.objectValue!; badRules["rules"] = "v0"
-        #expect(tryGenesis([.object(badRules)])?.rule == "genesis.rules")
+        #expect(tryGenesis([.object(badRules)]) == "genesis.rules")
+        var noAdmins = good.objectValue!; noAdmins["admins"] = []
+        #expect(tryGenesis([.object(noAdmins)]) == "genesis.admins")
+        var dupAdmins = good.objectValue!; dupAdmins["admins"] = [.string(registry.verifierKey.description), .string(registry.verifierKey.description)]
+        #expect(tryGenesis([.object(dupAdmins)]) == "genesis.admins")
     }
 
-    @Test func eventRulesNameTheEventAndField() throws {
-        let s = try Self.genesisState()
-        func apply(_ events: [JSONValue], signer: NoteSigningKey = ReducerTests.platform, origin: String = ReducerTests.origin, lookup: MapLookup = MapLookup()) -> RuleViolation? {
-            violation { _ = try Reducer.apply(try Submission.Unsigned(events: events).signed(by: signer, origin: origin), to: s, lookup: lookup) }
-        }
-        #expect(apply([["type": "behaviour.bike"], ["type": "Bad Type"]]) == RuleViolation(eventIndex: 1, field: "type", rule: "event.type", message: "\"Bad Type\" is not an event type name (lowercase letter, then up to 63 of a-z 0-9 . _ -)"))
-        #expect(apply([["kind": "x"]])?.rule == "event.type")
-        #expect(apply([["type": "genesis"]])?.rule == "genesis.first")
-        #expect(apply([["type": "ok"]], origin: "another/ledger")?.rule == "submission.signature")
-        let sub = try Submission.Unsigned(events: [["type": "ok"]]).signed(by: Self.platform, origin: Self.origin)
-        #expect(apply([["type": "ok"]], lookup: MapLookup(map: [sub.root: 0]))?.rule == "submission.replay")
-        #expect(apply([["type": "ok"]], lookup: MapLookup(map: [sub.root: s.size])) == nil)
-        let next = try Reducer.apply(sub, to: s, lookup: MapLookup())
-        #expect(next.size == 2)
+    @Test func envelopeRulesNameTheEventAndField() throws {
+        let h = try RuleHarness(origin: Self.origin)
+        let admin = h.registry
+        #expect(h.violation([["type": "note", "text": "a"], ["type": "Bad Type"]], by: admin) ==
+                RuleViolation(eventIndex: 1, field: "type", rule: "event.type", message: "\"Bad Type\" is not an event type of rule set carbonledger/v1 (\(Reducer.eventTypes.dropFirst().joined(separator: ", ")))"))
+        #expect(h.violation([["kind": "x"]], by: admin)?.rule == "event.type")
+        #expect(h.violation([["type": "genesis"]], by: admin)?.rule == "genesis.first")
+        #expect(h.violation([["type": "note", "text": "a"]], by: Self.platform)?.rule == "auth.unknown_key")
+        let wrongOrigin = try Submission.Unsigned(events: [["type": "note", "text": "a"]]).signed(by: admin, origin: "another/ledger")
+        #expect(throws: RuleViolation.self) { try h.apply(wrongOrigin) }
+        let sub = try Submission.Unsigned(events: [["type": "note", "text": "once"]]).signed(by: admin, origin: Self.origin)
+        #expect(try h.apply(sub) == 1)
+        do { try h.apply(sub); Issue.record("replay accepted") } catch let v as RuleViolation { #expect(v.rule == "submission.replay" && v.message.contains("seq 1")) }
+        #expect(h.ledger.size == 2)
     }
 
     @Test func submissionWireFormat() throws {

@@ -33,10 +33,13 @@ import Testing
         ex.add("entry 0 leaf hash", l0.hex)
 
         let events: [JSONValue] = [
-            ["type": "behaviour.metro", "account": "p-7f3a91", "distance_m": 12400, "source_ref": "SZMTR-20261121-000001"],
-            ["type": "behaviour.bus", "account": "p-02bc44", "distance_m": 5600, "source_ref": "SZMTR-20261121-000002"],
+            ["type": "key.register", "key": .string(platform.verifierKey.description), "actor": "szmetro", "roles": ["platform"],
+             "scenarios": ["metro", "bus"], "regions": ["440300"]],
+            ["type": "methodology.register", "id": "sz-metro", "version": 1, "title": "Shenzhen metro trips", "scenario": "metro",
+             "region": "440300", "unit": "m", "kind": "quantitative", "baseline_mg": 140, "project_mg": 92, "daily_cap_mg": 5_000_000,
+             "valid_from": "2026-01-01T00:00:00.000Z"],
         ]
-        let sub = try Submission.Unsigned(events: events).signed(by: platform, origin: origin)
+        let sub = try Submission.Unsigned(events: events).signed(by: registry, origin: origin)
         ex.add("event 0", String(decoding: sub.eventBytes[0], as: UTF8.self))
         ex.add("event 0 leaf hash", h.leafHash(sub.eventBytes[0]).hex)
         ex.add("event 1 leaf hash", h.leafHash(sub.eventBytes[1]).hex)

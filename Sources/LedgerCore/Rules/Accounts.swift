@@ -1,0 +1,97 @@
+/// Accounts and consents (SPEC.md sections 8.5 and 8.6).
+extension RuleContext {
+    static let balanceFields = ["credited_mg", "reversed_mg", "donated_mg", "received_mg", "qualitative_mg", "behaviours",
+                                "employees_credited_mg", "employees_reversed_mg"]
+
+    func accountOpen(_ f: EventFields) throws {
+        try authorize(.admin, .platform, for: f.type)
+        try f.require(["account", "kind", "region"], optional: ["employer"])
+        let id = try f.identifier("account")
+        let kindText = try f.string("kind")
+        guard let kind = AccountKind(rawValue: kindText) else {
+            throw f.fail("kind", "\"\(kindText)\" is not an account kind (\(AccountKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let region = try f.region("region")
+        if !has(.admin) {
+            guard kind == .person || kind == .employee else {
+                throw RuleViolation(field: "kind", rule: "auth.role", message: "platforms open person and employee accounts only; \(kind.rawValue) accounts are opened by an admin")
+            }
+            try authorizeScope(scenario: "*", region: region, scenarioChecked: false)
+        }
+        if try get("acct/\(id)") != nil {
+            throw RuleViolation(field: "account", rule: "account.duplicate", message: "account \(id) is already open")
+        }
+        var record: JSONObject = ["kind": .string(kind.rawValue), "region": .string(region), "opened_seq": .int(Int64(seq))]
+        for k in Self.balanceFields { record[k] = 0 }
+        if kind == .employee {
+            guard f.obj["employer"] != nil else { throw RuleViolation(field: "employer", rule: "account.employer", message: "an employee account names its employer's enterprise account") }
+            let employer = try f.identifier("employer")
+            guard try get("acct/\(employer)")?.string("kind") == AccountKind.enterprise.rawValue else {
+                throw RuleViolation(field: "employer", rule: "account.employer", message: "employer \(employer) is not an open enterprise account")
+            }
+            record["employer"] = .string(employer)
+        } else if f.obj["employer"] != nil {
+            throw RuleViolation(field: "employer", rule: "account.employer", message: "only employee accounts have an employer")
+        }
+        put("acct/\(id)", .object(record))
+        try addTotals(["accounts": 1])
+        history(id, ["event": "account.open", "kind": .string(kind.rawValue)])
+    }
+
+    /// An open person or employee account (behaviour, consent and donations act on these).
+    func residentAccount(_ id: String, field: String = "account") throws -> JSONValue {
+        guard let a = try get("acct/\(id)") else {
+            throw RuleViolation(field: field, rule: "account.unknown", message: "account \(id) is not open")
+        }
+        guard a.string("kind") == AccountKind.person.rawValue || a.string("kind") == AccountKind.employee.rawValue else {
+            throw RuleViolation(field: field, rule: "account.kind", message: "account \(id) is a \(a.string("kind") ?? "?") account; this needs a person or employee account")
+        }
+        return a
+    }
+
+    /// Platforms act for themselves; admins for any platform.
+    func platformField(_ f: EventFields) throws -> String {
+        let platform = try f.identifier("platform")
+        if !has(.admin) && platform != actor {
+            throw RuleViolation(field: "platform", rule: "auth.role", message: "platform \(actor) cannot act for platform \(platform)")
+        }
+        return platform
+    }
+
+    func consentGrant(_ f: EventFields) throws {
+        try authorize(.admin, .platform, for: f.type)
+        try f.require(["account", "platform", "scenarios", "aggregate"], optional: ["evidence"])
+        let id = try f.identifier("account")
+        let platform = try platformField(f)
+        let scenarios = try f.stringList("scenarios") { $0 == "*" || Scenario(rawValue: $0) != nil ? nil : "\"\($0)\" is not a scenario (or *)" }
+        let aggregate = try f.bool("aggregate")
+        _ = try f.hash("evidence")
+        _ = try residentAccount(id)
+        put("consent/\(id)/\(platform)", ["scenarios": .array(scenarios.map(JSONValue.string)), "aggregate": .bool(aggregate),
+                                          "granted_seq": .int(Int64(seq))])
+        history(id, ["event": "consent.grant", "platform": .string(platform)])
+    }
+
+    func consentRevoke(_ f: EventFields) throws {
+        try authorize(.admin, .platform, for: f.type)
+        try f.require(["account", "platform"])
+        let id = try f.identifier("account")
+        let platform = try platformField(f)
+        guard try get("consent/\(id)/\(platform)") != nil else {
+            throw RuleViolation(field: "platform", rule: "consent.missing", message: "account \(id) has no consent for platform \(platform) to revoke")
+        }
+        put("consent/\(id)/\(platform)", nil)
+        history(id, ["event": "consent.revoke", "platform": .string(platform)])
+    }
+}
+
+extension RuleContext {
+    /// Region-only or scenario-and-region scope check.
+    func authorizeScope(scenario: String, region: String, scenarioChecked: Bool) throws(RuleViolation) {
+        if scenarioChecked { try authorizeScope(scenario: scenario, region: region); return }
+        let regions = signerRecord?["regions"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        guard regions.contains(where: { Region.covers($0, region) }) else {
+            throw RuleViolation(field: "region", rule: "auth.scope", message: "key \(signer.name) is not scoped for region \(region) (its regions: \(regions.joined(separator: ", ")))")
+        }
+    }
+}

@@ -1,0 +1,152 @@
+/// Behaviour reports and reversals (SPEC.md sections 8.7 and 8.8).
+extension RuleContext {
+    /// How far a behaviour may end after the sequencer's clock (clock skew between systems).
+    static let futureTolerance: Int64 = 5 * 60 * 1000
+
+    func behaviourReport(_ f: EventFields) throws {
+        try authorize(.platform, for: f.type)
+        try f.require(["account", "scenario", "region", "amount", "start", "end", "source_ref"], optional: ["evidence"])
+        let scenarioText = try f.string("scenario")
+        guard let scenario = Scenario(rawValue: scenarioText) else {
+            throw f.fail("scenario", "\"\(scenarioText)\" is not a scenario (\(Scenario.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let region = try f.region("region")
+        try authorizeScope(scenario: scenario.rawValue, region: region)
+        let id = try f.identifier("account")
+        let amount = try f.int("amount")
+        let start = try f.time("start"), end = try f.time("end")
+        let sourceRef = try f.text("source_ref", max: 128)
+        _ = try f.hash("evidence")
+        guard start.millisecondsSinceEpoch >= 0 else { throw RuleViolation(field: "start", rule: "behaviour.time", message: "behaviours start in 1970 or later") }
+        guard start <= end, scenario.family == nil || start < end else {
+            throw RuleViolation(field: "end", rule: "behaviour.time", message: "end \(end) must be after start \(start)")
+        }
+        guard end.millisecondsSinceEpoch <= time.millisecondsSinceEpoch + Self.futureTolerance else {
+            throw RuleViolation(field: "end", rule: "behaviour.future", message: "end \(end) is after the ledger's time \(time) (more than 5 minutes ahead)")
+        }
+
+        // The same (platform, source reference) again is an idempotent duplicate: no effect.
+        let srcPath = "src/\(actor)/\(SHA256Context().hash(Array(sourceRef.utf8)).hex)"
+        let day = start.cstDay
+        if let earlier = try get(srcPath) {
+            try bumpStats(day: day, region: region, scenario: scenario.rawValue, ["duplicates": 1])
+            try addTotals(["duplicates": 1])
+            _ = earlier
+            return
+        }
+        var account = try residentAccount(id)
+        guard let consent = try get("consent/\(id)/\(actor)"),
+              consent["scenarios"]?.arrayValue?.contains(where: { $0 == "*" || $0 == .string(scenario.rawValue) }) == true else {
+            throw RuleViolation(field: "account", rule: "consent.missing", message: "account \(id) has not consented to platform \(actor) reporting \(scenario.rawValue)")
+        }
+        guard let meth = try selectMethodology(scenario: scenario.rawValue, region: region, at: start) else {
+            throw RuleViolation(field: "scenario", rule: "methodology.none", message: "no methodology for \(scenario.rawValue) in region \(region) is valid at \(start)")
+        }
+        // One real-world act counts once: no overlap within the scenario family.
+        var intervalPath: String?
+        if let family = scenario.family {
+            let parent = "iv/\(id)/\(family)"
+            if let prior = try state.predecessor(parent: parent, before: "\(parent)/\(pad16(end.millisecondsSinceEpoch))"),
+               prior.value.int("end") > start.millisecondsSinceEpoch {
+                throw RuleViolation(field: "start", rule: "behaviour.double_counted",
+                                    message: "account \(id) already has a \(family) behaviour overlapping \(start)-\(end): entry \(prior.value.int("seq")) (reported by \(prior.value.string("platform") ?? "?")) holds it")
+            }
+            intervalPath = "\(parent)/\(pad16(start.millisecondsSinceEpoch))"
+        }
+        let (reduction, overflow) = amount.multipliedReportingOverflow(by: meth.int("factor_mg"))
+        guard !overflow, reduction <= JSONValue.maxSafeInteger else {
+            throw RuleViolation(field: "amount", rule: "behaviour.amount", message: "amount \(amount) x factor \(meth.int("factor_mg")) mg exceeds 2^53-1 mg")
+        }
+        let qualitative = meth.string("kind") == "qualitative"
+        var credited: Int64 = 0
+        var capPath: String?
+        if !qualitative {
+            credited = reduction
+            if let cap = meth["daily_cap_mg"]?.intValue {
+                let path = "cap/\(id)/\(meth.string("id")!)/\(day)"
+                let used = try get(path)?.int("used_mg") ?? 0
+                credited = min(reduction, max(0, cap - used))
+                put(path, ["used_mg": .int(used + credited)])
+                capPath = path
+            }
+        }
+        let points = try pointsFor(scenario: scenario.rawValue, reduction: qualitative ? reduction : credited)
+
+        if let p = intervalPath { put(p, ["end": .int(end.millisecondsSinceEpoch), "seq": .int(Int64(seq)), "platform": .string(actor)]) }
+        put(srcPath, ["seq": .int(Int64(seq))])
+        account = account.adding(qualitative ? "qualitative_mg" : "credited_mg", qualitative ? reduction : credited).adding("behaviours", 1)
+        put("acct/\(id)", account)
+        if let employer = account.string("employer"), credited > 0 {
+            put("acct/\(employer)", try get("acct/\(employer)")!.adding("employees_credited_mg", credited))
+        }
+        if points > 0 { put("pts/\(id)/\(actor)", try (get("pts/\(id)/\(actor)") ?? [:]).adding("earned", points)) }
+        var record: JSONObject = [
+            "account": .string(id), "platform": .string(actor), "scenario": .string(scenario.rawValue), "region": .string(region),
+            "methodology": .string(meth.string("id")!), "version": .int(meth.int("version")), "amount": .int(amount),
+            "start": .string(start.rfc3339), "end": .string(end.rfc3339), "day": .string(day),
+            "reduction_mg": .int(reduction), "credited_mg": .int(credited), "qualitative": .bool(qualitative), "points": .int(points),
+        ]
+        if let p = intervalPath { record["interval"] = .string(p) }
+        if let c = capPath { record["cap"] = .string(c) }
+        put("beh/\(pad16(Int64(seq)))", .object(record))
+        history(id, ["event": "behaviour.report", "scenario": .string(scenario.rawValue), "credited_mg": .int(credited),
+                     "qualitative_mg": .int(qualitative ? reduction : 0), "points": .int(points)])
+        try bumpStats(day: day, region: region, scenario: scenario.rawValue,
+                      ["behaviours": 1, "credited_mg": credited, "qualitative_mg": qualitative ? reduction : 0, "points": points,
+                       "capped_mg": qualitative ? 0 : reduction - credited])
+        try addTotals(["behaviours": 1, "credited_mg": credited, "qualitative_mg": qualitative ? reduction : 0, "points_earned": points])
+    }
+
+    func behaviourReverse(_ f: EventFields) throws {
+        try authorize(.admin, .platform, for: f.type)
+        try f.require(["seq", "reason"])
+        let target = try f.int("seq")
+        _ = try f.text("reason")
+        let path = "beh/\(pad16(target))"
+        guard var b = try get(path) else {
+            throw RuleViolation(field: "seq", rule: "reverse.unknown", message: "entry \(target) is not a credited behaviour report")
+        }
+        if let r = b["reversed_seq"]?.intValue {
+            throw RuleViolation(field: "seq", rule: "reverse.already", message: "behaviour \(target) was already reversed at seq \(r)")
+        }
+        let platform = b.string("platform") ?? ""
+        if !has(.admin) && platform != actor {
+            throw RuleViolation(field: "seq", rule: "auth.role", message: "behaviour \(target) was reported by \(platform); only it or an admin may reverse it")
+        }
+        let id = b.string("account")!
+        var account = try get("acct/\(id)")!
+        let credited = b.int("credited_mg"), points = b.int("points")
+        let qualitative = b["qualitative"]?.boolValue == true
+        let qualitativeMg = qualitative ? b.int("reduction_mg") : 0
+        let available = account.int("credited_mg") - account.int("reversed_mg") - account.int("donated_mg")
+        guard available >= credited else {
+            throw RuleViolation(field: "seq", rule: "reverse.spent", message: "account \(id) has \(available) mg available, less than the \(credited) mg to reverse (reductions already donated)")
+        }
+        let ptsPath = "pts/\(id)/\(platform)"
+        let pts = try get(ptsPath) ?? [:]
+        guard points == 0 || pts.int("earned") - pts.int("reversed") - pts.int("redeemed") >= points else {
+            throw RuleViolation(field: "seq", rule: "reverse.points_spent", message: "account \(id) has already redeemed the \(points) points behaviour \(target) earned")
+        }
+        account = account.adding("reversed_mg", credited).adding("qualitative_mg", -qualitativeMg)
+        put("acct/\(id)", account)
+        if let employer = account.string("employer"), credited > 0 {
+            put("acct/\(employer)", try get("acct/\(employer)")!.adding("employees_reversed_mg", credited))
+        }
+        if points > 0 { put(ptsPath, pts.adding("reversed", points)) }
+        if let cap = b.string("cap") { put(cap, try get(cap)!.adding("used_mg", -credited)) }
+        if let iv = b.string("interval") { put(iv, nil) }
+        b = b.with("reversed_seq", .int(Int64(seq)))
+        put(path, b)
+        history(id, ["event": "behaviour.reverse", "seq": .int(target), "reversed_mg": .int(credited), "points": .int(-points)])
+        try bumpStats(day: b.string("day")!, region: b.string("region")!, scenario: b.string("scenario")!,
+                      ["reversed_mg": credited, "reversals": 1, "qualitative_mg": -qualitativeMg, "points": -points])
+        try addTotals(["reversed_mg": credited, "qualitative_mg": -qualitativeMg, "points_reversed": points])
+    }
+
+    func bumpStats(day: String, region: String, scenario: String, _ deltas: KeyValuePairs<String, Int64>) throws {
+        let path = "stat/\(day)/\(region)/\(scenario)"
+        var s = try get(path) ?? [:]
+        for (k, d) in deltas where d != 0 { s = s.adding(k, d) }
+        put(path, s)
+    }
+}

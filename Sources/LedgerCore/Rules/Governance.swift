@@ -1,0 +1,64 @@
+/// Keys and roles: genesis admins, `key.register`, `key.revoke` (SPEC.md section 8.3).
+extension RuleContext {
+    static func keyRecord(actor: String, key: NoteVerifierKey, roles: [String], scenarios: [String], regions: [String], seq: UInt64) -> JSONValue {
+        ["actor": .string(actor), "key": .string(key.description), "roles": .array(roles.map(JSONValue.string)),
+         "scenarios": .array(scenarios.map(JSONValue.string)), "regions": .array(regions.map(JSONValue.string)),
+         "registered_seq": .int(Int64(seq))]
+    }
+
+    /// Registers the genesis admins.
+    func applyGenesisAdmins(_ admins: [NoteVerifierKey]) {
+        for k in admins {
+            put(Self.keyPath(k), Self.keyRecord(actor: k.name, key: k, roles: ["admin"], scenarios: ["*"], regions: ["*"], seq: seq))
+        }
+        put("admins", ["active": .int(Int64(admins.count))])
+    }
+
+    func keyRegister(_ f: EventFields) throws {
+        try authorize(.admin, for: f.type)
+        try f.require(["key", "actor", "roles", "scenarios", "regions"])
+        let keyText = try f.string("key")
+        let key: NoteVerifierKey
+        do { key = try NoteVerifierKey(keyText) } catch { throw f.fail("key", error.description) }
+        let actor = try f.identifier("actor")
+        let roles = try f.stringList("roles", max: 6) { ActorRole(rawValue: $0) == nil ? "\"\($0)\" is not a role (\(ActorRole.allCases.map(\.rawValue).joined(separator: ", ")))" : nil }
+        let scenarios = try f.stringList("scenarios") { $0 == "*" || Scenario(rawValue: $0) != nil ? nil : "\"\($0)\" is not a scenario (or *)" }
+        let regions = try f.stringList("regions") { $0 == "*" || Region.isValid($0) ? nil : "\"\($0)\" is not a region code (or *)" }
+        let path = Self.keyPath(key)
+        if let existing = try get(path) {
+            if existing.string("key") != key.description {
+                throw RuleViolation(field: "key", rule: "key.collision", message: "another key with the name \(key.name) and key id \(hex8(key.keyHash)) is registered; choose another name")
+            }
+            if existing["revoked_seq"] != nil {
+                throw RuleViolation(field: "key", rule: "key.revoked", message: "key \(key.name) was revoked at seq \(existing.int("revoked_seq")); revoked keys cannot be registered again, generate a new key")
+            }
+            throw RuleViolation(field: "key", rule: "key.duplicate", message: "key \(key.name) is already registered (seq \(existing.int("registered_seq")))")
+        }
+        put(path, Self.keyRecord(actor: actor, key: key, roles: roles, scenarios: scenarios, regions: regions, seq: seq))
+        if roles.contains(ActorRole.admin.rawValue) { put("admins", try (get("admins") ?? [:]).adding("active", 1)) }
+    }
+
+    func keyRevoke(_ f: EventFields) throws {
+        try authorize(.admin, for: f.type)
+        try f.require(["key", "reason"])
+        let keyText = try f.string("key")
+        let key: NoteVerifierKey
+        do { key = try NoteVerifierKey(keyText) } catch { throw f.fail("key", error.description) }
+        _ = try f.text("reason")
+        let path = Self.keyPath(key)
+        guard let record = try get(path), record.string("key") == key.description else {
+            throw RuleViolation(field: "key", rule: "key.unknown", message: "key \(key.name) is not registered")
+        }
+        if record["revoked_seq"] != nil {
+            throw RuleViolation(field: "key", rule: "key.revoked", message: "key \(key.name) was already revoked at seq \(record.int("revoked_seq"))")
+        }
+        if record["roles"]?.arrayValue?.contains(.string(ActorRole.admin.rawValue)) == true {
+            let admins = try get("admins") ?? [:]
+            guard admins.int("active") > 1 else {
+                throw RuleViolation(field: "key", rule: "key.last_admin", message: "key \(key.name) is the last active admin key; register another admin first")
+            }
+            put("admins", admins.adding("active", -1))
+        }
+        put(path, record.with("revoked_seq", .int(Int64(seq))))
+    }
+}

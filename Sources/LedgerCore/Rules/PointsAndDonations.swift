@@ -1,0 +1,80 @@
+/// Points rules and redemption, donations to public-welfare accounts, notes (SPEC.md 8.9-8.11).
+extension RuleContext {
+    func pointsRule(_ f: EventFields) throws {
+        try authorize(.platform, for: f.type)
+        try f.require(["scenario", "points_per_event"], optional: ["mg_per_point"])
+        let scenario = try f.string("scenario")
+        guard Scenario(rawValue: scenario) != nil else { throw f.fail("scenario", "\"\(scenario)\" is not a scenario") }
+        let perEvent = try f.int("points_per_event", max: 1_000_000)
+        let mgPerPoint = try f.optionalInt("mg_per_point", min: 1) ?? 0
+        guard perEvent > 0 || mgPerPoint > 0 else { throw f.fail("points_per_event", "a rule must award points: points_per_event > 0 or mg_per_point set") }
+        put("prule/\(actor)/\(scenario)", ["points_per_event": .int(perEvent), "mg_per_point": .int(mgPerPoint), "seq": .int(Int64(seq))])
+    }
+
+    /// Points the reporting platform's rule awards for a behaviour credited with `reduction` mg.
+    func pointsFor(scenario: String, reduction: Int64) throws -> Int64 {
+        guard let rule = try get("prule/\(actor)/\(scenario)") else { return 0 }
+        let perMg = rule.int("mg_per_point")
+        return rule.int("points_per_event") + (perMg > 0 ? reduction / perMg : 0)
+    }
+
+    func pointsRedeem(_ f: EventFields) throws {
+        try authorize(.platform, for: f.type)
+        try f.require(["account", "points", "reward", "ref"])
+        let id = try f.identifier("account")
+        let points = try f.int("points", min: 1)
+        let reward = try f.text("reward")
+        _ = try f.text("ref", max: 128)
+        _ = try residentAccount(id)
+        let path = "pts/\(id)/\(actor)"
+        let pts = try get(path) ?? [:]
+        let balance = pts.int("earned") - pts.int("reversed") - pts.int("redeemed")
+        guard balance >= points else {
+            throw RuleViolation(field: "points", rule: "points.insufficient", message: "account \(id) has \(balance) points with \(actor), fewer than \(points)")
+        }
+        put(path, pts.adding("redeemed", points))
+        history(id, ["event": "points.redeem", "platform": .string(actor), "points": .int(-points), "reward": .string(reward)])
+        try addTotals(["points_redeemed": points])
+    }
+
+    func donation(_ f: EventFields) throws {
+        try authorize(.admin, .platform, for: f.type)
+        try f.require(["account", "to", "amount_mg"], optional: ["sponsor"])
+        let from = try f.identifier("account")
+        let to = try f.identifier("to")
+        let amount = try f.int("amount_mg", min: 1)
+        var donor = try residentAccount(from)
+        guard var recipient = try get("acct/\(to)"), recipient.string("kind") == AccountKind.welfare.rawValue else {
+            throw RuleViolation(field: "to", rule: "donation.recipient", message: "\(to) is not an open public-welfare account")
+        }
+        var record: JSONObject = ["from": .string(from), "to": .string(to), "amount_mg": .int(amount)]
+        if let sponsor = f.obj["sponsor"] {
+            guard let s = sponsor.objectValue, s.keys == ["name", "pledge_fen_per_g"], let name = s["name"]?.stringValue, !name.isEmpty,
+                  let fen = s["pledge_fen_per_g"]?.intValue, fen >= 0 else {
+                throw f.fail("sponsor", "must be {\"name\": text, \"pledge_fen_per_g\": integer >= 0}")
+            }
+            // The pledge in fen (0.01 yuan) for whole grams donated, e.g. Wuhan's 1 yuan per gram.
+            record["sponsor"] = sponsor
+            record["pledge_fen"] = .int((amount / 1000) * fen)
+        }
+        let available = donor.int("credited_mg") - donor.int("reversed_mg") - donor.int("donated_mg")
+        guard available >= amount else {
+            throw RuleViolation(field: "amount_mg", rule: "donation.insufficient", message: "account \(from) has \(available) mg available, less than \(amount) mg")
+        }
+        donor = donor.adding("donated_mg", amount)
+        recipient = recipient.adding("received_mg", amount)
+        put("acct/\(from)", donor)
+        put("acct/\(to)", recipient)
+        put("don/\(pad16(Int64(seq)))", .object(record))
+        history(from, ["event": "donation", "to": .string(to), "donated_mg": .int(amount)])
+        history(to, ["event": "donation.received", "from": .string(from), "received_mg": .int(amount)])
+        try addTotals(["donated_mg": amount])
+    }
+
+    func note(_ f: EventFields) throws {
+        guard !roles.isEmpty else { throw RuleViolation(field: "signer", rule: "auth.role", message: "note needs a registered key") }
+        try f.require(["text"], optional: ["ref"])
+        _ = try f.text("text", max: 4096)
+        _ = try f.optionalString("ref")
+    }
+}

@@ -1,0 +1,56 @@
+/// Everything one event is applied with: the state overlay, the entry's seq and commit time,
+/// and the signer's registration. The handlers in the other files of this folder are the rules.
+final class RuleContext {
+    let state: StateOverlay
+    let seq: UInt64
+    let time: Timestamp
+    let signer: NoteVerifierKey
+    /// The signer's key record (nil only while applying genesis).
+    let signerRecord: JSONValue?
+    var actor: String { signerRecord?.string("actor") ?? "" }
+
+    init(state: StateOverlay, seq: UInt64, time: Timestamp, signer: NoteVerifierKey, signerRecord: JSONValue?) {
+        self.state = state; self.seq = seq; self.time = time; self.signer = signer; self.signerRecord = signerRecord
+    }
+
+    static func keyPath(_ key: NoteVerifierKey) -> String { "key/\(key.name)+\(hex8(key.keyHash))" }
+
+    var roles: [String] { signerRecord?["roles"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+
+    func has(_ role: ActorRole) -> Bool { roles.contains(role.rawValue) }
+
+    /// Requires one of `allowed` roles.
+    func authorize(_ allowed: ActorRole..., for type: String) throws(RuleViolation) {
+        guard allowed.contains(where: has) else {
+            throw RuleViolation(field: "signer", rule: "auth.role",
+                                message: "\(type) needs a key with role \(allowed.map(\.rawValue).joined(separator: " or ")); \(signer.name) (actor \(actor)) has \(roles.joined(separator: ", "))")
+        }
+    }
+
+    /// Requires the signer's scopes to cover `scenario` and `region`.
+    func authorizeScope(scenario: String, region: String) throws(RuleViolation) {
+        let scenarios = signerRecord?["scenarios"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let regions = signerRecord?["regions"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        guard scenarios.contains("*") || scenarios.contains(scenario) else {
+            throw RuleViolation(field: "scenario", rule: "auth.scope", message: "key \(signer.name) is not scoped for scenario \(scenario) (its scenarios: \(scenarios.joined(separator: ", ")))")
+        }
+        guard regions.contains(where: { Region.covers($0, region) }) else {
+            throw RuleViolation(field: "region", rule: "auth.scope", message: "key \(signer.name) is not scoped for region \(region) (its regions: \(regions.joined(separator: ", ")))")
+        }
+    }
+
+    func get(_ key: String) throws -> JSONValue? { try state.get(key) }
+    func put(_ key: String, _ value: JSONValue?) { state.put(key, value) }
+
+    /// Adds to the ledger-wide totals (a single record, for invariant checks and statistics).
+    func addTotals(_ deltas: KeyValuePairs<String, Int64>) throws {
+        var t = try get("totals") ?? [:]
+        for (k, d) in deltas { t = t.adding(k, d) }
+        put("totals", t)
+    }
+
+    /// Appends a line to an account's history.
+    func history(_ account: String, _ record: JSONValue) {
+        put("hist/\(account)/\(pad16(Int64(seq)))", record)
+    }
+}

@@ -1,0 +1,109 @@
+/// Roles a registered key can hold (SPEC.md section 8.3).
+public enum ActorRole: String, CaseIterable, Sendable {
+    case admin, platform, verifier, issuer, holder, exchange
+}
+
+/// Account kinds (SPEC.md section 8.5).
+public enum AccountKind: String, CaseIterable, Sendable {
+    case person, employee, enterprise, platform, project, welfare
+}
+
+/// Low-carbon behaviour scenarios and the double-counting family each belongs to: two
+/// behaviours of one account in the same family with overlapping intervals are one real-world
+/// act (a metro ride and a bus ride at the same minutes are one journey), so only the first
+/// report counts. Families `nil` are discrete acts that never overlap (a second-hand sale).
+public enum Scenario: String, CaseIterable, Sendable {
+    case metro, bus, bike, ebike, walking
+    case nevTrip = "nev_trip"
+    case carNoDrive = "car_no_drive"
+    case evCharging = "ev_charging"
+    case digitalRefuelling = "digital_refuelling"
+    case eInvoice = "e_invoice"
+    case noCutleryOrder = "no_cutlery_order"
+    case cleanPlate = "clean_plate"
+    case garbageSorting = "garbage_sorting"
+    case secondHand = "second_hand"
+    case householdElectricity = "household_electricity"
+
+    /// The double-counting family (SPEC.md section 8.7).
+    public var family: String? {
+        switch self {
+        case .metro, .bus, .bike, .ebike, .walking, .nevTrip: return "journey"
+        case .carNoDrive: return "car_day"
+        case .evCharging: return "charging"
+        case .householdElectricity: return "electricity"
+        case .digitalRefuelling, .eInvoice, .noCutleryOrder, .cleanPlate, .garbageSorting, .secondHand: return nil
+        }
+    }
+}
+
+/// Units a methodology counts its activity in.
+public enum ActivityUnit: String, CaseIterable, Sendable {
+    case m, km, pkm, trip, wh = "Wh", kwh = "kWh", day, item, checkin = "check-in", order
+}
+
+/// Administrative region codes: `CN` or a 6-digit GB/T 2260 code (`440000` Guangdong,
+/// `440300` Shenzhen, `440305` Nanshan district).
+public enum Region {
+    public static func isValid(_ code: String) -> Bool {
+        code == "CN" || (code.utf8.count == 6 && code.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 })
+    }
+
+    /// The codes that contain `code`, most specific first: 440305, 440300, 440000, CN.
+    public static func containing(_ code: String) -> [String] {
+        guard code != "CN" else { return ["CN"] }
+        var out = [code]
+        var digits = Array(code.utf8)
+        for cut in [4, 2] where digits[cut] != 0x30 || digits[cut + 1] != 0x30 {
+            digits[cut] = 0x30; digits[cut + 1] = 0x30
+            let c = String(decoding: digits, as: UTF8.self)
+            if c != out.last { out.append(c) }
+        }
+        out.append("CN")
+        return out
+    }
+
+    /// True if `scope` (a region code or `*`) covers `code`.
+    public static func covers(_ scope: String, _ code: String) -> Bool {
+        scope == "*" || containing(code).contains(scope)
+    }
+}
+
+/// Identifiers used in events (accounts, actors, methodologies, rules): 1-64 of a-z 0-9 . _ -
+/// and :, starting with a letter or digit. Runs of 11 or more digits are refused: they look
+/// like phone or ID-card numbers, and the log must never hold personal data.
+public enum Identifier {
+    public static func problem(_ s: String) -> String? {
+        let b = Array(s.utf8)
+        guard (1...64).contains(b.count) else { return "must be 1 to 64 characters" }
+        func ok(_ c: UInt8) -> Bool {
+            (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2E || c == 0x5F || c == 0x2D || c == 0x3A
+        }
+        guard b.allSatisfy(ok), b[0] != 0x2E, b[0] != 0x5F, b[0] != 0x2D, b[0] != 0x3A else {
+            return "must use only a-z 0-9 . _ - : and start with a letter or digit"
+        }
+        var run = 0
+        for c in b {
+            run = (c >= 0x30 && c <= 0x39) ? run + 1 : 0
+            if run >= 11 { return "has a run of 11 or more digits, which looks like a phone or ID number; use a pseudonymous id" }
+        }
+        return nil
+    }
+}
+
+extension Timestamp {
+    /// The calendar day in China Standard Time (UTC+08:00) as YYYYMMDD, the day daily caps and
+    /// statistics use.
+    public var cstDay: String {
+        let shifted = Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch + 8 * 3_600_000).rfc3339
+        let u = Array(shifted.utf8)
+        return String(decoding: u[0..<4] + u[5..<7] + u[8..<10], as: UTF8.self)
+    }
+}
+
+/// Fixed-width decimal for state keys, so byte order equals numeric order.
+@inlinable
+func pad16(_ v: Int64) -> String {
+    let s = String(v)
+    return String(repeating: "0", count: max(0, 16 - s.utf8.count)) + s
+}

@@ -1,0 +1,85 @@
+/// Reads the ledger's derived state: ASCII path keys (`acct/p-7f3a91`) mapped to JSON values.
+/// Keys are compared as bytes; a key's *parent* is everything before its last `/`.
+public protocol StateReader: AnyObject {
+    func get(_ key: String) throws -> JSONValue?
+    /// The greatest key below `before` that has parent `parent`, with its value.
+    func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)?
+}
+
+/// Buffered writes over a `StateReader`: the reducer's scratch space. The sequencer stacks one
+/// per submission on one per batch, so a rejected submission's writes are simply dropped and
+/// an accepted one's are merged down; only the batch's survive to LMDB, in the same
+/// transaction as the entries. Decoded values are cached, so a key read or written by many
+/// events of a batch is decoded and encoded once.
+public final class StateOverlay: StateReader {
+    public let base: StateReader
+    /// Written keys; `.some(nil)` marks a deletion.
+    public private(set) var writes: [String: JSONValue?] = [:]
+    private var readCache: [String: JSONValue?] = [:]
+    private var keysByParent: [Substring: Set<String>] = [:]
+
+    public init(base: StateReader) { self.base = base }
+
+    public func get(_ key: String) throws -> JSONValue? {
+        if let w = writes[key] { return w }
+        if let c = readCache[key] { return c }
+        let v = try base.get(key)
+        readCache[key] = .some(v)
+        return v
+    }
+
+    public func put(_ key: String, _ value: JSONValue?) {
+        assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
+        writes[key] = .some(value)
+        keysByParent[Self.parent(of: key), default: []].insert(key)
+    }
+
+    public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
+        // Own writes below `before`, newest key first.
+        var own: (key: String, value: JSONValue)?
+        if let keys = keysByParent[Substring(parent)] {
+            for k in keys where Self.less(k, before) {
+                if case .some(.some(let v)) = writes[k], own == nil || Self.less(own!.key, k) { own = (k, v) }
+            }
+        }
+        // The base's predecessor, skipping keys this overlay deleted or replaced.
+        var bound = before
+        while let b = try base.predecessor(parent: parent, before: bound) {
+            var value = b.value
+            if let w = writes[b.key] {
+                guard let replaced = w else { bound = b.key; continue }
+                value = replaced
+            }
+            if let o = own, !Self.less(o.key, b.key) { return o }
+            return (b.key, value)
+        }
+        return own
+    }
+
+    /// Moves this overlay's writes into `parent` (its base).
+    public func merge(into parent: StateOverlay) {
+        precondition(parent === base, "an overlay merges into its own base")
+        for (k, v) in writes { parent.put(k, v) }
+    }
+
+    /// Written keys in byte order, for flushing.
+    public var sortedWrites: [(key: String, value: JSONValue?)] {
+        writes.keys.sorted(by: Self.less).map { ($0, writes[$0]!) }
+    }
+
+    static func parent(of key: String) -> Substring {
+        guard let slash = key.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+        return key[..<slash]
+    }
+
+    /// Byte order (LMDB's order for these keys).
+    @inlinable
+    public static func less(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+}
+
+/// The empty state: what replay starts from.
+public final class EmptyState: StateReader {
+    public init() {}
+    public func get(_ key: String) throws -> JSONValue? { nil }
+    public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? { nil }
+}

@@ -1,0 +1,52 @@
+import LedgerCore
+
+/// Drives the real reducer submission by submission, keeping the state in a `StateOverlay`
+/// (in memory) exactly as the sequencer keeps it per batch. A refused submission leaves the
+/// state untouched, as in the ledger.
+public final class RuleHarness {
+    public let origin: String
+    public let registry: NoteSigningKey
+    public private(set) var ledger = LedgerState()
+    public let state = StateOverlay(base: EmptyState())
+    public private(set) var roots: [Digest: UInt64] = [:]
+    /// The commit time given to the next submission.
+    public var time = Timestamp(rfc3339: "2026-11-01T00:00:00.000Z")!
+
+    public init(origin: String = "harness.test/rules", registry: NoteSigningKey? = nil, admins: [NoteVerifierKey]? = nil) throws {
+        self.origin = origin
+        self.registry = try registry ?? NoteSigningKey.generate(name: "registry")
+        let genesis = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: origin, registryKey: self.registry.verifierKey, admins: admins)])
+            .signed(by: self.registry, origin: origin)
+        try apply(genesis)
+    }
+
+    /// Applies a signed submission; returns its first seq or throws its `RuleViolation`.
+    @discardableResult
+    public func apply(_ sub: Submission) throws -> UInt64 {
+        let scratch = StateOverlay(base: state)
+        let first = ledger.size
+        ledger = try Reducer.apply(sub, to: ledger, state: scratch, time: time, lookup: Lookup(roots: roots))
+        for (k, v) in scratch.writes { state.put(k, v) }
+        roots[sub.root] = first
+        return first
+    }
+
+    /// Signs `events` with `key` and applies them.
+    @discardableResult
+    public func submit(_ events: [JSONValue], by key: NoteSigningKey) throws -> UInt64 {
+        try apply(try Submission.Unsigned(events: events).signed(by: key, origin: origin))
+    }
+
+    /// The violation `events` by `key` cause, or nil if they were applied.
+    public func violation(_ events: [JSONValue], by key: NoteSigningKey) -> RuleViolation? {
+        do { try submit(events, by: key); return nil } catch let v as RuleViolation { return v } catch { return RuleViolation(field: "?", rule: "error", message: "\(error)") }
+    }
+
+    public func get(_ key: String) -> JSONValue? { try! state.get(key) }
+
+    public struct Lookup: SubmissionLookup {
+        let roots: [Digest: UInt64]
+        public init(roots: [Digest: UInt64]) { self.roots = roots }
+        public func firstSeq(ofSubmission root: Digest) throws -> UInt64? { roots[root] }
+    }
+}
