@@ -69,6 +69,20 @@ public final class Ledger: @unchecked Sendable {
     /// The latest signed checkpoint note.
     public func checkpoint() throws -> String { try info().checkpoint }
 
+    /// How many entries were committed at or before `time` (entry times never decrease, so a
+    /// binary search over seqs finds the boundary).
+    public func entriesCommitted(atOrBefore time: Timestamp) throws -> UInt64 {
+        try store.read { r in
+            var lo: UInt64 = 0, hi = try r.metaU64(.size) ?? 0
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                guard let b = try r.entryBytes(mid) else { throw StoreError.missing("entry \(mid)") }
+                if try Entry.decode(b).time <= time { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+    }
+
     /// Canonical bytes of entry `seq`.
     public func entryBytes(_ seq: UInt64) throws -> [UInt8] {
         try store.read { r in

@@ -18,18 +18,8 @@ public final class TempDir: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// A small deterministic PRNG (SplitMix64) so randomised tests replay from their seed.
-public struct SplitMix64: RandomNumberGenerator {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The core's seeded PRNG, re-exported for tests.
+public typealias SplitMix64 = LedgerCore.SplitMix64
 
 /// RFC 6962 section 2.1 written directly from the definitions over the leaf hashes: the
 /// reference the production proof code is checked against. MTH results are memoised by range

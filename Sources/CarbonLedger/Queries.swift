@@ -1,0 +1,143 @@
+import Foundation
+import LedgerCore
+import LedgerStore
+
+/// Errors of the read-side queries.
+public enum QueryError: Error, Equatable, CustomStringConvertible {
+    case noSuchAccount(String)
+    case badDimension(String)
+
+    public var description: String {
+        switch self {
+        case .noSuchAccount(let id): return "account \(id) is not open in this ledger"
+        case .badDimension(let d): return "cannot group by \"\(d)\"; use region, scenario, and day or month"
+        }
+    }
+}
+
+extension StoreReader {
+    /// Every state record whose key starts with `prefix`, in key order.
+    func stateRecords(prefix: String, limit: Int = .max) throws -> [(key: String, value: JSONValue)] {
+        var out: [(String, JSONValue)] = []
+        let p = Array(prefix.utf8)
+        try p.withUnsafeBytes { start in
+            try txn.scan(store.state, from: start) { k, v in
+                guard k.starts(with: p), out.count < limit else { return false }
+                out.append((String(decoding: k, as: UTF8.self), try JSONParser.parseCanonical(Array(v))))
+                return true
+            }
+        }
+        return out
+    }
+
+    func state(_ key: String) throws -> JSONValue? { try StoreStateReader(self).get(key) }
+}
+
+extension Ledger {
+    /// The account view: balances in mg and kg, points per platform, employer totals, history.
+    public func accountView(_ id: String, historyLimit: Int = 1000) throws -> JSONValue {
+        try store.read { r in
+            guard let account = try r.state("acct/\(id)")?.objectValue else { throw QueryError.noSuchAccount(id) }
+            var view = account
+            let credited = account["credited_mg"]?.intValue ?? 0, reversed = account["reversed_mg"]?.intValue ?? 0
+            let donated = account["donated_mg"]?.intValue ?? 0
+            view["account"] = .string(id)
+            view["available_mg"] = .int(credited - reversed - donated)
+            view["available_kg"] = .string(Self.kilograms(credited - reversed - donated))
+            if account["kind"] == "enterprise" {
+                let emp = (account["employees_credited_mg"]?.intValue ?? 0) - (account["employees_reversed_mg"]?.intValue ?? 0)
+                view["employees_net_mg"] = .int(emp)
+                view["employees_net_kg"] = .string(Self.kilograms(emp))
+            }
+            var points = JSONObject()
+            for (key, p) in try r.stateRecords(prefix: "pts/\(id)/") {
+                let platform = String(key.split(separator: "/").last!)
+                let earned = p["earned"]?.intValue ?? 0, rev = p["reversed"]?.intValue ?? 0, redeemed = p["redeemed"]?.intValue ?? 0
+                points[platform] = ["earned": .int(earned), "reversed": .int(rev), "redeemed": .int(redeemed), "balance": .int(earned - rev - redeemed)]
+            }
+            view["points"] = .object(points)
+            let history = try r.stateRecords(prefix: "hist/\(id)/", limit: historyLimit).map { key, value -> JSONValue in
+                let seq = Int64(key.split(separator: "/").last!)!
+                return value.objectValue.map { var o = $0; o["seq"] = .int(seq); return .object(o) } ?? value
+            }
+            view["history"] = .array(history)
+            return .object(view)
+        }
+    }
+
+    /// Milligrams as kilograms with 6 decimals, exact (no floating point).
+    public static func kilograms(_ mg: Int64) -> String {
+        let sign = mg < 0 ? "-" : ""
+        let m = mg.magnitude
+        let frac = String(m % 1_000_000)
+        return "\(sign)\(m / 1_000_000).\(String(repeating: "0", count: 6 - frac.count))\(frac)"
+    }
+
+    /// One row of `stats`.
+    public struct StatsRow: Sendable {
+        public var group: [String: String]
+        public var totals: [String: Int64]
+    }
+
+    /// Statistics fields summed per group.
+    public static let statsFields = ["behaviours", "credited_mg", "qualitative_mg", "capped_mg", "reversed_mg", "reversals", "points",
+                                     "duplicates", "rejected_double_counts"]
+
+    /// Totals grouped by any of region, scenario and day or month (CST). Rejected double counts
+    /// come from the sequencer's record of refused submissions (they are not in the log).
+    public func stats(by dimensions: [String]) throws -> [StatsRow] {
+        for d in dimensions where !["region", "scenario", "day", "month"].contains(d) { throw QueryError.badDimension(d) }
+        if dimensions.contains("day") && dimensions.contains("month") { throw QueryError.badDimension("day and month together") }
+        var groups: [[String]: [String: Int64]] = [:]
+        func key(day: String, region: String, scenario: String) -> [String] {
+            dimensions.map { d -> String in
+                switch d {
+                case "region": return region
+                case "scenario": return scenario
+                case "day": return day
+                default: return String(day.prefix(6))
+                }
+            }
+        }
+        try store.read { r in
+            for (k, v) in try r.stateRecords(prefix: "stat/") {
+                let parts = k.split(separator: "/").map(String.init)  // stat/DAY/REGION/SCENARIO
+                let g = key(day: parts[1], region: parts[2], scenario: parts[3])
+                for f in Self.statsFields { groups[g, default: [:]][f, default: 0] += v[f]?.intValue ?? 0 }
+            }
+            try r.txn.scan(r.store.rejections, from: nil) { _, raw in
+                let rec = try JSONParser.parseCanonical(Array(raw))
+                guard rec["rule"] == "behaviour.double_counted", let ev = rec["event"],
+                      let start = ev["start"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) else { return true }
+                let g = key(day: start.cstDay, region: ev["region"]?.stringValue ?? "?", scenario: ev["scenario"]?.stringValue ?? "?")
+                for f in Self.statsFields { groups[g, default: [:]][f, default: 0] += 0 }
+                groups[g]!["rejected_double_counts"]! += 1
+                return true
+            }
+        }
+        return groups.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { g in
+            StatsRow(group: Dictionary(uniqueKeysWithValues: zip(dimensions, g)), totals: groups[g]!)
+        }
+    }
+
+    /// The ledger-wide totals record.
+    public func totals() throws -> JSONValue { try store.read { try $0.state("totals") } ?? [:] }
+}
+
+extension Ledger {
+    /// A resident's point balance with one platform.
+    public func pointsBalance(_ account: String, platform: String) throws -> Int64 {
+        try store.read { r in
+            guard let p = try r.state("pts/\(account)/\(platform)") else { return 0 }
+            return (p["earned"]?.intValue ?? 0) - (p["reversed"]?.intValue ?? 0) - (p["redeemed"]?.intValue ?? 0)
+        }
+    }
+
+    /// Reductions an account can still donate or (later) have issued, in mg.
+    public func availableMg(_ account: String) throws -> Int64 {
+        try store.read { r in
+            guard let a = try r.state("acct/\(account)") else { throw QueryError.noSuchAccount(account) }
+            return (a["credited_mg"]?.intValue ?? 0) - (a["reversed_mg"]?.intValue ?? 0) - (a["donated_mg"]?.intValue ?? 0)
+        }
+    }
+}

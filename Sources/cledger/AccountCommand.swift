@@ -1,0 +1,52 @@
+import ArgumentParser
+import CarbonLedger
+import LedgerCore
+
+struct AccountCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "account",
+        abstract: "Show an account: reductions credited, reversed, donated and available (mg and kg), points per platform, its employees' totals for an enterprise, and the entries that changed it.")
+
+    @Option(help: "Ledger directory.")
+    var dir: String
+
+    @Argument(help: "Account id.")
+    var id: String
+
+    @Option(help: "Most history lines to show.")
+    var history: Int = 50
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let view = try Ledger(directory: dir, options: readOnlyOptions()).accountView(id, historyLimit: history)
+        if json {
+            print(String(decoding: CanonicalJSON.encode(view), as: UTF8.self))
+            return
+        }
+        func mg(_ k: String) -> String {
+            let v = view[k]?.intValue ?? 0
+            return "\(v) mg (\(Ledger.kilograms(v)) kg)"
+        }
+        print("account:    \(id) (\(view["kind"]?.stringValue ?? "?"), region \(view["region"]?.stringValue ?? "?")\(view["employer"]?.stringValue.map { ", employer \($0)" } ?? ""))")
+        print("credited:   \(mg("credited_mg"))")
+        print("reversed:   \(mg("reversed_mg"))")
+        print("donated:    \(mg("donated_mg"))")
+        print("available:  \(mg("available_mg"))")
+        if (view["received_mg"]?.intValue ?? 0) > 0 { print("received:   \(mg("received_mg"))") }
+        print("qualitative (points only, not issuable): \(mg("qualitative_mg"))")
+        if view["employees_net_mg"] != nil { print("employees:  \(mg("employees_net_mg")) net") }
+        for m in view["points"]?.objectValue?.members ?? [] {
+            print("points @\(m.key): balance \(m.value["balance"]?.intValue ?? 0) (earned \(m.value["earned"]?.intValue ?? 0), reversed \(m.value["reversed"]?.intValue ?? 0), redeemed \(m.value["redeemed"]?.intValue ?? 0))")
+        }
+        print("history:")
+        for h in view["history"]?.arrayValue ?? [] {
+            var o = h.objectValue ?? JSONObject()
+            let seq = o["seq"]?.intValue ?? 0
+            let event = o["event"]?.stringValue ?? "?"
+            o["seq"] = nil; o["event"] = nil
+            print("  seq \(seq)  \(event)  \(String(decoding: CanonicalJSON.encode(.object(o)), as: UTF8.self))")
+        }
+    }
+}
