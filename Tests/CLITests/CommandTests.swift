@@ -114,7 +114,7 @@ import TestSupport
     }
 
     @Test(arguments: [["keygen"], ["init"], ["submit"], ["info"], ["checkpoint"], ["proof"], ["proof", "inclusion"],
-                      ["proof", "consistency"], ["proof", "verify"], ["verify"], ["stress-append"]])
+                      ["proof", "consistency"], ["proof", "verify"], ["verify"], ["account"], ["replay"], ["stats"], ["demo"], ["stress-append"]])
     func everyCommandExplainsEveryOption(command: [String]) throws {
         let r = try CLI.run(command + ["--help"])
         #expect(r.status == 0)

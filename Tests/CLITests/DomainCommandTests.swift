@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import LedgerCore
+import CarbonLedger
+import TestSupport
+
+/// `cledger demo`, `account`, `stats` and `replay` as a person runs them.
+@Suite struct DomainCommandTests {
+    @Test func demoBuildsAVerifiedCityAndTheQueriesReadIt() throws {
+        let d = TempDir()
+        let demo = try CLI.run(["demo", "--dir", d.sub("city"), "--residents", "120", "--days", "3"])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        #expect(demo.stdout.contains("refused submissions by rule: behaviour.double_counted"))
+        #expect(demo.stdout.contains("verify: OK"))
+        let dupLine = demo.stdout.split(separator: "\n").first { $0.hasPrefix("duplicates ignored") } ?? ""
+        #expect((Int(dupLine.split(separator: " ").last ?? "") ?? 0) > 0, "resent reports must show as duplicates: \(dupLine)")
+        #expect(try CLI.run(["demo", "--dir", d.sub("city")]).stderr.contains("already holds a ledger"))
+
+        let account = try CLI.run(["account", "--dir", d.sub("city"), "r-00001", "--json"])
+        #expect(account.status == 0)
+        let view = try JSONParser.parse(Array(account.stdout.utf8))
+        let credited = view["credited_mg"]!.intValue!, reversed = view["reversed_mg"]!.intValue!, donated = view["donated_mg"]!.intValue!
+        #expect(credited > 0 && view["available_mg"]?.intValue == credited - reversed - donated)
+        #expect(view["history"]?.arrayValue?.first?["event"] == "account.open")
+        let text = try CLI.run(["account", "--dir", d.sub("city"), "e-pingan"])
+        #expect(text.stdout.contains("employees:") && text.stdout.contains("net"))
+        let missing = try CLI.run(["account", "--dir", d.sub("city"), "r-99999"])
+        #expect(missing.status != 0 && missing.stderr.contains("account r-99999 is not open"))
+
+        let csv = try CLI.run(["stats", "--dir", d.sub("city"), "--by", "scenario,day", "--format", "csv"])
+        #expect(csv.status == 0)
+        let lines = csv.stdout.split(separator: "\n")
+        #expect(lines.first == "scenario,day,behaviours,credited_mg,qualitative_mg,capped_mg,reversed_mg,reversals,points,duplicates,rejected_double_counts")
+        let bikeRejected = lines.filter { $0.hasPrefix("bike,") }.map { Int($0.split(separator: ",").last!)! }.reduce(0, +)
+        #expect(bikeRejected > 0)
+        let json = try CLI.run(["stats", "--dir", d.sub("city"), "--by", "region", "--format", "json"])
+        let rows = try JSONParser.parse(Array(json.stdout.utf8)).arrayValue!
+        #expect(rows.count == 7)  // the seven districts
+        let totals = try JSONParser.parse(Array(try CLI.run(["replay", "--dir", d.sub("city"), "--as-of", "2999-01-01T00:00:00.000Z", "--json"]).stdout.utf8))
+        #expect(rows.map { $0["credited_mg"]!.intValue! }.reduce(0, +) == totals["totals"]?["credited_mg"]?.intValue)
+        #expect(totals["equals_live_projections"] == .bool(true))
+        let bad = try CLI.run(["stats", "--dir", d.sub("city"), "--by", "colour"])
+        #expect(bad.status != 0 && bad.stderr.contains("cannot group by \"colour\""))
+
+        let asOf = try CLI.run(["replay", "--dir", d.sub("city"), "--as-of", "100", "--json"])
+        let partial = try JSONParser.parse(Array(asOf.stdout.utf8))
+        #expect(partial["entries"]!.intValue! <= 101 && partial["equals_live_projections"] == .null)
+        #expect(try CLI.run(["replay", "--dir", d.sub("city"), "--as-of", "yesterday"]).stderr.contains("--as-of must be a seq or an RFC 3339"))
+        #expect(try CLI.run(["replay", "--dir", d.sub("city"), "--as-of", "1999-01-01T00:00:00.000Z"]).stderr.contains("before the genesis"))
+        #expect(try CLI.run(["verify", "--dir", d.sub("city")]).status == 0)
+    }
+}

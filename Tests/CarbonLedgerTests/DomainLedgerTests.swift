@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+import LedgerCore
+import LedgerStore
+@testable import CarbonLedger
+import TestSupport
+
+/// The domain on a real ledger: invariants under random valid and invalid traffic, replay equal
+/// to the live state at every cut, and tampering with projections or rules found by `verify`.
+@Suite struct DomainLedgerTests {
+    static let origin = "carbonledger.example/shenzhen"
+
+    func makeCity(_ dir: TempDir, residents: Int = 30, days: Int = 3) throws -> (Ledger, Sequencer, DemoCity) {
+        let registry = try NoteSigningKey.generate(name: "registry")
+        let ledger = try Ledger.create(directory: dir.sub("ledger"), origin: Self.origin, key: registry)
+        var o = DemoCity.Options()
+        o.residents = residents
+        o.days = days
+        let city = try DemoCity(origin: Self.origin, admin: registry, options: o, endingBefore: .now())
+        let seq = try ledger.sequencer()
+        for r in try seq.append(try city.setup(), now: .now()) { _ = try r.get() }
+        return (ledger, seq, city)
+    }
+
+    /// Everything that must hold after every commit, read from the live projections.
+    func checkInvariants(_ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try ledger.store.read { r in
+            var net: Int64 = 0, received: Int64 = 0
+            for (key, a) in try r.stateRecords(prefix: "acct/") {
+                let credited = a["credited_mg"]!.intValue!, reversed = a["reversed_mg"]!.intValue!, donated = a["donated_mg"]!.intValue!
+                #expect(credited - reversed - donated >= 0, "\(key) went negative", sourceLocation: sourceLocation)
+                #expect(a["qualitative_mg"]!.intValue! >= 0, sourceLocation: sourceLocation)
+                net += credited - reversed - donated
+                received += a["received_mg"]!.intValue!
+            }
+            for (key, p) in try r.stateRecords(prefix: "pts/") {
+                let bal = (p["earned"]?.intValue ?? 0) - (p["reversed"]?.intValue ?? 0) - (p["redeemed"]?.intValue ?? 0)
+                #expect(bal >= 0, "\(key) points went negative", sourceLocation: sourceLocation)
+            }
+            let t = try r.state("totals") ?? [:]
+            let credited = t["credited_mg"]?.intValue ?? 0, reversed = t["reversed_mg"]?.intValue ?? 0, donated = t["donated_mg"]?.intValue ?? 0
+            #expect(net == credited - reversed - donated, "sum over accounts \(net) != totals \(credited - reversed - donated)", sourceLocation: sourceLocation)
+            #expect(received == donated, sourceLocation: sourceLocation)
+        }
+    }
+
+    func stateDump(_ store: LogStore) throws -> [[UInt8]] {
+        try store.read { r in
+            var out: [[UInt8]] = []
+            try r.txn.scan(r.store.state, from: nil) { k, v in out.append(Array(k) + [0] + Array(v)); return true }
+            return out
+        }
+    }
+
+    @Test func randomTrafficKeepsInvariantsAndReplaysExactly() throws {
+        let dir = TempDir()
+        let (ledger, seq, city) = try makeCity(dir, residents: 30, days: 2)
+        var rng = SplitMix64(seed: 424242)
+        let metro = city.platforms["szmetro"]!, bike = city.platforms["bikeshare"]!, gl = city.platforms["greenlife"]!
+        let base = city.firstDay
+        var snapshots: [(size: UInt64, state: [[UInt8]])] = []
+        var accepted = 0, refused: [String: Int] = [:]
+        var reports: [UInt64] = []
+        for round in 0..<60 {
+            var subs: [Submission] = []
+            for _ in 0..<Int.random(in: 1...6, using: &rng) {
+                let r = Int.random(in: 0..<32, using: &rng)  // 30 and 31 do not exist
+                let account = DemoCity.resident(r)
+                let start = base + Int64.random(in: 0..<(2 * 1440), using: &rng) * 60_000
+                let minutes = Int64.random(in: 1...90, using: &rng)
+                func report(_ scenario: String, _ amount: Int64) -> JSONValue {
+                    ["type": "behaviour.report", "account": .string(account), "scenario": .string(scenario), "region": .string(DemoCity.district(r)),
+                     "amount": .int(amount), "start": .string(Timestamp(millisecondsSinceEpoch: start).rfc3339),
+                     "end": .string(Timestamp(millisecondsSinceEpoch: start + minutes * 60_000).rfc3339),
+                     "source_ref": .string("ref-\(Int.random(in: 0..<400, using: &rng))")]
+                }
+                let events: [JSONValue]
+                let key: NoteSigningKey
+                switch Int.random(in: 0..<10, using: &rng) {
+                case 0...3: (events, key) = ([report("metro", Int64.random(in: 0...150_000, using: &rng))], metro)
+                case 4...5: (events, key) = ([report("bike", Int64.random(in: 0...9_000, using: &rng))], [bike, gl][Int.random(in: 0...1, using: &rng)])
+                case 6: (events, key) = ([report("clean_plate", 1)], gl)
+                case 7:
+                    let target = reports.isEmpty ? UInt64(Int.random(in: 0...500, using: &rng)) : reports.randomElement(using: &rng)!
+                    (events, key) = ([["type": "behaviour.reverse", "seq": .int(Int64(target)), "reason": "audit"]], metro)
+                case 8: (events, key) = ([["type": "points.redeem", "account": .string(account), "points": .int(Int64.random(in: 1...60, using: &rng)), "reward": "ticket", "ref": "x"]], metro)
+                default:
+                    (events, key) = ([["type": "donation", "account": .string(account), "to": .string(DemoCity.welfare),
+                                       "amount_mg": .int(Int64.random(in: 1...3_000_000, using: &rng))]], gl)
+                }
+                subs.append(try Submission.Unsigned(events: events).signed(by: key, origin: Self.origin))
+            }
+            let results = try seq.append(subs, now: .now())
+            for (s, r) in zip(subs, results) {
+                switch r {
+                case .success(let rec):
+                    accepted += 1
+                    if s.events[0]["type"] == "behaviour.report" { reports.append(rec.firstSeq) }
+                case .failure(let v): refused[v.rule, default: 0] += 1
+                }
+            }
+            try checkInvariants(ledger)
+            if round % 15 == 7 { snapshots.append((try ledger.info().size, try stateDump(ledger.store))) }
+        }
+        #expect(accepted > 50 && refused.count >= 4, "traffic too one-sided: \(accepted) accepted, refused \(refused)")
+        // Replay as of each snapshot equals the live state captured then, byte for byte.
+        for snap in snapshots {
+            let scratch = TempDir()
+            var v = Verifier(store: ledger.store)
+            v.upTo = snap.size
+            v.scratchDirectory = scratch.sub("replay")
+            let report = try v.verify()
+            #expect(report.entries == snap.size)
+            var ro = LMDBOptions(); ro.readOnly = true
+            #expect(try stateDump(LogStore(path: scratch.sub("replay"), options: ro)) == snap.state, "replay as of \(snap.size) differs from the live state then")
+        }
+        let full = try Verifier(store: ledger.store).verify()
+        #expect(full.stateKeysCompared > 100)
+    }
+
+    @Test func tamperedProjectionsAreFound() throws {
+        let dir = TempDir()
+        let (ledger, _, _) = try makeCity(dir, residents: 10, days: 1)
+        let s = ledger.store
+        func failure() -> String? {
+            do { _ = try Verifier(store: s).verify(); return nil } catch { return "\(error)" }
+        }
+        #expect(failure() == nil)
+        let key = Array("acct/r-00001".utf8)
+        let original = try #require(try s.rawGet(s.state, key: key))
+        var edited = try JSONParser.parseCanonical(original).objectValue!
+        edited["credited_mg"] = 999_999_999
+        try s.rawPut(s.state, key: key, value: CanonicalJSON.encode(.object(edited)))
+        #expect(failure()?.contains("projection acct/r-00001 differs") == true)
+        try s.rawDelete(s.state, key: key)
+        #expect(failure()?.contains("projection acct/r-00001 is missing") == true)
+        try s.rawPut(s.state, key: key, value: original)
+        try s.rawPut(s.state, key: Array("acct/r-99999".utf8), value: original)
+        #expect(failure()?.contains("projection acct/r-99999 is stored but a replay") == true)
+        try s.rawDelete(s.state, key: Array("acct/r-99999".utf8))
+        #expect(failure() == nil)
+    }
+
+    /// A double-counted behaviour written straight into LMDB, with every hash, node and the
+    /// checkpoint recomputed and re-signed: `verify` still refuses it, naming the rule and seq.
+    @Test func forgedRuleBreakingBehaviourIsFoundDespiteIntactHashes() throws {
+        let dir = TempDir()
+        let (ledger, seq, city) = try makeCity(dir, residents: 10, days: 1)
+        let ride = ["type": "behaviour.report", "account": "r-00002", "scenario": "bike", "region": .string(DemoCity.district(2)), "amount": 3000,
+                    "start": .string(Timestamp(millisecondsSinceEpoch: city.firstDay + 600 * 60_000).rfc3339),
+                    "end": .string(Timestamp(millisecondsSinceEpoch: city.firstDay + 620 * 60_000).rfc3339)] as JSONObject
+        var first = ride; first["source_ref"] = "BIKE-1"
+        let legit = try Submission.Unsigned(events: [.object(first)]).signed(by: city.platforms["bikeshare"]!, origin: Self.origin)
+        _ = try seq.append([legit], now: .now())[0].get()
+        var second = ride; second["source_ref"] = "GL-1"
+        let double = try Submission.Unsigned(events: [.object(second)]).signed(by: city.platforms["greenlife"]!, origin: Self.origin)
+        guard case .failure(let v) = try seq.append([double], now: .now())[0] else { Issue.record("double count accepted"); return }
+        #expect(v.rule == "behaviour.double_counted")
+        let forgedSeq = try ledger.info().size
+        try ForgedAppend.append([double], to: ledger, registryKey: try LedgerDirectory.readSigningKey(LedgerDirectory.keyPath(ledger.directory)))
+        do {
+            _ = try Verifier(store: ledger.store).verify()
+            Issue.record("a double-counted behaviour with intact hashes verified")
+        } catch let f as VerificationFailure {
+            #expect(f.seq == forgedSeq && f.reason.contains("behaviour.double_counted"), "\(f)")
+        }
+    }
+}
+
+/// What an attacker holding the registry key and the files could do: append entries with a
+/// correct hash chain, tree nodes, submission index and a re-signed checkpoint, but without the
+/// reducer.
+enum ForgedAppend {
+    static func append(_ subs: [Submission], to ledger: Ledger, registryKey: NoteSigningKey) throws {
+        let hasher = MerkleHasher()
+        let origin = try ledger.info().origin
+        try ledger.store.write { w in
+            var size = try w.reader.metaU64(.size)!
+            var frontier = try MerkleFrontier(size: size, reader: w.reader)
+            var head = try w.reader.metaDigest(.head)!
+            let time = Timestamp.now()
+            for sub in subs {
+                for (i, eb) in sub.eventBytes.enumerated() {
+                    let ref = SubmissionRef(root: sub.root, index: i, count: sub.eventBytes.count, signer: i == 0 ? sub.signer : nil, signature: i == 0 ? sub.signature : nil)
+                    var bytes = [UInt8]()
+                    Entry.write(seq: size, prev: head, time: time, eventBytes: eb, sub: ref, into: &bytes)
+                    try w.appendEntry(seq: size, bytes: bytes)
+                    head = hasher.leafHash(bytes)
+                    try frontier.append(leafHash: head, hasher: hasher) { try w.appendNode(MerkleNodeID(level: $0, index: $1), $2) }
+                    size += 1
+                }
+                try w.putSubmission(root: sub.root, firstSeq: size - UInt64(sub.eventBytes.count))
+            }
+            let note = Checkpoint(origin: origin, size: size, root: frontier.root(hasher: hasher)).sign(with: registryKey)
+            try w.putCheckpoint(size: size, note: note)
+            try w.putMeta(.checkpoint, Array(note.utf8))
+            try w.putMeta(.size, u64: size)
+            try w.putMeta(.head, head.bytes)
+            try w.putMeta(.lastTime, u64: UInt64(time.millisecondsSinceEpoch))
+        }
+    }
+}
