@@ -121,7 +121,9 @@ import TestSupport
         let lines = r.stdout.split(separator: "\n")
         // Every option line ("  --name <name>   text") carries help text on the same or next line.
         for (i, line) in lines.enumerated() where line.trimmingCharacters(in: .whitespaces).hasPrefix("--") && !line.contains("--help") {
-            let parts = line.trimmingCharacters(in: .whitespaces).components(separatedBy: "  ").filter { !$0.isEmpty }
+            // Words after the option's own tokens (--name, <value>, -n,) are its help text.
+            let words = line.split(separator: " ").drop { $0.hasPrefix("-") || $0.hasPrefix("<") }
+            let parts = words.isEmpty ? [""] : ["option", words.joined(separator: " ")]
             let next = i + 1 < lines.count ? lines[i + 1].trimmingCharacters(in: .whitespaces) : ""
             #expect(parts.count >= 2 || (!next.isEmpty && !next.hasPrefix("-")), "\(command): option without help: \(line)")
         }
