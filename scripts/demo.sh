@@ -1,45 +1,34 @@
 #!/usr/bin/env bash
-# Sets up, builds and walks through CarbonLedger with the real CLI: keys, a ledger, signed
-# submissions from a metro platform, checkpoints, proofs verified offline, and a full verify.
+# Sets up, builds and runs the demo: `cledger demo` builds a Shenzhen carbon-inclusion city
+# (registry, metro operator, bike-share app, EV-charging app, city programme; 2,000 residents,
+# 30 days of behaviour with double reports, resent reports, capped days, reversals, redemptions,
+# donations) and verifies it; then the walkthrough reads it the way users do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build --product cledger
-cledger="$(swift build --show-bin-path)/cledger"
+swift build -c release --product cledger
+cledger="$(swift build -c release --show-bin-path)/cledger"
 work="${DEMO_DIR:-$(mktemp -d /tmp/carbonledger-demo.XXXXXX)}"
 mkdir -p "$work"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; "$@"; }
 
-echo "demo directory: $work"
-step "$cledger" keygen --name shenzhen-registry --out "$work/registry.key" | tee "$work/registry.vkey"
-step "$cledger" keygen --name shenzhen-metro --out "$work/metro.key"
-step "$cledger" init --dir "$work/ledger" --origin carbonledger.example/shenzhen --key "$work/registry.key"
-
-# Two batches of behaviour reports from the metro platform (pseudonymous account ids only).
-cat > "$work/metro-batch-1.json" <<'JSON'
-{"events":[
-  {"type":"behaviour.metro","account":"p-7f3a91","distance_m":12400,"source_ref":"SZMTR-20261121-000001"},
-  {"type":"behaviour.metro","account":"p-02bc44","distance_m":8100,"source_ref":"SZMTR-20261121-000002"},
-  {"type":"behaviour.bus","account":"p-7f3a91","distance_m":5600,"source_ref":"SZMTR-20261121-000003"}
-]}
-JSON
-cat > "$work/metro-batch-2.json" <<'JSON'
-{"events":[{"type":"behaviour.metro","account":"p-5d0e12","distance_m":21900,"source_ref":"SZMTR-20261121-000004"}]}
-JSON
-step "$cledger" submit --dir "$work/ledger" --sign "$work/metro.key" "$work/metro-batch-1.json" "$work/metro-batch-2.json"
-echo "(submitting the same signed batch again is refused as a replay:)"
-"$cledger" submit --dir "$work/ledger" --sign "$work/metro.key" "$work/metro-batch-2.json" || true
-step "$cledger" info --dir "$work/ledger"
-step "$cledger" checkpoint --dir "$work/ledger"
-step "$cledger" proof inclusion --dir "$work/ledger" --seq 2 > "$work/proof-2.json"
-echo "(an exchange or auditor verifies offline, with only the registry's verifier key:)"
-step "$cledger" proof verify "$work/proof-2.json" --key "$work/registry.vkey"
-sed 's/"distance_m":8100/"distance_m":81000/' "$work/proof-2.json" > "$work/proof-2-forged.json"
-echo "(a proof whose entry was edited fails:)"
-"$cledger" proof verify "$work/proof-2-forged.json" --key "$work/registry.vkey" || true
-step "$cledger" proof consistency --dir "$work/ledger" --from 1 > "$work/consistency.json"
-step "$cledger" proof verify "$work/consistency.json" --key "$work/registry.vkey"
-step "$cledger" stress-append --dir "$work/ledger" --batches 100 --events-per-batch 1000 --clients 4 --report
-step "$cledger" verify --dir "$work/ledger"
+step "$cledger" demo --dir "$work/city"
+step "$cledger" account --dir "$work/city" r-00001 --history 8
+step "$cledger" account --dir "$work/city" e-pingan --history 3
+step "$cledger" stats --dir "$work/city" --by scenario,month
+step "$cledger" stats --dir "$work/city" --by region --format csv
+step "$cledger" replay --dir "$work/city" --as-of 20000
+step "$cledger" info --dir "$work/city" | tee "$work/info.txt"
+grep '^registry key: ' "$work/info.txt" | sed 's/^registry key: //' > "$work/registry.vkey"
+echo "(an exchange or auditor verifies an entry offline, with only the registry's verifier key:)"
+step "$cledger" proof inclusion --dir "$work/city" --seq 10000 > "$work/proof.json"
+step "$cledger" proof verify "$work/proof.json" --key "$work/registry.vkey"
+sed 's/"amount":\([0-9]*\)/"amount":9\1/' "$work/proof.json" > "$work/proof-forged.json"
+echo "(the same proof with the behaviour's amount edited fails:)"
+"$cledger" proof verify "$work/proof-forged.json" --key "$work/registry.vkey" || true
+echo "(the registry, an admin, posts a notice:)"
+printf '{"events":[{"type":"note","text":"Methodology sz-metro v2 takes effect on 2027-01-01","ref":"SZ-EEB-2026-42"}]}' > "$work/notice.json"
+step "$cledger" submit --dir "$work/city" --sign "$work/city/registry.key" "$work/notice.json"
+step "$cledger" verify --dir "$work/city"
 echo
-echo "done; everything is in $work"
+echo "done; the ledger is in $work/city"

@@ -8,8 +8,9 @@ struct Verify: ParsableCommand {
         abstract: "Replay and check the whole log; exit non-zero on any fault.",
         discussion: """
             Re-canonicalises and re-hashes every entry, checks every prev link, every submission's root and \
-            signature, every rule (the same reducer the sequencer runs), every stored Merkle node and \
-            checkpoint, and the latest checkpoint's signature and root. Reports the first bad seq and why. \
+            signature, every rule (the same reducer the sequencer runs, replaying the state into a scratch \
+            store), every stored Merkle node and checkpoint, the latest checkpoint's signature and root, and \
+            that the stored projections equal the replayed state byte for byte. Reports the first bad seq and why. \
             Hashing uses all cores; progress is shown when standard error is a terminal.
             """)
 
@@ -37,7 +38,7 @@ struct Verify: ParsableCommand {
             let report = try verifier.verify()
             if tty { FileHandle.standardError.write(Data("\n".utf8)) }
             let secs = Date().timeIntervalSince(start)
-            print("OK: \(report.entries) entries, \(report.submissions) submissions, \(report.checkpointsChecked) checkpoints verified in \(String(format: "%.2f", secs)) s")
+            print("OK: \(report.entries) entries, \(report.submissions) submissions, \(report.checkpointsChecked) checkpoints, \(report.stateKeysCompared) projections equal to a replay; verified in \(String(format: "%.2f", secs)) s")
             print("checkpoint: \(report.checkpoint.origin) size \(report.checkpoint.size) root \(report.checkpoint.root.base64)")
         } catch let f as VerificationFailure {
             if tty { FileHandle.standardError.write(Data("\n".utf8)) }
