@@ -191,6 +191,14 @@ public struct DemoCity {
         return out + (try e.doubles.map { try sign([$0], by: platforms["greenlife"]!) })
     }
 
+    /// Only the platforms' regular batches of day `d` (no double reports, no resends): every
+    /// event is credited. The ingest benchmark's workload.
+    public func regularBatches(_ d: Int) throws -> [Submission] {
+        let e = events(d)
+        return try batches(e.metro, by: platforms["szmetro"]!) + batches(e.bike, by: platforms["bikeshare"]!)
+            + batches(e.ev, by: platforms["evcharge"]!) + batches(e.city, by: platforms["greenlife"]!)
+    }
+
     /// The metro operator reverses trips found fraudulent.
     public func reversals(of seqs: [UInt64]) throws -> [Submission] {
         let events: [JSONValue] = seqs.map { ["type": "behaviour.reverse", "seq": .int(Int64($0)), "reason": "fare card cloned; trips not taken by the account holder"] }

@@ -99,6 +99,23 @@ public struct JSONObject: Hashable, Sendable {
     /// Compares keys by UTF-16 code units, as RFC 8785 requires; exact (no Unicode
     /// normalisation, unlike `String ==`).
     public static func compareKeys(_ a: String, _ b: String) -> Int {
+        // Fast path over UTF-8: up to the first differing byte the code points are equal; if
+        // both differing bytes are ASCII, UTF-16 order agrees with byte order there. Otherwise
+        // (a non-ASCII difference) compare UTF-16 code units exactly.
+        var a = a, b = b
+        let fast: Int? = a.withUTF8 { ua in
+            b.withUTF8 { ub in
+                let n = Swift.min(ua.count, ub.count)
+                var i = 0
+                while i < n {
+                    let x = ua[i], y = ub[i]
+                    if x != y { return (x | y) >= 0x80 ? nil : (x < y ? -1 : 1) }
+                    i += 1
+                }
+                return ua.count == ub.count ? 0 : (ua.count < ub.count ? -1 : 1)
+            }
+        }
+        if let r = fast { return r }
         var ia = a.utf16.makeIterator(), ib = b.utf16.makeIterator()
         while true {
             switch (ia.next(), ib.next()) {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads the ledger's derived state: ASCII path keys (`acct/p-7f3a91`) mapped to JSON values.
 /// Keys are compared as bytes; a key's *parent* is everything before its last `/`.
 public protocol StateReader: AnyObject {
@@ -17,6 +19,8 @@ public final class StateOverlay: StateReader {
     public private(set) var writes: [String: JSONValue?] = [:]
     private var readCache: [String: JSONValue?] = [:]
     private var keysByParent: [Substring: Set<String>] = [:]
+    /// Namespaces whose keys are found by `predecessor`; only these are indexed by parent.
+    public static let orderedNamespaces = ["iv/"]
 
     public init(base: StateReader) { self.base = base }
 
@@ -31,10 +35,13 @@ public final class StateOverlay: StateReader {
     public func put(_ key: String, _ value: JSONValue?) {
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
         writes[key] = .some(value)
-        keysByParent[Self.parent(of: key), default: []].insert(key)
+        if Self.orderedNamespaces.contains(where: key.hasPrefix) {
+            keysByParent[Self.parent(of: key), default: []].insert(key)
+        }
     }
 
     public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
+        assert(Self.orderedNamespaces.contains(where: parent.hasPrefix), "predecessor queries only ordered namespaces")
         // Own writes below `before`, newest key first.
         var own: (key: String, value: JSONValue)?
         if let keys = keysByParent[Substring(parent)] {
@@ -62,9 +69,10 @@ public final class StateOverlay: StateReader {
         for (k, v) in writes { parent.put(k, v) }
     }
 
-    /// Written keys in byte order, for flushing.
+    /// Written keys in byte order, for flushing. State keys are printable ASCII, where Swift's
+    /// `String` order (with its fast ASCII path) is byte order.
     public var sortedWrites: [(key: String, value: JSONValue?)] {
-        writes.keys.sorted(by: Self.less).map { ($0, writes[$0]!) }
+        writes.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
     static func parent(of key: String) -> Substring {
@@ -73,8 +81,16 @@ public final class StateOverlay: StateReader {
     }
 
     /// Byte order (LMDB's order for these keys).
-    @inlinable
-    public static func less(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+    public static func less(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { ua in
+            b.withUTF8 { ub in
+                let n = Swift.min(ua.count, ub.count)
+                let c = n == 0 ? 0 : memcmp(ua.baseAddress!, ub.baseAddress!, n)
+                return c != 0 ? c < 0 : ua.count < ub.count
+            }
+        }
+    }
 }
 
 /// The empty state: what replay starts from.

@@ -34,6 +34,14 @@ struct StressAppend: ParsableCommand {
     @Flag(help: "Pre-sign all batches, time only the appends, print events/s and commits.")
     var report = false
 
+    enum Workload: String, ExpressibleByArgument, CaseIterable { case log, behaviour }
+
+    @Option(help: "log: note events (the log alone); behaviour: a demo city's behaviour reports with every domain rule (needs --report and a new ledger made by init with the registry key as admin; --events-per-batch is ignored, batches are the platforms' of up to 1,000).")
+    var workload: Workload = .log
+
+    @Option(help: "Residents of the behaviour workload's city.")
+    var residents: Int = 20_000
+
     @Flag(help: "Skip fsync on commit.")
     var noSync = false
 
@@ -42,6 +50,7 @@ struct StressAppend: ParsableCommand {
         guard batches >= 0 else { throw ValidationError("--batches must be >= 0") }
         guard clients >= 1 else { throw ValidationError("--clients must be >= 1") }
         if report && batches == 0 { throw ValidationError("--report needs --batches") }
+        if workload == .behaviour && !report { throw ValidationError("--workload behaviour needs --report") }
     }
 
     func run() throws {
@@ -66,7 +75,26 @@ struct StressAppend: ParsableCommand {
         let failures = Counter()
         let report = self.report
         let clients = self.clients
-        if report {
+        if workload == .behaviour {
+            var o = DemoCity.Options()
+            o.residents = residents
+            o.days = 366
+            let city = try DemoCity(origin: origin, admin: signer, options: o, endingBefore: .now())
+            for r in try sequencer.append(try city.setup(), now: .now()) { _ = try r.get() }
+            var subs: [Submission] = []
+            var d = 0
+            while subs.count < batches && d < o.days {
+                subs += try city.regularBatches(d)
+                d += 1
+            }
+            let work = Array(subs.prefix(batches))
+            let events = work.reduce(0) { $0 + $1.events.count }
+            let commitsBefore = sequencer.commitCount
+            let start = Date()
+            try runClients(work.count) { b in work[b] }
+            let secs = Date().timeIntervalSince(start)
+            print("appended \(events) behaviour events in \(work.count) submissions, \(sequencer.commitCount - commitsBefore) commits, \(String(format: "%.3f", secs)) s: \(Int(Double(events) / secs)) events/s")
+        } else if report {
             let subs = try (0..<batches).map { try make($0) }
             let start = Date()
             try runClients(subs.count) { b in subs[b] }
