@@ -102,6 +102,8 @@ import TestSupport
         #expect(tryGenesis([.object(badOrigin)]) == "genesis.origin")
         var badRules = good.objectValue!; badRules["rules"] = "v0"
         #expect(tryGenesis([.object(badRules)]) == "genesis.rules")
+        var badKey = good.objectValue!; badKey["registry_key"] = "registry+00000000+AAAA"
+        #expect(tryGenesis([.object(badKey)]) == "genesis.registry_key")
         var noAdmins = good.objectValue!; noAdmins["admins"] = []
         #expect(tryGenesis([.object(noAdmins)]) == "genesis.admins")
         var dupAdmins = good.objectValue!; dupAdmins["admins"] = [.string(registry.verifierKey.description), .string(registry.verifierKey.description)]
