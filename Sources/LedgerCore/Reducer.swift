@@ -5,10 +5,19 @@ public enum Reducer {
     /// The genesis event's `rules` value: the rule set this log is bound to.
     public static let rulesVersion = "carbonledger/v1"
 
+    /// The rule of each event type after genesis, in SPEC.md section 8's order.
+    static let handlers: [(type: String, apply: @Sendable (RuleContext) -> (EventFields) throws -> Void)] = [
+        ("key.register", RuleContext.keyRegister), ("key.revoke", RuleContext.keyRevoke),
+        ("methodology.register", RuleContext.methodologyRegister), ("account.open", RuleContext.accountOpen),
+        ("consent.grant", RuleContext.consentGrant), ("consent.revoke", RuleContext.consentRevoke),
+        ("behaviour.report", RuleContext.behaviourReport), ("behaviour.reverse", RuleContext.behaviourReverse),
+        ("points.rule", RuleContext.pointsRule), ("points.redeem", RuleContext.pointsRedeem),
+        ("donation", RuleContext.donation), ("note", RuleContext.note),
+    ]
+    static let handlerByType = Dictionary(uniqueKeysWithValues: handlers.map { ($0.type, $0.apply) })
+
     /// Every event type of rule set v1 (SPEC.md section 8).
-    public static let eventTypes = ["genesis", "key.register", "key.revoke", "methodology.register", "account.open",
-                                    "consent.grant", "consent.revoke", "behaviour.report", "behaviour.reverse",
-                                    "points.rule", "points.redeem", "donation", "note"]
+    public static let eventTypes = ["genesis"] + handlers.map(\.type)
 
     /// Applies a whole submission whose first event gets seq `ledger.size`, committed at `time`:
     /// every event or none. State changes go into `state` (the caller discards the overlay on a
@@ -73,23 +82,11 @@ public enum Reducer {
         }
         let ctx = RuleContext(state: state, seq: seq, time: time, signer: signer, signerRecord: record)
         let f = EventFields(obj: obj, type: type)
-        switch type {
-        case "key.register": try ctx.keyRegister(f)
-        case "key.revoke": try ctx.keyRevoke(f)
-        case "methodology.register": try ctx.methodologyRegister(f)
-        case "account.open": try ctx.accountOpen(f)
-        case "consent.grant": try ctx.consentGrant(f)
-        case "consent.revoke": try ctx.consentRevoke(f)
-        case "behaviour.report": try ctx.behaviourReport(f)
-        case "behaviour.reverse": try ctx.behaviourReverse(f)
-        case "points.rule": try ctx.pointsRule(f)
-        case "points.redeem": try ctx.pointsRedeem(f)
-        case "donation": try ctx.donation(f)
-        case "note": try ctx.note(f)
-        default:
+        guard let handler = handlerByType[type] else {
             throw RuleViolation(field: "type", rule: "event.type",
                                 message: "\"\(type)\" is not an event type of rule set \(rulesVersion) (\(eventTypes.dropFirst().joined(separator: ", ")))")
         }
+        try handler(ctx)(f)
         ledger.size = seq + 1
     }
 
