@@ -59,8 +59,9 @@ public final class Sequencer: @unchecked Sendable {
                 let firstSeq = st.frontier.size
                 let lookup = PendingLookup(reader: w.reader, pending: pending)
                 let subState = StateOverlay(base: batchState)
+                let entries = SubmissionEntries(sub, firstSeq: firstSeq, prev: st.head, time: time, hasher: hasher)
                 do {
-                    st.ledger = try Reducer.apply(sub, to: st.ledger, state: subState, time: time, lookup: lookup)
+                    st.ledger = try Reducer.apply(sub, to: st.ledger, state: subState, time: time, leafHashes: entries.leafHashes, lookup: lookup)
                 } catch let v as RuleViolation {
                     if abortOnRejection { throw Rejection(submissionIndex: results.count, violation: v) }
                     try w.putRejection(time: time, root: sub.root, record: Self.rejectionRecord(sub, v))
@@ -68,7 +69,7 @@ public final class Sequencer: @unchecked Sendable {
                     continue
                 }
                 subState.merge(into: batchState)
-                try appendEntries(of: sub, firstSeq: firstSeq, time: time, state: &st, writer: w, hasher: hasher)
+                try appendEntries(entries, firstSeq: firstSeq, state: &st, writer: w, hasher: hasher)
                 try w.putSubmission(root: sub.root, firstSeq: firstSeq)
                 pending[sub.root] = firstSeq
                 results.append(.success(AppendReceipt(firstSeq: firstSeq, count: sub.events.count, root: sub.root, treeSize: 0)))
@@ -116,25 +117,17 @@ public final class Sequencer: @unchecked Sendable {
         return .object(r)
     }
 
-    private func appendEntries(of sub: Submission, firstSeq: UInt64, time: Timestamp, state st: inout WriterState,
+    private func appendEntries(_ entries: SubmissionEntries, firstSeq: UInt64, state st: inout WriterState,
                                writer w: StoreWriter, hasher: MerkleHasher) throws {
-        var buf = [UInt8]()
-        var timeBytes = [UInt8]()
-        time.write(into: &timeBytes)
-        let parts = Entry.SubmissionParts(SubmissionRef(root: sub.root, index: 0, count: sub.eventBytes.count,
-                                                        signer: sub.signer, signature: sub.signature))
-        for (i, eventBytes) in sub.eventBytes.enumerated() {
+        for (i, bytes) in entries.bytes.enumerated() {
             let seq = firstSeq + UInt64(i)
             assert(seq == st.frontier.size, "entries are appended at the tree's next leaf")
-            buf.removeAll(keepingCapacity: true)
-            Entry.write(seq: seq, prev: st.head, timeBytes: timeBytes, eventBytes: eventBytes, index: i, parts: parts, into: &buf)
-            try w.appendEntry(seq: seq, bytes: buf)
-            let leaf = hasher.leafHash(buf)
-            try st.frontier.append(leafHash: leaf, hasher: hasher) { level, index, hash in
+            try w.appendEntry(seq: seq, bytes: bytes)
+            try st.frontier.append(leafHash: entries.leafHashes[i], hasher: hasher) { level, index, hash in
                 try w.appendNode(MerkleNodeID(level: level, index: index), hash)
             }
-            st.head = leaf
         }
+        st.head = entries.head
     }
 
     /// Records the new head and signs a checkpoint for it, after checking that it extends the
@@ -177,7 +170,8 @@ public final class Sequencer: @unchecked Sendable {
         let genesis = try Entry.decode(genesisBytes)
         guard let signer = genesis.sub.signer, let sig = genesis.sub.signature else { throw StoreError.corrupt("entry 0 has no signature") }
         let sub = Submission(unsigned: try Submission.Unsigned(events: [genesis.event]), signer: signer, signature: sig)
-        var ledger = try Reducer.apply(sub, to: LedgerState(), state: StateOverlay(base: EmptyState()), time: genesis.time, lookup: NoLookup())
+        var ledger = try Reducer.apply(sub, to: LedgerState(), state: StateOverlay(base: EmptyState()), time: genesis.time,
+                                       leafHashes: [MerkleHasher().leafHash(genesisBytes)], lookup: NoLookup())
         ledger.size = size
         guard let head = try r.metaDigest(.head), let t = try r.metaU64(.lastTime) else { throw StoreError.missing("meta/head or meta/last_time") }
         return WriterState(ledger: ledger, frontier: try MerkleFrontier(size: size, reader: r), head: head,

@@ -83,6 +83,7 @@ private struct Replay {
         var ref: SubmissionRef
         var time: Timestamp
         var events: [JSONValue] = []
+        var leafHashes: [Digest] = []
     }
 
     init(reader: StoreReader, verifier: Verifier, scratch: LogStore) {
@@ -193,7 +194,7 @@ private struct Replay {
             do { stored = try reader.node(id) } catch { throw Self.fail(seq, "stored Merkle \(id): \(error)") }
             guard stored == hash else { throw Self.fail(seq, "stored Merkle \(id) does not match the entries (stored \(stored.hex), computed \(hash.hex))") }
         }
-        try collect(entry, seq: seq)
+        try collect(entry, leaf: leaf, seq: seq)
         head = leaf
         lastTime = entry.time
         try checkStoredCheckpoint()
@@ -201,7 +202,7 @@ private struct Replay {
 
     /// Groups entries into their submissions; at a submission's last entry re-derives its root,
     /// then runs the reducer (signature, replay and event rules).
-    mutating func collect(_ entry: Entry, seq: UInt64) throws {
+    mutating func collect(_ entry: Entry, leaf: Digest, seq: UInt64) throws {
         if entry.sub.index == 0 {
             if let o = open { throw Self.fail(seq, "a new submission starts while the one at seq \(o.firstSeq) has only \(o.events.count) of \(o.ref.count) events") }
             open = OpenSubmission(firstSeq: seq, ref: entry.sub, time: entry.time)
@@ -214,6 +215,7 @@ private struct Replay {
             }
         }
         open!.events.append(entry.event)
+        open!.leafHashes.append(leaf)
         guard let o = open, o.events.count == o.ref.count else { return }
         open = nil
         let unsigned: Submission.Unsigned
@@ -225,7 +227,7 @@ private struct Replay {
         let sub = Submission(unsigned: unsigned, signer: signer, signature: sig)
         let subState = StateOverlay(base: chunkState!)
         do {
-            state = try Reducer.apply(sub, to: state, state: subState, time: o.time, lookup: reader)
+            state = try Reducer.apply(sub, to: state, state: subState, time: o.time, leafHashes: o.leafHashes, lookup: reader)
         } catch let v as RuleViolation {
             throw Self.fail(o.firstSeq + UInt64(v.eventIndex ?? 0), "breaks a rule: \(v)")
         }

@@ -23,7 +23,8 @@ public enum Reducer {
     /// every event or none. State changes go into `state` (the caller discards the overlay on a
     /// violation). Returns the new ledger state.
     public static func apply(_ submission: Submission, to ledger: LedgerState, state: StateOverlay, time: Timestamp,
-                             lookup: some SubmissionLookup) throws -> LedgerState {
+                             leafHashes: [Digest], lookup: some SubmissionLookup) throws -> LedgerState {
+        precondition(leafHashes.count == submission.events.count, "one leaf hash per event")
         var next = ledger
         let firstSeq = ledger.size
         let origin: String
@@ -44,7 +45,7 @@ public enum Reducer {
         for (i, event) in submission.events.enumerated() {
             let seq = firstSeq + UInt64(i)
             do {
-                try apply(event: event, seq: seq, time: time, signer: submission.signer, ledger: &next, state: state)
+                try apply(event: event, seq: seq, time: time, leafHash: leafHashes[i], signer: submission.signer, ledger: &next, state: state)
             } catch var v as RuleViolation {
                 v.eventIndex = i
                 throw v
@@ -55,7 +56,7 @@ public enum Reducer {
     }
 
     /// Applies one event at `seq`.
-    static func apply(event: JSONValue, seq: UInt64, time: Timestamp, signer: NoteVerifierKey, ledger: inout LedgerState,
+    static func apply(event: JSONValue, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, ledger: inout LedgerState,
                       state: StateOverlay) throws {
         guard let obj = event.objectValue else {
             throw RuleViolation(field: "(event)", rule: "event.object", message: "an event must be a JSON object, got \(event.typeName)")
@@ -65,7 +66,7 @@ public enum Reducer {
         }
         if seq == 0 {
             let admins = try applyGenesis(obj, signer: signer, state: &ledger)
-            RuleContext(state: state, seq: seq, time: time, signer: signer, signerRecord: nil).applyGenesisAdmins(admins)
+            RuleContext(state: state, seq: seq, time: time, leafHash: leafHash, signer: signer, signerRecord: nil).applyGenesisAdmins(admins)
             ledger.size = 1
             return
         }
@@ -80,7 +81,7 @@ public enum Reducer {
         if let revoked = record["revoked_seq"]?.intValue {
             throw RuleViolation(field: "signer", rule: "auth.revoked", message: "key \(signer.name) was revoked at seq \(revoked)")
         }
-        let ctx = RuleContext(state: state, seq: seq, time: time, signer: signer, signerRecord: record)
+        let ctx = RuleContext(state: state, seq: seq, time: time, leafHash: leafHash, signer: signer, signerRecord: record)
         let f = EventFields(obj: obj, type: type)
         guard let handler = handlerByType[type] else {
             throw RuleViolation(field: "type", rule: "event.type",

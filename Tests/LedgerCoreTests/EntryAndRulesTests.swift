@@ -88,7 +88,8 @@ import TestSupport
             do {
                 let origin = events.first?["origin"]?.stringValue ?? "x"
                 let sub = try Submission.Unsigned(events: events).signed(by: signer ?? registry, origin: origin)
-                _ = try Reducer.apply(sub, to: LedgerState(), state: StateOverlay(base: EmptyState()), time: .minimum, lookup: RuleHarness.Lookup(roots: [:]))
+                _ = try Reducer.apply(sub, to: LedgerState(), state: StateOverlay(base: EmptyState()), time: .minimum,
+                                      leafHashes: sub.eventBytes.map { _ in Digest.zero }, lookup: RuleHarness.Lookup(roots: [:]))
                 return nil
             } catch let v as RuleViolation { return v.rule } catch { return "\(error)" }
         }

@@ -11,6 +11,9 @@ public final class RuleHarness {
     public private(set) var roots: [Digest: UInt64] = [:]
     /// The commit time given to the next submission.
     public var time = Timestamp(rfc3339: "2026-11-01T00:00:00.000Z")!
+    /// The leaf hash of the last entry, and every entry's, as the log would have them.
+    public private(set) var head = Digest.zero
+    public private(set) var leafHashes: [Digest] = []
 
     public init(origin: String = "harness.test/rules", registry: NoteSigningKey? = nil, admins: [NoteVerifierKey]? = nil) throws {
         self.origin = origin
@@ -25,7 +28,10 @@ public final class RuleHarness {
     public func apply(_ sub: Submission) throws -> UInt64 {
         let scratch = StateOverlay(base: state)
         let first = ledger.size
-        ledger = try Reducer.apply(sub, to: ledger, state: scratch, time: time, lookup: Lookup(roots: roots))
+        let entries = SubmissionEntries(sub, firstSeq: first, prev: head, time: time, hasher: MerkleHasher())
+        ledger = try Reducer.apply(sub, to: ledger, state: scratch, time: time, leafHashes: entries.leafHashes, lookup: Lookup(roots: roots))
+        head = entries.head
+        leafHashes += entries.leafHashes
         for (k, v) in scratch.writes { state.put(k, v) }
         roots[sub.root] = first
         return first

@@ -4,13 +4,15 @@ final class RuleContext {
     let state: StateOverlay
     let seq: UInt64
     let time: Timestamp
+    /// The leaf hash of this event's entry.
+    let leafHash: Digest
     let signer: NoteVerifierKey
     /// The signer's key record (nil only while applying genesis).
     let signerRecord: JSONValue?
     var actor: String { signerRecord?.string("actor") ?? "" }
 
-    init(state: StateOverlay, seq: UInt64, time: Timestamp, signer: NoteVerifierKey, signerRecord: JSONValue?) {
-        self.state = state; self.seq = seq; self.time = time; self.signer = signer; self.signerRecord = signerRecord
+    init(state: StateOverlay, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, signerRecord: JSONValue?) {
+        self.state = state; self.seq = seq; self.time = time; self.leafHash = leafHash; self.signer = signer; self.signerRecord = signerRecord
     }
 
     static func keyPath(_ key: NoteVerifierKey) -> String { "key/\(key.name)+\(hex8(key.keyHash))" }
