@@ -39,11 +39,17 @@ extension Ledger {
         try store.read { r in
             guard let account = try r.state("acct/\(id)")?.objectValue else { throw QueryError.noSuchAccount(id) }
             var view = account
-            let credited = account["credited_mg"]?.intValue ?? 0, reversed = account["reversed_mg"]?.intValue ?? 0
-            let donated = account["donated_mg"]?.intValue ?? 0
+            let available = Self.available(.object(account))
             view["account"] = .string(id)
-            view["available_mg"] = .int(credited - reversed - donated)
-            view["available_kg"] = .string(Self.kilograms(credited - reversed - donated))
+            view["available_mg"] = .int(available)
+            view["available_kg"] = .string(Self.kilograms(available))
+            var units = JSONObject()
+            for (key, h) in try r.stateRecords(prefix: "hold/\(id)/") {
+                let parts = key.split(separator: "/")
+                let batch = String(parts[2]), first = Int64(parts[3])!, last = h["last"]?.intValue ?? first
+                units[batch] = .int((units[batch]?.intValue ?? 0) + last - first + 1)
+            }
+            view["units_held"] = .object(units)
             if account["kind"] == "enterprise" {
                 let emp = (account["employees_credited_mg"]?.intValue ?? 0) - (account["employees_reversed_mg"]?.intValue ?? 0)
                 view["employees_net_mg"] = .int(emp)
@@ -63,6 +69,12 @@ extension Ledger {
             view["history"] = .array(history)
             return .object(view)
         }
+    }
+
+    /// Available = credited - reversed - donated - locked - issued (SPEC.md 8.5).
+    static func available(_ a: JSONValue) -> Int64 {
+        ["credited_mg"].reduce(0) { $0 + (a[$1]?.intValue ?? 0) }
+            - ["reversed_mg", "donated_mg", "locked_mg", "issued_mg"].reduce(0) { $0 + (a[$1]?.intValue ?? 0) }
     }
 
     /// Milligrams as kilograms with 6 decimals, exact (no floating point).
@@ -137,7 +149,7 @@ extension Ledger {
     public func availableMg(_ account: String) throws -> Int64 {
         try store.read { r in
             guard let a = try r.state("acct/\(account)") else { throw QueryError.noSuchAccount(account) }
-            return (a["credited_mg"]?.intValue ?? 0) - (a["reversed_mg"]?.intValue ?? 0) - (a["donated_mg"]?.intValue ?? 0)
+            return Self.available(a)
         }
     }
 }

@@ -13,6 +13,10 @@ public enum Reducer {
         ("behaviour.report", RuleContext.behaviourReport), ("behaviour.reverse", RuleContext.behaviourReverse),
         ("points.rule", RuleContext.pointsRule), ("points.redeem", RuleContext.pointsRedeem),
         ("donation", RuleContext.donation), ("note", RuleContext.note),
+        ("project.register", RuleContext.projectRegister), ("issuance.request", RuleContext.issuanceRequest),
+        ("issuance.verify", RuleContext.issuanceVerify), ("issuance.issue", RuleContext.issuanceIssue),
+        ("holder.authorise", RuleContext.holderAuthorise), ("units.transfer", RuleContext.unitsTransfer),
+        ("units.retire", RuleContext.unitsRetire), ("offset.rule", RuleContext.offsetRule), ("units.cancel", RuleContext.unitsCancel),
     ]
     static let handlerByType = Dictionary(uniqueKeysWithValues: handlers.map { ($0.type, $0.apply) })
 

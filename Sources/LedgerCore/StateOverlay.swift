@@ -6,6 +6,8 @@ public protocol StateReader: AnyObject {
     func get(_ key: String) throws -> JSONValue?
     /// The greatest key below `before` that has parent `parent`, with its value.
     func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)?
+    /// Every key with parent `parent`, in byte order, with its value.
+    func children(of parent: String) throws -> [(key: String, value: JSONValue)]
 }
 
 /// Buffered writes over a `StateReader`: the reducer's scratch space. The sequencer stacks one
@@ -20,7 +22,7 @@ public final class StateOverlay: StateReader {
     private var readCache: [String: JSONValue?] = [:]
     private var keysByParent: [Substring: Set<String>] = [:]
     /// Namespaces whose keys are found by `predecessor`; only these are indexed by parent.
-    public static let orderedNamespaces = ["iv/"]
+    public static let orderedNamespaces = ["iv/", "elig/", "reqm/", "rng/", "hold/"]
 
     public init(base: StateReader) { self.base = base }
 
@@ -63,6 +65,20 @@ public final class StateOverlay: StateReader {
         return own
     }
 
+    public func children(of parent: String) throws -> [(key: String, value: JSONValue)] {
+        assert(Self.orderedNamespaces.contains(where: parent.hasPrefix), "children queries only ordered namespaces")
+        var merged: [String: JSONValue] = [:]
+        for c in try base.children(of: parent) { merged[c.key] = c.value }
+        for k in keysByParent[Substring(parent)] ?? [] {
+            switch writes[k] {
+            case .some(.some(let v)): merged[k] = v
+            case .some(.none): merged[k] = nil
+            case .none: break
+            }
+        }
+        return merged.keys.sorted(by: Self.less).map { ($0, merged[$0]!) }
+    }
+
     /// Moves this overlay's writes into `parent` (its base).
     public func merge(into parent: StateOverlay) {
         precondition(parent === base, "an overlay merges into its own base")
@@ -98,4 +114,5 @@ public final class EmptyState: StateReader {
     public init() {}
     public func get(_ key: String) throws -> JSONValue? { nil }
     public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? { nil }
+    public func children(of parent: String) throws -> [(key: String, value: JSONValue)] { [] }
 }

@@ -178,6 +178,21 @@ public final class StoreStateReader: StateReader {
         }
     }
 
+    public func children(of parent: String) throws -> [(key: String, value: JSONValue)] {
+        let prefix = Array((parent + "/").utf8)
+        var out: [(String, JSONValue)] = []
+        try prefix.withUnsafeBytes { start in
+            try reader.txn.scan(reader.store.state, from: start) { k, v in
+                guard k.starts(with: prefix) else { return false }
+                if !k[prefix.count...].contains(UInt8(ascii: "/")) {
+                    out.append((String(decoding: k, as: UTF8.self), try JSONParser.parseCanonical(Array(v))))
+                }
+                return true
+            }
+        }
+        return out
+    }
+
     public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
         let prefix = Array((parent + "/").utf8)
         return try Array(before.utf8).withUnsafeBytes { b in

@@ -28,7 +28,8 @@ import TestSupport
             var net: Int64 = 0, received: Int64 = 0
             for (key, a) in try r.stateRecords(prefix: "acct/") {
                 let credited = a["credited_mg"]!.intValue!, reversed = a["reversed_mg"]!.intValue!, donated = a["donated_mg"]!.intValue!
-                #expect(credited - reversed - donated >= 0, "\(key) went negative", sourceLocation: sourceLocation)
+                let locked = a["locked_mg"]!.intValue!, issued = a["issued_mg"]!.intValue!
+                #expect(credited - reversed - donated - locked - issued >= 0 && locked >= 0, "\(key) went negative", sourceLocation: sourceLocation)
                 #expect(a["qualitative_mg"]!.intValue! >= 0, sourceLocation: sourceLocation)
                 net += credited - reversed - donated
                 received += a["received_mg"]!.intValue!

@@ -65,7 +65,7 @@ public final class City {
     public func account(_ id: String) -> JSONValue { h.get("acct/\(id)")! }
     public func available(_ id: String) -> Int64 {
         let a = account(id)
-        return a["credited_mg"]!.intValue! - a["reversed_mg"]!.intValue! - a["donated_mg"]!.intValue!
+        return a["credited_mg"]!.intValue! - a["reversed_mg"]!.intValue! - a["donated_mg"]!.intValue! - a["locked_mg"]!.intValue! - a["issued_mg"]!.intValue!
     }
     public func points(_ id: String, _ platform: String) -> Int64 {
         guard let p = h.get("pts/\(id)/\(platform)") else { return 0 }

@@ -1,7 +1,12 @@
 /// Accounts and consents (SPEC.md sections 8.5 and 8.6).
 extension RuleContext {
     static let balanceFields = ["credited_mg", "reversed_mg", "donated_mg", "received_mg", "qualitative_mg", "behaviours",
-                                "employees_credited_mg", "employees_reversed_mg"]
+                                "locked_mg", "issued_mg", "employees_credited_mg", "employees_reversed_mg"]
+
+    /// What an account can still donate, or have locked into an issuance request.
+    static func available(_ account: JSONValue) -> Int64 {
+        account.int("credited_mg") - account.int("reversed_mg") - account.int("donated_mg") - account.int("locked_mg") - account.int("issued_mg")
+    }
 
     func accountOpen(_ f: EventFields) throws {
         try authorize(.admin, .platform, for: f.type)

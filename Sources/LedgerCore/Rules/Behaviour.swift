@@ -88,6 +88,13 @@ extension RuleContext {
         ]
         if let p = intervalPath { record["interval"] = .string(p) }
         if let c = capPath { record["cap"] = .string(c) }
+        record["leaf"] = .string(leafHash.hex)
+        if credited > 0 {
+            // Eligible for aggregation into an issuance request (SPEC.md 8.13).
+            let elig = "elig/\(meth.string("id")!)/\(day)/\(pad16(Int64(seq)))"
+            put(elig, ["account": .string(id), "platform": .string(actor), "region": .string(region), "credited_mg": .int(credited)])
+            record["eligible"] = .string(elig)
+        }
         put("beh/\(pad16(Int64(seq)))", .object(record))
         history(id, ["event": "behaviour.report", "scenario": .string(scenario.rawValue), "credited_mg": .int(credited),
                      "qualitative_mg": .int(qualitative ? reduction : 0), "points": .int(points)])
@@ -109,6 +116,9 @@ extension RuleContext {
         if let r = b["reversed_seq"]?.intValue {
             throw RuleViolation(field: "seq", rule: "reverse.already", message: "behaviour \(target) was already reversed at seq \(r)")
         }
+        if let r = b.string("request") {
+            throw RuleViolation(field: "seq", rule: "reverse.locked", message: "behaviour \(target) is locked in issuance request \(r); it can be reversed only if that request is rejected")
+        }
         let platform = b.string("platform") ?? ""
         if !has(.admin) && platform != actor {
             throw RuleViolation(field: "seq", rule: "auth.role", message: "behaviour \(target) was reported by \(platform); only it or an admin may reverse it")
@@ -118,7 +128,7 @@ extension RuleContext {
         let credited = b.int("credited_mg"), points = b.int("points")
         let qualitative = b["qualitative"]?.boolValue == true
         let qualitativeMg = qualitative ? b.int("reduction_mg") : 0
-        let available = account.int("credited_mg") - account.int("reversed_mg") - account.int("donated_mg")
+        let available = Self.available(account)
         guard available >= credited else {
             throw RuleViolation(field: "seq", rule: "reverse.spent", message: "account \(id) has \(available) mg available, less than the \(credited) mg to reverse (reductions already donated)")
         }
@@ -135,6 +145,7 @@ extension RuleContext {
         if points > 0 { put(ptsPath, pts.adding("reversed", points)) }
         if let cap = b.string("cap") { put(cap, try get(cap)!.adding("used_mg", -credited)) }
         if let iv = b.string("interval") { put(iv, nil) }
+        if let e = b.string("eligible") { put(e, nil) }
         b = b.with("reversed_seq", .int(Int64(seq)))
         put(path, b)
         history(id, ["event": "behaviour.reverse", "seq": .int(target), "reversed_mg": .int(credited), "points": .int(-points)])

@@ -58,6 +58,7 @@ extension RuleContext {
         if let t = to { entry["valid_to"] = .string(t.rfc3339) }
         entries.append(.object(entry))
         put(indexPath, ["versions": .array(entries)])
+        if try get("mid/\(id)") == nil { put("mid/\(id)", ["scenario": .string(scenario), "kind": .string(kind)]) }
     }
 
     /// The methodology for `scenario` at `time` in `region`: the most specific region that has

@@ -57,7 +57,7 @@ extension RuleContext {
             record["sponsor"] = sponsor
             record["pledge_fen"] = .int((amount / 1000) * fen)
         }
-        let available = donor.int("credited_mg") - donor.int("reversed_mg") - donor.int("donated_mg")
+        let available = Self.available(donor)
         guard available >= amount else {
             throw RuleViolation(field: "amount_mg", rule: "donation.insufficient", message: "account \(from) has \(available) mg available, less than \(amount) mg")
         }

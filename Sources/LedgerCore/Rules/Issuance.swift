@@ -1,0 +1,195 @@
+/// Projects, issuance requests, third-party verification and issuance (SPEC.md 8.13-8.16):
+/// residents' reductions aggregated into a project, locked, verified, issued as serial-numbered
+/// units of 1 kg CO2e.
+extension RuleContext {
+    static let mgPerUnit: Int64 = 1_000_000
+
+    func projectRegister(_ f: EventFields) throws {
+        try authorize(.admin, .platform, for: f.type)
+        try f.require(["project", "owner", "methodologies", "region", "description"])
+        let id = try f.identifier("project")
+        let owner = try f.identifier("owner")
+        let methodologies = try f.stringList("methodologies", max: 32) { Identifier.problem($0) }
+        let region = try f.region("region")
+        _ = try f.text("description", max: 1024)
+        if !has(.admin) { try authorizeScope(scenario: "*", region: region, scenarioChecked: false) }
+        guard try get("proj/\(id)") == nil else { throw RuleViolation(field: "project", rule: "project.duplicate", message: "project \(id) is already registered") }
+        guard let o = try get("acct/\(owner)"), ["project", "platform", "enterprise"].contains(o.string("kind") ?? "") else {
+            throw RuleViolation(field: "owner", rule: "project.owner", message: "owner \(owner) is not an open project, platform or enterprise account")
+        }
+        for (i, m) in methodologies.enumerated() {
+            guard let meth = try get("mid/\(m)") else { throw RuleViolation(field: "methodologies[\(i)]", rule: "project.methodology", message: "methodology \(m) is not registered") }
+            guard meth.string("kind") == "quantitative" else {
+                throw RuleViolation(field: "methodologies[\(i)]", rule: "project.methodology", message: "methodology \(m) is qualitative: its reductions earn points only and are never issued")
+            }
+        }
+        put("proj/\(id)", ["owner": .string(owner), "methodologies": .array(methodologies.map(JSONValue.string)), "region": .string(region),
+                           "actor": .string(actor), "registered_seq": .int(Int64(seq))])
+    }
+
+    /// A project's registrant or an admin acts for it.
+    func project(_ f: EventFields, field: String = "project") throws -> (String, JSONValue) {
+        let id = try f.identifier(field)
+        guard let p = try get("proj/\(id)") else { throw RuleViolation(field: field, rule: "project.unknown", message: "project \(id) is not registered") }
+        return (id, p)
+    }
+
+    func issuanceRequest(_ f: EventFields) throws {
+        try authorize(.admin, .platform, for: f.type)
+        try f.require(["request", "project", "period_from", "period_to"])
+        let id = try f.identifier("request")
+        let (projectID, project) = try self.project(f)
+        if !has(.admin) && project.string("actor") != actor {
+            throw RuleViolation(field: "project", rule: "auth.role", message: "project \(projectID) was registered by \(project.string("actor") ?? "?"); only it or an admin requests issuance")
+        }
+        let from = try f.string("period_from"), to = try f.string("period_to")
+        guard let days = Self.days(from: from, to: to) else {
+            throw RuleViolation(field: "period_to", rule: "issuance.period", message: "the period must be CST dates YYYYMMDD, period_from <= period_to, at most 366 days")
+        }
+        guard to < time.cstDay else {
+            throw RuleViolation(field: "period_to", rule: "issuance.period", message: "the period must have ended: \(to) is not before today (\(time.cstDay) CST)")
+        }
+        guard try get("req/\(id)") == nil else { throw RuleViolation(field: "request", rule: "issuance.duplicate", message: "request \(id) already exists") }
+        let region = project.string("region")!
+        var locked: [(seq: Int64, leaf: Digest)] = []
+        var total: Int64 = 0
+        var consents: [String: Bool] = [:]
+        for m in project["methodologies"]!.arrayValue!.compactMap(\.stringValue) {
+            for day in days {
+                for (key, e) in try state.children(of: "elig/\(m)/\(day)") {
+                    let account = e.string("account")!, platform = e.string("platform")!, credited = e.int("credited_mg")
+                    guard Region.covers(region, e.string("region")!) else { continue }
+                    let consentKey = "consent/\(account)/\(platform)"
+                    if consents[consentKey] == nil { consents[consentKey] = try get(consentKey)?["aggregate"]?.boolValue == true }
+                    guard consents[consentKey]! else { continue }
+                    guard var a = try get("acct/\(account)"), Self.available(a) >= credited else { continue }
+                    let seqText = String(key.split(separator: "/").last!)
+                    var b = try get("beh/\(seqText)")!
+                    a = a.adding("locked_mg", credited)
+                    put("acct/\(account)", a)
+                    b = b.with("request", .string(id))
+                    put("beh/\(seqText)", b)
+                    put(key, nil)
+                    put("reqm/\(id)/\(seqText)", ["account": .string(account), "credited_mg": .int(credited), "leaf": .string(b.string("leaf")!)])
+                    locked.append((Int64(seqText)!, Digest(hex: b.string("leaf")!)!))
+                    total += credited
+                }
+            }
+        }
+        guard !locked.isEmpty else {
+            throw RuleViolation(field: "period_from", rule: "issuance.empty", message: "no eligible reductions for project \(projectID) in \(from)-\(to) (quantitative, in region \(region), consented for aggregation, available, not yet requested)")
+        }
+        locked.sort { $0.seq < $1.seq }
+        let root = MerkleHasher().root(ofLeafHashes: locked.map(\.leaf))
+        put("req/\(id)", ["project": .string(projectID), "period_from": .string(from), "period_to": .string(to), "count": .int(Int64(locked.count)),
+                          "total_mg": .int(total), "root": .string(root.hex), "status": "locked", "seq": .int(Int64(seq))])
+    }
+
+    /// CST dates from `from` through `to`, or nil if malformed or longer than 366 days.
+    static func days(from: String, to: String) -> [String]? {
+        func parse(_ d: String) -> Timestamp? {
+            let u = Array(d.utf8)
+            guard u.count == 8 else { return nil }
+            return Timestamp(rfc3339: String(decoding: u[0..<4], as: UTF8.self) + "-" + String(decoding: u[4..<6], as: UTF8.self) + "-"
+                             + String(decoding: u[6..<8], as: UTF8.self) + "T00:00:00.000Z")
+        }
+        guard let a = parse(from), let b = parse(to), a <= b else { return nil }
+        let n = (b.millisecondsSinceEpoch - a.millisecondsSinceEpoch) / 86_400_000 + 1
+        guard n <= 366 else { return nil }
+        // Dates are named in CST; stepping whole days from midnight UTC of the same date names them.
+        return (0..<n).map { Timestamp(millisecondsSinceEpoch: a.millisecondsSinceEpoch + $0 * 86_400_000).cstDay }
+    }
+
+    func request(_ f: EventFields) throws -> (String, JSONValue, JSONValue) {
+        let id = try f.identifier("request")
+        guard let r = try get("req/\(id)") else { throw RuleViolation(field: "request", rule: "issuance.unknown", message: "request \(id) does not exist") }
+        return (id, r, try get("proj/\(r.string("project")!)")!)
+    }
+
+    func issuanceVerify(_ f: EventFields) throws {
+        try authorize(.verifier, for: f.type)
+        try f.require(["request", "decision", "report_hash", "lineage_root"], optional: ["amount_mg"])
+        let (id, r, project) = try request(f)
+        try authorizeScope(scenario: "*", region: project.string("region")!, scenarioChecked: false)
+        guard r.string("status") == "locked" else {
+            throw RuleViolation(field: "request", rule: "issuance.state", message: "request \(id) is \(r.string("status") ?? "?"), not awaiting verification")
+        }
+        guard try f.string("lineage_root") == r.string("root") else {
+            throw RuleViolation(field: "lineage_root", rule: "issuance.lineage", message: "request \(id) commits to lineage root \(r.string("root")!)")
+        }
+        guard try f.hash("report_hash") != nil else { throw f.fail("report_hash", "must be the SHA-256 (hex) of the verification report") }
+        switch try f.string("decision") {
+        case "approve":
+            let amount = try f.int("amount_mg", min: 1)
+            guard amount <= r.int("total_mg") else {
+                throw RuleViolation(field: "amount_mg", rule: "issuance.amount", message: "approved \(amount) mg exceeds the \(r.int("total_mg")) mg locked by request \(id)")
+            }
+            put("req/\(id)", r.with("status", "approved").with("approved_mg", .int(amount)).with("verifier", .string(actor))
+                .with("report_hash", .string(try f.string("report_hash"))))
+        case "reject":
+            guard f.obj["amount_mg"] == nil else { throw f.fail("amount_mg", "a rejection approves no amount") }
+            // The locks are released and the reductions become eligible again.
+            for (key, m) in try state.children(of: "reqm/\(id)") {
+                let seqText = String(key.split(separator: "/").last!)
+                let account = m.string("account")!
+                put("acct/\(account)", try get("acct/\(account)")!.adding("locked_mg", -m.int("credited_mg")))
+                var b = try get("beh/\(seqText)")!
+                b = b.with("request", nil)
+                put("beh/\(seqText)", b)
+                put(b.string("eligible")!, ["account": .string(account), "platform": .string(b.string("platform")!),
+                                             "region": .string(b.string("region")!), "credited_mg": .int(m.int("credited_mg"))])
+                put(key, nil)
+            }
+            put("req/\(id)", r.with("status", "rejected").with("verifier", .string(actor)).with("report_hash", .string(try f.string("report_hash"))))
+        default:
+            throw f.fail("decision", "must be approve or reject")
+        }
+    }
+
+    func issuanceIssue(_ f: EventFields) throws {
+        try authorize(.issuer, for: f.type)
+        try f.require(["request", "batch", "vintage", "region", "units", "lineage_root"])
+        let (id, r, project) = try request(f)
+        let batch = try f.identifier("batch")
+        guard r.string("status") == "approved" else {
+            throw RuleViolation(field: "request", rule: "issuance.state", message: "request \(id) is \(r.string("status") ?? "?"), not approved")
+        }
+        guard try f.string("lineage_root") == r.string("root") else {
+            throw RuleViolation(field: "lineage_root", rule: "issuance.lineage", message: "request \(id) commits to lineage root \(r.string("root")!)")
+        }
+        let units = r.int("approved_mg") / Self.mgPerUnit
+        guard units >= 1, try f.int("units", min: 1) == units else {
+            throw RuleViolation(field: "units", rule: "issuance.units", message: "request \(id) was approved for \(r.int("approved_mg")) mg: \(units) whole units of 1 kg")
+        }
+        let region = project.string("region")!
+        guard try f.string("region") == region else { throw RuleViolation(field: "region", rule: "issuance.region", message: "project \(r.string("project")!) is in region \(region)") }
+        let vintage = String(r.string("period_to")!.prefix(4))
+        guard try f.string("vintage") == vintage else { throw RuleViolation(field: "vintage", rule: "issuance.vintage", message: "the vintage of a \(r.string("period_from")!)-\(r.string("period_to")!) request is \(vintage)") }
+        guard try get("batch/\(batch)") == nil else { throw RuleViolation(field: "batch", rule: "issuance.duplicate_batch", message: "batch \(batch) already exists") }
+        try authorizeScope(scenario: "*", region: region, scenarioChecked: false)
+
+        // Whole units are consumed from the locked reductions in seq order; what remains of the
+        // last one and of later ones stays with its account, unlocked (but not issuable again).
+        var toConsume = units * Self.mgPerUnit
+        for (key, m) in try state.children(of: "reqm/\(id)") {
+            let seqText = String(key.split(separator: "/").last!)
+            let account = m.string("account")!, credited = m.int("credited_mg")
+            let consumed = min(credited, toConsume)
+            toConsume -= consumed
+            put("acct/\(account)", try get("acct/\(account)")!.adding("locked_mg", -credited).adding("issued_mg", consumed))
+            put("beh/\(seqText)", try get("beh/\(seqText)")!.with("issued_mg", .int(consumed)).with("batch", .string(batch)))
+        }
+        assert(toConsume == 0, "approved amount never exceeds the locked total")
+        let owner = project.string("owner")!
+        let prefix = "CN-\(region)-\(r.string("project")!)-\(vintage)-\(batch)"
+        put("batch/\(batch)", ["project": .string(r.string("project")!), "request": .string(id), "vintage": .string(vintage), "region": .string(region),
+                               "owner": .string(owner), "units": .int(units), "held": .int(units), "retired": 0, "cancelled": 0,
+                               "serial_prefix": .string(prefix), "issued_seq": .int(Int64(seq))])
+        put("rng/\(batch)/\(pad16(1))", ["last": .int(units), "state": "held", "account": .string(owner)])
+        put("hold/\(owner)/\(batch)/\(pad16(1))", ["last": .int(units)])
+        put("req/\(id)", r.with("status", "issued").with("batch", .string(batch)))
+        history(owner, ["event": "issuance.issue", "batch": .string(batch), "units": .int(units)])
+        try addTotals(["units_issued": units])
+        try checkSupply(batch)
+    }
+}

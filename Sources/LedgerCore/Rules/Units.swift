@@ -1,0 +1,251 @@
+/// Holding, transferring, retiring and cancelling units; compliance offset rules; the supply
+/// invariant (SPEC.md 8.17-8.21).
+extension RuleContext {
+    /// A holder key acts for the account named by its actor; an exchange key for accounts that
+    /// authorised it.
+    func authorizeHolder(_ account: String, field: String, for type: String) throws {
+        if has(.holder) && actor == account { return }
+        if has(.exchange), try get("xauth/\(account)/\(actor)") != nil { return }
+        throw RuleViolation(field: field, rule: "auth.role",
+                            message: "\(type) for account \(account) needs its holder key (role holder, actor \(account)) or an exchange key it authorised; \(signer.name) is actor \(actor) with \(roles.joined(separator: ", "))")
+    }
+
+    func holderAuthorise(_ f: EventFields) throws {
+        try f.require(["account", "exchange", "allow"])
+        let account = try f.identifier("account"), exchange = try f.identifier("exchange")
+        guard has(.holder) && actor == account else {
+            throw RuleViolation(field: "account", rule: "auth.role", message: "only account \(account)'s holder key authorises exchanges for it")
+        }
+        put("xauth/\(account)/\(exchange)", try f.bool("allow") ? ["seq": .int(Int64(seq))] : nil)
+    }
+
+    func offsetRule(_ f: EventFields) throws {
+        try authorize(.admin, for: f.type)
+        try f.require(["scheme", "max_permille", "gap_limited", "description"])
+        let scheme = try f.identifier("scheme")
+        put("orule/\(scheme)", ["max_permille": .int(try f.int("max_permille", min: 1, max: 1000)), "gap_limited": .bool(try f.bool("gap_limited")),
+                                "description": .string(try f.text("description", max: 1024)), "seq": .int(Int64(seq))])
+    }
+
+    func batch(_ f: EventFields) throws -> (String, JSONValue) {
+        let id = try f.identifier("batch")
+        guard let b = try get("batch/\(id)") else { throw RuleViolation(field: "batch", rule: "units.unknown_batch", message: "batch \(id) does not exist") }
+        return (id, b)
+    }
+
+
+    func unitsTransfer(_ f: EventFields) throws {
+        try f.require(["batch", "from", "to", "units"])
+        let (batch, b) = try self.batch(f)
+        let from = try f.identifier("from"), to = try f.identifier("to")
+        try authorizeHolder(from, field: "from", for: f.type)
+        let n = try f.int("units", min: 1)
+        guard try get("acct/\(to)") != nil else { throw RuleViolation(field: "to", rule: "account.unknown", message: "account \(to) is not open") }
+        guard from != to else { throw f.fail("to", "must differ from from") }
+        let blocks = try state.children(of: "hold/\(from)/\(batch)")
+        let held = blocks.reduce(0) { $0 + $1.value.int("last") - Self.first(of: $1.key) + 1 }
+        guard held >= n else {
+            throw RuleViolation(field: "units", rule: "units.insufficient", message: "account \(from) holds \(held) units of batch \(batch), fewer than \(n)")
+        }
+        // A prefix of the sender's blocks, splitting the last one taken.
+        var need = n
+        var moved: [JSONValue] = []
+        for (key, block) in blocks where need > 0 {
+            let first = Self.first(of: key), last = block.int("last")
+            let take = min(need, last - first + 1)
+            need -= take
+            try moveHeld(batch: batch, from: from, blockFirst: first, blockLast: last, range: (first, first + take - 1), to: to)
+            moved.append([.int(first), .int(first + take - 1)])
+        }
+        history(from, ["event": "units.transfer", "batch": .string(batch), "to": .string(to), "units": .int(-n)])
+        history(to, ["event": "units.transfer", "batch": .string(batch), "from": .string(from), "units": .int(n), "ranges": .array(moved)])
+        _ = b
+        try checkSupply(batch)
+    }
+
+    /// Moves `range` (inside the held block [blockFirst, blockLast] of `from`) to `to`: held by
+    /// `to`, or retired or cancelled when `to` names a retirement or cancellation.
+    func moveHeld(batch: String, from: String, blockFirst: Int64, blockLast: Int64, range: (Int64, Int64), to: String,
+                  state newState: String = "held", record: String? = nil) throws {
+        let (lo, hi) = range
+        put("hold/\(from)/\(batch)/\(pad16(blockFirst))", nil)
+        put("rng/\(batch)/\(pad16(blockFirst))", nil)
+        if blockFirst < lo {
+            put("hold/\(from)/\(batch)/\(pad16(blockFirst))", ["last": .int(lo - 1)])
+            put("rng/\(batch)/\(pad16(blockFirst))", ["last": .int(lo - 1), "state": "held", "account": .string(from)])
+        }
+        if hi < blockLast {
+            put("hold/\(from)/\(batch)/\(pad16(hi + 1))", ["last": .int(blockLast)])
+            put("rng/\(batch)/\(pad16(hi + 1))", ["last": .int(blockLast), "state": "held", "account": .string(from)])
+        }
+        var r: JSONObject = ["last": .int(hi), "state": .string(newState)]
+        if newState == "held" {
+            r["account"] = .string(to)
+            put("hold/\(to)/\(batch)/\(pad16(lo))", ["last": .int(hi)])
+        } else {
+            r["account"] = .string(from)
+            r[newState == "retired" ? "retirement" : "cancellation"] = .string(record!)
+            r["seq"] = .int(Int64(seq))
+        }
+        put("rng/\(batch)/\(pad16(lo))", .object(r))
+    }
+
+    static func first(of key: String) -> Int64 { Int64(key.split(separator: "/").last!)! }
+
+    /// Parses `ranges` ([[first,last],...], ascending, disjoint) and checks `account` holds each
+    /// of them in `batch`; returns each range with the held block containing it. A range not held
+    /// is refused naming what holds it (a retirement, a cancellation, another account).
+    func heldRanges(_ f: EventFields, batch: String, account: String, units total: Int64) throws -> [(lo: Int64, hi: Int64, blockFirst: Int64, blockLast: Int64)] {
+        guard let list = f.obj["ranges"]?.arrayValue, (1...1000).contains(list.count) else {
+            throw f.fail("ranges", "must be 1 to 1000 serial ranges [first, last]")
+        }
+        var out: [(Int64, Int64, Int64, Int64)] = []
+        var previous: Int64 = 0
+        for (i, r) in list.enumerated() {
+            guard let pair = r.arrayValue, pair.count == 2, let lo = pair[0].intValue, let hi = pair[1].intValue, lo >= 1, lo <= hi, hi <= total else {
+                throw f.fail("ranges[\(i)]", "must be [first, last] with 1 <= first <= last <= \(total) (the batch's units)")
+            }
+            guard lo > previous else { throw f.fail("ranges[\(i)]", "ranges must be ascending and disjoint") }
+            previous = hi
+            let prefix = "hold/\(account)/\(batch)"
+            if let block = try state.predecessor(parent: prefix, before: "\(prefix)/\(pad16(lo + 1))"),
+               Self.first(of: block.key) <= lo, block.value.int("last") >= hi {
+                out.append((lo, hi, Self.first(of: block.key), block.value.int("last")))
+                continue
+            }
+            // Not held: say by whom or what, from the batch's range index.
+            let holder = try state.predecessor(parent: "rng/\(batch)", before: "rng/\(batch)/\(pad16(lo + 1))")
+            let v = holder?.value
+            let what: String
+            switch v?.string("state") {
+            case "retired": throw RuleViolation(field: "ranges[\(i)]", rule: "units.double_spend", message: "serials \(lo)-\(hi) of batch \(batch) include units already retired by retirement \(v!.string("retirement")!) at seq \(v!.int("seq"))")
+            case "cancelled": throw RuleViolation(field: "ranges[\(i)]", rule: "units.double_spend", message: "serials \(lo)-\(hi) of batch \(batch) include units cancelled at seq \(v!.int("seq"))")
+            default: what = v.map { "account \($0.string("account") ?? "?")" } ?? "nobody"
+            }
+            throw RuleViolation(field: "ranges[\(i)]", rule: "units.not_held", message: "account \(account) does not hold all of serials \(lo)-\(hi) of batch \(batch) (unit \(lo) is held by \(what))")
+        }
+        return out.map { (lo: $0.0, hi: $0.1, blockFirst: $0.2, blockLast: $0.3) }
+    }
+
+    func unitsRetire(_ f: EventFields) throws {
+        try f.require(["retirement", "batch", "account", "ranges", "units", "beneficiary", "purpose", "reason", "jurisdiction", "period_from", "period_to"],
+                      optional: ["beneficiary_account", "compliance"])
+        let (batch, b) = try self.batch(f)
+        let id = try f.identifier("retirement")
+        let account = try f.identifier("account")
+        try authorizeHolder(account, field: "account", for: f.type)
+        guard try get("ret/\(id)") == nil else { throw RuleViolation(field: "retirement", rule: "retirement.duplicate", message: "retirement \(id) already exists") }
+        let ranges = try heldRanges(f, batch: batch, account: account, units: b.int("units"))
+        let n = ranges.reduce(0) { $0 + $1.hi - $1.lo + 1 }
+        guard try f.int("units", min: 1) == n else { throw RuleViolation(field: "units", rule: "units.retire.fields", message: "units must equal the size of the ranges (\(n))") }
+        let beneficiary = try f.text("beneficiary")
+        let purpose = try f.string("purpose")
+        guard ["voluntary", "event", "compliance"].contains(purpose) else { throw f.fail("purpose", "must be voluntary, event or compliance") }
+        _ = try f.text("reason", max: 1024)
+        _ = try f.text("jurisdiction")
+        guard Self.days(from: try f.string("period_from"), to: try f.string("period_to")) != nil else {
+            throw f.fail("period_to", "the consumption period must be CST dates YYYYMMDD, period_from <= period_to, at most 366 days")
+        }
+        var beneficiaryAccount: String?
+        if f.obj["beneficiary_account"] != nil {
+            beneficiaryAccount = try f.identifier("beneficiary_account")
+            guard try get("acct/\(beneficiaryAccount!)") != nil else { throw RuleViolation(field: "beneficiary_account", rule: "account.unknown", message: "account \(beneficiaryAccount!) is not open") }
+        }
+        if purpose == "compliance" {
+            try checkCompliance(f, company: beneficiaryAccount, units: n)
+        } else if f.obj["compliance"] != nil {
+            throw f.fail("compliance", "only compliance retirements state a scheme, allowance and gap")
+        }
+        for r in ranges {
+            try moveHeld(batch: batch, from: account, blockFirst: r.blockFirst, blockLast: r.blockLast, range: (r.lo, r.hi), to: account, state: "retired", record: id)
+        }
+        put("batch/\(batch)", b.adding("held", -n).adding("retired", n))
+        var record = f.obj
+        record["type"] = nil
+        record["seq"] = .int(Int64(seq))
+        record["time"] = .string(time.rfc3339)
+        record["serials"] = .array(ranges.map { .string("\(b.string("serial_prefix")!)-\($0.lo)-\($0.hi)") })
+        put("ret/\(id)", .object(record))
+        history(account, ["event": "units.retire", "batch": .string(batch), "retirement": .string(id), "units": .int(-n)])
+        try addTotals(["units_retired": n])
+        try checkSupply(batch)
+    }
+
+    /// A compliance retirement states its scheme, year, allowance and gap; the scheme's rule
+    /// bounds the company's retirements in that scheme-year together.
+    func checkCompliance(_ f: EventFields, company: String?, units: Int64) throws {
+        guard let c = f.obj["compliance"]?.objectValue, c.keys == ["allowance_t", "gap_t", "scheme", "year"],
+              let scheme = c["scheme"]?.stringValue, let year = c["year"]?.intValue, (2000...2100).contains(year),
+              let allowance = c["allowance_t"]?.intValue, allowance >= 1, let gap = c["gap_t"]?.intValue, gap >= 0 else {
+            throw f.fail("compliance", "a compliance retirement needs {\"scheme\", \"year\", \"allowance_t\" >= 1, \"gap_t\" >= 0}")
+        }
+        guard let company, try get("acct/\(company)")?.string("kind") == AccountKind.enterprise.rawValue else {
+            throw RuleViolation(field: "beneficiary_account", rule: "compliance.company", message: "a compliance retirement names the covered company's enterprise account as beneficiary_account")
+        }
+        guard let rule = try get("orule/\(scheme)") else {
+            throw RuleViolation(field: "compliance", rule: "compliance.scheme", message: "no offset rule is registered for scheme \(scheme)")
+        }
+        let path = "comp/\(scheme)/\(year)/\(company)"
+        let before = try get(path)?.int("units") ?? 0
+        let after = before + units  // kg
+        let shareLimit = allowance * 1000 * rule.int("max_permille") / 1000
+        guard after <= shareLimit else {
+            throw RuleViolation(field: "units", rule: "compliance.limit", message: "\(company) would offset \(after) kg in \(scheme) \(year), above \(rule.int("max_permille")) per mille of its \(allowance) t allowance (\(shareLimit) kg)")
+        }
+        if rule["gap_limited"]?.boolValue == true {
+            guard after <= gap * 1000 else {
+                throw RuleViolation(field: "units", rule: "compliance.limit", message: "\(company) would offset \(after) kg in \(scheme) \(year), more than its allowance gap of \(gap) t")
+            }
+        }
+        put(path, ["units": .int(after)])
+    }
+
+    func unitsCancel(_ f: EventFields) throws {
+        try authorize(.admin, for: f.type)
+        try f.require(["batch", "account", "ranges", "units", "reason"])
+        let (batch, b) = try self.batch(f)
+        let account = try f.identifier("account")
+        let ranges = try heldRanges(f, batch: batch, account: account, units: b.int("units"))
+        let n = ranges.reduce(0) { $0 + $1.hi - $1.lo + 1 }
+        guard try f.int("units", min: 1) == n else { throw RuleViolation(field: "units", rule: "units.cancel.fields", message: "units must equal the size of the ranges (\(n))") }
+        _ = try f.text("reason", max: 1024)
+        for r in ranges {
+            try moveHeld(batch: batch, from: account, blockFirst: r.blockFirst, blockLast: r.blockLast, range: (r.lo, r.hi), to: account, state: "cancelled", record: "seq-\(seq)")
+        }
+        put("batch/\(batch)", b.adding("held", -n).adding("cancelled", n))
+        history(account, ["event": "units.cancel", "batch": .string(batch), "units": .int(-n)])
+        try addTotals(["units_cancelled": n])
+        try checkSupply(batch)
+    }
+
+    /// The supply invariant, asserted after every event that moves units: the batch's ranges are
+    /// disjoint and cover 1...units exactly, issued = held + retired + cancelled, and every held
+    /// range is in its holder's holdings.
+    func checkSupply(_ batch: String) throws {
+        guard let b = try get("batch/\(batch)") else { return }
+        var next: Int64 = 1
+        var counts: [String: Int64] = [:]
+        for (key, r) in try state.children(of: "rng/\(batch)") {
+            let first = Self.first(of: key), last = r.int("last")
+            let ok = first == next && last >= first
+            if ok, r.string("state") == "held" {
+                let h = try get("hold/\(r.string("account")!)/\(batch)/\(pad16(first))")
+                if h?.int("last") != last { return try supplyBroken(batch, "held range \(first)-\(last) is not in \(r.string("account")!)'s holdings") }
+            }
+            guard ok else { return try supplyBroken(batch, "range \(first)-\(last) does not start at \(next)") }
+            counts[r.string("state")!, default: 0] += last - first + 1
+            next = last + 1
+        }
+        let units = b.int("units")
+        guard next == units + 1 else { return try supplyBroken(batch, "ranges cover 1-\(next - 1), the batch has \(units) units") }
+        guard counts["held", default: 0] == b.int("held"), counts["retired", default: 0] == b.int("retired"),
+              counts["cancelled", default: 0] == b.int("cancelled"), b.int("held") + b.int("retired") + b.int("cancelled") == units else {
+            return try supplyBroken(batch, "issued \(units) != held \(b.int("held")) + retired \(b.int("retired")) + cancelled \(b.int("cancelled")) (ranges: \(counts))")
+        }
+    }
+
+    private func supplyBroken(_ batch: String, _ why: String) throws {
+        assertionFailure("supply invariant broken for batch \(batch): \(why)")
+        throw RuleViolation(field: "batch", rule: "supply.invariant", message: "supply invariant broken for batch \(batch): \(why)")
+    }
+}
