@@ -20,6 +20,8 @@ public struct DemoCity {
     public let origin: String
     public let admin: NoteSigningKey
     public let platforms: [String: NoteSigningKey]
+    /// Keys of the market: verifier, issuer, exchange, and holders of the accounts that hold units.
+    public let market: [String: NoteSigningKey]
     /// Milliseconds of the first simulated day's 00:00 CST.
     public let firstDay: Int64
 
@@ -30,6 +32,15 @@ public struct DemoCity {
         ("greenlife", ["*"], ["440000"]),
     ]
     public static let enterprises = ["e-pingan", "e-byd", "e-tencent"]
+    /// The third-party verifier, the issuer (the city's ecology and environment bureau), the
+    /// exchange, and the accounts that will hold units (two project owners, three buyers).
+    static let marketActors: [(String, String, String)] = [
+        ("cqc", "verifier", "440000"), ("sz-eeb", "issuer", "440300"), ("szex", "exchange", "*"),
+        ("prj-szmetro", "holder", "*"), ("prj-bikeshare", "holder", "*"), ("e-byd", "holder", "*"),
+        ("e-tencent", "holder", "*"), ("e-sz-marathon", "holder", "*"),
+    ]
+    public static let projects = [("sz-metro-trips", "prj-szmetro", "szmetro", ["sz-metro", "sz-bus"]),
+                                  ("sz-shared-bikes", "prj-bikeshare", "bikeshare", ["sz-bike", "sz-ebike"])]
     public static let welfare = "w-yangtze-fish"
 
     /// `endingBefore`: the simulated days end the day before this time (so no behaviour lies in
@@ -46,6 +57,12 @@ public struct DemoCity {
             keys[actor] = try NoteSigningKey(name: "\(actor)-key", privateKey: Ed25519PrivateKey(seed: seed))
         }
         platforms = keys
+        var m: [String: NoteSigningKey] = [:]
+        for actor in Self.marketActors.map(\.0) {
+            let seed = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            m[actor] = try NoteSigningKey(name: "\(actor)-key", privateKey: Ed25519PrivateKey(seed: seed))
+        }
+        market = m
         let cstMidnight = (now.millisecondsSinceEpoch + 8 * 3_600_000) / 86_400_000 * 86_400_000 - 8 * 3_600_000
         firstDay = cstMidnight - Int64(options.days) * 86_400_000
     }
@@ -197,6 +214,38 @@ public struct DemoCity {
         let e = events(d)
         return try batches(e.metro, by: platforms["szmetro"]!) + batches(e.bike, by: platforms["bikeshare"]!)
             + batches(e.ev, by: platforms["evcharge"]!) + batches(e.city, by: platforms["greenlife"]!)
+    }
+
+    /// The market's keys, accounts, the Hubei offset rule, and the two projects.
+    public func marketSetup() throws -> [Submission] {
+        var events: [JSONValue] = Self.marketActors.map { actor, role, region in
+            ["type": "key.register", "key": .string(market[actor]!.verifierKey.description), "actor": .string(actor),
+             "roles": [.string(role)], "scenarios": ["*"], "regions": [.string(region)]]
+        }
+        events += [
+            ["type": "account.open", "account": "prj-szmetro", "kind": "project", "region": "440300"],
+            ["type": "account.open", "account": "prj-bikeshare", "kind": "project", "region": "440300"],
+            ["type": "account.open", "account": "e-sz-marathon", "kind": "enterprise", "region": "440305"],
+            ["type": "offset.rule", "scheme": "hubei-ets", "max_permille": 100, "gap_limited": true,
+             "description": "Hubei: carbon-inclusion offsets at most 10% of a company's initial annual allowance and no more than its allowance gap"],
+        ]
+        var out = [try sign(events, by: admin)]
+        for (project, owner, platform, methodologies) in Self.projects {
+            out.append(try sign([["type": "project.register", "project": .string(project), "owner": .string(owner),
+                                  "methodologies": .array(methodologies.map(JSONValue.string)), "region": "440300",
+                                  "description": .string("Residents' \(platform) trips in Shenzhen, aggregated by the operator")]], by: platforms[platform]!))
+            out.append(try sign([["type": "holder.authorise", "account": .string(owner), "exchange": "szex", "allow": true]], by: market[owner]!))
+        }
+        return out
+    }
+
+    /// The CST dates of the simulated days.
+    public var period: (from: String, to: String) {
+        (Timestamp(millisecondsSinceEpoch: firstDay).cstDay, Timestamp(millisecondsSinceEpoch: firstDay + Int64(options.days - 1) * 86_400_000).cstDay)
+    }
+
+    public func sign(_ event: JSONValue, by actor: String) throws -> Submission {
+        try sign([event], by: market[actor] ?? platforms[actor]!)
     }
 
     /// The metro operator reverses trips found fraudulent.

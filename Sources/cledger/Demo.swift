@@ -37,54 +37,40 @@ struct Demo: ParsableCommand {
         let start = Date()
         let registry = try NoteSigningKey.generate(name: "shenzhen-registry")
         let ledger = try Ledger.create(directory: dir, origin: "carbonledger.example/shenzhen", key: registry)
-        let sequencer = try ledger.sequencer()
         var options = DemoCity.Options()
         options.residents = residents
         options.days = days
         options.seed = seed
         let city = try DemoCity(origin: "carbonledger.example/shenzhen", admin: registry, options: options, endingBefore: .now())
-        var appended = 0, submissions = 0
-        var refused: [String: Int] = [:]
-        var lastDayMetro: [UInt64] = []
-        func append(_ subs: [Submission]) throws -> [Result<AppendReceipt, RuleViolation>] {
-            let results = try sequencer.append(subs, now: .now())
-            for r in results {
-                switch r {
-                case .success(let rec): appended += rec.count; submissions += 1
-                case .failure(let v): refused[v.rule, default: 0] += 1
-                }
-            }
-            return results
-        }
-        _ = try append(try city.setup())
-        for d in 0..<days {
-            let subs = try city.day(d)
-            let results = try append(subs)
-            if d == days - 1, case .success(let first)? = results.first, subs[0].events.first?["scenario"] == "metro" {
-                lastDayMetro = stride(from: first.firstSeq, through: first.lastSeq, by: 40).map { $0 }
-            }
-        }
-        _ = try append(try city.reversals(of: Array(lastDayMetro.prefix(25))))
-        let metroPoints = try (0..<residents).map { r in (r, try ledger.pointsBalance(DemoCity.resident(r), platform: "szmetro")) }
-        _ = try append(try city.redemptions(metroPoints: metroPoints))
-        let available = try (0..<residents).map { r in (r, try ledger.availableMg(DemoCity.resident(r))) }
-        _ = try append(try city.donations(available: available))
+        let report = try DemoRunner(ledger: ledger, sequencer: try ledger.sequencer(), city: city).run()
         let built = Date().timeIntervalSince(start)
 
         let info = try ledger.info()
         let totals = try ledger.totals()
         print("demo city built in \(dir) in \(String(format: "%.1f", built)) s")
         print("registry key: \(info.registryKey)")
-        print("log: \(info.size) entries in \(submissions) accepted submissions (\(appended) events)")
+        print("log: \(info.size) entries in \(report.submissions) accepted submissions (\(report.events) events)")
         print("residents: \(residents) (\(residents / 20) employees of \(DemoCity.enterprises.joined(separator: ", "))); platforms: szmetro, bikeshare, evcharge, greenlife")
         func kg(_ k: String) -> String { Ledger.kilograms(totals[k]?.intValue ?? 0) + " kg" }
         print("behaviours: \(totals["behaviours"]?.intValue ?? 0); credited \(kg("credited_mg")), reversed \(kg("reversed_mg")), donated \(kg("donated_mg")), qualitative (points only) \(kg("qualitative_mg"))")
         print("duplicates ignored (same platform and source ref): \(totals["duplicates"]?.intValue ?? 0)")
         print("points: earned \(totals["points_earned"]?.intValue ?? 0), reversed \(totals["points_reversed"]?.intValue ?? 0), redeemed \(totals["points_redeemed"]?.intValue ?? 0)")
-        print("refused submissions by rule: " + (refused.isEmpty ? "none" : refused.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        print("refused submissions by rule: " + (report.refused.isEmpty ? "none" : report.refused.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        for m in report.refusedMessages { print("  e.g. \(m)") }
+        print("issued: " + (report.batches.isEmpty ? "nothing" : report.batches.map { "batch \($0.batch) \($0.units) units (kg)" }.joined(separator: ", "))
+              + "; units retired \(totals["units_retired"]?.intValue ?? 0), cancelled \(totals["units_cancelled"]?.intValue ?? 0)")
+        print("retirements: " + (report.retirements.isEmpty ? "none" : report.retirements.joined(separator: ", ")))
+        if let id = report.certificateRetirement {
+            let path = (dir as NSString).appendingPathComponent("certificate-\(id).json")
+            let cert = try ledger.certificate(id)
+            FileManager.default.createFile(atPath: path, contents: Data(CanonicalJSON.encode(cert)))
+            // Verified the way an exchange does it: the file and the registry's verifier key only.
+            let summary = try RetirementCertificate.verify(Array(FileManager.default.contents(atPath: path)!), key: info.registryKey)
+            print("certificate: \(path) verified offline: \(summary["amount_t"]?.stringValue ?? "?") t for \(summary["beneficiary"]?.stringValue ?? "?"), serials \(summary["serials"]?.arrayValue?.compactMap(\.stringValue).joined(separator: " ") ?? "")")
+        }
         let verifyStart = Date()
-        let report = try Verifier(store: ledger.store).verify()
-        print("verify: OK, \(report.entries) entries, \(report.submissions) submissions, \(report.checkpointsChecked) checkpoints, \(report.stateKeysCompared) projections equal to a replay (\(String(format: "%.1f", Date().timeIntervalSince(verifyStart))) s)")
-        print("try: cledger account --dir \(dir) \(DemoCity.resident(1)); cledger stats --dir \(dir) --by scenario,month")
+        let v = try Verifier(store: ledger.store).verify()
+        print("verify: OK, \(v.entries) entries, \(v.submissions) submissions, \(v.checkpointsChecked) checkpoints, \(v.stateKeysCompared) projections equal to a replay (\(String(format: "%.1f", Date().timeIntervalSince(verifyStart))) s)")
+        print("try: cledger account --dir \(dir) \(DemoCity.resident(1)); cledger stats --dir \(dir) --by scenario,month; cledger retirements --dir \(dir) --format csv")
     }
 }

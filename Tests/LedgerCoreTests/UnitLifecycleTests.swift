@@ -47,7 +47,7 @@ import TestSupport
              "report_hash": .string(String(repeating: "ab", count: 32)), "lineage_root": .string(root(id))]
         }
         func issue(_ id: String, batch: String, units: Int64) -> JSONValue {
-            ["type": "issuance.issue", "request": .string(id), "batch": .string(batch), "vintage": "2026", "region": "440300",
+            ["type": "issuance.issue", "request": .string(id), "project": "metro-2026", "batch": .string(batch), "vintage": "2026", "region": "440300",
              "units": .int(units), "lineage_root": .string(root(id))]
         }
         func retire(_ id: String, account: String, ranges: [[Int64]], purpose: String = "voluntary", beneficiary: String = "BYD Auto",

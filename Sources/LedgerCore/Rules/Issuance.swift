@@ -148,8 +148,11 @@ extension RuleContext {
 
     func issuanceIssue(_ f: EventFields) throws {
         try authorize(.issuer, for: f.type)
-        try f.require(["request", "batch", "vintage", "region", "units", "lineage_root"])
+        try f.require(["request", "project", "batch", "vintage", "region", "units", "lineage_root"])
         let (id, r, project) = try request(f)
+        guard try f.string("project") == r.string("project") else {
+            throw RuleViolation(field: "project", rule: "issuance.project", message: "request \(id) is for project \(r.string("project")!)")
+        }
         let batch = try f.identifier("batch")
         guard r.string("status") == "approved" else {
             throw RuleViolation(field: "request", rule: "issuance.state", message: "request \(id) is \(r.string("status") ?? "?"), not approved")

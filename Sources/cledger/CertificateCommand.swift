@@ -1,0 +1,135 @@
+import ArgumentParser
+import CarbonLedger
+import Foundation
+import LedgerCore
+
+struct CertificateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "certificate",
+        abstract: "Export, verify offline, or render retirement certificates.",
+        subcommands: [Export.self, VerifyCertificate.self, Render.self],
+        defaultSubcommand: Export.self)
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Export a retirement certificate: the retirement and issuance entries with inclusion proofs, the signed checkpoint, and a summary (JSON).")
+
+        @Option(help: "Ledger directory.")
+        var dir: String
+
+        @Argument(help: "Retirement id (see `cledger retirements`).")
+        var retirement: String
+
+        @Option(help: "Write to this file instead of standard output.")
+        var out: String?
+
+        func run() throws {
+            let cert = try Ledger(directory: dir, options: readOnlyOptions()).certificate(retirement)
+            let text = String(decoding: CanonicalJSON.encode(cert), as: UTF8.self) + "\n"
+            if let out {
+                guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else { throw CLIError("\(out): cannot be written") }
+                print("certificate for retirement \(retirement) written to \(out)")
+            } else {
+                print(text, terminator: "")
+            }
+        }
+    }
+
+    struct VerifyCertificate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Verify a certificate offline with the registry's verifier key; exit 0 only if valid, else explain why.")
+
+        @Argument(help: "Certificate JSON file ('-' for standard input).")
+        var file: String
+
+        @Option(help: "The registry's verifier key (name+keyid+base64), or a file containing it.")
+        var key: String
+
+        func run() throws {
+            let summary = try verifiedSummary(file: file, key: key)
+            print("certificate valid: retirement \(summary["retirement"]?.stringValue ?? "?") of \(summary["amount_t"]?.stringValue ?? "?") t CO2e for \(summary["beneficiary"]?.stringValue ?? "?")")
+            for s in summary["serials"]?.arrayValue ?? [] { print("  serials \(s.stringValue ?? "")") }
+            print("  purpose \(summary["purpose"]?.stringValue ?? ""), project \(summary["project"]?.stringValue ?? ""), vintage \(summary["vintage"]?.stringValue ?? ""), entry \(summary["retirement_seq"]?.intValue ?? 0) of \(summary["ledger"]?.stringValue ?? "") at tree size \(summary["checkpoint_size"]?.intValue ?? 0)")
+        }
+    }
+
+    struct Render: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "render",
+            abstract: "Verify a certificate and render it as an HTML page for people who read rather than parse.")
+
+        @Argument(help: "Certificate JSON file.")
+        var file: String
+
+        @Option(help: "The registry's verifier key (the page shows only verified facts).")
+        var key: String
+
+        @Option(help: "Output HTML file.")
+        var out: String
+
+        func run() throws {
+            let summary = try verifiedSummary(file: file, key: key)
+            let html = CertificatePage.html(summary: summary, key: try verifierKey(key).description)
+            guard FileManager.default.createFile(atPath: out, contents: Data(html.utf8)) else { throw CLIError("\(out): cannot be written") }
+            print("verified certificate rendered to \(out)")
+        }
+    }
+}
+
+func verifierKey(_ key: String) throws -> NoteVerifierKey {
+    let text = FileManager.default.contents(atPath: key).map { String(decoding: $0, as: UTF8.self) } ?? key
+    do { return try NoteVerifierKey(text.trimmingCharacters(in: .whitespacesAndNewlines)) } catch { throw ValidationError("--key: \(error)") }
+}
+
+func verifiedSummary(file: String, key: String) throws -> JSONValue {
+    let k = try verifierKey(key)
+    do { return try RetirementCertificate.verify(try readInput(file), key: k) } catch let e as ProofError { throw CLIError("INVALID: \(e)") }
+}
+
+/// The human-readable page.
+enum CertificatePage {
+    static func esc(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static func html(summary s: JSONValue, key: String) -> String {
+        func f(_ k: String) -> String {
+            guard let v = s[k] else { return "" }
+            return esc(v.stringValue ?? v.intValue.map(String.init) ?? String(decoding: CanonicalJSON.encode(v), as: UTF8.self))
+        }
+        let serials = (s["serials"]?.arrayValue ?? []).map { "<li><code>\(esc($0.stringValue ?? ""))</code></li>" }.joined()
+        let compliance = s["compliance"].map { c in "<tr><th>Compliance</th><td>scheme \(esc(c["scheme"]?.stringValue ?? "")), year \(c["year"]?.intValue ?? 0), allowance \(c["allowance_t"]?.intValue ?? 0) t, gap \(c["gap_t"]?.intValue ?? 0) t</td></tr>" } ?? ""
+        return """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>Retirement certificate \(f("retirement"))</title>
+        <style>
+        body { font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; color: #1c2b1e; }
+        h1 { color: #1f6f3d; margin-bottom: .2rem; } .amount { font-size: 2.2rem; font-weight: 700; color: #1f6f3d; }
+        table { border-collapse: collapse; width: 100%; margin-top: 1rem; } th { text-align: left; width: 12rem; color: #555; font-weight: 500; }
+        th, td { padding: .35rem .4rem; border-bottom: 1px solid #e3e9e4; vertical-align: top; } code { font-size: .85rem; word-break: break-all; }
+        .verified { background: #e7f5ec; border: 1px solid #9bd1ad; padding: .6rem .8rem; border-radius: .4rem; margin-top: 1.2rem; font-size: .9rem; }
+        </style></head><body>
+        <h1>Carbon-inclusion retirement certificate</h1>
+        <p>Retirement <strong>\(f("retirement"))</strong> on \(f("ledger"))</p>
+        <p class="amount">\(f("amount_t")) t CO<sub>2</sub>e <span style="font-size:1rem;color:#555">(\(f("amount_kg")) kg, \(f("units")) units)</span></p>
+        <table>
+        <tr><th>Beneficiary</th><td>\(f("beneficiary"))\(s["beneficiary_account"] != nil ? " (account " + f("beneficiary_account") + ")" : "")</td></tr>
+        <tr><th>Purpose</th><td>\(f("purpose"))</td></tr>
+        <tr><th>Reason</th><td>\(f("reason"))</td></tr>
+        <tr><th>Consumption period</th><td>\(f("period_from")) to \(f("period_to")), jurisdiction \(f("jurisdiction"))</td></tr>
+        \(compliance)
+        <tr><th>Serial numbers</th><td><ul style="margin:0;padding-left:1rem">\(serials)</ul></td></tr>
+        <tr><th>Project, vintage</th><td>\(f("project")), vintage \(f("vintage")), region \(f("region"))</td></tr>
+        <tr><th>Issuance</th><td>batch \(f("batch")) of \(f("batch_units")) units, request \(f("request")), entry \(f("issuance_seq"))</td></tr>
+        <tr><th>Lineage root</th><td><code>\(f("lineage_root"))</code></td></tr>
+        <tr><th>Retired</th><td>\(f("retired_at")) by account \(f("retired_by")), ledger entry \(f("retirement_seq"))</td></tr>
+        </table>
+        <div class="verified">Verified offline against the registry key <code>\(esc(key))</code>: both entries are included in the signed checkpoint of tree size \(f("checkpoint_size")), and every field above is read from those entries.</div>
+        </body></html>
+
+        """
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import CarbonLedger
+import LedgerCore
+
+struct Retirements: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The public retirement registry: every retirement with beneficiary, reason, amount, serials, date, project and vintage.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, csv }
+
+    @Option(help: "Ledger directory.")
+    var dir: String
+
+    @Option(help: "Output format: json (an array of objects, each with its id) or csv.")
+    var format: Format = .json
+
+    func run() throws {
+        let rows = try Ledger(directory: dir, options: readOnlyOptions()).retirements()
+        switch format {
+        case .json:
+            print(String(decoding: CanonicalJSON.encode(.array(rows)), as: UTF8.self))
+        case .csv:
+            let cols = ["id", "date", "beneficiary", "purpose", "reason", "units", "amount_t", "serials", "project", "vintage", "batch", "jurisdiction", "retired_by", "seq"]
+            print(cols.joined(separator: ","))
+            for r in rows {
+                print(cols.map { c -> String in
+                    let v = r[c]
+                    let text = v?.stringValue ?? v?.intValue.map(String.init) ?? (v?.arrayValue?.compactMap(\.stringValue).joined(separator: " ") ?? "")
+                    return text.contains(",") || text.contains("\"") || text.contains("\n") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+                }.joined(separator: ","))
+            }
+        }
+    }
+}
