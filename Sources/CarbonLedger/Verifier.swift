@@ -277,6 +277,13 @@ private struct Replay {
             throw Self.fail(nil, "a checkpoint is stored for tree size \(nextCheckpointSizes[0]), beyond the log's \(size) entries")
         }
         let compared = try compareProjections()
+        // The supply invariant of every batch, on the projections themselves.
+        let live = StoreStateReader(reader)
+        for (key, _) in try reader.stateRecords(prefix: "batch/") {
+            do { try Reducer.checkSupply(batch: String(key.dropFirst(6)), state: live) } catch let v as RuleViolation {
+                throw Self.fail(nil, v.message)
+            }
+        }
         return VerificationReport(entries: size, stateKeysCompared: compared, submissions: submissions, checkpointsChecked: checkpointsChecked,
                                   checkpoint: cp, registryKey: key)
     }

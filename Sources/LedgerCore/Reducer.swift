@@ -95,6 +95,16 @@ public enum Reducer {
         ledger.size = seq + 1
     }
 
+    /// The supply invariant of one batch over any state (the verifier runs it on the live
+    /// projections of every batch): throws `supply.invariant` when it does not hold.
+    public static func checkSupply(batch: String, state: StateReader) throws {
+        let overlay = StateOverlay(base: state)
+        // No event is applied: the context only reads state, so its signer is a placeholder.
+        let nobody = try NoteVerifierKey(name: "supply-check", publicKey: Ed25519PublicKey(raw: [UInt8](repeating: 0, count: 32)))
+        let ctx = RuleContext(state: overlay, seq: 0, time: .minimum, leafHash: .zero, signer: nobody, signerRecord: nil)
+        try ctx.checkSupply(batch, assertOnFailure: false)
+    }
+
     /// Checks the genesis event; returns its admin keys.
     private static func applyGenesis(_ obj: JSONObject, signer: NoteVerifierKey, state: inout LedgerState) throws(RuleViolation) -> [NoteVerifierKey] {
         guard obj["type"]?.stringValue == "genesis" else {

@@ -20,7 +20,8 @@ import TestSupport
         #expect(account.status == 0)
         let view = try JSONParser.parse(Array(account.stdout.utf8))
         let credited = view["credited_mg"]!.intValue!, reversed = view["reversed_mg"]!.intValue!, donated = view["donated_mg"]!.intValue!
-        #expect(credited > 0 && view["available_mg"]?.intValue == credited - reversed - donated)
+        let locked = view["locked_mg"]!.intValue!, issued = view["issued_mg"]!.intValue!
+        #expect(credited > 0 && issued > 0 && view["available_mg"]?.intValue == credited - reversed - donated - locked - issued)
         #expect(view["history"]?.arrayValue?.first?["event"] == "account.open")
         let text = try CLI.run(["account", "--dir", d.sub("city"), "e-pingan"])
         #expect(text.stdout.contains("employees:") && text.stdout.contains("net"))
@@ -48,5 +49,26 @@ import TestSupport
         #expect(try CLI.run(["replay", "--dir", d.sub("city"), "--as-of", "yesterday"]).stderr.contains("--as-of must be a seq or an RFC 3339"))
         #expect(try CLI.run(["replay", "--dir", d.sub("city"), "--as-of", "1999-01-01T00:00:00.000Z"]).stderr.contains("before the genesis"))
         #expect(try CLI.run(["verify", "--dir", d.sub("city")]).status == 0)
+
+        // The market: retirements registry, certificate export, offline verification, rendering.
+        #expect(demo.stdout.contains("refused submissions by rule:") && demo.stdout.contains("units.double_spend 1"))
+        let registry = try JSONParser.parse(Array(try CLI.run(["retirements", "--dir", d.sub("city")]).stdout.utf8)).arrayValue!
+        #expect(registry.count == 3 && registry.allSatisfy { $0["id"] != nil && $0["serials"] != nil })
+        let id = registry[0]["id"]!.stringValue!
+        let vkey = try JSONParser.parse(Array(try CLI.run(["info", "--dir", d.sub("city"), "--json"]).stdout.utf8))["registry_key"]!.stringValue!
+        #expect(try CLI.run(["certificate", "--dir", d.sub("city"), id, "--out", d.sub("cert.json")]).status == 0)
+        let ok = try CLI.run(["certificate", "verify", d.sub("cert.json"), "--key", vkey])
+        #expect(ok.status == 0 && ok.stdout.contains("certificate valid: retirement \(id)"))
+        let render = try CLI.run(["certificate", "render", d.sub("cert.json"), "--key", vkey, "--out", d.sub("cert.html")])
+        #expect(render.status == 0)
+        let html = String(decoding: FileManager.default.contents(atPath: d.sub("cert.html")) ?? Data(), as: UTF8.self)
+        #expect(html.contains(registry[0]["beneficiary"]!.stringValue!.replacingOccurrences(of: "'", with: "'")) && html.contains("Verified offline"))
+        let forged = d.write("forged.json", String(decoding: FileManager.default.contents(atPath: d.sub("cert.json"))!, as: UTF8.self)
+            .replacingOccurrences(of: "\"units\":", with: "\"units\":1"))
+        let forgedResult = try CLI.run(["certificate", "verify", forged, "--key", vkey])
+        #expect(forgedResult.status != 0 && forgedResult.stderr.contains("INVALID"))
+        #expect(try CLI.run(["certificate", "--dir", d.sub("city"), "ret-nope"]).stderr.contains("no retirement ret-nope"))
+        let registryCSV = try CLI.run(["retirements", "--dir", d.sub("city"), "--format", "csv"])
+        #expect(registryCSV.stdout.hasPrefix("id,date,beneficiary,purpose,reason,units,amount_t,serials,project,vintage,batch,jurisdiction,retired_by,seq\n"))
     }
 }

@@ -221,7 +221,11 @@ extension RuleContext {
     /// The supply invariant, asserted after every event that moves units: the batch's ranges are
     /// disjoint and cover 1...units exactly, issued = held + retired + cancelled, and every held
     /// range is in its holder's holdings.
-    func checkSupply(_ batch: String) throws {
+    func checkSupply(_ batch: String, assertOnFailure: Bool = true) throws {
+        func broken(_ why: String) throws {
+            if assertOnFailure { assertionFailure("supply invariant broken for batch \(batch): \(why)") }
+            throw RuleViolation(field: "batch", rule: "supply.invariant", message: "supply invariant broken for batch \(batch): \(why)")
+        }
         guard let b = try get("batch/\(batch)") else { return }
         var next: Int64 = 1
         var counts: [String: Int64] = [:]
@@ -230,22 +234,17 @@ extension RuleContext {
             let ok = first == next && last >= first
             if ok, r.string("state") == "held" {
                 let h = try get("hold/\(r.string("account")!)/\(batch)/\(pad16(first))")
-                if h?.int("last") != last { return try supplyBroken(batch, "held range \(first)-\(last) is not in \(r.string("account")!)'s holdings") }
+                if h?.int("last") != last { return try broken("held range \(first)-\(last) is not in \(r.string("account")!)'s holdings") }
             }
-            guard ok else { return try supplyBroken(batch, "range \(first)-\(last) does not start at \(next)") }
+            guard ok else { return try broken("range \(first)-\(last) does not start at \(next)") }
             counts[r.string("state")!, default: 0] += last - first + 1
             next = last + 1
         }
         let units = b.int("units")
-        guard next == units + 1 else { return try supplyBroken(batch, "ranges cover 1-\(next - 1), the batch has \(units) units") }
+        guard next == units + 1 else { return try broken("ranges cover 1-\(next - 1), the batch has \(units) units") }
         guard counts["held", default: 0] == b.int("held"), counts["retired", default: 0] == b.int("retired"),
               counts["cancelled", default: 0] == b.int("cancelled"), b.int("held") + b.int("retired") + b.int("cancelled") == units else {
-            return try supplyBroken(batch, "issued \(units) != held \(b.int("held")) + retired \(b.int("retired")) + cancelled \(b.int("cancelled")) (ranges: \(counts))")
+            return try broken("issued \(units) != held \(b.int("held")) + retired \(b.int("retired")) + cancelled \(b.int("cancelled")) (ranges: \(counts))")
         }
-    }
-
-    private func supplyBroken(_ batch: String, _ why: String) throws {
-        assertionFailure("supply invariant broken for batch \(batch): \(why)")
-        throw RuleViolation(field: "batch", rule: "supply.invariant", message: "supply invariant broken for batch \(batch): \(why)")
     }
 }
