@@ -84,37 +84,66 @@ def build_sample_ledger(cledger, t):
         run("submit", "--dir", str(t / "L"), "--sign", str(t / key), str(t / name))
 
     run("keygen", "--name", "shenzhen-registry", "--out", str(t / "reg.key"))
-    metro_vkey = run("keygen", "--name", "szmetro-key", "--out", str(t / "metro.key")).strip()
+    keys = {}
+    for actor in ["szmetro", "cqc", "sz-eeb", "szex", "prj-szmetro", "e-shenzhen-bank"]:
+        keys[actor] = run("keygen", "--name", f"{actor}-key", "--out", str(t / f"{actor}.key")).strip()
     run("init", "--dir", str(t / "L"), "--origin", "carbonledger.example/shenzhen", "--key", str(t / "reg.key"))
+    def register(actor, role, regions, scenarios=("*",)):
+        return {"type": "key.register", "key": keys[actor], "actor": actor, "roles": [role], "scenarios": list(scenarios), "regions": regions}
     submit("admin.json", "reg.key", [
-        {"type": "key.register", "key": metro_vkey, "actor": "szmetro", "roles": ["platform"], "scenarios": ["metro", "bus"], "regions": ["440300"]},
+        register("szmetro", "platform", ["440300"], ("metro", "bus")),
+        register("cqc", "verifier", ["440000"]), register("sz-eeb", "issuer", ["440300"]), register("szex", "exchange", ["*"]),
+        register("prj-szmetro", "holder", ["*"]), register("e-shenzhen-bank", "holder", ["*"]),
         {"type": "methodology.register", "id": "sz-metro", "version": 1, "title": "Shenzhen metro trips", "scenario": "metro", "region": "440300",
          "unit": "m", "kind": "quantitative", "baseline_mg": 140, "project_mg": 92, "daily_cap_mg": 5000000, "valid_from": "2026-01-01T00:00:00.000Z"},
         {"type": "account.open", "account": "e-shenzhen-bank", "kind": "enterprise", "region": "440304"},
         {"type": "account.open", "account": "yangtze-fish", "kind": "welfare", "region": "420100"},
+        {"type": "account.open", "account": "prj-szmetro", "kind": "project", "region": "440300"},
+        {"type": "offset.rule", "scheme": "hubei-ets", "max_permille": 100, "gap_limited": True, "description": "10% of the allowance, within the gap"},
         {"type": "note", "text": "Shenzhen carbon-inclusion registry opened", "ref": "SZ-EEB-2026-01"},
     ])
-    submit("platform.json", "metro.key", [
+    submit("platform.json", "szmetro.key", [
         {"type": "account.open", "account": "p-7f3a91", "kind": "person", "region": "440305"},
         {"type": "account.open", "account": "w-02bc44", "kind": "employee", "region": "440304", "employer": "e-shenzhen-bank"},
         {"type": "consent.grant", "account": "p-7f3a91", "platform": "szmetro", "scenarios": ["metro", "bus"], "aggregate": True},
         {"type": "consent.grant", "account": "w-02bc44", "platform": "szmetro", "scenarios": ["*"], "aggregate": False,
          "evidence": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
         {"type": "points.rule", "scenario": "metro", "points_per_event": 2, "mg_per_point": 100000},
+        {"type": "project.register", "project": "sz-metro-trips", "owner": "prj-szmetro", "methodologies": ["sz-metro"], "region": "440300",
+         "description": "Residents' metro trips in Shenzhen"},
     ])
-    submit("behaviour.json", "metro.key", [
-        {"type": "behaviour.report", "account": "p-7f3a91", "scenario": "metro", "region": "440305", "amount": 12400,
-         "start": "2026-11-20T00:10:00.000Z", "end": "2026-11-20T00:35:00.000Z", "source_ref": "SZMTR-20261120-000001"},
+    submit("behaviour.json", "szmetro.key", [
+        {"type": "behaviour.report", "account": "p-7f3a91", "scenario": "metro", "region": "440305", "amount": 62400,
+         "start": "2026-11-20T00:10:00.000Z", "end": "2026-11-20T00:55:00.000Z", "source_ref": "SZMTR-20261120-000001"},
         {"type": "behaviour.report", "account": "w-02bc44", "scenario": "metro", "region": "440304", "amount": 8100,
          "start": "2026-11-20T01:00:00.000Z", "end": "2026-11-20T01:20:00.000Z", "source_ref": "SZMTR-20261120-000002"},
+        {"type": "behaviour.report", "account": "p-7f3a91", "scenario": "metro", "region": "440305", "amount": 10000,
+         "start": "2026-11-20T02:00:00.000Z", "end": "2026-11-20T02:20:00.000Z", "source_ref": "SZMTR-20261120-000003"},
     ])
-    submit("after.json", "metro.key", [
-        {"type": "behaviour.reverse", "seq": 12, "reason": "card reported stolen"},
+    submit("after.json", "szmetro.key", [
+        {"type": "behaviour.reverse", "seq": 20, "reason": "card reported stolen"},
         {"type": "points.redeem", "account": "p-7f3a91", "points": 5, "reward": "metro day pass", "ref": "RD-000001"},
         {"type": "donation", "account": "p-7f3a91", "to": "yangtze-fish", "amount_mg": 100000, "sponsor": {"name": "a Wuhan sponsor", "pledge_fen_per_g": 100}},
         {"type": "consent.revoke", "account": "w-02bc44", "platform": "szmetro"},
+        {"type": "issuance.request", "request": "rq-1", "project": "sz-metro-trips", "period_from": "20261120", "period_to": "20261120"},
     ])
-    submit("revoke.json", "reg.key", [{"type": "key.revoke", "key": metro_vkey, "reason": "key rotated"}])
+    # The request locked one behaviour (seq 19): the RFC 6962 root of one leaf is that leaf's hash,
+    # which the verifier checks against the log.
+    root = json.loads(run("proof", "inclusion", "--dir", str(t / "L"), "--seq", "19"))["leaf_hash"]
+    submit_verify = {"type": "issuance.verify", "request": "rq-1", "decision": "approve", "amount_mg": 2900000,
+                     "report_hash": "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"}
+    submit("verify.json", "cqc.key", [dict(submit_verify, lineage_root=root)])
+    submit("issue.json", "sz-eeb.key", [{"type": "issuance.issue", "request": "rq-1", "project": "sz-metro-trips", "batch": "b-1", "vintage": "2026",
+                                          "region": "440300", "units": 2, "lineage_root": root}])
+    submit("authorise.json", "prj-szmetro.key", [{"type": "holder.authorise", "account": "prj-szmetro", "exchange": "szex", "allow": True}])
+    submit("sell.json", "szex.key", [{"type": "units.transfer", "batch": "b-1", "from": "prj-szmetro", "to": "e-shenzhen-bank", "units": 1}])
+    submit("retire.json", "e-shenzhen-bank.key", [{"type": "units.retire", "retirement": "ret-1", "batch": "b-1", "account": "e-shenzhen-bank",
+        "ranges": [[1, 1]], "units": 1, "beneficiary": "Shenzhen Bank", "beneficiary_account": "e-shenzhen-bank", "purpose": "compliance",
+        "reason": "Hubei ETS 2026", "jurisdiction": "CN-42", "period_from": "20260101", "period_to": "20261231",
+        "compliance": {"scheme": "hubei-ets", "year": 2026, "allowance_t": 100, "gap_t": 5}}])
+    submit("cancel.json", "reg.key", [{"type": "units.cancel", "batch": "b-1", "account": "prj-szmetro", "ranges": [[2, 2]], "units": 1,
+                                       "reason": "exported to another registry"}])
+    submit("revoke.json", "reg.key", [{"type": "key.revoke", "key": keys["szex"], "reason": "key rotated"}])
     size = json.loads(run("info", "--dir", str(t / "L"), "--json"))["size"]
     proofs = [json.loads(run("proof", "inclusion", "--dir", str(t / "L"), "--seq", str(s))) for s in range(size)]
     return run, proofs
@@ -141,10 +170,30 @@ def live_check(cledger, expect, write_examples=False):
         expect("consistency-proof", consistency, True, "live consistency proof")
         info = json.loads(run("info", "--dir", str(t / "L"), "--json"))
         expect("info", info, True, "live info")
+        retirements = json.loads(run("retirements", "--dir", str(t / "L")))
+        expect("retirements", retirements, True, "live retirements")
+        certificate = json.loads(run("certificate", "--dir", str(t / "L"), "ret-1"))
+        expect("retirement-certificate", certificate, True, "live certificate")
         expect("checkpoint", run("checkpoint", "--dir", str(t / "L")), True, "live checkpoint")
         if write_examples:
             write_example_files(proofs, consistency, info)
+            write_market_examples(certificate, retirements)
     return 0, failed
+
+
+def write_market_examples(certificate, retirements):
+    import copy
+    ex = HERE / "examples"
+    def put(schema, kind, name, obj):
+        d = ex / schema / kind
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"{name}.json").write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    put("retirement-certificate", "valid", "ret-1", certificate)
+    bad = copy.deepcopy(certificate); del bad["summary"]; put("retirement-certificate", "invalid", "no-summary", bad)
+    bad = copy.deepcopy(certificate); bad["retirement"]["entry"]["event"]["type"] = "units.transfer"; put("retirement-certificate", "invalid", "not-a-retirement", bad)
+    bad = copy.deepcopy(certificate); bad["summary"]["amount_t"] = 1.0; put("retirement-certificate", "invalid", "float-amount", bad)
+    put("retirements", "valid", "registry", retirements)
+    bad = copy.deepcopy(retirements); del bad[0]["id"]; put("retirements", "invalid", "no-id", bad)
 
 
 def write_example_files(proofs, consistency, info):
