@@ -174,11 +174,40 @@ def live_check(cledger, expect, write_examples=False):
         expect("retirements", retirements, True, "live retirements")
         certificate = json.loads(run("certificate", "--dir", str(t / "L"), "ret-1"))
         expect("retirement-certificate", certificate, True, "live certificate")
+        failed += independent_certificate_check(certificate, info["registry_key"])
         expect("checkpoint", run("checkpoint", "--dir", str(t / "L")), True, "live checkpoint")
         if write_examples:
             write_example_files(proofs, consistency, info)
             write_market_examples(certificate, retirements)
     return 0, failed
+
+
+def independent_certificate_check(certificate, vkey):
+    """SPEC.md 7.3 implemented independently (verify_certificate.py) must accept the live
+    certificate and refuse edits of what an importer displays."""
+    import copy
+    import verify_certificate as vc
+    failures = []
+    try:
+        vc.verify(certificate, vkey)
+    except vc.Invalid as e:
+        failures.append(f"independent verifier refused the live certificate: {e}")
+    edits = {
+        "beneficiary": lambda c: c["summary"].__setitem__("beneficiary", "someone else"),
+        "units": lambda c: c["retirement"]["entry"]["event"].__setitem__("units", 2),
+        "serials": lambda c: c["summary"]["serials"].__setitem__(0, c["summary"]["serials"][0] + "9"),
+        "proof": lambda c: c["issuance"]["hashes"].__setitem__(0, "00" * 32),
+        "checkpoint": lambda c: c.__setitem__("checkpoint", c["checkpoint"].replace("\n", "\n ", 1)),
+    }
+    for name, edit in edits.items():
+        bad = copy.deepcopy(certificate)
+        edit(bad)
+        try:
+            vc.verify(bad, vkey)
+            failures.append(f"independent verifier accepted a certificate with an edited {name}")
+        except (vc.Invalid, ValueError, KeyError):
+            pass
+    return failures
 
 
 def write_market_examples(certificate, retirements):

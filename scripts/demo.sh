@@ -2,7 +2,8 @@
 # Sets up, builds and runs the demo: `cledger demo` builds a Shenzhen carbon-inclusion city
 # (registry, metro operator, bike-share app, EV-charging app, city programme; 2,000 residents,
 # 30 days of behaviour with double reports, resent reports, capped days, reversals, redemptions,
-# donations) and verifies it; then the walkthrough reads it the way users do.
+# donations; then projects, verification, issuance, sales, retirements and a certificate) and
+# verifies it; then the walkthrough reads it the way users do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -26,6 +27,17 @@ step "$cledger" proof verify "$work/proof.json" --key "$work/registry.vkey"
 sed 's/"amount":\([0-9]*\)/"amount":9\1/' "$work/proof.json" > "$work/proof-forged.json"
 echo "(the same proof with the behaviour's amount edited fails:)"
 "$cledger" proof verify "$work/proof-forged.json" --key "$work/registry.vkey" || true
+echo "(the project path: issued batches, the public retirement registry, a certificate an exchange verifies offline:)"
+step "$cledger" retirements --dir "$work/city" --format csv
+ret=$("$cledger" retirements --dir "$work/city" | python3 -c 'import json,sys; print(json.load(sys.stdin)[1]["id"])')
+step "$cledger" certificate --dir "$work/city" "$ret" --out "$work/certificate.json"
+step "$cledger" certificate verify "$work/certificate.json" --key "$work/registry.vkey"
+step "$cledger" certificate render "$work/certificate.json" --key "$work/registry.vkey" --out "$work/certificate.html"
+echo "(the same check by an independent verifier written from SPEC.md alone, in Python:)"
+step python3 Schemas/verify_certificate.py "$work/certificate.json" "$(cat "$work/registry.vkey")"
+sed 's/"units":\([0-9]*\)/"units":1\1/' "$work/certificate.json" > "$work/certificate-forged.json"
+echo "(a certificate whose amount was edited fails:)"
+"$cledger" certificate verify "$work/certificate-forged.json" --key "$work/registry.vkey" || true
 echo "(the registry, an admin, posts a notice:)"
 printf '{"events":[{"type":"note","text":"Methodology sz-metro v2 takes effect on 2027-01-01","ref":"SZ-EEB-2026-42"}]}' > "$work/notice.json"
 step "$cledger" submit --dir "$work/city" --sign "$work/city/registry.key" "$work/notice.json"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what CarbonLedger needs beside the Swift toolchain, when missing: liblmdb-dev and
-# libssl-dev (with pkg-config) from Debian, and Python's jsonschema for the schema checks.
+# libssl-dev (with pkg-config) from Debian, and Python's jsonschema and cryptography for the schema
+# checks and the independent certificate verifier.
 set -euo pipefail
 
 need_apt=()
@@ -16,9 +17,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import jsonschema, referencing' 2>/dev/null; then
-  echo "setup: installing Python jsonschema"
-  python3 -m pip install --quiet 'jsonschema>=4.18' 2>/dev/null \
-    || python3 -m pip install --quiet --break-system-packages 'jsonschema>=4.18'
+if ! python3 -c 'import jsonschema, referencing, cryptography' 2>/dev/null; then
+  echo "setup: installing Python jsonschema and cryptography (schema checks, independent certificate verifier)"
+  python3 -m pip install --quiet 'jsonschema>=4.18' cryptography 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages 'jsonschema>=4.18' cryptography
 fi
 command -v swift >/dev/null 2>&1 || { echo "setup: the Swift toolchain (swift) is not on PATH" >&2; exit 1; }
