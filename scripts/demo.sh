@@ -32,6 +32,8 @@ step "$cledger" retirements --dir "$work/city" --format csv
 ret=$("$cledger" retirements --dir "$work/city" | python3 -c 'import json,sys; print(json.load(sys.stdin)[1]["id"])')
 step "$cledger" certificate --dir "$work/city" "$ret" --out "$work/certificate.json"
 step "$cledger" certificate verify "$work/certificate.json" --key "$work/registry.vkey"
+batch=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["batch"])' "$work/certificate.json")
+step "$cledger" lineage --dir "$work/city" "$batch"
 step "$cledger" certificate render "$work/certificate.json" --key "$work/registry.vkey" --out "$work/certificate.html"
 echo "(the same check by an independent verifier written from SPEC.md alone, in Python:)"
 step python3 Schemas/verify_certificate.py "$work/certificate.json" "$(cat "$work/registry.vkey")"

@@ -36,3 +36,36 @@ extension Ledger {
         }
     }
 }
+
+extension Ledger {
+    /// The lineage of an issuance request (or of the batch it became): the behaviour entries it
+    /// locked, with the RFC 6962 root recomputed from their stored bytes and compared with the
+    /// root the request committed to (and the verifier and issuer restated).
+    public struct Lineage: Sendable {
+        public var request: String
+        public var seqs: [UInt64]
+        public var totalMg: Int64
+        public var committedRoot: String
+        public var recomputedRoot: String
+        public var matches: Bool { committedRoot == recomputedRoot }
+    }
+
+    public func lineage(request id: String) throws -> Lineage {
+        try store.read { r in
+            var reqID = id
+            if try r.state("req/\(id)") == nil, let batch = try r.state("batch/\(id)") { reqID = batch["request"]!.stringValue! }
+            guard let req = try r.state("req/\(reqID)") else { throw QueryError.noSuchRequest(id) }
+            let hasher = MerkleHasher()
+            var seqs: [UInt64] = [], leaves: [Digest] = [], total: Int64 = 0
+            for (key, m) in try r.stateRecords(prefix: "reqm/\(reqID)/") {
+                let seq = UInt64(key.split(separator: "/").last!)!
+                guard let bytes = try r.entryBytes(seq) else { throw StoreError.missing("entry \(seq)") }
+                seqs.append(seq)
+                leaves.append(hasher.leafHash(bytes))
+                total += m["credited_mg"]?.intValue ?? 0
+            }
+            return Lineage(request: reqID, seqs: seqs, totalMg: total, committedRoot: req["root"]!.stringValue!,
+                           recomputedRoot: hasher.root(ofLeafHashes: leaves).hex)
+        }
+    }
+}

@@ -115,7 +115,7 @@ import TestSupport
 
     @Test(arguments: [["keygen"], ["init"], ["submit"], ["info"], ["checkpoint"], ["proof"], ["proof", "inclusion"],
                       ["proof", "consistency"], ["proof", "verify"], ["verify"], ["account"], ["replay"], ["stats"], ["demo"], ["retirements"], ["certificate", "export"],
-                      ["certificate", "verify"], ["certificate", "render"], ["stress-append"]])
+                      ["certificate", "verify"], ["certificate", "render"], ["lineage"], ["stress-append"]])
     func everyCommandExplainsEveryOption(command: [String]) throws {
         let r = try CLI.run(command + ["--help"])
         #expect(r.status == 0)

@@ -68,6 +68,10 @@ import TestSupport
         let forgedResult = try CLI.run(["certificate", "verify", forged, "--key", vkey])
         #expect(forgedResult.status != 0 && forgedResult.stderr.contains("INVALID"))
         #expect(try CLI.run(["certificate", "--dir", d.sub("city"), "ret-nope"]).stderr.contains("no retirement ret-nope"))
+        let lineage = try CLI.run(["lineage", "--dir", d.sub("city"), registry[0]["batch"]!.stringValue!, "--json"])
+        let l = try JSONParser.parse(Array(lineage.stdout.utf8))
+        #expect(lineage.status == 0 && l["matches"] == true && (l["seqs"]?.arrayValue?.count ?? 0) > 0)
+        #expect(try CLI.run(["lineage", "--dir", d.sub("city"), "nope"]).stderr.contains("no issuance request or batch nope"))
         let registryCSV = try CLI.run(["retirements", "--dir", d.sub("city"), "--format", "csv"])
         #expect(registryCSV.stdout.hasPrefix("id,date,beneficiary,purpose,reason,units,amount_t,serials,project,vintage,batch,jurisdiction,retired_by,seq\n"))
     }
