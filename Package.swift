@@ -1,8 +1,8 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Dependencies point one way: LedgerCore (pure) <- LedgerStore (LMDB) <- CarbonLedger (service)
-// <- cledger (CLI). Heavy dependencies (Hummingbird) stay out of these modules.
+// <- CarbonLedgerServer (HTTP, Hummingbird) <- cledger (CLI). Hummingbird stays out of the others.
 let package = Package(
     name: "CarbonLedger",
     platforms: [.macOS(.v13)],
@@ -12,6 +12,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // HTTP only in the server module, so the core modules keep building fast.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
@@ -19,8 +22,13 @@ let package = Package(
         .target(name: "LedgerCore", dependencies: ["COpenSSL"]),
         .target(name: "LedgerStore", dependencies: ["LedgerCore", "CLMDB"]),
         .target(name: "CarbonLedger", dependencies: ["LedgerCore", "LedgerStore"]),
-        .executableTarget(name: "cledger", dependencies: [
+        .target(name: "CarbonLedgerServer", dependencies: [
             "CarbonLedger", "LedgerStore", "LedgerCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Explorer")]),
+        .executableTarget(name: "cledger", dependencies: [
+            "CarbonLedger", "LedgerStore", "LedgerCore", "CarbonLedgerServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Helpers shared by the test targets (temp dirs, a seeded PRNG, a naive RFC 6962 model).

@@ -157,3 +157,71 @@ extension Ledger {
         }
     }
 }
+
+extension Ledger {
+    /// Entries `from ..< from+limit` as JSON objects (their canonical bytes re-encode exactly),
+    /// with the log's size.
+    public func entries(from: UInt64, limit: Int) throws -> (UInt64, [JSONValue]) {
+        try store.read { r in
+            let size = try r.metaU64(.size) ?? 0
+            var out: [JSONValue] = []
+            var seq = from
+            while seq < size && out.count < limit {
+                guard let b = try r.entryBytes(seq) else { throw StoreError.missing("entry \(seq)") }
+                out.append(try JSONParser.parseCanonical(b))
+                seq += 1
+            }
+            return (size, out)
+        }
+    }
+
+    /// The serial blocks an account holds, per batch.
+    public func holdingsView(_ account: String) throws -> JSONValue {
+        try store.read { r in
+            guard try r.state("acct/\(account)") != nil else { throw QueryError.noSuchAccount(account) }
+            var byBatch = JSONObject()
+            for (k, v) in try r.stateRecords(prefix: "hold/\(account)/") {
+                let parts = k.split(separator: "/")
+                let batch = String(parts[2])
+                var blocks = byBatch[batch]?.arrayValue ?? []
+                blocks.append([.int(Int64(parts[3])!), v["last"]!])
+                byBatch[batch] = .array(blocks)
+            }
+            return ["account": .string(account), "holdings": .object(byBatch)]
+        }
+    }
+
+    /// Resolves what a person typed: a seq, a retirement id, an account id, a batch, or a serial
+    /// number (CN-...-first-last or a single unit) to the retirement or holder that has it.
+    public func search(_ q: String) throws -> JSONValue {
+        let q = q.trimmingCharacters(in: .whitespaces)
+        if let seq = UInt64(q) {
+            let size = try info().size
+            guard seq < size else { return ["query": .string(q), "results": []] }
+            return ["query": .string(q), "results": [["kind": "entry", "seq": .int(Int64(seq))]]]
+        }
+        return try store.read { r in
+            var results: [JSONValue] = []
+            if try r.state("ret/\(q)") != nil { results.append(["kind": "retirement", "id": .string(q)]) }
+            if try r.state("acct/\(q)") != nil { results.append(["kind": "account", "id": .string(q)]) }
+            if try r.state("batch/\(q)") != nil { results.append(["kind": "batch", "id": .string(q)]) }
+            if q.hasPrefix("CN-") {
+                // A serial: the batch is the one whose prefix it extends; the unit is its last number.
+                let parts = q.split(separator: "-")
+                if parts.count >= 3, let unit = Int64(parts[parts.count - 2]) ?? Int64(parts.last!) {
+                    for (key, b) in try r.stateRecords(prefix: "batch/") where q.hasPrefix(b["serial_prefix"]!.stringValue! + "-") {
+                        let batch = String(key.dropFirst(6))
+                        let reader = StoreStateReader(r)
+                        if let range = try reader.predecessor(parent: "rng/\(batch)", before: "rng/\(batch)/\(String(format: "%016lld", unit + 1))") {
+                            var hit: JSONObject = ["kind": "serial", "batch": .string(batch), "unit": .int(unit), "state": range.value["state"] ?? .null,
+                                                   "account": range.value["account"] ?? .null]
+                            if let ret = range.value["retirement"] { hit["retirement"] = ret }
+                            results.append(.object(hit))
+                        }
+                    }
+                }
+            }
+            return ["query": .string(q), "results": .array(results)]
+        }
+    }
+}

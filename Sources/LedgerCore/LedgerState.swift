@@ -26,9 +26,12 @@ public struct RuleViolation: Error, Equatable, CustomStringConvertible {
     /// Stable rule id, e.g. `submission.replay`; listed in SPEC.md.
     public var rule: String
     public var message: String
+    /// The entry that already holds what this event claims (double counting, double spending,
+    /// replay), when there is one.
+    public var conflictingSeq: UInt64?
 
-    public init(eventIndex: Int? = nil, field: String, rule: String, message: String) {
-        self.eventIndex = eventIndex; self.field = field; self.rule = rule; self.message = message
+    public init(eventIndex: Int? = nil, field: String, rule: String, message: String, conflictingSeq: UInt64? = nil) {
+        self.eventIndex = eventIndex; self.field = field; self.rule = rule; self.message = message; self.conflictingSeq = conflictingSeq
     }
 
     public var description: String {

@@ -44,7 +44,7 @@ public enum Reducer {
         }
         if let earlier = try lookup.firstSeq(ofSubmission: submission.root), earlier != firstSeq {
             throw RuleViolation(field: "events", rule: "submission.replay",
-                                message: "the same submission (root \(submission.root.hex)) was already appended at seq \(earlier)")
+                                message: "the same submission (root \(submission.root.hex)) was already appended at seq \(earlier)", conflictingSeq: earlier)
         }
         for (i, event) in submission.events.enumerated() {
             let seq = firstSeq + UInt64(i)

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct CLedger: ParsableCommand {
+struct CLedger: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cledger",
         abstract: "CarbonLedger: a verifiable, event-sourced ledger of carbon-inclusion reductions.",
@@ -11,5 +11,5 @@ struct CLedger: ParsableCommand {
             entries and proofs offline. See SPEC.md for every byte format.
             """,
         subcommands: [Keygen.self, Init.self, Submit.self, Info.self, CheckpointCommand.self, Proof.self, Verify.self,
-                      AccountCommand.self, Replay.self, Stats.self, Retirements.self, CertificateCommand.self, LineageCommand.self, Demo.self, StressAppend.self])
+                      AccountCommand.self, Replay.self, Stats.self, Retirements.self, CertificateCommand.self, LineageCommand.self, Serve.self, Demo.self, StressAppend.self])
 }

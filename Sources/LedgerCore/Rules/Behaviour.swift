@@ -49,7 +49,8 @@ extension RuleContext {
             if let prior = try state.predecessor(parent: parent, before: "\(parent)/\(pad16(end.millisecondsSinceEpoch))"),
                prior.value.int("end") > start.millisecondsSinceEpoch {
                 throw RuleViolation(field: "start", rule: "behaviour.double_counted",
-                                    message: "account \(id) already has a \(family) behaviour overlapping \(start)-\(end): entry \(prior.value.int("seq")) (reported by \(prior.value.string("platform") ?? "?")) holds it")
+                                    message: "account \(id) already has a \(family) behaviour overlapping \(start)-\(end): entry \(prior.value.int("seq")) (reported by \(prior.value.string("platform") ?? "?")) holds it",
+                                    conflictingSeq: UInt64(prior.value.int("seq")))
             }
             intervalPath = "\(parent)/\(pad16(start.millisecondsSinceEpoch))"
         }

@@ -118,8 +118,10 @@ extension RuleContext {
             let v = holder?.value
             let what: String
             switch v?.string("state") {
-            case "retired": throw RuleViolation(field: "ranges[\(i)]", rule: "units.double_spend", message: "serials \(lo)-\(hi) of batch \(batch) include units already retired by retirement \(v!.string("retirement")!) at seq \(v!.int("seq"))")
-            case "cancelled": throw RuleViolation(field: "ranges[\(i)]", rule: "units.double_spend", message: "serials \(lo)-\(hi) of batch \(batch) include units cancelled at seq \(v!.int("seq"))")
+            case "retired": throw RuleViolation(field: "ranges[\(i)]", rule: "units.double_spend", message: "serials \(lo)-\(hi) of batch \(batch) include units already retired by retirement \(v!.string("retirement")!) at seq \(v!.int("seq"))",
+                                                conflictingSeq: UInt64(v!.int("seq")))
+            case "cancelled": throw RuleViolation(field: "ranges[\(i)]", rule: "units.double_spend", message: "serials \(lo)-\(hi) of batch \(batch) include units cancelled at seq \(v!.int("seq"))",
+                                                  conflictingSeq: UInt64(v!.int("seq")))
             default: what = v.map { "account \($0.string("account") ?? "?")" } ?? "nobody"
             }
             throw RuleViolation(field: "ranges[\(i)]", rule: "units.not_held", message: "account \(account) does not hold all of serials \(lo)-\(hi) of batch \(batch) (unit \(lo) is held by \(what))")

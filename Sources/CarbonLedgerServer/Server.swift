@@ -1,0 +1,68 @@
+import CarbonLedger
+import Foundation
+import Hummingbird
+import LedgerCore
+import LedgerStore
+import Logging
+
+/// `cledger serve`: the ledger over HTTP for platforms (submissions), exchanges, auditors and
+/// regulators (reads, proofs, certificates, statistics), mirrors (entries) and people (the
+/// explorer page). Submissions from concurrent requests share group commits; each is answered
+/// only after its commit is durable.
+public final class LedgerServer: @unchecked Sendable {
+    /// Request limits (documented in README and Schemas/openapi.yaml).
+    public struct Limits: Sendable {
+        /// Largest request body accepted.
+        public var maxBodyBytes = 8 << 20
+        /// Submissions per second per signer key, and the burst allowed.
+        public var submissionsPerSecond = 200.0
+        public var burst = 400.0
+        /// Most entries one GET /v1/entries returns.
+        public var maxEntriesPerPage = 1000
+        public init() {}
+    }
+
+    public let ledger: Ledger
+    let committer: GroupCommitter?
+    let limits: Limits
+    let metrics = Metrics()
+    let rateLimiter: RateLimiter
+    let logger: Logger
+    let explorer: [String: (type: String, body: [UInt8])]
+
+    /// A server for `ledger`; without a registry key in the directory (a mirror) it is read-only.
+    public init(ledger: Ledger, limits: Limits = Limits(), logger: Logger = Logger(label: "carbonledger")) throws {
+        self.ledger = ledger
+        self.limits = limits
+        self.logger = logger
+        rateLimiter = RateLimiter(rate: limits.submissionsPerSecond, burst: limits.burst)
+        if FileManager.default.fileExists(atPath: LedgerDirectory.keyPath(ledger.directory)) {
+            committer = GroupCommitter(sequencer: try ledger.sequencer())
+        } else {
+            committer = nil
+        }
+        var files: [String: (String, [UInt8])] = [:]
+        for (name, type) in [("index.html", "text/html; charset=utf-8"), ("app.js", "text/javascript; charset=utf-8"), ("style.css", "text/css; charset=utf-8")] {
+            guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Explorer"),
+                  let data = FileManager.default.contents(atPath: url.path) else { throw LedgerError.io("explorer resource \(name) is missing from the build") }
+            files[name] = (type, Array(data))
+        }
+        explorer = files
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes in-flight commits and returns.
+    public func run(host: String, port: Int, onListening: (@Sendable (Int) async -> Void)? = nil) async throws {
+        let router = Router()
+        addSubmissionRoutes(router)
+        addReadRoutes(router)
+        addExplorerRoutes(router)
+        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "carbonledger"),
+                              onServerRunning: { channel in
+                                  await onListening?(channel.localAddress?.port ?? port)
+                              }, logger: logger)
+        logger.info("serving", metadata: ["dir": "\(ledger.directory)", "address": "\(host):\(port)", "read_only": "\(committer == nil)"])
+        try await app.runService()
+        committer?.shutdown()
+        logger.info("stopped; in-flight commits finished")
+    }
+}
