@@ -225,3 +225,12 @@ extension Ledger {
         }
     }
 }
+
+extension Ledger {
+    /// Signed checkpoints at tree sizes >= `from`, ascending (every commit signed one).
+    public func checkpoints(from: UInt64, limit: Int) throws -> [String] {
+        try store.read { r in
+            try r.checkpointSizes(near: from, limit: limit).map { try r.checkpoint(size: $0)! }
+        }
+    }
+}

@@ -28,7 +28,8 @@ public struct AppendReceipt: Equatable, Sendable {
 /// submission is atomic: all of its events or none.
 public final class Sequencer: @unchecked Sendable {
     public let store: LogStore
-    public let key: NoteSigningKey
+    /// The registry key that signs checkpoints; nil for a replica, which stores the registry's.
+    public let key: NoteSigningKey?
     private var cached: WriterState?
     /// Commits made by this sequencer (for group-commit tests and metrics).
     public private(set) var commitCount = 0
@@ -36,6 +37,12 @@ public final class Sequencer: @unchecked Sendable {
     public init(store: LogStore, key: NoteSigningKey) {
         self.store = store
         self.key = key
+    }
+
+    /// A writer for a replica (a mirror): it appends only what `replicate` verifies.
+    public init(replicaOf store: LogStore) {
+        self.store = store
+        self.key = nil
     }
 
     /// Appends `submissions` in order in one durable transaction. A submission that breaks a
@@ -135,6 +142,7 @@ public final class Sequencer: @unchecked Sendable {
     private func commitHead(state st: WriterState, previousSize: UInt64, writer w: StoreWriter, hasher: MerkleHasher) throws {
         let size = st.frontier.size
         let root = st.frontier.root(hasher: hasher)
+        guard let key else { preconditionFailure("a replica never signs; it stores the registry's checkpoints") }
         if previousSize > 0, let prevNote = try w.reader.checkpoint(size: previousSize) {
             let prev = try Checkpoint.open(prevNote, key: key.verifierKey)
             let proof = try MerkleProofBuilder(reader: w.reader, hasher: hasher).consistencyProof(from: previousSize, to: size)
@@ -143,6 +151,12 @@ public final class Sequencer: @unchecked Sendable {
         guard let origin = st.ledger.origin else { preconditionFailure("appended entries without a genesis origin") }
         let note = Checkpoint(origin: origin, size: size, root: root).sign(with: key)
         try w.putCheckpoint(size: size, note: note)
+        try storeHead(state: st, note: note, previousSize: previousSize, writer: w)
+    }
+
+    private func storeHead(state st: WriterState, note: String, previousSize: UInt64, writer w: StoreWriter) throws {
+        let size = st.frontier.size
+        guard let origin = st.ledger.origin else { preconditionFailure("appended entries without a genesis origin") }
         try w.putMeta(.checkpoint, Array(note.utf8))
         try w.putMeta(.size, u64: size)
         try w.putMeta(.head, st.head.bytes)
@@ -151,6 +165,98 @@ public final class Sequencer: @unchecked Sendable {
             try w.putMeta(.format, Array(LogStore.format.utf8))
             try w.putMeta(.origin, Array(origin.utf8))
         }
+    }
+
+    /// Why a replica refused what a server sent.
+    public enum ReplicationError: Error, CustomStringConvertible {
+        case notAtHead(expected: UInt64, got: UInt64)
+        case malformed(seq: UInt64, String)
+        case entryMismatch(seq: UInt64)
+        case rule(seq: UInt64, RuleViolation)
+        case checkpoint(size: UInt64, String)
+
+        public var description: String {
+            switch self {
+            case .notAtHead(let e, let g): return "entries must continue the replica at seq \(e), got \(g)"
+            case .malformed(let seq, let why): return "entry \(seq) is malformed: \(why)"
+            case .entryMismatch(let seq): return "entry \(seq) is not the entry its submission, position and predecessor produce (history differs from ours or was rewritten)"
+            case .rule(let seq, let v): return "entry \(seq) breaks a rule: \(v)"
+            case .checkpoint(let size, let why): return "the registry's checkpoint for tree size \(size) does not match the entries: \(why)"
+            }
+        }
+    }
+
+    /// Appends entries received from another ledger, verifying them exactly as `verify` does:
+    /// each submission is rebuilt from its events, signer and signature at its time after our
+    /// head, and must produce the received bytes; the reducer runs; each of the registry's
+    /// checkpoints (at sizes inside the span) must match the recomputed root, and is stored.
+    /// All or nothing. `entries` must end at a submission boundary, `checkpoints` sorted.
+    @discardableResult
+    public func replicate(entries: [[UInt8]], checkpoints: [String]) throws -> UInt64 {
+        let state = try store.write { w -> WriterState in
+            var st = try currentState(w.reader)
+            let hasher = MerkleHasher()
+            let batchState = StateOverlay(base: StoreStateReader(w.reader))
+            var notes = try checkpoints.map { note -> (Checkpoint, String) in
+                do { return (try Checkpoint(text: SignedNote.parse(note).text), note) } catch { throw ReplicationError.checkpoint(size: 0, "\(error)") }
+            }[...]
+            var i = 0
+            while i < entries.count {
+                let firstSeq = st.frontier.size
+                let first: Entry
+                do { first = try Entry.decode(entries[i]) } catch { throw ReplicationError.malformed(seq: firstSeq, "\(error)") }
+                guard first.seq == firstSeq else { throw ReplicationError.notAtHead(expected: firstSeq, got: first.seq) }
+                guard first.sub.index == 0, let signer = first.sub.signer, let sig = first.sub.signature, i + first.sub.count <= entries.count else {
+                    throw ReplicationError.malformed(seq: firstSeq, "does not start a complete submission")
+                }
+                var events: [JSONValue] = []
+                for k in 0..<first.sub.count {
+                    do { events.append(try Entry.decode(entries[i + k]).event) } catch { throw ReplicationError.malformed(seq: firstSeq + UInt64(k), "\(error)") }
+                }
+                let sub: Submission
+                do { sub = Submission(unsigned: try Submission.Unsigned(events: events), signer: signer, signature: sig) } catch {
+                    throw ReplicationError.malformed(seq: firstSeq, "\(error)")
+                }
+                let built = SubmissionEntries(sub, firstSeq: firstSeq, prev: st.head, time: first.time, hasher: hasher)
+                for k in 0..<built.bytes.count where built.bytes[k] != entries[i + k] { throw ReplicationError.entryMismatch(seq: firstSeq + UInt64(k)) }
+                guard first.time >= st.lastTime else { throw ReplicationError.malformed(seq: firstSeq, "time goes backwards") }
+                let subState = StateOverlay(base: batchState)
+                do {
+                    st.ledger = try Reducer.apply(sub, to: st.ledger, state: subState, time: first.time, leafHashes: built.leafHashes,
+                                                  lookup: PendingLookup(reader: w.reader, pending: [:]))
+                } catch let v as RuleViolation {
+                    throw ReplicationError.rule(seq: firstSeq + UInt64(v.eventIndex ?? 0), v)
+                }
+                subState.merge(into: batchState)
+                try appendEntries(built, firstSeq: firstSeq, state: &st, writer: w, hasher: hasher)
+                try w.putSubmission(root: sub.root, firstSeq: firstSeq)
+                st.lastTime = first.time
+                i += built.bytes.count
+                // The registry's checkpoints at the sizes reached.
+                while let (cp, note) = notes.first, cp.size <= st.frontier.size {
+                    notes.removeFirst()
+                    guard cp.size == st.frontier.size else {
+                        throw ReplicationError.checkpoint(size: cp.size, "it falls inside a submission")
+                    }
+                    guard let key = st.ledger.registryKey, let origin = st.ledger.origin else { throw ReplicationError.checkpoint(size: cp.size, "no genesis yet") }
+                    do { _ = try Checkpoint.open(note, key: key, origin: origin) } catch { throw ReplicationError.checkpoint(size: cp.size, "\(error)") }
+                    guard cp.root == st.frontier.root(hasher: hasher) else {
+                        throw ReplicationError.checkpoint(size: cp.size, "its root \(cp.root.base64) is not the root of the entries (\(st.frontier.root(hasher: hasher).base64))")
+                    }
+                    try w.putCheckpoint(size: cp.size, note: note)
+                    try storeHead(state: st, note: note, previousSize: try w.reader.metaU64(.size) ?? 0, writer: w)
+                }
+            }
+            guard notes.isEmpty else { throw ReplicationError.checkpoint(size: notes.first!.0.size, "beyond the entries received") }
+            guard try w.reader.metaU64(.size) == st.frontier.size else {
+                throw ReplicationError.checkpoint(size: st.frontier.size, "no checkpoint of the registry covers the entries up to here")
+            }
+            try w.apply(batchState)
+            return st
+        }
+        cached = state
+        commitCount += 1
+        return state.frontier.size
     }
 
     /// The cached state if no other writer appended since, else a state rebuilt from the store.

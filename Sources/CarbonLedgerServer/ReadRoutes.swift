@@ -51,6 +51,13 @@ extension LedgerServer {
             }
         }
         router.get("/v1/checkpoint") { _, _ in self.read { API.text(try self.ledger.checkpoint()) } }
+        router.get("/v1/checkpoints") { request, _ in
+            self.read {
+                let from = try self.uint(request, "from", default: 1)
+                let limit = min(try self.uint(request, "limit", default: 100), UInt64(self.limits.maxEntriesPerPage))
+                return API.json(["checkpoints": .array(try self.ledger.checkpoints(from: from, limit: Int(limit)).map(JSONValue.string))])
+            }
+        }
         router.get("/v1/entries") { request, _ in
             self.read {
                 let from = try self.uint(request, "from", default: 0)
