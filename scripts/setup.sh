@@ -9,6 +9,8 @@ command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 pkg-config --exists lmdb 2>/dev/null || need_apt+=(liblmdb-dev)
 pkg-config --exists libcrypto 2>/dev/null || need_apt+=(libssl-dev)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
+# The explorer page is tested in a real headless Chromium.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -17,9 +19,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import jsonschema, referencing, cryptography' 2>/dev/null; then
-  echo "setup: installing Python jsonschema and cryptography (schema checks, independent certificate verifier)"
-  python3 -m pip install --quiet 'jsonschema>=4.18' cryptography 2>/dev/null \
-    || python3 -m pip install --quiet --break-system-packages 'jsonschema>=4.18' cryptography
+if ! python3 -c 'import jsonschema, referencing, cryptography, yaml' 2>/dev/null; then
+  echo "setup: installing Python jsonschema, cryptography and PyYAML (schema and OpenAPI checks, independent certificate verifier)"
+  python3 -m pip install --quiet 'jsonschema>=4.18' cryptography pyyaml 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages 'jsonschema>=4.18' cryptography pyyaml
 fi
 command -v swift >/dev/null 2>&1 || { echo "setup: the Swift toolchain (swift) is not on PATH" >&2; exit 1; }

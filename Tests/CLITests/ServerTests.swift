@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+import LedgerCore
+import CarbonLedger
+import TestSupport
+
+/// `cledger serve` over real HTTP on loopback, `cledger mirror`, and the explorer page in a real
+/// headless Chromium.
+@Suite(.serialized) struct ServerTests {
+    /// A small demo city and its registry key (an admin).
+    func city(_ d: TempDir) throws -> (String, NoteSigningKey, String) {
+        let r = try CLI.run(["demo", "--dir", d.sub("city"), "--residents", "120", "--days", "2"])
+        guard r.status == 0 else { throw CLIError("demo failed: \(r.stderr)") }
+        let key = try LedgerDirectory.readSigningKey(LedgerDirectory.keyPath(d.sub("city")))
+        let origin = try JSONParser.parse(Array(try CLI.run(["info", "--dir", d.sub("city"), "--json"]).stdout.utf8))["origin"]!.stringValue!
+        return (d.sub("city"), key, origin)
+    }
+
+    func note(_ text: String, key: NoteSigningKey, origin: String) throws -> [UInt8] {
+        CanonicalJSON.encode(try Submission.Unsigned(events: [["type": "note", "text": .string(text)]]).signed(by: key, origin: origin).json)
+    }
+
+    @Test func submitReadProveAndMirrorOverHTTP() throws {
+        let d = TempDir()
+        let (dir, key, origin) = try city(d)
+        let server = try ServerProcess(dir: dir)
+        let base = server.base
+        #expect(try HTTP.get("\(base)/healthz").text == "ok\n")
+        let before = try HTTP.get("\(base)/v1/info").json["size"]!.intValue!
+        let ok = try HTTP.post("\(base)/v1/submissions", try note("over http", key: key, origin: origin))
+        #expect(ok.status == 200, "\(ok.text)")
+        let seq = ok.json["first_seq"]!.intValue!
+        #expect(seq == before && ok.json["tree_size"]?.intValue == before + 1)
+        let page = try HTTP.get("\(base)/v1/entries?from=\(seq)&limit=5").json
+        #expect(page["entries"]?.arrayValue?.first?["event"]?["text"] == "over http")
+        let proof = try HTTP.get("\(base)/v1/proofs/inclusion?seq=\(seq)")
+        #expect(try ProofDocument.decode(proof.body).verify(key: key.verifierKey).contains("inclusion proof valid: entry \(seq)"))
+        let cons = try HTTP.get("\(base)/v1/proofs/consistency?from=1")
+        #expect(try ProofDocument.decode(cons.body).verify(key: key.verifierKey).contains("consistency proof valid"))
+        #expect(try Checkpoint.open(HTTP.get("\(base)/v1/checkpoint").text, key: key.verifierKey).size == UInt64(before + 1))
+        #expect(try HTTP.get("\(base)/v1/accounts/r-00001").json["kind"] == "person")
+        #expect(try HTTP.get("\(base)/v1/accounts/nobody").status == 404)
+        let rets = try HTTP.get("\(base)/v1/retirements").json.arrayValue!
+        #expect(rets.count == 3)
+        let cert = try HTTP.get("\(base)/v1/retirements/\(rets[0]["id"]!.stringValue!)/certificate")
+        #expect(try RetirementCertificate.verify(cert.body, key: key.verifierKey)["retirement"] == rets[0]["id"])
+        #expect(try HTTP.get("\(base)/v1/batches/\(rets[0]["batch"]!.stringValue!)").json["units"] != nil)
+        #expect(try HTTP.get("\(base)/v1/stats?by=scenario&format=csv").text.hasPrefix("scenario,behaviours,"))
+        #expect(try HTTP.get("\(base)/v1/stats?by=colour").status == 400)
+        #expect(try HTTP.get("\(base)/v1/search?q=\(rets[0]["serials"]!.arrayValue![0].stringValue!)").json["results"]?.arrayValue?.first?["retirement"] == rets[0]["id"])
+        let metrics = try HTTP.get("\(base)/metrics").text
+        #expect(metrics.contains("carbonledger_entries_appended_total 1") && metrics.contains("carbonledger_commit_latency_seconds_count 1"))
+
+        // A verifying mirror catches up, then follows new entries; it serves reads, not writes.
+        let m1 = try CLI.run(["mirror", "--from", base + "/", "--dir", d.sub("replica")])
+        #expect(m1.status == 0 && m1.stdout.contains("at tree size \(before + 1), verified"), "\(m1.stderr)")
+        _ = try HTTP.post("\(base)/v1/submissions", try note("after the mirror", key: key, origin: origin))
+        let m2 = try CLI.run(["mirror", "--from", base + "/", "--dir", d.sub("replica"), "--key", key.verifierKey.description])
+        #expect(m2.status == 0 && m2.stdout.contains("at tree size \(before + 2)"))
+        #expect(try CLI.run(["verify", "--dir", d.sub("replica")]).stdout.contains("OK: \(before + 2) entries"))
+        let replica = try ServerProcess(dir: d.sub("replica"))
+        #expect(try HTTP.post("\(replica.base)/v1/submissions", try note("x", key: key, origin: origin)).status == 405)
+        #expect(try HTTP.get("\(replica.base)/v1/checkpoint").text == (try HTTP.get("\(base)/v1/checkpoint").text))
+        #expect(replica.stop() == 0)
+        #expect(server.stop() == 0, "graceful shutdown exits 0")
+    }
+
+    @Test func badRequestsGetTheRight4xxAndChangeNothing() throws {
+        let d = TempDir()
+        let (dir, key, origin) = try city(d)
+        let server = try ServerProcess(dir: dir, extra: ["--max-body", "4096", "--rate", "50"])
+        let base = server.base
+        let size = { try HTTP.get("\(base)/v1/info").json["size"]!.intValue! }
+        let before = try size()
+        func expect(_ body: [UInt8], _ status: Int, _ rule: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONValue {
+            let r = try HTTP.post("\(base)/v1/submissions", body)
+            #expect(r.status == status && r.json["error"]?["rule"]?.stringValue == rule, "\(r.status) \(r.text)", sourceLocation: sourceLocation)
+            return r.json["error"] ?? .null
+        }
+        _ = try expect(Array("{\"events\":[".utf8), 400, "submission.decode")
+        _ = try expect(Array(#"{"events":[{"type":"note","text":"x","n":1.5}],"signer":"a","signature":"b"}"#.utf8), 400, "submission.decode")
+        _ = try expect(Array(#"{"events":[{"type":"note","text":"x","n":1e3}],"signer":"a","signature":"b"}"#.utf8), 400, "submission.decode")
+        _ = try expect([UInt8](repeating: 0x20, count: 8192), 413, "request.too_large")
+        let unknown = CanonicalJSON.encode(try Submission.Unsigned(events: [["type": "behaviour.teleport"]]).signed(by: key, origin: origin).json)
+        #expect(try expect(unknown, 400, "event.type")["event_index"] == 0)
+        var forged = try Submission.Unsigned(events: [["type": "note", "text": "a"]]).signed(by: key, origin: origin).json.objectValue!
+        forged["events"] = [["type": "note", "text": "b"]]
+        _ = try expect(CanonicalJSON.encode(.object(forged)), 401, "submission.signature")
+        let stranger = try NoteSigningKey.generate(name: "stranger")
+        _ = try expect(try note("who am I", key: stranger, origin: origin), 403, "auth.unknown_key")
+        let once = try note("only once", key: key, origin: origin)
+        let accepted = try HTTP.post("\(base)/v1/submissions", once)
+        #expect(accepted.status == 200)
+        #expect(try expect(once, 409, "submission.replay")["conflicting_seq"] == accepted.json["first_seq"])
+        // A double-counted ride: the city programme reports a ride the bike app holds.
+        let holder = try HTTP.get("\(base)/v1/accounts/r-00000").json["history"]!.arrayValue!.first { $0["scenario"] == "bike" }
+        if let h = holder, let seq = h["seq"]?.intValue {
+            let entry = try HTTP.get("\(base)/v1/entries?from=\(seq)&limit=1").json["entries"]!.arrayValue![0]["event"]!
+            var ride = entry.objectValue!
+            ride["source_ref"] = "GL-RIDE-AGAIN"
+            let city = try DemoCity(origin: origin, admin: key, options: { var o = DemoCity.Options(); o.residents = 120; o.days = 2; return o }(), endingBefore: .now())
+            let double = CanonicalJSON.encode(try Submission.Unsigned(events: [.object(ride)]).signed(by: city.platforms["greenlife"]!, origin: origin).json)
+            #expect(try expect(double, 409, "behaviour.double_counted")["conflicting_seq"]?.intValue == seq)
+        } else {
+            Issue.record("the demo city gave r-00000 no bike ride to double count")
+        }
+        #expect(try size() == before + 1, "only the one valid submission was appended")
+        // Over the rate: 50/s with bursts of 100; 150 quick submissions by one key hit 429.
+        var limited = 0
+        for i in 0..<150 where try HTTP.post("\(base)/v1/submissions", try note("burst \(i)", key: key, origin: origin)).status == 429 { limited += 1 }
+        #expect(limited > 0)
+        #expect(try HTTP.get("\(base)/metrics").text.contains("carbonledger_submissions_rejected_total{rule=\"request.rate\"}"))
+        #expect(server.stop() == 0)
+        #expect(try CLI.run(["verify", "--dir", dir]).status == 0)
+    }
+
+    @Test func mirrorRaisesTheAlarmWhenTheServerForksOrRollsBack() throws {
+        let d = TempDir()
+        let (dir, key, origin) = try city(d)
+        try FileManager.default.copyItem(atPath: dir, toPath: d.sub("fork"))      // history until now
+        try FileManager.default.copyItem(atPath: dir, toPath: d.sub("older"))
+        let a = try ServerProcess(dir: dir)
+        #expect(try HTTP.post("\(a.base)/v1/submissions", try note("honest 1", key: key, origin: origin)).status == 200)
+        #expect(try CLI.run(["mirror", "--from", a.base + "/", "--dir", d.sub("replica")]).status == 0)
+        #expect(a.stop() == 0)
+        // The same registry key signs a different history of the same length and more.
+        let b = try ServerProcess(dir: d.sub("fork"))
+        for t in ["rewritten 1", "rewritten 2"] { #expect(try HTTP.post("\(b.base)/v1/submissions", try note(t, key: key, origin: origin)).status == 200) }
+        let alarm = try CLI.run(["mirror", "--from", b.base + "/", "--dir", d.sub("replica")])
+        #expect(alarm.status == 2 && alarm.stderr.contains("FORK DETECTED"), "\(alarm.stdout) \(alarm.stderr)")
+        #expect(b.stop() == 0)
+        // A server rolled back to an older copy of its files is caught too.
+        let old = try ServerProcess(dir: d.sub("older"))
+        let rollback = try CLI.run(["mirror", "--from", old.base + "/", "--dir", d.sub("replica")])
+        #expect(rollback.status == 2 && rollback.stderr.contains("FORK DETECTED") && rollback.stderr.contains("rolled back"), "\(rollback.stderr)")
+        #expect(old.stop() == 0)
+        // The replica kept its verified history.
+        #expect(try CLI.run(["verify", "--dir", d.sub("replica")]).status == 0)
+    }
+
+    /// The explorer in a real headless Chromium: open a retirement, let the page verify its
+    /// certificate with Web Crypto, and read what a person sees; search a serial number.
+    @Test func explorerVerifiesACertificateInChromium() throws {
+        let d = TempDir()
+        let (dir, _, _) = try city(d)
+        let server = try ServerProcess(dir: dir)
+        let rets = try HTTP.get("\(server.base)/v1/retirements").json.arrayValue!
+        let id = rets[1]["id"]!.stringValue!
+        func dom(_ fragment: String) throws -> String {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=15000", "--dump-dom", "\(server.base)/#\(fragment)"]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        let page = try dom("retirement=\(id)")
+        #expect(page.contains("class=\"ok\">Certificate verified: \(rets[1]["amount_t"]!.stringValue!) t CO2e retired for \(rets[1]["beneficiary"]!.stringValue!)"), "\(page.prefix(2000))")
+        #expect(page.components(separatedBy: "<li class=\"pass\">").count - 1 == 6)
+        #expect(!page.contains("class=\"fail\""))
+        #expect(page.contains("carbonledger.example/shenzhen") && page.contains("ret-byd-") && page.contains("Totals by scenario"))
+        let serial = rets[0]["serials"]!.arrayValue![0].stringValue!
+        let found = try dom("search=\(serial)")
+        #expect(found.contains("retired by retirement \(rets[0]["id"]!.stringValue!)") && found.contains("Certificate verified"))
+        #expect(server.stop() == 0)
+    }
+}
