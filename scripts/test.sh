@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: the Swift suites (core, LMDB ledger, CLI incl. the SIGKILL crash
-# test) and the JSON Schema checks (examples and live CLI output).
+# test, the HTTP server, the mirror and the explorer in headless Chromium), the JSON Schema checks
+# (examples and live CLI output) and the OpenAPI check against a running server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests
 swift test --skip-build
 python3 Schemas/check.py --cledger "$(swift build --show-bin-path)/cledger"
+scripts/check-api.sh "$(swift build --show-bin-path)/cledger"
