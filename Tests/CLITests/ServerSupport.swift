@@ -5,7 +5,7 @@ import FoundationNetworking
 import LedgerCore
 
 /// A `cledger serve` process on a free loopback port.
-final class ServerProcess {
+final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
     let output = Collected()

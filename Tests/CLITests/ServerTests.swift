@@ -2,11 +2,12 @@ import Foundation
 import Testing
 import LedgerCore
 import CarbonLedger
+import LedgerStore
 import TestSupport
 
 /// `cledger serve` over real HTTP on loopback, `cledger mirror`, and the explorer page in a real
 /// headless Chromium.
-@Suite(.serialized) struct ServerTests {
+@Suite(.serialized) struct ServerTests: Sendable {
     /// A small demo city and its registry key (an admin).
     func city(_ d: TempDir) throws -> (String, NoteSigningKey, String) {
         let r = try CLI.run(["demo", "--dir", d.sub("city"), "--residents", "120", "--days", "2"])
@@ -136,6 +137,44 @@ import TestSupport
         #expect(old.stop() == 0)
         // The replica kept its verified history.
         #expect(try CLI.run(["verify", "--dir", d.sub("replica")]).status == 0)
+    }
+
+    /// SIGTERM while submissions are in flight: the server stops accepting, finishes the commits
+    /// it acknowledged, exits 0, and every acknowledged submission is in the verified log.
+    @Test func gracefulShutdownKeepsEveryAcknowledgedSubmission() throws {
+        let d = TempDir()
+        let key = try NoteSigningKey.generate(name: "reg")
+        try LedgerDirectory.writeSigningKey(key, to: d.sub("reg.key"))
+        #expect(try CLI.run(["init", "--dir", d.sub("L"), "--origin", "shutdown.test/log", "--key", d.sub("reg.key")]).status == 0)
+        let server = try ServerProcess(dir: d.sub("L"), extra: ["--rate", "100000"])
+        let acked = Collected()
+        let group = DispatchGroup()
+        for c in 0..<8 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                for n in 0..<400 {
+                    guard let body = try? self.note("c\(c)-\(n)", key: key, origin: "shutdown.test/log"),
+                          let r = try? HTTP.post("\(server.base)/v1/submissions", body) else { return }
+                    if r.status == 200, let seq = r.json["first_seq"]?.intValue { acked.append(Data("\(seq) c\(c)-\(n)\n".utf8)) }
+                    else if r.status != 200 { return }
+                }
+            }
+        }
+        usleep(400_000)
+        #expect(server.stop() == 0)
+        group.wait()
+        let lines = String(decoding: acked.data, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count > 10, "too few submissions acknowledged before the shutdown to prove anything")
+        let verify = try CLI.run(["verify", "--dir", d.sub("L")])
+        #expect(verify.status == 0)
+        let store = try LogStore(path: d.sub("L"))
+        for line in lines {
+            let parts = line.split(separator: " ")
+            let bytes = try store.read { try $0.entryBytes(UInt64(parts[0])!) }
+            let entry = try Entry.decode(try #require(bytes, "acknowledged seq \(parts[0]) is missing"))
+            #expect(entry.event["text"]?.stringValue == String(parts[1]))
+        }
     }
 
     /// The explorer in a real headless Chromium: open a retirement, let the page verify its
