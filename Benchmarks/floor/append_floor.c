@@ -3,7 +3,8 @@
  * computing each entry's SHA-256 leaf hash (0x00 || bytes) and chaining it. No rules, no
  * Merkle nodes, no signatures: what any ledger on this machine must at least pay.
  *
- * usage: append_floor SOURCE_LEDGER_DIR DEST_DIR [BATCH]
+ * usage: append_floor SOURCE_LEDGER_DIR DEST_DIR [BATCH [DUMP_FILE]]
+ * DUMP_FILE, if given, receives the entry bytes concatenated (for sha256sum).
  * prints: floor: N entries, B bytes, T s, R entries/s
  */
 #include <lmdb.h>
@@ -41,6 +42,12 @@ int main(int argc, char **argv) {
         data[i] = malloc(v.mv_size); memcpy(data[i], v.mv_data, v.mv_size); len[i] = v.mv_size; total += v.mv_size; i++;
     }
     mdb_txn_abort(rt); mdb_env_close(src);
+    if (argc > 4) {
+        FILE *f = fopen(argv[4], "wb");
+        if (!f) { perror(argv[4]); return 1; }
+        for (size_t j = 0; j < n; j++) fwrite(data[j], 1, len[j], f);
+        fclose(f);
+    }
 
     MDB_env *env; MDB_dbi dbi; MDB_txn *txn;
     CHECK(mdb_env_create(&env), "env_create");

@@ -42,6 +42,9 @@ struct StressAppend: ParsableCommand {
     @Option(help: "Residents of the behaviour workload's city.")
     var residents: Int = 20_000
 
+    @Option(help: "With --workload behaviour: also write the timed submissions, one JSON per line, to this file (for the comparison baselines).")
+    var export: String?
+
     @Flag(help: "Skip fsync on commit.")
     var noSync = false
 
@@ -89,6 +92,11 @@ struct StressAppend: ParsableCommand {
             }
             let work = Array(subs.prefix(batches))
             let events = work.reduce(0) { $0 + $1.events.count }
+            if let path = export {
+                var out = [UInt8]()
+                for s in work { out += CanonicalJSON.encode(s.json); out.append(0x0A) }
+                guard FileManager.default.createFile(atPath: path, contents: Data(out)) else { throw CLIError("\(path): cannot be written") }
+            }
             let commitsBefore = sequencer.commitCount
             let start = Date()
             try runClients(work.count) { b in work[b] }

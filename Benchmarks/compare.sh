@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Side by side on this machine, one invocation, one workload (the demo city's behaviour reports
+# as signed batches of up to 1,000, every rule on, one durable commit per batch):
+#   1. cledger ingest (it also writes the entry bytes the others reuse)
+#   2. the floor: a C program writing the same entry bytes to LMDB with SHA-256, same batches
+#   3. the usual alternative: SQLite with a hash-chain column (and PostgreSQL when a server runs)
+#   4. cledger verify of the result, next to sha256sum over the same entry bytes
+# The last line is `ingest_eps=N floor_eps=N sqlite_eps=N verify_eps=N sha256_eps=N`.
+# usage: Benchmarks/compare.sh [--events N] (default 1,000,000) [--residents R]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+events=1000000
+residents=50000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --events) events="$2"; shift 2 ;;
+    --residents) residents="$2"; shift 2 ;;
+    *) echo "usage: $0 [--events N] [--residents R]" >&2; exit 2 ;;
+  esac
+done
+scripts/setup.sh
+swift build -c release --product cledger >/dev/null
+cledger="$(swift build -c release --show-bin-path)/cledger"
+work=$(mktemp -d /tmp/carbonledger-compare.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cc -O2 -o "$work/append_floor" Benchmarks/floor/append_floor.c $(pkg-config --cflags --libs lmdb libcrypto)
+"$cledger" keygen --name compare-registry --out "$work/reg.key" >/dev/null
+"$cledger" init --dir "$work/ledger" --origin compare.carbonledger/city --key "$work/reg.key" >/dev/null
+# About 0.95 events per submission slot of 1,000: ask for enough batches.
+batches=$(( events / 950 + 1 ))
+
+echo "== cledger ingest (every rule, durable, batches of up to 1,000)"
+line=$("$cledger" stress-append --dir "$work/ledger" --workload behaviour --batches "$batches" --residents "$residents" --report --export "$work/workload.jsonl")
+echo "$line"
+ingest=$(echo "$line" | sed -E 's/.* ([0-9]+) events\/s$/\1/')
+
+echo "== floor (C: same entry bytes, LMDB MDB_APPEND, SHA-256, same batch size, durable)"
+mkdir "$work/floor"
+fline=$("$work/append_floor" "$work/ledger" "$work/floor" 1000 "$work/entries.bin")
+echo "$fline"
+floor=$(echo "$fline" | sed -E 's/.* ([0-9]+) entries\/s.*/\1/')
+
+echo "== sqlite (Python sqlite3, WAL, synchronous=FULL, hash chain column)"
+sline=$(python3 Benchmarks/sqlite_baseline.py "$work/workload.jsonl" "$work/events.sqlite")
+echo "$sline"
+sqlite=$(echo "$sline" | sed -E 's/.* ([0-9]+) events\/s$/\1/')
+if command -v pg_isready >/dev/null 2>&1 && pg_isready -q 2>/dev/null; then
+  echo "== postgresql: a server is running, but this script has no PostgreSQL client baseline yet"
+else
+  echo "== postgresql: no server running here; skipped"
+fi
+
+echo "== cledger verify (hashes, chain, signatures, every rule, projections) and sha256sum"
+entries=$("$cledger" info --dir "$work/ledger" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["size"])')
+t0=$(date +%s.%N); "$cledger" verify --dir "$work/ledger"; t1=$(date +%s.%N)
+verify=$(python3 -c "print(int($entries / ($t1 - $t0)))")
+t0=$(date +%s.%N); sha256sum "$work/entries.bin" >/dev/null; t1=$(date +%s.%N)
+sha=$(python3 -c "print(int($entries / ($t1 - $t0)))")
+echo "bytes on disk: $(du -sb "$work/ledger" | cut -f1) for $entries entries"
+echo "ingest_eps=$ingest floor_eps=$floor sqlite_eps=$sqlite verify_eps=$verify sha256_eps=$sha"
