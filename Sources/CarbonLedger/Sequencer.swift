@@ -65,17 +65,18 @@ public final class Sequencer: @unchecked Sendable {
             for sub in submissions {
                 let firstSeq = st.frontier.size
                 let lookup = PendingLookup(reader: w.reader, pending: pending)
-                let subState = StateOverlay(base: batchState)
                 let entries = SubmissionEntries(sub, firstSeq: firstSeq, prev: st.head, time: time, hasher: hasher)
+                batchState.beginSavepoint()
                 do {
-                    st.ledger = try Reducer.apply(sub, to: st.ledger, state: subState, time: time, leafHashes: entries.leafHashes, lookup: lookup)
+                    st.ledger = try Reducer.apply(sub, to: st.ledger, state: batchState, time: time, leafHashes: entries.leafHashes, lookup: lookup)
                 } catch let v as RuleViolation {
+                    batchState.rollback()
                     if abortOnRejection { throw Rejection(submissionIndex: results.count, violation: v) }
                     try w.putRejection(time: time, root: sub.root, record: Self.rejectionRecord(sub, v))
                     results.append(.failure(v))
                     continue
                 }
-                subState.merge(into: batchState)
+                batchState.commitSavepoint()
                 try appendEntries(entries, firstSeq: firstSeq, state: &st, writer: w, hasher: hasher)
                 try w.putSubmission(root: sub.root, firstSeq: firstSeq)
                 pending[sub.root] = firstSeq
@@ -220,14 +221,12 @@ public final class Sequencer: @unchecked Sendable {
                 let built = SubmissionEntries(sub, firstSeq: firstSeq, prev: st.head, time: first.time, hasher: hasher)
                 for k in 0..<built.bytes.count where built.bytes[k] != entries[i + k] { throw ReplicationError.entryMismatch(seq: firstSeq + UInt64(k)) }
                 guard first.time >= st.lastTime else { throw ReplicationError.malformed(seq: firstSeq, "time goes backwards") }
-                let subState = StateOverlay(base: batchState)
                 do {
-                    st.ledger = try Reducer.apply(sub, to: st.ledger, state: subState, time: first.time, leafHashes: built.leafHashes,
+                    st.ledger = try Reducer.apply(sub, to: st.ledger, state: batchState, time: first.time, leafHashes: built.leafHashes,
                                                   lookup: PendingLookup(reader: w.reader, pending: [:]))
                 } catch let v as RuleViolation {
                     throw ReplicationError.rule(seq: firstSeq + UInt64(v.eventIndex ?? 0), v)
                 }
-                subState.merge(into: batchState)
                 try appendEntries(built, firstSeq: firstSeq, state: &st, writer: w, hasher: hasher)
                 try w.putSubmission(root: sub.root, firstSeq: firstSeq)
                 st.lastTime = first.time

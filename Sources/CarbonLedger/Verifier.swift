@@ -225,13 +225,11 @@ private struct Replay {
         }
         guard let signer = o.ref.signer, let sig = o.ref.signature else { throw Self.fail(o.firstSeq, "submission has no signer") }
         let sub = Submission(unsigned: unsigned, signer: signer, signature: sig)
-        let subState = StateOverlay(base: chunkState!)
         do {
-            state = try Reducer.apply(sub, to: state, state: subState, time: o.time, leafHashes: o.leafHashes, lookup: reader)
+            state = try Reducer.apply(sub, to: state, state: chunkState!, time: o.time, leafHashes: o.leafHashes, lookup: reader)
         } catch let v as RuleViolation {
             throw Self.fail(o.firstSeq + UInt64(v.eventIndex ?? 0), "breaks a rule: \(v)")
         }
-        subState.merge(into: chunkState!)
         guard try reader.firstSeq(ofSubmission: sub.root) == o.firstSeq else {
             throw Self.fail(o.firstSeq, "the submission index does not map root \(sub.root.hex) to seq \(o.firstSeq)")
         }

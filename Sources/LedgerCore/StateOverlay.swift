@@ -24,7 +24,30 @@ public final class StateOverlay: StateReader {
     /// Namespaces whose keys are found by `predecessor`; only these are indexed by parent.
     public static let orderedNamespaces = ["iv/", "elig/", "reqm/", "rng/", "hold/"]
 
+    /// Undo records of the open savepoint: each written key's previous write (or none).
+    private var journal: [(key: String, previous: JSONValue??)]?
+
     public init(base: StateReader) { self.base = base }
+
+    /// Starts a savepoint: later writes can be undone together by `rollback()`. The sequencer
+    /// opens one per submission in the batch's overlay, so a refused submission leaves no trace
+    /// and an accepted one costs no copying.
+    public func beginSavepoint() {
+        precondition(journal == nil, "savepoints do not nest")
+        journal = []
+    }
+
+    /// Keeps the writes since `beginSavepoint()`.
+    public func commitSavepoint() { journal = nil }
+
+    /// Undoes every write since `beginSavepoint()`, newest first.
+    public func rollback() {
+        guard let j = journal else { preconditionFailure("rollback without a savepoint") }
+        for (key, previous) in j.reversed() {
+            if let p = previous { writes[key] = p } else { writes[key] = nil }
+        }
+        journal = nil
+    }
 
     public func get(_ key: String) throws -> JSONValue? {
         if let w = writes[key] { return w }
@@ -36,6 +59,7 @@ public final class StateOverlay: StateReader {
 
     public func put(_ key: String, _ value: JSONValue?) {
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
+        if journal != nil { journal!.append((key, writes[key])) }
         writes[key] = .some(value)
         if Self.orderedNamespaces.contains(where: key.hasPrefix) {
             keysByParent[Self.parent(of: key), default: []].insert(key)
@@ -77,12 +101,6 @@ public final class StateOverlay: StateReader {
             }
         }
         return merged.keys.sorted(by: Self.less).map { ($0, merged[$0]!) }
-    }
-
-    /// Moves this overlay's writes into `parent` (its base).
-    public func merge(into parent: StateOverlay) {
-        precondition(parent === base, "an overlay merges into its own base")
-        for (k, v) in writes { parent.put(k, v) }
     }
 
     /// Written keys in byte order, for flushing. State keys are printable ASCII, where Swift's
