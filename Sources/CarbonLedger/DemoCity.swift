@@ -248,6 +248,9 @@ public struct DemoCity {
         try sign([event], by: market[actor] ?? platforms[actor]!)
     }
 
+    /// `regularBatches` for benchmarks (no throwing).
+    public func regularBatchesForBenchmarks(_ d: Int) -> [Submission] { (try? regularBatches(d)) ?? [] }
+
     /// The metro operator reverses trips found fraudulent.
     public func reversals(of seqs: [UInt64]) throws -> [Submission] {
         let events: [JSONValue] = seqs.map { ["type": "behaviour.reverse", "seq": .int(Int64($0)), "reason": "fare card cloned; trips not taken by the account holder"] }
