@@ -46,10 +46,11 @@ public enum Reducer {
             throw RuleViolation(field: "events", rule: "submission.replay",
                                 message: "the same submission (root \(submission.root.hex)) was already appended at seq \(earlier)", conflictingSeq: earlier)
         }
+        let sha = SHA256Context()
         for (i, event) in submission.events.enumerated() {
             let seq = firstSeq + UInt64(i)
             do {
-                try apply(event: event, seq: seq, time: time, leafHash: leafHashes[i], signer: submission.signer, ledger: &next, state: state)
+                try apply(event: event, seq: seq, time: time, leafHash: leafHashes[i], signer: submission.signer, ledger: &next, state: state, sha: sha)
             } catch var v as RuleViolation {
                 v.eventIndex = i
                 throw v
@@ -61,7 +62,7 @@ public enum Reducer {
 
     /// Applies one event at `seq`.
     static func apply(event: JSONValue, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, ledger: inout LedgerState,
-                      state: StateOverlay) throws {
+                      state: StateOverlay, sha: SHA256Context = SHA256Context()) throws {
         guard let obj = event.objectValue else {
             throw RuleViolation(field: "(event)", rule: "event.object", message: "an event must be a JSON object, got \(event.typeName)")
         }
@@ -85,7 +86,7 @@ public enum Reducer {
         if let revoked = record["revoked_seq"]?.intValue {
             throw RuleViolation(field: "signer", rule: "auth.revoked", message: "key \(signer.name) was revoked at seq \(revoked)")
         }
-        let ctx = RuleContext(state: state, seq: seq, time: time, leafHash: leafHash, signer: signer, signerRecord: record)
+        let ctx = RuleContext(state: state, seq: seq, time: time, leafHash: leafHash, signer: signer, signerRecord: record, sha: sha)
         let f = EventFields(obj: obj, type: type)
         guard let handler = handlerByType[type] else {
             throw RuleViolation(field: "type", rule: "event.type",

@@ -20,6 +20,17 @@ import TestSupport
         }
     }
 
+    @Test func cstDayAgreesWithTheCalendar() {
+        var rng = SplitMix64(seed: 8)
+        for _ in 0..<20_000 {
+            let t = Timestamp(millisecondsSinceEpoch: Int64.random(in: 0...4_102_444_800_000, using: &rng))
+            let shifted = Array(Timestamp(millisecondsSinceEpoch: t.millisecondsSinceEpoch + 8 * 3_600_000).rfc3339.utf8)
+            #expect(t.cstDay == String(decoding: shifted[0..<4] + shifted[5..<7] + shifted[8..<10], as: UTF8.self))
+        }
+        #expect(Timestamp(rfc3339: "2026-11-20T16:00:00.000Z")!.cstDay == "20261121")
+        #expect(Timestamp(rfc3339: "2026-11-20T15:59:59.999Z")!.cstDay == "20261120")
+    }
+
     @Test(arguments: ["2023-11-14T22:13:20Z", "2023-11-14T22:13:20.12Z", "2023-11-14 22:13:20.123Z", "2023-11-14T22:13:20.123+00:00",
                       "2023-02-29T00:00:00.000Z", "1900-02-29T00:00:00.000Z", "2023-13-01T00:00:00.000Z", "2023-11-14T24:00:00.000Z",
                       "2023-11-14T22:60:00.000Z", "2023-11-14T22:13:60.000Z", "2023-11-14t22:13:20.123z", "2023-11-00T00:00:00.000Z"])

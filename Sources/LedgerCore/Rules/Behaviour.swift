@@ -26,7 +26,7 @@ extension RuleContext {
         }
 
         // The same (platform, source reference) again is an idempotent duplicate: no effect.
-        let srcPath = "src/\(actor)/\(SHA256Context().hash(Array(sourceRef.utf8)).hex)"
+        let srcPath = "src/\(actor)/\(sha.hash(Array(sourceRef.utf8)).hex)"
         let day = start.cstDay
         if let earlier = try get(srcPath) {
             try bumpStats(day: day, region: region, scenario: scenario.rawValue, ["duplicates": 1])
@@ -157,8 +157,6 @@ extension RuleContext {
 
     func bumpStats(day: String, region: String, scenario: String, _ deltas: KeyValuePairs<String, Int64>) throws {
         let path = "stat/\(day)/\(region)/\(scenario)"
-        var s = try get(path) ?? [:]
-        for (k, d) in deltas where d != 0 { s = s.adding(k, d) }
-        put(path, s)
+        put(path, try (get(path) ?? [:]).adding(deltas, skippingZero: true))
     }
 }

@@ -42,8 +42,8 @@ extension RuleContext {
         let indexPath = "msel/\(scenario)/\(region)"
         var entries = try get(indexPath)?["versions"]?.arrayValue ?? []
         for e in entries where e.int("version") == version {
-            let eFrom = Timestamp(rfc3339: e.string("valid_from") ?? "")!
-            let eTo = e.string("valid_to").flatMap(Timestamp.init(rfc3339:))
+            let eFrom = Timestamp(millisecondsSinceEpoch: e.int("from_ms"))
+            let eTo = e["to_ms"]?.intValue.map(Timestamp.init(millisecondsSinceEpoch:))
             if (to == nil || eFrom < to!) && (eTo == nil || from < eTo!) {
                 throw RuleViolation(field: "valid_from", rule: "methodology.ambiguous",
                                     message: "methodology \(e.string("id") ?? "") version \(version) already covers \(scenario) in \(region) for an overlapping period; use a higher version")
@@ -54,8 +54,10 @@ extension RuleContext {
         record["factor_mg"] = .int(factor)
         record["registered_seq"] = .int(Int64(seq))
         put(path, .object(record))
-        var entry: JSONObject = ["id": .string(id), "version": .int(version), "valid_from": .string(from.rfc3339)]
-        if let t = to { entry["valid_to"] = .string(t.rfc3339) }
+        // Validity as integers too: selection runs for every behaviour and should not parse text.
+        var entry: JSONObject = ["id": .string(id), "version": .int(version), "valid_from": .string(from.rfc3339),
+                                 "from_ms": .int(from.millisecondsSinceEpoch)]
+        if let t = to { entry["valid_to"] = .string(t.rfc3339); entry["to_ms"] = .int(t.millisecondsSinceEpoch) }
         entries.append(.object(entry))
         put(indexPath, ["versions": .array(entries)])
         if try get("mid/\(id)") == nil { put("mid/\(id)", ["scenario": .string(scenario), "kind": .string(kind)]) }
@@ -66,12 +68,12 @@ extension RuleContext {
     func selectMethodology(scenario: String, region: String, at time: Timestamp) throws -> JSONValue? {
         for r in Region.containing(region) {
             guard let versions = try get("msel/\(scenario)/\(r)")?["versions"]?.arrayValue else { continue }
-            let valid = versions.filter { e in
-                guard let from = e.string("valid_from").flatMap(Timestamp.init(rfc3339:)), from <= time else { return false }
-                if let to = e.string("valid_to").flatMap(Timestamp.init(rfc3339:)), to <= time { return false }
-                return true
+            var best: JSONValue?
+            for e in versions where e.int("from_ms") <= time.millisecondsSinceEpoch {
+                if let to = e["to_ms"]?.intValue, to <= time.millisecondsSinceEpoch { continue }
+                if best == nil || e.int("version") > best!.int("version") { best = e }
             }
-            if let best = valid.max(by: { $0.int("version") < $1.int("version") }) {
+            if let best {
                 return try get("meth/\(best.string("id")!)/\(pad16(best.int("version")))")
             }
         }

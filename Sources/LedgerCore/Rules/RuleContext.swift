@@ -7,12 +7,16 @@ final class RuleContext {
     /// The leaf hash of this event's entry.
     let leafHash: Digest
     let signer: NoteVerifierKey
+    /// A SHA-256 context reused by the rules of one submission.
+    let sha: SHA256Context
     /// The signer's key record (nil only while applying genesis).
     let signerRecord: JSONValue?
     var actor: String { signerRecord?.string("actor") ?? "" }
 
-    init(state: StateOverlay, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, signerRecord: JSONValue?) {
+    init(state: StateOverlay, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, signerRecord: JSONValue?,
+         sha: SHA256Context = SHA256Context()) {
         self.state = state; self.seq = seq; self.time = time; self.leafHash = leafHash; self.signer = signer; self.signerRecord = signerRecord
+        self.sha = sha
     }
 
     static func keyPath(_ key: NoteVerifierKey) -> String { "key/\(key.name)+\(hex8(key.keyHash))" }
@@ -46,9 +50,7 @@ final class RuleContext {
 
     /// Adds to the ledger-wide totals (a single record, for invariant checks and statistics).
     func addTotals(_ deltas: KeyValuePairs<String, Int64>) throws {
-        var t = try get("totals") ?? [:]
-        for (k, d) in deltas { t = t.adding(k, d) }
-        put("totals", t)
+        put("totals", try (get("totals") ?? [:]).adding(deltas))
     }
 
     /// Appends a line to an account's history.

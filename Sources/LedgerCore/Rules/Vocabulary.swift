@@ -95,9 +95,12 @@ extension Timestamp {
     /// The calendar day in China Standard Time (UTC+08:00) as YYYYMMDD, the day daily caps and
     /// statistics use.
     public var cstDay: String {
-        let shifted = Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch + 8 * 3_600_000).rfc3339
-        let u = Array(shifted.utf8)
-        return String(decoding: u[0..<4] + u[5..<7] + u[8..<10], as: UTF8.self)
+        let ms = millisecondsSinceEpoch + 8 * 3_600_000
+        let days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
+        let (y, m, d) = Timestamp.civil(fromDays: days)
+        let v = y * 10_000 + m * 100 + d
+        let s = String(v)
+        return s.utf8.count >= 8 ? s : String(repeating: "0", count: 8 - s.utf8.count) + s
     }
 }
 
