@@ -32,7 +32,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Helpers shared by the test targets (temp dirs, a seeded PRNG, a naive RFC 6962 model).
-        .target(name: "TestSupport", dependencies: ["LedgerCore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LedgerCore", "LedgerStore", "CarbonLedger"], path: "Tests/TestSupport"),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "TestSupport"]),
         .testTarget(name: "CarbonLedgerTests", dependencies: ["CarbonLedger", "LedgerStore", "LedgerCore", "TestSupport"]),
         // Runs the real `cledger` binary as a user or an auditor would (exit codes, output, SIGKILL).

@@ -139,6 +139,25 @@ import TestSupport
         #expect(try CLI.run(["verify", "--dir", d.sub("replica")]).status == 0)
     }
 
+    /// A server whose log is correctly signed (the registry's key re-signed the checkpoint after
+    /// the files were edited) but holds an entry that breaks a rule: the mirror refuses it.
+    @Test func mirrorRefusesARuleBreakingEntryDespiteValidSignatures() throws {
+        let d = TempDir()
+        let (dir, key, origin) = try city(d)
+        let honest = try ServerProcess(dir: dir)
+        #expect(try CLI.run(["mirror", "--from", honest.base + "/", "--dir", d.sub("replica")]).status == 0)
+        #expect(honest.stop() == 0)
+        // A note signed by a key that was never registered, written straight into the files.
+        let stranger = try NoteSigningKey.generate(name: "stranger")
+        let bad = try Submission.Unsigned(events: [["type": "note", "text": "I am not registered"]]).signed(by: stranger, origin: origin)
+        try ForgedAppend.append([bad], to: try Ledger(directory: dir), registryKey: key)
+        let server = try ServerProcess(dir: dir)
+        let alarm = try CLI.run(["mirror", "--from", server.base + "/", "--dir", d.sub("replica")])
+        #expect(alarm.status == 2 && alarm.stderr.contains("BAD ENTRIES FROM THE SERVER") && alarm.stderr.contains("auth.unknown_key"), "\(alarm.stderr)")
+        #expect(try CLI.run(["verify", "--dir", d.sub("replica")]).status == 0)
+        #expect(server.stop() == 0)
+    }
+
     /// SIGTERM while submissions are in flight: the server stops accepting, finishes the commits
     /// it acknowledged, exits 0, and every acknowledged submission is in the verified log.
     @Test func gracefulShutdownKeepsEveryAcknowledgedSubmission() throws {

@@ -167,37 +167,3 @@ import TestSupport
         }
     }
 }
-
-/// What an attacker holding the registry key and the files could do: append entries with a
-/// correct hash chain, tree nodes, submission index and a re-signed checkpoint, but without the
-/// reducer.
-enum ForgedAppend {
-    static func append(_ subs: [Submission], to ledger: Ledger, registryKey: NoteSigningKey) throws {
-        let hasher = MerkleHasher()
-        let origin = try ledger.info().origin
-        try ledger.store.write { w in
-            var size = try w.reader.metaU64(.size)!
-            var frontier = try MerkleFrontier(size: size, reader: w.reader)
-            var head = try w.reader.metaDigest(.head)!
-            let time = Timestamp.now()
-            for sub in subs {
-                for (i, eb) in sub.eventBytes.enumerated() {
-                    let ref = SubmissionRef(root: sub.root, index: i, count: sub.eventBytes.count, signer: i == 0 ? sub.signer : nil, signature: i == 0 ? sub.signature : nil)
-                    var bytes = [UInt8]()
-                    Entry.write(seq: size, prev: head, time: time, eventBytes: eb, sub: ref, into: &bytes)
-                    try w.appendEntry(seq: size, bytes: bytes)
-                    head = hasher.leafHash(bytes)
-                    try frontier.append(leafHash: head, hasher: hasher) { try w.appendNode(MerkleNodeID(level: $0, index: $1), $2) }
-                    size += 1
-                }
-                try w.putSubmission(root: sub.root, firstSeq: size - UInt64(sub.eventBytes.count))
-            }
-            let note = Checkpoint(origin: origin, size: size, root: frontier.root(hasher: hasher)).sign(with: registryKey)
-            try w.putCheckpoint(size: size, note: note)
-            try w.putMeta(.checkpoint, Array(note.utf8))
-            try w.putMeta(.size, u64: size)
-            try w.putMeta(.head, head.bytes)
-            try w.putMeta(.lastTime, u64: UInt64(time.millisecondsSinceEpoch))
-        }
-    }
-}
