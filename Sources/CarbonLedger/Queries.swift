@@ -75,11 +75,7 @@ extension Ledger {
         }
     }
 
-    /// Available = credited - reversed - donated - locked - issued (SPEC.md 8.5).
-    static func available(_ a: JSONValue) -> Int64 {
-        ["credited_mg"].reduce(0) { $0 + (a[$1]?.intValue ?? 0) }
-            - ["reversed_mg", "donated_mg", "locked_mg", "issued_mg"].reduce(0) { $0 + (a[$1]?.intValue ?? 0) }
-    }
+    static func available(_ a: JSONValue) -> Int64 { Reducer.available(a) }
 
     /// Milligrams as kilograms with 6 decimals, exact (no floating point).
     public static func kilograms(_ mg: Int64) -> String {

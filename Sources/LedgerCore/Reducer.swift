@@ -96,6 +96,12 @@ public enum Reducer {
         ledger.size = seq + 1
     }
 
+    /// An account record's available balance (SPEC.md 8.5): credited - reversed - donated -
+    /// locked - issued. The one definition, used by the rules and by the queries.
+    public static func available(_ account: JSONValue) -> Int64 {
+        account.int("credited_mg") - account.int("reversed_mg") - account.int("donated_mg") - account.int("locked_mg") - account.int("issued_mg")
+    }
+
     /// The supply invariant of one batch over any state (the verifier runs it on the live
     /// projections of every batch): throws `supply.invariant` when it does not hold.
     public static func checkSupply(batch: String, state: StateReader) throws {

@@ -11,12 +11,7 @@ import TestSupport
     static let origin = "carbonledger.example/shenzhen"
 
     func makeCity(_ dir: TempDir, residents: Int = 30, days: Int = 3) throws -> (Ledger, Sequencer, DemoCity) {
-        let registry = try NoteSigningKey.generate(name: "registry")
-        let ledger = try Ledger.create(directory: dir.sub("ledger"), origin: Self.origin, key: registry)
-        var o = DemoCity.Options()
-        o.residents = residents
-        o.days = days
-        let city = try DemoCity(origin: Self.origin, admin: registry, options: o, endingBefore: .now())
+        let (ledger, city, _) = try newDemoCity(dir, origin: Self.origin, residents: residents, days: days)
         let seq = try ledger.sequencer()
         for r in try seq.append(try city.setup(), now: .now()) { _ = try r.get() }
         return (ledger, seq, city)

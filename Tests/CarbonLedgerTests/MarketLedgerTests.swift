@@ -12,12 +12,7 @@ import TestSupport
 
     /// A demo city with its market run (two batches, three retirements).
     func market(_ dir: TempDir, residents: Int = 150, days: Int = 2) throws -> (Ledger, Sequencer, DemoCity, DemoRunner.Report, NoteSigningKey) {
-        let registry = try NoteSigningKey.generate(name: "registry")
-        let ledger = try Ledger.create(directory: dir.sub("ledger"), origin: Self.origin, key: registry)
-        var o = DemoCity.Options()
-        o.residents = residents
-        o.days = days
-        let city = try DemoCity(origin: Self.origin, admin: registry, options: o, endingBefore: .now())
+        let (ledger, city, registry) = try newDemoCity(dir, origin: Self.origin, residents: residents, days: days)
         let seq = try ledger.sequencer()
         let report = try DemoRunner(ledger: ledger, sequencer: seq, city: city).run()
         return (ledger, seq, city, report, registry)

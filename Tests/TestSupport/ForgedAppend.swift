@@ -35,3 +35,13 @@ public enum ForgedAppend {
         }
     }
 }
+
+/// A new ledger in `dir` with a demo city generator bound to it (nothing appended yet).
+public func newDemoCity(_ dir: TempDir, origin: String, residents: Int, days: Int) throws -> (Ledger, DemoCity, NoteSigningKey) {
+    let registry = try NoteSigningKey.generate(name: "registry")
+    let ledger = try Ledger.create(directory: dir.sub("ledger"), origin: origin, key: registry)
+    var o = DemoCity.Options()
+    o.residents = residents
+    o.days = days
+    return (ledger, try DemoCity(origin: origin, admin: registry, options: o, endingBefore: .now()), registry)
+}

@@ -4,9 +4,7 @@ extension RuleContext {
                                 "locked_mg", "issued_mg", "employees_credited_mg", "employees_reversed_mg"]
 
     /// What an account can still donate, or have locked into an issuance request.
-    static func available(_ account: JSONValue) -> Int64 {
-        account.int("credited_mg") - account.int("reversed_mg") - account.int("donated_mg") - account.int("locked_mg") - account.int("issued_mg")
-    }
+    static func available(_ account: JSONValue) -> Int64 { Reducer.available(account) }
 
     func accountOpen(_ f: EventFields) throws {
         try authorize(.admin, .platform, for: f.type)
