@@ -39,6 +39,8 @@ public struct Verifier {
     /// Directory for the replayed state (an LMDB environment). Default: a temporary directory,
     /// removed afterwards; a given directory is kept and must be new or empty.
     public var scratchDirectory: String?
+    /// Initial map size of the scratch environment; it doubles whenever a chunk does not fit.
+    public var scratchMapSize = 1 << 30
     /// Entries decoded and hashed per parallel step.
     public var chunkSize = 8192
     public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -53,6 +55,7 @@ public struct Verifier {
         defer { if scratchDirectory == nil { try? FileManager.default.removeItem(atPath: dir) } }
         var options = LMDBOptions()
         options.noSync = true  // scratch state: rebuilt from the log whenever needed
+        options.mapSize = scratchMapSize
         let scratch = try LogStore(path: dir, options: options)
         return try store.read { r in
             var replay = Replay(reader: r, verifier: self, scratch: scratch)
@@ -104,7 +107,11 @@ private struct Replay {
             let n = Int(min(UInt64(verifier.chunkSize), end - seq))
             let raw = try readChunk(from: seq, count: n)
             let hashed = hashInParallel(raw)
+            // On MDB_MAP_FULL the write is aborted, the map grown and this closure run again, so
+            // every attempt starts from the replay as it stood before the chunk.
+            let beforeChunk = self
             try scratch.write { w in
+                self = beforeChunk
                 let overlay = StateOverlay(base: StoreStateReader(w.reader))
                 chunkState = overlay
                 defer { chunkState = nil }

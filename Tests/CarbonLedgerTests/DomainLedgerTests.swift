@@ -114,6 +114,25 @@ import TestSupport
         #expect(full.stateKeysCompared > 100)
     }
 
+    /// A scratch map too small for the replayed state is grown mid-replay; the chunk being
+    /// replayed when it filled is replayed again from where it started, not from where it stopped.
+    @Test func replayGrowsAFullScratchMapWithoutLosingItsPlace() throws {
+        let dir = TempDir()
+        let (ledger, seq, city) = try makeCity(dir, residents: 40, days: 2)
+        // A day includes double reports the ledger refuses by design; only the accepted ones matter.
+        for d in 0..<2 { _ = try seq.append(try city.day(d), now: .now()) }
+        let scratch = TempDir()
+        var v = Verifier(store: ledger.store)
+        v.scratchMapSize = 64 << 10
+        v.chunkSize = 97
+        v.scratchDirectory = scratch.sub("replay")
+        let report = try v.verify()
+        #expect(report.entries == (try ledger.info().size))
+        #expect(report.stateKeysCompared > 100)
+        let data = try FileManager.default.attributesOfItem(atPath: scratch.sub("replay") + "/data.mdb")[.size] as! Int
+        #expect(data > v.scratchMapSize, "the scratch map never filled, so this test did not exercise growth")
+    }
+
     @Test func tamperedProjectionsAreFound() throws {
         let dir = TempDir()
         let (ledger, _, _) = try makeCity(dir, residents: 10, days: 1)
