@@ -53,6 +53,8 @@ public final class LogStore: @unchecked Sendable {
         try env.read { try body(StoreReader(store: self, txn: $0)) }
     }
 
+    /// A write transaction; like `LMDBEnvironment.write`, `body` may run more than once (after
+    /// the map grows), so it must keep no effects outside the transaction until this returns.
     public func write<R>(_ body: (StoreWriter) throws -> R) throws -> R {
         try env.write { try body(StoreWriter(reader: StoreReader(store: self, txn: $0))) }
     }
