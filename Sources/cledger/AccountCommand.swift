@@ -7,8 +7,7 @@ struct AccountCommand: ParsableCommand {
         commandName: "account",
         abstract: "Show an account: reductions credited, reversed, donated and available (mg and kg), points per platform, its employees' totals for an enterprise, and the entries that changed it.")
 
-    @Option(help: "Ledger directory.")
-    var dir: String
+    @OptionGroup var ledgerDirectory: LedgerDirectoryOption
 
     @Argument(help: "Account id.")
     var id: String
@@ -20,7 +19,7 @@ struct AccountCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let view = try Ledger(directory: dir, options: readOnlyOptions()).accountView(id, historyLimit: history)
+        let view = try ledgerDirectory.openReadOnly().accountView(id, historyLimit: history)
         if json {
             print(String(decoding: CanonicalJSON.encode(view), as: UTF8.self))
             return

@@ -9,14 +9,13 @@ struct BenchProofs: ParsableCommand {
         abstract: "Developer tool: time inclusion-proof generation (from the store) and offline verification at the ledger's size.",
         shouldDisplay: false)
 
-    @Option(help: "Ledger directory.")
-    var dir: String
+    @OptionGroup var ledgerDirectory: LedgerDirectoryOption
 
     @Option(help: "Proofs to time (random seqs, fixed seed).")
     var samples: Int = 2000
 
     func run() throws {
-        let ledger = try Ledger(directory: dir, options: readOnlyOptions())
+        let ledger = try ledgerDirectory.openReadOnly()
         let info = try ledger.info()
         var rng = SplitMix64(seed: 6962)
         let seqs = (0..<samples).map { _ in UInt64.random(in: 0..<info.size, using: &rng) }

@@ -15,8 +15,7 @@ struct CertificateCommand: ParsableCommand {
             commandName: "export",
             abstract: "Export a retirement certificate: the retirement and issuance entries with inclusion proofs, the signed checkpoint, and a summary (JSON).")
 
-        @Option(help: "Ledger directory.")
-        var dir: String
+        @OptionGroup var ledgerDirectory: LedgerDirectoryOption
 
         @Argument(help: "Retirement id (see `cledger retirements`).")
         var retirement: String
@@ -25,7 +24,7 @@ struct CertificateCommand: ParsableCommand {
         var out: String?
 
         func run() throws {
-            let cert = try Ledger(directory: dir, options: readOnlyOptions()).certificate(retirement)
+            let cert = try ledgerDirectory.openReadOnly().certificate(retirement)
             let text = String(decoding: CanonicalJSON.encode(cert), as: UTF8.self) + "\n"
             if let out {
                 guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else { throw CLIError("\(out): cannot be written") }

@@ -6,10 +6,9 @@ struct CheckpointCommand: ParsableCommand {
         commandName: "checkpoint",
         abstract: "Print the latest signed checkpoint (a C2SP tlog-checkpoint signed note).")
 
-    @Option(help: "Ledger directory.")
-    var dir: String
+    @OptionGroup var ledgerDirectory: LedgerDirectoryOption
 
     func run() throws {
-        print(try Ledger(directory: dir, options: readOnlyOptions()).checkpoint(), terminator: "")
+        print(try ledgerDirectory.openReadOnly().checkpoint(), terminator: "")
     }
 }

@@ -1,19 +1,17 @@
 import ArgumentParser
 import CarbonLedger
-import LedgerStore
 import LedgerCore
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show the ledger's origin, size, head hash and registry verifier key.")
 
-    @Option(help: "Ledger directory.")
-    var dir: String
+    @OptionGroup var ledgerDirectory: LedgerDirectoryOption
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
     func run() throws {
-        let info = try Ledger(directory: dir, options: readOnlyOptions()).info()
+        let info = try ledgerDirectory.openReadOnly().info()
         if json {
             let v: JSONValue = ["origin": .string(info.origin), "size": .int(Int64(info.size)), "head": .string(info.head.hex),
                                 "registry_key": .string(info.registryKey.description), "checkpoint": .string(info.checkpoint)]
@@ -25,10 +23,4 @@ struct Info: ParsableCommand {
             print("registry key: \(info.registryKey)")
         }
     }
-}
-
-func readOnlyOptions() -> LMDBOptions {
-    var o = LMDBOptions()
-    o.readOnly = true
-    return o
 }

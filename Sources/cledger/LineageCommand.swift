@@ -7,8 +7,7 @@ struct LineageCommand: ParsableCommand {
         commandName: "lineage",
         abstract: "Show the behaviour entries behind an issuance request or batch, recomputing their RFC 6962 root from the stored entries; exit non-zero if it differs from the committed lineage root.")
 
-    @Option(help: "Ledger directory.")
-    var dir: String
+    @OptionGroup var ledgerDirectory: LedgerDirectoryOption
 
     @Argument(help: "Issuance request id or batch id.")
     var id: String
@@ -17,7 +16,7 @@ struct LineageCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let l = try Ledger(directory: dir, options: readOnlyOptions()).lineage(request: id)
+        let l = try ledgerDirectory.openReadOnly().lineage(request: id)
         if json {
             let v: JSONValue = ["request": .string(l.request), "seqs": .array(l.seqs.map { .int(Int64($0)) }), "total_mg": .int(l.totalMg),
                                 "committed_root": .string(l.committedRoot), "recomputed_root": .string(l.recomputedRoot), "matches": .bool(l.matches)]

@@ -13,8 +13,7 @@ struct Proof: ParsableCommand {
             commandName: "inclusion",
             abstract: "Print a proof (JSON) that entry --seq is in the tree of a signed checkpoint; it carries the entry itself.")
 
-        @Option(help: "Ledger directory.")
-        var dir: String
+        @OptionGroup var ledgerDirectory: LedgerDirectoryOption
 
         @Option(help: "Seq of the entry to prove.")
         var seq: UInt64
@@ -23,7 +22,7 @@ struct Proof: ParsableCommand {
         var size: UInt64?
 
         func run() throws {
-            let p = try Ledger(directory: dir, options: readOnlyOptions()).inclusionProof(seq: seq, size: size)
+            let p = try ledgerDirectory.openReadOnly().inclusionProof(seq: seq, size: size)
             print(String(decoding: CanonicalJSON.encode(p.json), as: UTF8.self))
         }
     }
@@ -33,8 +32,7 @@ struct Proof: ParsableCommand {
             commandName: "consistency",
             abstract: "Print a proof (JSON) that the checkpoint at tree size --from is a prefix of the one at --to.")
 
-        @Option(help: "Ledger directory.")
-        var dir: String
+        @OptionGroup var ledgerDirectory: LedgerDirectoryOption
 
         @Option(help: "Older tree size (a size at which a checkpoint was signed).")
         var from: UInt64
@@ -43,7 +41,7 @@ struct Proof: ParsableCommand {
         var to: UInt64?
 
         func run() throws {
-            let p = try Ledger(directory: dir, options: readOnlyOptions()).consistencyProof(from: from, to: to)
+            let p = try ledgerDirectory.openReadOnly().consistencyProof(from: from, to: to)
             print(String(decoding: CanonicalJSON.encode(p.json), as: UTF8.self))
         }
     }

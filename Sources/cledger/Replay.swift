@@ -13,8 +13,7 @@ struct Replay: ParsableCommand {
             head, the replayed state is compared with the live projections byte for byte.
             """)
 
-    @Option(help: "Ledger directory.")
-    var dir: String
+    @OptionGroup var ledgerDirectory: LedgerDirectoryOption
 
     @Option(name: .customLong("as-of"), help: "A seq (state after that entry) or an RFC 3339 time such as 2026-11-21T00:00:00.000Z (state after the last entry at or before it).")
     var asOf: String
@@ -26,7 +25,7 @@ struct Replay: ParsableCommand {
     var json = false
 
     func run() throws {
-        let ledger = try Ledger(directory: dir, options: readOnlyOptions())
+        let ledger = try ledgerDirectory.openReadOnly()
         let size = try ledger.info().size
         let upTo: UInt64
         if let seq = UInt64(asOf) {

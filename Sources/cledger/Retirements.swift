@@ -7,14 +7,13 @@ struct Retirements: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case json, csv }
 
-    @Option(help: "Ledger directory.")
-    var dir: String
+    @OptionGroup var ledgerDirectory: LedgerDirectoryOption
 
     @Option(help: "Output format: json (an array of objects, each with its id) or csv.")
     var format: Format = .json
 
     func run() throws {
-        let rows = try Ledger(directory: dir, options: readOnlyOptions()).retirements()
+        let rows = try ledgerDirectory.openReadOnly().retirements()
         switch format {
         case .json:
             print(String(decoding: CanonicalJSON.encode(.array(rows)), as: UTF8.self))

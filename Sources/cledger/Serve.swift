@@ -13,8 +13,7 @@ struct Serve: AsyncParsableCommand {
             Stops on SIGINT or SIGTERM after finishing in-flight commits. The API is described in Schemas/openapi.yaml.
             """)
 
-    @Option(help: "Ledger directory.")
-    var dir: String
+    @OptionGroup var ledgerDirectory: LedgerDirectoryOption
 
     @Option(help: "Address to listen on (loopback by default).")
     var host: String = "127.0.0.1"
@@ -40,7 +39,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var options = LMDBOptions()
         options.noSync = noSync
-        let ledger = try Ledger(directory: dir, options: options)
+        let ledger = try ledgerDirectory.open(options: options)
         var limits = LedgerServer.Limits()
         limits.maxBodyBytes = maxBody
         limits.submissionsPerSecond = rate

@@ -9,8 +9,7 @@ struct Stats: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
 
-    @Option(help: "Ledger directory.")
-    var dir: String
+    @OptionGroup var ledgerDirectory: LedgerDirectoryOption
 
     @Option(help: "Comma-separated grouping: any of region, scenario, and day or month (e.g. region,scenario,month).")
     var by: String = "scenario"
@@ -21,7 +20,7 @@ struct Stats: ParsableCommand {
     func run() throws {
         let dims = by.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let rows: [Ledger.StatsRow]
-        do { rows = try Ledger(directory: dir, options: readOnlyOptions()).stats(by: dims) } catch let e as QueryError {
+        do { rows = try ledgerDirectory.openReadOnly().stats(by: dims) } catch let e as QueryError {
             throw ValidationError("--by: \(e)")
         }
         let fields = Ledger.statsFields

@@ -16,8 +16,7 @@ struct StressAppend: ParsableCommand {
             """,
         shouldDisplay: false)
 
-    @Option(help: "Ledger directory.")
-    var dir: String
+    @OptionGroup var ledgerDirectory: LedgerDirectoryOption
 
     @Option(help: "Private key file that signs the submissions (default: the ledger's registry key).")
     var key: String?
@@ -59,9 +58,9 @@ struct StressAppend: ParsableCommand {
     func run() throws {
         var options = LMDBOptions()
         options.noSync = noSync
-        let ledger = try Ledger(directory: dir, options: options)
+        let ledger = try ledgerDirectory.open(options: options)
         let origin = try ledger.info().origin
-        let signer = try LedgerDirectory.readSigningKey(key ?? LedgerDirectory.keyPath(dir))
+        let signer = try LedgerDirectory.readSigningKey(key ?? LedgerDirectory.keyPath(ledgerDirectory.dir))
         let sequencer = try ledger.sequencer()
         let runID = Hex.encode(try Ed25519PrivateKey.generate().seed.prefix(8))
         let perBatch = eventsPerBatch

@@ -14,8 +14,7 @@ struct Submit: ParsableCommand {
             Prints the seq range assigned to each file.
             """)
 
-    @Option(help: "Ledger directory.")
-    var dir: String
+    @OptionGroup var ledgerDirectory: LedgerDirectoryOption
 
     @Option(help: "Sign each FILE (an unsigned batch {\"events\":[...]}) with this private key file first.")
     var sign: String?
@@ -33,7 +32,7 @@ struct Submit: ParsableCommand {
     func run() throws {
         var options = LMDBOptions()
         options.noSync = noSync
-        let ledger = try Ledger(directory: dir, options: options)
+        let ledger = try ledgerDirectory.open(options: options)
         let origin = try ledger.info().origin
         let signer = try sign.map(LedgerDirectory.readSigningKey)
         var submissions: [Submission] = []

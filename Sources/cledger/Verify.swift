@@ -14,14 +14,13 @@ struct Verify: ParsableCommand {
             Hashing uses all cores; progress is shown when standard error is a terminal.
             """)
 
-    @Option(help: "Ledger directory.")
-    var dir: String
+    @OptionGroup var ledgerDirectory: LedgerDirectoryOption
 
     @Option(help: "Hashing threads (default: all cores).")
     var threads: Int?
 
     func run() throws {
-        let ledger = try Ledger(directory: dir, options: readOnlyOptions())
+        let ledger = try ledgerDirectory.openReadOnly()
         var verifier = Verifier(store: ledger.store)
         if let t = threads {
             guard t >= 1 else { throw ValidationError("--threads must be at least 1") }
