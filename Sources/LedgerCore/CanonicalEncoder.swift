@@ -11,6 +11,11 @@ public enum CanonicalJSON {
         return out
     }
 
+    /// The canonical text of `value` (what a command prints or a page shows).
+    public static func string(_ value: JSONValue) -> String {
+        String(decoding: encode(value), as: UTF8.self)
+    }
+
     /// Appends the canonical bytes of `value` to `out`.
     public static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {

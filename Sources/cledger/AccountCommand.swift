@@ -21,7 +21,7 @@ struct AccountCommand: ParsableCommand {
     func run() throws {
         let view = try ledgerDirectory.openReadOnly().accountView(id, historyLimit: history)
         if json {
-            print(String(decoding: CanonicalJSON.encode(view), as: UTF8.self))
+            print(CanonicalJSON.string(view))
             return
         }
         func mg(_ k: String) -> String {
@@ -45,7 +45,7 @@ struct AccountCommand: ParsableCommand {
             let seq = o["seq"]?.intValue ?? 0
             let event = o["event"]?.stringValue ?? "?"
             o["seq"] = nil; o["event"] = nil
-            print("  seq \(seq)  \(event)  \(String(decoding: CanonicalJSON.encode(.object(o)), as: UTF8.self))")
+            print("  seq \(seq)  \(event)  \(CanonicalJSON.string(.object(o)))")
         }
     }
 }

@@ -25,7 +25,7 @@ struct CertificateCommand: ParsableCommand {
 
         func run() throws {
             let cert = try ledgerDirectory.openReadOnly().certificate(retirement)
-            let text = String(decoding: CanonicalJSON.encode(cert), as: UTF8.self) + "\n"
+            let text = CanonicalJSON.string(cert) + "\n"
             if let out {
                 guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else { throw CLIError("\(out): cannot be written") }
                 print("certificate for retirement \(retirement) written to \(out)")
@@ -97,7 +97,7 @@ enum CertificatePage {
     static func html(summary s: JSONValue, key: String) -> String {
         func f(_ k: String) -> String {
             guard let v = s[k] else { return "" }
-            return esc(v.stringValue ?? v.intValue.map(String.init) ?? String(decoding: CanonicalJSON.encode(v), as: UTF8.self))
+            return esc(v.stringValue ?? v.intValue.map(String.init) ?? CanonicalJSON.string(v))
         }
         let serials = (s["serials"]?.arrayValue ?? []).map { "<li><code>\(esc($0.stringValue ?? ""))</code></li>" }.joined()
         let compliance = s["compliance"].map { c in "<tr><th>Compliance</th><td>scheme \(esc(c["scheme"]?.stringValue ?? "")), year \(c["year"]?.intValue ?? 0), allowance \(c["allowance_t"]?.intValue ?? 0) t, gap \(c["gap_t"]?.intValue ?? 0) t</td></tr>" } ?? ""

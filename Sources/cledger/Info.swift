@@ -15,7 +15,7 @@ struct Info: ParsableCommand {
         if json {
             let v: JSONValue = ["origin": .string(info.origin), "size": .int(Int64(info.size)), "head": .string(info.head.hex),
                                 "registry_key": .string(info.registryKey.description), "checkpoint": .string(info.checkpoint)]
-            print(String(decoding: CanonicalJSON.encode(v), as: UTF8.self))
+            print(CanonicalJSON.string(v))
         } else {
             print("origin: \(info.origin)")
             print("size: \(info.size)")

@@ -20,7 +20,7 @@ struct LineageCommand: ParsableCommand {
         if json {
             let v: JSONValue = ["request": .string(l.request), "seqs": .array(l.seqs.map { .int(Int64($0)) }), "total_mg": .int(l.totalMg),
                                 "committed_root": .string(l.committedRoot), "recomputed_root": .string(l.recomputedRoot), "matches": .bool(l.matches)]
-            print(String(decoding: CanonicalJSON.encode(v), as: UTF8.self))
+            print(CanonicalJSON.string(v))
         } else {
             print("request \(l.request): \(l.seqs.count) behaviour entries, \(Ledger.kilograms(l.totalMg)) kg locked")
             print("entries: \(l.seqs.prefix(20).map(String.init).joined(separator: ", "))\(l.seqs.count > 20 ? ", ..." : "")")

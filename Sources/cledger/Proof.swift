@@ -23,7 +23,7 @@ struct Proof: ParsableCommand {
 
         func run() throws {
             let p = try ledgerDirectory.openReadOnly().inclusionProof(seq: seq, size: size)
-            print(String(decoding: CanonicalJSON.encode(p.json), as: UTF8.self))
+            print(CanonicalJSON.string(p.json))
         }
     }
 
@@ -42,7 +42,7 @@ struct Proof: ParsableCommand {
 
         func run() throws {
             let p = try ledgerDirectory.openReadOnly().consistencyProof(from: from, to: to)
-            print(String(decoding: CanonicalJSON.encode(p.json), as: UTF8.self))
+            print(CanonicalJSON.string(p.json))
         }
     }
 

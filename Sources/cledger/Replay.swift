@@ -53,7 +53,7 @@ struct Replay: ParsableCommand {
             var o = summary.json.objectValue!
             o["entries"] = .int(Int64(report.entries))
             o["equals_live_projections"] = equal ? .bool(true) : .null
-            print(String(decoding: CanonicalJSON.encode(.object(o)), as: UTF8.self))
+            print(CanonicalJSON.string(.object(o)))
         } else {
             print("replayed \(report.entries) entries (\(report.submissions) submissions) into \(out ?? "a temporary store")")
             print(summary.text)

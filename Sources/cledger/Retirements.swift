@@ -16,7 +16,7 @@ struct Retirements: ParsableCommand {
         let rows = try ledgerDirectory.openReadOnly().retirements()
         switch format {
         case .json:
-            print(String(decoding: CanonicalJSON.encode(.array(rows)), as: UTF8.self))
+            print(CanonicalJSON.string(.array(rows)))
         case .csv:
             let cols = ["id", "date", "beneficiary", "purpose", "reason", "units", "amount_t", "serials", "project", "vintage", "batch", "jurisdiction", "retired_by", "seq"]
             print(cols.joined(separator: ","))

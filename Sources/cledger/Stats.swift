@@ -32,7 +32,7 @@ struct Stats: ParsableCommand {
                 for f in fields { o[f] = .int(r.totals[f] ?? 0) }
                 return .object(o)
             }
-            print(String(decoding: CanonicalJSON.encode(.array(arr)), as: UTF8.self))
+            print(CanonicalJSON.string(.array(arr)))
         case .csv:
             print((dims + fields).joined(separator: ","))
             for r in rows { print((dims.map { r.group[$0]! } + fields.map { String(r.totals[$0] ?? 0) }).joined(separator: ",")) }
