@@ -61,7 +61,8 @@ public final class Sequencer: @unchecked Sendable {
             var results: [Result<AppendReceipt, RuleViolation>] = []
             results.reserveCapacity(submissions.count)
             var pending: [Digest: UInt64] = [:]
-            let batchState = StateOverlay(base: StoreStateReader(w.reader))
+            let batchState = StateOverlay(base: StoreStateReader(w.reader),
+                                          expectedWrites: submissions.reduce(0) { $0 + $1.events.count } * 10)
             for sub in submissions {
                 let firstSeq = st.frontier.size
                 let lookup = PendingLookup(reader: w.reader, pending: pending)

@@ -24,29 +24,41 @@ public final class StateOverlay: StateReader {
     /// Namespaces whose keys are found by `predecessor`; only these are indexed by parent.
     public static let orderedNamespaces = ["iv/", "elig/", "reqm/", "rng/", "hold/"]
 
-    /// Undo records of the open savepoint: each written key's previous write (or none).
-    private var journal: [(key: String, previous: JSONValue??)]?
+    /// Undo records of the open savepoint: each written key's previous write (or none). Kept
+    /// allocated between savepoints: the sequencer opens one per submission.
+    private var journal: [(key: String, previous: JSONValue??)] = []
+    private var inSavepoint = false
 
-    public init(base: StateReader) { self.base = base }
+    /// `expectedWrites` pre-sizes the write set (a batch of behaviour reports writes about ten
+    /// keys per event); growing a large dictionary rehashes every key, which showed in profiles.
+    public init(base: StateReader, expectedWrites: Int = 0) {
+        self.base = base
+        writes.reserveCapacity(expectedWrites)
+        readCache.reserveCapacity(expectedWrites / 4)
+    }
 
     /// Starts a savepoint: later writes can be undone together by `rollback()`. The sequencer
     /// opens one per submission in the batch's overlay, so a refused submission leaves no trace
     /// and an accepted one costs no copying.
     public func beginSavepoint() {
-        precondition(journal == nil, "savepoints do not nest")
-        journal = []
+        precondition(!inSavepoint, "savepoints do not nest")
+        inSavepoint = true
     }
 
     /// Keeps the writes since `beginSavepoint()`.
-    public func commitSavepoint() { journal = nil }
+    public func commitSavepoint() {
+        journal.removeAll(keepingCapacity: true)
+        inSavepoint = false
+    }
 
     /// Undoes every write since `beginSavepoint()`, newest first.
     public func rollback() {
-        guard let j = journal else { preconditionFailure("rollback without a savepoint") }
-        for (key, previous) in j.reversed() {
+        precondition(inSavepoint, "rollback without a savepoint")
+        for (key, previous) in journal.reversed() {
             if let p = previous { writes[key] = p } else { writes[key] = nil }
         }
-        journal = nil
+        journal.removeAll(keepingCapacity: true)
+        inSavepoint = false
     }
 
     public func get(_ key: String) throws -> JSONValue? {
@@ -59,10 +71,22 @@ public final class StateOverlay: StateReader {
 
     public func put(_ key: String, _ value: JSONValue?) {
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
-        if journal != nil { journal!.append((key, writes[key])) }
-        writes[key] = .some(value)
-        if Self.orderedNamespaces.contains(where: key.hasPrefix) {
+        // One hash of the key for both the write and the undo record.
+        let previous = writes.updateValue(value, forKey: key)
+        if inSavepoint { journal.append((key, previous)) }
+        if Self.isOrdered(key) {
             keysByParent[Self.parent(of: key), default: []].insert(key)
+        }
+    }
+
+    /// Whether `key` is in one of `orderedNamespaces`; the first byte rules out most keys.
+    @inline(__always)
+    static func isOrdered(_ key: String) -> Bool {
+        switch key.utf8.first {
+        case UInt8(ascii: "i"), UInt8(ascii: "e"), UInt8(ascii: "r"), UInt8(ascii: "h"):
+            return orderedNamespaces.contains(where: key.hasPrefix)
+        default:
+            return false
         }
     }
 

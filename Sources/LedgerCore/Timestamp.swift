@@ -30,11 +30,12 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
         var rem = ms % 86_400_000
         if rem < 0 { rem += 86_400_000; days -= 1 }
         let (y, m, d) = Self.civil(fromDays: days)
+        out.reserveCapacity(out.count + 24)
+        // Digits straight into `out`, most significant first: no temporary array per field.
         func put(_ v: Int64, _ width: Int) {
-            var digits = [UInt8](repeating: 0, count: width)
-            var x = v
-            for k in stride(from: width - 1, through: 0, by: -1) { digits[k] = UInt8(ascii: "0") + UInt8(x % 10); x /= 10 }
-            out.append(contentsOf: digits)
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 { out.append(UInt8(ascii: "0") + UInt8(v / divisor % 10)); divisor /= 10 }
         }
         put(y, 4); out.append(UInt8(ascii: "-")); put(m, 2); out.append(UInt8(ascii: "-")); put(d, 2)
         out.append(UInt8(ascii: "T"))

@@ -10,6 +10,10 @@ import TestSupport
         #expect(Timestamp(millisecondsSinceEpoch: 951_782_400_000).rfc3339 == "2000-02-29T00:00:00.000Z")
         #expect(Timestamp.maximum.rfc3339 == "9999-12-31T23:59:59.999Z")
         #expect(Timestamp.minimum.rfc3339 == "0000-01-01T00:00:00.000Z")
+        var out = Array("x".utf8)
+        Timestamp(millisecondsSinceEpoch: 1_700_000_000_123).write(into: &out)
+        #expect(out == Array("x2023-11-14T22:13:20.123Z".utf8))
+        #expect(Timestamp.minimum.rfc3339 == "0000-01-01T00:00:00.000Z")
     }
 
     @Test func roundTripsAcrossCenturies() {

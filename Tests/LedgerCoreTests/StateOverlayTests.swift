@@ -27,5 +27,30 @@ import Testing
         o.put("acct/d", ["n": 4])
         o.commitSavepoint()
         #expect(try o.get("acct/d") == ["n": 4])
+        // A later savepoint's rollback undoes only its own writes, not the committed ones
+        // (the undo journal is reused between savepoints).
+        o.beginSavepoint()
+        o.put("acct/d", ["n": 5])
+        o.put("acct/e", ["n": 6])
+        o.rollback()
+        #expect(try o.get("acct/d") == ["n": 4] && o.get("acct/e") == nil)
+        #expect(o.writes.keys.sorted() == ["acct/b", "acct/d"])
+    }
+
+    @Test func orderedNamespacesAreRecognisedByPrefixOnly() {
+        for key in ["iv/a/x/1", "elig/m/d/1", "reqm/r/1", "rng/b/1", "hold/a/b/1"] { #expect(StateOverlay.isOrdered(key), "\(key)") }
+        for key in ["ivy/a", "acct/iv/1", "hist/a/1", "el/x", "r", "", "holder/a", "reqs/1"] { #expect(!StateOverlay.isOrdered(key), "\(key)") }
+    }
+
+    @Test func paddedKeyNumbersSortLikeTheirValues() {
+        #expect(pad16(0) == "0000000000000000")
+        #expect(pad16(42) == "0000000000000042")
+        #expect(pad16(9_999_999_999_999_999) == "9999999999999999")
+        #expect(pad16(12_345_678_901_234_567) == "12345678901234567")
+        #expect(pad16(Int64.max) == String(Int64.max))
+        #expect(pad16(-5) == "00000000000000-5")
+        let values: [Int64] = [0, 1, 9, 10, 99, 100, 1_700_000_000_000, 9_999_999_999_999_999]
+        #expect(values.map(pad16) == values.map(pad16).sorted())
+        for v in values { #expect(Int64(pad16(v)) == v) }
     }
 }

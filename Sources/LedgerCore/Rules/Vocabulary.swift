@@ -107,6 +107,25 @@ extension Timestamp {
 /// Fixed-width decimal for state keys, so byte order equals numeric order.
 @inlinable
 func pad16(_ v: Int64) -> String {
-    let s = String(v)
-    return String(repeating: "0", count: max(0, 16 - s.utf8.count)) + s
+    // Hot (several state keys per event): write the digits once, no intermediate strings.
+    if v < 0 {  // never in v1 keys (every padded number is validated >= 0); kept total anyway
+        let s = String(v)
+        return String(repeating: "0", count: max(0, 16 - s.utf8.count)) + s
+    }
+    let width = max(16, v == 0 ? 1 : Int(log10Floor(v)) + 1)
+    return String(unsafeUninitializedCapacity: width) { buffer in
+        var x = v
+        for k in stride(from: width - 1, through: 0, by: -1) {
+            buffer[k] = UInt8(ascii: "0") + UInt8(x % 10)
+            x /= 10
+        }
+        return width
+    }
+}
+
+/// floor(log10(v)) for v > 0.
+@usableFromInline func log10Floor(_ v: Int64) -> Int64 {
+    var n: Int64 = 0, x = v
+    while x >= 10 { x /= 10; n += 1 }
+    return n
 }
