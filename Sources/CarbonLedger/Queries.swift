@@ -35,6 +35,22 @@ extension StoreReader {
     }
 
     func state(_ key: String) throws -> JSONValue? { try StoreStateReader(self).get(key) }
+
+    /// The whole signed submission that the entry at `seq` belongs to, rebuilt from the log.
+    public func submission(at seq: UInt64) throws -> Submission {
+        guard let bytes = try entryBytes(seq) else { throw StoreError.missing("entry \(seq)") }
+        let entry = try Entry.decode(bytes)
+        let first = seq - UInt64(entry.sub.index)
+        guard let head = try entryBytes(first).map(Entry.decode), let signer = head.sub.signer, let signature = head.sub.signature else {
+            throw StoreError.corrupt("entry \(first) does not start a signed submission")
+        }
+        var events: [JSONValue] = []
+        for s in first..<(first + UInt64(entry.sub.count)) {
+            guard let b = try entryBytes(s) else { throw StoreError.missing("entry \(s)") }
+            events.append(try Entry.decode(b).event)
+        }
+        return Submission(unsigned: try Submission.Unsigned(events: events), signer: signer, signature: signature)
+    }
 }
 
 extension Ledger {

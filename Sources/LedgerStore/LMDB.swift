@@ -248,7 +248,8 @@ public struct LMDBTransaction {
         defer { mdb_cursor_close(cursor) }
         var k = MDB_val(), v = MDB_val()
         var rc: Int32
-        if let f = from {
+        // LMDB refuses a zero-length key (MDB_BAD_VALSIZE): an empty start means the first key.
+        if let f = from, f.count > 0 {
             k = MDB_val(mv_size: f.count, mv_data: UnsafeMutableRawPointer(mutating: f.baseAddress))
             rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE)
         } else {
