@@ -57,6 +57,18 @@ import TestSupport
         #expect { _ = try JSONParser.parse(Array(deepObj.utf8)) } throws: { if case JSONError.nestingTooDeep = $0 { return true }; return false }
     }
 
+    @Test func refusesHugeNumbersAndDeepSubmissionsWithTypedErrors() throws {
+        // A million digits: refused as out of range, not parsed into anything.
+        let digits = Array(String(repeating: "9", count: 1_000_000).utf8)
+        #expect { _ = try JSONParser.parse(digits) } throws: { ($0 as? JSONError)?.description.contains("outside") == true }
+        #expect { _ = try JSONParser.parse(Array("-0.".utf8) + digits) } throws: { $0 is JSONError }
+        // Nesting inside a submission's event: the submission decoder names the JSON error.
+        let deep = "{\"events\":[" + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "]}"
+        #expect { _ = try Submission.decode(Array(deep.utf8)) } throws: {
+            if case SubmissionError.notJSON(.nestingTooDeep) = $0 { return true }; return false
+        }
+    }
+
     @Test func handlesTenMegabyteStrings() throws {
         let big = String(repeating: "碳", count: 3_500_000)  // 10.5 MB of UTF-8
         let doc = Array(("{\"s\":\"" + big + "\"}").utf8)

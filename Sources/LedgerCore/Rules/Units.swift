@@ -140,7 +140,7 @@ extension RuleContext {
         let ranges = try heldRanges(f, batch: batch, account: account, units: b.int("units"))
         let n = ranges.reduce(0) { $0 + $1.hi - $1.lo + 1 }
         guard try f.int("units", min: 1) == n else { throw RuleViolation(field: "units", rule: "units.retire.fields", message: "units must equal the size of the ranges (\(n))") }
-        let beneficiary = try f.text("beneficiary")
+        _ = try f.text("beneficiary")
         let purpose = try f.string("purpose")
         guard ["voluntary", "event", "compliance"].contains(purpose) else { throw f.fail("purpose", "must be voluntary, event or compliance") }
         _ = try f.text("reason", max: 1024)
