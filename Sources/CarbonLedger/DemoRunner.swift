@@ -21,15 +21,19 @@ public struct DemoRunner {
         public var certificateRetirement: String?
     }
 
-    public init(ledger: Ledger, sequencer: Sequencer, city: DemoCity) {
-        self.ledger = ledger; self.sequencer = sequencer; self.city = city
+    /// The commit time of each append: the wall clock, or a simulated one so that a run is
+    /// reproducible byte for byte (entries carry their commit time).
+    public let clock: @Sendable () -> Timestamp
+
+    public init(ledger: Ledger, sequencer: Sequencer, city: DemoCity, clock: @escaping @Sendable () -> Timestamp = { .now() }) {
+        self.ledger = ledger; self.sequencer = sequencer; self.city = city; self.clock = clock
     }
 
     public func run() throws -> Report {
         let report = Report()
         @discardableResult
         func append(_ subs: [Submission]) throws -> [Result<AppendReceipt, RuleViolation>] {
-            let results = try sequencer.append(subs, now: .now())
+            let results = try sequencer.append(subs, now: clock())
             for r in results {
                 switch r {
                 case .success(let rec): report.events += rec.count; report.submissions += 1

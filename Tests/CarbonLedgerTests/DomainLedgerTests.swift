@@ -17,37 +17,6 @@ import TestSupport
         return (ledger, seq, city)
     }
 
-    /// Everything that must hold after every commit, read from the live projections.
-    func checkInvariants(_ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        try ledger.store.read { r in
-            var net: Int64 = 0, received: Int64 = 0
-            for (key, a) in try r.stateRecords(prefix: "acct/") {
-                let credited = a["credited_mg"]!.intValue!, reversed = a["reversed_mg"]!.intValue!, donated = a["donated_mg"]!.intValue!
-                let locked = a["locked_mg"]!.intValue!, issued = a["issued_mg"]!.intValue!
-                #expect(credited - reversed - donated - locked - issued >= 0 && locked >= 0, "\(key) went negative", sourceLocation: sourceLocation)
-                #expect(a["qualitative_mg"]!.intValue! >= 0, sourceLocation: sourceLocation)
-                net += credited - reversed - donated
-                received += a["received_mg"]!.intValue!
-            }
-            for (key, p) in try r.stateRecords(prefix: "pts/") {
-                let bal = (p["earned"]?.intValue ?? 0) - (p["reversed"]?.intValue ?? 0) - (p["redeemed"]?.intValue ?? 0)
-                #expect(bal >= 0, "\(key) points went negative", sourceLocation: sourceLocation)
-            }
-            let t = try r.state("totals") ?? [:]
-            let credited = t["credited_mg"]?.intValue ?? 0, reversed = t["reversed_mg"]?.intValue ?? 0, donated = t["donated_mg"]?.intValue ?? 0
-            #expect(net == credited - reversed - donated, "sum over accounts \(net) != totals \(credited - reversed - donated)", sourceLocation: sourceLocation)
-            #expect(received == donated, sourceLocation: sourceLocation)
-        }
-    }
-
-    func stateDump(_ store: LogStore) throws -> [[UInt8]] {
-        try store.read { r in
-            var out: [[UInt8]] = []
-            try r.txn.scan(r.store.state, from: nil) { k, v in out.append(Array(k) + [0] + Array(v)); return true }
-            return out
-        }
-    }
-
     @Test func randomTrafficKeepsInvariantsAndReplaysExactly() throws {
         let dir = TempDir()
         let (ledger, seq, city) = try makeCity(dir, residents: 30, days: 2)
@@ -95,8 +64,8 @@ import TestSupport
                 case .failure(let v): refused[v.rule, default: 0] += 1
                 }
             }
-            try checkInvariants(ledger)
-            if round % 15 == 7 { snapshots.append((try ledger.info().size, try stateDump(ledger.store))) }
+            try Invariants.accounts(ledger)
+            if round % 15 == 7 { snapshots.append((try ledger.info().size, try Invariants.stateDump(ledger.store))) }
         }
         #expect(accepted > 50 && refused.count >= 4, "traffic too one-sided: \(accepted) accepted, refused \(refused)")
         // Replay as of each snapshot equals the live state captured then, byte for byte.
@@ -108,7 +77,7 @@ import TestSupport
             let report = try v.verify()
             #expect(report.entries == snap.size)
             var ro = LMDBOptions(); ro.readOnly = true
-            #expect(try stateDump(LogStore(path: scratch.sub("replay"), options: ro)) == snap.state, "replay as of \(snap.size) differs from the live state then")
+            #expect(try Invariants.stateDump(LogStore(path: scratch.sub("replay"), options: ro)) == snap.state, "replay as of \(snap.size) differs from the live state then")
         }
         let full = try Verifier(store: ledger.store).verify()
         #expect(full.stateKeysCompared > 100)

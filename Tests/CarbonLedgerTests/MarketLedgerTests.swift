@@ -18,30 +18,6 @@ import TestSupport
         return (ledger, seq, city, report, registry)
     }
 
-    /// An independent check of every batch's supply, written from SPEC.md 8.21, not the reducer's.
-    func supplyHolds(_ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        try ledger.store.read { r in
-            for (key, b) in try r.stateRecords(prefix: "batch/") {
-                let batch = String(key.dropFirst(6))
-                var next: Int64 = 1
-                var by: [String: Int64] = [:]
-                for (k, range) in try r.stateRecords(prefix: "rng/\(batch)/") {
-                    let first = Int64(k.split(separator: "/").last!)!, last = range["last"]!.intValue!
-                    #expect(first == next && last >= first, "batch \(batch): range \(first)-\(last) after \(next - 1)", sourceLocation: sourceLocation)
-                    by[range["state"]!.stringValue!, default: 0] += last - first + 1
-                    if range["state"] == "held" {
-                        #expect(try r.state("hold/\(range["account"]!.stringValue!)/\(batch)/\(k.split(separator: "/").last!)")?["last"]?.intValue == last, sourceLocation: sourceLocation)
-                    }
-                    next = last + 1
-                }
-                let units = b["units"]!.intValue!
-                #expect(next == units + 1, "batch \(batch) ranges end at \(next - 1) of \(units)", sourceLocation: sourceLocation)
-                #expect(by["held", default: 0] + by["retired", default: 0] + by["cancelled", default: 0] == units, sourceLocation: sourceLocation)
-                #expect(by["held", default: 0] == b["held"]!.intValue! && by["retired", default: 0] == b["retired"]!.intValue!, sourceLocation: sourceLocation)
-            }
-        }
-    }
-
     @Test func certificatesVerifyAndEveryEditFails() throws {
         let dir = TempDir()
         let (ledger, _, _, report, registry) = try market(dir)
@@ -152,7 +128,7 @@ import TestSupport
             case .success: outcomes["ok \(event["type"]!.stringValue!)", default: 0] += 1
             case .failure(let v): outcomes[v.rule, default: 0] += 1
             }
-            try supplyHolds(ledger)
+            try Invariants.supply(ledger)
         }
         print("random lifecycle outcomes: \(outcomes)")
         #expect(outcomes.keys.filter { $0.hasPrefix("ok ") }.count == 3, "\(outcomes)")
@@ -180,7 +156,7 @@ import TestSupport
         let won = results.filter { if case .success = $0 { return true }; return false }.count
         let doubleSpends = results.filter { if case .failure(let e) = $0, (e as? RuleViolation)?.rule == "units.double_spend" { return true }; return false }.count
         #expect(won == 1 && doubleSpends == 23)
-        try supplyHolds(ledger)
+        try Invariants.supply(ledger)
         #expect(try ledger.retirements().filter { $0["id"]!.stringValue!.hasPrefix("race-") }.count == 1)
         _ = try Verifier(store: ledger.store).verify()
     }

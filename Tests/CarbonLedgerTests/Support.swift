@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import LedgerCore
 import LedgerStore
 @testable import CarbonLedger
@@ -52,3 +53,62 @@ extension LogStore {
 }
 
 func be64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
+
+/// What must hold after every commit, read from the live projections; independent of the
+/// reducer's own checks (written from SPEC.md 8.5 and 8.21).
+enum Invariants {
+    /// Everything that must hold after every commit, read from the live projections.
+    static func accounts(_ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try ledger.store.read { r in
+            var net: Int64 = 0, received: Int64 = 0
+            for (key, a) in try r.stateRecords(prefix: "acct/") {
+                let credited = a["credited_mg"]!.intValue!, reversed = a["reversed_mg"]!.intValue!, donated = a["donated_mg"]!.intValue!
+                let locked = a["locked_mg"]!.intValue!, issued = a["issued_mg"]!.intValue!
+                #expect(credited - reversed - donated - locked - issued >= 0 && locked >= 0, "\(key) went negative", sourceLocation: sourceLocation)
+                #expect(a["qualitative_mg"]!.intValue! >= 0, sourceLocation: sourceLocation)
+                net += credited - reversed - donated
+                received += a["received_mg"]!.intValue!
+            }
+            for (key, p) in try r.stateRecords(prefix: "pts/") {
+                let bal = (p["earned"]?.intValue ?? 0) - (p["reversed"]?.intValue ?? 0) - (p["redeemed"]?.intValue ?? 0)
+                #expect(bal >= 0, "\(key) points went negative", sourceLocation: sourceLocation)
+            }
+            let t = try r.state("totals") ?? [:]
+            let credited = t["credited_mg"]?.intValue ?? 0, reversed = t["reversed_mg"]?.intValue ?? 0, donated = t["donated_mg"]?.intValue ?? 0
+            #expect(net == credited - reversed - donated, "sum over accounts \(net) != totals \(credited - reversed - donated)", sourceLocation: sourceLocation)
+            #expect(received == donated, sourceLocation: sourceLocation)
+        }
+    }
+
+    static func stateDump(_ store: LogStore) throws -> [[UInt8]] {
+        try store.read { r in
+            var out: [[UInt8]] = []
+            try r.txn.scan(r.store.state, from: nil) { k, v in out.append(Array(k) + [0] + Array(v)); return true }
+            return out
+        }
+    }
+
+    /// An independent check of every batch's supply, written from SPEC.md 8.21, not the reducer's.
+    static func supply(_ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try ledger.store.read { r in
+            for (key, b) in try r.stateRecords(prefix: "batch/") {
+                let batch = String(key.dropFirst(6))
+                var next: Int64 = 1
+                var by: [String: Int64] = [:]
+                for (k, range) in try r.stateRecords(prefix: "rng/\(batch)/") {
+                    let first = Int64(k.split(separator: "/").last!)!, last = range["last"]!.intValue!
+                    #expect(first == next && last >= first, "batch \(batch): range \(first)-\(last) after \(next - 1)", sourceLocation: sourceLocation)
+                    by[range["state"]!.stringValue!, default: 0] += last - first + 1
+                    if range["state"] == "held" {
+                        #expect(try r.state("hold/\(range["account"]!.stringValue!)/\(batch)/\(k.split(separator: "/").last!)")?["last"]?.intValue == last, sourceLocation: sourceLocation)
+                    }
+                    next = last + 1
+                }
+                let units = b["units"]!.intValue!
+                #expect(next == units + 1, "batch \(batch) ranges end at \(next - 1) of \(units)", sourceLocation: sourceLocation)
+                #expect(by["held", default: 0] + by["retired", default: 0] + by["cancelled", default: 0] == units, sourceLocation: sourceLocation)
+                #expect(by["held", default: 0] == b["held"]!.intValue! && by["retired", default: 0] == b["retired"]!.intValue!, sourceLocation: sourceLocation)
+            }
+        }
+    }
+}
