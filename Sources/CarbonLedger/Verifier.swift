@@ -14,6 +14,15 @@ public struct VerificationFailure: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// How far the running verification has read the log: a crash handler reads it to say where a
+/// damaged data file made LMDB fault (LMDB has no page checksums, so a damaged page header can
+/// crash the reader instead of returning an error). A diagnostic only, written without locks.
+public enum VerificationPosition {
+    nonisolated(unsafe) public static var seq: UInt64 = 0
+    /// False until the replay reads its first entry (a fault before is in opening the file).
+    nonisolated(unsafe) public static var reading = false
+}
+
 /// What a successful verification covered.
 public struct VerificationReport: Sendable {
     /// Entries replayed (all of them, or up to the `upTo` cut rounded down to a submission).
@@ -57,9 +66,18 @@ public struct Verifier {
         options.noSync = true  // scratch state: rebuilt from the log whenever needed
         options.mapSize = scratchMapSize
         let scratch = try LogStore(path: dir, options: options)
+        VerificationPosition.seq = 0
         return try store.read { r in
             var replay = Replay(reader: r, verifier: self, scratch: scratch)
-            return try replay.run()
+            do {
+                return try replay.run()
+            } catch let e as LMDBError {
+                // The log's own environment failed to read (the scratch store's errors are the
+                // same type, but a full scratch map is grown, not thrown).
+                throw VerificationFailure(seq: VerificationPosition.seq,
+                                          reason: "the data file is damaged here: \(e). LMDB cannot read the log past this point; "
+                                              + "restore the ledger from a mirror or a backup")
+            }
         }
     }
 }
@@ -147,6 +165,8 @@ private struct Replay {
                 let expected = from + UInt64(out.count)
                 guard key.count == 8 else { throw Self.fail(expected, "entries database has a key of \(key.count) bytes") }
                 let k = key.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                VerificationPosition.seq = expected
+                VerificationPosition.reading = true
                 guard k == expected else {
                     throw Self.fail(expected, "entry \(expected) is missing (the next stored key is \(k))")
                 }

@@ -9,6 +9,11 @@ public enum LMDBError: Error, Equatable, CustomStringConvertible {
     /// Another process grew the map; this one must adopt the new size before continuing.
     case mapResized
     case failed(operation: String, code: Int32, message: String)
+    /// A commit could not be written to disk (full or read-only filesystem, file size limit, I/O
+    /// error); LMDB aborted it, so nothing of it is in the ledger.
+    case commitFailed(path: String, code: Int32, message: String, freeBytes: Int64?)
+    /// The data file is shorter than the pages LMDB's meta page says are in use.
+    case truncated(path: String, bytes: Int64, needed: Int64)
 
     static func check(_ rc: Int32, _ op: String) throws(LMDBError) {
         if rc == 0 { return }
@@ -22,8 +27,22 @@ public enum LMDBError: Error, Equatable, CustomStringConvertible {
         case .mapFull: return "LMDB map is full"
         case .mapResized: return "LMDB map was grown by another process"
         case .failed(let op, let code, let msg): return "\(op) failed: \(msg) (LMDB code \(code))"
+        case .truncated(let path, let bytes, let needed):
+            return "the data file \(path)/data.mdb is truncated: it holds \(bytes) bytes but its pages in use end at byte \(needed); "
+                + "restore the ledger from a mirror or a backup"
+        case .commitFailed(let path, let code, let msg, let free):
+            // LMDB reports a short write on a full disk as EIO, so say what the disk holds.
+            let space = free.map { "; the filesystem holding \(path) has \($0) bytes free" } ?? ""
+            return "could not write the ledger's data file in \(path): \(msg) (code \(code))\(space). Nothing of this commit was written; "
+                + "free disk space (or fix the filesystem) and retry"
         }
     }
+}
+
+/// Set when LMDB's own consistency assertion failed (it aborts the process right after): a
+/// damaged data file, not a bug of this program. A crash handler reads it.
+public enum LMDBFault {
+    nonisolated(unsafe) public static var assertionFailed = false
 }
 
 /// Options for opening an environment.
@@ -50,12 +69,20 @@ public final class LMDBEnvironment: @unchecked Sendable {
     /// How many times the map was grown (for tests and metrics).
     public private(set) var resizeCount = 0
 
+    /// The environment's directory.
+    public let path: String
+
     public init(path: String, options: LMDBOptions = LMDBOptions()) throws(LMDBError) {
+        self.path = path
         var e: OpaquePointer?
         try LMDBError.check(mdb_env_create(&e), "mdb_env_create")
         env = e!
         self.options = options
         self.mapSize = options.mapSize
+        pthread_rwlock_init(&lock, nil)
+        // Every stored property is set from here on, so if this initializer throws, `deinit`
+        // runs and closes `env`; closing it here too was a double free (found by opening a
+        // ledger for writing on a read-only filesystem).
         do {
             try LMDBError.check(mdb_env_set_maxdbs(env, options.maxDatabases), "mdb_env_set_maxdbs")
             if !options.readOnly {
@@ -68,11 +95,15 @@ public final class LMDBEnvironment: @unchecked Sendable {
             var info = MDB_envinfo()
             try LMDBError.check(mdb_env_info(env, &info), "mdb_env_info")
             mapSize = info.me_mapsize
-        } catch {
-            mdb_env_close(env)
-            throw error
+            // A truncated file would make LMDB read past its end (SIGBUS): refuse it here.
+            var stat = MDB_stat()
+            try LMDBError.check(mdb_env_stat(env, &stat), "mdb_env_stat")
+            let needed = (Int64(info.me_last_pgno) + 1) * Int64(stat.ms_psize)
+            if let bytes = (try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb"))?[.size] as? Int64, bytes < needed {
+                throw LMDBError.truncated(path: path, bytes: bytes, needed: needed)
+            }
+            mdb_env_set_assert(env) { _, _ in LMDBFault.assertionFailed = true }
         }
-        pthread_rwlock_init(&lock, nil)
     }
 
     deinit {
@@ -144,8 +175,19 @@ public final class LMDBEnvironment: @unchecked Sendable {
             throw error
         }
         // mdb_txn_commit frees the transaction even when it fails.
-        try LMDBError.check(mdb_txn_commit(txn), "mdb_txn_commit")
+        let rc = mdb_txn_commit(txn)
+        if rc != 0 && rc != MDB_MAP_FULL && rc != MDB_MAP_RESIZED {
+            throw LMDBError.commitFailed(path: path, code: rc, message: String(cString: mdb_strerror(rc)), freeBytes: freeBytes())
+        }
+        try LMDBError.check(rc, "mdb_txn_commit")
         return result
+    }
+
+    /// Bytes available to this process on the environment's filesystem, for error messages.
+    func freeBytes() -> Int64? {
+        var st = statvfs()
+        guard statvfs(path, &st) == 0 else { return nil }
+        return Int64(st.f_bavail) * Int64(st.f_frsize)
     }
 
     private func grow() throws(LMDBError) {

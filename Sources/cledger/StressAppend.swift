@@ -122,7 +122,8 @@ struct StressAppend: ParsableCommand {
                     defer { group.leave() }
                     while true {
                         let b = next.increment()
-                        guard b < total, let sub = try? produce(b) else { return }
+                        // Stop at the first failure: a full or failing disk will not get better by hammering it.
+                        guard b < total, failures.value == 0, let sub = try? produce(b) else { return }
                         let done = DispatchSemaphore(value: 0)
                         committer.submit(sub) { result in
                             switch result {

@@ -11,7 +11,9 @@ struct Verify: ParsableCommand {
             signature, every rule (the same reducer the sequencer runs, replaying the state into a scratch \
             store), every stored Merkle node and checkpoint, the latest checkpoint's signature and root, and \
             that the stored projections equal the replayed state byte for byte. Reports the first bad seq and why. \
-            Hashing uses all cores; progress is shown when standard error is a terminal.
+            Hashing uses all cores; progress is shown when standard error is a terminal. Exit status: 0 \
+            verified, 1 a fault found (named with its seq), 3 the data file is so damaged that reading it \
+            crashed LMDB (the seq it had reached is named).
             """)
 
     @OptionGroup var ledgerDirectory: LedgerDirectoryOption
@@ -20,6 +22,7 @@ struct Verify: ParsableCommand {
     var threads: Int?
 
     func run() throws {
+        CorruptionGuard.install()
         let ledger = try ledgerDirectory.openReadOnly()
         var verifier = Verifier(store: ledger.store)
         if let t = threads {

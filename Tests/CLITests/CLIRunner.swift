@@ -19,6 +19,8 @@ enum CLI {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// Killed by a signal (a crash) rather than exiting with `status`.
+        var signalled = false
     }
 
     /// Runs `cledger args` to completion.
@@ -38,6 +40,7 @@ enum CLI {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self),
+                      signalled: p.terminationReason == .uncaughtSignal)
     }
 }
