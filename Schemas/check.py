@@ -144,6 +144,8 @@ def build_sample_ledger(cledger, t):
     submit("cancel.json", "reg.key", [{"type": "units.cancel", "batch": "b-1", "account": "prj-szmetro", "ranges": [[2, 2]], "units": 1,
                                        "reason": "exported to another registry"}])
     submit("revoke.json", "reg.key", [{"type": "key.revoke", "key": keys["szex"], "reason": "key rotated"}])
+    run("keygen", "--name", "shenzhen-registry-2027", "--out", str(t / "reg2027.key"))
+    run("rotate-key", "--dir", str(t / "L"), "--new-key", str(t / "reg2027.key"), "--reason", "annual registry key rotation")
     size = json.loads(run("info", "--dir", str(t / "L"), "--json"))["size"]
     proofs = [json.loads(run("proof", "inclusion", "--dir", str(t / "L"), "--seq", str(s))) for s in range(size)]
     return run, proofs

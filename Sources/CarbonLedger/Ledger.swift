@@ -36,14 +36,42 @@ public final class Ledger: @unchecked Sendable {
         return Ledger(directory: directory, store: store)
     }
 
-    /// A sequencer signing checkpoints with the directory's registry key.
+    /// A sequencer signing checkpoints with the directory's registry key (and holding the next
+    /// key too while a rotation is pending).
     public func sequencer() throws -> Sequencer {
+        try promoteRotatedKey()
         let key = try LedgerDirectory.readSigningKey(LedgerDirectory.keyPath(directory))
         let info = try self.info()
         guard key.verifierKey == info.registryKey else {
-            throw LedgerError.keyFile(LedgerDirectory.keyPath(directory), "is not the registry key named in the genesis entry (\(info.registryKey))")
+            throw LedgerError.keyFile(LedgerDirectory.keyPath(directory), "is not the ledger's current registry key (\(info.registryKey))")
         }
-        return Sequencer(store: store, key: key)
+        var keys = [key]
+        let next = LedgerDirectory.nextKeyPath(directory)
+        if FileManager.default.fileExists(atPath: next) { keys.append(try LedgerDirectory.readSigningKey(next)) }
+        return Sequencer(store: store, keys: keys)
+    }
+
+    /// After a committed rotation: the waiting `registry-next.key` becomes `registry.key`, the
+    /// outgoing key is kept as `registry-retired-NAME-KEYID.key`. Safe to repeat; a crash
+    /// between the commit and this step is repaired by the next `sequencer()`.
+    public func promoteRotatedKey() throws {
+        let next = LedgerDirectory.nextKeyPath(directory), current = LedgerDirectory.keyPath(directory)
+        guard FileManager.default.fileExists(atPath: next) else { return }
+        let incoming = try LedgerDirectory.readSigningKey(next)
+        guard incoming.verifierKey == (try info().registryKey) else { return }  // rotation not committed (yet)
+        let fm = FileManager.default
+        do {
+            if fm.fileExists(atPath: current) {
+                let outgoing = try LedgerDirectory.readSigningKey(current)
+                let retired = LedgerDirectory.retiredKeyPath(directory, outgoing.verifierKey)
+                if !fm.fileExists(atPath: retired) { try fm.moveItem(atPath: current, toPath: retired) } else { try fm.removeItem(atPath: current) }
+            }
+            try fm.moveItem(atPath: next, toPath: current)
+        } catch let e as LedgerError {
+            throw e
+        } catch {
+            throw LedgerError.io("cannot install the rotated registry key in \(directory): \(error.localizedDescription)")
+        }
     }
 
     /// What `cledger info` shows.
@@ -51,6 +79,7 @@ public final class Ledger: @unchecked Sendable {
         public var origin: String
         public var size: UInt64
         public var head: Digest
+        /// The key that signs checkpoints now (the genesis key, or the last rotation's).
         public var registryKey: NoteVerifierKey
         public var checkpoint: String
     }
@@ -59,6 +88,10 @@ public final class Ledger: @unchecked Sendable {
         try store.read { r in
             guard let origin = try r.metaString(.origin), let size = try r.metaU64(.size), let head = try r.metaDigest(.head),
                   let cp = try r.metaString(.checkpoint) else { throw LedgerError.notALedger(directory) }
+            // The current registry key: the last rotation's, or the genesis entry's.
+            if let rotated = try r.state("registry")?["key"]?.stringValue {
+                return Info(origin: origin, size: size, head: head, registryKey: try NoteVerifierKey(rotated), checkpoint: cp)
+            }
             guard let g = try r.entryBytes(0) else { throw StoreError.missing("entry 0 (genesis)") }
             let genesis = try Entry.decode(g)
             guard let keyText = genesis.event["registry_key"]?.stringValue else { throw StoreError.corrupt("genesis has no registry_key") }

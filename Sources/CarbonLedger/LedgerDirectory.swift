@@ -28,9 +28,16 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Files of a ledger directory: the LMDB environment (`data.mdb`, `lock.mdb`) and the
-/// registry's private key (`registry.key`, mode 0600) used to sign checkpoints.
+/// registry's private key (`registry.key`, mode 0600) used to sign checkpoints. During a key
+/// rotation the incoming key waits in `registry-next.key`; once the rotation is committed it
+/// becomes `registry.key` and the outgoing key is kept as `registry-retired-KEYID.key`.
 public enum LedgerDirectory {
+    public static let nextKeyFile = "registry-next.key"
     public static func keyPath(_ dir: String) -> String { (dir as NSString).appendingPathComponent("registry.key") }
+    public static func nextKeyPath(_ dir: String) -> String { (dir as NSString).appendingPathComponent(nextKeyFile) }
+    static func retiredKeyPath(_ dir: String, _ key: NoteVerifierKey) -> String {
+        (dir as NSString).appendingPathComponent("registry-retired-\(key.name)-\(String(format: "%08x", key.keyHash)).key")
+    }
 
     /// Reads a signed-note private key file.
     public static func readSigningKey(_ path: String) throws -> NoteSigningKey {

@@ -10,6 +10,19 @@ struct WriterState {
     var lastTime: Timestamp
 }
 
+/// Why a sequencer cannot append at all.
+public enum SequencerError: Error, Equatable, CustomStringConvertible {
+    case notTheRegistryKey(current: NoteVerifierKey, held: [NoteVerifierKey])
+
+    public var description: String {
+        switch self {
+        case .notTheRegistryKey(let current, let held):
+            return "the ledger's registry key is now \(current) (rotated), but this writer holds \(held.map(\.name).joined(separator: ", ")); "
+                + "restart it so it loads the ledger directory's registry.key"
+        }
+    }
+}
+
 /// What an accepted submission got.
 public struct AppendReceipt: Equatable, Sendable {
     /// Seq of its first event; its events occupy `firstSeq ..< firstSeq + count`.
@@ -28,21 +41,34 @@ public struct AppendReceipt: Equatable, Sendable {
 /// submission is atomic: all of its events or none.
 public final class Sequencer: @unchecked Sendable {
     public let store: LogStore
-    /// The registry key that signs checkpoints; nil for a replica, which stores the registry's.
-    public let key: NoteSigningKey?
+    /// The registry's private keys this sequencer holds: the current one, and the next one
+    /// while a rotation is pending. Empty for a replica, which stores the registry's checkpoints.
+    public let keys: [NoteSigningKey]
     private var cached: WriterState?
     /// Commits made by this sequencer (for group-commit tests and metrics).
     public private(set) var commitCount = 0
 
     public init(store: LogStore, key: NoteSigningKey) {
         self.store = store
-        self.key = key
+        self.keys = [key]
+    }
+
+    /// A sequencer holding several registry keys (the current one and the next, for a rotation).
+    public init(store: LogStore, keys: [NoteSigningKey]) {
+        precondition(!keys.isEmpty, "a sequencer needs the registry key")
+        self.store = store
+        self.keys = keys
     }
 
     /// A writer for a replica (a mirror): it appends only what `replicate` verifies.
     public init(replicaOf store: LogStore) {
         self.store = store
-        self.key = nil
+        self.keys = []
+    }
+
+    /// The private key for `key`, if this sequencer holds it.
+    func signingKey(for key: NoteVerifierKey?) -> NoteSigningKey? {
+        keys.first { $0.verifierKey == key }
     }
 
     /// Appends `submissions` in order in one durable transaction. A submission that breaks a
@@ -56,6 +82,11 @@ public final class Sequencer: @unchecked Sendable {
         let (results, state) = try store.write { w -> ([Result<AppendReceipt, RuleViolation>], WriterState) in
             var st = try currentState(w.reader)
             let startSize = st.frontier.size
+            let startKey = st.ledger.registryKey
+            // Another process may have rotated the registry key since this sequencer started.
+            if startSize > 0, signingKey(for: startKey) == nil {
+                throw SequencerError.notTheRegistryKey(current: startKey!, held: keys.map(\.verifierKey))
+            }
             let time = max(now, st.lastTime)
             let hasher = MerkleHasher()
             var results: [Result<AppendReceipt, RuleViolation>] = []
@@ -69,7 +100,13 @@ public final class Sequencer: @unchecked Sendable {
                 let entries = SubmissionEntries(sub, firstSeq: firstSeq, prev: st.head, time: time, hasher: hasher)
                 batchState.beginSavepoint()
                 do {
-                    st.ledger = try Reducer.apply(sub, to: st.ledger, state: batchState, time: time, leafHashes: entries.leafHashes, lookup: lookup)
+                    let next = try Reducer.apply(sub, to: st.ledger, state: batchState, time: time, leafHashes: entries.leafHashes, lookup: lookup)
+                    if next.registryKey != st.ledger.registryKey, signingKey(for: next.registryKey) == nil {
+                        // Not a rule of the log (replay never sees it): this commit could not be signed.
+                        throw RuleViolation(field: "registry_key", rule: "registry.key_unavailable",
+                                            message: "the sequencer does not hold the private key of \(next.registryKey!.name); put it in the ledger directory as \(LedgerDirectory.nextKeyFile) before submitting the rotation")
+                    }
+                    st.ledger = next
                 } catch let v as RuleViolation {
                     batchState.rollback()
                     if abortOnRejection { throw Rejection(submissionIndex: results.count, violation: v) }
@@ -86,7 +123,7 @@ public final class Sequencer: @unchecked Sendable {
             try w.apply(batchState)
             if st.frontier.size > startSize {
                 st.lastTime = time
-                try commitHead(state: st, previousSize: startSize, writer: w, hasher: hasher)
+                try commitHead(state: st, previousSize: startSize, previousKey: startKey, writer: w, hasher: hasher)
             }
             let size = st.frontier.size
             return (results.map { $0.map { var r = $0; r.treeSize = size; return r } }, st)
@@ -141,17 +178,24 @@ public final class Sequencer: @unchecked Sendable {
 
     /// Records the new head and signs a checkpoint for it, after checking that it extends the
     /// previous checkpoint: the log never signs two inconsistent checkpoints.
-    private func commitHead(state st: WriterState, previousSize: UInt64, writer w: StoreWriter, hasher: MerkleHasher) throws {
+    private func commitHead(state st: WriterState, previousSize: UInt64, previousKey: NoteVerifierKey?, writer w: StoreWriter,
+                            hasher: MerkleHasher) throws {
         let size = st.frontier.size
         let root = st.frontier.root(hasher: hasher)
-        guard let key else { preconditionFailure("a replica never signs; it stores the registry's checkpoints") }
+        precondition(!keys.isEmpty, "a replica never signs; it stores the registry's checkpoints")
+        guard let key = signingKey(for: st.ledger.registryKey) else {
+            preconditionFailure("a rotation to a key this sequencer does not hold was accepted")
+        }
+        // Across a rotation the outgoing key signs too, so whoever trusts it can follow.
+        var signers = [key]
+        if let old = previousKey, old != key.verifierKey, let oldKey = signingKey(for: old) { signers.append(oldKey) }
         if previousSize > 0, let prevNote = try w.reader.checkpoint(size: previousSize) {
-            let prev = try Checkpoint.open(prevNote, key: key.verifierKey)
+            let prev = try Checkpoint.open(prevNote, key: previousKey ?? key.verifierKey)
             let proof = try MerkleProofBuilder(reader: w.reader, hasher: hasher).consistencyProof(from: previousSize, to: size)
             try MerkleVerifier.verifyConsistency(size1: prev.size, size2: size, root1: prev.root, root2: root, proof: proof, hasher: hasher)
         }
         guard let origin = st.ledger.origin else { preconditionFailure("appended entries without a genesis origin") }
-        let note = Checkpoint(origin: origin, size: size, root: root).sign(with: key)
+        let note = Checkpoint(origin: origin, size: size, root: root).sign(with: signers)
         try w.putCheckpoint(size: size, note: note)
         try storeHead(state: st, note: note, previousSize: previousSize, writer: w)
     }
@@ -267,7 +311,7 @@ public final class Sequencer: @unchecked Sendable {
     }
 
     /// Rebuilds the writer's state: the frontier from stored nodes, the rule state by replaying
-    /// the genesis submission through the reducer (the only state the v1 rules keep).
+    /// the genesis submission through the reducer, and the registry key of the last rotation.
     static func loadState(_ r: StoreReader, size: UInt64) throws -> WriterState {
         guard size > 0 else {
             return WriterState(ledger: LedgerState(), frontier: MerkleFrontier(), head: .zero, lastTime: .minimum)
@@ -279,6 +323,10 @@ public final class Sequencer: @unchecked Sendable {
         var ledger = try Reducer.apply(sub, to: LedgerState(), state: StateOverlay(base: EmptyState()), time: genesis.time,
                                        leafHashes: [MerkleHasher().leafHash(genesisBytes)], lookup: NoLookup())
         ledger.size = size
+        // The only ledger state a later event changes: the registry key, after a rotation.
+        if let rotated = try StoreStateReader(r).get("registry")?["key"]?.stringValue {
+            ledger.registryKey = try NoteVerifierKey(rotated)
+        }
         guard let head = try r.metaDigest(.head), let t = try r.metaU64(.lastTime) else { throw StoreError.missing("meta/head or meta/last_time") }
         return WriterState(ledger: ledger, frontier: try MerkleFrontier(size: size, reader: r), head: head,
                            lastTime: Timestamp(millisecondsSinceEpoch: Int64(bitPattern: t)))

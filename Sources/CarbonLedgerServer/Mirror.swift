@@ -76,8 +76,20 @@ public final class LedgerMirror {
             registryKey = try NoteVerifierKey(keyText)
         }
         let key = registryKey!
-        let latest: Checkpoint
-        do { latest = try Checkpoint.open(note, key: key) } catch { throw Alarm.fork("the server's checkpoint is not signed by the registry key \(key): \(error)") }
+        // Trusted: the first key, and the key the replicated log has rotated to since.
+        let trustedKeys = [key] + (try replicaRegistryKey().map { [$0] } ?? [])
+        var latest: Checkpoint
+        var latestVerified = true
+        do { latest = try Checkpoint.open(note, keys: trustedKeys) } catch {
+            // Perhaps the registry rotated its key since our last sync: the entries say so, and
+            // replicating them verifies each checkpoint with the key in effect; the latest one
+            // is checked against the rotated key at the end.
+            guard let unverified = try? Checkpoint(text: SignedNote.parse(note).text) else {
+                throw Alarm.fork("the server's checkpoint is not a checkpoint signed by the registry key \(key): \(error)")
+            }
+            latest = unverified
+            latestVerified = false
+        }
         if let t = trusted {
             guard latest.origin == t.origin else { throw Alarm.fork("origin changed from \(t.origin) to \(latest.origin)") }
             guard latest.size >= t.size else { throw Alarm.fork("the server's checkpoint (size \(latest.size)) is behind the one we trust (size \(t.size)): history was rolled back") }
@@ -124,6 +136,17 @@ public final class LedgerMirror {
             }
             progress?(at, latest.size)
         }
+        if !latestVerified {
+            let current = try replicaRegistryKey() ?? key
+            do { _ = try Checkpoint.open(note, key: current) } catch {
+                throw Alarm.fork("the server's checkpoint is signed neither by \(key) nor by the registry key the log names now (\(current)): \(error)")
+            }
+        }
         return at
+    }
+
+    /// The registry key the replicated log has rotated to, if it has.
+    func replicaRegistryKey() throws -> NoteVerifierKey? {
+        try store.read { r in try StoreStateReader(r).get("registry")?["key"]?.stringValue.map(NoteVerifierKey.init) }
     }
 }

@@ -30,10 +30,24 @@ public struct Checkpoint: Equatable, Sendable {
     }
 
     /// Signs the checkpoint as a signed note.
-    public func sign(with key: NoteSigningKey) -> String {
-        do { return try SignedNote.sign(text: text, key: key).serialized } catch {
+    public func sign(with key: NoteSigningKey) -> String { sign(with: [key]) }
+
+    /// Signs the checkpoint with several keys: the commit that rotates the registry key is
+    /// signed by the outgoing and the incoming key, so either verifies it.
+    public func sign(with keys: [NoteSigningKey]) -> String {
+        do { return try SignedNote.sign(text: text, keys: keys).serialized } catch {
             fatalError("checkpoint text is well-formed by construction: \(error)")
         }
+    }
+
+    /// Verifies a signed checkpoint note against any of `keys` (the registry keys a relying
+    /// party trusts: before and after a rotation). Fails with the last key's error.
+    public static func open(_ note: String, keys: [NoteVerifierKey], origin: String? = nil) throws(NoteError) -> Checkpoint {
+        var last = NoteError.noSignatureByKey(keys.map(\.description).joined(separator: ", "))
+        for key in keys {
+            do { return try open(note, key: key, origin: origin) } catch { last = error }
+        }
+        throw last
     }
 
     /// Verifies a signed checkpoint note against the registry's verifier key; also checks the

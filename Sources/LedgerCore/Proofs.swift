@@ -40,9 +40,13 @@ public struct InclusionProof: Equatable, Sendable {
 
     /// Verifies offline against the registry's verifier key; returns the checkpoint.
     @discardableResult
-    public func verify(key: NoteVerifierKey) throws(ProofError) -> Checkpoint {
+    public func verify(key: NoteVerifierKey) throws(ProofError) -> Checkpoint { try verify(keys: [key]) }
+
+    /// Verifies offline against any of the trusted registry keys.
+    @discardableResult
+    public func verify(keys: [NoteVerifierKey]) throws(ProofError) -> Checkpoint {
         let cp: Checkpoint
-        do { cp = try Checkpoint.open(checkpoint, key: key) } catch { throw .checkpoint("checkpoint", error) }
+        do { cp = try Checkpoint.open(checkpoint, keys: keys) } catch { throw .checkpoint("checkpoint", error) }
         let hasher = MerkleHasher()
         let leaf = hasher.leafHash(entry.canonicalBytes)
         do {
@@ -73,10 +77,15 @@ public struct ConsistencyProof: Equatable, Sendable {
 
     /// Verifies offline; returns both checkpoints.
     @discardableResult
-    public func verify(key: NoteVerifierKey) throws(ProofError) -> (Checkpoint, Checkpoint) {
+    public func verify(key: NoteVerifierKey) throws(ProofError) -> (Checkpoint, Checkpoint) { try verify(keys: [key]) }
+
+    /// Verifies offline, each checkpoint against any of the trusted registry keys (a proof
+    /// across a key rotation has its two checkpoints signed by different keys).
+    @discardableResult
+    public func verify(keys: [NoteVerifierKey]) throws(ProofError) -> (Checkpoint, Checkpoint) {
         let a: Checkpoint, b: Checkpoint
-        do { a = try Checkpoint.open(fromCheckpoint, key: key) } catch { throw .checkpoint("from_checkpoint", error) }
-        do { b = try Checkpoint.open(toCheckpoint, key: key, origin: a.origin) } catch { throw .checkpoint("to_checkpoint", error) }
+        do { a = try Checkpoint.open(fromCheckpoint, keys: keys) } catch { throw .checkpoint("from_checkpoint", error) }
+        do { b = try Checkpoint.open(toCheckpoint, keys: keys, origin: a.origin) } catch { throw .checkpoint("to_checkpoint", error) }
         do {
             try MerkleVerifier.verifyConsistency(size1: a.size, size2: b.size, root1: a.root, root2: b.root, proof: hashes, hasher: MerkleHasher())
         } catch { throw .merkle(error) }
@@ -138,13 +147,16 @@ public enum ProofDocument: Equatable, Sendable {
     }
 
     /// Verifies either kind offline; returns a one-line summary.
-    public func verify(key: NoteVerifierKey) throws(ProofError) -> String {
+    public func verify(key: NoteVerifierKey) throws(ProofError) -> String { try verify(keys: [key]) }
+
+    /// Verifies either kind offline against any of the trusted registry keys.
+    public func verify(keys: [NoteVerifierKey]) throws(ProofError) -> String {
         switch self {
         case .inclusion(let p):
-            let cp = try p.verify(key: key)
+            let cp = try p.verify(keys: keys)
             return "inclusion proof valid: entry \(p.entry.seq) is in \(cp.origin) at tree size \(cp.size) (root \(cp.root.base64))"
         case .consistency(let p):
-            let (a, b) = try p.verify(key: key)
+            let (a, b) = try p.verify(keys: keys)
             return "consistency proof valid: \(a.origin) tree size \(a.size) is a prefix of tree size \(b.size)"
         }
     }

@@ -20,6 +20,15 @@ public struct SignedNote: Equatable, Sendable {
         return SignedNote(text: text, signatures: [Signature(name: key.name, keyHash: key.verifierKey.keyHash, signature: sig)])
     }
 
+    /// Signs `text` with each of `keys` (one signature line each, in order).
+    public static func sign(text: String, keys: [NoteSigningKey]) throws(NoteError) -> SignedNote {
+        try checkText(text)
+        guard !keys.isEmpty else { throw .malformedNote("no signing key") }
+        return SignedNote(text: text, signatures: keys.map { k in
+            Signature(name: k.name, keyHash: k.verifierKey.keyHash, signature: k.sign(Array(text.utf8)))
+        })
+    }
+
     /// The serialized note.
     public var serialized: String {
         var out = text + "\n"

@@ -54,18 +54,24 @@ struct Proof: ParsableCommand {
         @Argument(help: "Proof JSON file from `cledger proof inclusion` or `cledger proof consistency` ('-' for standard input).")
         var file: String
 
-        @Option(help: "The registry's verifier key (name+keyid+base64), or a file containing it.")
-        var key: String
+        @Option(help: "The registry's verifier key (name+keyid+base64), or a file containing it. Repeat it to trust the keys before and after a registry key rotation.")
+        var key: [String]
+
+        func validate() throws {
+            if key.isEmpty { throw ValidationError("give the registry's verifier key with --key") }
+        }
 
         func run() throws {
-            let keyText = FileManager.default.contents(atPath: key).map { String(decoding: $0, as: UTF8.self) } ?? key
-            let vkey: NoteVerifierKey
-            do { vkey = try NoteVerifierKey(keyText.trimmingCharacters(in: .whitespacesAndNewlines)) } catch {
-                throw ValidationError("--key: \(error)")
+            var keys: [NoteVerifierKey] = []
+            for k in key {
+                let keyText = FileManager.default.contents(atPath: k).map { String(decoding: $0, as: UTF8.self) } ?? k
+                do { keys.append(try NoteVerifierKey(keyText.trimmingCharacters(in: .whitespacesAndNewlines))) } catch {
+                    throw ValidationError("--key \(k): \(error)")
+                }
             }
             do {
                 let doc = try ProofDocument.decode(try readInput(file))
-                print(try doc.verify(key: vkey))
+                print(try doc.verify(keys: keys))
             } catch let e as ProofError {
                 throw CLIError("INVALID: \(e)")
             }

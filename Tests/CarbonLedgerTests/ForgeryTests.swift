@@ -24,7 +24,7 @@ import TestSupport
     @Test func everyForgeryOfEveryEventTypeIsRefusedAndChangesNothing() throws {
         let dir = TempDir()
         let (ledger, city, registry) = try newDemoCity(dir, origin: Self.origin, residents: 120, days: 2)
-        let sequencer = try ledger.sequencer()
+        var sequencer = try ledger.sequencer()
         let report = try DemoRunner(ledger: ledger, sequencer: sequencer, city: city).run()
         func accept(_ subs: [Submission]) throws {
             for r in try sequencer.append(subs, now: .now()) { _ = try r.get() }
@@ -53,6 +53,11 @@ import TestSupport
             reversed = try sequencer.append([sign([["type": "behaviour.reverse", "seq": .int(seq), "reason": "forgery suite"]], platform)], now: .now())[0].isSuccess
         }
         #expect(reversed)
+        // A registry key rotation (the sequencer holds both keys for the rotating commit).
+        let nextRegistry = try NoteSigningKey.generate(name: "registry-next")
+        sequencer = Sequencer(store: ledger.store, keys: [registry, nextRegistry])
+        try accept([sign([["type": "registry.rotate", "registry_key": .string(nextRegistry.verifierKey.description), "reason": "forgery suite"]], registry)])
+        sequencer = Sequencer(store: ledger.store, key: nextRegistry)
 
         // One accepted submission per event type (the first entry of that type), rebuilt from the log.
         func originals() throws -> (submissions: [String: Submission], events: [String: JSONValue]) {

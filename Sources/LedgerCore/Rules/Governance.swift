@@ -1,4 +1,5 @@
-/// Keys and roles: genesis admins, `key.register`, `key.revoke` (SPEC.md section 8.3).
+/// Keys and roles: genesis admins, `key.register`, `key.revoke`, `registry.rotate` (SPEC.md
+/// sections 6 and 8.3).
 extension RuleContext {
     static func keyRecord(actor: String, key: NoteVerifierKey, roles: [String], scenarios: [String], regions: [String], seq: UInt64) -> JSONValue {
         ["actor": .string(actor), "key": .string(key.description), "roles": .array(roles.map(JSONValue.string)),
@@ -60,5 +61,35 @@ extension RuleContext {
             put("admins", admins.adding("active", -1))
         }
         put(path, record.with("revoked_seq", .int(Int64(seq))))
+    }
+
+    /// Replaces the registry key that signs checkpoints. The reducer records it; `Reducer`
+    /// makes it the ledger state's registry key, so the checkpoint of this very commit and all
+    /// later ones must carry a signature by the new key (the sequencer adds the old key's too).
+    func registryRotate(_ f: EventFields) throws {
+        try authorize(.admin, for: f.type)
+        try f.require(["registry_key", "reason"])
+        let keyText = try f.string("registry_key")
+        let key: NoteVerifierKey
+        do { key = try NoteVerifierKey(keyText) } catch { throw f.fail("registry_key", error.description) }
+        _ = try f.text("reason", max: 1024)
+        guard key != currentRegistryKey else {
+            throw RuleViolation(field: "registry_key", rule: "registry.rotate.same", message: "\(key.name) is already the registry key")
+        }
+        // The registry's operator keeps acting with the new key: it gets the outgoing key's
+        // registration (actor, roles, scopes) unless it is registered already. The outgoing
+        // key's own registration stays; revoke it with key.revoke if it must stop acting.
+        let newPath = Self.keyPath(key)
+        if let old = currentRegistryKey, let record = try get(Self.keyPath(old)), record["revoked_seq"] == nil, try get(newPath) == nil {
+            let roles = record["roles"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            put(newPath, Self.keyRecord(actor: record.string("actor") ?? "", key: key, roles: roles,
+                                        scenarios: record["scenarios"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                                        regions: record["regions"]?.arrayValue?.compactMap(\.stringValue) ?? [], seq: seq))
+            if roles.contains(ActorRole.admin.rawValue) { put("admins", try (get("admins") ?? [:]).adding("active", 1)) }
+        }
+        let previous = try get("registry")
+        put("registry", ["key": .string(key.description), "since_seq": .int(Int64(seq)),
+                         "previous_key": .string(currentRegistryKey?.description ?? ""),
+                         "rotations": .int((previous?.int("rotations") ?? 0) + 1)])
     }
 }

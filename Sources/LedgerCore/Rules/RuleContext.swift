@@ -11,6 +11,8 @@ final class RuleContext {
     let sha: SHA256Context
     /// The signer's key record (nil only while applying genesis).
     let signerRecord: JSONValue?
+    /// The registry key in effect before this event.
+    var currentRegistryKey: NoteVerifierKey?
     var actor: String { signerRecord?.string("actor") ?? "" }
 
     init(state: StateOverlay, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, signerRecord: JSONValue?,
