@@ -55,6 +55,11 @@ public struct Verifier {
     public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Called after each chunk with (entries verified, total).
     public var progress: ((UInt64, UInt64) -> Void)?
+    /// Checkpoints the auditor trusts from earlier (signed notes): each must be signed by the
+    /// registry key in effect at its size and commit to this log's first entries, and the log
+    /// must not be shorter than any of them. Catches a rewritten history (fork) and a restored
+    /// older copy (rollback), which are internally consistent and pass every other check.
+    public var trustedCheckpoints: [String] = []
 
     public init(store: LogStore) { self.store = store }
 
@@ -94,6 +99,8 @@ private struct Replay {
     var submissions: UInt64 = 0
     var checkpointsChecked: UInt64 = 0
     var nextCheckpointSizes: [UInt64] = []
+    /// Trusted checkpoints not reached yet, smallest first.
+    var trusted: [(size: UInt64, note: String)] = []
     var open: OpenSubmission?
     let scratch: LogStore
     /// The scratch state of the chunk being replayed.
@@ -119,6 +126,11 @@ private struct Replay {
         guard let size = try reader.metaU64(.size), size > 0 else { throw Self.fail(nil, "meta/size is missing: not an initialised ledger") }
         let stored = try reader.txn.count(reader.store.entries)
         nextCheckpointSizes = try reader.checkpointSizes(near: 1, limit: 1024)
+        for note in verifier.trustedCheckpoints {
+            guard let cp = try? Checkpoint(text: SignedNote.parse(note).text) else { throw Self.fail(nil, "a trusted checkpoint is not a signed checkpoint note") }
+            trusted.append((cp.size, note))
+        }
+        trusted.sort { $0.size < $1.size }
         let end = min(size, verifier.upTo ?? size)
         var seq: UInt64 = 0
         while seq < end {
@@ -225,6 +237,7 @@ private struct Replay {
         head = leaf
         lastTime = entry.time
         try checkStoredCheckpoint()
+        try checkTrustedCheckpoint()
     }
 
     /// Groups entries into their submissions; at a submission's last entry re-derives its root,
@@ -282,7 +295,27 @@ private struct Replay {
         checkpointsChecked += 1
     }
 
+    /// A trusted checkpoint at this size must be the registry's and match this log's tree.
+    mutating func checkTrustedCheckpoint() throws {
+        while let t = trusted.first, t.size <= frontier.size {
+            trusted.removeFirst()
+            guard t.size == frontier.size, t.size > 0 else { continue }
+            guard let key = state.registryKey, let origin = state.origin else { continue }
+            let cp: Checkpoint
+            do { cp = try Checkpoint.open(t.note, key: key, origin: origin) } catch {
+                throw Self.fail(t.size - 1, "the trusted checkpoint for tree size \(t.size) is not signed by this log's registry key at that size (\(key)): \(error)")
+            }
+            let root = frontier.root(hasher: hasher)
+            guard cp.root == root else {
+                throw Self.fail(t.size - 1, "FORK: the trusted checkpoint for tree size \(t.size) has root \(cp.root.base64), but this log's first \(t.size) entries have root \(root.base64): the history was rewritten")
+            }
+        }
+    }
+
     func finish(size: UInt64) throws -> VerificationReport {
+        if let t = trusted.last, t.size > size {
+            throw Self.fail(nil, "ROLLED BACK: the log has \(size) entries, but you trust a checkpoint of tree size \(t.size): entries were removed or an older copy of the ledger was restored")
+        }
         guard let key = state.registryKey, let origin = state.origin else { throw Self.fail(0, "no genesis") }
         guard let note = try reader.metaString(.checkpoint) else { throw Self.fail(nil, "no checkpoint stored (meta/checkpoint)") }
         let cp: Checkpoint

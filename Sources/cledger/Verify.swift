@@ -21,6 +21,9 @@ struct Verify: ParsableCommand {
     @Option(help: "Hashing threads (default: all cores).")
     var threads: Int?
 
+    @Option(name: .customLong("trusted"), help: "A checkpoint you trust from earlier (a file holding the signed note, e.g. saved from `cledger checkpoint`); repeatable. The log must extend it: a rewritten history or a restored older copy fails.")
+    var trustedFiles: [String] = []
+
     func run() throws {
         CorruptionGuard.install()
         let ledger = try ledgerDirectory.openReadOnly()
@@ -29,6 +32,7 @@ struct Verify: ParsableCommand {
             guard t >= 1 else { throw ValidationError("--threads must be at least 1") }
             verifier.workers = t
         }
+        verifier.trustedCheckpoints = try trustedFiles.map { String(decoding: try readInput($0), as: UTF8.self) }
         let tty = isatty(2) == 1
         if tty {
             verifier.progress = { done, total in

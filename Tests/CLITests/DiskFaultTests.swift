@@ -223,3 +223,40 @@ import TestSupport
         print("corruption sweep: flips=\(flips) detected=\(detected) lmdb_fault_reported=\(crashedReported) harmless_and_unchanged=\(harmless)")
     }
 }
+
+/// Whole-copy attacks that leave a log internally consistent: restoring an older copy
+/// (rollback) and rewriting history from some point (fork). `verify` alone cannot tell; with a
+/// checkpoint the auditor kept from earlier (`--trusted`), it names them.
+@Suite struct RollbackTests {
+    @Test func rollbackAndForkAreFoundAgainstATrustedCheckpoint() throws {
+        let d = TempDir()
+        let dir = d.sub("L")
+        try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
+        #expect(try CLI.run(["init", "--dir", dir, "--origin", "rollback.test/log", "--key", d.sub("reg.key")]).status == 0)
+        #expect(try CLI.run(["stress-append", "--dir", dir, "--batches", "3", "--events-per-batch", "4"]).status == 0)
+        try FileManager.default.copyItem(atPath: dir, toPath: d.sub("old"))
+        try CLI.run(["checkpoint", "--dir", dir]).stdout.write(toFile: d.sub("c1.txt"), atomically: true, encoding: .utf8)
+        #expect(try CLI.run(["stress-append", "--dir", dir, "--batches", "3", "--events-per-batch", "4"]).status == 0)
+        try CLI.run(["checkpoint", "--dir", dir]).stdout.write(toFile: d.sub("c2.txt"), atomically: true, encoding: .utf8)
+        #expect(try CLI.run(["verify", "--dir", dir, "--trusted", d.sub("c1.txt"), "--trusted", d.sub("c2.txt")]).status == 0)
+
+        // Rollback: the older copy restored. It verifies on its own; not against what was seen.
+        try FileManager.default.copyItem(atPath: d.sub("old"), toPath: d.sub("restored"))
+        #expect(try CLI.run(["verify", "--dir", d.sub("restored")]).status == 0)
+        #expect(try CLI.run(["verify", "--dir", d.sub("restored"), "--trusted", d.sub("c1.txt")]).status == 0)
+        let rolled = try CLI.run(["verify", "--dir", d.sub("restored"), "--trusted", d.sub("c2.txt")])
+        #expect(rolled.status == 1 && rolled.stderr.contains("ROLLED BACK: the log has 13 entries") && rolled.stderr.contains("tree size 25"), "\(rolled.stderr)")
+
+        // Fork: the older copy extended with other entries to the same size.
+        #expect(try CLI.run(["stress-append", "--dir", d.sub("old"), "--batches", "3", "--events-per-batch", "4"]).status == 0)
+        #expect(try CLI.run(["verify", "--dir", d.sub("old")]).status == 0)
+        let forked = try CLI.run(["verify", "--dir", d.sub("old"), "--trusted", d.sub("c2.txt")])
+        #expect(forked.status == 1 && forked.stderr.contains("FAIL at seq 24: FORK") && forked.stderr.contains("rewritten"), "\(forked.stderr)")
+        // A checkpoint signed by someone else is not trusted evidence.
+        let k = try NoteSigningKey.generate(name: "reg")
+        let fake = Checkpoint(origin: "rollback.test/log", size: 13, root: .zero).sign(with: k)
+        try fake.write(toFile: d.sub("fake.txt"), atomically: true, encoding: .utf8)
+        let f = try CLI.run(["verify", "--dir", dir, "--trusted", d.sub("fake.txt")])
+        #expect(f.status == 1 && f.stderr.contains("not signed by this log's registry key"), "\(f.stderr)")
+    }
+}
