@@ -71,6 +71,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// The environment's directory.
     public let path: String
+    /// Opened read-only without LMDB's lock file (no permission to write it).
+    public private(set) var lockless = false
 
     public init(path: String, options: LMDBOptions = LMDBOptions()) throws(LMDBError) {
         self.path = path
@@ -90,6 +92,13 @@ public final class LMDBEnvironment: @unchecked Sendable {
             }
             var flags = UInt32(MDB_NOTLS)
             if options.readOnly { flags |= UInt32(MDB_RDONLY) }
+            // A reader without write permission on the lock file (an auditor's read-only copy)
+            // cannot register in LMDB's reader table: open without the lock. Such a reader is
+            // only safe while no writer runs, which holds for a directory it cannot write.
+            if options.readOnly, access(path + "/lock.mdb", W_OK) != 0, errno == EACCES {
+                flags |= UInt32(MDB_NOLOCK)
+                lockless = true
+            }
             if options.noSync { flags |= UInt32(MDB_NOSYNC) }
             try LMDBError.check(mdb_env_open(env, path, flags, 0o600), "mdb_env_open(\(path))")
             var info = MDB_envinfo()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import CarbonLedger
 import LedgerStore
 
@@ -11,7 +12,11 @@ struct LedgerDirectoryOption: ParsableArguments {
     func openReadOnly() throws -> Ledger {
         var options = LMDBOptions()
         options.readOnly = true
-        return try open(options: options)
+        let ledger = try open(options: options)
+        if ledger.store.env.lockless {
+            FileHandle.standardError.write(Data("note: \(dir)/lock.mdb is not writable by you, so the ledger was opened without LMDB's lock; what is read is consistent only while no writer runs\n".utf8))
+        }
+        return ledger
     }
 
     func open(options: LMDBOptions) throws -> Ledger {
