@@ -18,23 +18,35 @@ import TestSupport
     static let kills = Int(ProcessInfo.processInfo.environment["CARBONLEDGER_CRASH_KILLS"] ?? "") ?? 50
     static let seed = UInt64(ProcessInfo.processInfo.environment["CARBONLEDGER_CRASH_SEED"] ?? "") ?? 20261121
 
+    /// Kills per ledger: a long run starts a fresh ledger every 50 kills, so each `verify`
+    /// stays the same size and N kills take time linear in N.
+    static let killsPerLedger = 50
+
     @Test func sigkillLosesNoAcknowledgedSubmission() throws {
         let d = TempDir()
         try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
-        #expect(try CLI.run(["init", "--dir", d.sub("L"), "--origin", "crash.test/log", "--key", d.sub("reg.key")]).status == 0)
         let vkey = try LedgerDirectory.readSigningKey(d.sub("reg.key")).verifierKey
         var rng = SplitMix64(seed: Self.seed)
         var acked: [Ack] = []
         var checkpoints: [Checkpoint] = []
-        var killedMidStream = 0, verifyFailures = 0, lost = Set<Digest>(), inconsistent = 0
+        var killedMidStream = 0, verifyFailures = 0, lost = Set<Digest>(), inconsistent = 0, totalAcked = 0, totalEntries: UInt64 = 0
+        var dir = ""
         for round in 0..<Self.kills {
-            let lines = try runAndKill(dir: d.sub("L"), afterMilliseconds: Int.random(in: 0...300, using: &rng),
+            if round % Self.killsPerLedger == 0 {
+                totalAcked += acked.count
+                totalEntries += checkpoints.last?.size ?? 0
+                dir = d.sub("L\(round / Self.killsPerLedger)")
+                #expect(try CLI.run(["init", "--dir", dir, "--origin", "crash.test/log", "--key", d.sub("reg.key")]).status == 0)
+                acked = []
+                checkpoints = []
+            }
+            let lines = try runAndKill(dir: dir, afterMilliseconds: Int.random(in: 0...300, using: &rng),
                                        clients: 1 + round % 3)
             let newAcks = lines.compactMap(Self.parseAck)
             if !newAcks.isEmpty { killedMidStream += 1 }
             acked += newAcks
 
-            let ledger = try Ledger(directory: d.sub("L"))
+            let ledger = try Ledger(directory: dir)
             let report: VerificationReport
             do { report = try Verifier(store: ledger.store).verify() } catch {
                 Issue.record("round \(round): verify failed after SIGKILL: \(error)")
@@ -77,7 +89,9 @@ import TestSupport
         }
         #expect(killedMidStream == Self.kills, "only \(killedMidStream) of \(Self.kills) kills landed while the writer was acknowledging")
         // Tests/Stress/crash.sh reads this line.
-        print("crash test: kills=\(Self.kills) acknowledged_lost=\(lost.count) verify_failures=\(verifyFailures) inconsistent_checkpoints=\(inconsistent) acknowledged=\(acked.count) entries=\(checkpoints.last?.size ?? 0) seed=\(Self.seed)")
+        totalAcked += acked.count
+        totalEntries += checkpoints.last?.size ?? 0
+        print("crash test: kills=\(Self.kills) acknowledged_lost=\(lost.count) verify_failures=\(verifyFailures) inconsistent_checkpoints=\(inconsistent) acknowledged=\(totalAcked) entries=\(totalEntries) ledgers=\((Self.kills + Self.killsPerLedger - 1) / Self.killsPerLedger) seed=\(Self.seed)")
     }
 
     /// Starts `cledger stress-append`, waits for its first acknowledgement, lets it run `ms` more

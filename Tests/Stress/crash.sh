@@ -3,7 +3,8 @@
 # group commits) is killed with SIGKILL at a random moment after it starts acknowledging, N
 # times; after every kill `verify` must pass, every acknowledged submission must be where it was
 # acknowledged, and the new checkpoint must be consistent with every earlier one.
-# The CI runs the same test with 50 kills (Tests/CLITests/CrashTests.swift).
+# A fresh ledger is started every 50 kills, so every verify stays the same size. The CI runs
+# the same test with 50 kills (Tests/CLITests/CrashTests.swift).
 # usage: Tests/Stress/crash.sh [--kills N] (default 500) [--seed S] (default 20261121)
 # Last line: kills=N acknowledged_lost=N verify_failures=N
 set -euo pipefail
@@ -14,7 +15,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --kills) kills="$2"; shift 2 ;;
     --seed) seed="$2"; shift 2 ;;
-    -h|--help) sed -n 2,8p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,9p "$0"; exit 0 ;;
     *) echo "usage: $0 [--kills N] [--seed S]" >&2; exit 2 ;;
   esac
 done
