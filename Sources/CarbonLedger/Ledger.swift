@@ -89,8 +89,8 @@ public final class Ledger: @unchecked Sendable {
             guard let origin = try r.metaString(.origin), let size = try r.metaU64(.size), let head = try r.metaDigest(.head),
                   let cp = try r.metaString(.checkpoint) else { throw LedgerError.notALedger(directory) }
             // The current registry key: the last rotation's, or the genesis entry's.
-            if let rotated = try r.state("registry")?["key"]?.stringValue {
-                return Info(origin: origin, size: size, head: head, registryKey: try NoteVerifierKey(rotated), checkpoint: cp)
+            if let rotated = try r.rotatedRegistryKey() {
+                return Info(origin: origin, size: size, head: head, registryKey: rotated, checkpoint: cp)
             }
             guard let g = try r.entryBytes(0) else { throw StoreError.missing("entry 0 (genesis)") }
             let genesis = try Entry.decode(g)

@@ -36,6 +36,12 @@ extension StoreReader {
 
     func state(_ key: String) throws -> JSONValue? { try StoreStateReader(self).get(key) }
 
+    /// The registry key named by the last `registry.rotate` (SPEC.md 8.3), nil if none yet (then
+    /// the genesis entry's key is in effect).
+    public func rotatedRegistryKey() throws -> NoteVerifierKey? {
+        try state("registry")?["key"]?.stringValue.map(NoteVerifierKey.init)
+    }
+
     /// The whole signed submission that the entry at `seq` belongs to, rebuilt from the log.
     public func submission(at seq: UInt64) throws -> Submission {
         guard let bytes = try entryBytes(seq) else { throw StoreError.missing("entry \(seq)") }

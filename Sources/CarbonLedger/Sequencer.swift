@@ -324,9 +324,7 @@ public final class Sequencer: @unchecked Sendable {
                                        leafHashes: [MerkleHasher().leafHash(genesisBytes)], lookup: NoLookup())
         ledger.size = size
         // The only ledger state a later event changes: the registry key, after a rotation.
-        if let rotated = try StoreStateReader(r).get("registry")?["key"]?.stringValue {
-            ledger.registryKey = try NoteVerifierKey(rotated)
-        }
+        if let rotated = try r.rotatedRegistryKey() { ledger.registryKey = rotated }
         guard let head = try r.metaDigest(.head), let t = try r.metaU64(.lastTime) else { throw StoreError.missing("meta/head or meta/last_time") }
         return WriterState(ledger: ledger, frontier: try MerkleFrontier(size: size, reader: r), head: head,
                            lastTime: Timestamp(millisecondsSinceEpoch: Int64(bitPattern: t)))

@@ -147,6 +147,6 @@ public final class LedgerMirror {
 
     /// The registry key the replicated log has rotated to, if it has.
     func replicaRegistryKey() throws -> NoteVerifierKey? {
-        try store.read { r in try StoreStateReader(r).get("registry")?["key"]?.stringValue.map(NoteVerifierKey.init) }
+        try store.read { r in try r.rotatedRegistryKey() }
     }
 }

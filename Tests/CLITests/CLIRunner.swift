@@ -23,11 +23,11 @@ enum CLI {
         var signalled = false
     }
 
-    /// Runs `cledger args` to completion.
+    /// Runs `cledger args` (or `executable args`) to completion.
     @discardableResult
-    static func run(_ args: [String], stdin: String? = nil, cwd: String? = nil) throws -> Output {
+    static func run(_ args: [String], stdin: String? = nil, cwd: String? = nil, executable: String? = nil) throws -> Output {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: executable ?? binary)
         p.arguments = args
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         let out = Pipe(), err = Pipe(), inp = Pipe()

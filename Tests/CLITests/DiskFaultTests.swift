@@ -15,17 +15,7 @@ import TestSupport
     /// Runs a shell script (for `ulimit` and `mount`); returns its status and output.
     @discardableResult
     static func sh(_ script: String) throws -> CLI.Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", script]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return CLI.Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self),
-                          signalled: p.terminationReason == .uncaughtSignal)
+        try CLI.run(["-c", script], executable: "/bin/bash")
     }
 
     static func newLedger(_ dir: String, keyDir: TempDir) throws {
