@@ -88,17 +88,14 @@ public enum Reducer {
             throw RuleViolation(field: "signer", rule: "auth.revoked", message: "key \(signer.name) was revoked at seq \(revoked)")
         }
         let ctx = RuleContext(state: state, seq: seq, time: time, leafHash: leafHash, signer: signer, signerRecord: record, sha: sha)
-        ctx.currentRegistryKey = ledger.registryKey
+        ctx.registryKey = ledger.registryKey
         let f = EventFields(obj: obj, type: type)
         guard let handler = handlerByType[type] else {
             throw RuleViolation(field: "type", rule: "event.type",
                                 message: "\"\(type)\" is not an event type of rule set \(rulesVersion) (\(eventTypes.dropFirst().joined(separator: ", ")))")
         }
         try handler(ctx)(f)
-        if type == "registry.rotate" {
-            // The one rule that changes the ledger state itself, not only the projections.
-            ledger.registryKey = try NoteVerifierKey(obj["registry_key"]!.stringValue!)
-        }
+        ledger.registryKey = ctx.registryKey
         ledger.size = seq + 1
     }
 

@@ -30,12 +30,9 @@ import TestSupport
         return try Ledger(directory: dir, options: o)
     }
 
-    static func acks(_ stdout: String) -> [(first: UInt64, root: Digest)] {
-        stdout.split(separator: "\n").compactMap { line in
-            let p = line.split(separator: " ")
-            guard p.count == 4, p[0] == "ack", let f = UInt64(p[1]), let r = Digest(hex: String(p[3])) else { return nil }
-            return (f, r)
-        }
+    /// The submissions `stress-append` acknowledged (its `ack FIRST LAST ROOT` lines).
+    static func acks(_ stdout: String) -> [CrashTests.Ack] {
+        stdout.split(separator: "\n").compactMap { CrashTests.parseAck(String($0)) }
     }
 
     /// Writes until the filesystem (or the size limit) refuses, then checks that the refusal was
@@ -223,8 +220,7 @@ import TestSupport
     @Test func rollbackAndForkAreFoundAgainstATrustedCheckpoint() throws {
         let d = TempDir()
         let dir = d.sub("L")
-        try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
-        #expect(try CLI.run(["init", "--dir", dir, "--origin", "rollback.test/log", "--key", d.sub("reg.key")]).status == 0)
+        try DiskFaultTests.newLedger(dir, keyDir: d)
         #expect(try CLI.run(["stress-append", "--dir", dir, "--batches", "3", "--events-per-batch", "4"]).status == 0)
         try FileManager.default.copyItem(atPath: dir, toPath: d.sub("old"))
         try CLI.run(["checkpoint", "--dir", dir]).stdout.write(toFile: d.sub("c1.txt"), atomically: true, encoding: .utf8)
@@ -246,7 +242,7 @@ import TestSupport
         #expect(forked.status == 1 && forked.stderr.contains("FAIL at seq 24: FORK") && forked.stderr.contains("rewritten"), "\(forked.stderr)")
         // A checkpoint signed by someone else is not trusted evidence.
         let k = try NoteSigningKey.generate(name: "reg")
-        let fake = Checkpoint(origin: "rollback.test/log", size: 13, root: .zero).sign(with: k)
+        let fake = Checkpoint(origin: "disk.test/log", size: 13, root: .zero).sign(with: k)
         try fake.write(toFile: d.sub("fake.txt"), atomically: true, encoding: .utf8)
         let f = try CLI.run(["verify", "--dir", dir, "--trusted", d.sub("fake.txt")])
         #expect(f.status == 1 && f.stderr.contains("not signed by this log's registry key"), "\(f.stderr)")

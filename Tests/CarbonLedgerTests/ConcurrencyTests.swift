@@ -21,13 +21,6 @@ import TestSupport
         return (ledger, sequencer, city, resident)
     }
 
-    func race(_ subs: [Submission], through committer: GroupCommitter) async -> [Result<AppendReceipt, Error>] {
-        await withTaskGroup(of: Result<AppendReceipt, Error>.self) { group in
-            for s in subs { group.addTask { do { return .success(try await committer.submit(s)) } catch { return .failure(error) } } }
-            return await group.reduce(into: []) { $0.append($1) }
-        }
-    }
-
     func trip(_ account: String, _ scenario: String, amount: Int64, start: Timestamp, minutes: Int64, ref: String) -> JSONValue {
         ["type": "behaviour.report", "account": .string(account), "scenario": .string(scenario), "region": "440304", "amount": .int(amount),
          "start": .string(start.rfc3339), "end": .string(Timestamp(millisecondsSinceEpoch: start.millisecondsSinceEpoch + minutes * 60_000).rfc3339),
@@ -49,7 +42,7 @@ import TestSupport
                 : try city.sign(trip(resident, "bus", amount: 1, start: from, minutes: 20, ref: "bus-race-\(i)"), by: "greenlife")
         }
         let committer = GroupCommitter(sequencer: sequencer)
-        let results = await race(subs, through: committer)
+        let results = await committer.race(subs)
         committer.shutdown()
         let won = results.filter { if case .success = $0 { return true }; return false }.count
         let doubleCounted = results.compactMap { r -> RuleViolation? in if case .failure(let e) = r { return e as? RuleViolation }; return nil }
@@ -75,7 +68,7 @@ import TestSupport
             try city.sign([report, ["type": "note", "text": .string("resend \(i)")]], by: city.platforms["szmetro"]!)
         }
         let committer = GroupCommitter(sequencer: sequencer)
-        let results = await race(subs, through: committer)
+        let results = await committer.race(subs)
         committer.shutdown()
         #expect(results.allSatisfy { if case .success = $0 { return true }; return false }, "\(results)")
         let after = try #require(try ledger.state("acct/\(resident)"))

@@ -173,14 +173,16 @@ import TestSupport
         return e.with(m.key, .string(m.value.stringValue! + "0"))
     }
 
-    /// Size, head and a digest of every state record: what a refused submission must not change.
-    static func snapshot(_ ledger: Ledger) throws -> [String] {
+    /// Size, head and every state record's stored bytes: what a refused submission must not change.
+    struct Snapshot: Equatable {
+        var size: UInt64
+        var head: Digest
+        var state: [[UInt8]]
+    }
+
+    static func snapshot(_ ledger: Ledger) throws -> Snapshot {
         let info = try ledger.info()
-        let sha = SHA256Context()
-        let state = try ledger.store.read { r in try r.stateRecords(prefix: "") }
-        var all: [UInt8] = []
-        for (k, v) in state { all += Array(k.utf8) + [0] + CanonicalJSON.encode(v) + [0x0A] }
-        return ["\(info.size)", info.head.hex, "\(state.count)", sha.hash(all).hex]
+        return Snapshot(size: info.size, head: info.head, state: try Invariants.stateDump(ledger.store))
     }
 }
 

@@ -148,10 +148,7 @@ import TestSupport
                            "ranges": [[.int(block.0), .int(block.0 + 4)]], "units": 5, "beneficiary": .string("racer \(i)"), "purpose": "voluntary",
                            "reason": "race", "jurisdiction": "CN-44", "period_from": "20260101", "period_to": "20261231"], by: "prj-szmetro")
         }
-        let results = await withTaskGroup(of: Result<AppendReceipt, Error>.self) { group in
-            for s in subs { group.addTask { do { return .success(try await committer.submit(s)) } catch { return .failure(error) } } }
-            return await group.reduce(into: []) { $0.append($1) }
-        }
+        let results = await committer.race(subs)
         committer.shutdown()
         let won = results.filter { if case .success = $0 { return true }; return false }.count
         let doubleSpends = results.filter { if case .failure(let e) = $0, (e as? RuleViolation)?.rule == "units.double_spend" { return true }; return false }.count

@@ -112,3 +112,13 @@ enum Invariants {
         }
     }
 }
+
+extension GroupCommitter {
+    /// Submits all of `subs` at once, each from its own task, as concurrent HTTP clients would.
+    func race(_ subs: [Submission]) async -> [Result<AppendReceipt, Error>] {
+        await withTaskGroup(of: Result<AppendReceipt, Error>.self) { group in
+            for s in subs { group.addTask { do { return .success(try await self.submit(s)) } catch { return .failure(error) } } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+}

@@ -63,9 +63,9 @@ extension RuleContext {
         put(path, record.with("revoked_seq", .int(Int64(seq))))
     }
 
-    /// Replaces the registry key that signs checkpoints. The reducer records it; `Reducer`
-    /// makes it the ledger state's registry key, so the checkpoint of this very commit and all
-    /// later ones must carry a signature by the new key (the sequencer adds the old key's too).
+    /// Replaces the registry key that signs checkpoints: the ledger state's key changes with
+    /// this event, so the checkpoint of this very commit and all later ones must carry a
+    /// signature by the new key (the sequencer adds the old key's too).
     func registryRotate(_ f: EventFields) throws {
         try authorize(.admin, for: f.type)
         try f.require(["registry_key", "reason"])
@@ -73,14 +73,14 @@ extension RuleContext {
         let key: NoteVerifierKey
         do { key = try NoteVerifierKey(keyText) } catch { throw f.fail("registry_key", error.description) }
         _ = try f.text("reason", max: 1024)
-        guard key != currentRegistryKey else {
+        guard key != registryKey else {
             throw RuleViolation(field: "registry_key", rule: "registry.rotate.same", message: "\(key.name) is already the registry key")
         }
         // The registry's operator keeps acting with the new key: it gets the outgoing key's
         // registration (actor, roles, scopes) unless it is registered already. The outgoing
         // key's own registration stays; revoke it with key.revoke if it must stop acting.
         let newPath = Self.keyPath(key)
-        if let old = currentRegistryKey, let record = try get(Self.keyPath(old)), record["revoked_seq"] == nil, try get(newPath) == nil {
+        if let old = registryKey, let record = try get(Self.keyPath(old)), record["revoked_seq"] == nil, try get(newPath) == nil {
             let roles = record["roles"]?.arrayValue?.compactMap(\.stringValue) ?? []
             put(newPath, Self.keyRecord(actor: record.string("actor") ?? "", key: key, roles: roles,
                                         scenarios: record["scenarios"]?.arrayValue?.compactMap(\.stringValue) ?? [],
@@ -89,7 +89,8 @@ extension RuleContext {
         }
         let previous = try get("registry")
         put("registry", ["key": .string(key.description), "since_seq": .int(Int64(seq)),
-                         "previous_key": .string(currentRegistryKey?.description ?? ""),
+                         "previous_key": .string(registryKey?.description ?? ""),
                          "rotations": .int((previous?.int("rotations") ?? 0) + 1)])
+        registryKey = key
     }
 }

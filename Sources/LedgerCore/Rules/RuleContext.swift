@@ -11,8 +11,9 @@ final class RuleContext {
     let sha: SHA256Context
     /// The signer's key record (nil only while applying genesis).
     let signerRecord: JSONValue?
-    /// The registry key in effect before this event.
-    var currentRegistryKey: NoteVerifierKey?
+    /// The registry key in effect: set from the ledger state before the event; a rule that
+    /// changes it (`registry.rotate`) sets it, and `Reducer` carries it back into the state.
+    var registryKey: NoteVerifierKey?
     var actor: String { signerRecord?.string("actor") ?? "" }
 
     init(state: StateOverlay, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, signerRecord: JSONValue?,
