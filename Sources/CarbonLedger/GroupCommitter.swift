@@ -63,34 +63,114 @@ public final class GroupCommitter: @unchecked Sendable {
         if !wasStopping { stopped.wait() }
     }
 
+    /// A batch whose commit runs on the commit thread while the next batch is prepared.
+    private final class InFlight: @unchecked Sendable {
+        enum Outcome { case committed, failed, stale }
+        let batch: [Pending]
+        let prepared: PreparedBatch
+        let done = DispatchSemaphore(value: 0)
+        var outcome = Outcome.failed
+        /// Set under the committer's condition lock when the commit has ended.
+        var finished = false
+
+        init(batch: [Pending], prepared: PreparedBatch) {
+            self.batch = batch
+            self.prepared = prepared
+        }
+
+        /// Waits for the commit; then `outcome` is set.
+        func join() -> Outcome {
+            done.wait()
+            return outcome
+        }
+    }
+
+    private let commitQueue = DispatchQueue(label: "carbonledger.commit")
+
+    /// Two stages on two threads: this one takes a batch off the queue and runs the rules
+    /// (`Sequencer.prepare`) over the batch before it, while the commit thread writes and fsyncs
+    /// that batch. Batches still commit one at a time, in queue order, and every caller is
+    /// answered only after its own commit is durable.
     private func run() {
+        var inFlight: InFlight?
+        var retry: [Pending] = []
         while true {
             condition.lock()
-            while queue.isEmpty && !stopping { condition.wait() }
-            if queue.isEmpty && stopping {
+            // Sleep until there is work, or the running commit ends (a stale one must be redone).
+            while queue.isEmpty && retry.isEmpty && !stopping && !(inFlight?.finished ?? false) { condition.wait() }
+            if queue.isEmpty && retry.isEmpty, let f = inFlight {
+                condition.unlock()
+                inFlight = nil
+                if f.join() == .stale { retry = f.batch }
+                continue
+            }
+            if queue.isEmpty && retry.isEmpty && stopping {
                 condition.unlock()
                 stopped.signal()
                 return
             }
+            // Take about as much as the running commit holds, and at least half the queue: the
+            // rest waits for the next batch, whose rules then run while this one commits. Batches
+            // of similar size keep both threads busy.
+            let running = inFlight.map { $0.finished ? 0 : $0.batch.count } ?? 0
+            let limit = min(queue.count, max((queue.count + 1) / 2, running))
             var take = 0
             var events = 0
-            while take < queue.count, take == 0 || events + queue[take].submission.events.count <= maxEventsPerCommit {
+            while take < limit, take == 0 || events + queue[take].submission.events.count <= maxEventsPerCommit {
                 events += queue[take].submission.events.count
                 take += 1
             }
-            let batch = Array(queue.prefix(take))
+            var batch = retry + queue.prefix(take)
+            retry = []
             queue.removeFirst(take)
             condition.unlock()
-            commit(batch)
-        }
-    }
 
-    private func commit(_ batch: [Pending]) {
-        do {
-            let results = try sequencer.append(batch.map(\.submission), now: .now())
-            for (p, r) in zip(batch, results) { p.completion(r.mapError { $0 as Error }) }
-        } catch {
-            for p in batch { p.completion(.failure(error)) }
+            // Over the running commit; if that cannot be done (another writer, a storage error),
+            // again from the store once the commit has ended.
+            var prepared = try? sequencer.prepare(batch.map(\.submission), now: .now(), after: inFlight?.prepared)
+            if let f = inFlight {
+                inFlight = nil
+                switch f.join() {
+                case .committed:
+                    break
+                case .failed:
+                    // Its callers have their error; this batch was prepared over it: again, from the store.
+                    prepared = nil
+                case .stale:
+                    // Another process appended: both batches again, from the store, in order.
+                    batch = f.batch + batch
+                    prepared = nil
+                }
+            }
+            if prepared == nil {
+                do {
+                    prepared = try sequencer.prepare(batch.map(\.submission), now: .now(), after: nil)
+                } catch {
+                    for p in batch { p.completion(.failure(error)) }
+                    continue
+                }
+            }
+            let f = InFlight(batch: batch, prepared: prepared!)
+            inFlight = f
+            commitQueue.async { [sequencer, condition] in
+                defer {
+                    f.done.signal()
+                    condition.lock()
+                    f.finished = true
+                    condition.signal()
+                    condition.unlock()
+                }
+                do {
+                    let results = try sequencer.commit(f.prepared)
+                    f.outcome = .committed
+                    for (p, r) in zip(f.batch, results) { p.completion(r.mapError { $0 as Error }) }
+                } catch SequencerError.concurrentWriter {
+                    f.outcome = .stale
+                } catch {
+                    f.outcome = .failed
+                    for p in f.batch { p.completion(.failure(error)) }
+                }
+            }
         }
     }
 }

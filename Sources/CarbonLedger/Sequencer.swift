@@ -1,3 +1,4 @@
+import Foundation
 import LedgerCore
 import LedgerStore
 
@@ -13,12 +14,17 @@ struct WriterState {
 /// Why a sequencer cannot append at all.
 public enum SequencerError: Error, Equatable, CustomStringConvertible {
     case notTheRegistryKey(current: NoteVerifierKey, held: [NoteVerifierKey])
+    /// Another process appended between this batch's preparation and its commit; nothing of
+    /// the batch was written, and preparing it again from the store fixes it.
+    case concurrentWriter(expectedSize: UInt64, foundSize: UInt64)
 
     public var description: String {
         switch self {
         case .notTheRegistryKey(let current, let held):
             return "the ledger's registry key is now \(current) (rotated), but this writer holds \(held.map(\.name).joined(separator: ", ")); "
                 + "restart it so it loads the ledger directory's registry.key"
+        case .concurrentWriter(let expected, let found):
+            return "another writer appended to the ledger since this batch was prepared over its first \(expected) entries (it now has \(found), not ending where the batch expected); nothing was written"
         }
     }
 }
@@ -44,9 +50,12 @@ public final class Sequencer: @unchecked Sendable {
     /// The registry's private keys this sequencer holds: the current one, and the next one
     /// while a rotation is pending. Empty for a replica, which stores the registry's checkpoints.
     public let keys: [NoteSigningKey]
+    /// The writer state after this sequencer's last commit; the pipeline's two threads share it.
     private var cached: WriterState?
+    private var committed = 0
+    private let lock = NSLock()
     /// Commits made by this sequencer (for group-commit tests and metrics).
-    public private(set) var commitCount = 0
+    public var commitCount: Int { lock.withLock { committed } }
 
     public init(store: LogStore, key: NoteSigningKey) {
         self.store = store
@@ -79,24 +88,52 @@ public final class Sequencer: @unchecked Sendable {
     }
 
     private func append(_ submissions: [Submission], now: Timestamp, abortOnRejection: Bool) throws -> [Result<AppendReceipt, RuleViolation>] {
-        let (results, state) = try store.write { w -> ([Result<AppendReceipt, RuleViolation>], WriterState) in
-            var st = try currentState(w.reader)
-            let startSize = st.frontier.size
+        while true {
+            let batch = try prepare(submissions, now: now, after: nil, abortOnRejection: abortOnRejection)
+            do {
+                return try commit(batch)
+            } catch SequencerError.concurrentWriter {
+                continue  // prepare again over what the other writer appended
+            }
+        }
+    }
+
+    /// Runs the rules over `submissions` in a read snapshot (never blocking readers or the
+    /// writer) and returns what `commit` will write. `previous`, when given, is the batch
+    /// prepared just before, whose commit may still be running on another thread: this batch
+    /// then builds on it, so the rules of one batch and the commit of the one before run on two
+    /// cores. `previous` must have been prepared over a committed state (its own predecessor's
+    /// commit finished); the snapshot check below enforces it.
+    public func prepare(_ submissions: [Submission], now: Timestamp, after previous: PreparedBatch?,
+                        abortOnRejection: Bool = false) throws -> PreparedBatch {
+        try store.read { r -> PreparedBatch in
+            let snapshot = StoreStateReader(r)
+            var st: WriterState
+            var pending: [Digest: UInt64] = [:]
+            if let p = previous {
+                // The snapshot is the log `p` was prepared over, or that log with `p` committed.
+                if (try? Self.requireHead(of: p.start, in: r)) == nil { try Self.requireHead(of: p.end, in: r) }
+                p.state.rebase(onto: snapshot)
+                st = p.end
+                for a in p.contents.accepted { pending[a.root] = a.firstSeq }
+            } else {
+                st = try currentState(r)
+            }
+            let start = st
             let startKey = st.ledger.registryKey
             // Another process may have rotated the registry key since this sequencer started.
-            if startSize > 0, signingKey(for: startKey) == nil {
+            if st.frontier.size > 0, signingKey(for: startKey) == nil {
                 throw SequencerError.notTheRegistryKey(current: startKey!, held: keys.map(\.verifierKey))
             }
             let time = max(now, st.lastTime)
             let hasher = MerkleHasher()
-            var results: [Result<AppendReceipt, RuleViolation>] = []
-            results.reserveCapacity(submissions.count)
-            var pending: [Digest: UInt64] = [:]
-            let batchState = StateOverlay(base: StoreStateReader(w.reader),
+            var batch = PreparedBatch.Contents(time: time)
+            batch.outcomes.reserveCapacity(submissions.count)
+            let batchState = StateOverlay(base: previous?.state ?? snapshot,
                                           expectedWrites: submissions.reduce(0) { $0 + $1.events.count } * 10)
             for sub in submissions {
                 let firstSeq = st.frontier.size
-                let lookup = PendingLookup(reader: w.reader, pending: pending)
+                let lookup = PendingLookup(reader: r, pending: pending)
                 let entries = SubmissionEntries(sub, firstSeq: firstSeq, prev: st.head, time: time, hasher: hasher)
                 batchState.beginSavepoint()
                 do {
@@ -109,28 +146,59 @@ public final class Sequencer: @unchecked Sendable {
                     st.ledger = next
                 } catch let v as RuleViolation {
                     batchState.rollback()
-                    if abortOnRejection { throw Rejection(submissionIndex: results.count, violation: v) }
-                    try w.putRejection(time: time, root: sub.root, record: Self.rejectionRecord(sub, v))
-                    results.append(.failure(v))
+                    if abortOnRejection { throw Rejection(submissionIndex: batch.outcomes.count, violation: v) }
+                    batch.rejections.append((sub.root, Self.rejectionRecord(sub, v)))
+                    batch.outcomes.append(.failure(v))
                     continue
                 }
                 batchState.commitSavepoint()
-                try appendEntries(entries, firstSeq: firstSeq, state: &st, writer: w, hasher: hasher)
-                try w.putSubmission(root: sub.root, firstSeq: firstSeq)
+                for (i, leaf) in entries.leafHashes.enumerated() {
+                    assert(firstSeq + UInt64(i) == st.frontier.size, "entries are appended at the tree's next leaf")
+                    st.frontier.append(leafHash: leaf, hasher: hasher) { level, index, hash in
+                        batch.nodes.append((MerkleNodeID(level: level, index: index), hash))
+                    }
+                }
+                st.head = entries.head
+                batch.entries.append((firstSeq, entries.bytes))
+                batch.accepted.append((sub.root, firstSeq))
                 pending[sub.root] = firstSeq
-                results.append(.success(AppendReceipt(firstSeq: firstSeq, count: sub.events.count, root: sub.root, treeSize: 0)))
+                batch.outcomes.append(.success(AppendReceipt(firstSeq: firstSeq, count: sub.events.count, root: sub.root, treeSize: 0)))
             }
-            try w.apply(batchState)
-            if st.frontier.size > startSize {
-                st.lastTime = time
-                try commitHead(state: st, previousSize: startSize, previousKey: startKey, writer: w, hasher: hasher)
-            }
-            let size = st.frontier.size
-            return (results.map { $0.map { var r = $0; r.treeSize = size; return r } }, st)
+            if st.frontier.size > start.frontier.size { st.lastTime = time }
+            // The snapshot ends with this closure: nothing may read through it afterwards.
+            batchState.rebase(onto: DetachedState.shared)
+            return PreparedBatch(submissions: submissions, contents: batch, state: batchState, start: start, end: st)
         }
-        cached = state
-        commitCount += 1
-        return results
+    }
+
+    /// Makes a prepared batch durable: one write transaction and one fsync for its entries,
+    /// tree nodes, submission index, state changes, refusals and signed checkpoint. Throws
+    /// `SequencerError.concurrentWriter` (nothing written) if another process appended since
+    /// the batch was prepared, and storage errors (nothing written either).
+    public func commit(_ batch: PreparedBatch) throws -> [Result<AppendReceipt, RuleViolation>] {
+        let c = batch.contents
+        do {
+            try store.write { w in
+                try Self.requireHead(of: batch.start, in: w.reader)
+                for (root, record) in c.rejections { try w.putRejection(time: c.time, root: root, record: record) }
+                for (firstSeq, bytes) in c.entries {
+                    for (i, b) in bytes.enumerated() { try w.appendEntry(seq: firstSeq + UInt64(i), bytes: b) }
+                }
+                for (id, hash) in c.nodes { try w.appendNode(id, hash) }
+                for (root, firstSeq) in c.accepted { try w.putSubmission(root: root, firstSeq: firstSeq) }
+                try w.apply(batch.state)
+                if batch.end.frontier.size > batch.start.frontier.size {
+                    try commitHead(state: batch.end, previousSize: batch.start.frontier.size, previousKey: batch.start.ledger.registryKey,
+                                   writer: w, hasher: MerkleHasher())
+                }
+            }
+        } catch {
+            setCached(nil)
+            throw error
+        }
+        setCached(batch.end, committed: true)
+        let size = batch.end.frontier.size
+        return c.outcomes.map { $0.map { var r = $0; r.treeSize = size; return r } }
     }
 
     /// Why an all-or-nothing append was refused.
@@ -298,16 +366,33 @@ public final class Sequencer: @unchecked Sendable {
             try w.apply(batchState)
             return st
         }
-        cached = state
-        commitCount += 1
+        setCached(state, committed: true)
         return state.frontier.size
     }
 
     /// The cached state if no other writer appended since, else a state rebuilt from the store.
     private func currentState(_ r: StoreReader) throws -> WriterState {
         let size = try r.metaU64(.size) ?? 0
-        if let c = cached, c.frontier.size == size { return c }
+        if let c = lock.withLock({ cached }), c.frontier.size == size { return c }
         return try Self.loadState(r, size: size)
+    }
+
+    /// Throws `concurrentWriter` unless the stored log ends where `state` does: same size and
+    /// same last leaf. The size alone is not enough: a batch prepared over one that never
+    /// committed has the size another writer's entries may have reached.
+    static func requireHead(of state: WriterState, in r: StoreReader) throws {
+        let size = try r.metaU64(.size) ?? 0
+        let head = try r.metaDigest(.head) ?? .zero
+        guard size == state.frontier.size, head == state.head else {
+            throw SequencerError.concurrentWriter(expectedSize: state.frontier.size, foundSize: size)
+        }
+    }
+
+    private func setCached(_ state: WriterState?, committed: Bool = false) {
+        lock.withLock {
+            cached = state
+            if committed { self.committed += 1 }
+        }
     }
 
     /// Rebuilds the writer's state: the frontier from stored nodes, the rule state by replaying

@@ -327,10 +327,7 @@ private struct Replay {
             throw Self.fail(nil, "latest checkpoint says size \(cp.size) root \(cp.root.hex), the log has size \(size) root \(root.hex)")
         }
         guard try reader.metaDigest(.head) == head else { throw Self.fail(size - 1, "meta/head is not the leaf hash of the last entry") }
-        let indexed = try reader.txn.count(reader.store.submissions)
-        guard indexed == Int(submissions) else {
-            throw Self.fail(nil, "the submission index holds \(indexed) records, the log has \(submissions) submissions")
-        }
+        try checkRecordCounts(size: size)
         guard nextCheckpointSizes.isEmpty else {
             throw Self.fail(nil, "a checkpoint is stored for tree size \(nextCheckpointSizes[0]), beyond the log's \(size) entries")
         }
@@ -344,6 +341,40 @@ private struct Replay {
         }
         return VerificationReport(entries: size, stateKeysCompared: compared, submissions: submissions, checkpointsChecked: checkpointsChecked,
                                   checkpoint: cp, registryKey: key)
+    }
+
+    /// Walks the entries, tree nodes, submission index and meta records, counting them: a
+    /// damaged page can make LMDB show records that were never written (a corrupted page header
+    /// claims more of them), which lookups by key never visit. LMDB's own counts live in the
+    /// database header and do not see them, so the records are counted one by one.
+    func checkRecordCounts(size: UInt64) throws {
+        func walk(_ db: LMDBDatabase, keySize: Int?, valueSize: Int?, _ check: (UnsafeRawBufferPointer) -> Bool = { _ in true }) throws -> UInt64 {
+            var n: UInt64 = 0
+            try reader.txn.scan(db, from: nil) { k, v in
+                guard keySize.map({ k.count == $0 }) ?? true, valueSize.map({ v.count == $0 }) ?? true, check(k) else {
+                    throw Self.fail(nil, "the \(db.name) database holds a record with a \(k.count)-byte key and a \(v.count)-byte value that the ledger never writes")
+                }
+                n += 1
+                return true
+            }
+            return n
+        }
+        let entries = try walk(reader.store.entries, keySize: 8, valueSize: nil)
+        guard entries == size else {
+            throw Self.fail(size, "the entries database holds \(entries) records but meta/size says \(size): records beyond the log were added")
+        }
+        // One node per complete subtree: size >> level of them at each level.
+        let expectedNodes = (0..<64).reduce(UInt64(0)) { $0 + (size >> UInt64($1)) }
+        let nodes = try walk(reader.store.nodes, keySize: 8, valueSize: 32)
+        guard nodes == expectedNodes else {
+            throw Self.fail(nil, "the nodes database holds \(nodes) records, a tree of \(size) leaves has \(expectedNodes)")
+        }
+        let indexed = try walk(reader.store.submissions, keySize: 32, valueSize: 8)
+        guard indexed == submissions else {
+            throw Self.fail(nil, "the submission index holds \(indexed) records, the log has \(submissions) submissions")
+        }
+        let known = Set(MetaKey.allCases.map { Array($0.rawValue.utf8) })
+        _ = try walk(reader.store.meta, keySize: nil, valueSize: nil) { known.contains(Array($0)) }
     }
 
     /// The live projections must equal the replayed state byte for byte. Compared in chunks of

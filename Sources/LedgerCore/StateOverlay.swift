@@ -16,7 +16,8 @@ public protocol StateReader: AnyObject {
 /// transaction as the entries. Decoded values are cached, so a key read or written by many
 /// events of a batch is decoded and encoded once.
 public final class StateOverlay: StateReader {
-    public let base: StateReader
+    /// What the overlay reads through. `rebase(onto:)` replaces it.
+    public private(set) var base: StateReader
     /// Written keys; `.some(nil)` marks a deletion.
     public private(set) var writes: [String: JSONValue?] = [:]
     private var readCache: [String: JSONValue?] = [:]
@@ -35,6 +36,17 @@ public final class StateOverlay: StateReader {
         self.base = base
         writes.reserveCapacity(expectedWrites)
         readCache.reserveCapacity(expectedWrites / 4)
+    }
+
+    /// Reads through `newBase` from now on. The pipelined sequencer prepares batch k+1 over
+    /// batch k's overlay while k commits; before each new batch it rebases k's overlay onto a
+    /// fresh snapshot of the store, so the chain of overlays never grows beyond two. Sound only
+    /// when `newBase` differs from the old base at most by this overlay's own writes (the
+    /// snapshot was taken after the batches below committed, and no one else wrote): the read
+    /// cache then stays valid.
+    public func rebase(onto newBase: StateReader) {
+        precondition(!inSavepoint, "rebase inside a savepoint")
+        base = newBase
     }
 
     /// Starts a savepoint: later writes can be undone together by `rollback()`. The sequencer

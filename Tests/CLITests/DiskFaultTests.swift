@@ -39,7 +39,9 @@ import TestSupport
     /// clear, that every acknowledged submission is there, that the log verifies, that a further
     /// submission is refused without change, and that writing resumes once there is room.
     static func fillUntilRefused(dir: String, launcher: String, expecting reasons: [String], makeRoom: () throws -> Void) throws {
-        let run = try sh("\(launcher) exec '\(CLI.binary)' stress-append --dir '\(dir)' --batches 5000 --events-per-batch 40")
+        // Two clients: the commit that fails has the next batch prepared over it, which must
+        // not be written either.
+        let run = try sh("\(launcher) exec '\(CLI.binary)' stress-append --dir '\(dir)' --batches 5000 --events-per-batch 40 --clients 2")
         #expect(run.status == 1 && !run.signalled, "status \(run.status): \(run.stderr)")
         #expect(reasons.contains { run.stderr.contains($0) }, "unclear refusal: \(run.stderr)")
         #expect(run.stderr.contains("Nothing of this commit was written"), "\(run.stderr)")

@@ -145,6 +145,28 @@ import TestSupport
         #expect(try #require(failure(ledger)).reason.contains("submission index"))
     }
 
+    /// Records the ledger never writes, of the kind a damaged page header makes LMDB show: no
+    /// lookup by key visits them, so verify walks and counts every database it vouches for.
+    @Test func phantomRecordsAreFound() throws {
+        let dir = TempDir()
+        let (ledger, _) = try makeLedger(dir)
+        let s = ledger.store
+        let phantoms: [(LMDBDatabase, [UInt8], [UInt8], String)] = [
+            (s.nodes, be64(1 << 40), [UInt8](repeating: 1, count: 32), "nodes database holds"),
+            (s.nodes, [0, 0, 0, 0, 2], [UInt8](repeating: 1, count: 32), "nodes database holds a record with a 5-byte key"),
+            (s.entries, [0, 0, 3], [1, 2, 3], "entries database holds"),
+            (s.submissions, [UInt8](repeating: 7, count: 31), be64(1), "submissions database holds a record with a 31-byte key"),
+            (s.meta, Array("rotated".utf8), [1], "meta database holds a record"),
+        ]
+        for (db, key, value, reason) in phantoms {
+            try s.rawPut(db, key: key, value: value)
+            let f = try #require(failure(ledger), "phantom in \(db.name) not found")
+            #expect(f.reason.contains(reason), "\(f.reason)")
+            try s.rawDelete(db, key: key)
+            #expect(failure(ledger) == nil)
+        }
+    }
+
     /// An entry whose hashes are all recomputed (chain, nodes, root, checkpoint re-signed with
     /// the registry key) but whose event breaks a rule still fails: verify re-runs the reducer.
     @Test func ruleBreakingLogWithIntactHashesIsFound() throws {

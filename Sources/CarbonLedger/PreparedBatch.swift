@@ -1,0 +1,63 @@
+import LedgerCore
+
+/// A batch whose rules have run but which is not yet durable: everything `Sequencer.commit`
+/// writes in one transaction. Nothing outside the sequencer looks inside; callers pass it from
+/// `prepare` to `commit` (and to the next `prepare`, to pipeline).
+public final class PreparedBatch: @unchecked Sendable {
+    /// What the commit writes, collected while the rules run.
+    struct Contents {
+        /// The commit time of every entry of the batch.
+        let time: Timestamp
+        /// Per submission, in order: its receipt (tree size filled in by the commit) or the rule it broke.
+        var outcomes: [Result<AppendReceipt, RuleViolation>] = []
+        /// Entry bytes of each accepted submission, from its first seq.
+        var entries: [(firstSeq: UInt64, bytes: [[UInt8]])] = []
+        /// Tree nodes the new leaves complete, in append order.
+        var nodes: [(MerkleNodeID, Digest)] = []
+        /// Accepted submissions' roots, for the replay index.
+        var accepted: [(root: Digest, firstSeq: UInt64)] = []
+        /// Refused submissions, kept for statistics.
+        var rejections: [(root: Digest, record: JSONValue)] = []
+
+        init(time: Timestamp) { self.time = time }
+    }
+
+    /// The submissions, in the order they were prepared.
+    public let submissions: [Submission]
+    let contents: Contents
+    /// The batch's state changes. Its base is detached after preparation; the next `prepare`
+    /// rebases it onto a fresh snapshot when it builds on this batch.
+    let state: StateOverlay
+    /// The writer state the batch was prepared over, and the one its commit leaves.
+    let start: WriterState
+    let end: WriterState
+
+    init(submissions: [Submission], contents: Contents, state: StateOverlay, start: WriterState, end: WriterState) {
+        self.submissions = submissions
+        self.contents = contents
+        self.state = state
+        self.start = start
+        self.end = end
+    }
+
+    /// Entries the batch appends.
+    public var appendedCount: UInt64 { end.frontier.size - start.frontier.size }
+}
+
+/// The base of a prepared batch's overlay once its read snapshot has ended: reading through it
+/// is a bug in the pipeline (it would read a closed LMDB transaction), so it stops the process.
+final class DetachedState: StateReader, Sendable {
+    static let shared = DetachedState()
+
+    func get(_ key: String) throws -> JSONValue? {
+        preconditionFailure("read of \(key) through a prepared batch whose snapshot has ended")
+    }
+
+    func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
+        preconditionFailure("read of \(parent)/ through a prepared batch whose snapshot has ended")
+    }
+
+    func children(of parent: String) throws -> [(key: String, value: JSONValue)] {
+        preconditionFailure("read of \(parent)/ through a prepared batch whose snapshot has ended")
+    }
+}

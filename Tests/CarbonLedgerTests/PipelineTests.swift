@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+import LedgerCore
+import LedgerStore
+@testable import CarbonLedger
+import TestSupport
+
+/// The two-stage sequencer: the rules of batch k+1 run over batch k while k commits. A batch
+/// must see everything the batch before it wrote, and must never become durable over a batch
+/// that did not.
+@Suite struct PipelineTests {
+    let race = ConcurrencyTests()
+
+    @Test func aBatchPreparedOverAnUncommittedOneSeesItsWrites() throws {
+        let dir = TempDir()
+        let (ledger, sequencer, city, resident) = try race.city(dir, platforms: "szmetro", "greenlife")
+        let sizeBefore = try ledger.info().size
+        let start = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - 5 * 3_600_000)
+        let later = Timestamp(millisecondsSinceEpoch: start.millisecondsSinceEpoch + 3_600_000)
+        let ride = try city.sign(race.trip(resident, "metro", amount: 9_000, start: start, minutes: 20, ref: "pipe-1"), by: "szmetro")
+        let sameRide = try city.sign(race.trip(resident, "bus", amount: 3, start: start, minutes: 15, ref: "pipe-2"), by: "greenlife")
+        let nextRide = try city.sign(race.trip(resident, "metro", amount: 7_000, start: later, minutes: 20, ref: "pipe-3"), by: "szmetro")
+
+        let k = try sequencer.prepare([ride], now: .now(), after: nil)
+        let k1 = try sequencer.prepare([sameRide, nextRide, ride], now: .now(), after: k)
+        #expect(try ledger.info().size == sizeBefore, "preparing wrote to the ledger")
+
+        let first = try sequencer.commit(k)
+        let second = try sequencer.commit(k1)
+        let won = try first[0].get()
+        // The overlapping journey is refused against the uncommitted batch's interval ...
+        guard case .failure(let overlap) = second[0] else { Issue.record("double counting accepted: \(second[0])"); return }
+        #expect(overlap.rule == "behaviour.double_counted" && overlap.conflictingSeq == won.firstSeq)
+        // ... the next journey follows it in the log ...
+        #expect(try second[1].get().firstSeq == won.lastSeq + 1)
+        // ... and resending the uncommitted batch's submission is a replay.
+        guard case .failure(let replay) = second[2] else { Issue.record("replay accepted: \(second[2])"); return }
+        #expect(replay.rule == "submission.replay" && replay.conflictingSeq == won.firstSeq)
+
+        #expect(try ledger.info().size == sizeBefore + 2)
+        try Invariants.accounts(ledger)
+        let report = try Verifier(store: ledger.store).verify()
+        #expect(report.entries == sizeBefore + 2 && report.stateKeysCompared > 0)
+    }
+
+    @Test func aBatchIsNeverCommittedOverOneThatFailed() throws {
+        let dir = TempDir()
+        let (ledger, sequencer, city, resident) = try race.city(dir, platforms: "szmetro", "greenlife")
+        let start = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - 4 * 3_600_000)
+        let ride = try city.sign(race.trip(resident, "metro", amount: 9_000, start: start, minutes: 20, ref: "stale-1"), by: "szmetro")
+        let note = try city.sign([["type": "note", "text": "prepared over a batch that will not commit"]], by: city.admin)
+        let k = try sequencer.prepare([ride], now: .now(), after: nil)
+        let k1 = try sequencer.prepare([note], now: .now(), after: k)
+
+        // Another writer on the same store appends first: batch k was prepared over a state
+        // that no longer is the log's, and k+1 over k.
+        let other = try ledger.sequencer()
+        let interloper = try city.sign([["type": "note", "text": "another writer"]], by: city.admin)
+        let sizeBefore = try ledger.info().size
+        _ = try other.append([interloper], now: .now())[0].get()
+        let dumpBefore = try Invariants.stateDump(ledger.store)
+        #expect(throws: SequencerError.concurrentWriter(expectedSize: sizeBefore, foundSize: sizeBefore + 1)) { try sequencer.commit(k) }
+        #expect(throws: SequencerError.concurrentWriter(expectedSize: sizeBefore + 1, foundSize: sizeBefore + 1)) { try sequencer.commit(k1) }
+        #expect(try ledger.info().size == sizeBefore + 1 && Invariants.stateDump(ledger.store) == dumpBefore, "a stale batch changed the ledger")
+
+        // Prepared again from the store, both go through, after the other writer's entry.
+        let again = try sequencer.append([ride, note], now: .now())
+        #expect(try again.map { try $0.get().firstSeq } == [sizeBefore + 1, sizeBefore + 2])
+        _ = try Verifier(store: ledger.store).verify()
+    }
+
+    @Test func theGroupCommitterRedoesBatchesAnotherWriterOvertook() async throws {
+        let dir = TempDir()
+        let (ledger, sequencer, city, _) = try race.city(dir, platforms: "szmetro", "greenlife")
+        let subs = try (0..<80).map { i in try city.sign([["type": "note", "text": .string("committer \(i)")]], by: city.admin) }
+        let others = try (0..<40).map { i in try city.sign([["type": "note", "text": .string("other writer \(i)")]], by: city.admin) }
+        let other = try ledger.sequencer()
+        let committer = GroupCommitter(sequencer: sequencer)
+        // A second writer appends one submission at a time while the committer's pipeline runs,
+        // so some of its prepared batches become stale and must be prepared again.
+        let interleaved = Task.detached { () throws -> [AppendReceipt] in
+            try others.map { try other.append([$0], now: .now())[0].get() }
+        }
+        let results = await committer.race(subs)
+        committer.shutdown()
+        let theirs = try await interleaved.value
+
+        let receipts = try results.map { try $0.get() }
+        let all = receipts + theirs
+        #expect(Set(all.map(\.firstSeq)).count == 120, "two submissions at one seq")
+        let found: [UInt64?] = try ledger.store.read { r in try all.map { try r.firstSeq(ofSubmission: $0.root) } }
+        #expect(found == all.map(\.firstSeq), "a receipt names a seq its submission is not at")
+        let report = try Verifier(store: ledger.store).verify()
+        #expect(report.entries == (try ledger.info().size))
+    }
+}
