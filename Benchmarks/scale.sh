@@ -27,7 +27,7 @@ mkdir -p "$work"
 millions=$(( (events + 999999) / 1000000 ))
 for m in $(seq 1 "$millions"); do
   if [ "$workload" = behaviour ]; then
-    args=(--workload behaviour --batches 1053 --residents 200000)
+    args=(--workload behaviour --batches 1053 --residents 200000 --clients 4)
   else
     args=(--batches 1000 --events-per-batch 1000)
   fi

@@ -87,6 +87,12 @@ public final class GroupCommitter: @unchecked Sendable {
 
     private let commitQueue = DispatchQueue(label: "carbonledger.commit")
 
+    /// Frees a settled batch (its overlay holds every state change of the batch) on the commit
+    /// thread, which has less to do than this one.
+    private func release(_ f: InFlight) {
+        commitQueue.async { withExtendedLifetime(f) {} }
+    }
+
     /// Two stages on two threads: this one takes a batch off the queue and runs the rules
     /// (`Sequencer.prepare`) over the batch before it, while the commit thread writes and fsyncs
     /// that batch. Batches still commit one at a time, in queue order, and every caller is
@@ -102,6 +108,7 @@ public final class GroupCommitter: @unchecked Sendable {
                 condition.unlock()
                 inFlight = nil
                 if f.join() == .stale { retry = f.batch }
+                release(f)
                 continue
             }
             if queue.isEmpty && retry.isEmpty && stopping {
@@ -141,6 +148,7 @@ public final class GroupCommitter: @unchecked Sendable {
                     batch = f.batch + batch
                     prepared = nil
                 }
+                release(f)
             }
             if prepared == nil {
                 do {

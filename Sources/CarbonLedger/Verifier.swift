@@ -132,25 +132,59 @@ private struct Replay {
         }
         trusted.sort { $0.size < $1.size }
         let end = min(size, verifier.upTo ?? size)
-        var seq: UInt64 = 0
-        while seq < end {
-            let n = Int(min(UInt64(verifier.chunkSize), end - seq))
-            let raw = try readChunk(from: seq, count: n)
-            let hashed = hashInParallel(raw)
-            // On MDB_MAP_FULL the write is aborted, the map grown and this closure run again, so
-            // every attempt starts from the replay as it stood before the chunk.
-            let beforeChunk = self
-            try scratch.write { w in
-                self = beforeChunk
-                let overlay = StateOverlay(base: StoreStateReader(w.reader))
-                chunkState = overlay
-                defer { chunkState = nil }
-                for k in 0..<n { try step(seq: seq + UInt64(k), hashed[k]) }
-                try w.apply(overlay)
+        // Three stages on two cores: this thread reads chunk i+1 from the log and hands it to be
+        // decoded and hashed, runs the rules of chunk i over the replayed state, and hands chunk
+        // i's state changes to be written to the scratch store while it goes on. The rules of a
+        // chunk read through the overlay of the chunk before (whose write may still run) over a
+        // snapshot of the scratch store that holds everything older.
+        let hashQueue = DispatchQueue(label: "carbonledger.verify.hash")
+        let writeQueue = DispatchQueue(label: "carbonledger.verify.scratch")
+        let hashWorkers = max(1, verifier.workers - 1)
+        func chunk(at from: UInt64) -> (count: Int, hashed: BackgroundResult<[Result<(Entry, Digest), EntryError>]>)? {
+            guard from < end else { return nil }
+            let n = Int(min(UInt64(verifier.chunkSize), end - from))
+            // A read error is reported when this chunk's turn comes, after the earlier chunks'
+            // checks: verify names the first bad seq.
+            do {
+                let raw = try readChunk(from: from, count: n)
+                return (n, BackgroundResult(on: hashQueue) { Self.decodeAndHash(raw, workers: hashWorkers) })
+            } catch {
+                return (n, BackgroundResult(.failure(error)))
             }
+        }
+        let scratch = self.scratch
+        var next = chunk(at: 0)
+        var previous: StateOverlay?
+        var writing: BackgroundResult<Void>?
+        var seq: UInt64 = 0
+        while let (n, pending) = next {
+            let hashed = try pending.wait()
+            next = chunk(at: seq + UInt64(n))
+            let beforeChunk = self
+            let overlay = try scratch.read { r -> StateOverlay in
+                // A read retried after another process grew the map starts the chunk over.
+                self = beforeChunk
+                let snapshot = StoreStateReader(r)
+                previous?.rebase(onto: snapshot)
+                let o = StateOverlay(base: previous ?? snapshot)
+                chunkState = o
+                defer {
+                    chunkState = nil
+                    o.rebase(onto: DetachedState.shared)
+                }
+                for k in 0..<n { try step(seq: seq + UInt64(k), hashed[k]) }
+                return o
+            }
+            // One write in flight: the chunk before must be stored before this one's snapshot
+            // can stand in for it.
+            try writing?.wait()
+            let written = Handoff(value: overlay)
+            writing = BackgroundResult(on: writeQueue) { try scratch.write { w in try w.apply(written.value) } }
+            previous = overlay
             seq += UInt64(n)
             verifier.progress?(seq, end)
         }
+        try writing?.wait()
         if end < size {
             // A partial replay: the state as of the last whole submission before the cut.
             let replayed = open?.firstSeq ?? end
@@ -190,12 +224,12 @@ private struct Replay {
         return out
     }
 
-    /// Decodes (re-canonicalising) and leaf-hashes a chunk on all cores.
-    func hashInParallel(_ raw: [[UInt8]]) -> [Result<(Entry, Digest), EntryError>] {
+    /// Decodes (re-canonicalising) and leaf-hashes a chunk on `workers` threads.
+    static func decodeAndHash(_ raw: [[UInt8]], workers: Int) -> [Result<(Entry, Digest), EntryError>] {
         let n = raw.count
         let slots = ResultSlots(count: n)
         defer { _ = slots.buffer.deinitialize(); slots.buffer.deallocate() }
-        let workers = min(verifier.workers, max(1, n / 256))
+        let workers = min(workers, max(1, n / 256))
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             let h = MerkleHasher()
             let results = slots.buffer
@@ -211,6 +245,8 @@ private struct Replay {
     }
 
     mutating func step(seq: UInt64, _ hashed: Result<(Entry, Digest), EntryError>) throws {
+        // Where a fault in LMDB (a damaged page) is reported: the next chunk was read already.
+        VerificationPosition.seq = seq
         let entry: Entry, leaf: Digest
         switch hashed {
         case .failure(let e): throw Self.fail(seq, "stored bytes are not a valid entry: \(e)")
