@@ -166,6 +166,8 @@ public final class Sequencer: @unchecked Sendable {
             }
             if st.frontier.size > start.frontier.size { st.lastTime = time }
             // The snapshot ends with this closure: nothing may read through it afterwards.
+            // The commit thread reads its writes while the next batch reads through it.
+            batchState.freeze()
             batchState.rebase(onto: DetachedState.shared)
             return PreparedBatch(submissions: submissions, contents: batch, state: batchState, start: start, end: st)
         }

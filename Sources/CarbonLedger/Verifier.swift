@@ -173,6 +173,8 @@ private struct Replay {
                     o.rebase(onto: DetachedState.shared)
                 }
                 for k in 0..<n { try step(seq: seq + UInt64(k), hashed[k]) }
+                // The scratch-store thread reads its writes while the next chunk reads through it.
+                o.freeze()
                 return o
             }
             // One write in flight: the chunk before must be stored before this one's snapshot

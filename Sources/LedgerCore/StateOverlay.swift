@@ -18,24 +18,32 @@ public protocol StateReader: AnyObject {
 public final class StateOverlay: StateReader {
     /// What the overlay reads through. `rebase(onto:)` replaces it.
     public private(set) var base: StateReader
+    /// A key this overlay knows: written by it (`nil` value: deleted), or read through it from
+    /// the base (the base's value, cached). One dictionary for both, so a read costs one hash
+    /// of its key, not one per dictionary (hashing keys showed in profiles).
+    struct Slot {
+        var value: JSONValue?
+        var written: Bool
+    }
+    private var slots: [String: Slot] = [:]
     /// Written keys; `.some(nil)` marks a deletion.
-    public private(set) var writes: [String: JSONValue?] = [:]
-    private var readCache: [String: JSONValue?] = [:]
+    public var writes: [String: JSONValue?] {
+        slots.compactMapValues { $0.written ? .some($0.value) : nil }
+    }
     private var keysByParent: [Substring: Set<String>] = [:]
     /// Namespaces whose keys are found by `predecessor`; only these are indexed by parent.
     public static let orderedNamespaces = ["iv/", "elig/", "reqm/", "rng/", "hold/"]
 
     /// Undo records of the open savepoint: each written key's previous write (or none). Kept
     /// allocated between savepoints: the sequencer opens one per submission.
-    private var journal: [(key: String, previous: JSONValue??)] = []
+    private var journal: [(key: String, previous: Slot?)] = []
     private var inSavepoint = false
 
     /// `expectedWrites` pre-sizes the write set (a batch of behaviour reports writes about ten
     /// keys per event); growing a large dictionary rehashes every key, which showed in profiles.
     public init(base: StateReader, expectedWrites: Int = 0) {
         self.base = base
-        writes.reserveCapacity(expectedWrites)
-        readCache.reserveCapacity(expectedWrites / 4)
+        slots.reserveCapacity(expectedWrites + expectedWrites / 4)
     }
 
     /// Reads through `newBase` from now on. The pipelined sequencer prepares batch k+1 over
@@ -53,7 +61,7 @@ public final class StateOverlay: StateReader {
     /// opens one per submission in the batch's overlay, so a refused submission leaves no trace
     /// and an accepted one costs no copying.
     public func beginSavepoint() {
-        precondition(!inSavepoint, "savepoints do not nest")
+        precondition(!inSavepoint && !frozen, "savepoints do not nest, and a frozen overlay takes no writes")
         inSavepoint = true
     }
 
@@ -67,24 +75,34 @@ public final class StateOverlay: StateReader {
     public func rollback() {
         precondition(inSavepoint, "rollback without a savepoint")
         for (key, previous) in journal.reversed() {
-            if let p = previous { writes[key] = p } else { writes[key] = nil }
+            slots[key] = previous
         }
         journal.removeAll(keepingCapacity: true)
         inSavepoint = false
     }
 
     public func get(_ key: String) throws -> JSONValue? {
-        if let w = writes[key] { return w }
-        if let c = readCache[key] { return c }
+        if let slot = slots[key] { return slot.value }
         let v = try base.get(key)
-        readCache[key] = .some(v)
+        if !frozen { slots[key] = Slot(value: v, written: false) }
         return v
     }
 
+    /// Ends changes to this overlay: later reads through it no longer cache what they read
+    /// from the base, so another thread may read its writes (to commit them) while the next
+    /// batch reads through it. Whoever reads through a frozen overlay caches the values itself.
+    public func freeze() {
+        precondition(!inSavepoint, "freeze inside a savepoint")
+        frozen = true
+    }
+
+    public private(set) var frozen = false
+
     public func put(_ key: String, _ value: JSONValue?) {
+        precondition(!frozen, "write to a frozen overlay")
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
         // One hash of the key for both the write and the undo record.
-        let previous = writes.updateValue(value, forKey: key)
+        let previous = slots.updateValue(Slot(value: value, written: true), forKey: key)
         if inSavepoint { journal.append((key, previous)) }
         if Self.isOrdered(key) {
             keysByParent[Self.parent(of: key), default: []].insert(key)
@@ -108,15 +126,15 @@ public final class StateOverlay: StateReader {
         var own: (key: String, value: JSONValue)?
         if let keys = keysByParent[Substring(parent)] {
             for k in keys where Self.less(k, before) {
-                if case .some(.some(let v)) = writes[k], own == nil || Self.less(own!.key, k) { own = (k, v) }
+                if let slot = slots[k], slot.written, let v = slot.value, own == nil || Self.less(own!.key, k) { own = (k, v) }
             }
         }
         // The base's predecessor, skipping keys this overlay deleted or replaced.
         var bound = before
         while let b = try base.predecessor(parent: parent, before: bound) {
             var value = b.value
-            if let w = writes[b.key] {
-                guard let replaced = w else { bound = b.key; continue }
+            if let slot = slots[b.key], slot.written {
+                guard let replaced = slot.value else { bound = b.key; continue }
                 value = replaced
             }
             if let o = own, !Self.less(o.key, b.key) { return o }
@@ -130,11 +148,8 @@ public final class StateOverlay: StateReader {
         var merged: [String: JSONValue] = [:]
         for c in try base.children(of: parent) { merged[c.key] = c.value }
         for k in keysByParent[Substring(parent)] ?? [] {
-            switch writes[k] {
-            case .some(.some(let v)): merged[k] = v
-            case .some(.none): merged[k] = nil
-            case .none: break
-            }
+            guard let slot = slots[k], slot.written else { continue }
+            merged[k] = slot.value
         }
         return merged.keys.sorted(by: Self.less).map { ($0, merged[$0]!) }
     }
@@ -142,7 +157,7 @@ public final class StateOverlay: StateReader {
     /// Written keys in byte order, for flushing. State keys are printable ASCII, where Swift's
     /// `String` order (with its fast ASCII path) is byte order.
     public var sortedWrites: [(key: String, value: JSONValue?)] {
-        writes.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        slots.filter(\.value.written).sorted { $0.key < $1.key }.map { ($0.key, $0.value.value) }
     }
 
     static func parent(of key: String) -> Substring {

@@ -37,6 +37,39 @@ import Testing
         #expect(o.writes.keys.sorted() == ["acct/b", "acct/d"])
     }
 
+    /// A key read, then written and rolled back, reads the base's value again (reads and writes
+    /// share one table; the rollback restores the cached read, not nothing).
+    @Test func rollbackOfAWriteOverACachedReadRestoresTheRead() throws {
+        let base = StateOverlay(base: EmptyState())
+        base.put("acct/a", ["n": 1])
+        let o = StateOverlay(base: base)
+        #expect(try o.get("acct/a") == ["n": 1])
+        o.beginSavepoint()
+        o.put("acct/a", ["n": 2])
+        o.rollback()
+        #expect(try o.get("acct/a") == ["n": 1])
+        #expect(o.writes.isEmpty && o.sortedWrites.isEmpty)
+    }
+
+    /// A frozen overlay (a prepared batch whose writes another thread is committing) answers
+    /// from its writes and otherwise passes reads through without caching them.
+    @Test func aFrozenOverlayDoesNotCacheReads() throws {
+        let base = StateOverlay(base: EmptyState())
+        base.put("acct/a", ["n": 1])
+        let o = StateOverlay(base: base)
+        o.put("acct/b", ["n": 2])
+        o.freeze()
+        #expect(try o.get("acct/a") == ["n": 1] && o.get("acct/b") == ["n": 2])
+        base.put("acct/a", ["n": 3])
+        #expect(try o.get("acct/a") == ["n": 3], "a frozen overlay cached a read")
+        #expect(o.frozen && o.writes.keys.sorted() == ["acct/b"])
+        // Before freezing, the first read is cached (the batch's view stays put).
+        let live = StateOverlay(base: base)
+        #expect(try live.get("acct/a") == ["n": 3])
+        base.put("acct/a", ["n": 4])
+        #expect(try live.get("acct/a") == ["n": 3])
+    }
+
     @Test func orderedNamespacesAreRecognisedByPrefixOnly() {
         for key in ["iv/a/x/1", "elig/m/d/1", "reqm/r/1", "rng/b/1", "hold/a/b/1"] { #expect(StateOverlay.isOrdered(key), "\(key)") }
         for key in ["ivy/a", "acct/iv/1", "hist/a/1", "el/x", "r", "", "holder/a", "reqs/1"] { #expect(!StateOverlay.isOrdered(key), "\(key)") }
