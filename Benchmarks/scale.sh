@@ -34,7 +34,8 @@ for m in $(seq 1 "$millions"); do
   out=$(/usr/bin/time -f "peak_rss_kib=%M" "$cledger" stress-append --dir "$work/ledger" "${args[@]}" --report 2>&1)
   rate=$(echo "$out" | grep -o '[0-9]* events/s' | grep -o '^[0-9]*')
   rss=$(echo "$out" | grep -o 'peak_rss_kib=[0-9]*' | cut -d= -f2)
-  echo "million $m: $rate events/s, peak RSS $(( rss / 1024 )) MiB"
+  written=$(echo "$out" | grep -o '[0-9]* per event' | grep -o '^[0-9]*' || true)
+  echo "million $m: $rate events/s, peak RSS $(( rss / 1024 )) MiB, ${written:-?} bytes written to the device per event"
   [ "$m" = 1 ] && first=$rate
   last=$rate
 done

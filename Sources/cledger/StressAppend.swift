@@ -97,17 +97,23 @@ struct StressAppend: ParsableCommand {
                 guard FileManager.default.createFile(atPath: path, contents: Data(out)) else { throw CLIError("\(path): cannot be written") }
             }
             let commitsBefore = sequencer.commitCount
+            let device = DeviceWrites(directory: ledgerDirectory.dir)
+            let written = device?.bytes()
             let start = Date()
             try runClients(work.count) { b in work[b] }
             let secs = Date().timeIntervalSince(start)
-            print("appended \(events) behaviour events in \(work.count) submissions, \(sequencer.commitCount - commitsBefore) commits, \(String(format: "%.3f", secs)) s: \(Int(Double(events) / secs)) events/s")
+            let disk = device?.report(since: written, events: events) ?? ""
+            print("appended \(events) behaviour events in \(work.count) submissions, \(sequencer.commitCount - commitsBefore) commits, \(String(format: "%.3f", secs)) s\(disk): \(Int(Double(events) / secs)) events/s")
         } else if report {
             let subs = try (0..<batches).map { try make($0) }
+            let device = DeviceWrites(directory: ledgerDirectory.dir)
+            let written = device?.bytes()
             let start = Date()
             try runClients(subs.count) { b in subs[b] }
             let secs = Date().timeIntervalSince(start)
             let events = Double(batches * eventsPerBatch)
-            print("appended \(Int(events)) events in \(batches) submissions, \(sequencer.commitCount) commits, \(String(format: "%.3f", secs)) s: \(Int(events / secs)) events/s")
+            let disk = device?.report(since: written, events: Int(events)) ?? ""
+            print("appended \(Int(events)) events in \(batches) submissions, \(sequencer.commitCount) commits, \(String(format: "%.3f", secs)) s\(disk): \(Int(events / secs)) events/s")
         } else {
             try runClients(batches == 0 ? Int.max : batches, make)
         }
