@@ -147,6 +147,12 @@ import TestSupport
         #expect(try seq.append([first], now: .now())[0].get().firstSeq == 1)
         let r = try CLI.run(["stress-append", "--dir", d.sub("L"), "--batches", "10", "--events-per-batch", "1000", "--report"])
         #expect(r.status == 0, "\(r.stderr)")
+        // The report counts the bytes the ledger's device wrote: at least the entries' own.
+        if FileManager.default.fileExists(atPath: "/sys/dev/block") {
+            let perEvent = r.stdout.range(of: #"\d+ per event"#, options: .regularExpression)
+                .flatMap { Int(r.stdout[$0].split(separator: " ")[0]) }
+            #expect(r.stdout.contains("bytes written to the device") && (perEvent ?? 0) >= 100, "\(r.stdout)")
+        }
         // Reads and a write from the first process still work, at the grown size.
         #expect(try ledger.info().size == 10_002)
         let sub = try Submission.Unsigned(events: [["type": "note", "text": "after growth"]]).signed(by: key, origin: "multi.test/log")
