@@ -48,10 +48,12 @@ public enum Reducer {
                                 message: "the same submission (root \(submission.root.hex)) was already appended at seq \(earlier)", conflictingSeq: earlier)
         }
         let sha = SHA256Context()
+        // The signer's state path and text, built once per submission, not per event.
+        let signer = SignerKey(submission.signer)
         for (i, event) in submission.events.enumerated() {
             let seq = firstSeq + UInt64(i)
             do {
-                try apply(event: event, seq: seq, time: time, leafHash: leafHashes[i], signer: submission.signer, ledger: &next, state: state, sha: sha)
+                try apply(event: event, seq: seq, time: time, leafHash: leafHashes[i], signer: signer, ledger: &next, state: state, sha: sha)
             } catch var v as RuleViolation {
                 v.eventIndex = i
                 throw v
@@ -62,8 +64,24 @@ public enum Reducer {
     }
 
     /// Applies one event at `seq`.
-    static func apply(event: JSONValue, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, ledger: inout LedgerState,
+    /// A submission's signer with the strings every event's authorisation needs.
+    struct SignerKey {
+        let key: NoteVerifierKey
+        /// `key/NAME+KEYID`, where its registration is.
+        let path: String
+        /// The key as registered (`NAME+KEYID+BASE64`).
+        let text: String
+
+        init(_ key: NoteVerifierKey) {
+            self.key = key
+            path = RuleContext.keyPath(key)
+            text = key.description
+        }
+    }
+
+    static func apply(event: JSONValue, seq: UInt64, time: Timestamp, leafHash: Digest, signer signerKey: SignerKey, ledger: inout LedgerState,
                       state: StateOverlay, sha: SHA256Context = SHA256Context()) throws {
+        let signer = signerKey.key
         guard let obj = event.objectValue else {
             throw RuleViolation(field: "(event)", rule: "event.object", message: "an event must be a JSON object, got \(event.typeName)")
         }
@@ -81,7 +99,7 @@ public enum Reducer {
         }
         // Authorisation is read per event, so a key revoked by an earlier event of the same
         // submission cannot sign the events after it.
-        guard let record = try state.get(RuleContext.keyPath(signer)), record.string("key") == signer.description else {
+        guard let record = try state.get(signerKey.path), record.string("key") == signerKey.text else {
             throw RuleViolation(field: "signer", rule: "auth.unknown_key", message: "key \(signer) is not registered with this ledger")
         }
         if let revoked = record["revoked_seq"]?.intValue {
