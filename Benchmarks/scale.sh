@@ -25,14 +25,20 @@ mkdir -p "$work"
 "$cledger" keygen --name scale-registry --out "$work/reg.key" >/dev/null
 "$cledger" init --dir "$work/ledger" --origin scale.carbonledger/test --key "$work/reg.key" >/dev/null
 millions=$(( (events + 999999) / 1000000 ))
+day=0
 for m in $(seq 1 "$millions"); do
   if [ "$workload" = behaviour ]; then
-    args=(--workload behaviour --batches 1053 --residents 200000 --clients 4)
+    # Each million continues the city where the last one stopped (the setup is appended once).
+    args=(--workload behaviour --batches 1053 --residents 200000 --clients 4 --first-day "$day")
   else
     args=(--batches 1000 --events-per-batch 1000)
   fi
-  out=$(/usr/bin/time -f "peak_rss_kib=%M" "$cledger" stress-append --dir "$work/ledger" "${args[@]}" --report 2>&1)
+  out=$(/usr/bin/time -f "peak_rss_kib=%M" "$cledger" stress-append --dir "$work/ledger" "${args[@]}" --report 2>&1) \
+    || { echo "million $m failed:"; echo "$out" | tail -5; exit 1; }
   rate=$(echo "$out" | grep -o '[0-9]* events/s' | grep -o '^[0-9]*')
+  if [ "$workload" = behaviour ]; then
+    day=$(( $(echo "$out" | sed -nE 's/.* of days [0-9]+-([0-9]+) .*/\1/p') + 1 ))
+  fi
   rss=$(echo "$out" | grep -o 'peak_rss_kib=[0-9]*' | cut -d= -f2)
   written=$(echo "$out" | grep -o '[0-9]* per event' | grep -o '^[0-9]*' || true)
   echo "million $m: $rate events/s, peak RSS $(( rss / 1024 )) MiB, ${written:-?} bytes written to the device per event"

@@ -41,6 +41,9 @@ struct StressAppend: ParsableCommand {
     @Option(help: "Residents of the behaviour workload's city.")
     var residents: Int = 20_000
 
+    @Option(help: "With --workload behaviour: the first simulated day to report (0 is a year ago). A run continuing a ledger starts after the last day an earlier run reported (its report names the days); the city's setup is appended only once.")
+    var firstDay: Int = 0
+
     @Option(help: "With --workload behaviour: also write the timed submissions, one JSON per line, to this file (for the comparison baselines).")
     var export: String?
 
@@ -53,6 +56,7 @@ struct StressAppend: ParsableCommand {
         guard clients >= 1 else { throw ValidationError("--clients must be >= 1") }
         if report && batches == 0 { throw ValidationError("--report needs --batches") }
         if workload == .behaviour && !report { throw ValidationError("--workload behaviour needs --report") }
+        guard firstDay >= 0 else { throw ValidationError("--first-day must be >= 0") }
     }
 
     func run() throws {
@@ -82,13 +86,19 @@ struct StressAppend: ParsableCommand {
             o.residents = residents
             o.days = 366
             let city = try DemoCity(origin: origin, admin: signer, options: o, endingBefore: .now())
-            for r in try sequencer.append(try city.setup(), now: .now()) { _ = try r.get() }
+            // The city's keys and submissions are deterministic: a ledger that has its setup
+            // already (an earlier run) continues with it.
+            let setup = try city.setup()
+            if try ledger.store.read({ try $0.firstSeq(ofSubmission: setup[0].root) }) == nil {
+                for r in try sequencer.append(setup, now: .now()) { _ = try r.get() }
+            }
             var subs: [Submission] = []
-            var d = 0
+            var d = firstDay
             while subs.count < batches && d < o.days {
                 subs += try city.regularBatches(d)
                 d += 1
             }
+            guard !subs.isEmpty else { throw CLIError("--first-day \(firstDay) is past the simulated year (days 0 to \(o.days - 1))") }
             let work = Array(subs.prefix(batches))
             let events = work.reduce(0) { $0 + $1.events.count }
             if let path = export {
@@ -103,7 +113,7 @@ struct StressAppend: ParsableCommand {
             try runClients(work.count) { b in work[b] }
             let secs = Date().timeIntervalSince(start)
             let disk = device?.report(since: written, events: events) ?? ""
-            print("appended \(events) behaviour events in \(work.count) submissions, \(sequencer.commitCount - commitsBefore) commits, \(String(format: "%.3f", secs)) s\(disk): \(Int(Double(events) / secs)) events/s")
+            print("appended \(events) behaviour events of days \(firstDay)-\(d - 1) in \(work.count) submissions, \(sequencer.commitCount - commitsBefore) commits, \(String(format: "%.3f", secs)) s\(disk): \(Int(Double(events) / secs)) events/s")
         } else if report {
             let subs = try (0..<batches).map { try make($0) }
             let device = DeviceWrites(directory: ledgerDirectory.dir)

@@ -90,6 +90,26 @@ import TestSupport
         #expect(try CLI.run(["submit", "--dir", d.sub("missing"), good]).stderr.contains("not an initialised CarbonLedger directory"))
     }
 
+    /// The scale benchmark grows one city's ledger a million events at a time: a second run
+    /// keeps the setup and reports the days after the first run's.
+    @Test func behaviourWorkloadContinuesALedger() throws {
+        let d = TempDir()
+        try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
+        try CLI.run(["init", "--dir", d.sub("L"), "--origin", "o.test/city", "--key", d.sub("reg.key")])
+        let args = ["stress-append", "--dir", d.sub("L"), "--workload", "behaviour", "--residents", "300", "--batches", "3", "--report"]
+        let first = try CLI.run(args)
+        #expect(first.status == 0 && first.stdout.contains("of days 0-"), "\(first.stderr)\(first.stdout)")
+        let size = try Ledger(directory: d.sub("L")).info().size
+        let second = try CLI.run(args + ["--first-day", "30"])
+        #expect(second.status == 0 && second.stdout.contains("of days 30-"), "\(second.stderr)")
+        let appended = Int(second.stdout.split(separator: " ")[1]) ?? 0
+        let sizeAfter = try Ledger(directory: d.sub("L")).info().size
+        #expect(appended > 0 && sizeAfter == size + UInt64(appended), "the setup was appended again")
+        #expect(try CLI.run(["verify", "--dir", d.sub("L")]).status == 0)
+        let past = try CLI.run(args + ["--first-day", "366"])
+        #expect(past.status == 1 && past.stderr.contains("past the simulated year"), "\(past.stderr)")
+    }
+
     @Test func verifyNamesTheFirstBadSeq() throws {
         let d = TempDir()
         try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
