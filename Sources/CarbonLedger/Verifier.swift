@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import LedgerCore
 import LedgerStore
 
@@ -16,11 +17,22 @@ public struct VerificationFailure: Error, Equatable, CustomStringConvertible {
 
 /// How far the running verification has read the log: a crash handler reads it to say where a
 /// damaged data file made LMDB fault (LMDB has no page checksums, so a damaged page header can
-/// crash the reader instead of returning an error). A diagnostic only, written without locks.
+/// crash the reader instead of returning an error). Lock-free atomics: the replay's threads
+/// write it, a signal handler reads it, and concurrent verifications (tests) may share it.
 public enum VerificationPosition {
-    nonisolated(unsafe) public static var seq: UInt64 = 0
+    private static let seqValue = Atomic<UInt64>(0)
+    private static let readingValue = Atomic<Bool>(false)
+
+    public static var seq: UInt64 {
+        get { seqValue.load(ordering: .relaxed) }
+        set { seqValue.store(newValue, ordering: .relaxed) }
+    }
+
     /// False until the replay reads its first entry (a fault before is in opening the file).
-    nonisolated(unsafe) public static var reading = false
+    public static var reading: Bool {
+        get { readingValue.load(ordering: .relaxed) }
+        set { readingValue.store(newValue, ordering: .relaxed) }
+    }
 }
 
 /// What a successful verification covered.
