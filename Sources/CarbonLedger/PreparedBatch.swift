@@ -39,9 +39,6 @@ public final class PreparedBatch: @unchecked Sendable {
         self.start = start
         self.end = end
     }
-
-    /// Entries the batch appends.
-    public var appendedCount: UInt64 { end.frontier.size - start.frontier.size }
 }
 
 /// The base of a prepared batch's overlay once its read snapshot has ended: reading through it
