@@ -68,8 +68,8 @@ public final class GroupCommitter: @unchecked Sendable {
         enum Outcome { case committed, failed, stale }
         let batch: [Pending]
         let prepared: PreparedBatch
-        let done = DispatchSemaphore(value: 0)
-        var outcome = Outcome.failed
+        /// The commit's outcome (its callers are answered by then, unless it was stale).
+        var commit: BackgroundResult<Outcome>?
         /// Set under the committer's condition lock when the commit has ended.
         var finished = false
 
@@ -78,10 +78,9 @@ public final class GroupCommitter: @unchecked Sendable {
             self.prepared = prepared
         }
 
-        /// Waits for the commit; then `outcome` is set.
+        /// Waits for the commit to end.
         func join() -> Outcome {
-            done.wait()
-            return outcome
+            (try? commit?.wait()) ?? .failed
         }
     }
 
@@ -160,9 +159,8 @@ public final class GroupCommitter: @unchecked Sendable {
             }
             let f = InFlight(batch: batch, prepared: prepared!)
             inFlight = f
-            commitQueue.async { [sequencer, condition] in
+            f.commit = BackgroundResult(on: commitQueue) { [sequencer, condition] in
                 defer {
-                    f.done.signal()
                     condition.lock()
                     f.finished = true
                     condition.signal()
@@ -170,13 +168,13 @@ public final class GroupCommitter: @unchecked Sendable {
                 }
                 do {
                     let results = try sequencer.commit(f.prepared)
-                    f.outcome = .committed
                     for (p, r) in zip(f.batch, results) { p.completion(r.mapError { $0 as Error }) }
+                    return .committed
                 } catch SequencerError.concurrentWriter {
-                    f.outcome = .stale
+                    return .stale
                 } catch {
-                    f.outcome = .failed
                     for p in f.batch { p.completion(.failure(error)) }
+                    return .failed
                 }
             }
         }
