@@ -1,7 +1,8 @@
 import Dispatch
 
 /// A result computed on another queue and waited for later: how the replay overlaps decoding
-/// and hashing the next chunk, and writing the last one, with the rules of the current one.
+/// and hashing the next chunk, and writing the last one, with the rules of the current one, and
+/// how the group committer runs a batch's commit while it prepares the next batch.
 final class BackgroundResult<T>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<T, Error>?
