@@ -20,6 +20,20 @@ public final class PreparedBatch: @unchecked Sendable {
         var rejections: [(root: Digest, record: JSONValue)] = []
 
         init(time: Timestamp) { self.time = time }
+
+        /// Appends an accepted submission's entries to the tree of `st`, collecting the entries,
+        /// the nodes they complete and the index record for the commit.
+        mutating func append(_ built: SubmissionEntries, root: Digest, firstSeq: UInt64, to st: inout WriterState, hasher: MerkleHasher) {
+            for (i, leaf) in built.leafHashes.enumerated() {
+                assert(firstSeq + UInt64(i) == st.frontier.size, "entries are appended at the tree's next leaf")
+                st.frontier.append(leafHash: leaf, hasher: hasher) { level, index, hash in
+                    nodes.append((MerkleNodeID(level: level, index: index), hash))
+                }
+            }
+            st.head = built.head
+            entries.append((firstSeq, built.bytes))
+            accepted.append((root, firstSeq))
+        }
     }
 
     /// The submissions, in the order they were prepared.

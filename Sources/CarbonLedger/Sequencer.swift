@@ -152,15 +152,7 @@ public final class Sequencer: @unchecked Sendable {
                     continue
                 }
                 batchState.commitSavepoint()
-                for (i, leaf) in entries.leafHashes.enumerated() {
-                    assert(firstSeq + UInt64(i) == st.frontier.size, "entries are appended at the tree's next leaf")
-                    st.frontier.append(leafHash: leaf, hasher: hasher) { level, index, hash in
-                        batch.nodes.append((MerkleNodeID(level: level, index: index), hash))
-                    }
-                }
-                st.head = entries.head
-                batch.entries.append((firstSeq, entries.bytes))
-                batch.accepted.append((sub.root, firstSeq))
+                batch.append(entries, root: sub.root, firstSeq: firstSeq, to: &st, hasher: hasher)
                 pending[sub.root] = firstSeq
                 batch.outcomes.append(.success(AppendReceipt(firstSeq: firstSeq, count: sub.events.count, root: sub.root, treeSize: 0)))
             }
@@ -182,12 +174,7 @@ public final class Sequencer: @unchecked Sendable {
         do {
             try store.write { w in
                 try Self.requireHead(of: batch.start, in: w.reader)
-                for (root, record) in c.rejections { try w.putRejection(time: c.time, root: root, record: record) }
-                for (firstSeq, bytes) in c.entries {
-                    for (i, b) in bytes.enumerated() { try w.appendEntry(seq: firstSeq + UInt64(i), bytes: b) }
-                }
-                for (id, hash) in c.nodes { try w.appendNode(id, hash) }
-                for (root, firstSeq) in c.accepted { try w.putSubmission(root: root, firstSeq: firstSeq) }
+                try Self.write(c, to: w)
                 try w.apply(batch.state)
                 if batch.end.frontier.size > batch.start.frontier.size {
                     try commitHead(state: batch.end, previousSize: batch.start.frontier.size, previousKey: batch.start.ledger.registryKey,
@@ -233,17 +220,14 @@ public final class Sequencer: @unchecked Sendable {
         return .object(r)
     }
 
-    private func appendEntries(_ entries: SubmissionEntries, firstSeq: UInt64, state st: inout WriterState,
-                               writer w: StoreWriter, hasher: MerkleHasher) throws {
-        for (i, bytes) in entries.bytes.enumerated() {
-            let seq = firstSeq + UInt64(i)
-            assert(seq == st.frontier.size, "entries are appended at the tree's next leaf")
-            try w.appendEntry(seq: seq, bytes: bytes)
-            try st.frontier.append(leafHash: entries.leafHashes[i], hasher: hasher) { level, index, hash in
-                try w.appendNode(MerkleNodeID(level: level, index: index), hash)
-            }
+    /// Writes a batch's refusals, entries, tree nodes (appends) and submission index records.
+    private static func write(_ c: PreparedBatch.Contents, to w: StoreWriter) throws {
+        for (root, record) in c.rejections { try w.putRejection(time: c.time, root: root, record: record) }
+        for (firstSeq, bytes) in c.entries {
+            for (i, b) in bytes.enumerated() { try w.appendEntry(seq: firstSeq + UInt64(i), bytes: b) }
         }
-        st.head = entries.head
+        for (id, hash) in c.nodes { try w.appendNode(id, hash) }
+        for (root, firstSeq) in c.accepted { try w.putSubmission(root: root, firstSeq: firstSeq) }
     }
 
     /// Records the new head and signs a checkpoint for it, after checking that it extends the
@@ -313,6 +297,9 @@ public final class Sequencer: @unchecked Sendable {
             var st = try currentState(w.reader)
             let hasher = MerkleHasher()
             let batchState = StateOverlay(base: StoreStateReader(w.reader))
+            // A replica refuses what breaks a rule instead of recording it: no refusals, so no time.
+            var received = PreparedBatch.Contents(time: .minimum)
+            var pending: [Digest: UInt64] = [:]
             var notes = try checkpoints.map { note -> (Checkpoint, String) in
                 do { return (try Checkpoint(text: SignedNote.parse(note).text), note) } catch { throw ReplicationError.checkpoint(size: 0, "\(error)") }
             }[...]
@@ -338,12 +325,12 @@ public final class Sequencer: @unchecked Sendable {
                 guard first.time >= st.lastTime else { throw ReplicationError.malformed(seq: firstSeq, "time goes backwards") }
                 do {
                     st.ledger = try Reducer.apply(sub, to: st.ledger, state: batchState, time: first.time, leafHashes: built.leafHashes,
-                                                  lookup: PendingLookup(reader: w.reader, pending: [:]))
+                                                  lookup: PendingLookup(reader: w.reader, pending: pending))
                 } catch let v as RuleViolation {
                     throw ReplicationError.rule(seq: firstSeq + UInt64(v.eventIndex ?? 0), v)
                 }
-                try appendEntries(built, firstSeq: firstSeq, state: &st, writer: w, hasher: hasher)
-                try w.putSubmission(root: sub.root, firstSeq: firstSeq)
+                received.append(built, root: sub.root, firstSeq: firstSeq, to: &st, hasher: hasher)
+                pending[sub.root] = firstSeq
                 st.lastTime = first.time
                 i += built.bytes.count
                 // The registry's checkpoints at the sizes reached.
@@ -365,6 +352,7 @@ public final class Sequencer: @unchecked Sendable {
             guard try w.reader.metaU64(.size) == st.frontier.size else {
                 throw ReplicationError.checkpoint(size: st.frontier.size, "no checkpoint of the registry covers the entries up to here")
             }
+            try Self.write(received, to: w)
             try w.apply(batchState)
             return st
         }
