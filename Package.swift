@@ -19,6 +19,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // The executable's allocator (see Sources/cledger/Allocator.swift for the measurement).
+        .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
         .target(name: "LedgerCore", dependencies: ["COpenSSL"]),
         .target(name: "LedgerStore", dependencies: ["LedgerCore", "CLMDB"]),
         .target(name: "CarbonLedger", dependencies: ["LedgerCore", "LedgerStore"]),
@@ -28,7 +30,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Explorer")]),
         .executableTarget(name: "cledger", dependencies: [
-            "CarbonLedger", "LedgerStore", "LedgerCore", "CarbonLedgerServer",
+            "CarbonLedger", "LedgerStore", "LedgerCore", "CarbonLedgerServer", "CJemalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Helpers shared by the test targets (temp dirs, a seeded PRNG, a naive RFC 6962 model).

@@ -31,7 +31,8 @@ public struct DemoRunner {
 
     public func run() throws -> Report {
         let report = Report()
-        @discardableResult
+        // Refusals are part of the story (counted in the report), so callers may ignore results
+        // (`_ =`: @discardableResult does not apply to local functions).
         func append(_ subs: [Submission]) throws -> [Result<AppendReceipt, RuleViolation>] {
             let results = try sequencer.append(subs, now: clock())
             for r in results {
@@ -56,10 +57,10 @@ public struct DemoRunner {
                 lastDayMetro = stride(from: first.firstSeq, through: first.lastSeq, by: 40).map { $0 }
             }
         }
-        try append(try city.reversals(of: Array(lastDayMetro.prefix(25))))
+        _ = try append(try city.reversals(of: Array(lastDayMetro.prefix(25))))
         let residents = city.options.residents
-        try append(try city.redemptions(metroPoints: try (0..<residents).map { ($0, try ledger.pointsBalance(DemoCity.resident($0), platform: "szmetro")) }))
-        try append(try city.donations(available: try (0..<residents).map { ($0, try ledger.availableMg(DemoCity.resident($0))) }))
+        _ = try append(try city.redemptions(metroPoints: try (0..<residents).map { ($0, try ledger.pointsBalance(DemoCity.resident($0), platform: "szmetro")) }))
+        _ = try append(try city.donations(available: try (0..<residents).map { ($0, try ledger.availableMg(DemoCity.resident($0))) }))
         try market(report, append: append)
         return report
     }
@@ -75,19 +76,19 @@ public struct DemoRunner {
             let req = try ledger.state("req/\(request)")!
             let root = req["root"]!, total = req["total_mg"]!.intValue!
             // The verifier approves what its audit confirms: all of it here.
-            try append([try city.sign(["type": "issuance.verify", "request": .string(request), "decision": "approve", "amount_mg": .int(total),
+            _ = try append([try city.sign(["type": "issuance.verify", "request": .string(request), "decision": "approve", "amount_mg": .int(total),
                                        "report_hash": .string(SHA256Context().hash(Array("CQC audit report \(request)".utf8)).hex),
                                        "lineage_root": root], by: "cqc")])
             let batch = "b\(n + 1)-\(to.prefix(6))"
             let units = total / 1_000_000
-            try append([try city.sign(["type": "issuance.issue", "request": .string(request), "project": .string(project), "batch": .string(batch),
+            _ = try append([try city.sign(["type": "issuance.issue", "request": .string(request), "project": .string(project), "batch": .string(batch),
                                        "vintage": .string(vintage), "region": "440300", "units": .int(units), "lineage_root": root], by: "sz-eeb")])
             report.batches.append((batch, units))
         }
         guard let (batch, units) = report.batches.first, units >= 10 else { return }
         // The exchange sells the metro project's units: 30% to BYD, 20% to Tencent, 10% to the marathon.
         for (buyer, share) in [("e-byd", 30), ("e-tencent", 20), ("e-sz-marathon", 10)] {
-            try append([try city.sign(["type": "units.transfer", "batch": .string(batch), "from": "prj-szmetro", "to": .string(buyer),
+            _ = try append([try city.sign(["type": "units.transfer", "batch": .string(batch), "from": "prj-szmetro", "to": .string(buyer),
                                        "units": .int(max(1, units * Int64(share) / 100))], by: "szex")])
         }
         func prefix(_ account: String, _ n: Int64) throws -> [JSONValue] {

@@ -67,7 +67,12 @@ public final class GroupCommitter: @unchecked Sendable {
     private final class InFlight: @unchecked Sendable {
         enum Outcome { case committed, failed, stale }
         let batch: [Pending]
-        let prepared: PreparedBatch
+        /// Set to nil by `release` only, on the commit thread.
+        private var preparedBatch: PreparedBatch?
+        var prepared: PreparedBatch {
+            guard let p = preparedBatch else { preconditionFailure("a released batch is not used again") }
+            return p
+        }
         /// The commit's outcome (its callers are answered by then, unless it was stale).
         var commit: BackgroundResult<Outcome>?
         /// Set under the committer's condition lock when the commit has ended.
@@ -75,8 +80,11 @@ public final class GroupCommitter: @unchecked Sendable {
 
         init(batch: [Pending], prepared: PreparedBatch) {
             self.batch = batch
-            self.prepared = prepared
+            self.preparedBatch = prepared
         }
+
+        /// Frees the batch's state here, whichever thread drops the last reference to this.
+        func dropBatch() { preparedBatch = nil }
 
         /// Waits for the commit to end.
         func join() -> Outcome {
@@ -87,9 +95,11 @@ public final class GroupCommitter: @unchecked Sendable {
     private let commitQueue = DispatchQueue(label: "carbonledger.commit")
 
     /// Frees a settled batch (its overlay holds every state change of the batch) on the commit
-    /// thread, which has less to do than this one.
+    /// thread, which has less to do than this one. The batch is dropped explicitly: capturing
+    /// `f` alone freed it on this thread whenever the commit thread ran the closure before this
+    /// thread let go of `f` (7% of the rules thread in profiles).
     private func release(_ f: InFlight) {
-        commitQueue.async { withExtendedLifetime(f) {} }
+        commitQueue.async { f.dropBatch() }
     }
 
     /// Two stages on two threads: this one takes a batch off the queue and runs the rules

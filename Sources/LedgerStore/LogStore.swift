@@ -211,12 +211,18 @@ public final class StoreStateReader: StateReader {
 extension StoreWriter {
     /// Writes an overlay's changes (canonical JSON; deletions remove the key).
     public func apply(_ overlay: StateOverlay) throws {
+        // One encoding buffer for the whole batch (tens of thousands of records).
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(1024)
         for (key, value) in overlay.sortedWrites {
-            try Array(key.utf8).withUnsafeBytes { k in
+            var key = key
+            try key.withUTF8 { k in
                 if let v = value {
-                    try CanonicalJSON.encode(v).withUnsafeBytes { try txn.put(store.state, key: k, value: $0) }
+                    bytes.removeAll(keepingCapacity: true)
+                    CanonicalJSON.write(v, into: &bytes)
+                    try bytes.withUnsafeBytes { try txn.put(store.state, key: UnsafeRawBufferPointer(k), value: $0) }
                 } else {
-                    try txn.delete(store.state, key: k)
+                    try txn.delete(store.state, key: UnsafeRawBufferPointer(k))
                 }
             }
         }

@@ -63,7 +63,9 @@ struct Demo: ParsableCommand {
         if let id = report.certificateRetirement {
             let path = (dir as NSString).appendingPathComponent("certificate-\(id).json")
             let cert = try ledger.certificate(id)
-            FileManager.default.createFile(atPath: path, contents: Data(CanonicalJSON.encode(cert)))
+            guard FileManager.default.createFile(atPath: path, contents: Data(CanonicalJSON.encode(cert))) else {
+                throw CLIError("\(path): cannot write the retirement certificate")
+            }
             // Verified the way an exchange does it: the file and the registry's verifier key only.
             let summary = try RetirementCertificate.verify(Array(FileManager.default.contents(atPath: path)!), key: info.registryKey)
             print("certificate: \(path) verified offline: \(summary["amount_t"]?.stringValue ?? "?") t for \(summary["beneficiary"]?.stringValue ?? "?"), serials \(summary["serials"]?.arrayValue?.compactMap(\.stringValue).joined(separator: " ") ?? "")")

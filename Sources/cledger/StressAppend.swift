@@ -113,7 +113,7 @@ struct StressAppend: ParsableCommand {
             try runClients(work.count) { b in work[b] }
             let secs = Date().timeIntervalSince(start)
             let disk = device?.report(since: written, events: events) ?? ""
-            print("appended \(events) behaviour events of days \(firstDay)-\(d - 1) in \(work.count) submissions, \(sequencer.commitCount - commitsBefore) commits, \(String(format: "%.3f", secs)) s\(disk): \(Int(Double(events) / secs)) events/s")
+            print("appended \(events) behaviour events of days \(firstDay)-\(d - 1) in \(work.count) submissions, \(sequencer.commitCount - commitsBefore) commits, \(String(format: "%.3f", secs)) s\(disk), allocator \(Allocator.description): \(Int(Double(events) / secs)) events/s")
         } else if report {
             let subs = try (0..<batches).map { try make($0) }
             let device = DeviceWrites(directory: ledgerDirectory.dir)
@@ -123,7 +123,7 @@ struct StressAppend: ParsableCommand {
             let secs = Date().timeIntervalSince(start)
             let events = Double(batches * eventsPerBatch)
             let disk = device?.report(since: written, events: Int(events)) ?? ""
-            print("appended \(Int(events)) events in \(batches) submissions, \(sequencer.commitCount) commits, \(String(format: "%.3f", secs)) s\(disk): \(Int(events / secs)) events/s")
+            print("appended \(Int(events)) events in \(batches) submissions, \(sequencer.commitCount) commits, \(String(format: "%.3f", secs)) s\(disk), allocator \(Allocator.description): \(Int(events / secs)) events/s")
         } else {
             try runClients(batches == 0 ? Int.max : batches, make)
         }

@@ -111,6 +111,25 @@ import TestSupport
         #expect(o.keys == ["a", "b"])
         #expect(o["a"] == 4)
     }
+
+    /// Literals and `KeyValuePairs` are built by one sort, not by inserting member by member:
+    /// the result must be the same object, duplicates resolved to the last value given.
+    @Test func objectsBuiltFromUnorderedMembersEqualInsertedOnes() {
+        var rng = SplitMix64(seed: 7)
+        let keys = ["a", "b", "ab", "", "é", "\u{20ac}", "\u{1F600}", "\u{fb33}", "Z", "a\u{0}"]
+        for _ in 0..<3000 {
+            let pairs: [(String, JSONValue)] = (0..<Int.random(in: 0...12, using: &rng)).map { i in
+                (keys.randomElement(using: &rng)!, .int(Int64(i)))
+            }
+            var inserted = JSONObject()
+            for (k, v) in pairs { inserted[k] = v }
+            let built = JSONObject(unordered: pairs, count: pairs.count)
+            #expect(built == inserted, "\(pairs)")
+            #expect(CanonicalJSON.encode(.object(built)) == CanonicalJSON.encode(.object(inserted)))
+        }
+        let literal: JSONValue = ["b": 1, "a": 2, "b": 3]
+        #expect(CanonicalJSON.string(literal) == #"{"a":2,"b":3}"#)
+    }
 }
 
 func randomValue(_ rng: inout SplitMix64, depth: Int) -> JSONValue {

@@ -1,5 +1,6 @@
 import Testing
 @testable import LedgerCore
+import TestSupport
 
 @Suite struct StateOverlayTests {
     @Test func rollbackRestoresWritesDeletionsAndOrderedQueries() throws {
@@ -68,6 +69,41 @@ import Testing
         #expect(try live.get("acct/a") == ["n": 3])
         base.put("acct/a", ["n": 4])
         #expect(try live.get("acct/a") == ["n": 3])
+    }
+
+    /// A key written many times in one savepoint is journaled once (its first previous value);
+    /// random savepoints, writes, reads and rollbacks must behave like a plain dictionary model
+    /// that copies itself at each savepoint, checked after every operation.
+    @Test func savepointsMatchACopyingModel() throws {
+        var rng = SplitMix64(seed: 11)
+        let base = StateOverlay(base: EmptyState())
+        for i in 0..<4 { base.put("acct/k\(i)", ["n": .int(Int64(i))]) }
+        let o = StateOverlay(base: base)
+        var model: [String: JSONValue] = [:]
+        for i in 0..<4 { model["acct/k\(i)"] = ["n": .int(Int64(i))] }
+        var saved: [String: JSONValue]?
+        for step in 0..<5000 {
+            let key = "acct/k\(Int.random(in: 0..<8, using: &rng))"
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0 where saved == nil:
+                o.beginSavepoint(); saved = model
+            case 1 where saved != nil:
+                o.commitSavepoint(); saved = nil
+            case 2 where saved != nil:
+                o.rollback(); model = saved!; saved = nil
+            case 3:
+                #expect(try o.get(key) == model[key], "step \(step)")
+            case 4:
+                o.put(key, nil); model[key] = nil
+            default:
+                let v: JSONValue = ["n": .int(Int64(step))]
+                o.put(key, v); model[key] = v
+            }
+            for i in 0..<8 {
+                let k = "acct/k\(i)"
+                #expect(try o.get(k) == model[k], "step \(step), \(k)")
+            }
+        }
     }
 
     @Test func orderedNamespacesAreRecognisedByPrefixOnly() {

@@ -100,13 +100,15 @@ extension JSONValue {
 
     /// Returns a copy with integer member `k` increased by `delta`.
     func adding(_ k: String, _ delta: Int64) -> JSONValue {
-        with(k, .int(int(k) + delta))
+        var o = objectValue ?? JSONObject()
+        o.add(delta, to: k)
+        return .object(o)
     }
 
     /// Returns a copy with several integer members increased, copying the object once.
     func adding(_ deltas: KeyValuePairs<String, Int64>, skippingZero: Bool = false) -> JSONValue {
         var o = objectValue ?? JSONObject()
-        for (k, d) in deltas where !(skippingZero && d == 0) { o[k] = .int((o[k]?.intValue ?? 0) + d) }
+        for (k, d) in deltas where !(skippingZero && d == 0) { o.add(d, to: k) }
         return .object(o)
     }
 }

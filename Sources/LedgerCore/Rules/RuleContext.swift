@@ -14,17 +14,19 @@ final class RuleContext {
     /// The registry key in effect: set from the ledger state before the event; a rule that
     /// changes it (`registry.rotate`) sets it, and `Reducer` carries it back into the state.
     var registryKey: NoteVerifierKey?
-    var actor: String { signerRecord?.string("actor") ?? "" }
+    /// The signer's actor id, read once per event (the rules use it several times).
+    let actor: String
 
     init(state: StateOverlay, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, signerRecord: JSONValue?,
          sha: SHA256Context = SHA256Context()) {
         self.state = state; self.seq = seq; self.time = time; self.leafHash = leafHash; self.signer = signer; self.signerRecord = signerRecord
         self.sha = sha
+        actor = signerRecord?.string("actor") ?? ""
     }
 
     static func keyPath(_ key: NoteVerifierKey) -> String { "key/\(key.name)+\(hex8(key.keyHash))" }
 
-    var roles: [String] { signerRecord?["roles"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+    lazy var roles: [String] = signerRecord?["roles"]?.arrayValue?.compactMap(\.stringValue) ?? []
 
     func has(_ role: ActorRole) -> Bool { roles.contains(role.rawValue) }
 
