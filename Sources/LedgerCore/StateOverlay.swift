@@ -121,6 +121,37 @@ public final class StateOverlay: StateReader {
         }
     }
 
+    /// Changes the object at `key` in place: the rules' counters (totals, statistics, points)
+    /// change a few members of the same record many times per batch, and a copy per change
+    /// showed in profiles. The record is copied once per savepoint at most, for its undo record.
+    /// An absent key starts from an empty object.
+    public func updateObject(_ key: String, _ body: (inout JSONObject) -> Void) throws {
+        precondition(!frozen, "write to a frozen overlay")
+        assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
+        let number = inSavepoint ? savepointNumber : 0
+        var index = slots.index(forKey: key)
+        if index == nil {
+            slots[key] = Slot(value: try base.get(key), written: false)
+            index = slots.index(forKey: key)
+        }
+        let i = index!
+        if inSavepoint && slots.values[i].savepoint != number { journal.append((key, slots.values[i])) }
+        var object: JSONObject
+        switch slots.values[i].value {
+        case .object(let o)?: object = o
+        case nil: object = JSONObject()
+        case let other?: preconditionFailure("state record \(key) is a \(other.typeName), not an object")
+        }
+        // The slot lets go of the record, so the change below is in place unless the journal
+        // (or a caller) still holds it.
+        slots.values[i] = Slot(value: nil, written: true, savepoint: number)
+        body(&object)
+        slots.values[i].value = .object(object)
+        if Self.isOrdered(key) {
+            keysByParent[Self.parent(of: key), default: []].insert(key)
+        }
+    }
+
     /// Whether `key` is in one of `orderedNamespaces`; the first byte rules out most keys.
     @inline(__always)
     static func isOrdered(_ key: String) -> Bool {
@@ -169,12 +200,41 @@ public final class StateOverlay: StateReader {
     /// Written keys in byte order (LMDB's), for flushing.
     public var sortedWrites: [(key: String, value: JSONValue?)] {
         var out: [(key: String, value: JSONValue?)] = []
-        out.reserveCapacity(slots.count)
-        for (key, slot) in slots where slot.written { out.append((key, slot.value)) }
-        // Byte order by memcmp: `String <` compares by Unicode scalars, several times slower
-        // (a sixth of the commit thread in profiles).
-        out.sort { Self.less($0.key, $1.key) }
+        forEachWriteInOrder { out.append(($0, $1)) }
         return out
+    }
+
+    /// Calls `body` with each written key (and its value, nil for a deletion) in byte order.
+    /// LMDB takes sorted puts much faster (its pages stay in cache): 35,000 behaviour events/s
+    /// against 29,000 unsorted. Sorting and copying tens of thousands of records per batch still
+    /// cost a tenth of the commit thread, so this sorts slot positions by each key's first 16
+    /// bytes as integers, compares whole keys only on a tie, and copies no record.
+    public func forEachWriteInOrder(_ body: (String, JSONValue?) throws -> Void) rethrows {
+        var order: [(prefix: (UInt64, UInt64), index: Dictionary<String, Slot>.Index)] = []
+        order.reserveCapacity(slots.count)
+        var i = slots.startIndex
+        while i != slots.endIndex {
+            if slots.values[i].written { order.append((Self.prefix16(slots.keys[i]), i)) }
+            i = slots.index(after: i)
+        }
+        order.sort { a, b in
+            if a.prefix != b.prefix { return a.prefix < b.prefix }
+            return Self.less(slots.keys[a.index], slots.keys[b.index])
+        }
+        for o in order { try body(slots.keys[o.index], slots.values[o.index].value) }
+    }
+
+    /// A key's first 16 bytes as two big-endian integers (zero-padded): their order is the
+    /// keys' byte order, up to ties.
+    static func prefix16(_ key: String) -> (UInt64, UInt64) {
+        var bytes: (UInt64, UInt64) = (0, 0)
+        let copied: Void? = key.utf8.withContiguousStorageIfAvailable { u in
+            withUnsafeMutableBytes(of: &bytes) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(u).prefix(16))) }
+        }
+        if copied == nil {
+            withUnsafeMutableBytes(of: &bytes) { b in for (i, c) in key.utf8.prefix(16).enumerated() { b[i] = c } }
+        }
+        return (UInt64(bigEndian: bytes.0), UInt64(bigEndian: bytes.1))
     }
 
     static func parent(of key: String) -> Substring {

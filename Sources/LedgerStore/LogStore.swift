@@ -214,7 +214,7 @@ extension StoreWriter {
         // One encoding buffer for the whole batch (tens of thousands of records).
         var bytes: [UInt8] = []
         bytes.reserveCapacity(1024)
-        for (key, value) in overlay.sortedWrites {
+        try overlay.forEachWriteInOrder { key, value in
             var key = key
             try key.withUTF8 { k in
                 if let v = value {

@@ -71,8 +71,9 @@ import TestSupport
         #expect(try live.get("acct/a") == ["n": 3])
     }
 
-    /// A key written many times in one savepoint is journaled once (its first previous value);
-    /// random savepoints, writes, reads and rollbacks must behave like a plain dictionary model
+    /// A key written many times in one savepoint is journaled once (its first previous value),
+    /// and `updateObject` changes records in place; random savepoints, writes, in-place updates,
+    /// reads and rollbacks must behave like a plain dictionary model
     /// that copies itself at each savepoint, checked after every operation.
     @Test func savepointsMatchACopyingModel() throws {
         var rng = SplitMix64(seed: 11)
@@ -95,6 +96,13 @@ import TestSupport
                 #expect(try o.get(key) == model[key], "step \(step)")
             case 4:
                 o.put(key, nil); model[key] = nil
+            case 5, 6:
+                // In place, unless the undo record of this savepoint still needs the old value.
+                let d = Int64(step)
+                try o.updateObject(key) { $0.add(d, to: "n") }
+                var m = model[key]?.objectValue ?? JSONObject()
+                m["n"] = .int((m["n"]?.intValue ?? 0) + d)
+                model[key] = .object(m)
             default:
                 let v: JSONValue = ["n": .int(Int64(step))]
                 o.put(key, v); model[key] = v
@@ -104,6 +112,23 @@ import TestSupport
                 #expect(try o.get(k) == model[k], "step \(step), \(k)")
             }
         }
+    }
+
+    /// Writes come out in LMDB's byte order, however the keys share or differ in their first
+    /// 16 bytes (the sort compares those as integers first).
+    @Test func sortedWritesAreInByteOrder() {
+        var rng = SplitMix64(seed: 5)
+        let o = StateOverlay(base: EmptyState())
+        let parts = ["hist/p-0000", "hist/p-00001", "acct/", "a", "", "stat/2026-01-01/440300/", "~", "!"]
+        var keys: Set<String> = []
+        for _ in 0..<3000 {
+            let key = parts.randomElement(using: &rng)! + String(Int.random(in: 0..<100_000, using: &rng)) + (Bool.random(using: &rng) ? "/x" : "")
+            keys.insert(key)
+            o.put(key, ["n": 1])
+        }
+        let out = o.sortedWrites.map(\.key)
+        #expect(out.count == keys.count)
+        #expect(out == keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
     }
 
     @Test func orderedNamespacesAreRecognisedByPrefixOnly() {

@@ -81,7 +81,7 @@ extension RuleContext {
         if let employer = account.string("employer"), credited > 0 {
             put("acct/\(employer)", try get("acct/\(employer)")!.adding("employees_credited_mg", credited))
         }
-        if points > 0 { put("pts/\(id)/\(actor)", try (get("pts/\(id)/\(actor)") ?? [:]).adding("earned", points)) }
+        if points > 0 { try state.updateObject("pts/\(id)/\(actor)") { $0.add(points, to: "earned") } }
         var record: JSONObject = [
             "account": .string(id), "amount": .int(amount), "credited_mg": .int(credited), "day": .string(day), "end": .string(end.rfc3339),
             "methodology": .string(meth.string("id")!), "platform": .string(actor), "points": .int(points), "qualitative": .bool(qualitative),
@@ -158,6 +158,6 @@ extension RuleContext {
 
     func bumpStats(day: String, region: String, scenario: String, _ deltas: KeyValuePairs<String, Int64>) throws {
         let path = "stat/\(day)/\(region)/\(scenario)"
-        put(path, try (get(path) ?? [:]).adding(deltas, skippingZero: true))
+        try state.updateObject(path) { for (k, d) in deltas where d != 0 { $0.add(d, to: k) } }
     }
 }

@@ -104,11 +104,4 @@ extension JSONValue {
         o.add(delta, to: k)
         return .object(o)
     }
-
-    /// Returns a copy with several integer members increased, copying the object once.
-    func adding(_ deltas: KeyValuePairs<String, Int64>, skippingZero: Bool = false) -> JSONValue {
-        var o = objectValue ?? JSONObject()
-        for (k, d) in deltas where !(skippingZero && d == 0) { o.add(d, to: k) }
-        return .object(o)
-    }
 }

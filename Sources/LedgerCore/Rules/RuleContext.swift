@@ -55,7 +55,7 @@ final class RuleContext {
 
     /// Adds to the ledger-wide totals (a single record, for invariant checks and statistics).
     func addTotals(_ deltas: KeyValuePairs<String, Int64>) throws {
-        put("totals", try (get("totals") ?? [:]).adding(deltas))
+        try state.updateObject("totals") { for (k, d) in deltas { $0.add(d, to: k) } }
     }
 
     /// Appends a line to an account's history.
