@@ -177,7 +177,9 @@ private struct Replay {
                 self = beforeChunk
                 let snapshot = StoreStateReader(r)
                 previous?.rebase(onto: snapshot)
-                let o = StateOverlay(base: previous ?? snapshot)
+                // Sized for behaviour reports (about ten records each): growing the table
+                // rehashes every key, which showed in profiles.
+                let o = StateOverlay(base: previous ?? snapshot, expectedWrites: n * 10)
                 chunkState = o
                 defer {
                     chunkState = nil
@@ -193,6 +195,7 @@ private struct Replay {
             try writing?.wait()
             let written = Handoff(value: overlay)
             writing = BackgroundResult(on: writeQueue) { try scratch.write { w in try w.apply(written.value) } }
+            dispose(&previous, on: writeQueue)
             previous = overlay
             seq += UInt64(n)
             verifier.progress?(seq, end)
