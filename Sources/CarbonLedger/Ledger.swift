@@ -13,6 +13,7 @@ public final class Ledger: @unchecked Sendable {
         self.directory = directory
         self.store = try LogStore(path: directory, options: options)
         guard try store.read({ try $0.metaU64(.size) }) ?? 0 > 0 else { throw LedgerError.notALedger(directory) }
+        try store.requireFormat()
     }
 
     private init(directory: String, store: LogStore) {

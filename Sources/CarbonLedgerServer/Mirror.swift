@@ -39,6 +39,7 @@ public final class LedgerMirror {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         store = try LogStore(path: directory)
+        try store.requireFormat()
         sequencer = Sequencer(replicaOf: store)
         self.registryKey = registryKey
     }

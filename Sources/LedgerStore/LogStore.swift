@@ -5,12 +5,18 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case missing(String)
     case corrupt(String)
     case notALedger(String)
+    /// The directory was written in another layout (`meta/format`) than this build's.
+    case unsupportedFormat(found: String, supported: String)
 
     public var description: String {
         switch self {
         case .missing(let what): return "missing from the store: \(what)"
         case .corrupt(let what): return "store is corrupt: \(what)"
         case .notALedger(let dir): return "\(dir) is not a CarbonLedger directory (run `cledger init` first)"
+        case .unsupportedFormat(let found, let supported):
+            return "the ledger directory is in format \(found); this cledger reads \(supported) only (SPEC.md section 10). "
+                + "The log itself is the same in both: `cledger mirror` pointed at a server running the cledger that wrote it "
+                + "builds a verified copy in the current format"
         }
     }
 }
@@ -35,8 +41,18 @@ public final class LogStore: @unchecked Sendable {
     /// verified log): time (ms, u64 BE) + submission root -> canonical JSON.
     public let rejections: LMDBDatabase
 
-    /// The format tag stored under `meta/format`.
-    public static let format = "carbonledger-lmdb/1"
+    /// The format tag stored under `meta/format`. Version 2 keys the duplicate index by the
+    /// platform's escaped source reference instead of its SHA-256 (SPEC.md 8.7, section 10).
+    public static let format = "carbonledger-lmdb/2"
+
+    /// Throws `unsupportedFormat` unless the store is empty or in this build's format: the
+    /// state of another format would fail verification in ways that name no cause.
+    public func requireFormat() throws {
+        try read { r in
+            guard let found = try r.metaString(.format), try r.metaU64(.size) ?? 0 > 0 else { return }
+            guard found == Self.format else { throw StoreError.unsupportedFormat(found: found, supported: Self.format) }
+        }
+    }
 
     public init(path: String, options: LMDBOptions = LMDBOptions()) throws {
         env = try LMDBEnvironment(path: path, options: options)

@@ -151,6 +151,27 @@ import TestSupport
     }
 }
 
+/// A directory written in another layout is refused when opened, naming both formats and the
+/// way to a current copy, and is left as it was.
+@Suite struct FormatTests {
+    @Test func aDirectoryOfAnotherFormatIsRefusedUnchanged() throws {
+        let d = TempDir()
+        let key = try NoteSigningKey.generate(name: "reg")
+        let ledger = try Ledger.create(directory: d.sub("L"), origin: "format.test/log", key: key)
+        #expect(try ledger.store.read { try $0.metaString(.format) } == LogStore.format)
+        try ledger.store.write { try $0.putMeta(.format, Array("carbonledger-lmdb/1".utf8)) }
+        let before = try Data(contentsOf: URL(fileURLWithPath: d.sub("L") + "/data.mdb"))
+        for args in [["info", "--dir", d.sub("L")], ["verify", "--dir", d.sub("L")],
+                     ["stress-append", "--dir", d.sub("L"), "--batches", "1"]] {
+            let r = try CLI.run(args)
+            #expect(r.status != 0, "\(args[0]) accepted a directory of format 1")
+            #expect(r.stderr.contains("format carbonledger-lmdb/1") && r.stderr.contains(LogStore.format) && r.stderr.contains("cledger mirror"),
+                    "\(args[0]): \(r.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: d.sub("L") + "/data.mdb")) == before)
+    }
+}
+
 /// Two processes on one ledger: a long-lived one whose map is small and a CLI writer that grows
 /// the map. The long-lived process adopts the grown map instead of failing (MDB_MAP_RESIZED).
 @Suite struct MultiProcessTests {

@@ -83,6 +83,31 @@ import TestSupport
         #expect(full.stateKeysCompared > 100)
     }
 
+    /// The longest source reference (128 bytes, every one escaped in the duplicate index's key)
+    /// fits LMDB's key limit; its duplicate is found in the store after the commit, and verify
+    /// replays both.
+    @Test func longestSourceReferenceIsStoredAndFoundAgain() throws {
+        let dir = TempDir()
+        let (ledger, seq, city) = try makeCity(dir, residents: 3, days: 1)
+        let ref = String(repeating: "碳", count: 42) + "/%"
+        #expect(ref.utf8.count == 128)
+        let start = city.firstDay + 600 * 60_000
+        func report(_ minutes: Int64) throws -> Submission {
+            let e: JSONValue = ["type": "behaviour.report", "account": .string(DemoCity.resident(1)), "scenario": "metro",
+                                "region": .string(DemoCity.district(1)), "amount": 5_000, "source_ref": .string(ref),
+                                "start": .string(Timestamp(millisecondsSinceEpoch: start).rfc3339),
+                                "end": .string(Timestamp(millisecondsSinceEpoch: start + minutes * 60_000).rfc3339)]
+            return try Submission.Unsigned(events: [e]).signed(by: city.platforms["szmetro"]!, origin: Self.origin)
+        }
+        _ = try seq.append([try report(30)], now: .now())[0].get()
+        let before = try ledger.store.read { try StoreStateReader($0).get("totals") }?["duplicates"]?.intValue ?? 0
+        // A second commit, so the duplicate is found in LMDB, not in the batch's own writes.
+        _ = try seq.append([try report(31)], now: .now())[0].get()
+        let after = try ledger.store.read { try StoreStateReader($0).get("totals") }?["duplicates"]?.intValue ?? 0
+        #expect(after == before + 1)
+        #expect(try Verifier(store: ledger.store).verify().stateKeysCompared > 10)
+    }
+
     /// A scratch map too small for the replayed state is grown mid-replay; the chunk being
     /// replayed when it filled is replayed again from where it started, not from where it stopped.
     @Test func replayGrowsAFullScratchMapWithoutLosingItsPlace() throws {

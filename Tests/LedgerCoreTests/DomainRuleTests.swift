@@ -158,6 +158,40 @@ import TestSupport
         try c.h.submit([City.trip("w-1", "bike", amount: 3_000, from: 0, to: 15, ref: "ride-78")], by: c.bike)
     }
 
+    /// Source references are compared as exact bytes: references that differ only in `/`, `%`,
+    /// spaces or non-ASCII text are different reports; the same bytes again are a duplicate.
+    @Test func sourceReferencesAreComparedExactly() throws {
+        let c = try City()
+        let refs = ["a/b", "a%2Fb", "a%252Fb", "a b", "a%20b", "é", "e\u{301}", "碳普惠/2026-11-21/1", "%", "%25"]
+        for (i, ref) in refs.enumerated() {
+            try c.h.submit([City.trip("p-1", "metro", amount: 1_000, from: Int64(i * 10), to: Int64(i * 10 + 5), ref: ref)], by: c.metro)
+        }
+        #expect(c.account("p-1")["behaviours"] == .int(Int64(refs.count)))
+        // Sent again, all in one submission (a new one, so not a replay): duplicates only.
+        try c.h.submit(refs.enumerated().map { i, ref in
+            City.trip("p-1", "metro", amount: 1_000, from: Int64(i * 10), to: Int64(i * 10 + 5), ref: ref)
+        }, by: c.metro)
+        #expect(c.account("p-1")["behaviours"] == .int(Int64(refs.count)))
+        #expect(c.h.get("totals")?["duplicates"] == .int(Int64(refs.count)))
+        // The index keeps the platform's own text (escaped), so ordered references stay together.
+        #expect(c.h.get("src/szmetro/a%2Fb") != nil && c.h.get("src/szmetro/%25") != nil)
+    }
+
+    @Test func keySegmentsArePrintableOneToOneAndBounded() {
+        let samples = ["", "a", "a/b", "a%2Fb", "%", "%25", " ", "\u{0}", "\u{7f}", "~", "!", "é", "e\u{301}", "碳", "\u{1F600}", "A-Z_09.:"]
+        var seen: [String: String] = [:]
+        for s in samples {
+            let k = keySegment(s)
+            #expect(k.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }, "\(s) -> \(k)")
+            #expect(seen[k] == nil, "\(s) and \(seen[k] ?? "") share \(k)")
+            seen[k] = s
+        }
+        #expect(keySegment("SZMTR-d5-r123-am") == "SZMTR-d5-r123-am")
+        #expect(keySegment("a/b c%") == "a%2Fb%20c%25")
+        // The longest reference (128 bytes, all escaped) gives a 384-byte segment.
+        #expect(keySegment(String(repeating: "碳", count: 42) + "\u{0}\u{0}").utf8.count == 384)
+    }
+
     @Test func reversalRestoresBalancesAndFreesTheInterval() throws {
         let c = try City()
         let seq = try c.h.submit([City.trip("p-1", "metro", amount: 10_000, from: 0, to: 20, ref: "m-1")], by: c.metro)

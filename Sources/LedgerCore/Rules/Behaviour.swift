@@ -26,7 +26,9 @@ extension RuleContext {
         }
 
         // The same (platform, source reference) again is an idempotent duplicate: no effect.
-        let srcPath = "src/\(actor)/\(sha.hash(Array(sourceRef.utf8)).hex)"
+        // At most 4 + 64 + 1 + 3 x 128 = 453 bytes: within LMDB's 511-byte keys.
+        let srcPath = "src/\(actor)/\(keySegment(sourceRef))"
+        assert(srcPath.utf8.count <= 511, "state keys fit LMDB's key size")
         let day = start.cstDay
         if let earlier = try get(srcPath) {
             try bumpStats(day: day, region: region, scenario: scenario.rawValue, ["duplicates": 1])
