@@ -101,6 +101,8 @@ public struct JSONParser {
         if depth > limits.maxDepth { throw .nestingTooDeep(offset: i, limit: limits.maxDepth) }
         i += 1
         var members: [JSONObject.Member] = []
+        // State records have 5 to 15 members: growing from empty reallocated several times.
+        members.reserveCapacity(8)
         skipWhitespace()
         if try peek() == UInt8(ascii: "}") { i += 1; return .object(JSONObject()) }
         var sorted = true
@@ -191,15 +193,21 @@ public struct JSONParser {
         i += 1  // opening quote
         let start = i
         // Fast path: no escapes, so the bytes are the string.
+        var bits: UInt8 = 0
         while i < buf.count {
             let b = buf[i]
             if b == UInt8(ascii: "\"") {
                 let raw = UnsafeRawBufferPointer(rebasing: buf[start..<i])
                 i += 1
+                // ASCII is valid UTF-8 as it is: `String(decoding:)` (which repairs instead of
+                // refusing) is exact then, and 3.5 times faster than `String(validating:)`;
+                // member names and most values are ASCII, and this was 5% of the rules thread.
+                if bits < 0x80 { return String(decoding: raw, as: UTF8.self) }
                 return try Self.decodeUTF8(raw, offset: start)
             }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw .controlCharacterInString(offset: i) }
+            bits |= b
             i += 1
         }
         guard i < buf.count else { throw .unexpectedEnd }

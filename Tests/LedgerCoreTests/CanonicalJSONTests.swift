@@ -42,10 +42,14 @@ import TestSupport
         } throws: { ($0 as? JSONError)?.description.lowercased().contains(reasonFragment) == true }
     }
 
-    @Test func rejectsInvalidUTF8() {
+    @Test func rejectsInvalidUTF8() throws {
         for bad: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xC0, 0xAF, 0x22]] {
             #expect(throws: JSONError.invalidUTF8(offset: 1)) { _ = try JSONParser.parse(bad) }
         }
+        // After an ASCII prefix, and as a member name (ASCII strings take a path of their own).
+        #expect(throws: JSONError.invalidUTF8(offset: 1)) { _ = try JSONParser.parse(Array("\"abc".utf8) + [0xFF, 0x22]) }
+        #expect(throws: JSONError.invalidUTF8(offset: 2)) { _ = try JSONParser.parse(Array("{\"k".utf8) + [0xC3] + Array("\":1}".utf8)) }
+        #expect(try JSONParser.parse(Array(#"{"k\u007f~":"a\u007f","é":"碳"}"#.utf8)) == ["k\u{7f}~": "a\u{7f}", "é": "碳"])
     }
 
     @Test func limitsNestingDepth() throws {
