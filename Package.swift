@@ -10,6 +10,13 @@ let package = Package(
         .library(name: "CarbonLedger", targets: ["LedgerCore", "LedgerStore", "CarbonLedger"]),
         .executable(name: "cledger", targets: ["cledger"]),
     ],
+    // Jemalloc (default): `cledger` runs on jemalloc (Sources/cledger/Allocator.swift says why).
+    // Sanitizer builds turn it off, as jemalloc replaces the allocator the sanitizers intercept:
+    // `swift test --sanitize=thread --disable-default-traits`.
+    traits: [
+        .trait(name: "Jemalloc", description: "Link the cledger executable against jemalloc."),
+        .default(enabledTraits: ["Jemalloc"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // HTTP only in the server module, so the core modules keep building fast.
@@ -30,7 +37,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Explorer")]),
         .executableTarget(name: "cledger", dependencies: [
-            "CarbonLedger", "LedgerStore", "LedgerCore", "CarbonLedgerServer", "CJemalloc",
+            "CarbonLedger", "LedgerStore", "LedgerCore", "CarbonLedgerServer",
+            .target(name: "CJemalloc", condition: .when(traits: ["Jemalloc"])),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Helpers shared by the test targets (temp dirs, a seeded PRNG, a naive RFC 6962 model).
