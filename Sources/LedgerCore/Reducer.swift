@@ -47,13 +47,12 @@ public enum Reducer {
             throw RuleViolation(field: "events", rule: "submission.replay",
                                 message: "the same submission (root \(submission.root.hex)) was already appended at seq \(earlier)", conflictingSeq: earlier)
         }
-        let sha = SHA256Context()
         // The signer's state path and text, built once per submission, not per event.
         let signer = SignerKey(submission.signer)
         for (i, event) in submission.events.enumerated() {
             let seq = firstSeq + UInt64(i)
             do {
-                try apply(event: event, seq: seq, time: time, leafHash: leafHashes[i], signer: signer, ledger: &next, state: state, sha: sha)
+                try apply(event: event, seq: seq, time: time, leafHash: leafHashes[i], signer: signer, ledger: &next, state: state)
             } catch var v as RuleViolation {
                 v.eventIndex = i
                 throw v
@@ -80,7 +79,7 @@ public enum Reducer {
     }
 
     static func apply(event: JSONValue, seq: UInt64, time: Timestamp, leafHash: Digest, signer signerKey: SignerKey, ledger: inout LedgerState,
-                      state: StateOverlay, sha: SHA256Context = SHA256Context()) throws {
+                      state: StateOverlay) throws {
         let signer = signerKey.key
         guard let obj = event.objectValue else {
             throw RuleViolation(field: "(event)", rule: "event.object", message: "an event must be a JSON object, got \(event.typeName)")
@@ -105,7 +104,7 @@ public enum Reducer {
         if let revoked = record["revoked_seq"]?.intValue {
             throw RuleViolation(field: "signer", rule: "auth.revoked", message: "key \(signer.name) was revoked at seq \(revoked)")
         }
-        let ctx = RuleContext(state: state, seq: seq, time: time, leafHash: leafHash, signer: signer, signerRecord: record, sha: sha)
+        let ctx = RuleContext(state: state, seq: seq, time: time, leafHash: leafHash, signer: signer, signerRecord: record)
         ctx.registryKey = ledger.registryKey
         let f = EventFields(obj: obj, type: type)
         guard let handler = handlerByType[type] else {

@@ -91,7 +91,7 @@ import TestSupport
         let holderOnly = try NoteSigningKey.generate(name: "wrong-role-holder")
         setup.append(City.register(verifierOnly, actor: "cqc-2", roles: ["verifier"], scenarios: ["*"], regions: ["*"]))
         setup.append(City.register(holderOnly, actor: "e-nobody", roles: ["holder"], scenarios: ["*"], regions: ["*"]))
-        let (original, event) = try originals()
+        let (original, _) = try originals()
         let behaviourActor = try #require(try ledger.state(RuleContext.keyPath(original["behaviour.report"]!.signer))?["actor"])
         let outOfScope = try NoteSigningKey.generate(name: "wrong-scope")
         setup.append(["type": "key.register", "key": .string(outOfScope.verifierKey.description), "actor": behaviourActor,

@@ -7,8 +7,6 @@ final class RuleContext {
     /// The leaf hash of this event's entry.
     let leafHash: Digest
     let signer: NoteVerifierKey
-    /// A SHA-256 context reused by the rules of one submission.
-    let sha: SHA256Context
     /// The signer's key record (nil only while applying genesis).
     let signerRecord: JSONValue?
     /// The registry key in effect: set from the ledger state before the event; a rule that
@@ -17,10 +15,8 @@ final class RuleContext {
     /// The signer's actor id, read once per event (the rules use it several times).
     let actor: String
 
-    init(state: StateOverlay, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, signerRecord: JSONValue?,
-         sha: SHA256Context = SHA256Context()) {
+    init(state: StateOverlay, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, signerRecord: JSONValue?) {
         self.state = state; self.seq = seq; self.time = time; self.leafHash = leafHash; self.signer = signer; self.signerRecord = signerRecord
-        self.sha = sha
         actor = signerRecord?.string("actor") ?? ""
     }
 
