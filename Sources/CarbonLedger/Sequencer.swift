@@ -130,7 +130,7 @@ public final class Sequencer: @unchecked Sendable {
             var batch = PreparedBatch.Contents(time: time)
             batch.outcomes.reserveCapacity(submissions.count)
             let batchState = StateOverlay(base: previous?.state ?? snapshot,
-                                          expectedWrites: submissions.reduce(0) { $0 + $1.events.count } * 10)
+                                          expectedWrites: submissions.reduce(0) { $0 + $1.events.count } * StateOverlay.writesPerEvent)
             for sub in submissions {
                 let firstSeq = st.frontier.size
                 let lookup = PendingLookup(reader: r, pending: pending)

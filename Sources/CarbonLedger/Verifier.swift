@@ -177,9 +177,7 @@ private struct Replay {
                 self = beforeChunk
                 let snapshot = StoreStateReader(r)
                 previous?.rebase(onto: snapshot)
-                // Sized for behaviour reports (about ten records each): growing the table
-                // rehashes every key, which showed in profiles.
-                let o = StateOverlay(base: previous ?? snapshot, expectedWrites: n * 10)
+                let o = StateOverlay(base: previous ?? snapshot, expectedWrites: n * StateOverlay.writesPerEvent)
                 chunkState = o
                 defer {
                     chunkState = nil

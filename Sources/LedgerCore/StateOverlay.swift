@@ -44,8 +44,12 @@ public final class StateOverlay: StateReader {
     /// Numbers savepoints from 1, so that a slot knows whether the open one journaled it.
     private var savepointNumber: UInt32 = 0
 
-    /// `expectedWrites` pre-sizes the write set (a batch of behaviour reports writes about ten
-    /// keys per event); growing a large dictionary rehashes every key, which showed in profiles.
+    /// Keys a behaviour report writes, about: what the sequencer and the verifier pre-size a
+    /// batch's or a chunk's overlay with, per event.
+    public static let writesPerEvent = 10
+
+    /// `expectedWrites` pre-sizes the write set; growing a large dictionary rehashes every key,
+    /// which showed in profiles.
     public init(base: StateReader, expectedWrites: Int = 0) {
         self.base = base
         slots.reserveCapacity(expectedWrites + expectedWrites / 4)

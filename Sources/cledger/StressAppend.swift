@@ -106,6 +106,18 @@ struct StressAppend: ParsableCommand {
                 for s in work { out += CanonicalJSON.encode(s.json); out.append(0x0A) }
                 guard FileManager.default.createFile(atPath: path, contents: Data(out)) else { throw CLIError("\(path): cannot be written") }
             }
+            print("appended \(events) behaviour events of days \(firstDay)-\(d - 1) in \(work.count) submissions, \(try timed(work, events: events))")
+        } else if report {
+            let subs = try (0..<batches).map { try make($0) }
+            print("appended \(batches * eventsPerBatch) events in \(batches) submissions, \(try timed(subs, events: batches * eventsPerBatch))")
+        } else {
+            try runClients(batches == 0 ? Int.max : batches, make)
+        }
+        if failures.value > 0 { throw CLIError("\(failures.value) submissions failed") }
+
+        /// Appends pre-signed `work` through the clients, timing only that, and describes the run:
+        /// commits, seconds, bytes the ledger's device wrote, the allocator, events/s.
+        func timed(_ work: [Submission], events: Int) throws -> String {
             let commitsBefore = sequencer.commitCount
             let device = DeviceWrites(directory: ledgerDirectory.dir)
             let written = device?.bytes()
@@ -113,21 +125,8 @@ struct StressAppend: ParsableCommand {
             try runClients(work.count) { b in work[b] }
             let secs = Date().timeIntervalSince(start)
             let disk = device?.report(since: written, events: events) ?? ""
-            print("appended \(events) behaviour events of days \(firstDay)-\(d - 1) in \(work.count) submissions, \(sequencer.commitCount - commitsBefore) commits, \(String(format: "%.3f", secs)) s\(disk), allocator \(Allocator.description): \(Int(Double(events) / secs)) events/s")
-        } else if report {
-            let subs = try (0..<batches).map { try make($0) }
-            let device = DeviceWrites(directory: ledgerDirectory.dir)
-            let written = device?.bytes()
-            let start = Date()
-            try runClients(subs.count) { b in subs[b] }
-            let secs = Date().timeIntervalSince(start)
-            let events = Double(batches * eventsPerBatch)
-            let disk = device?.report(since: written, events: Int(events)) ?? ""
-            print("appended \(Int(events)) events in \(batches) submissions, \(sequencer.commitCount) commits, \(String(format: "%.3f", secs)) s\(disk), allocator \(Allocator.description): \(Int(events / secs)) events/s")
-        } else {
-            try runClients(batches == 0 ? Int.max : batches, make)
+            return "\(sequencer.commitCount - commitsBefore) commits, \(String(format: "%.3f", secs)) s\(disk), allocator \(Allocator.description): \(Int(Double(events) / secs)) events/s"
         }
-        if failures.value > 0 { throw CLIError("\(failures.value) submissions failed") }
 
         func runClients(_ total: Int, _ produce: @escaping @Sendable (Int) throws -> Submission) throws {
             let next = Counter()

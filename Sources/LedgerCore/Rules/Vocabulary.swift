@@ -140,6 +140,11 @@ func pad16(_ v: Int64) -> String {
 /// numbers, dates), so their own text keeps the index's writes together: a million demo-city
 /// reports wrote 5,258 bytes per event to the device instead of 9,251, at 39,355 events/s
 /// instead of 26,132 (`stress-append --workload behaviour --batches 1000 --residents 200000`).
+///
+/// This is Foundation's `addingPercentEncoding(withAllowedCharacters:)` with `!`..`~` minus `/`
+/// and `%` allowed (same output for every test string), written out because it runs once per
+/// behaviour report and Foundation's took 1.5 µs against 0.36 µs here (300,000 demo references,
+/// `swiftc -O`), about 5% of the rules thread.
 func keySegment(_ text: String) -> String {
     var out: [UInt8] = []
     out.reserveCapacity(text.utf8.count)
