@@ -14,6 +14,8 @@ public final class Ledger: @unchecked Sendable {
         self.store = try LogStore(path: directory, options: options)
         guard try store.read({ try $0.metaU64(.size) }) ?? 0 > 0 else { throw LedgerError.notALedger(directory) }
         try store.requireFormat()
+        // A writer's open brings the state up to the log (after a crash or a power loss).
+        if !options.readOnly { try StateSync.catchUp(store) }
     }
 
     private init(directory: String, store: LogStore) {

@@ -25,7 +25,7 @@ extension StoreReader {
         var out: [(String, JSONValue)] = []
         let p = Array(prefix.utf8)
         try p.withUnsafeBytes { start in
-            try txn.scan(store.state, from: start) { k, v in
+            try stateTxn.scan(store.state, from: start) { k, v in
                 guard k.starts(with: p), out.count < limit else { return false }
                 out.append((String(decoding: k, as: UTF8.self), try JSONParser.parseCanonical(Array(v))))
                 return true

@@ -17,6 +17,9 @@ public enum SequencerError: Error, Equatable, CustomStringConvertible {
     /// Another process appended between this batch's preparation and its commit; nothing of
     /// the batch was written, and preparing it again from the store fixes it.
     case concurrentWriter(expectedSize: UInt64, foundSize: UInt64)
+    /// The state did not reflect the log the batch was to be prepared over (a state commit
+    /// failed, or another process is catching it up); preparing it again from the store fixes it.
+    case stateBehind(stateSize: UInt64, logSize: UInt64)
 
     public var description: String {
         switch self {
@@ -25,6 +28,8 @@ public enum SequencerError: Error, Equatable, CustomStringConvertible {
                 + "restart it so it loads the ledger directory's registry.key"
         case .concurrentWriter(let expected, let found):
             return "another writer appended to the ledger since this batch was prepared over its first \(expected) entries (it now has \(found), not ending where the batch expected); nothing was written"
+        case .stateBehind(let state, let log):
+            return "the ledger's state reflects \(state) entries of its \(log); it is caught up from the log before the next batch"
         }
     }
 }
@@ -98,6 +103,10 @@ public final class Sequencer: @unchecked Sendable {
         }
     }
 
+    /// How many times a prepare from the store finds the state behind the log after catching it
+    /// up (another process appended in between) before it gives up.
+    private static let catchUpAttempts = 100
+
     /// Runs the rules over `submissions` in a read snapshot (never blocking readers or the
     /// writer) and returns what `commit` will write. `previous`, when given, is the batch
     /// prepared just before, whose commit may still be running on another thread: this batch
@@ -106,18 +115,38 @@ public final class Sequencer: @unchecked Sendable {
     /// commit finished); the snapshot check below enforces it.
     public func prepare(_ submissions: [Submission], now: Timestamp, after previous: PreparedBatch?,
                         abortOnRejection: Bool = false) throws -> PreparedBatch {
+        guard previous == nil else { return try prepareOnce(submissions, now: now, after: previous, abortOnRejection: abortOnRejection) }
+        var attempt = 0
+        while true {
+            try StateSync.catchUp(store)
+            do {
+                return try prepareOnce(submissions, now: now, after: nil, abortOnRejection: abortOnRejection)
+            } catch SequencerError.stateBehind where attempt < Self.catchUpAttempts {
+                attempt += 1
+            }
+        }
+    }
+
+    private func prepareOnce(_ submissions: [Submission], now: Timestamp, after previous: PreparedBatch?,
+                             abortOnRejection: Bool) throws -> PreparedBatch {
         try store.read { r -> PreparedBatch in
             let snapshot = StoreStateReader(r)
+            let stateSize = try r.stateSize()
             var st: WriterState
             var pending: [Digest: UInt64] = [:]
             if let p = previous {
-                // The snapshot is the log `p` was prepared over, or that log with `p` committed.
+                // The snapshot is the log `p` was prepared over, or that log with `p` committed;
+                // the state's is either too (the overlay of `p` covers the difference).
                 if (try? Self.requireHead(of: p.start, in: r)) == nil { try Self.requireHead(of: p.end, in: r) }
+                guard stateSize == p.start.frontier.size || stateSize == p.end.frontier.size else {
+                    throw SequencerError.stateBehind(stateSize: stateSize, logSize: p.start.frontier.size)
+                }
                 p.state.rebase(onto: snapshot)
                 st = p.end
                 for a in p.contents.accepted { pending[a.root] = a.firstSeq }
             } else {
                 st = try currentState(r)
+                guard stateSize == st.frontier.size else { throw SequencerError.stateBehind(stateSize: stateSize, logSize: st.frontier.size) }
             }
             let start = st
             let startKey = st.ledger.registryKey
@@ -166,7 +195,8 @@ public final class Sequencer: @unchecked Sendable {
     }
 
     /// Makes a prepared batch durable: one write transaction and one fsync for its entries,
-    /// tree nodes, submission index, state changes, refusals and signed checkpoint. Throws
+    /// tree nodes, submission index, refusals and signed checkpoint; then its state changes, in
+    /// the state's environment without fsync (`commitState`). Throws
     /// `SequencerError.concurrentWriter` (nothing written) if another process appended since
     /// the batch was prepared, and storage errors (nothing written either).
     public func commit(_ batch: PreparedBatch) throws -> [Result<AppendReceipt, RuleViolation>] {
@@ -175,7 +205,6 @@ public final class Sequencer: @unchecked Sendable {
             try store.write { w in
                 try Self.requireHead(of: batch.start, in: w.reader)
                 try Self.write(c, to: w)
-                try w.apply(batch.state)
                 if batch.end.frontier.size > batch.start.frontier.size {
                     try commitHead(state: batch.end, previousSize: batch.start.frontier.size, previousKey: batch.start.ledger.registryKey,
                                    writer: w, hasher: MerkleHasher())
@@ -186,8 +215,34 @@ public final class Sequencer: @unchecked Sendable {
             throw error
         }
         setCached(batch.end, committed: true)
+        commitState(batch.state, from: batch.start.frontier.size, to: batch.end.frontier.size)
         let size = batch.end.frontier.size
         return c.outcomes.map { $0.map { var r = $0; r.treeSize = size; return r } }
+    }
+
+    /// State commits that failed after their log commit (for metrics and tests). The log is
+    /// durable by then, so no caller's submission fails; the next `prepare` catches the state
+    /// up from the log, and reports the fault then if it persists.
+    public var stateFaults: Int { lock.withLock { stateFaultCount } }
+    private var stateFaultCount = 0
+
+    /// Writes the state changes of the entries `from ..< to`, just committed to the log. If the
+    /// state is not where they start (an earlier state commit failed, or another process
+    /// caught it up meanwhile), it is caught up from the log instead.
+    private func commitState(_ overlay: StateOverlay, from: UInt64, to: UInt64) {
+        guard to > from else { return }
+        do {
+            let applied = try store.writeState { sw -> Bool in
+                let size = try sw.size()
+                guard size == from else { return size >= to }
+                try sw.apply(overlay)
+                try sw.setSize(to)
+                return true
+            }
+            if !applied { try StateSync.catchUp(store) }
+        } catch {
+            lock.withLock { stateFaultCount += 1 }
+        }
     }
 
     /// Why an all-or-nothing append was refused.
@@ -293,8 +348,11 @@ public final class Sequencer: @unchecked Sendable {
     /// All or nothing. `entries` must end at a submission boundary, `checkpoints` sorted.
     @discardableResult
     public func replicate(entries: [[UInt8]], checkpoints: [String]) throws -> UInt64 {
-        let state = try store.write { w -> WriterState in
+        try StateSync.catchUp(store)
+        let (start, state, batchState) = try store.write { w -> (UInt64, WriterState, StateOverlay) in
             var st = try currentState(w.reader)
+            let start = st.frontier.size
+            guard try w.reader.stateSize() == start else { throw SequencerError.stateBehind(stateSize: try w.reader.stateSize(), logSize: start) }
             let hasher = MerkleHasher()
             let batchState = StateOverlay(base: StoreStateReader(w.reader))
             // A replica refuses what breaks a rule instead of recording it: no refusals, so no time.
@@ -353,10 +411,13 @@ public final class Sequencer: @unchecked Sendable {
                 throw ReplicationError.checkpoint(size: st.frontier.size, "no checkpoint of the registry covers the entries up to here")
             }
             try Self.write(received, to: w)
-            try w.apply(batchState)
-            return st
+            // The state's writes are read after the snapshot they were made over has ended.
+            batchState.freeze()
+            batchState.rebase(onto: DetachedState.shared)
+            return (start, st, batchState)
         }
         setCached(state, committed: true)
+        commitState(batchState, from: start, to: state.frontier.size)
         return state.frontier.size
     }
 
@@ -386,20 +447,13 @@ public final class Sequencer: @unchecked Sendable {
     }
 
     /// Rebuilds the writer's state: the frontier from stored nodes, the rule state by replaying
-    /// the genesis submission through the reducer, and the registry key of the last rotation.
+    /// the genesis submission through the reducer, and the registry key of the last rotation
+    /// (from the state, which must reflect the whole log).
     static func loadState(_ r: StoreReader, size: UInt64) throws -> WriterState {
         guard size > 0 else {
             return WriterState(ledger: LedgerState(), frontier: MerkleFrontier(), head: .zero, lastTime: .minimum)
         }
-        guard let genesisBytes = try r.entryBytes(0) else { throw StoreError.missing("entry 0 (genesis)") }
-        let genesis = try Entry.decode(genesisBytes)
-        guard let signer = genesis.sub.signer, let sig = genesis.sub.signature else { throw StoreError.corrupt("entry 0 has no signature") }
-        let sub = Submission(unsigned: try Submission.Unsigned(events: [genesis.event]), signer: signer, signature: sig)
-        var ledger = try Reducer.apply(sub, to: LedgerState(), state: StateOverlay(base: EmptyState()), time: genesis.time,
-                                       leafHashes: [MerkleHasher().leafHash(genesisBytes)], lookup: NoLookup())
-        ledger.size = size
-        // The only ledger state a later event changes: the registry key, after a rotation.
-        if let rotated = try r.rotatedRegistryKey() { ledger.registryKey = rotated }
+        let ledger = try StateSync.ledgerState(at: size, log: r, state: StoreStateReader(r))
         guard let head = try r.metaDigest(.head), let t = try r.metaU64(.lastTime) else { throw StoreError.missing("meta/head or meta/last_time") }
         return WriterState(ledger: ledger, frontier: try MerkleFrontier(size: size, reader: r), head: head,
                            lastTime: Timestamp(millisecondsSinceEpoch: Int64(bitPattern: t)))

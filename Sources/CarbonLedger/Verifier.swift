@@ -41,6 +41,10 @@ public struct VerificationReport: Sendable {
     public var entries: UInt64
     /// State keys compared between the live projections and the replay (0 for a partial replay).
     public var stateKeysCompared: Int
+    /// The log size at which the projections were compared: the log's size, unless a crash
+    /// between a commit's log and its state left the state behind (caught up when the ledger
+    /// is next opened for writing; SPEC.md section 10).
+    public var stateSize: UInt64
     public var submissions: UInt64
     public var checkpointsChecked: UInt64
     public var checkpoint: Checkpoint
@@ -143,6 +147,12 @@ private struct Replay {
         }
         trusted.sort { $0.size < $1.size }
         let end = min(size, verifier.upTo ?? size)
+        // The projections are compared with the replay where they stand (the state's size),
+        // unless this is a partial replay.
+        let stateSize = try reader.stateSize()
+        guard stateSize <= size else { throw Self.fail(nil, "the state reflects \(stateSize) entries but the log has only \(size)") }
+        let compareAt: UInt64? = verifier.upTo == nil ? stateSize : nil
+        var compared: Int?
         // Three stages on two cores: this thread reads chunk i+1 from the log and hands it to be
         // decoded and hashed, runs the rules of chunk i over the replayed state, and hands chunk
         // i's state changes to be written to the scratch store while it goes on. The rules of a
@@ -153,7 +163,9 @@ private struct Replay {
         let hashWorkers = max(1, verifier.workers - 1)
         func chunk(at from: UInt64) -> (count: Int, hashed: BackgroundResult<[Result<(Entry, Digest), EntryError>]>)? {
             guard from < end else { return nil }
-            let n = Int(min(UInt64(verifier.chunkSize), end - from))
+            // A chunk ends where the state is compared, so the scratch store holds exactly that.
+            let stop = compareAt.map { $0 > from ? min(end, $0) : end } ?? end
+            let n = Int(min(UInt64(verifier.chunkSize), stop - from))
             // A read error is reported when this chunk's turn comes, after the earlier chunks'
             // checks: verify names the first bad seq.
             do {
@@ -168,6 +180,9 @@ private struct Replay {
         var previous: StateOverlay?
         var writing: BackgroundResult<Void>?
         var seq: UInt64 = 0
+        // A state behind the log (after a crash) is compared when the replay reaches it; one
+        // at the head after the log's own checks (`finish`), as their faults explain more.
+        if compareAt == 0 && size > 0 { compared = try compareState(at: 0) }
         while let (n, pending) = next {
             let hashed = try pending.wait()
             next = chunk(at: seq + UInt64(n))
@@ -192,17 +207,21 @@ private struct Replay {
             // can stand in for it.
             try writing?.wait()
             let written = Handoff(value: overlay)
-            writing = BackgroundResult(on: writeQueue) { try scratch.write { w in try w.apply(written.value) } }
+            writing = BackgroundResult(on: writeQueue) { try scratch.writeState { w in try w.apply(written.value) } }
             dispose(&previous, on: writeQueue)
             previous = overlay
             seq += UInt64(n)
+            if seq == compareAt && seq < size {
+                try writing?.wait()
+                compared = try compareState(at: seq)
+            }
             verifier.progress?(seq, end)
         }
         try writing?.wait()
         if end < size {
             // A partial replay: the state as of the last whole submission before the cut.
             let replayed = open?.firstSeq ?? end
-            return VerificationReport(entries: replayed, stateKeysCompared: 0, submissions: submissions,
+            return VerificationReport(entries: replayed, stateKeysCompared: 0, stateSize: 0, submissions: submissions,
                                       checkpointsChecked: checkpointsChecked,
                                       checkpoint: Checkpoint(origin: state.origin ?? "", size: replayed, root: try MerkleProofBuilder(reader: reader, hasher: hasher).root(size: replayed)),
                                       registryKey: state.registryKey!)
@@ -211,7 +230,23 @@ private struct Replay {
             throw Self.fail(o.firstSeq, "submission starting here is incomplete: \(o.events.count) of its \(o.ref.count) events are in the log")
         }
         try checkRecordCounts(size: size)
-        return try finish(size: size)
+        return try finish(size: size, stateKeysCompared: compared, stateSize: stateSize)
+    }
+
+    /// The live projections against the replay of the first `size` entries (a submission
+    /// boundary), and the supply invariant of every batch on the projections themselves.
+    func compareState(at size: UInt64) throws -> Int {
+        if let o = open {
+            throw Self.fail(o.firstSeq, "the state reflects \(size) entries, which ends inside the submission starting here")
+        }
+        let compared = try compareProjections()
+        let live = StoreStateReader(reader)
+        for (key, _) in try reader.stateRecords(prefix: "batch/") {
+            do { try Reducer.checkSupply(batch: String(key.dropFirst(6)), state: live) } catch let v as RuleViolation {
+                throw Self.fail(nil, v.message)
+            }
+        }
+        return compared
     }
 
     /// Copies `count` entries starting at `from`; a missing or out-of-place key is a fault.
@@ -360,7 +395,7 @@ private struct Replay {
         }
     }
 
-    func finish(size: UInt64) throws -> VerificationReport {
+    func finish(size: UInt64, stateKeysCompared comparedEarlier: Int?, stateSize: UInt64) throws -> VerificationReport {
         if let t = trusted.last, t.size > size {
             throw Self.fail(nil, "ROLLED BACK: the log has \(size) entries, but you trust a checkpoint of tree size \(t.size): entries were removed or an older copy of the ledger was restored")
         }
@@ -378,15 +413,8 @@ private struct Replay {
         guard nextCheckpointSizes.isEmpty else {
             throw Self.fail(nil, "a checkpoint is stored for tree size \(nextCheckpointSizes[0]), beyond the log's \(size) entries")
         }
-        let compared = try compareProjections()
-        // The supply invariant of every batch, on the projections themselves.
-        let live = StoreStateReader(reader)
-        for (key, _) in try reader.stateRecords(prefix: "batch/") {
-            do { try Reducer.checkSupply(batch: String(key.dropFirst(6)), state: live) } catch let v as RuleViolation {
-                throw Self.fail(nil, v.message)
-            }
-        }
-        return VerificationReport(entries: size, stateKeysCompared: compared, submissions: submissions, checkpointsChecked: checkpointsChecked,
+        let compared = try comparedEarlier ?? compareState(at: size)
+        return VerificationReport(entries: size, stateKeysCompared: compared, stateSize: stateSize, submissions: submissions, checkpointsChecked: checkpointsChecked,
                                   checkpoint: cp, registryKey: key)
     }
 
@@ -431,9 +459,9 @@ private struct Replay {
             var from: [UInt8]? = nil
             var compared = 0
             while true {
-                let live = try StateDump(reader.txn, reader.store.state, from: from, limit: 4096)
+                let live = try StateDump(reader.stateTxn, reader.store.state, from: from, limit: 4096)
                 // The replay's records up to the live chunk's last key (all remaining ones at the end).
-                let replayed = try StateDump(s.txn, scratch.state, from: from, limit: Int.max, through: live.done ? nil : live.records.last?.key)
+                let replayed = try StateDump(s.stateTxn, scratch.state, from: from, limit: Int.max, through: live.done ? nil : live.records.last?.key)
                 for (k, pair) in zip(live.records, replayed.records).enumerated() {
                     if pair.0.key != pair.1.key {
                         let (a, b) = pair

@@ -40,6 +40,7 @@ public final class LedgerMirror {
         }
         store = try LogStore(path: directory)
         try store.requireFormat()
+        try StateSync.catchUp(store)
         sequencer = Sequencer(replicaOf: store)
         self.registryKey = registryKey
     }

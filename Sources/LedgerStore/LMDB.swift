@@ -284,6 +284,11 @@ public struct LMDBTransaction {
         return (UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size), UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
     }
 
+    /// Deletes every record of `db` (the database itself stays).
+    public func clear(_ db: LMDBDatabase) throws(LMDBError) {
+        try LMDBError.check(mdb_drop(txn, db.dbi, 0), "mdb_drop(\(db.name))")
+    }
+
     /// Number of records in `db`.
     public func count(_ db: LMDBDatabase) throws(LMDBError) -> Int {
         var st = MDB_stat()

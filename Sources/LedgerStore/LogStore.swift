@@ -1,3 +1,4 @@
+import Foundation
 import LedgerCore
 
 /// Errors from the ledger's store that are not plain LMDB failures.
@@ -21,8 +22,13 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// The ledger's LMDB layout (SPEC.md section "Storage"): one environment per ledger directory
-/// with these databases.
+/// The ledger's LMDB layout (SPEC.md section "Storage"): the log's environment in the ledger
+/// directory, and the state's (the projections) in its `state/` subdirectory.
+///
+/// Only the log is durable at each commit. The state is written after the log, without fsync,
+/// so the page cache absorbs the rewrites of its B-tree pages (most of the bytes a commit wrote
+/// when both were fsynced); it is derived from the log, and whatever a crash costs it is
+/// replayed from the log (`StateSync`, SPEC.md section 10).
 public final class LogStore: @unchecked Sendable {
     public let env: LMDBEnvironment
     /// seq (u64 big-endian) -> canonical entry bytes.
@@ -35,21 +41,36 @@ public final class LogStore: @unchecked Sendable {
     public let checkpoints: LMDBDatabase
     /// name (ASCII) -> value; see `MetaKey`.
     public let meta: LMDBDatabase
-    /// Derived state (projections): ASCII path -> canonical JSON, as the reducer left it.
-    public let state: LMDBDatabase
     /// Submissions the sequencer refused (operational record for statistics; not part of the
     /// verified log): time (ms, u64 BE) + submission root -> canonical JSON.
     public let rejections: LMDBDatabase
 
-    /// The format tag stored under `meta/format`. Version 2 keys the duplicate index by the
-    /// platform's escaped source reference instead of its SHA-256 (SPEC.md 8.7, section 10).
-    public static let format = "carbonledger-lmdb/2"
+    /// The state's environment (`DIR/state`), opened without fsync.
+    public let stateEnv: LMDBEnvironment
+    /// Derived state (projections): ASCII path -> canonical JSON, as the reducer left it after
+    /// the first `StateMetaKey.size` entries of the log.
+    public let state: LMDBDatabase
+    /// name (ASCII) -> value; see `StateMetaKey`.
+    public let stateMeta: LMDBDatabase
+
+    /// The format tag stored under `meta/format`. Version 2 keyed the duplicate index by the
+    /// platform's escaped source reference instead of its SHA-256; version 3 moved the state
+    /// into its own environment, written without fsync (SPEC.md 8.7, section 10).
+    public static let format = "carbonledger-lmdb/3"
+    /// The state environment's subdirectory of the ledger directory.
+    public static let stateDirectory = "state"
 
     /// Throws `unsupportedFormat` unless the store is empty or in this build's format: the
     /// state of another format would fail verification in ways that name no cause.
     public func requireFormat() throws {
-        try read { r in
-            guard let found = try r.metaString(.format), try r.metaU64(.size) ?? 0 > 0 else { return }
+        try Self.requireFormat(env: env, meta: meta)
+    }
+
+    private static func requireFormat(env: LMDBEnvironment, meta: LMDBDatabase) throws {
+        try env.read { txn in
+            func get(_ k: MetaKey) throws -> [UInt8]? { try Array(k.rawValue.utf8).withUnsafeBytes { try txn.get(meta, key: $0).map { Array($0) } } }
+            guard let found = try get(.format).map({ String(decoding: $0, as: UTF8.self) }),
+                  let size = try get(.size), size != [UInt8](repeating: 0, count: 8) else { return }
             guard found == Self.format else { throw StoreError.unsupportedFormat(found: found, supported: Self.format) }
         }
     }
@@ -61,24 +82,66 @@ public final class LogStore: @unchecked Sendable {
         submissions = try env.openDatabase("submissions")
         checkpoints = try env.openDatabase("checkpoints")
         meta = try env.openDatabase("meta")
-        state = try env.openDatabase("state")
         rejections = try env.openDatabase("rejections")
+        // Before the state directory is made: a directory of another format is left unchanged.
+        try Self.requireFormat(env: env, meta: meta)
+        let statePath = path + "/" + Self.stateDirectory
+        if !options.readOnly {
+            do {
+                try FileManager.default.createDirectory(atPath: statePath, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError.missing("the state directory \(statePath) cannot be created: \(error.localizedDescription)")
+            }
+        } else if !FileManager.default.fileExists(atPath: statePath) {
+            throw StoreError.missing("the state directory \(statePath) (open the ledger once for writing to rebuild it from the log)")
+        }
+        var stateOptions = options
+        stateOptions.noSync = true
+        stateEnv = try LMDBEnvironment(path: statePath, options: stateOptions)
+        state = try stateEnv.openDatabase("state")
+        stateMeta = try stateEnv.openDatabase("state_meta")
     }
 
+    deinit {
+        // A process that wrote state leaves it marked as on disk, so the next boot needs no rebuild.
+        if wroteState { try? syncState() }
+    }
+
+    /// Set after this process's first state commit (see `syncState`).
+    var wroteState: Bool {
+        get { wroteStateLock.withLock { wroteStateValue } }
+        set { wroteStateLock.withLock { wroteStateValue = newValue } }
+    }
+    private var wroteStateValue = false
+    private let wroteStateLock = NSLock()
+
+    /// A consistent view of the log and of the state. The state's snapshot is taken first:
+    /// writers commit the log before the state, so the state seen is never ahead of the log seen.
     public func read<R>(_ body: (StoreReader) throws -> R) throws -> R {
-        try env.read { try body(StoreReader(store: self, txn: $0)) }
+        try stateEnv.read { s in try env.read { try body(StoreReader(store: self, txn: $0, stateTxn: s)) } }
     }
 
-    /// A write transaction; like `LMDBEnvironment.write`, `body` may run more than once (after
-    /// the map grows), so it must keep no effects outside the transaction until this returns.
+    /// A write transaction of the log; like `LMDBEnvironment.write`, `body` may run more than
+    /// once (after the map grows), so it must keep no effects outside the transaction until this
+    /// returns. Every log commit first removes `meta/state_synced`: the state is about to change.
     public func write<R>(_ body: (StoreWriter) throws -> R) throws -> R {
-        try env.write { try body(StoreWriter(reader: StoreReader(store: self, txn: $0))) }
+        try stateEnv.read { s in
+            try env.write { txn in
+                try Array(MetaKey.stateSynced.rawValue.utf8).withUnsafeBytes { _ = try txn.delete(meta, key: $0) }
+                return try body(StoreWriter(reader: StoreReader(store: self, txn: txn, stateTxn: s)))
+            }
+        }
     }
 }
 
 /// Keys of the `meta` database.
 public enum MetaKey: String, CaseIterable, Sendable {
     case format, origin, size, head, lastTime = "last_time", checkpoint
+    /// The state size (u64 BE) at which the state environment was last flushed to disk; present
+    /// only while no state was written since (SPEC.md section 10).
+    case stateSynced = "state_synced"
+    /// Counts rebuilds of the state (u64 BE), so a flush that raced one is not marked as on disk.
+    case stateEpoch = "state_epoch"
 }
 
 /// Big-endian u64 keys: LMDB's byte order then equals numeric order.
@@ -95,7 +158,10 @@ func decodeU64(_ b: UnsafeRawBufferPointer) -> UInt64? {
 /// Reads within one transaction (a consistent snapshot).
 public struct StoreReader: MerkleNodeReader {
     public let store: LogStore
+    /// The log's transaction.
     public let txn: LMDBTransaction
+    /// The state's transaction (a read snapshot, taken before `txn`).
+    public let stateTxn: LMDBTransaction
 
     /// Canonical bytes of entry `seq`, copied out of the map.
     public func entryBytes(_ seq: UInt64) throws -> [UInt8]? {
@@ -184,66 +250,7 @@ public struct StoreWriter {
     }
 }
 
-/// The `state` database seen through one transaction, as the reducer's `StateReader`.
-public final class StoreStateReader: StateReader {
-    let reader: StoreReader
-    public init(_ reader: StoreReader) { self.reader = reader }
-
-    // State records are written only by the canonical encoder, and `verify` compares their
-    // stored bytes with a replay's, so the reducer's reads parse them without re-encoding to
-    // re-check canonical form (that re-encoding was a tenth of each read in profiles).
-    public func get(_ key: String) throws -> JSONValue? {
-        try Array(key.utf8).withUnsafeBytes { k in
-            guard let raw = try reader.txn.get(reader.store.state, key: k) else { return nil }
-            return try JSONParser.parse(raw)
-        }
-    }
-
-    public func children(of parent: String) throws -> [(key: String, value: JSONValue)] {
-        let prefix = Array((parent + "/").utf8)
-        var out: [(String, JSONValue)] = []
-        try prefix.withUnsafeBytes { start in
-            try reader.txn.scan(reader.store.state, from: start) { k, v in
-                guard k.starts(with: prefix) else { return false }
-                if !k[prefix.count...].contains(UInt8(ascii: "/")) {
-                    out.append((String(decoding: k, as: UTF8.self), try JSONParser.parse(v)))
-                }
-                return true
-            }
-        }
-        return out
-    }
-
-    public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
-        let prefix = Array((parent + "/").utf8)
-        return try Array(before.utf8).withUnsafeBytes { b in
-            guard let (k, v) = try reader.txn.last(reader.store.state, before: b) else { return nil }
-            guard k.count > prefix.count, k.starts(with: prefix), !k[prefix.count...].contains(UInt8(ascii: "/")) else { return nil }
-            return (String(decoding: k, as: UTF8.self), try JSONParser.parse(v))
-        }
-    }
-}
-
 extension StoreWriter {
-    /// Writes an overlay's changes (canonical JSON; deletions remove the key).
-    public func apply(_ overlay: StateOverlay) throws {
-        // One encoding buffer for the whole batch (tens of thousands of records).
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(1024)
-        try overlay.forEachWriteInOrder { key, value in
-            var key = key
-            try key.withUTF8 { k in
-                if let v = value {
-                    bytes.removeAll(keepingCapacity: true)
-                    CanonicalJSON.write(v, into: &bytes)
-                    try bytes.withUnsafeBytes { try txn.put(store.state, key: UnsafeRawBufferPointer(k), value: $0) }
-                } else {
-                    try txn.delete(store.state, key: UnsafeRawBufferPointer(k))
-                }
-            }
-        }
-    }
-
     /// Records a refused submission for statistics.
     public func putRejection(time: Timestamp, root: Digest, record: JSONValue) throws {
         var key = withUnsafeBytes(of: UInt64(bitPattern: time.millisecondsSinceEpoch).bigEndian) { Array($0) }

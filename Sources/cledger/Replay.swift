@@ -57,7 +57,11 @@ struct Replay: ParsableCommand {
         } else {
             print("replayed \(report.entries) entries (\(report.submissions) submissions) into \(out ?? "a temporary store")")
             print(summary.text)
-            if equal { print("state equals the live projections byte for byte (\(report.stateKeysCompared) keys)") }
+            if equal && report.stateSize == report.entries {
+                print("state equals the live projections byte for byte (\(report.stateKeysCompared) keys)")
+            } else if equal {
+                print("the live projections reflect the first \(report.stateSize) entries and equal the replay there byte for byte (\(report.stateKeysCompared) keys)")
+            }
         }
     }
 }
@@ -70,7 +74,7 @@ struct StateSummary {
 
     init(_ store: LogStore) throws {
         try store.read { r in
-            try r.txn.scan(r.store.state, from: nil) { k, v in
+            try r.stateTxn.scan(r.store.state, from: nil) { k, v in
                 keys += 1
                 if k.starts(with: Array("acct/".utf8)) { accounts += 1 }
                 if Array(k) == Array("totals".utf8) { totals = try JSONParser.parseCanonical(Array(v)) }

@@ -165,8 +165,9 @@ import TestSupport
         let store = try LogStore(path: dir, options: o)
         return try store.read { r in
             var out: [[UInt8]] = []
-            for db in [store.entries, store.nodes, store.submissions, store.checkpoints, store.meta, store.state] {
-                try r.txn.scan(db, from: nil) { k, v in out.append(Array(db.name.utf8) + [0] + Array(k) + [0] + Array(v)); return true }
+            for (txn, db) in [(r.txn, store.entries), (r.txn, store.nodes), (r.txn, store.submissions), (r.txn, store.checkpoints),
+                              (r.txn, store.meta), (r.stateTxn, store.state)] {
+                try txn.scan(db, from: nil) { k, v in out.append(Array(db.name.utf8) + [0] + Array(k) + [0] + Array(v)); return true }
             }
             return out
         }

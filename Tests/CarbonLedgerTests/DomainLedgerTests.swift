@@ -123,7 +123,7 @@ import TestSupport
         let report = try v.verify()
         #expect(report.entries == (try ledger.info().size))
         #expect(report.stateKeysCompared > 100)
-        let data = try FileManager.default.attributesOfItem(atPath: scratch.sub("replay") + "/data.mdb")[.size] as! Int
+        let data = try FileManager.default.attributesOfItem(atPath: scratch.sub("replay") + "/" + LogStore.stateDirectory + "/data.mdb")[.size] as! Int
         #expect(data > v.scratchMapSize, "the scratch map never filled, so this test did not exercise growth")
     }
 
@@ -160,7 +160,7 @@ import TestSupport
         let s = ledger.store
         let records = try s.read { r -> [([UInt8], [UInt8])] in
             var out: [([UInt8], [UInt8])] = []
-            try r.txn.scan(s.state, from: nil) { k, v in out.append((Array(k), Array(v))); return true }
+            try r.stateTxn.scan(s.state, from: nil) { k, v in out.append((Array(k), Array(v))); return true }
             return out
         }
         // Every namespace, and within each up to 6 records spread over it.

@@ -38,17 +38,22 @@ enum Fixture {
 }
 
 extension LogStore {
+    /// The environment holding `db`: the state's for its two databases, the log's otherwise.
+    func environment(of db: LMDBDatabase) -> LMDBEnvironment {
+        db.name == state.name || db.name == stateMeta.name ? stateEnv : env
+    }
+
     /// Raw write for tamper tests: bypasses every rule, as an attacker with disk access would.
     func rawPut(_ db: LMDBDatabase, key: [UInt8], value: [UInt8]) throws {
-        try env.write { txn in try key.withUnsafeBytes { k in try value.withUnsafeBytes { try txn.put(db, key: k, value: $0) } } }
+        try environment(of: db).write { txn in try key.withUnsafeBytes { k in try value.withUnsafeBytes { try txn.put(db, key: k, value: $0) } } }
     }
 
     func rawDelete(_ db: LMDBDatabase, key: [UInt8]) throws {
-        try env.write { txn in _ = try key.withUnsafeBytes { try txn.delete(db, key: $0) } }
+        try environment(of: db).write { txn in _ = try key.withUnsafeBytes { try txn.delete(db, key: $0) } }
     }
 
     func rawGet(_ db: LMDBDatabase, key: [UInt8]) throws -> [UInt8]? {
-        try env.read { txn in try key.withUnsafeBytes { try txn.get(db, key: $0).map { Array($0) } } }
+        try environment(of: db).read { txn in try key.withUnsafeBytes { try txn.get(db, key: $0).map { Array($0) } } }
     }
 }
 
@@ -83,7 +88,7 @@ enum Invariants {
     static func stateDump(_ store: LogStore) throws -> [[UInt8]] {
         try store.read { r in
             var out: [[UInt8]] = []
-            try r.txn.scan(r.store.state, from: nil) { k, v in out.append(Array(k) + [0] + Array(v)); return true }
+            try r.stateTxn.scan(r.store.state, from: nil) { k, v in out.append(Array(k) + [0] + Array(v)); return true }
             return out
         }
     }

@@ -9,7 +9,7 @@ public enum ForgedAppend {
     public static func append(_ subs: [Submission], to ledger: Ledger, registryKey: NoteSigningKey) throws {
         let hasher = MerkleHasher()
         let origin = try ledger.info().origin
-        try ledger.store.write { w in
+        let size = try ledger.store.write { w -> UInt64 in
             var size = try w.reader.metaU64(.size)!
             var frontier = try MerkleFrontier(size: size, reader: w.reader)
             var head = try w.reader.metaDigest(.head)!
@@ -32,7 +32,11 @@ public enum ForgedAppend {
             try w.putMeta(.size, u64: size)
             try w.putMeta(.head, head.bytes)
             try w.putMeta(.lastTime, u64: UInt64(time.millisecondsSinceEpoch))
+            return size
         }
+        // The state claims to reflect the forged entries too, or the next writer's open would
+        // replay them and refuse the ledger.
+        try ledger.store.writeState { try $0.setSize(size) }
     }
 }
 

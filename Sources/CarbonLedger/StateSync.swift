@@ -1,0 +1,106 @@
+import LedgerCore
+import LedgerStore
+
+/// Brings the state environment up to the log (SPEC.md section 10). A commit makes the log
+/// durable first and writes the state after it without fsync, so:
+/// - after a crash between the two, the state trails the log by that commit, which is replayed;
+/// - after a power loss, a state neither written in this boot nor flushed since its last change
+///   may have lost some pages and kept others, so it is rebuilt from entry 0.
+/// Every writer runs it before it reads the state to prepare a batch; a commit that finds the
+/// state behind where it expected runs it too.
+public enum StateSync {
+    /// What a catch-up did.
+    public struct Outcome: Equatable, Sendable {
+        /// Entries replayed into the state.
+        public var replayed: UInt64 = 0
+        /// The state was not trusted and was rebuilt from the first entry.
+        public var rebuilt = false
+    }
+
+    /// Entries replayed per state transaction (rounded up to a whole submission): bounds the
+    /// replay's memory whatever the length of the tail.
+    static let entriesPerTransaction: UInt64 = 65_536
+
+    /// Replays into the state whatever of the log it does not reflect; rebuilds it first when it
+    /// cannot be trusted. Cheap when there is nothing to do (one read snapshot).
+    @discardableResult
+    public static func catchUp(_ store: LogStore) throws -> Outcome {
+        var outcome = Outcome()
+        let (trusted, stateSize, logSize) = try store.read { r in
+            (try store.stateIsTrusted(r), try r.stateSize(), try r.metaU64(.size) ?? 0)
+        }
+        if trusted && stateSize == logSize { return outcome }
+        if !trusted || stateSize > logSize {
+            // A log commit first: it removes `meta/state_synced` and moves the epoch, so a flush
+            // racing this rebuild is not recorded as holding it.
+            try store.write { w in try w.putMeta(.stateEpoch, u64: (try w.reader.metaU64(.stateEpoch) ?? 0) + 1) }
+            try store.writeState { try $0.removeAll() }
+            outcome.rebuilt = true
+        }
+        while true {
+            // Each transaction starts where the stored state ends: another writer catching up
+            // at the same time only makes this one's work shorter.
+            let replayed = try store.writeState { sw -> UInt64? in
+                try store.read { r -> UInt64? in
+                    let from = try sw.size(), to = try r.metaU64(.size) ?? 0
+                    guard from < to else {
+                        guard from == to else { throw StoreError.corrupt("the state reflects \(from) entries but the log has only \(to)") }
+                        return nil
+                    }
+                    let end = try replay(from: from, upTo: min(to, from + entriesPerTransaction), log: r, into: sw)
+                    return end - from
+                }
+            }
+            guard let n = replayed else { return outcome }
+            outcome.replayed += n
+        }
+    }
+
+    /// Replays the submissions from seq `from` (a submission's first entry) until one ends at or
+    /// past `limit`, writing their state changes and the new state size. Returns that size.
+    static func replay(from: UInt64, upTo limit: UInt64, log r: StoreReader, into sw: StateWriter) throws -> UInt64 {
+        var ledger = try ledgerState(at: from, log: r, state: sw.reader)
+        let overlay = StateOverlay(base: sw.reader, expectedWrites: Int(limit - from) * StateOverlay.writesPerEvent)
+        let hasher = MerkleHasher()
+        var seq = from
+        while seq < limit {
+            guard let firstBytes = try r.entryBytes(seq) else { throw StoreError.missing("entry \(seq)") }
+            let first = try Entry.decode(firstBytes)
+            guard first.sub.index == 0, let signer = first.sub.signer, let signature = first.sub.signature else {
+                throw StoreError.corrupt("entry \(seq) does not start a signed submission (run `cledger verify`)")
+            }
+            var events = [first.event], leaves = [hasher.leafHash(firstBytes)]
+            for k in 1..<max(1, first.sub.count) {
+                guard let b = try r.entryBytes(seq + UInt64(k)) else { throw StoreError.missing("entry \(seq + UInt64(k))") }
+                events.append(try Entry.decode(b).event)
+                leaves.append(hasher.leafHash(b))
+            }
+            let sub = Submission(unsigned: try Submission.Unsigned(events: events), signer: signer, signature: signature)
+            do {
+                ledger = try Reducer.apply(sub, to: ledger, state: overlay, time: first.time, leafHashes: leaves, lookup: r)
+            } catch let v as RuleViolation {
+                throw StoreError.corrupt("entry \(seq + UInt64(v.eventIndex ?? 0)) breaks a rule when the state is replayed (run `cledger verify`): \(v)")
+            }
+            seq += UInt64(events.count)
+        }
+        try sw.apply(overlay)
+        try sw.setSize(seq)
+        return seq
+    }
+
+    /// The rules' ledger state after the first `size` entries, from the genesis entry and the
+    /// state as of `size` (which holds the last registry key rotation).
+    static func ledgerState(at size: UInt64, log r: StoreReader, state: StateReader) throws -> LedgerState {
+        guard size > 0 else { return LedgerState() }
+        guard let genesisBytes = try r.entryBytes(0) else { throw StoreError.missing("entry 0 (genesis)") }
+        let genesis = try Entry.decode(genesisBytes)
+        guard let signer = genesis.sub.signer, let sig = genesis.sub.signature else { throw StoreError.corrupt("entry 0 has no signature") }
+        let sub = Submission(unsigned: try Submission.Unsigned(events: [genesis.event]), signer: signer, signature: sig)
+        var ledger = try Reducer.apply(sub, to: LedgerState(), state: StateOverlay(base: EmptyState()), time: genesis.time,
+                                       leafHashes: [MerkleHasher().leafHash(genesisBytes)], lookup: NoLookup())
+        ledger.size = size
+        // The only ledger state a later event changes: the registry key, after a rotation.
+        if let rotated = try state.get("registry")?["key"]?.stringValue { ledger.registryKey = try NoteVerifierKey(rotated) }
+        return ledger
+    }
+}
