@@ -63,6 +63,11 @@ public final class LedgerServer: @unchecked Sendable {
         logger.info("serving", metadata: ["dir": "\(ledger.directory)", "address": "\(host):\(port)", "read_only": "\(committer == nil)"])
         try await app.runService()
         committer?.shutdown()
+        // The state was written without fsync: flushed now, the next boot trusts it as it is
+        // instead of rebuilding it from the log (SPEC.md section 10).
+        do { try ledger.store.syncState() } catch {
+            logger.error("could not flush the state to disk; after a reboot it is rebuilt from the log", metadata: ["error": "\(error)"])
+        }
         logger.info("stopped; in-flight commits finished")
     }
 }

@@ -194,6 +194,9 @@ import TestSupport
         let verify = try CLI.run(["verify", "--dir", d.sub("L")])
         #expect(verify.status == 0)
         let store = try LogStore(path: d.sub("L"))
+        // The server flushed the state it wrote without fsync, so a reboot would trust it.
+        let (size, synced) = try store.read { r in (try r.metaU64(.size), try r.metaU64(.stateSynced)) }
+        #expect(synced != nil && synced == size, "the server did not record its state as flushed: \(String(describing: synced)) of \(String(describing: size))")
         for line in lines {
             let parts = line.split(separator: " ")
             let bytes = try store.read { try $0.entryBytes(UInt64(parts[0])!) }
