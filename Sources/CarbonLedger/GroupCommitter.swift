@@ -33,6 +33,9 @@ public final class GroupCommitter: @unchecked Sendable {
         t.start()
     }
 
+    /// State commits that failed after their log commit (`Sequencer.stateFaults`).
+    public var stateFaults: Int { sequencer.stateFaults }
+
     /// Queues `submission`; `completion` runs on the writer thread after the commit.
     public func submit(_ submission: Submission, completion: @escaping Completion) {
         condition.lock()

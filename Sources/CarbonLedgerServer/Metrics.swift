@@ -28,9 +28,13 @@ final class Metrics: @unchecked Sendable {
         requests += 1
     }
 
-    var text: String {
+    /// The metrics, with the sequencer's count of failed state commits (0 for a replica).
+    func text(stateFaults: Int) -> String {
         lock.lock(); defer { lock.unlock() }
         var out = """
+        # HELP carbonledger_state_commit_failures_total State commits that failed after their log commit (the state is caught up from the log before the next batch).
+        # TYPE carbonledger_state_commit_failures_total counter
+        carbonledger_state_commit_failures_total \(stateFaults)
         # HELP carbonledger_entries_appended_total Entries appended by this process.
         # TYPE carbonledger_entries_appended_total counter
         carbonledger_entries_appended_total \(entries)

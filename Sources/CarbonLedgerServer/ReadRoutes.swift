@@ -41,7 +41,7 @@ extension LedgerServer {
 
     func addReadRoutes(_ router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in API.text("ok\n") }
-        router.get("/metrics") { _, _ in API.text(self.metrics.text, contentType: "text/plain; version=0.0.4") }
+        router.get("/metrics") { _, _ in API.text(self.metrics.text(stateFaults: self.committer?.stateFaults ?? 0), contentType: "text/plain; version=0.0.4") }
         router.get("/v1/info") { _, _ in
             self.read {
                 let i = try self.ledger.info()

@@ -16,7 +16,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .notALedger(let dir): return "\(dir) is not a CarbonLedger directory (run `cledger init` first)"
         case .unsupportedFormat(let found, let supported):
             return "the ledger directory is in format \(found); this cledger reads \(supported) only (SPEC.md section 10). "
-                + "The log itself is the same in both: `cledger mirror` pointed at a server running the cledger that wrote it "
+                + "The log itself is the same in every format: `cledger mirror` pointed at a server running the cledger that wrote it "
                 + "builds a verified copy in the current format"
         }
     }
@@ -103,8 +103,10 @@ public final class LogStore: @unchecked Sendable {
     }
 
     deinit {
-        // A process that wrote state leaves it marked as on disk, so the next boot needs no rebuild.
-        if wroteState { try? syncState() }
+        // A process that wrote state leaves it marked as on disk, so the next boot needs no
+        // rebuild. Not for a store opened without fsync (a verifier's scratch store, a ledger
+        // run with --no-sync): flushing gigabytes nobody asked to keep would cost more.
+        if wroteState && !env.options.noSync { try? syncState() }
     }
 
     /// Set after this process's first state commit (see `syncState`).

@@ -47,7 +47,7 @@ struct Verify: ParsableCommand {
             print("OK: \(report.entries) entries, \(report.submissions) submissions, \(report.checkpointsChecked) checkpoints, \(report.stateKeysCompared) projections equal to a replay; verified in \(String(format: "%.2f", secs)) s")
             print("checkpoint: \(report.checkpoint.origin) size \(report.checkpoint.size) root \(report.checkpoint.root.base64)")
             if report.stateSize < report.entries {
-                print("note: the projections reflect the first \(report.stateSize) entries and were compared there: a crash came between a commit's log and its state; the next writer to open the ledger replays the other \(report.entries - report.stateSize)")
+                print("note: the projections reflect the first \(report.stateSize) entries and were compared there: a crash or a failed state write came between a commit's log and its state; the next writer to open the ledger replays the other \(report.entries - report.stateSize)")
             }
         } catch let f as VerificationFailure {
             if tty { FileHandle.standardError.write(Data("\n".utf8)) }

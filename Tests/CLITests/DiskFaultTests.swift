@@ -90,6 +90,35 @@ import TestSupport
         try Self.fillUntilRefused(dir: d.sub("L"), launcher: "trap '' XFSZ; ulimit -f 2048;", expecting: ["File too large", "Input/output error"]) {}
     }
 
+    /// The state's file reaches the size limit before the log's (behaviour reports make more
+    /// state than log): a commit's log is durable but its state is not written. Nothing
+    /// committed is lost, the next batches are refused naming the state's directory, `verify`
+    /// compares the state where it stands, and the next writer without the limit replays what
+    /// the state missed.
+    @Test func stateWriteRefusedAfterItsLogCommitIsCaughtUpLater() throws {
+        let keys = TempDir(), d = TempDir()
+        let dir = d.sub("L")
+        try Self.newLedger(dir, keyDir: keys)
+        let run = try Self.sh("trap '' XFSZ; ulimit -f 16384; exec '\(CLI.binary)' stress-append --dir '\(dir)' --workload behaviour --batches 40 --residents 2000 --clients 2 --report")
+        #expect(run.status == 1 && !run.signalled, "status \(run.status): \(run.stderr)")
+        #expect(run.stderr.contains("\(dir)/\(LogStore.stateDirectory): File too large"), "\(run.stderr)")
+        let sizes = { () throws -> (log: UInt64, state: UInt64) in
+            try Self.readOnly(dir).store.read { r in (try r.metaU64(.size) ?? 0, try r.stateSize()) }
+        }
+        let behind = try sizes()
+        #expect(behind.state < behind.log && behind.log > 10_000, "\(behind)")
+        let verify = try CLI.run(["verify", "--dir", dir])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(verify.stdout.contains("the projections reflect the first \(behind.state) entries"), "\(verify.stdout)")
+
+        let resumed = try CLI.run(["stress-append", "--dir", dir, "--batches", "3", "--events-per-batch", "40"])
+        #expect(resumed.status == 0 && Self.acks(resumed.stdout).count == 3, "\(resumed.stderr)")
+        let caughtUp = try sizes()
+        #expect(caughtUp.state == caughtUp.log && caughtUp.log == behind.log + 120)
+        let again = try CLI.run(["verify", "--dir", dir])
+        #expect(again.status == 0 && !again.stdout.contains("the projections reflect"), "\(again.stdout)\(again.stderr)")
+    }
+
     @Test func readOnlyFilesystemRefusesWritesButStillVerifies() throws {
         let keys = TempDir(), d = TempDir(), ro = TempDir()
         try Self.newLedger(d.sub("L"), keyDir: keys)

@@ -51,6 +51,7 @@ import TestSupport
         #expect(try HTTP.get("\(base)/v1/search?q=\(rets[0]["serials"]!.arrayValue![0].stringValue!)").json["results"]?.arrayValue?.first?["retirement"] == rets[0]["id"])
         let metrics = try HTTP.get("\(base)/metrics").text
         #expect(metrics.contains("carbonledger_entries_appended_total 1") && metrics.contains("carbonledger_commit_latency_seconds_count 1"))
+        #expect(metrics.contains("carbonledger_state_commit_failures_total 0"))
 
         // A verifying mirror catches up, then follows new entries; it serves reads, not writes.
         let m1 = try CLI.run(["mirror", "--from", base + "/", "--dir", d.sub("replica")])
