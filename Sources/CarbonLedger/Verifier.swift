@@ -22,6 +22,7 @@ public struct VerificationFailure: Error, Equatable, CustomStringConvertible {
 public enum VerificationPosition {
     private static let seqValue = Atomic<UInt64>(0)
     private static let readingValue = Atomic<Bool>(false)
+    private static let readingStateValue = Atomic<Bool>(false)
 
     public static var seq: UInt64 {
         get { seqValue.load(ordering: .relaxed) }
@@ -32,6 +33,12 @@ public enum VerificationPosition {
     public static var reading: Bool {
         get { readingValue.load(ordering: .relaxed) }
         set { readingValue.store(newValue, ordering: .relaxed) }
+    }
+
+    /// True while the stored projections (the state's file) are read, not the log.
+    public static var readingState: Bool {
+        get { readingStateValue.load(ordering: .relaxed) }
+        set { readingStateValue.store(newValue, ordering: .relaxed) }
     }
 }
 
@@ -239,6 +246,8 @@ private struct Replay {
         if let o = open {
             throw Self.fail(o.firstSeq, "the state reflects \(size) entries, which ends inside the submission starting here")
         }
+        VerificationPosition.readingState = true
+        defer { VerificationPosition.readingState = false }
         let compared = try compareProjections()
         let live = StoreStateReader(reader)
         for (key, _) in try reader.stateRecords(prefix: "batch/") {

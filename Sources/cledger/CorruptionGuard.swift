@@ -41,7 +41,9 @@ private func reportDamage(_ signal: Int32) {
             while v / divisor >= 10 { divisor *= 10 }
             while divisor > 0 && n < buffer.count { buffer[n] = UInt8(ascii: "0") + UInt8(v / divisor % 10); n += 1; divisor /= 10 }
         }
-        if VerificationPosition.reading {
+        if VerificationPosition.readingState {
+            put("Error: FAIL: the state's data file (state/data.mdb) is damaged: ")
+        } else if VerificationPosition.reading {
             put("Error: FAIL at seq ")
             put(VerificationPosition.seq)
             put(": the data file is damaged here: ")
@@ -55,7 +57,11 @@ private func reportDamage(_ signal: Int32) {
             put(UInt64(signal))
             put(")")
         }
-        put(". The log cannot be read past this point; restore the ledger from a mirror or a backup.\n")
+        if VerificationPosition.readingState {
+            put(". The log is not affected: remove the ledger directory's state/ subdirectory, and the next writer to open the ledger rebuilds it from the log.\n")
+        } else {
+            put(". The log cannot be read past this point; restore the ledger from a mirror or a backup.\n")
+        }
         _ = write(2, buffer.baseAddress, n)
     }
     _exit(CorruptionGuard.exitStatus)

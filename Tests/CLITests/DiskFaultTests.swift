@@ -206,38 +206,42 @@ import TestSupport
         let d = TempDir()
         let city = try Self.demo(d)
         let original = try Self.logicalDump(city)
-        let size = try FileManager.default.attributesOfItem(atPath: city + "/data.mdb")[.size] as! Int
+        // The log's data file and the state's, in turn.
+        let files = ["data.mdb", LogStore.stateDirectory + "/data.mdb"]
+        let sizes = try files.map { try FileManager.default.attributesOfItem(atPath: city + "/" + $0)[.size] as! Int }
         var rng = SplitMix64(seed: 20261121)
         var detected = 0, crashedReported = 0, harmless = 0
         let flips = Int(ProcessInfo.processInfo.environment["CARBONLEDGER_CORRUPTION_FLIPS"] ?? "") ?? 60
         for i in 0..<flips {
             try Self.copy(city, d.sub("bad"))
+            let file = i % 2, size = sizes[file]
             // Two thirds anywhere, one third in page headers (where LMDB itself can fault).
             let offset = i % 3 == 2 ? Int.random(in: 0..<(size / 4096), using: &rng) * 4096 + Int.random(in: 0..<16, using: &rng)
                                     : Int.random(in: 0..<size, using: &rng)
             let bit = UInt8(1) << UInt8.random(in: 0..<8, using: &rng)
-            let h = try #require(FileHandle(forUpdatingAtPath: d.sub("bad") + "/data.mdb"))
+            let h = try #require(FileHandle(forUpdatingAtPath: d.sub("bad") + "/" + files[file]))
             try h.seek(toOffset: UInt64(offset))
             let b = try #require(try h.read(upToCount: 1)).first!
             try h.seek(toOffset: UInt64(offset))
             try h.write(contentsOf: [b ^ bit])
             try h.close()
             let v = try CLI.run(["verify", "--dir", d.sub("bad")])
-            #expect(!v.signalled, "flip at \(offset): verify crashed without a report")
+            #expect(!v.signalled, "flip at \(offset) of \(files[file]): verify crashed without a report")
             switch v.status {
             case 0:
                 // Passed: then nothing verify vouches for may have changed (the flip hit free
                 // space, page slack or a field LMDB does not use).
-                #expect(try Self.logicalDump(d.sub("bad")) == original, "flip at \(offset) changed the ledger and verify did not notice")
+                #expect(try Self.logicalDump(d.sub("bad")) == original, "flip at \(offset) of \(files[file]) changed the ledger and verify did not notice")
                 harmless += 1
             case 1:
-                #expect(v.stderr.contains("FAIL at seq") || v.stderr.contains("Error:"), "flip at \(offset): \(v.stderr)")
+                #expect(v.stderr.contains("FAIL at seq") || v.stderr.contains("Error:"), "flip at \(offset) of \(files[file]): \(v.stderr)")
                 detected += 1
             case 3:
-                #expect(v.stderr.contains("FAIL at seq") && v.stderr.contains("damaged"), "flip at \(offset): \(v.stderr)")
+                #expect(v.stderr.contains(file == 0 ? "FAIL at seq" : "FAIL: the state's data file") && v.stderr.contains("damaged"),
+                        "flip at \(offset) of \(files[file]): \(v.stderr)")
                 crashedReported += 1
             default:
-                Issue.record("flip at \(offset): unexpected verify status \(v.status): \(v.stderr)")
+                Issue.record("flip at \(offset) of \(files[file]): unexpected verify status \(v.status): \(v.stderr)")
             }
         }
         #expect(detected + crashedReported >= flips / 6, "few flips detected: \(detected) of \(flips)")
