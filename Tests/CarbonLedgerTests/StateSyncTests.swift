@@ -115,6 +115,19 @@ import TestSupport
         #expect(try Verifier(store: store).verify().stateSize == 17)
     }
 
+    /// What `verify` advises for a damaged state file: remove it, and a writer rebuilds it.
+    @Test func aRemovedStateIsRebuiltByTheNextWriter() throws {
+        let dir = TempDir()
+        let (path, _) = try Self.cityLedger(dir)
+        let expected = try Invariants.stateDump(Self.readOnly(path))
+        let size = try Self.sizes(path).log
+        try FileManager.default.removeItem(atPath: path + "/" + LogStore.stateDirectory)
+        #expect(throws: StoreError.self) { try Self.readOnly(path) }
+        do { _ = try Ledger(directory: path) }
+        #expect(try Self.sizes(path) == (size, size))
+        #expect(try Invariants.stateDump(Self.readOnly(path)) == expected)
+    }
+
     @Test func aStateAheadOfTheLogIsRebuilt() throws {
         let dir = TempDir()
         let (path, city) = try Self.cityLedger(dir)
