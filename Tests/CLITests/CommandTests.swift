@@ -188,6 +188,8 @@ import TestSupport
         #expect(try seq.append([first], now: .now())[0].get().firstSeq == 1)
         let r = try CLI.run(["stress-append", "--dir", d.sub("L"), "--batches", "10", "--events-per-batch", "1000", "--report"])
         #expect(r.status == 0, "\(r.stderr)")
+        // The timed span ends with the state on disk, and says how long that took.
+        #expect(r.stdout.contains(" s of it flushing the state at the end)"), "\(r.stdout)")
         // The binary runs on jemalloc (linked in place of glibc's malloc), not just links it;
         // sanitizer builds (`--disable-default-traits`) run on the C library's allocator.
         #if Jemalloc
