@@ -48,9 +48,9 @@ public struct VerificationReport: Sendable {
     public var entries: UInt64
     /// State keys compared between the live projections and the replay (0 for a partial replay).
     public var stateKeysCompared: Int
-    /// The log size at which the projections were compared: the log's size, unless a crash
-    /// between a commit's log and its state left the state behind (caught up when the ledger
-    /// is next opened for writing; SPEC.md section 10).
+    /// The log size at which the projections were compared: the log's size, unless a crash or
+    /// a failed state write between a commit's log and its state left the state behind (caught
+    /// up when the ledger is next opened for writing; SPEC.md section 10).
     public var stateSize: UInt64
     public var submissions: UInt64
     public var checkpointsChecked: UInt64
