@@ -7,11 +7,12 @@ public final class Ledger: @unchecked Sendable {
     public let directory: String
     public let store: LogStore
 
-    /// Opens an existing ledger.
-    public init(directory: String, options: LMDBOptions = LMDBOptions()) throws {
+    /// Opens an existing ledger (read-only without its state directory only if
+    /// `allowingAbsentState`: see `LogStore.init`).
+    public init(directory: String, options: LMDBOptions = LMDBOptions(), allowingAbsentState: Bool = false) throws {
         try LedgerDirectory.requireExisting(directory)
         self.directory = directory
-        self.store = try LogStore(path: directory, options: options)
+        self.store = try LogStore(path: directory, options: options, allowingAbsentState: allowingAbsentState)
         guard try store.read({ try $0.metaU64(.size) }) ?? 0 > 0 else { throw LedgerError.notALedger(directory) }
         try store.requireFormat()
         // A writer's open brings the state up to the log (after a crash or a power loss).

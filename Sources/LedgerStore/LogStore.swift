@@ -59,6 +59,11 @@ public final class LogStore: @unchecked Sendable {
     public static let format = "carbonledger-lmdb/3"
     /// The state environment's subdirectory of the ledger directory.
     public static let stateDirectory = "state"
+    /// True when a read-only store has no state directory and stands in an empty one (see
+    /// `init`): the log reads and verifies, the projections are absent.
+    public let stateAbsent: Bool
+    /// The temporary directory of that stand-in, removed with the store.
+    private let standInDirectory: String?
 
     /// Throws `unsupportedFormat` unless the store is empty or in this build's format: the
     /// state of another format would fail verification in ways that name no cause.
@@ -75,7 +80,10 @@ public final class LogStore: @unchecked Sendable {
         }
     }
 
-    public init(path: String, options: LMDBOptions = LMDBOptions()) throws {
+    /// Opens the ledger directory `path`. A read-only store whose state directory is missing
+    /// (a copy of the log alone, e.g. by `mdb_copy`) is refused unless `allowingAbsentState`,
+    /// which stands in an empty state so the log can still be verified.
+    public init(path: String, options: LMDBOptions = LMDBOptions(), allowingAbsentState: Bool = false) throws {
         env = try LMDBEnvironment(path: path, options: options)
         entries = try env.openDatabase("entries")
         nodes = try env.openDatabase("nodes")
@@ -85,18 +93,26 @@ public final class LogStore: @unchecked Sendable {
         rejections = try env.openDatabase("rejections")
         // Before the state directory is made: a directory of another format is left unchanged.
         try Self.requireFormat(env: env, meta: meta)
-        let statePath = path + "/" + Self.stateDirectory
+        var statePath = path + "/" + Self.stateDirectory
+        var stateOptions = options
+        stateOptions.noSync = true
         if !options.readOnly {
             do {
                 try FileManager.default.createDirectory(atPath: statePath, withIntermediateDirectories: true)
             } catch {
                 throw StoreError.missing("the state directory \(statePath) cannot be created: \(error.localizedDescription)")
             }
-        } else if !FileManager.default.fileExists(atPath: statePath) {
+            (stateAbsent, standInDirectory) = (false, nil)
+        } else if FileManager.default.fileExists(atPath: statePath) {
+            (stateAbsent, standInDirectory) = (false, nil)
+        } else if allowingAbsentState {
+            let standIn = NSTemporaryDirectory() + "carbonledger-no-state-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: standIn, withIntermediateDirectories: true)
+            (statePath, stateAbsent, standInDirectory) = (standIn, true, standIn)
+            stateOptions.readOnly = false
+        } else {
             throw StoreError.missing("the state directory \(statePath) (open the ledger once for writing to rebuild it from the log)")
         }
-        var stateOptions = options
-        stateOptions.noSync = true
         stateEnv = try LMDBEnvironment(path: statePath, options: stateOptions)
         state = try stateEnv.openDatabase("state")
         stateMeta = try stateEnv.openDatabase("state_meta")
@@ -107,6 +123,7 @@ public final class LogStore: @unchecked Sendable {
         // rebuild. Not for a store opened without fsync (a verifier's scratch store, a ledger
         // run with --no-sync): flushing gigabytes nobody asked to keep would cost more.
         if wroteState && !env.options.noSync { try? syncState() }
+        if let standIn = standInDirectory { try? FileManager.default.removeItem(atPath: standIn) }
     }
 
     /// Set after this process's first state commit (see `syncState`).

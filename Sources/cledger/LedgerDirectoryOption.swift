@@ -9,10 +9,11 @@ struct LedgerDirectoryOption: ParsableArguments {
     var dir: String
 
     /// Opens the ledger without write access, so a reading command cannot change it.
-    func openReadOnly() throws -> Ledger {
+    /// `allowingAbsentState`: a copy of the log alone opens too (for `verify`), with no projections.
+    func openReadOnly(allowingAbsentState: Bool = false) throws -> Ledger {
         var options = LMDBOptions()
         options.readOnly = true
-        let ledger = try open(options: options)
+        let ledger = try Ledger(directory: dir, options: options, allowingAbsentState: allowingAbsentState)
         if ledger.store.env.lockless {
             FileHandle.standardError.write(Data("note: \(dir)/lock.mdb is not writable by you, so the ledger was opened without LMDB's lock; what is read is consistent only while no writer runs\n".utf8))
         }

@@ -170,6 +170,28 @@ import TestSupport
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: d.sub("L") + "/data.mdb")) == before)
     }
+
+    /// What an auditor may be handed: the log's data file alone. `verify` checks all of it and
+    /// says no projections were there to compare; a query refuses it saying how to rebuild the
+    /// state; the next writer rebuilds it, and then the projections compare again.
+    @Test func aCopyOfTheLogAloneVerifiesAndAWriterRebuildsItsState() throws {
+        let d = TempDir()
+        let demo = try CLI.run(["demo", "--dir", d.sub("city"), "--residents", "20", "--days", "1"])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        try FileManager.default.createDirectory(atPath: d.sub("copy"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: d.sub("city") + "/data.mdb", toPath: d.sub("copy") + "/data.mdb")
+        let verify = try CLI.run(["verify", "--dir", d.sub("copy")])
+        #expect(verify.status == 0 && verify.stdout.contains("0 projections equal to a replay")
+                && verify.stdout.contains("the directory holds no state"), "\(verify.stdout)\(verify.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: d.sub("copy") + "/" + LogStore.stateDirectory), "verify changed the copy")
+        let query = try CLI.run(["stats", "--dir", d.sub("copy"), "--by", "scenario"])
+        #expect(query.status != 0 && query.stderr.contains("rebuild it from the log"), "\(query.stderr)")
+        try FileManager.default.copyItem(atPath: d.sub("city") + "/registry.key", toPath: d.sub("copy") + "/registry.key")
+        let note = d.write("note.json", #"{"events":[{"type":"note","text":"after the copy"}]}"#)
+        #expect(try CLI.run(["submit", "--dir", d.sub("copy"), "--sign", d.sub("copy") + "/registry.key", note]).status == 0)
+        let again = try CLI.run(["verify", "--dir", d.sub("copy")])
+        #expect(again.status == 0 && !again.stdout.contains("note:") && !again.stdout.contains(" 0 projections"), "\(again.stdout)\(again.stderr)")
+    }
 }
 
 /// Two processes on one ledger: a long-lived one whose map is small and a CLI writer that grows
