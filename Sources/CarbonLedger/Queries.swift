@@ -19,6 +19,15 @@ public enum QueryError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// A submission as the log stores it (`StoreReader.storedSubmission`).
+public struct StoredSubmission {
+    public var submission: Submission
+    public var firstSeq: UInt64
+    /// The commit time of its entries.
+    public var time: Timestamp
+    public var leafHashes: [Digest]
+}
+
 extension StoreReader {
     /// Every state record whose key starts with `prefix`, in key order.
     func stateRecords(prefix: String, limit: Int = .max) throws -> [(key: String, value: JSONValue)] {
@@ -44,18 +53,28 @@ extension StoreReader {
 
     /// The whole signed submission that the entry at `seq` belongs to, rebuilt from the log.
     public func submission(at seq: UInt64) throws -> Submission {
+        try storedSubmission(at: seq, hasher: MerkleHasher()).submission
+    }
+
+    /// The whole signed submission that the entry at `seq` belongs to, rebuilt from the log,
+    /// with what the reducer needs to apply it again: its first seq, commit time and its
+    /// entries' leaf hashes.
+    public func storedSubmission(at seq: UInt64, hasher: MerkleHasher) throws -> StoredSubmission {
         guard let bytes = try entryBytes(seq) else { throw StoreError.missing("entry \(seq)") }
-        let entry = try Entry.decode(bytes)
-        let first = seq - UInt64(entry.sub.index)
-        guard let head = try entryBytes(first).map(Entry.decode), let signer = head.sub.signer, let signature = head.sub.signature else {
+        let first = seq - UInt64(try Entry.decode(bytes).sub.index)
+        guard let headBytes = try entryBytes(first) else { throw StoreError.missing("entry \(first)") }
+        let head = try Entry.decode(headBytes)
+        guard let signer = head.sub.signer, let signature = head.sub.signature else {
             throw StoreError.corrupt("entry \(first) does not start a signed submission")
         }
-        var events: [JSONValue] = []
-        for s in first..<(first + UInt64(entry.sub.count)) {
-            guard let b = try entryBytes(s) else { throw StoreError.missing("entry \(s)") }
+        var events: [JSONValue] = [], leaves: [Digest] = []
+        for s in first..<(first + UInt64(head.sub.count)) {
+            guard let b = s == first ? headBytes : try entryBytes(s) else { throw StoreError.missing("entry \(s)") }
             events.append(try Entry.decode(b).event)
+            leaves.append(hasher.leafHash(b))
         }
-        return Submission(unsigned: try Submission.Unsigned(events: events), signer: signer, signature: signature)
+        return StoredSubmission(submission: Submission(unsigned: try Submission.Unsigned(events: events), signer: signer, signature: signature),
+                                firstSeq: first, time: head.time, leafHashes: leaves)
     }
 }
 

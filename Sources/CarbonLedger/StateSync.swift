@@ -64,24 +64,16 @@ public enum StateSync {
         let hasher = MerkleHasher()
         var seq = from
         while seq < limit {
-            guard let firstBytes = try r.entryBytes(seq) else { throw StoreError.missing("entry \(seq)") }
-            let first = try Entry.decode(firstBytes)
-            guard first.sub.index == 0, let signer = first.sub.signer, let signature = first.sub.signature else {
-                throw StoreError.corrupt("entry \(seq) does not start a signed submission (run `cledger verify`)")
+            let stored = try r.storedSubmission(at: seq, hasher: hasher)
+            guard stored.firstSeq == seq, !stored.leafHashes.isEmpty else {
+                throw StoreError.corrupt("entry \(seq) does not start a submission where the one before ended (run `cledger verify`)")
             }
-            var events = [first.event], leaves = [hasher.leafHash(firstBytes)]
-            for k in 1..<max(1, first.sub.count) {
-                guard let b = try r.entryBytes(seq + UInt64(k)) else { throw StoreError.missing("entry \(seq + UInt64(k))") }
-                events.append(try Entry.decode(b).event)
-                leaves.append(hasher.leafHash(b))
-            }
-            let sub = Submission(unsigned: try Submission.Unsigned(events: events), signer: signer, signature: signature)
             do {
-                ledger = try Reducer.apply(sub, to: ledger, state: overlay, time: first.time, leafHashes: leaves, lookup: r)
+                ledger = try Reducer.apply(stored.submission, to: ledger, state: overlay, time: stored.time, leafHashes: stored.leafHashes, lookup: r)
             } catch let v as RuleViolation {
                 throw StoreError.corrupt("entry \(seq + UInt64(v.eventIndex ?? 0)) breaks a rule when the state is replayed (run `cledger verify`): \(v)")
             }
-            seq += UInt64(events.count)
+            seq += UInt64(stored.leafHashes.count)
         }
         try sw.apply(overlay)
         try sw.setSize(seq)
