@@ -14,7 +14,6 @@ public final class Ledger: @unchecked Sendable {
         self.directory = directory
         self.store = try LogStore(path: directory, options: options, allowingAbsentState: allowingAbsentState)
         guard try store.read({ try $0.metaU64(.size) }) ?? 0 > 0 else { throw LedgerError.notALedger(directory) }
-        try store.requireFormat()
         // A writer's open brings the state up to the log (after a crash or a power loss).
         if !options.readOnly { try StateSync.catchUp(store) }
     }

@@ -19,6 +19,13 @@ public enum QueryError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+extension StateReader {
+    /// The registry key named by the last `registry.rotate` in this state, nil if none.
+    func rotatedRegistryKey() throws -> NoteVerifierKey? {
+        try get("registry")?["key"]?.stringValue.map(NoteVerifierKey.init)
+    }
+}
+
 /// A submission as the log stores it (`StoreReader.storedSubmission`).
 public struct StoredSubmission {
     public var submission: Submission
@@ -48,7 +55,7 @@ extension StoreReader {
     /// The registry key named by the last `registry.rotate` (SPEC.md 8.3), nil if none yet (then
     /// the genesis entry's key is in effect).
     public func rotatedRegistryKey() throws -> NoteVerifierKey? {
-        try state("registry")?["key"]?.stringValue.map(NoteVerifierKey.init)
+        try StoreStateReader(self).rotatedRegistryKey()
     }
 
     /// The whole signed submission that the entry at `seq` belongs to, rebuilt from the log.

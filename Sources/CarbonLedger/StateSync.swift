@@ -92,7 +92,7 @@ public enum StateSync {
                                        leafHashes: [MerkleHasher().leafHash(genesisBytes)], lookup: NoLookup())
         ledger.size = size
         // The only ledger state a later event changes: the registry key, after a rotation.
-        if let rotated = try state.get("registry")?["key"]?.stringValue { ledger.registryKey = try NoteVerifierKey(rotated) }
+        if let rotated = try state.rotatedRegistryKey() { ledger.registryKey = rotated }
         return ledger
     }
 }

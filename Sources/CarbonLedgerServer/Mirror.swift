@@ -39,7 +39,6 @@ public final class LedgerMirror {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         store = try LogStore(path: directory)
-        try store.requireFormat()
         try StateSync.catchUp(store)
         sequencer = Sequencer(replicaOf: store)
         self.registryKey = registryKey

@@ -66,11 +66,8 @@ public final class LogStore: @unchecked Sendable {
     private let standInDirectory: String?
 
     /// Throws `unsupportedFormat` unless the store is empty or in this build's format: the
-    /// state of another format would fail verification in ways that name no cause.
-    public func requireFormat() throws {
-        try Self.requireFormat(env: env, meta: meta)
-    }
-
+    /// state of another format would fail verification in ways that name no cause. Run by
+    /// `init`, before anything in the directory changes.
     private static func requireFormat(env: LMDBEnvironment, meta: LMDBDatabase) throws {
         try env.read { txn in
             func get(_ k: MetaKey) throws -> [UInt8]? { try Array(k.rawValue.utf8).withUnsafeBytes { try txn.get(meta, key: $0).map { Array($0) } } }

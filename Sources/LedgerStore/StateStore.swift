@@ -47,7 +47,12 @@ extension LogStore {
     /// on during the flush, or when the store is read-only.
     public func syncState() throws {
         guard !env.options.readOnly else { return }
-        let (size, epoch) = try read { r in (try r.stateSize(), try r.metaU64(.stateEpoch) ?? 0) }
+        let (size, epoch, current) = try read { r in
+            (try r.stateSize(), try r.metaU64(.stateEpoch) ?? 0, try r.metaU64(.stateSynced) == r.stateSize())
+        }
+        // Still recorded: no state was written since (every state change follows a log commit
+        // that removes the record), so there is nothing to flush and no commit to make.
+        if current { return }
         try stateEnv.sync()
         try write { w in
             guard try w.reader.metaU64(.size) == size, try w.reader.metaU64(.stateEpoch) ?? 0 == epoch else { return }

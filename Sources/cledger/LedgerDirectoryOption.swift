@@ -13,14 +13,14 @@ struct LedgerDirectoryOption: ParsableArguments {
     func openReadOnly(allowingAbsentState: Bool = false) throws -> Ledger {
         var options = LMDBOptions()
         options.readOnly = true
-        let ledger = try Ledger(directory: dir, options: options, allowingAbsentState: allowingAbsentState)
+        let ledger = try open(options: options, allowingAbsentState: allowingAbsentState)
         if ledger.store.env.lockless {
             FileHandle.standardError.write(Data("note: \(dir)/lock.mdb is not writable by you, so the ledger was opened without LMDB's lock; what is read is consistent only while no writer runs\n".utf8))
         }
         return ledger
     }
 
-    func open(options: LMDBOptions) throws -> Ledger {
-        try Ledger(directory: dir, options: options)
+    func open(options: LMDBOptions, allowingAbsentState: Bool = false) throws -> Ledger {
+        try Ledger(directory: dir, options: options, allowingAbsentState: allowingAbsentState)
     }
 }
