@@ -22,16 +22,36 @@ public final class StateOverlay: StateReader {
     /// the base (the base's value, cached). One dictionary for both, so a read costs one hash
     /// of its key, not one per dictionary (hashing keys showed in profiles).
     struct Slot {
-        var value: JSONValue?
+        var content: Content
         var written: Bool
         /// The savepoint that last journaled this key: a key written again in the same
         /// savepoint needs no second undo record (rollback restores the first one's).
         var savepoint: UInt32 = 0
     }
+    /// What a key holds in the overlay.
+    public enum Content {
+        /// No record (deleted, or absent from the base).
+        case absent
+        case value(JSONValue)
+        /// The canonical bytes of a record the rules wrote whole (`putCanonical`): parsed only
+        /// if read again, copied to the store as they are.
+        case canonical([UInt8])
+
+        /// The record as a value; nil when absent.
+        func decoded() throws -> JSONValue? {
+            switch self {
+            case .absent: return nil
+            case .value(let v): return v
+            case .canonical(let b): return try JSONParser.parse(b)
+            }
+        }
+
+        init(_ value: JSONValue?) { self = value.map { .value($0) } ?? .absent }
+    }
     private var slots: [String: Slot] = [:]
     /// Written keys; `.some(nil)` marks a deletion.
     public var writes: [String: JSONValue?] {
-        slots.compactMapValues { $0.written ? .some($0.value) : nil }
+        slots.compactMapValues { $0.written ? .some(try! $0.content.decoded()) : nil }
     }
     private var keysByParent: [Substring: Set<String>] = [:]
     /// Namespaces whose keys are found by `predecessor`; only these are indexed by parent.
@@ -97,9 +117,15 @@ public final class StateOverlay: StateReader {
     }
 
     public func get(_ key: String) throws -> JSONValue? {
-        if let slot = slots[key] { return slot.value }
+        if let slot = slots[key] {
+            guard case .canonical = slot.content else { return try slot.content.decoded() }
+            let v = try slot.content.decoded()
+            // Read again later in the batch: keep the parsed value (its bytes are the same).
+            if !frozen, let v { slots[key]!.content = .value(v) }
+            return v
+        }
         let v = try base.get(key)
-        if !frozen { slots[key] = Slot(value: v, written: false) }
+        if !frozen { slots[key] = Slot(content: Content(v), written: false) }
         return v
     }
 
@@ -114,11 +140,20 @@ public final class StateOverlay: StateReader {
     public private(set) var frozen = false
 
     public func put(_ key: String, _ value: JSONValue?) {
+        write(key, Content(value))
+    }
+
+    /// Writes a record given as its canonical bytes (`CanonicalRecord`).
+    public func putCanonical(_ key: String, _ record: CanonicalRecord) {
+        write(key, .canonical(record.bytes))
+    }
+
+    private func write(_ key: String, _ content: Content) {
         precondition(!frozen, "write to a frozen overlay")
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
         // One hash of the key for both the write and the undo record.
         let number = inSavepoint ? savepointNumber : 0
-        let previous = slots.updateValue(Slot(value: value, written: true, savepoint: number), forKey: key)
+        let previous = slots.updateValue(Slot(content: content, written: true, savepoint: number), forKey: key)
         if inSavepoint && previous?.savepoint != number { journal.append((key, previous)) }
         if Self.isOrdered(key) {
             keysByParent[Self.parent(of: key), default: []].insert(key)
@@ -135,22 +170,22 @@ public final class StateOverlay: StateReader {
         let number = inSavepoint ? savepointNumber : 0
         var index = slots.index(forKey: key)
         if index == nil {
-            slots[key] = Slot(value: try base.get(key), written: false)
+            slots[key] = Slot(content: Content(try base.get(key)), written: false)
             index = slots.index(forKey: key)
         }
         let i = index!
         if inSavepoint && slots.values[i].savepoint != number { journal.append((key, slots.values[i])) }
         var object: JSONObject
-        switch slots.values[i].value {
+        switch try slots.values[i].content.decoded() {
         case .object(let o)?: object = o
         case nil: object = JSONObject()
         case let other?: preconditionFailure("state record \(key) is a \(other.typeName), not an object")
         }
         // The slot lets go of the record, so the change below is in place unless the journal
         // (or a caller) still holds it.
-        slots.values[i] = Slot(value: nil, written: true, savepoint: number)
+        slots.values[i] = Slot(content: .absent, written: true, savepoint: number)
         body(&object)
-        slots.values[i].value = .object(object)
+        slots.values[i].content = .value(.object(object))
         if Self.isOrdered(key) {
             keysByParent[Self.parent(of: key), default: []].insert(key)
         }
@@ -173,7 +208,7 @@ public final class StateOverlay: StateReader {
         var own: (key: String, value: JSONValue)?
         if let keys = keysByParent[Substring(parent)] {
             for k in keys where Self.less(k, before) {
-                if let slot = slots[k], slot.written, let v = slot.value, own == nil || Self.less(own!.key, k) { own = (k, v) }
+                if let slot = slots[k], slot.written, own == nil || Self.less(own!.key, k), let v = try slot.content.decoded() { own = (k, v) }
             }
         }
         // The base's predecessor, skipping keys this overlay deleted or replaced.
@@ -181,7 +216,7 @@ public final class StateOverlay: StateReader {
         while let b = try base.predecessor(parent: parent, before: bound) {
             var value = b.value
             if let slot = slots[b.key], slot.written {
-                guard let replaced = slot.value else { bound = b.key; continue }
+                guard let replaced = try slot.content.decoded() else { bound = b.key; continue }
                 value = replaced
             }
             if let o = own, !Self.less(o.key, b.key) { return o }
@@ -196,7 +231,7 @@ public final class StateOverlay: StateReader {
         for c in try base.children(of: parent) { merged[c.key] = c.value }
         for k in keysByParent[Substring(parent)] ?? [] {
             guard let slot = slots[k], slot.written else { continue }
-            merged[k] = slot.value
+            merged[k] = try slot.content.decoded()
         }
         return merged.keys.sorted(by: Self.less).map { ($0, merged[$0]!) }
     }
@@ -204,7 +239,7 @@ public final class StateOverlay: StateReader {
     /// Written keys in byte order (LMDB's), for flushing.
     public var sortedWrites: [(key: String, value: JSONValue?)] {
         var out: [(key: String, value: JSONValue?)] = []
-        forEachWriteInOrder { out.append(($0, $1)) }
+        forEachWriteInOrder { out.append(($0, try! $1.decoded())) }
         return out
     }
 
@@ -213,7 +248,7 @@ public final class StateOverlay: StateReader {
     /// against 29,000 unsorted. Sorting and copying tens of thousands of records per batch still
     /// cost a tenth of the commit thread, so this sorts slot positions by each key's first 16
     /// bytes as integers, compares whole keys only on a tie, and copies no record.
-    public func forEachWriteInOrder(_ body: (String, JSONValue?) throws -> Void) rethrows {
+    public func forEachWriteInOrder(_ body: (String, Content) throws -> Void) rethrows {
         var order: [(prefix: (UInt64, UInt64), index: Dictionary<String, Slot>.Index)] = []
         order.reserveCapacity(slots.count)
         var i = slots.startIndex
@@ -225,7 +260,7 @@ public final class StateOverlay: StateReader {
             if a.prefix != b.prefix { return a.prefix < b.prefix }
             return Self.less(slots.keys[a.index], slots.keys[b.index])
         }
-        for o in order { try body(slots.keys[o.index], slots.values[o.index].value) }
+        for o in order { try body(slots.keys[o.index], slots.values[o.index].content) }
     }
 
     /// A key's first 16 bytes as two big-endian integers (zero-padded): their order is the

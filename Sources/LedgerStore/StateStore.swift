@@ -104,14 +104,17 @@ public struct StateWriter {
         // One encoding buffer for the whole batch (tens of thousands of records).
         var bytes: [UInt8] = []
         bytes.reserveCapacity(1024)
-        try overlay.forEachWriteInOrder { key, value in
+        try overlay.forEachWriteInOrder { key, content in
             var key = key
             try key.withUTF8 { k in
-                if let v = value {
+                switch content {
+                case .value(let v):
                     bytes.removeAll(keepingCapacity: true)
                     CanonicalJSON.write(v, into: &bytes)
                     try bytes.withUnsafeBytes { try txn.put(store.state, key: UnsafeRawBufferPointer(k), value: $0) }
-                } else {
+                case .canonical(let record):
+                    try record.withUnsafeBytes { try txn.put(store.state, key: UnsafeRawBufferPointer(k), value: $0) }
+                case .absent:
                     try txn.delete(store.state, key: UnsafeRawBufferPointer(k))
                 }
             }

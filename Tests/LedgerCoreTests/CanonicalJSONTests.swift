@@ -15,6 +15,32 @@ import TestSupport
         #expect(keys == ["\r", "1", "\u{80}", "\u{f6}", "\u{20ac}", "\u{1F600}", "\u{fb33}"])
     }
 
+    /// A record written member by member is byte for byte the canonical encoding of the same
+    /// object, whatever its values: strings needing escapes or outside ASCII, integers at the
+    /// limits, booleans, timestamps and digests, with any members left out.
+    @Test func aCanonicalRecordIsTheCanonicalEncodingOfItsObject() throws {
+        var rng = SplitMix64(seed: 8785)
+        let texts = ["", "p-7f3a91", "quote \" and \\ back", "tab\tnew\nline\u{1}", "é €😀", "/", "2026-11-21"]
+        let ints: [Int64] = [0, 1, -1, 42, JSONValue.maxSafeInteger, -JSONValue.maxSafeInteger]
+        for _ in 0..<500 {
+            var record = CanonicalRecord(capacity: 8)
+            var object = JSONObject()
+            if Bool.random(using: &rng) { let s = texts.randomElement(using: &rng)!; record.string("account", s); object["account"] = .string(s) }
+            if Bool.random(using: &rng) { let i = ints.randomElement(using: &rng)!; record.int("amount", i); object["amount"] = .int(i) }
+            if Bool.random(using: &rng) {
+                let t = Timestamp(millisecondsSinceEpoch: Int64.random(in: 0...Timestamp.maximum.millisecondsSinceEpoch, using: &rng))
+                record.time("end", t); object["end"] = .string(t.rfc3339)
+            }
+            if Bool.random(using: &rng) {
+                let d = Digest(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })!
+                record.hex("leaf", d); object["leaf"] = .string(d.hex)
+            }
+            if Bool.random(using: &rng) { let b = Bool.random(using: &rng); record.bool("qualitative", b); object["qualitative"] = .bool(b) }
+            if Bool.random(using: &rng) { let s = texts.randomElement(using: &rng)!; record.string("scenario", s); object["scenario"] = .string(s) }
+            #expect(record.bytes == CanonicalJSON.encode(.object(object)), "\(object)")
+        }
+    }
+
     @Test func escapesOnlyWhatJCSEscapes() throws {
         #expect(try canon(#"["\u0041\/\"\\\b\f\n\r\t\u0001\u001f\u007f\u2028é"]"#) ==
                 "[\"A/\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001f\u{7f}\u{2028}é\"]")

@@ -86,6 +86,27 @@ import TestSupport
 
     // MARK: behaviour
 
+    /// Every record one behaviour report writes, member by member (SPEC.md 8.7): the rules
+    /// build the ones only it writes as canonical bytes, and these must stay what they were.
+    @Test func aBehaviourReportWritesExactlyTheseRecords() throws {
+        let c = try City()
+        let seq = try c.h.submit([City.trip("p-1", "metro", amount: 12_400, from: 0, to: 25, ref: "m/1")], by: c.metro)
+        let s = pad(seq)
+        let interval = "iv/p-1/journey/\(pad(1_795_248_000_000))"
+        #expect(c.h.get("beh/\(s)") == [
+            "account": "p-1", "amount": 12_400, "cap": "cap/p-1/sz-metro/20261121", "credited_mg": 595_200, "day": "20261121",
+            "eligible": .string("elig/sz-metro/20261121/\(s)"), "end": "2026-11-21T08:25:00.000Z", "interval": .string(interval),
+            "leaf": .string(c.h.leafHashes[Int(seq)].hex), "methodology": "sz-metro", "platform": "szmetro", "points": 7,
+            "qualitative": false, "reduction_mg": 595_200, "region": "440305", "scenario": "metro", "start": "2026-11-21T08:00:00.000Z",
+            "version": 1,
+        ])
+        #expect(c.h.get(interval) == ["end": 1_795_249_500_000, "platform": "szmetro", "seq": .int(Int64(seq))])
+        #expect(c.h.get("src/szmetro/m%2F1") == ["seq": .int(Int64(seq))])
+        #expect(c.h.get("elig/sz-metro/20261121/\(s)") == ["account": "p-1", "credited_mg": 595_200, "platform": "szmetro", "region": "440305"])
+        #expect(c.h.get("hist/p-1/\(s)") == ["credited_mg": 595_200, "event": "behaviour.report", "points": 7, "qualitative_mg": 0, "scenario": "metro"])
+        #expect(c.h.get("cap/p-1/sz-metro/20261121") == ["used_mg": 595_200])
+    }
+
     @Test func behaviourIsQuantifiedCappedAndCredited() throws {
         let c = try City()
         // 12.4 km by metro: 12,400 m x 48 mg = 595,200 mg; points 2 + 595200/100000 = 7.

@@ -96,6 +96,11 @@ import TestSupport
                 #expect(try o.get(key) == model[key], "step \(step)")
             case 4:
                 o.put(key, nil); model[key] = nil
+            case 7:
+                // A record written as canonical bytes, later read, updated or rolled back.
+                var r = CanonicalRecord()
+                r.int("n", Int64(step))
+                o.putCanonical(key, r); model[key] = ["n": .int(Int64(step))]
             case 5, 6:
                 // In place, unless the undo record of this savepoint still needs the old value.
                 let d = Int64(step)
@@ -112,6 +117,45 @@ import TestSupport
                 #expect(try o.get(k) == model[k], "step \(step), \(k)")
             }
         }
+    }
+
+    /// A record written as canonical bytes reads back as its value through every query, and
+    /// goes to the store as those very bytes (a deletion as a deletion).
+    @Test func canonicalWritesReadBackAndFlushAsTheirBytes() throws {
+        let base = StateOverlay(base: EmptyState())
+        base.put("iv/a/journey/0000000000000010", ["end": 20, "seq": 1])
+        let o = StateOverlay(base: base)
+        var r = CanonicalRecord()
+        r.int("end", 40); r.string("platform", "szmetro"); r.int("seq", 7)
+        let bytes = r.bytes
+        o.beginSavepoint()
+        o.putCanonical("iv/a/journey/0000000000000030", r)
+        let value: JSONValue = ["end": 40, "platform": "szmetro", "seq": 7]
+        #expect(try o.predecessor(parent: "iv/a/journey", before: "iv/a/journey/0000000000000035")?.value == value)
+        #expect(try o.children(of: "iv/a/journey").map(\.value) == [["end": 20, "seq": 1], value])
+        #expect(o.writes == ["iv/a/journey/0000000000000030": value])
+        o.rollback()
+        #expect(try o.predecessor(parent: "iv/a/journey", before: "iv/a/journey/0000000000000035")?.key == "iv/a/journey/0000000000000010")
+        o.putCanonical("src/szmetro/m-1", r)
+        o.put("acct/b", nil)
+        o.put("acct/c", ["n": 1])
+        var flushed: [String: String] = [:]
+        o.forEachWriteInOrder { key, content in
+            switch content {
+            case .canonical(let b): flushed[key] = "bytes " + String(decoding: b, as: UTF8.self)
+            case .value(let v): flushed[key] = "value " + CanonicalJSON.string(v)
+            case .absent: flushed[key] = "deleted"
+            }
+        }
+        #expect(flushed == ["src/szmetro/m-1": "bytes " + String(decoding: bytes, as: UTF8.self), "acct/b": "deleted", "acct/c": #"value {"n":1}"#])
+        // Read once, a canonical record is kept parsed; a frozen overlay parses without keeping.
+        #expect(try o.get("src/szmetro/m-1") == value && o.get("src/szmetro/m-1") == value)
+        o.putCanonical("src/szmetro/m-2", r)
+        o.freeze()
+        #expect(try o.get("src/szmetro/m-2") == value)
+        var stillBytes = false
+        o.forEachWriteInOrder { key, content in if key == "src/szmetro/m-2", case .canonical = content { stillBytes = true } }
+        #expect(stillBytes, "a frozen overlay changed a slot while reading it")
     }
 
     /// Writes come out in LMDB's byte order, however the keys share or differ in their first

@@ -75,33 +75,47 @@ extension RuleContext {
         }
         let points = try pointsFor(scenario: scenario.rawValue, reduction: qualitative ? reduction : credited)
 
-        // Records are written with their members in canonical order, which builds them fastest.
-        if let p = intervalPath { put(p, ["end": .int(end.millisecondsSinceEpoch), "platform": .string(actor), "seq": .int(Int64(seq))]) }
-        put(srcPath, ["seq": .int(Int64(seq))])
+        // The records only this event writes are built as their canonical bytes (CanonicalRecord).
+        let methodology = meth.string("id")!
+        if let p = intervalPath {
+            var iv = CanonicalRecord(capacity: 64)
+            iv.int("end", end.millisecondsSinceEpoch); iv.string("platform", actor); iv.int("seq", Int64(seq))
+            state.putCanonical(p, iv)
+        }
+        var src = CanonicalRecord(capacity: 32)
+        src.int("seq", Int64(seq))
+        state.putCanonical(srcPath, src)
         account = account.adding(qualitative ? "qualitative_mg" : "credited_mg", qualitative ? reduction : credited).adding("behaviours", 1)
         put("acct/\(id)", account)
         if let employer = account.string("employer"), credited > 0 {
             put("acct/\(employer)", try get("acct/\(employer)")!.adding("employees_credited_mg", credited))
         }
         if points > 0 { try state.updateObject("pts/\(id)/\(actor)") { $0.add(points, to: "earned") } }
-        var record: JSONObject = [
-            "account": .string(id), "amount": .int(amount), "credited_mg": .int(credited), "day": .string(day), "end": .string(end.rfc3339),
-            "methodology": .string(meth.string("id")!), "platform": .string(actor), "points": .int(points), "qualitative": .bool(qualitative),
-            "reduction_mg": .int(reduction), "region": .string(region), "scenario": .string(scenario.rawValue), "start": .string(start.rfc3339),
-            "version": .int(meth.int("version")),
-        ]
-        if let p = intervalPath { record["interval"] = .string(p) }
-        if let c = capPath { record["cap"] = .string(c) }
-        record["leaf"] = .string(leafHash.hex)
+        var eligiblePath: String?
         if credited > 0 {
             // Eligible for aggregation into an issuance request (SPEC.md 8.13).
-            let elig = "elig/\(meth.string("id")!)/\(day)/\(pad16(Int64(seq)))"
-            put(elig, ["account": .string(id), "credited_mg": .int(credited), "platform": .string(actor), "region": .string(region)])
-            record["eligible"] = .string(elig)
+            let path = "elig/\(methodology)/\(day)/\(pad16(Int64(seq)))"
+            var elig = CanonicalRecord(capacity: 96)
+            elig.string("account", id); elig.int("credited_mg", credited); elig.string("platform", actor); elig.string("region", region)
+            state.putCanonical(path, elig)
+            eligiblePath = path
         }
-        put("beh/\(pad16(Int64(seq)))", .object(record))
-        history(id, ["credited_mg": .int(credited), "event": "behaviour.report", "points": .int(points),
-                     "qualitative_mg": .int(qualitative ? reduction : 0), "scenario": .string(scenario.rawValue)])
+        var record = CanonicalRecord(capacity: 512)
+        record.string("account", id); record.int("amount", amount)
+        if let c = capPath { record.string("cap", c) }
+        record.int("credited_mg", credited); record.string("day", day)
+        if let e = eligiblePath { record.string("eligible", e) }
+        record.time("end", end)
+        if let p = intervalPath { record.string("interval", p) }
+        record.hex("leaf", leafHash); record.string("methodology", methodology); record.string("platform", actor)
+        record.int("points", points); record.bool("qualitative", qualitative); record.int("reduction_mg", reduction)
+        record.string("region", region); record.string("scenario", scenario.rawValue); record.time("start", start)
+        record.int("version", meth.int("version"))
+        state.putCanonical("beh/\(pad16(Int64(seq)))", record)
+        var line = CanonicalRecord(capacity: 128)
+        line.int("credited_mg", credited); line.string("event", "behaviour.report"); line.int("points", points)
+        line.int("qualitative_mg", qualitative ? reduction : 0); line.string("scenario", scenario.rawValue)
+        state.putCanonical(historyPath(id), line)
         try bumpStats(day: day, region: region, scenario: scenario.rawValue,
                       ["behaviours": 1, "credited_mg": credited, "qualitative_mg": qualitative ? reduction : 0, "points": points,
                        "capped_mg": qualitative ? 0 : reduction - credited])

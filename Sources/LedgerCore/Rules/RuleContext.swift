@@ -56,6 +56,9 @@ final class RuleContext {
 
     /// Appends a line to an account's history.
     func history(_ account: String, _ record: JSONValue) {
-        put("hist/\(account)/\(pad16(Int64(seq)))", record)
+        put(historyPath(account), record)
     }
+
+    /// Where this event's line of `account`'s history goes.
+    func historyPath(_ account: String) -> String { "hist/\(account)/\(pad16(Int64(seq)))" }
 }
