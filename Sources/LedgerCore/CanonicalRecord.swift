@@ -8,8 +8,9 @@
 /// ASCII keys the rules use), which debug builds check, together with the whole result's
 /// canonical form.
 public struct CanonicalRecord {
-    /// The object's bytes so far (closed by `bytes`).
+    /// The object's bytes so far (closed by `finish()`).
     private var out: [UInt8]
+    private var finished = false
     #if DEBUG
     private var lastKey: String?
     #endif
@@ -21,15 +22,17 @@ public struct CanonicalRecord {
         out.append(UInt8(ascii: "{"))
     }
 
-    /// The finished object.
-    public var bytes: [UInt8] {
-        var b = out
-        b.append(UInt8(ascii: "}"))
+    /// Closes the object and returns its bytes; the record takes no more members.
+    public mutating func finish() -> [UInt8] {
+        // In place: copying the buffer to close it cost as much as writing it.
+        precondition(!finished, "a CanonicalRecord finished twice")
+        finished = true
+        out.append(UInt8(ascii: "}"))
         #if DEBUG
-        let parsed = try? JSONParser.parseCanonical(b)
-        assert(parsed?.objectValue != nil, "a CanonicalRecord is not canonical JSON: \(String(decoding: b, as: UTF8.self))")
+        let parsed = try? JSONParser.parseCanonical(out)
+        assert(parsed?.objectValue != nil, "a CanonicalRecord is not canonical JSON: \(String(decoding: out, as: UTF8.self))")
         #endif
-        return b
+        return out
     }
 
     private mutating func key(_ k: StaticString) {
@@ -40,6 +43,7 @@ public struct CanonicalRecord {
         if let last = lastKey { assert(JSONObject.compareKeys(last, text) < 0, "member \(text) after \(last): not in canonical order") }
         lastKey = text
         #endif
+        precondition(!finished, "a member added to a finished CanonicalRecord")
         if out.count > 1 { out.append(UInt8(ascii: ",")) }
         out.append(UInt8(ascii: "\""))
         k.withUTF8Buffer { out.append(contentsOf: $0) }

@@ -47,6 +47,8 @@ public final class StateOverlay: StateReader {
         }
 
         init(_ value: JSONValue?) { self = value.map { .value($0) } ?? .absent }
+
+        var isAbsent: Bool { if case .absent = self { return true }; return false }
     }
     private var slots: [String: Slot] = [:]
     /// Written keys; `.some(nil)` marks a deletion.
@@ -143,9 +145,9 @@ public final class StateOverlay: StateReader {
         write(key, Content(value))
     }
 
-    /// Writes a record given as its canonical bytes (`CanonicalRecord`).
-    public func putCanonical(_ key: String, _ record: CanonicalRecord) {
-        write(key, .canonical(record.bytes))
+    /// Writes a record given as its canonical bytes (`CanonicalRecord`), finishing it.
+    public func putCanonical(_ key: String, _ record: inout CanonicalRecord) {
+        write(key, .canonical(record.finish()))
     }
 
     private func write(_ key: String, _ content: Content) {
@@ -204,13 +206,14 @@ public final class StateOverlay: StateReader {
 
     public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
         assert(Self.orderedNamespaces.contains(where: parent.hasPrefix), "predecessor queries only ordered namespaces")
-        // Own writes below `before`, newest key first.
-        var own: (key: String, value: JSONValue)?
+        // Own writes below `before`, newest key first; only the one found is decoded.
+        var ownKey: String?
         if let keys = keysByParent[Substring(parent)] {
-            for k in keys where Self.less(k, before) {
-                if let slot = slots[k], slot.written, own == nil || Self.less(own!.key, k), let v = try slot.content.decoded() { own = (k, v) }
+            for k in keys where Self.less(k, before) && (ownKey == nil || Self.less(ownKey!, k)) {
+                if let slot = slots[k], slot.written, !slot.content.isAbsent { ownKey = k }
             }
         }
+        let own = try ownKey.map { k in (key: k, value: try get(k)!) }
         // The base's predecessor, skipping keys this overlay deleted or replaced.
         var bound = before
         while let b = try base.predecessor(parent: parent, before: bound) {

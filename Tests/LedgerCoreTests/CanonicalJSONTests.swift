@@ -37,7 +37,7 @@ import TestSupport
             }
             if Bool.random(using: &rng) { let b = Bool.random(using: &rng); record.bool("qualitative", b); object["qualitative"] = .bool(b) }
             if Bool.random(using: &rng) { let s = texts.randomElement(using: &rng)!; record.string("scenario", s); object["scenario"] = .string(s) }
-            #expect(record.bytes == CanonicalJSON.encode(.object(object)), "\(object)")
+            #expect(record.finish() == CanonicalJSON.encode(.object(object)), "\(object)")
         }
     }
 

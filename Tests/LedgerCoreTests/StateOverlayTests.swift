@@ -100,7 +100,7 @@ import TestSupport
                 // A record written as canonical bytes, later read, updated or rolled back.
                 var r = CanonicalRecord()
                 r.int("n", Int64(step))
-                o.putCanonical(key, r); model[key] = ["n": .int(Int64(step))]
+                o.putCanonical(key, &r); model[key] = ["n": .int(Int64(step))]
             case 5, 6:
                 // In place, unless the undo record of this savepoint still needs the old value.
                 let d = Int64(step)
@@ -125,18 +125,24 @@ import TestSupport
         let base = StateOverlay(base: EmptyState())
         base.put("iv/a/journey/0000000000000010", ["end": 20, "seq": 1])
         let o = StateOverlay(base: base)
-        var r = CanonicalRecord()
-        r.int("end", 40); r.string("platform", "szmetro"); r.int("seq", 7)
-        let bytes = r.bytes
+        func record() -> CanonicalRecord {
+            var r = CanonicalRecord()
+            r.int("end", 40); r.string("platform", "szmetro"); r.int("seq", 7)
+            return r
+        }
+        var r = record()
+        let bytes = r.finish()
         o.beginSavepoint()
-        o.putCanonical("iv/a/journey/0000000000000030", r)
+        r = record()
+        o.putCanonical("iv/a/journey/0000000000000030", &r)
         let value: JSONValue = ["end": 40, "platform": "szmetro", "seq": 7]
         #expect(try o.predecessor(parent: "iv/a/journey", before: "iv/a/journey/0000000000000035")?.value == value)
         #expect(try o.children(of: "iv/a/journey").map(\.value) == [["end": 20, "seq": 1], value])
         #expect(o.writes == ["iv/a/journey/0000000000000030": value])
         o.rollback()
         #expect(try o.predecessor(parent: "iv/a/journey", before: "iv/a/journey/0000000000000035")?.key == "iv/a/journey/0000000000000010")
-        o.putCanonical("src/szmetro/m-1", r)
+        r = record()
+        o.putCanonical("src/szmetro/m-1", &r)
         o.put("acct/b", nil)
         o.put("acct/c", ["n": 1])
         var flushed: [String: String] = [:]
@@ -150,7 +156,8 @@ import TestSupport
         #expect(flushed == ["src/szmetro/m-1": "bytes " + String(decoding: bytes, as: UTF8.self), "acct/b": "deleted", "acct/c": #"value {"n":1}"#])
         // Read once, a canonical record is kept parsed; a frozen overlay parses without keeping.
         #expect(try o.get("src/szmetro/m-1") == value && o.get("src/szmetro/m-1") == value)
-        o.putCanonical("src/szmetro/m-2", r)
+        r = record()
+        o.putCanonical("src/szmetro/m-2", &r)
         o.freeze()
         #expect(try o.get("src/szmetro/m-2") == value)
         var stillBytes = false

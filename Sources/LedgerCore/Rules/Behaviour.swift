@@ -80,11 +80,11 @@ extension RuleContext {
         if let p = intervalPath {
             var iv = CanonicalRecord(capacity: 64)
             iv.int("end", end.millisecondsSinceEpoch); iv.string("platform", actor); iv.int("seq", Int64(seq))
-            state.putCanonical(p, iv)
+            state.putCanonical(p, &iv)
         }
         var src = CanonicalRecord(capacity: 32)
         src.int("seq", Int64(seq))
-        state.putCanonical(srcPath, src)
+        state.putCanonical(srcPath, &src)
         account = account.adding(qualitative ? "qualitative_mg" : "credited_mg", qualitative ? reduction : credited).adding("behaviours", 1)
         put("acct/\(id)", account)
         if let employer = account.string("employer"), credited > 0 {
@@ -97,7 +97,7 @@ extension RuleContext {
             let path = "elig/\(methodology)/\(day)/\(pad16(Int64(seq)))"
             var elig = CanonicalRecord(capacity: 96)
             elig.string("account", id); elig.int("credited_mg", credited); elig.string("platform", actor); elig.string("region", region)
-            state.putCanonical(path, elig)
+            state.putCanonical(path, &elig)
             eligiblePath = path
         }
         var record = CanonicalRecord(capacity: 512)
@@ -111,11 +111,11 @@ extension RuleContext {
         record.int("points", points); record.bool("qualitative", qualitative); record.int("reduction_mg", reduction)
         record.string("region", region); record.string("scenario", scenario.rawValue); record.time("start", start)
         record.int("version", meth.int("version"))
-        state.putCanonical("beh/\(pad16(Int64(seq)))", record)
+        state.putCanonical("beh/\(pad16(Int64(seq)))", &record)
         var line = CanonicalRecord(capacity: 128)
         line.int("credited_mg", credited); line.string("event", "behaviour.report"); line.int("points", points)
         line.int("qualitative_mg", qualitative ? reduction : 0); line.string("scenario", scenario.rawValue)
-        state.putCanonical(historyPath(id), line)
+        state.putCanonical(historyPath(id), &line)
         try bumpStats(day: day, region: region, scenario: scenario.rawValue,
                       ["behaviours": 1, "credited_mg": credited, "qualitative_mg": qualitative ? reduction : 0, "points": points,
                        "capped_mg": qualitative ? 0 : reduction - credited])
