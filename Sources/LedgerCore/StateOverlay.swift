@@ -55,7 +55,11 @@ public final class StateOverlay: StateReader {
     public var writes: [String: JSONValue?] {
         slots.compactMapValues { $0.written ? .some(try! $0.content.decoded()) : nil }
     }
-    private var keysByParent: [Substring: Set<String>] = [:]
+    /// Written keys of the ordered namespaces by parent, for `predecessor` and `children`. A key
+    /// is listed when a write finds it unwritten; a key written again after a rollback is listed
+    /// twice, which the queries tolerate (they read each listed key's slot). A set per parent
+    /// cost a second hash of every such key per write in profiles.
+    private var keysByParent: [Substring: [String]] = [:]
     /// Namespaces whose keys are found by `predecessor`; only these are indexed by parent.
     public static let orderedNamespaces = ["iv/", "elig/", "reqm/", "rng/", "hold/"]
 
@@ -157,9 +161,11 @@ public final class StateOverlay: StateReader {
         let number = inSavepoint ? savepointNumber : 0
         let previous = slots.updateValue(Slot(content: content, written: true, savepoint: number), forKey: key)
         if inSavepoint && previous?.savepoint != number { journal.append((key, previous)) }
-        if Self.isOrdered(key) {
-            keysByParent[Self.parent(of: key), default: []].insert(key)
-        }
+        if previous?.written != true { listIfOrdered(key) }
+    }
+
+    private func listIfOrdered(_ key: String) {
+        if Self.isOrdered(key) { keysByParent[Self.parent(of: key), default: []].append(key) }
     }
 
     /// Changes the object at `key` in place: the rules' counters (totals, statistics, points)
@@ -177,6 +183,7 @@ public final class StateOverlay: StateReader {
         }
         let i = index!
         if inSavepoint && slots.values[i].savepoint != number { journal.append((key, slots.values[i])) }
+        if !slots.values[i].written { listIfOrdered(key) }
         var object: JSONObject
         switch try slots.values[i].content.decoded() {
         case .object(let o)?: object = o
@@ -188,9 +195,6 @@ public final class StateOverlay: StateReader {
         slots.values[i] = Slot(content: .absent, written: true, savepoint: number)
         body(&object)
         slots.values[i].content = .value(.object(object))
-        if Self.isOrdered(key) {
-            keysByParent[Self.parent(of: key), default: []].insert(key)
-        }
     }
 
     /// Whether `key` is in one of `orderedNamespaces`; the first byte rules out most keys.

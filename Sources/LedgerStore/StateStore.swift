@@ -150,10 +150,24 @@ public final class StoreStateReader: StateReader {
     // stored bytes with a replay's, so the reducer's reads parse them without re-encoding to
     // re-check canonical form (that re-encoding was a tenth of each read in profiles).
     public func get(_ key: String) throws -> JSONValue? {
-        try Array(key.utf8).withUnsafeBytes { k in
+        try Self.withBytes(of: key) { k in
             guard let raw = try txn.get(store.state, key: k) else { return nil }
             return try JSONParser.parse(raw)
         }
+    }
+
+    /// A key's bytes, not copied when the string is native (the rules' interpolated keys are):
+    /// an array per read showed in profiles of the reducer.
+    static func withBytes<R>(of key: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        if let r = try key.utf8.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) { return r }
+        return try Array(key.utf8).withUnsafeBytes(body)
+    }
+
+    /// Whether `key` is a child of `parent`: `parent/` and one more segment.
+    static func isChild(_ key: UnsafeRawBufferPointer, of parent: String) -> Bool {
+        let n = parent.utf8.count
+        return key.count > n + 1 && key[n] == UInt8(ascii: "/") && key.starts(with: parent.utf8)
+            && !key[(n + 1)...].contains(UInt8(ascii: "/"))
     }
 
     public func children(of parent: String) throws -> [(key: String, value: JSONValue)] {
@@ -172,10 +186,8 @@ public final class StoreStateReader: StateReader {
     }
 
     public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
-        let prefix = Array((parent + "/").utf8)
-        return try Array(before.utf8).withUnsafeBytes { b in
-            guard let (k, v) = try txn.last(store.state, before: b) else { return nil }
-            guard k.count > prefix.count, k.starts(with: prefix), !k[prefix.count...].contains(UInt8(ascii: "/")) else { return nil }
+        try Self.withBytes(of: before) { b in
+            guard let (k, v) = try txn.last(store.state, before: b), Self.isChild(k, of: parent) else { return nil }
             return (String(decoding: k, as: UTF8.self), try JSONParser.parse(v))
         }
     }

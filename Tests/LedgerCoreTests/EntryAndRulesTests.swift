@@ -82,6 +82,25 @@ import TestSupport
 }
 
 @Suite struct ReducerTests {
+    /// `Region.covers` answers without building the list of containing regions, and must agree
+    /// with that list for every pair of codes (digits drawn mostly from 0 and 4, so that cities,
+    /// provinces and the nation all occur).
+    @Test func regionCoverageAgreesWithTheContainingRegions() {
+        var rng = SplitMix64(seed: 440305)
+        let digits: [Character] = ["0", "0", "0", "4", "4", "1"]
+        func code() -> String { Int.random(in: 0..<10, using: &rng) == 0 ? "CN" : String((0..<6).map { _ in digits.randomElement(using: &rng)! }) }
+        var covered = 0
+        for _ in 0..<20_000 {
+            let scope = code(), c = code()
+            let expected = Region.containing(c).contains(scope)
+            #expect(Region.covers(scope, c) == expected, "\(scope) covers \(c)")
+            if expected && scope != c { covered += 1 }
+        }
+        #expect(covered > 1000, "too few pairs where a larger region covers a smaller one: \(covered)")
+        #expect(Region.covers("*", "440305") && Region.covers("440300", "440305") && Region.covers("440000", "440305"))
+        #expect(!Region.covers("440305", "440300") && !Region.covers("440300", "CN") && !Region.covers("310000", "440305"))
+    }
+
     static let platform = try! NoteSigningKey.generate(name: "metro-app")
     static let origin = "carbonledger.test/rules"
 

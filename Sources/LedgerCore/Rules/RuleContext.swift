@@ -24,7 +24,10 @@ final class RuleContext {
 
     lazy var roles: [String] = signerRecord?["roles"]?.arrayValue?.compactMap(\.stringValue) ?? []
 
-    func has(_ role: ActorRole) -> Bool { roles.contains(role.rawValue) }
+    // Scans the record's list in place: building the list of strings per event showed in profiles.
+    func has(_ role: ActorRole) -> Bool {
+        signerRecord?["roles"]?.arrayValue?.contains { $0.stringValue == role.rawValue } ?? false
+    }
 
     /// Requires one of `allowed` roles.
     func authorize(_ allowed: ActorRole..., for type: String) throws(RuleViolation) {
@@ -36,13 +39,15 @@ final class RuleContext {
 
     /// Requires the signer's scopes to cover `scenario` and `region`.
     func authorizeScope(scenario: String, region: String) throws(RuleViolation) {
-        let scenarios = signerRecord?["scenarios"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let regions = signerRecord?["regions"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        guard scenarios.contains("*") || scenarios.contains(scenario) else {
-            throw RuleViolation(field: "scenario", rule: "auth.scope", message: "key \(signer.name) is not scoped for scenario \(scenario) (its scenarios: \(scenarios.joined(separator: ", ")))")
+        // The lists are scanned in place; strings are collected only for the message.
+        let scenarios = signerRecord?["scenarios"]?.arrayValue ?? []
+        let regions = signerRecord?["regions"]?.arrayValue ?? []
+        func listed(_ list: [JSONValue]) -> String { list.compactMap(\.stringValue).joined(separator: ", ") }
+        guard scenarios.contains(where: { $0.stringValue == "*" || $0.stringValue == scenario }) else {
+            throw RuleViolation(field: "scenario", rule: "auth.scope", message: "key \(signer.name) is not scoped for scenario \(scenario) (its scenarios: \(listed(scenarios)))")
         }
-        guard regions.contains(where: { Region.covers($0, region) }) else {
-            throw RuleViolation(field: "region", rule: "auth.scope", message: "key \(signer.name) is not scoped for region \(region) (its regions: \(regions.joined(separator: ", ")))")
+        guard regions.contains(where: { $0.stringValue.map { Region.covers($0, region) } ?? false }) else {
+            throw RuleViolation(field: "region", rule: "auth.scope", message: "key \(signer.name) is not scoped for region \(region) (its regions: \(listed(regions)))")
         }
     }
 

@@ -64,8 +64,17 @@ public enum Region {
     }
 
     /// True if `scope` (a region code or `*`) covers `code`.
+    /// The same answer as `containing(code).contains(scope)` without building that list (this
+    /// runs for every behaviour report): `CN` covers every code, a 6-digit scope covers the codes
+    /// it equals once their last two or four digits are zeroed.
     public static func covers(_ scope: String, _ code: String) -> Bool {
-        scope == "*" || containing(code).contains(scope)
+        if scope == "*" || scope == "CN" || scope == code { return true }
+        let s = scope.utf8, c = code.utf8
+        guard s.count == 6, c.count == 6 else { return false }
+        let zero = UInt8(ascii: "0")
+        let sameCity = s.prefix(4).elementsEqual(c.prefix(4)) && s.dropFirst(4).allSatisfy { $0 == zero }
+        let sameProvince = s.prefix(2).elementsEqual(c.prefix(2)) && s.dropFirst(2).allSatisfy { $0 == zero }
+        return sameCity || sameProvince
     }
 }
 
