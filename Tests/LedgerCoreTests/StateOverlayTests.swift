@@ -187,6 +187,15 @@ import TestSupport
         for key in ["ivy/a", "acct/iv/1", "hist/a/1", "el/x", "r", "", "holder/a", "reqs/1"] { #expect(!StateOverlay.isOrdered(key), "\(key)") }
     }
 
+    @Test func statePathsJoinTheirSegments() {
+        #expect(statePath("acct", "p-1") == "acct/p-1")
+        #expect(statePath("cap", "p-7f3a91c0", "sz-metro", "20261121") == "cap/p-7f3a91c0/sz-metro/20261121")
+        #expect(statePath("beh", pad16(42)) == "beh/0000000000000042")
+        #expect(statePath("x", "", "é€") == "x//é€" && statePath("totals") == "totals")
+        let long = String(repeating: "a", count: 300)
+        #expect(statePath("src", long, "r") == "src/\(long)/r")
+    }
+
     @Test func paddedKeyNumbersSortLikeTheirValues() {
         #expect(pad16(0) == "0000000000000000")
         #expect(pad16(42) == "0000000000000042")

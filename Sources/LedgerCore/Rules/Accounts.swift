@@ -43,7 +43,7 @@ extension RuleContext {
 
     /// An open person or employee account (behaviour, consent and donations act on these).
     func residentAccount(_ id: String, field: String = "account") throws -> JSONValue {
-        guard let a = try get("acct/\(id)") else {
+        guard let a = try get(statePath("acct", id)) else {
             throw RuleViolation(field: field, rule: "account.unknown", message: "account \(id) is not open")
         }
         guard a.string("kind") == AccountKind.person.rawValue || a.string("kind") == AccountKind.employee.rawValue else {

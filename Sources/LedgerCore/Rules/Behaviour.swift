@@ -27,7 +27,7 @@ extension RuleContext {
 
         // The same (platform, source reference) again is an idempotent duplicate: no effect.
         // At most 4 + 64 + 1 + 3 x 128 = 453 bytes: within LMDB's 511-byte keys.
-        let srcPath = "src/\(actor)/\(keySegment(sourceRef))"
+        let srcPath = statePath("src", actor, keySegment(sourceRef))
         assert(srcPath.utf8.count <= 511, "state keys fit LMDB's key size")
         let day = start.cstDay
         if let earlier = try get(srcPath) {
@@ -37,7 +37,7 @@ extension RuleContext {
             return
         }
         var account = try residentAccount(id)
-        guard let consent = try get("consent/\(id)/\(actor)"),
+        guard let consent = try get(statePath("consent", id, actor)),
               consent["scenarios"]?.arrayValue?.contains(where: { $0 == "*" || $0 == .string(scenario.rawValue) }) == true else {
             throw RuleViolation(field: "account", rule: "consent.missing", message: "account \(id) has not consented to platform \(actor) reporting \(scenario.rawValue)")
         }
@@ -47,14 +47,14 @@ extension RuleContext {
         // One real-world act counts once: no overlap within the scenario family.
         var intervalPath: String?
         if let family = scenario.family {
-            let parent = "iv/\(id)/\(family)"
-            if let prior = try state.predecessor(parent: parent, before: "\(parent)/\(pad16(end.millisecondsSinceEpoch))"),
+            let parent = statePath("iv", id, family)
+            if let prior = try state.predecessor(parent: parent, before: statePath(parent, pad16(end.millisecondsSinceEpoch))),
                prior.value.int("end") > start.millisecondsSinceEpoch {
                 throw RuleViolation(field: "start", rule: "behaviour.double_counted",
                                     message: "account \(id) already has a \(family) behaviour overlapping \(start)-\(end): entry \(prior.value.int("seq")) (reported by \(prior.value.string("platform") ?? "?")) holds it",
                                     conflictingSeq: UInt64(prior.value.int("seq")))
             }
-            intervalPath = "\(parent)/\(pad16(start.millisecondsSinceEpoch))"
+            intervalPath = statePath(parent, pad16(start.millisecondsSinceEpoch))
         }
         let (reduction, overflow) = amount.multipliedReportingOverflow(by: meth.int("factor_mg"))
         guard !overflow, reduction <= JSONValue.maxSafeInteger else {
@@ -66,7 +66,7 @@ extension RuleContext {
         if !qualitative {
             credited = reduction
             if let cap = meth["daily_cap_mg"]?.intValue {
-                let path = "cap/\(id)/\(meth.string("id")!)/\(day)"
+                let path = statePath("cap", id, meth.string("id")!, day)
                 let used = try get(path)?.int("used_mg") ?? 0
                 credited = min(reduction, max(0, cap - used))
                 put(path, ["used_mg": .int(used + credited)])
@@ -77,6 +77,7 @@ extension RuleContext {
 
         // The records only this event writes are built as their canonical bytes (CanonicalRecord).
         let methodology = meth.string("id")!
+        let seqKey = pad16(Int64(seq))
         if let p = intervalPath {
             var iv = CanonicalRecord(capacity: 64)
             iv.int("end", end.millisecondsSinceEpoch); iv.string("platform", actor); iv.int("seq", Int64(seq))
@@ -86,15 +87,15 @@ extension RuleContext {
         src.int("seq", Int64(seq))
         state.putCanonical(srcPath, &src)
         account = account.adding(qualitative ? "qualitative_mg" : "credited_mg", qualitative ? reduction : credited).adding("behaviours", 1)
-        put("acct/\(id)", account)
+        put(statePath("acct", id), account)
         if let employer = account.string("employer"), credited > 0 {
             put("acct/\(employer)", try get("acct/\(employer)")!.adding("employees_credited_mg", credited))
         }
-        if points > 0 { try state.updateObject("pts/\(id)/\(actor)") { $0.add(points, to: "earned") } }
+        if points > 0 { try state.updateObject(statePath("pts", id, actor)) { $0.add(points, to: "earned") } }
         var eligiblePath: String?
         if credited > 0 {
             // Eligible for aggregation into an issuance request (SPEC.md 8.13).
-            let path = "elig/\(methodology)/\(day)/\(pad16(Int64(seq)))"
+            let path = statePath("elig", methodology, day, seqKey)
             var elig = CanonicalRecord(capacity: 96)
             elig.string("account", id); elig.int("credited_mg", credited); elig.string("platform", actor); elig.string("region", region)
             state.putCanonical(path, &elig)
@@ -111,7 +112,7 @@ extension RuleContext {
         record.int("points", points); record.bool("qualitative", qualitative); record.int("reduction_mg", reduction)
         record.string("region", region); record.string("scenario", scenario.rawValue); record.time("start", start)
         record.int("version", meth.int("version"))
-        state.putCanonical("beh/\(pad16(Int64(seq)))", &record)
+        state.putCanonical(statePath("beh", seqKey), &record)
         var line = CanonicalRecord(capacity: 128)
         line.int("credited_mg", credited); line.string("event", "behaviour.report"); line.int("points", points)
         line.int("qualitative_mg", qualitative ? reduction : 0); line.string("scenario", scenario.rawValue)
@@ -173,7 +174,7 @@ extension RuleContext {
     }
 
     func bumpStats(day: String, region: String, scenario: String, _ deltas: KeyValuePairs<String, Int64>) throws {
-        let path = "stat/\(day)/\(region)/\(scenario)"
+        let path = statePath("stat", day, region, scenario)
         try state.updateObject(path) { for (k, d) in deltas where d != 0 { $0.add(d, to: k) } }
     }
 }

@@ -67,14 +67,14 @@ extension RuleContext {
     /// one valid then, and there the highest version.
     func selectMethodology(scenario: String, region: String, at time: Timestamp) throws -> JSONValue? {
         for r in Region.containing(region) {
-            guard let versions = try get("msel/\(scenario)/\(r)")?["versions"]?.arrayValue else { continue }
+            guard let versions = try get(statePath("msel", scenario, r))?["versions"]?.arrayValue else { continue }
             var best: JSONValue?
             for e in versions where e.int("from_ms") <= time.millisecondsSinceEpoch {
                 if let to = e["to_ms"]?.intValue, to <= time.millisecondsSinceEpoch { continue }
                 if best == nil || e.int("version") > best!.int("version") { best = e }
             }
             if let best {
-                return try get("meth/\(best.string("id")!)/\(pad16(best.int("version")))")
+                return try get(statePath("meth", best.string("id")!, pad16(best.int("version"))))
             }
         }
         return nil

@@ -13,7 +13,7 @@ extension RuleContext {
 
     /// Points the reporting platform's rule awards for a behaviour credited with `reduction` mg.
     func pointsFor(scenario: String, reduction: Int64) throws -> Int64 {
-        guard let rule = try get("prule/\(actor)/\(scenario)") else { return 0 }
+        guard let rule = try get(statePath("prule", actor, scenario)) else { return 0 }
         let perMg = rule.int("mg_per_point")
         return rule.int("points_per_event") + (perMg > 0 ? reduction / perMg : 0)
     }

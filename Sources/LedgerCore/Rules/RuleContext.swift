@@ -65,5 +65,5 @@ final class RuleContext {
     }
 
     /// Where this event's line of `account`'s history goes.
-    func historyPath(_ account: String) -> String { "hist/\(account)/\(pad16(Int64(seq)))" }
+    func historyPath(_ account: String) -> String { statePath("hist", account, pad16(Int64(seq))) }
 }
