@@ -202,7 +202,8 @@ public final class StateOverlay: StateReader {
     static func isOrdered(_ key: String) -> Bool {
         switch key.utf8.first {
         case UInt8(ascii: "i"), UInt8(ascii: "e"), UInt8(ascii: "r"), UInt8(ascii: "h"):
-            return orderedNamespaces.contains(where: key.hasPrefix)
+            // Bytes, not `hasPrefix` (which compares Unicode characters): this runs per write.
+            return orderedNamespaces.contains { key.utf8.starts(with: $0.utf8) }
         default:
             return false
         }
