@@ -352,7 +352,8 @@ public final class Sequencer: @unchecked Sendable {
         let (start, state, batchState) = try store.write { w -> (UInt64, WriterState, StateOverlay) in
             var st = try currentState(w.reader)
             let start = st.frontier.size
-            guard try w.reader.stateSize() == start else { throw SequencerError.stateBehind(stateSize: try w.reader.stateSize(), logSize: start) }
+            let stateSize = try w.reader.stateSize()
+            guard stateSize == start else { throw SequencerError.stateBehind(stateSize: stateSize, logSize: start) }
             let hasher = MerkleHasher()
             let batchState = StateOverlay(base: StoreStateReader(w.reader))
             // A replica refuses what breaks a rule instead of recording it: no refusals, so no time.

@@ -70,9 +70,8 @@ public final class LogStore: @unchecked Sendable {
     /// `init`, before anything in the directory changes.
     private static func requireFormat(env: LMDBEnvironment, meta: LMDBDatabase) throws {
         try env.read { txn in
-            func get(_ k: MetaKey) throws -> [UInt8]? { try Array(k.rawValue.utf8).withUnsafeBytes { try txn.get(meta, key: $0).map { Array($0) } } }
-            guard let found = try get(.format).map({ String(decoding: $0, as: UTF8.self) }),
-                  let size = try get(.size), size != [UInt8](repeating: 0, count: 8) else { return }
+            guard let found = try txn.value(named: MetaKey.format.rawValue, in: meta).map({ String(decoding: $0, as: UTF8.self) }),
+                  let size = try txn.value(named: MetaKey.size.rawValue, in: meta), size != [UInt8](repeating: 0, count: 8) else { return }
             guard found == Self.format else { throw StoreError.unsupportedFormat(found: found, supported: Self.format) }
         }
     }
@@ -160,6 +159,13 @@ public enum MetaKey: String, CaseIterable, Sendable {
     case stateEpoch = "state_epoch"
 }
 
+extension LMDBTransaction {
+    /// The value under an ASCII name (the keys of `meta` and `state_meta`), copied out of the map.
+    func value(named key: String, in db: LMDBDatabase) throws -> [UInt8]? {
+        try Array(key.utf8).withUnsafeBytes { try get(db, key: $0).map { Array($0) } }
+    }
+}
+
 /// Big-endian u64 keys: LMDB's byte order then equals numeric order.
 @inlinable
 func withKey<R>(_ v: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
@@ -215,7 +221,7 @@ public struct StoreReader: MerkleNodeReader {
     }
 
     public func meta(_ key: MetaKey) throws -> [UInt8]? {
-        try Array(key.rawValue.utf8).withUnsafeBytes { k in try txn.get(store.meta, key: k).map { Array($0) } }
+        try txn.value(named: key.rawValue, in: store.meta)
     }
 
     public func metaString(_ key: MetaKey) throws -> String? {

@@ -48,7 +48,8 @@ extension LogStore {
     public func syncState() throws {
         guard !env.options.readOnly else { return }
         let (size, epoch, current) = try read { r in
-            (try r.stateSize(), try r.metaU64(.stateEpoch) ?? 0, try r.metaU64(.stateSynced) == r.stateSize())
+            let size = try r.stateSize()
+            return (size, try r.metaU64(.stateEpoch) ?? 0, try r.metaU64(.stateSynced) == size)
         }
         // Still recorded: no state was written since (every state change follows a log commit
         // that removes the record), so there is nothing to flush and no commit to make.
@@ -136,7 +137,7 @@ public final class StoreStateReader: StateReader {
     public convenience init(_ reader: StoreReader) { self.init(store: reader.store, txn: reader.stateTxn) }
 
     func meta(_ key: StateMetaKey) throws -> [UInt8]? {
-        try Array(key.rawValue.utf8).withUnsafeBytes { k in try txn.get(store.stateMeta, key: k).map { Array($0) } }
+        try txn.value(named: key.rawValue, in: store.stateMeta)
     }
 
     /// How many log entries this state reflects.

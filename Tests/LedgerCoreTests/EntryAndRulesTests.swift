@@ -82,9 +82,9 @@ import TestSupport
 }
 
 @Suite struct ReducerTests {
-    /// `Region.covers` answers without building the list of containing regions, and must agree
-    /// with that list for every pair of codes (digits drawn mostly from 0 and 4, so that cities,
-    /// provinces and the nation all occur).
+    /// The region hierarchy (district, city, province, nation), and `Region.covers`, which walks
+    /// it without building the list, agreeing with the list for every pair of codes (digits drawn
+    /// mostly from 0 and 4, so that cities, provinces and the nation all occur).
     @Test func regionCoverageAgreesWithTheContainingRegions() {
         var rng = SplitMix64(seed: 440305)
         let digits: [Character] = ["0", "0", "0", "4", "4", "1"]
@@ -97,6 +97,10 @@ import TestSupport
             if expected && scope != c { covered += 1 }
         }
         #expect(covered > 1000, "too few pairs where a larger region covers a smaller one: \(covered)")
+        #expect(Region.containing("440305") == ["440305", "440300", "440000", "CN"])
+        #expect(Region.containing("440300") == ["440300", "440000", "CN"] && Region.containing("440005") == ["440005", "440000", "CN"])
+        #expect(Region.containing("440000") == ["440000", "CN"] && Region.containing("001234") == ["001234", "001200", "000000", "CN"])
+        #expect(Region.containing("CN") == ["CN"])
         #expect(Region.covers("*", "440305") && Region.covers("440300", "440305") && Region.covers("440000", "440305"))
         #expect(!Region.covers("440305", "440300") && !Region.covers("440300", "CN") && !Region.covers("310000", "440305"))
     }

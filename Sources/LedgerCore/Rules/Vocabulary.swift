@@ -51,30 +51,28 @@ public enum Region {
 
     /// The codes that contain `code`, most specific first: 440305, 440300, 440000, CN.
     public static func containing(_ code: String) -> [String] {
-        guard code != "CN" else { return ["CN"] }
-        var out = [code]
-        var digits = Array(code.utf8)
-        for cut in [4, 2] where digits[cut] != 0x30 || digits[cut + 1] != 0x30 {
-            digits[cut] = 0x30; digits[cut + 1] = 0x30
-            let c = String(decoding: digits, as: UTF8.self)
-            if c != out.last { out.append(c) }
-        }
-        out.append("CN")
+        var out: [String] = []
+        _ = firstContaining(code) { out.append($0); return false }
         return out
     }
 
     /// True if `scope` (a region code or `*`) covers `code`.
-    /// The same answer as `containing(code).contains(scope)` without building that list (this
-    /// runs for every behaviour report): `CN` covers every code, a 6-digit scope covers the codes
-    /// it equals once their last two or four digits are zeroed.
     public static func covers(_ scope: String, _ code: String) -> Bool {
-        if scope == "*" || scope == "CN" || scope == code { return true }
-        let s = scope.utf8, c = code.utf8
-        guard s.count == 6, c.count == 6 else { return false }
-        let zero = UInt8(ascii: "0")
-        let sameCity = s.prefix(4).elementsEqual(c.prefix(4)) && s.dropFirst(4).allSatisfy { $0 == zero }
-        let sameProvince = s.prefix(2).elementsEqual(c.prefix(2)) && s.dropFirst(2).allSatisfy { $0 == zero }
-        return sameCity || sameProvince
+        scope == "*" || firstContaining(code) { $0 == scope } != nil
+    }
+
+    /// The first of the codes containing `code` (most specific first) that `matches`: the one
+    /// definition of the hierarchy, building no list (scopes are checked per behaviour report;
+    /// the codes are small strings, which allocate nothing).
+    static func firstContaining(_ code: String, where matches: (String) -> Bool) -> String? {
+        if matches(code) { return code }
+        guard code != "CN" else { return nil }
+        let digits = code.utf8
+        let city = String(decoding: digits.prefix(4), as: UTF8.self) + "00"
+        if city != code && matches(city) { return city }
+        let province = String(decoding: digits.prefix(2), as: UTF8.self) + "0000"
+        if province != city && province != code && matches(province) { return province }
+        return matches("CN") ? "CN" : nil
     }
 }
 
