@@ -112,6 +112,23 @@ public struct JSONObject: Hashable, Sendable {
     private enum Position { case found(Int), insertAt(Int) }
 
     private func position(of key: String) -> Position {
+        // The key's bytes are fetched once per lookup, not once per comparison: 22-28 against
+        // 18.6 ns a lookup (`swiftc -O` micro-measure); lookups showed in profiles of the rules.
+        let fast: Position?? = key.utf8.withContiguousStorageIfAvailable { kb -> Position? in
+            var lo = 0, hi = members.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                guard let c = members[mid].key.utf8.withContiguousStorageIfAvailable({ JSONObject.compareASCII($0, kb) }) ?? nil
+                else { return nil }
+                switch c {
+                case 0: return .found(mid)
+                case ..<0: lo = mid + 1
+                default: hi = mid
+                }
+            }
+            return .insertAt(lo)
+        }
+        if case .some(.some(let p)) = fast { return p }
         var lo = 0, hi = members.count
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -124,25 +141,29 @@ public struct JSONObject: Hashable, Sendable {
         return .insertAt(lo)
     }
 
+    /// Byte order of two UTF-8 keys, or nil where they first differ in a non-ASCII byte: up to
+    /// the first differing byte the code points are equal, and if both differing bytes are
+    /// ASCII, UTF-16 order agrees with byte order there.
+    @inline(__always)
+    static func compareASCII(_ ua: UnsafeBufferPointer<UInt8>, _ ub: UnsafeBufferPointer<UInt8>) -> Int? {
+        let n = Swift.min(ua.count, ub.count)
+        var i = 0
+        while i < n {
+            let x = ua[i], y = ub[i]
+            if x != y { return (x | y) >= 0x80 ? nil : (x < y ? -1 : 1) }
+            i += 1
+        }
+        return ua.count == ub.count ? 0 : (ua.count < ub.count ? -1 : 1)
+    }
+
     /// Compares keys by UTF-16 code units, as RFC 8785 requires; exact (no Unicode
     /// normalisation, unlike `String ==`).
     public static func compareKeys(_ a: String, _ b: String) -> Int {
-        // Fast path over UTF-8: up to the first differing byte the code points are equal; if
-        // both differing bytes are ASCII, UTF-16 order agrees with byte order there. Otherwise
-        // (a non-ASCII difference) compare UTF-16 code units exactly.
-        // Non-mutating access: `withUTF8` on a `var` copy retains both strings per compare,
-        // which showed in profiles of state updates.
+        // Fast path over UTF-8 (`compareASCII`); a non-ASCII difference compares UTF-16 code
+        // units exactly. Non-mutating access: `withUTF8` on a `var` copy retains both strings
+        // per compare, which showed in profiles of state updates.
         let fast: Int?? = a.utf8.withContiguousStorageIfAvailable { ua in
-            b.utf8.withContiguousStorageIfAvailable { ub -> Int? in
-                let n = Swift.min(ua.count, ub.count)
-                var i = 0
-                while i < n {
-                    let x = ua[i], y = ub[i]
-                    if x != y { return (x | y) >= 0x80 ? nil : (x < y ? -1 : 1) }
-                    i += 1
-                }
-                return ua.count == ub.count ? 0 : (ua.count < ub.count ? -1 : 1)
-            } ?? nil
+            b.utf8.withContiguousStorageIfAvailable { ub in compareASCII(ua, ub) } ?? nil
         }
         if case .some(.some(let r)) = fast { return r }
         var ia = a.utf16.makeIterator(), ib = b.utf16.makeIterator()

@@ -142,6 +142,30 @@ import TestSupport
         #expect(o["a"] == 4)
     }
 
+    /// Lookups, writes, removals and `add` against a dictionary, with keys that differ first in
+    /// an ASCII byte, in a non-ASCII one, and where UTF-8 and UTF-16 order disagree (U+FFFF
+    /// against U+10000); after every operation the members are in UTF-16 order and every key
+    /// reads as the model says.
+    @Test func objectLookupsAgreeWithADictionary() {
+        var rng = SplitMix64(seed: 6962)
+        let keys = ["", "a", "ab", "b", "credited_mg", "credited", "Z", "é", "éa", "\u{20ac}",
+                    "\u{FFFF}", "\u{10000}", "a\u{FFFF}", "a\u{10000}", "碳", "碳普惠", "\u{1F600}x"]
+        var object = JSONObject(), model: [String: Int64] = [:]
+        for step in 0..<20_000 {
+            let k = keys.randomElement(using: &rng)!
+            switch Int.random(in: 0..<4, using: &rng) {
+            case 0: object[k] = .int(Int64(step)); model[k] = Int64(step)
+            case 1: object[k] = nil; model[k] = nil
+            case 2: object.add(3, to: k); model[k, default: 0] += 3
+            default: break
+            }
+            let utf16 = object.keys.map { Array($0.utf16) }
+            #expect(zip(utf16, utf16.dropFirst()).allSatisfy { $0.lexicographicallyPrecedes($1) }, "step \(step): \(object.keys)")
+            #expect(object.count == model.count)
+            for key in keys { #expect(object[key]?.intValue == model[key], "step \(step): \(key)") }
+        }
+    }
+
     /// Literals and `KeyValuePairs` are built by one sort, not by inserting member by member:
     /// the result must be the same object, duplicates resolved to the last value given.
     @Test func objectsBuiltFromUnorderedMembersEqualInsertedOnes() {

@@ -84,6 +84,21 @@ import TestSupport
         refused(c, [["type": "consent.revoke", "account": "p-2", "platform": "bikeshare"]], by: c.bike, rule: "consent.missing")
     }
 
+    /// Selection takes the most specific region with a version valid at the behaviour's start:
+    /// a city methodology not yet valid falls through to the province's, and serves once valid.
+    @Test func methodologySelectionFallsThroughRegionsWithoutAValidVersion() throws {
+        let c = try City()
+        try c.h.submit([["type": "methodology.register", "id": "sz-bus", "version": 1, "title": "Shenzhen buses", "scenario": "bus",
+                         "region": "440300", "unit": "trip", "kind": "quantitative", "factor_mg": 200_000,
+                         "valid_from": "2026-12-01T00:00:00.000Z"]], by: c.admin)
+        let before = try c.h.submit([City.trip("p-2", "bus", amount: 1, from: 0, to: 30, ref: "b-1")], by: c.metro)
+        #expect(c.h.get("beh/\(pad(before))")?["methodology"] == "gd-bus")
+        c.h.time = Timestamp(rfc3339: "2026-12-02T12:00:00.000Z")!
+        let after = try c.h.submit([City.trip("p-2", "bus", amount: 1, from: 11 * 24 * 60, to: 11 * 24 * 60 + 30, ref: "b-2")], by: c.metro)
+        #expect(c.h.get("beh/\(pad(after))")?["methodology"] == "sz-bus")
+        #expect(c.account("p-2")["credited_mg"] == 571_000)  // 371,000 from gd-bus, 200,000 from sz-bus
+    }
+
     // MARK: behaviour
 
     /// Every record one behaviour report writes, member by member (SPEC.md 8.7): the rules
