@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Scale run: ingest N events (default 20,000,000) in durable batches of 1,000, one million at a
 # time into the same ledger, and report the rate of each million (the last must be within 20% of
-# the first), bytes on disk per event, peak memory of each ingest process, inclusion-proof
-# latency at the final size, and a full verify with its peak memory.
+# the first), the state's size, bytes on disk per event (log and state apart), peak memory of
+# each ingest process, inclusion-proof latency at the final size, and a full verify with its
+# peak memory.
 # usage: Benchmarks/scale.sh [--events N] [--workload log|behaviour] [--dir DIR] [--skip-verify]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,13 +42,15 @@ for m in $(seq 1 "$millions"); do
   fi
   rss=$(echo "$out" | grep -o 'peak_rss_kib=[0-9]*' | cut -d= -f2)
   written=$(echo "$out" | grep -o '[0-9]* per event' | grep -o '^[0-9]*' || true)
-  echo "million $m: $rate events/s, peak RSS $(( rss / 1024 )) MiB, ${written:-?} bytes written to the device per event"
+  state=$(du -sb "$work/ledger/state" | cut -f1)
+  echo "million $m: $rate events/s, peak RSS $(( rss / 1024 )) MiB, ${written:-?} bytes written to the device per event, state $(( state / 1048576 )) MiB"
   [ "$m" = 1 ] && first=$rate
   last=$rate
 done
 size=$("$cledger" info --dir "$work/ledger" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["size"])')
 bytes=$(du -sb "$work/ledger" | cut -f1)
-echo "entries: $size; bytes on disk: $bytes ($(( bytes / size )) per event)"
+state=$(du -sb "$work/ledger/state" | cut -f1)
+echo "entries: $size; bytes on disk: $bytes ($(( bytes / size )) per event: log $(( (bytes - state) / size )), state $(( state / size )))"
 echo "last million at $(python3 -c "print(round(100 * $last / $first))")% of the first ($last vs $first events/s)"
 "$cledger" bench-proofs --dir "$work/ledger" --samples 2000
 if [ "$verify" = 1 ]; then
