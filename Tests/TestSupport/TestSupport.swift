@@ -12,7 +12,8 @@ public final class TempDir: @unchecked Sendable {
     /// Writes `text` to `name` inside the directory and returns its path.
     public func write(_ name: String, _ text: String) -> String {
         let p = sub(name)
-        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        // A test must not go on with a file that is not there.
+        precondition(FileManager.default.createFile(atPath: p, contents: Data(text.utf8)), "cannot write \(p)")
         return p
     }
     deinit { try? FileManager.default.removeItem(atPath: path) }
