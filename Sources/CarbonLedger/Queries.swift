@@ -68,9 +68,16 @@ extension StoreReader {
     /// entries' leaf hashes.
     public func storedSubmission(at seq: UInt64, hasher: MerkleHasher) throws -> StoredSubmission {
         guard let bytes = try entryBytes(seq) else { throw StoreError.missing("entry \(seq)") }
-        let first = seq - UInt64(try Entry.decode(bytes).sub.index)
-        guard let headBytes = try entryBytes(first) else { throw StoreError.missing("entry \(first)") }
-        let head = try Entry.decode(headBytes)
+        let entry = try Entry.decode(bytes)
+        guard UInt64(entry.sub.index) <= seq else { throw StoreError.corrupt("entry \(seq) says it is event \(entry.sub.index) of its submission, before the log's start") }
+        let first = seq - UInt64(entry.sub.index)
+        // The catch-up asks for first entries: those are not read and decoded twice.
+        let headBytes: [UInt8]
+        if first == seq { headBytes = bytes } else {
+            guard let b = try entryBytes(first) else { throw StoreError.missing("entry \(first)") }
+            headBytes = b
+        }
+        let head = first == seq ? entry : try Entry.decode(headBytes)
         guard let signer = head.sub.signer, let signature = head.sub.signature else {
             throw StoreError.corrupt("entry \(first) does not start a signed submission")
         }

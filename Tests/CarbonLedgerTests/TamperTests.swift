@@ -46,6 +46,27 @@ import TestSupport
         #expect(failure(ledger) == nil)
     }
 
+    /// A submission is rebuilt alike from any of its entries; an entry that claims an index
+    /// before the log's start (moved from later in its submission) is reported, not trapped on.
+    @Test func submissionsAreRebuiltFromAnyEntryAndAMovedEntryIsReported() throws {
+        let dir = TempDir()
+        let (ledger, _) = try makeLedger(dir)
+        let store = ledger.store
+        let (first, middle, next) = try store.read { r in
+            (try r.storedSubmission(at: 1, hasher: MerkleHasher()), try r.storedSubmission(at: 4, hasher: MerkleHasher()),
+             try r.storedSubmission(at: 7, hasher: MerkleHasher()))
+        }
+        #expect(first.firstSeq == 1 && middle.firstSeq == 1 && next.firstSeq == 7)
+        #expect(first.submission.root == middle.submission.root && first.leafHashes == middle.leafHashes && first.leafHashes.count == 6)
+        #expect(first.submission.root != next.submission.root)
+        // Entry 6 is event 5 of the submission starting at 1: stored at seq 1, it points before seq 0.
+        let sixth = try #require(try store.rawGet(store.entries, key: be64(6)))
+        try store.rawPut(store.entries, key: be64(1), value: sixth)
+        #expect {
+            try store.read { r in _ = try r.storedSubmission(at: 1, hasher: MerkleHasher()) }
+        } throws: { ($0 as? StoreError).map { "\($0)".contains("before the log's start") } ?? false }
+    }
+
     @Test func deletedEntryIsFound() throws {
         let dir = TempDir()
         let (ledger, _) = try makeLedger(dir)

@@ -66,23 +66,17 @@ extension RuleContext {
     /// The methodology for `scenario` at `time` in `region`: the most specific region that has
     /// one valid then, and there the highest version.
     func selectMethodology(scenario: String, region: String, at time: Timestamp) throws -> JSONValue? {
-        // Walks the hierarchy without building its list: this runs for every behaviour report.
-        var selected: JSONValue?, failure: (any Error)?
-        _ = Region.firstContaining(region) { r in
-            do {
-                guard let versions = try get(statePath("msel", scenario, r))?["versions"]?.arrayValue else { return false }
-                for e in versions where e.int("from_ms") <= time.millisecondsSinceEpoch {
-                    if let to = e["to_ms"]?.intValue, to <= time.millisecondsSinceEpoch { continue }
-                    if selected == nil || e.int("version") > selected!.int("version") { selected = e }
-                }
-                return selected != nil
-            } catch {
-                failure = error
-                return true
+        for r in Region.containing(region) {
+            guard let versions = try get(statePath("msel", scenario, r))?["versions"]?.arrayValue else { continue }
+            var best: JSONValue?
+            for e in versions where e.int("from_ms") <= time.millisecondsSinceEpoch {
+                if let to = e["to_ms"]?.intValue, to <= time.millisecondsSinceEpoch { continue }
+                if best == nil || e.int("version") > best!.int("version") { best = e }
+            }
+            if let best {
+                return try get(statePath("meth", best.string("id")!, pad16(best.int("version"))))
             }
         }
-        if let failure { throw failure }
-        guard let best = selected else { return nil }
-        return try get(statePath("meth", best.string("id")!, pad16(best.int("version"))))
+        return nil
     }
 }
