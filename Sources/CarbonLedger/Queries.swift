@@ -52,6 +52,28 @@ extension StoreReader {
 
     func state(_ key: String) throws -> JSONValue? { try StoreStateReader(self).get(key) }
 
+    /// The first `limit` lines of an account's history, oldest first. The lines are kept under
+    /// `hist/DAY/ACCOUNT/SEQ16` (SPEC.md section 10): each day present is looked up in turn,
+    /// and the next day found by seeking past this one's keys ('0' follows '/' in ASCII).
+    func accountHistory(_ account: String, limit: Int) throws -> [(key: String, value: JSONValue)] {
+        var out: [(key: String, value: JSONValue)] = []
+        var seek = Array("hist/".utf8)
+        while out.count < limit {
+            var day: ArraySlice<UInt8>?
+            try seek.withUnsafeBytes { start in
+                try stateTxn.scan(store.state, from: start) { k, _ in
+                    // hist/YYYYMMDD/...
+                    if k.count > 14, k.starts(with: "hist/".utf8), k[13] == UInt8(ascii: "/") { day = Array(k)[5..<13] }
+                    return false
+                }
+            }
+            guard let d = day else { break }
+            out += try stateRecords(prefix: "hist/\(String(decoding: d, as: UTF8.self))/\(account)/", limit: limit - out.count)
+            seek = Array("hist/".utf8) + d + [UInt8(ascii: "0")]
+        }
+        return out
+    }
+
     /// The registry key named by the last `registry.rotate` (SPEC.md 8.3), nil if none yet (then
     /// the genesis entry's key is in effect).
     public func rotatedRegistryKey() throws -> NoteVerifierKey? {
@@ -121,7 +143,7 @@ extension Ledger {
                 points[platform] = ["earned": .int(earned), "reversed": .int(rev), "redeemed": .int(redeemed), "balance": .int(earned - rev - redeemed)]
             }
             view["points"] = .object(points)
-            let history = try r.stateRecords(prefix: "hist/\(id)/", limit: historyLimit).map { key, value -> JSONValue in
+            let history = try r.accountHistory(id, limit: historyLimit).map { key, value -> JSONValue in
                 let seq = Int64(key.split(separator: "/").last!)!
                 return value.objectValue.map { var o = $0; o["seq"] = .int(seq); return .object(o) } ?? value
             }

@@ -8,16 +8,25 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notALedger(String)
     /// The directory was written in another layout (`meta/format`) than this build's.
     case unsupportedFormat(found: String, supported: String)
+    /// A read-only open found the state in an older format (its rebuild is a writer's job).
+    case staleState(found: String?)
 
     public var description: String {
         switch self {
         case .missing(let what): return "missing from the store: \(what)"
         case .corrupt(let what): return "store is corrupt: \(what)"
         case .notALedger(let dir): return "\(dir) is not a CarbonLedger directory (run `cledger init` first)"
+        case .unsupportedFormat(let found, let supported) where LogStore.upgradableFormats.contains(found):
+            return "the ledger directory is in format \(found); this cledger reads \(supported) only (SPEC.md section 10). "
+                + "Its log is the same in both: open the ledger once for writing (`cledger serve`, `cledger submit`) and its state "
+                + "is rebuilt from the log in the current format"
         case .unsupportedFormat(let found, let supported):
             return "the ledger directory is in format \(found); this cledger reads \(supported) only (SPEC.md section 10). "
                 + "The log itself is the same in every format: `cledger mirror` pointed at a server running the cledger that wrote it "
                 + "builds a verified copy in the current format"
+        case .staleState(let found):
+            return "the ledger's state (projections) is in format \(found ?? "3"), not \(LogStore.format): open the ledger once for "
+                + "writing (`cledger serve`, `cledger submit`) and it is rebuilt from the log"
         }
     }
 }
@@ -53,10 +62,14 @@ public final class LogStore: @unchecked Sendable {
     /// name (ASCII) -> value; see `StateMetaKey`.
     public let stateMeta: LMDBDatabase
 
-    /// The format tag stored under `meta/format`. Version 2 keyed the duplicate index by the
-    /// platform's escaped source reference instead of its SHA-256; version 3 moved the state
-    /// into its own environment, written without fsync (SPEC.md 8.7, section 10).
-    public static let format = "carbonledger-lmdb/3"
+    /// The format tag stored under `meta/format` and `state_meta/format`. Version 2 keyed the
+    /// duplicate index by the platform's escaped source reference instead of its SHA-256;
+    /// version 3 moved the state into its own environment, written without fsync; version 4
+    /// keys intervals and account history by day first (SPEC.md 8.7, section 10).
+    public static let format = "carbonledger-lmdb/4"
+    /// Formats whose log is this format's: a writer takes them over, and the state, whose
+    /// `state_meta/format` then differs, is rebuilt from the log (`stateIsTrusted`).
+    public static let upgradableFormats: Set<String> = ["carbonledger-lmdb/3"]
     /// The state environment's subdirectory of the ledger directory.
     public static let stateDirectory = "state"
     /// True when a read-only store has no state directory and stands in an empty one (see
@@ -68,11 +81,34 @@ public final class LogStore: @unchecked Sendable {
     /// Throws `unsupportedFormat` unless the store is empty or in this build's format: the
     /// state of another format would fail verification in ways that name no cause. Run by
     /// `init`, before anything in the directory changes.
+    /// A writer takes over an `upgradableFormats` directory by recording this format (one log
+    /// commit); its state is rebuilt before it is next read for a batch.
     private static func requireFormat(env: LMDBEnvironment, meta: LMDBDatabase) throws {
-        try env.read { txn in
+        let found = try env.read { txn -> String? in
             guard let found = try txn.value(named: MetaKey.format.rawValue, in: meta).map({ String(decoding: $0, as: UTF8.self) }),
-                  let size = try txn.value(named: MetaKey.size.rawValue, in: meta), size != [UInt8](repeating: 0, count: 8) else { return }
-            guard found == Self.format else { throw StoreError.unsupportedFormat(found: found, supported: Self.format) }
+                  let size = try txn.value(named: MetaKey.size.rawValue, in: meta), size != [UInt8](repeating: 0, count: 8) else { return nil }
+            return found
+        }
+        guard let found, found != Self.format else { return }
+        guard upgradableFormats.contains(found), !env.options.readOnly else {
+            throw StoreError.unsupportedFormat(found: found, supported: Self.format)
+        }
+        try env.write { txn in
+            try Array(MetaKey.format.rawValue.utf8).withUnsafeBytes { k in
+                try Array(Self.format.utf8).withUnsafeBytes { try txn.put(meta, key: k, value: $0) }
+            }
+        }
+    }
+
+    /// Refuses a read-only open of a state that another format wrote: its keys would answer
+    /// queries wrongly. Writers rebuild such a state instead (`stateIsTrusted`).
+    private func requireStateFormat() throws {
+        guard env.options.readOnly, !stateAbsent else { return }
+        try stateEnv.read { txn in
+            let found = try txn.value(named: StateMetaKey.format.rawValue, in: stateMeta).map { String(decoding: $0, as: UTF8.self) }
+            if found == Self.format { return }
+            if found == nil, try txn.count(state) == 0 { return }
+            throw StoreError.staleState(found: found)
         }
     }
 
@@ -112,6 +148,7 @@ public final class LogStore: @unchecked Sendable {
         stateEnv = try LMDBEnvironment(path: statePath, options: stateOptions)
         state = try stateEnv.openDatabase("state")
         stateMeta = try stateEnv.openDatabase("state_meta")
+        try requireStateFormat()
     }
 
     deinit {

@@ -9,6 +9,9 @@ public enum StateMetaKey: String, CaseIterable, Sendable {
     /// The machine's boot id when the state was last written: within the same boot the page
     /// cache holds every state commit, whether or not it reached the disk.
     case boot
+    /// `LogStore.format` when the state was last written: a state another format wrote is
+    /// rebuilt from the log, whose format is the same.
+    case format
 }
 
 extension LogStore {
@@ -25,6 +28,7 @@ extension LogStore {
             let w = StateWriter(store: self, txn: txn)
             let r = try body(w)
             try w.putMeta(.boot, Self.bootID ?? [])
+            try w.putMeta(.format, Array(Self.format.utf8))
             return r
         }
         wroteState = true
@@ -37,6 +41,7 @@ extension LogStore {
     public func stateIsTrusted(_ r: StoreReader) throws -> Bool {
         let size = try r.stateSize()
         if size == 0, try r.stateTxn.count(state) == 0 { return true }
+        guard try r.stateMeta(.format) == Array(Self.format.utf8) else { return false }
         if let boot = Self.bootID, try r.stateMeta(.boot) == boot { return true }
         return try r.metaU64(.stateSynced) == size
     }

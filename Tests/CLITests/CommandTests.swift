@@ -171,6 +171,74 @@ import TestSupport
         #expect(try Data(contentsOf: URL(fileURLWithPath: d.sub("L") + "/data.mdb")) == before)
     }
 
+    /// Format 3 keyed intervals and history by account first; its log is format 4's. A reader
+    /// refuses it saying how to upgrade, and changes nothing; the next writer takes it over and
+    /// rebuilds the state from the log, after which it verifies and answers as before. A state
+    /// left in format 3 under a format 4 log (a crash during the takeover) is refused by readers.
+    @Test func aFormat3DirectoryIsTakenOverByTheNextWriter() throws {
+        let d = TempDir()
+        let dir = d.sub("city")
+        let demo = try CLI.run(["demo", "--dir", dir, "--residents", "20", "--days", "2"])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let account = try CLI.run(["account", "r-00001", "--json", "--dir", dir])
+        #expect(account.status == 0 && account.stdout.contains("behaviour.report"), "\(account.stdout)\(account.stderr)")
+
+        // Format 3's layout: history and intervals keyed by account first, no state format.
+        func moveToFormat3(_ store: LogStore) throws {
+            try store.stateEnv.write { txn in
+                var moved: [([UInt8], [UInt8], [UInt8])] = []
+                try txn.scan(store.state, from: nil) { k, v in
+                    let parts = String(decoding: k, as: UTF8.self).split(separator: "/", omittingEmptySubsequences: false)
+                    if parts[0] == "hist" || parts[0] == "iv" {
+                        let old = ([parts[0]] + parts.dropFirst(2)).joined(separator: "/")
+                        moved.append((Array(k), Array(old.utf8), Array(v)))
+                    }
+                    return true
+                }
+                #expect(moved.count > 20)
+                for (new, old, value) in moved {
+                    _ = try new.withUnsafeBytes { try txn.delete(store.state, key: $0) }
+                    try old.withUnsafeBytes { k in try value.withUnsafeBytes { try txn.put(store.state, key: k, value: $0) } }
+                }
+                _ = try Array(StateMetaKey.format.rawValue.utf8).withUnsafeBytes { try txn.delete(store.stateMeta, key: $0) }
+            }
+        }
+        do {
+            let ledger = try Ledger(directory: dir)
+            try moveToFormat3(ledger.store)
+            try ledger.store.write { try $0.putMeta(.format, Array("carbonledger-lmdb/3".utf8)) }
+        }
+        let logBefore = try Data(contentsOf: URL(fileURLWithPath: dir + "/data.mdb"))
+        let stateBefore = try Data(contentsOf: URL(fileURLWithPath: dir + "/state/data.mdb"))
+        for args in [["account", "r-00001", "--dir", dir], ["verify", "--dir", dir]] {
+            let r = try CLI.run(args)
+            #expect(r.status != 0 && r.stderr.contains("format carbonledger-lmdb/3") && r.stderr.contains("open the ledger once for writing"),
+                    "\(args[0]): \(r.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/data.mdb")) == logBefore)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/state/data.mdb")) == stateBefore)
+
+        // The next writer: the format recorded, the state rebuilt in the current layout.
+        do {
+            let ledger = try Ledger(directory: dir)
+            #expect(try ledger.store.read { try $0.metaString(.format) } == LogStore.format)
+            #expect(try ledger.store.read { try $0.stateMeta(.format) } == Array(LogStore.format.utf8))
+        }
+        let verify = try CLI.run(["verify", "--dir", dir])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        let again = try CLI.run(["account", "r-00001", "--json", "--dir", dir])
+        #expect(again.stdout == account.stdout, "\(again.stdout)\(again.stderr)")
+
+        // A takeover interrupted after its log commit: readers refuse the old state.
+        do {
+            let ledger = try Ledger(directory: dir)
+            try moveToFormat3(ledger.store)
+        }
+        let stale = try CLI.run(["account", "r-00001", "--dir", dir])
+        #expect(stale.status != 0 && stale.stderr.contains("state (projections) is in format 3") && stale.stderr.contains("open the ledger once for writing"),
+                "\(stale.stderr)")
+    }
+
     /// What an auditor may be handed: the log's data file alone. `verify` checks all of it and
     /// says no projections were there to compare; a query refuses it saying how to rebuild the
     /// state; the next writer rebuilds it, and then the projections compare again.

@@ -83,6 +83,42 @@ import TestSupport
         #expect(full.stateKeysCompared > 100)
     }
 
+    /// History lines are kept under the day of their entry, then the account (SPEC.md section
+    /// 10). The account view still lists an account's lines oldest first over every day, skips
+    /// days where it has none, and stops at the limit.
+    @Test func accountHistorySpansDaysInSeqOrder() throws {
+        let dir = TempDir()
+        let (ledger, seq, city) = try makeCity(dir, residents: 3, days: 1)
+        let metro = city.platforms["szmetro"]!
+        let t0 = Timestamp.now().millisecondsSinceEpoch
+        for day in 0..<5 {
+            // Resident 1 rides every day but the third; resident 2 every day.
+            let riders = day == 2 ? [2] : [1, 2]
+            let events: [JSONValue] = riders.flatMap { r in (0..<2).map { i -> JSONValue in
+                let start = city.firstDay + Int64(day * 1440 + 420 + i * 600) * 60_000
+                return ["type": "behaviour.report", "account": .string(DemoCity.resident(r)), "scenario": "metro", "region": .string(DemoCity.district(r)),
+                        "amount": 4_000, "source_ref": .string("h-\(day)-\(r)-\(i)"), "start": .string(Timestamp(millisecondsSinceEpoch: start).rfc3339),
+                        "end": .string(Timestamp(millisecondsSinceEpoch: start + 30 * 60_000).rfc3339)]
+            } }
+            let now = Timestamp(millisecondsSinceEpoch: t0 + Int64(day) * 86_400_000)
+            _ = try seq.append([try Submission.Unsigned(events: events).signed(by: metro, origin: Self.origin)], now: now)[0].get()
+        }
+        let account = DemoCity.resident(1)
+        // The oracle: every history key, filtered by its account segment and sorted by seq.
+        let keys = try ledger.store.read { r in try r.stateRecords(prefix: "hist/").map(\.key) }
+        let mine = keys.map { $0.split(separator: "/") }.filter { $0[2] == account }
+        let expected = mine.map { Int64($0[3])! }.sorted()
+        #expect(Set(mine.map { $0[1] }).count == 4, "\(mine)")  // the setup shares the first ride day; the third is skipped
+        #expect(expected.count >= 8 + 2)  // 8 rides, its opening and consents
+        func shown(_ limit: Int) throws -> [Int64] {
+            try ledger.accountView(account, historyLimit: limit)["history"]!.arrayValue!.map { $0["seq"]!.intValue! }
+        }
+        #expect(try shown(1000) == expected)
+        #expect(try shown(5) == Array(expected.prefix(5)))
+        #expect(try shown(0) == [])
+        #expect(try ledger.accountView(DemoCity.resident(0), historyLimit: 1000)["history"]!.arrayValue!.count >= 1)
+    }
+
     /// The longest source reference (128 bytes, every one escaped in the duplicate index's key)
     /// fits LMDB's key limit; its duplicate is found in the store after the commit, and verify
     /// replays both.

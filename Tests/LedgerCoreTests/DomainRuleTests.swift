@@ -107,7 +107,10 @@ import TestSupport
         let c = try City()
         let seq = try c.h.submit([City.trip("p-1", "metro", amount: 12_400, from: 0, to: 25, ref: "m/1")], by: c.metro)
         let s = pad(seq)
-        let interval = "iv/p-1/journey/\(pad(1_795_248_000_000))"
+        // Day-first keys (SPEC.md section 10): the interval under its start's CST day, the
+        // history line under the entry time's.
+        let interval = "iv/20261121/p-1/journey/\(pad(1_795_248_000_000))"
+        #expect(c.h.time.cstDay == "20261121")
         #expect(c.h.get("beh/\(s)") == [
             "account": "p-1", "amount": 12_400, "cap": "cap/p-1/sz-metro/20261121", "credited_mg": 595_200, "day": "20261121",
             "eligible": .string("elig/sz-metro/20261121/\(s)"), "end": "2026-11-21T08:25:00.000Z", "interval": .string(interval),
@@ -118,7 +121,7 @@ import TestSupport
         #expect(c.h.get(interval) == ["end": 1_795_249_500_000, "platform": "szmetro", "seq": .int(Int64(seq))])
         #expect(c.h.get("src/szmetro/m%2F1") == ["seq": .int(Int64(seq))])
         #expect(c.h.get("elig/sz-metro/20261121/\(s)") == ["account": "p-1", "credited_mg": 595_200, "platform": "szmetro", "region": "440305"])
-        #expect(c.h.get("hist/p-1/\(s)") == ["credited_mg": 595_200, "event": "behaviour.report", "points": 7, "qualitative_mg": 0, "scenario": "metro"])
+        #expect(c.h.get("hist/20261121/p-1/\(s)") == ["credited_mg": 595_200, "event": "behaviour.report", "points": 7, "qualitative_mg": 0, "scenario": "metro"])
         #expect(c.h.get("cap/p-1/sz-metro/20261121") == ["used_mg": 595_200])
     }
 
@@ -192,6 +195,57 @@ import TestSupport
         #expect(c.h.get("totals")?["duplicates"] == 1)
         // Another account may ride at the same time.
         try c.h.submit([City.trip("w-1", "bike", amount: 3_000, from: 0, to: 15, ref: "ride-78")], by: c.bike)
+    }
+
+    /// Intervals are indexed by the CST day of their start when at most a day long, apart
+    /// otherwise (SPEC.md section 10); the overlap check must still see every interval. Random
+    /// rides of a few minutes to five days, across midnights, some reversed, are checked after
+    /// every step against a plain list: refused exactly when they overlap a live interval, naming
+    /// the live interval that starts last before the new one ends.
+    @Test func overlapIsFoundAcrossDaysWhateverTheIntervalsLength() throws {
+        let c = try City()
+        c.h.time = Timestamp(rfc3339: "2027-04-01T00:00:00.000Z")!
+        var rng = SplitMix64(seed: 20261121)
+        var live: [(from: Int64, to: Int64, seq: UInt64)] = []
+        var refusedCount = 0, reversals = 0, long = 0
+        for i in 0..<600 {
+            if !live.isEmpty, rng.next() % 8 == 0 {
+                let victim = live.remove(at: Int(rng.next() % UInt64(live.count)))
+                try c.h.submit([["type": "behaviour.reverse", "seq": .int(Int64(victim.seq)), "reason": "test"]], by: c.bike)
+                reversals += 1
+                continue
+            }
+            let from = Int64(rng.next() % (120 * 1440))
+            let length: Int64 = switch rng.next() % 10 {
+            case 0..<6: Int64(1 + rng.next() % 600)
+            case 6..<8: [1439, 1440, 1441][Int(rng.next() % 3)]
+            default: Int64(1441 + rng.next() % (5 * 1440))
+            }
+            let to = from + length
+            let overlapping = live.filter { $0.from < to && $0.to > from }
+            let ride = City.trip("p-1", "bike", amount: 10, from: from, to: to, ref: "ride-\(i)")
+            if overlapping.isEmpty {
+                let seq = try c.h.submit([ride], by: c.bike)
+                live.append((from, to, seq))
+                if length > 1440 { long += 1 }
+            } else {
+                let v = c.h.violation([ride], by: c.bike)
+                let named = live.filter { $0.from < to }.max { $0.from < $1.from }!
+                #expect(v?.rule == "behaviour.double_counted" && v?.conflictingSeq == named.seq,
+                        "ride \(i) \(from)-\(to) overlaps \(overlapping.map(\.seq)): \(String(describing: v))")
+                refusedCount += 1
+            }
+        }
+        // Every kind of case happened.
+        #expect(refusedCount > 50 && reversals > 20 && long > 5 && live.count > 50, "\(refusedCount) \(reversals) \(long) \(live.count)")
+        // Each live interval is where SPEC.md section 10 puts it, and reversed ones are gone.
+        let base: Int64 = 1_795_248_000_000
+        for r in live {
+            let start = Timestamp(millisecondsSinceEpoch: base + r.from * 60_000)
+            let day = r.to - r.from <= 1440 ? start.cstDay : "long"
+            #expect(c.h.get("iv/\(day)/p-1/journey/\(pad(UInt64(start.millisecondsSinceEpoch)))")?["seq"] == .int(Int64(r.seq)))
+        }
+        #expect(c.h.state.writes.filter { $0.key.hasPrefix("iv/") && $0.value != nil }.count == live.count)
     }
 
     /// Source references are compared as exact bytes: references that differ only in `/`, `%`,

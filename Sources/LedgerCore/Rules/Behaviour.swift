@@ -47,14 +47,13 @@ extension RuleContext {
         // One real-world act counts once: no overlap within the scenario family.
         var intervalPath: String?
         if let family = scenario.family {
-            let parent = statePath("iv", id, family)
-            if let prior = try state.predecessor(parent: parent, before: statePath(parent, pad16(end.millisecondsSinceEpoch))),
-               prior.value.int("end") > start.millisecondsSinceEpoch {
+            if let prior = try latestInterval(account: id, family: family, startingBefore: end, endingAfter: start),
+               prior.int("end") > start.millisecondsSinceEpoch {
                 throw RuleViolation(field: "start", rule: "behaviour.double_counted",
-                                    message: "account \(id) already has a \(family) behaviour overlapping \(start)-\(end): entry \(prior.value.int("seq")) (reported by \(prior.value.string("platform") ?? "?")) holds it",
-                                    conflictingSeq: UInt64(prior.value.int("seq")))
+                                    message: "account \(id) already has a \(family) behaviour overlapping \(start)-\(end): entry \(prior.int("seq")) (reported by \(prior.string("platform") ?? "?")) holds it",
+                                    conflictingSeq: UInt64(prior.int("seq")))
             }
-            intervalPath = statePath(parent, pad16(start.millisecondsSinceEpoch))
+            intervalPath = statePath(Self.intervalParent(account: id, family: family, start: start, end: end), pad16(start.millisecondsSinceEpoch))
         }
         let (reduction, overflow) = amount.multipliedReportingOverflow(by: meth.int("factor_mg"))
         guard !overflow, reduction <= JSONValue.maxSafeInteger else {
@@ -171,6 +170,41 @@ extension RuleContext {
         try bumpStats(day: b.string("day")!, region: b.string("region")!, scenario: b.string("scenario")!,
                       ["reversed_mg": credited, "reversals": 1, "qualitative_mg": -qualitativeMg, "points": -points])
         try addTotals(["reversed_mg": credited, "qualitative_mg": -qualitativeMg, "points_reversed": points])
+    }
+
+    /// Intervals at most this long are indexed under the CST day of their start, the rest under
+    /// `iv/long` (SPEC.md section 10). Reports arrive about when they happen, so keying the index
+    /// by day first keeps its writes together at its end instead of spread over every account.
+    static let dayIndexedIntervalLength: Int64 = 86_400_000
+
+    /// Where the intervals of `account` and `family` that hold one from `start` to `end` are kept.
+    static func intervalParent(account: String, family: String, start: Timestamp, end: Timestamp) -> String {
+        end.millisecondsSinceEpoch - start.millisecondsSinceEpoch <= dayIndexedIntervalLength
+            ? statePath("iv", start.cstDay, account, family) : statePath("iv", "long", account, family)
+    }
+
+    /// Of the account's intervals in `family` that start before `end`, the one starting last:
+    /// since a family's intervals never overlap, it is the only one that can overlap `start`..`end`.
+    /// Day-indexed intervals that overlap start after `start` minus one day, so only the days from
+    /// then to `end` are looked at, plus the long intervals.
+    func latestInterval(account: String, family: String, startingBefore end: Timestamp, endingAfter start: Timestamp) throws -> JSONValue? {
+        let before = pad16(end.millisecondsSinceEpoch)
+        var best: (start: Substring, value: JSONValue)?
+        func consider(_ parent: String) throws {
+            guard let p = try state.predecessor(parent: parent, before: statePath(parent, before)) else { return }
+            let s = p.key.split(separator: "/").last!
+            if best.map({ s > $0.start }) ?? true { best = (s, p.value) }
+        }
+        try consider(statePath("iv", "long", account, family))
+        let lastDay = end.cstDay
+        var t = max(0, start.millisecondsSinceEpoch - Self.dayIndexedIntervalLength)
+        while true {
+            let day = Timestamp(millisecondsSinceEpoch: t).cstDay
+            if day > lastDay { break }
+            try consider(statePath("iv", day, account, family))
+            t += 86_400_000
+        }
+        return best?.value
     }
 
     func bumpStats(day: String, region: String, scenario: String, _ deltas: KeyValuePairs<String, Int64>) throws {

@@ -64,6 +64,8 @@ final class RuleContext {
         put(historyPath(account), record)
     }
 
-    /// Where this event's line of `account`'s history goes.
-    func historyPath(_ account: String) -> String { statePath("hist", account, pad16(Int64(seq))) }
+    /// Where this event's line of `account`'s history goes: under the CST day of the entry's
+    /// time first, so each day's lines are written together at the end of the index instead of
+    /// at every account's place in it (SPEC.md section 10).
+    func historyPath(_ account: String) -> String { statePath("hist", time.cstDay, account, pad16(Int64(seq))) }
 }
