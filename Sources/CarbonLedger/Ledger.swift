@@ -15,8 +15,11 @@ public final class Ledger: @unchecked Sendable {
         self.store = try LogStore(path: directory, options: options, allowingAbsentState: allowingAbsentState)
         guard try store.read({ try $0.metaU64(.size) }) ?? 0 > 0 else { throw LedgerError.notALedger(directory) }
         // A writer's open brings the state up to the log (after a crash or a power loss).
-        if !options.readOnly { try StateSync.catchUp(store) }
+        if !options.readOnly { openingCatchUp = try StateSync.catchUp(store) }
     }
+
+    /// What the writer's open did to bring the state up to the log (nil for a reader).
+    public private(set) var openingCatchUp: StateSync.Outcome?
 
     private init(directory: String, store: LogStore) {
         self.directory = directory

@@ -53,23 +53,24 @@ extension StoreReader {
     func state(_ key: String) throws -> JSONValue? { try StoreStateReader(self).get(key) }
 
     /// The first `limit` lines of an account's history, oldest first. The lines are kept under
-    /// `hist/DAY/ACCOUNT/SEQ16` (SPEC.md section 10): each day present is looked up in turn,
-    /// and the next day found by seeking past this one's keys ('0' follows '/' in ASCII).
+    /// `hist/MILLION/ACCOUNT/SEQ16` (SPEC.md section 10): each million present is looked up in
+    /// turn, and the next found by seeking past this one's keys ('0' follows '/' in ASCII).
     func accountHistory(_ account: String, limit: Int) throws -> [(key: String, value: JSONValue)] {
         var out: [(key: String, value: JSONValue)] = []
-        var seek = Array("hist/".utf8)
+        let prefix = Array("hist/".utf8)
+        var seek = prefix
         while out.count < limit {
-            var day: ArraySlice<UInt8>?
+            var million: [UInt8]?
             try seek.withUnsafeBytes { start in
                 try stateTxn.scan(store.state, from: start) { k, _ in
-                    // hist/YYYYMMDD/...
-                    if k.count > 14, k.starts(with: "hist/".utf8), k[13] == UInt8(ascii: "/") { day = Array(k)[5..<13] }
+                    guard k.starts(with: prefix), let end = k[prefix.count...].firstIndex(of: UInt8(ascii: "/")) else { return false }
+                    million = Array(k[prefix.count..<end])
                     return false
                 }
             }
-            guard let d = day else { break }
-            out += try stateRecords(prefix: "hist/\(String(decoding: d, as: UTF8.self))/\(account)/", limit: limit - out.count)
-            seek = Array("hist/".utf8) + d + [UInt8(ascii: "0")]
+            guard let m = million else { break }
+            out += try stateRecords(prefix: "hist/\(String(decoding: m, as: UTF8.self))/\(account)/", limit: limit - out.count)
+            seek = prefix + m + [UInt8(ascii: "0")]
         }
         return out
     }

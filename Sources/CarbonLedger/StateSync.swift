@@ -15,6 +15,11 @@ public enum StateSync {
         public var replayed: UInt64 = 0
         /// The state was not trusted and was rebuilt from the first entry.
         public var rebuilt = false
+
+        public init(replayed: UInt64 = 0, rebuilt: Bool = false) {
+            self.replayed = replayed
+            self.rebuilt = rebuilt
+        }
     }
 
     /// Entries replayed per state transaction (rounded up to a whole submission): bounds the

@@ -18,15 +18,15 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .notALedger(let dir): return "\(dir) is not a CarbonLedger directory (run `cledger init` first)"
         case .unsupportedFormat(let found, let supported) where LogStore.upgradableFormats.contains(found):
             return "the ledger directory is in format \(found); this cledger reads \(supported) only (SPEC.md section 10). "
-                + "Its log is the same in both: open the ledger once for writing (`cledger serve`, `cledger submit`) and its state "
-                + "is rebuilt from the log in the current format"
+                + "Its log is the same in both: `cledger upgrade --dir DIR` (or any command that opens it for writing) rebuilds "
+                + "its state from the log in the current format"
         case .unsupportedFormat(let found, let supported):
             return "the ledger directory is in format \(found); this cledger reads \(supported) only (SPEC.md section 10). "
                 + "The log itself is the same in every format: `cledger mirror` pointed at a server running the cledger that wrote it "
                 + "builds a verified copy in the current format"
         case .staleState(let found):
             return "the ledger's state (projections) is in format \(found ?? "3"), not \(LogStore.format): open the ledger once for "
-                + "writing (`cledger serve`, `cledger submit`) and it is rebuilt from the log"
+                + "writing (`cledger upgrade --dir DIR`) and it is rebuilt from the log"
         }
     }
 }
@@ -65,13 +65,16 @@ public final class LogStore: @unchecked Sendable {
     /// The format tag stored under `meta/format` and `state_meta/format`. Version 2 keyed the
     /// duplicate index by the platform's escaped source reference instead of its SHA-256;
     /// version 3 moved the state into its own environment, written without fsync; version 4
-    /// keys intervals and account history by day first (SPEC.md 8.7, section 10).
+    /// keys intervals and daily caps by day first, and account history by million entries
+    /// first (SPEC.md section 10).
     public static let format = "carbonledger-lmdb/4"
     /// Formats whose log is this format's: a writer takes them over, and the state, whose
     /// `state_meta/format` then differs, is rebuilt from the log (`stateIsTrusted`).
     public static let upgradableFormats: Set<String> = ["carbonledger-lmdb/3"]
     /// The state environment's subdirectory of the ledger directory.
     public static let stateDirectory = "state"
+    /// The earlier format (`upgradableFormats`) this writer's open took the directory over from.
+    public let tookOverFormat: String?
     /// True when a read-only store has no state directory and stands in an empty one (see
     /// `init`): the log reads and verifies, the projections are absent.
     public let stateAbsent: Bool
@@ -82,14 +85,15 @@ public final class LogStore: @unchecked Sendable {
     /// state of another format would fail verification in ways that name no cause. Run by
     /// `init`, before anything in the directory changes.
     /// A writer takes over an `upgradableFormats` directory by recording this format (one log
-    /// commit); its state is rebuilt before it is next read for a batch.
-    private static func requireFormat(env: LMDBEnvironment, meta: LMDBDatabase) throws {
+    /// commit); its state is rebuilt before it is next read for a batch. Returns the format
+    /// taken over, if any.
+    private static func requireFormat(env: LMDBEnvironment, meta: LMDBDatabase) throws -> String? {
         let found = try env.read { txn -> String? in
             guard let found = try txn.value(named: MetaKey.format.rawValue, in: meta).map({ String(decoding: $0, as: UTF8.self) }),
                   let size = try txn.value(named: MetaKey.size.rawValue, in: meta), size != [UInt8](repeating: 0, count: 8) else { return nil }
             return found
         }
-        guard let found, found != Self.format else { return }
+        guard let found, found != Self.format else { return nil }
         guard upgradableFormats.contains(found), !env.options.readOnly else {
             throw StoreError.unsupportedFormat(found: found, supported: Self.format)
         }
@@ -98,6 +102,7 @@ public final class LogStore: @unchecked Sendable {
                 try Array(Self.format.utf8).withUnsafeBytes { try txn.put(meta, key: k, value: $0) }
             }
         }
+        return found
     }
 
     /// Refuses a read-only open of a state that another format wrote: its keys would answer
@@ -124,7 +129,7 @@ public final class LogStore: @unchecked Sendable {
         meta = try env.openDatabase("meta")
         rejections = try env.openDatabase("rejections")
         // Before the state directory is made: a directory of another format is left unchanged.
-        try Self.requireFormat(env: env, meta: meta)
+        tookOverFormat = try Self.requireFormat(env: env, meta: meta)
         var statePath = path + "/" + Self.stateDirectory
         var stateOptions = options
         stateOptions.noSync = true

@@ -135,7 +135,7 @@ import TestSupport
 
     @Test(arguments: [["keygen"], ["init"], ["submit"], ["info"], ["checkpoint"], ["proof"], ["proof", "inclusion"],
                       ["proof", "consistency"], ["proof", "verify"], ["verify"], ["account"], ["replay"], ["stats"], ["demo"], ["retirements"], ["certificate", "export"],
-                      ["certificate", "verify"], ["certificate", "render"], ["lineage"], ["stress-append"]])
+                      ["certificate", "verify"], ["certificate", "render"], ["lineage"], ["stress-append"], ["upgrade"]])
     func everyCommandExplainsEveryOption(command: [String]) throws {
         let r = try CLI.run(command + ["--help"])
         #expect(r.status == 0)
@@ -171,7 +171,7 @@ import TestSupport
         #expect(try Data(contentsOf: URL(fileURLWithPath: d.sub("L") + "/data.mdb")) == before)
     }
 
-    /// Format 3 keyed intervals and history by account first; its log is format 4's. A reader
+    /// Format 3 keyed intervals, caps and history by account first; its log is format 4's. A reader
     /// refuses it saying how to upgrade, and changes nothing; the next writer takes it over and
     /// rebuilds the state from the log, after which it verifies and answers as before. A state
     /// left in format 3 under a format 4 log (a crash during the takeover) is refused by readers.
@@ -183,14 +183,15 @@ import TestSupport
         let account = try CLI.run(["account", "r-00001", "--json", "--dir", dir])
         #expect(account.status == 0 && account.stdout.contains("behaviour.report"), "\(account.stdout)\(account.stderr)")
 
-        // Format 3's layout: history and intervals keyed by account first, no state format.
+        // Format 3's layout: history, intervals and caps keyed by account first, no state format.
         func moveToFormat3(_ store: LogStore) throws {
             try store.stateEnv.write { txn in
                 var moved: [([UInt8], [UInt8], [UInt8])] = []
                 try txn.scan(store.state, from: nil) { k, v in
                     let parts = String(decoding: k, as: UTF8.self).split(separator: "/", omittingEmptySubsequences: false)
-                    if parts[0] == "hist" || parts[0] == "iv" {
-                        let old = ([parts[0]] + parts.dropFirst(2)).joined(separator: "/")
+                    if parts[0] == "hist" || parts[0] == "iv" || parts[0] == "cap" {
+                        let rest = Array(parts.dropFirst(2))
+                        let old = ([parts[0]] + (parts[0] == "cap" ? rest + [parts[1]] : rest)).joined(separator: "/")
                         moved.append((Array(k), Array(old.utf8), Array(v)))
                     }
                     return true
@@ -212,18 +213,24 @@ import TestSupport
         let stateBefore = try Data(contentsOf: URL(fileURLWithPath: dir + "/state/data.mdb"))
         for args in [["account", "r-00001", "--dir", dir], ["verify", "--dir", dir]] {
             let r = try CLI.run(args)
-            #expect(r.status != 0 && r.stderr.contains("format carbonledger-lmdb/3") && r.stderr.contains("open the ledger once for writing"),
+            #expect(r.status != 0 && r.stderr.contains("format carbonledger-lmdb/3") && r.stderr.contains("cledger upgrade --dir"),
                     "\(args[0]): \(r.stderr)")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/data.mdb")) == logBefore)
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/state/data.mdb")) == stateBefore)
 
-        // The next writer: the format recorded, the state rebuilt in the current layout.
+        // `upgrade`: the format recorded, the state rebuilt in the current layout.
+        let upgrade = try CLI.run(["upgrade", "--dir", dir])
+        #expect(upgrade.status == 0 && upgrade.stdout.contains("format: carbonledger-lmdb/3 -> \(LogStore.format)")
+                && upgrade.stdout.contains("state: rebuilt from the log"), "\(upgrade.stdout)\(upgrade.stderr)")
         do {
             let ledger = try Ledger(directory: dir)
             #expect(try ledger.store.read { try $0.metaString(.format) } == LogStore.format)
             #expect(try ledger.store.read { try $0.stateMeta(.format) } == Array(LogStore.format.utf8))
+            #expect(ledger.store.tookOverFormat == nil && ledger.openingCatchUp == StateSync.Outcome())
         }
+        let twice = try CLI.run(["upgrade", "--dir", dir])
+        #expect(twice.status == 0 && twice.stdout.contains("(unchanged)") && twice.stdout.contains("state: already current"), "\(twice.stdout)")
         let verify = try CLI.run(["verify", "--dir", dir])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         let again = try CLI.run(["account", "r-00001", "--json", "--dir", dir])
@@ -235,7 +242,7 @@ import TestSupport
             try moveToFormat3(ledger.store)
         }
         let stale = try CLI.run(["account", "r-00001", "--dir", dir])
-        #expect(stale.status != 0 && stale.stderr.contains("state (projections) is in format 3") && stale.stderr.contains("open the ledger once for writing"),
+        #expect(stale.status != 0 && stale.stderr.contains("state (projections) is in format 3") && stale.stderr.contains("cledger upgrade --dir"),
                 "\(stale.stderr)")
     }
 

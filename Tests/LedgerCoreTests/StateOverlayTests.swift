@@ -189,7 +189,7 @@ import TestSupport
 
     @Test func statePathsJoinTheirSegments() {
         #expect(statePath("acct", "p-1") == "acct/p-1")
-        #expect(statePath("cap", "p-7f3a91c0", "sz-metro", "20261121") == "cap/p-7f3a91c0/sz-metro/20261121")
+        #expect(statePath("cap", "20261121", "p-7f3a91c0", "sz-metro") == "cap/20261121/p-7f3a91c0/sz-metro")
         #expect(statePath("beh", pad16(42)) == "beh/0000000000000042")
         #expect(statePath("x", "", "é€") == "x//é€" && statePath("totals") == "totals")
         let long = String(repeating: "a", count: 300)

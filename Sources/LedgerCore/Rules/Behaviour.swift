@@ -65,7 +65,8 @@ extension RuleContext {
         if !qualitative {
             credited = reduction
             if let cap = meth["daily_cap_mg"]?.intValue {
-                let path = statePath("cap", id, meth.string("id")!, day)
+                // Day first, like the interval and history indexes (SPEC.md section 10).
+                let path = statePath("cap", day, id, meth.string("id")!)
                 let used = try get(path)?.int("used_mg") ?? 0
                 credited = min(reduction, max(0, cap - used))
                 put(path, ["used_mg": .int(used + credited)])
@@ -174,7 +175,8 @@ extension RuleContext {
 
     /// Intervals at most this long are indexed under the CST day of their start, the rest under
     /// `iv/long` (SPEC.md section 10). Reports arrive about when they happen, so keying the index
-    /// by day first keeps its writes together at its end instead of spread over every account.
+    /// by day first keeps each day's writes within that day's part of the index instead of
+    /// spread over every account's place in all of it.
     static let dayIndexedIntervalLength: Int64 = 86_400_000
 
     /// Where the intervals of `account` and `family` that hold one from `start` to `end` are kept.
