@@ -245,6 +245,7 @@ import TestSupport
             #expect(c.h.get("iv/\(day)/p-1/journey/\(pad(UInt64(start.millisecondsSinceEpoch)))")?["seq"] == .int(Int64(r.seq)))
         }
         #expect(c.h.state.writes.filter { $0.key.hasPrefix("iv/") && $0.value != nil }.count == live.count)
+        #expect(c.h.get("ivlong/journey")?["live"] == .int(Int64(live.filter { $0.to - $0.from > 1440 }.count)))
     }
 
     /// Source references are compared as exact bytes: references that differ only in `/`, `%`,

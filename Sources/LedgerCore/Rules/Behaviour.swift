@@ -79,6 +79,7 @@ extension RuleContext {
         let methodology = meth.string("id")!
         let seqKey = pad16(Int64(seq))
         if let p = intervalPath {
+            try countLongInterval(p, 1)
             var iv = CanonicalRecord(capacity: 64)
             iv.int("end", end.millisecondsSinceEpoch); iv.string("platform", actor); iv.int("seq", Int64(seq))
             state.putCanonical(p, &iv)
@@ -163,7 +164,10 @@ extension RuleContext {
         }
         if points > 0 { put(ptsPath, pts.adding("reversed", points)) }
         if let cap = b.string("cap") { put(cap, try get(cap)!.adding("used_mg", -credited)) }
-        if let iv = b.string("interval") { put(iv, nil) }
+        if let iv = b.string("interval") {
+            put(iv, nil)
+            try countLongInterval(iv, -1)
+        }
         if let e = b.string("eligible") { put(e, nil) }
         b = b.with("reversed_seq", .int(Int64(seq)))
         put(path, b)
@@ -187,26 +191,41 @@ extension RuleContext {
 
     /// Of the account's intervals in `family` that start before `end`, the one starting last:
     /// since a family's intervals never overlap, it is the only one that can overlap `start`..`end`.
-    /// Day-indexed intervals that overlap start after `start` minus one day, so only the days from
-    /// then to `end` are looked at, plus the long intervals.
+    /// Day-indexed intervals that overlap start after `start` minus one day; every start under a
+    /// day is later than every start under an earlier day, so the days are looked at from `end`'s
+    /// back, and the first that has one holds the latest. The long intervals are looked at only
+    /// while the family has any (`ivlong/FAMILY`): most families never do, and each lookup
+    /// costs a B-tree search.
     func latestInterval(account: String, family: String, startingBefore end: Timestamp, endingAfter start: Timestamp) throws -> JSONValue? {
         let before = pad16(end.millisecondsSinceEpoch)
-        var best: (start: Substring, value: JSONValue)?
-        func consider(_ parent: String) throws {
-            guard let p = try state.predecessor(parent: parent, before: statePath(parent, before)) else { return }
-            let s = p.key.split(separator: "/").last!
-            if best.map({ s > $0.start }) ?? true { best = (s, p.value) }
+        var latest: (start: Substring, value: JSONValue)?
+        func predecessor(under parent: String) throws -> (start: Substring, value: JSONValue)? {
+            guard let p = try state.predecessor(parent: parent, before: statePath(parent, before)) else { return nil }
+            return (p.key.split(separator: "/").last!, p.value)
         }
-        try consider(statePath("iv", "long", account, family))
-        let lastDay = end.cstDay
-        var t = max(0, start.millisecondsSinceEpoch - Self.dayIndexedIntervalLength)
-        while true {
-            let day = Timestamp(millisecondsSinceEpoch: t).cstDay
-            if day > lastDay { break }
-            try consider(statePath("iv", day, account, family))
-            t += 86_400_000
+        let firstDay = Timestamp(millisecondsSinceEpoch: max(0, start.millisecondsSinceEpoch - Self.dayIndexedIntervalLength)).cstDay
+        var t = end.millisecondsSinceEpoch
+        var day = end.cstDay
+        while day >= firstDay {
+            if let p = try predecessor(under: statePath("iv", day, account, family)) {
+                latest = p
+                break
+            }
+            t -= 86_400_000
+            day = Timestamp(millisecondsSinceEpoch: t).cstDay
         }
-        return best?.value
+        if try get(statePath("ivlong", family))?.int("live") ?? 0 > 0,
+           let p = try predecessor(under: statePath("iv", "long", account, family)), latest.map({ p.start > $0.start }) ?? true {
+            latest = p
+        }
+        return latest?.value
+    }
+
+    /// Counts the family's live long intervals (`ivlong/FAMILY`) when `path` is one.
+    func countLongInterval(_ path: String, _ delta: Int64) throws {
+        let parts = path.split(separator: "/")
+        guard parts.count == 5, parts[1] == "long" else { return }
+        try state.updateObject(statePath("ivlong", String(parts[3]))) { $0.add(delta, to: "live") }
     }
 
     func bumpStats(day: String, region: String, scenario: String, _ deltas: KeyValuePairs<String, Int64>) throws {
