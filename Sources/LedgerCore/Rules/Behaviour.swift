@@ -47,13 +47,13 @@ extension RuleContext {
         // One real-world act counts once: no overlap within the scenario family.
         var intervalPath: String?
         if let family = scenario.family {
-            if let prior = try latestInterval(account: id, family: family, startingBefore: end, endingAfter: start),
+            if let prior = try latestInterval(account: id, family: family, startingBefore: end, endingAfter: start, startDay: day),
                prior.int("end") > start.millisecondsSinceEpoch {
                 throw RuleViolation(field: "start", rule: "behaviour.double_counted",
                                     message: "account \(id) already has a \(family) behaviour overlapping \(start)-\(end): entry \(prior.int("seq")) (reported by \(prior.string("platform") ?? "?")) holds it",
                                     conflictingSeq: UInt64(prior.int("seq")))
             }
-            intervalPath = statePath(Self.intervalParent(account: id, family: family, start: start, end: end), pad16(start.millisecondsSinceEpoch))
+            intervalPath = statePath(Self.intervalParent(account: id, family: family, start: start, end: end, startDay: day), pad16(start.millisecondsSinceEpoch))
         }
         let (reduction, overflow) = amount.multipliedReportingOverflow(by: meth.int("factor_mg"))
         guard !overflow, reduction <= JSONValue.maxSafeInteger else {
@@ -184,9 +184,9 @@ extension RuleContext {
     static let dayIndexedIntervalLength: Int64 = 86_400_000
 
     /// Where the intervals of `account` and `family` that hold one from `start` to `end` are kept.
-    static func intervalParent(account: String, family: String, start: Timestamp, end: Timestamp) -> String {
+    static func intervalParent(account: String, family: String, start: Timestamp, end: Timestamp, startDay: String) -> String {
         end.millisecondsSinceEpoch - start.millisecondsSinceEpoch <= dayIndexedIntervalLength
-            ? statePath("iv", start.cstDay, account, family) : statePath("iv", "long", account, family)
+            ? statePath("iv", startDay, account, family) : statePath("iv", "long", account, family)
     }
 
     /// Of the account's intervals in `family` that start before `end`, the one starting last:
@@ -196,23 +196,28 @@ extension RuleContext {
     /// back, and the first that has one holds the latest. The long intervals are looked at only
     /// while the family has any (`ivlong/FAMILY`): most families never do, and each lookup
     /// costs a B-tree search.
-    func latestInterval(account: String, family: String, startingBefore end: Timestamp, endingAfter start: Timestamp) throws -> JSONValue? {
+    func latestInterval(account: String, family: String, startingBefore end: Timestamp, endingAfter start: Timestamp,
+                        startDay: String) throws -> JSONValue? {
         let before = pad16(end.millisecondsSinceEpoch)
         var latest: (start: Substring, value: JSONValue)?
         func predecessor(under parent: String) throws -> (start: Substring, value: JSONValue)? {
             guard let p = try state.predecessor(parent: parent, before: statePath(parent, before)) else { return nil }
-            return (p.key.split(separator: "/").last!, p.value)
+            return (p.key[p.key.index(after: p.key.lastIndex(of: "/")!)...], p.value)
         }
-        let firstDay = Timestamp(millisecondsSinceEpoch: max(0, start.millisecondsSinceEpoch - Self.dayIndexedIntervalLength)).cstDay
+        // Most intervals end on the day they start: the day strings are built only as needed.
         var t = end.millisecondsSinceEpoch
-        var day = end.cstDay
-        while day >= firstDay {
+        let cst: Int64 = 8 * 3_600_000  // both are 1970 or later: plain division gives the CST day number
+        var day = (end.millisecondsSinceEpoch + cst) / 86_400_000 == (start.millisecondsSinceEpoch + cst) / 86_400_000 ? startDay : end.cstDay
+        var firstDay: String?
+        while true {
             if let p = try predecessor(under: statePath("iv", day, account, family)) {
                 latest = p
                 break
             }
             t -= 86_400_000
             day = Timestamp(millisecondsSinceEpoch: t).cstDay
+            if firstDay == nil { firstDay = Timestamp(millisecondsSinceEpoch: max(0, start.millisecondsSinceEpoch - Self.dayIndexedIntervalLength)).cstDay }
+            if day < firstDay! { break }
         }
         if try get(statePath("ivlong", family))?.int("live") ?? 0 > 0,
            let p = try predecessor(under: statePath("iv", "long", account, family)), latest.map({ p.start > $0.start }) ?? true {
@@ -223,8 +228,8 @@ extension RuleContext {
 
     /// Counts the family's live long intervals (`ivlong/FAMILY`) when `path` is one.
     func countLongInterval(_ path: String, _ delta: Int64) throws {
+        guard path.hasPrefix("iv/long/") else { return }
         let parts = path.split(separator: "/")
-        guard parts.count == 5, parts[1] == "long" else { return }
         try state.updateObject(statePath("ivlong", String(parts[3]))) { $0.add(delta, to: "live") }
     }
 
