@@ -81,12 +81,12 @@ public final class LogStore: @unchecked Sendable {
     /// The temporary directory of that stand-in, removed with the store.
     private let standInDirectory: String?
 
-    /// Throws `unsupportedFormat` unless the store is empty or in this build's format: the
-    /// state of another format would fail verification in ways that name no cause. Run by
-    /// `init`, before anything in the directory changes.
-    /// A writer takes over an `upgradableFormats` directory by recording this format (one log
-    /// commit); its state is rebuilt before it is next read for a batch. Returns the format
-    /// taken over, if any.
+    /// Throws `unsupportedFormat` unless the store is empty, in this build's format, or opened
+    /// by a writer in one of `upgradableFormats`: the state of another format would fail
+    /// verification in ways that name no cause. Run by `init`, before anything else in the
+    /// directory changes. A writer takes an upgradable directory over by recording this format
+    /// (one log commit); its state is rebuilt before it is next read for a batch. Returns the
+    /// format taken over, if any.
     private static func requireFormat(env: LMDBEnvironment, meta: LMDBDatabase) throws -> String? {
         let found = try env.read { txn -> String? in
             guard let found = try txn.value(named: MetaKey.format.rawValue, in: meta).map({ String(decoding: $0, as: UTF8.self) }),
