@@ -205,19 +205,18 @@ extension RuleContext {
             return (p.key[p.key.index(after: p.key.lastIndex(of: "/")!)...], p.value)
         }
         // Most intervals end on the day they start: the day strings are built only as needed.
-        var t = end.millisecondsSinceEpoch
-        let cst: Int64 = 8 * 3_600_000  // both are 1970 or later: plain division gives the CST day number
-        var day = (end.millisecondsSinceEpoch + cst) / 86_400_000 == (start.millisecondsSinceEpoch + cst) / 86_400_000 ? startDay : end.cstDay
-        var firstDay: String?
+        var dayNumber = end.cstDayNumber
+        let firstDayNumber = Timestamp(millisecondsSinceEpoch: max(0, start.millisecondsSinceEpoch - Self.dayIndexedIntervalLength)).cstDayNumber
+        var day = dayNumber == start.cstDayNumber ? startDay : end.cstDay
         while true {
             if let p = try predecessor(under: statePath("iv", day, account, family)) {
                 latest = p
                 break
             }
-            t -= 86_400_000
-            day = Timestamp(millisecondsSinceEpoch: t).cstDay
-            if firstDay == nil { firstDay = Timestamp(millisecondsSinceEpoch: max(0, start.millisecondsSinceEpoch - Self.dayIndexedIntervalLength)).cstDay }
-            if day < firstDay! { break }
+            dayNumber -= 1
+            guard dayNumber >= firstDayNumber else { break }
+            // 00:00 UTC is 08:00 in China: within that day.
+            day = Timestamp(millisecondsSinceEpoch: dayNumber * 86_400_000).cstDay
         }
         if try get(statePath("ivlong", family))?.int("live") ?? 0 > 0,
            let p = try predecessor(under: statePath("iv", "long", account, family)), latest.map({ p.start > $0.start }) ?? true {
