@@ -94,19 +94,20 @@ extension StoreReader {
         let entry = try Entry.decode(bytes)
         guard UInt64(entry.sub.index) <= seq else { throw StoreError.corrupt("entry \(seq) says it is event \(entry.sub.index) of its submission, before the log's start") }
         let first = seq - UInt64(entry.sub.index)
-        // The catch-up asks for first entries: those are not read and decoded twice.
-        let headBytes: [UInt8]
-        if first == seq { headBytes = bytes } else {
+        // Each entry is read and decoded once; the catch-up asks for first entries.
+        let head: Entry, headBytes: [UInt8]
+        if first == seq {
+            (head, headBytes) = (entry, bytes)
+        } else {
             guard let b = try entryBytes(first) else { throw StoreError.missing("entry \(first)") }
-            headBytes = b
+            (head, headBytes) = (try Entry.decode(b), b)
         }
-        let head = first == seq ? entry : try Entry.decode(headBytes)
         guard let signer = head.sub.signer, let signature = head.sub.signature else {
             throw StoreError.corrupt("entry \(first) does not start a signed submission")
         }
-        var events: [JSONValue] = [], leaves: [Digest] = []
-        for s in first..<(first + UInt64(head.sub.count)) {
-            guard let b = s == first ? headBytes : try entryBytes(s) else { throw StoreError.missing("entry \(s)") }
+        var events: [JSONValue] = [head.event], leaves: [Digest] = [hasher.leafHash(headBytes)]
+        for s in (first + 1)..<(first + UInt64(head.sub.count)) {
+            guard let b = try entryBytes(s) else { throw StoreError.missing("entry \(s)") }
             events.append(try Entry.decode(b).event)
             leaves.append(hasher.leafHash(b))
         }
