@@ -49,6 +49,19 @@ final class ServerProcess: @unchecked Sendable {
 struct CLIError: Error, CustomStringConvertible { let description: String; init(_ d: String) { description = d } }
 
 /// Minimal blocking HTTP for tests.
+/// Runs `body(i)` for i in 0..<`count`, each on its own thread; wait on the returned group.
+func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) -> DispatchGroup {
+    let group = DispatchGroup()
+    for i in 0..<count {
+        group.enter()
+        Thread.detachNewThread {
+            defer { group.leave() }
+            body(i)
+        }
+    }
+    return group
+}
+
 enum HTTP {
     struct Reply {
         var status: Int

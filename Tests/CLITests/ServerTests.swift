@@ -112,18 +112,12 @@ import TestSupport
         // and when fsyncs are slow the bucket refills as fast as it is drained.
         let bodies = try (0..<150).map { try note("burst \($0)", key: key, origin: origin) }
         let statuses = Collected()
-        let group = DispatchGroup()
-        for t in 0..<30 {
-            group.enter()
-            Thread.detachNewThread {
-                defer { group.leave() }
-                for body in bodies[(t * 5)..<(t * 5 + 5)] {
-                    let status = (try? HTTP.post("\(base)/v1/submissions", body).status) ?? 0
-                    statuses.append(Data("\(status)\n".utf8))
-                }
+        onThreads(30) { t in
+            for body in bodies[(t * 5)..<(t * 5 + 5)] {
+                let status = (try? HTTP.post("\(base)/v1/submissions", body).status) ?? 0
+                statuses.append(Data("\(status)\n".utf8))
             }
-        }
-        group.wait()
+        }.wait()
         let replies = String(decoding: statuses.data, as: UTF8.self).split(separator: "\n")
         let limited = replies.filter { $0 == "429" }.count
         #expect(replies.count == 150 && limited > 0 && replies.allSatisfy { $0 == "200" || $0 == "429" }, "\(replies)")
@@ -184,17 +178,12 @@ import TestSupport
         #expect(try CLI.run(["init", "--dir", d.sub("L"), "--origin", "shutdown.test/log", "--key", d.sub("reg.key")]).status == 0)
         let server = try ServerProcess(dir: d.sub("L"), extra: ["--rate", "100000"])
         let acked = Collected()
-        let group = DispatchGroup()
-        for c in 0..<8 {
-            group.enter()
-            Thread.detachNewThread {
-                defer { group.leave() }
-                for n in 0..<400 {
-                    guard let body = try? self.note("c\(c)-\(n)", key: key, origin: "shutdown.test/log"),
-                          let r = try? HTTP.post("\(server.base)/v1/submissions", body) else { return }
-                    if r.status == 200, let seq = r.json["first_seq"]?.intValue { acked.append(Data("\(seq) c\(c)-\(n)\n".utf8)) }
-                    else if r.status != 200 { return }
-                }
+        let group = onThreads(8) { c in
+            for n in 0..<400 {
+                guard let body = try? self.note("c\(c)-\(n)", key: key, origin: "shutdown.test/log"),
+                      let r = try? HTTP.post("\(server.base)/v1/submissions", body) else { return }
+                if r.status == 200, let seq = r.json["first_seq"]?.intValue { acked.append(Data("\(seq) c\(c)-\(n)\n".utf8)) }
+                else if r.status != 200 { return }
             }
         }
         // Stop once enough submissions are acknowledged, not after a fixed sleep: on a loaded
