@@ -2,7 +2,9 @@
 # Side by side on this machine, one invocation, one workload (the demo city's behaviour reports
 # as signed batches of up to 1,000, every rule on, one durable commit per batch):
 #   1. cledger ingest (it also writes the entry bytes the others reuse)
-#   2. the floor: a C program writing the same entry bytes to LMDB with SHA-256, same batches
+#   2. the floor: a C program writing the same entry bytes to LMDB with SHA-256, same batches;
+#      then the state floor: a C program making the LMDB reads and writes of cledger's state
+#      model for the same reports (state_floor.c), and of three smaller models
 #   3. the usual alternative: SQLite with a hash-chain column (and PostgreSQL when a server runs)
 #   4. cledger verify of the result, next to sha256sum over the same entry bytes
 # The last line is `ingest_eps=N floor_eps=N sqlite_eps=N verify_eps=N sha256_eps=N`.
@@ -28,6 +30,7 @@ cledger="$(swift build -c release --show-bin-path)/cledger"
 work=$(mktemp -d /tmp/carbonledger-compare.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cc -O2 -o "$work/append_floor" Benchmarks/floor/append_floor.c $(pkg-config --cflags --libs lmdb libcrypto)
+cc -O2 -o "$work/state_floor" Benchmarks/floor/state_floor.c $(pkg-config --cflags --libs lmdb libcrypto)
 "$cledger" keygen --name compare-registry --out "$work/reg.key" >/dev/null
 "$cledger" init --dir "$work/ledger" --origin compare.carbonledger/city --key "$work/reg.key" >/dev/null
 # About 0.95 events per submission slot of 1,000: ask for enough batches.
@@ -43,6 +46,13 @@ mkdir "$work/floor"
 fline=$("$work/append_floor" "$work/ledger" "$work/floor" 1000 "$work/entries.bin")
 echo "$fline"
 floor=$(echo "$fline" | sed -E 's/.* ([0-9]+) entries\/s.*/\1/')
+
+echo "== state floor (C: the same LMDB reads and writes the rules make per behaviour report, no rules, no JSON; then smaller state models)"
+for model in full short-values four-records compact; do
+  mkdir "$work/state-$model"
+  "$work/state_floor" "$work/ledger" "$work/state-$model" 1000 "$model"
+  rm -rf "$work/state-$model"
+done
 
 echo "== sqlite (Python sqlite3, WAL, synchronous=FULL, hash chain column)"
 sline=$(python3 Benchmarks/sqlite_baseline.py "$work/workload.jsonl" "$work/events.sqlite")
