@@ -4,7 +4,7 @@
 #   1. cledger ingest (it also writes the entry bytes the others reuse)
 #   2. the floor: a C program writing the same entry bytes to LMDB with SHA-256, same batches;
 #      then the state floor: a C program making the LMDB reads and writes of cledger's state
-#      model for the same reports (state_floor.c), and of three smaller models
+#      model for the same reports (state_floor.c), and of four smaller models
 #   3. the usual alternative: SQLite with a hash-chain column (and PostgreSQL when a server runs)
 #   4. cledger verify of the result, next to sha256sum over the same entry bytes
 # The last line is `ingest_eps=N floor_eps=N sqlite_eps=N verify_eps=N sha256_eps=N`.
@@ -47,8 +47,8 @@ fline=$("$work/append_floor" "$work/ledger" "$work/floor" 1000 "$work/entries.bi
 echo "$fline"
 floor=$(echo "$fline" | sed -E 's/.* ([0-9]+) entries\/s.*/\1/')
 
-echo "== state floor (C: the same LMDB reads and writes the rules make per behaviour report, no rules, no JSON; then smaller state models)"
-for model in full short-values four-records compact; do
+echo "== state floor (C: the same LMDB reads and writes the rules make per behaviour report, no rules, no JSON; then four smaller state models)"
+for model in full short-values four-records compact behaviour-blobs; do
   mkdir "$work/state-$model"
   "$work/state_floor" "$work/ledger" "$work/state-$model" 1000 "$model"
   rm -rf "$work/state-$model"

@@ -16,7 +16,8 @@
  * MODEL is what a smaller state would cost, for comparison: `full` (default, today's records),
  * `short-values` (every value cut to at most 16 bytes, as fixed-layout binary records would
  * be), `four-records` (only src, interval, account and behaviour records: the history, eligible,
- * cap and points records left out) or `compact` (both).
+ * cap and points records left out), `compact` (both) or `behaviour-blobs` (a batch's behaviour
+ * records as one value under its first seq, appended, instead of one record each).
  * Entries before the first behaviour report (the city's setup) are appended untimed.
  * prints: state floor: N events, T s, R events/s (log A us, reads B us, writes C us per event)
  */
@@ -64,7 +65,7 @@ static char *segment(const char *s) {
 }
 
 static MDB_txn *srctxn; static MDB_dbi srcstate;
-static int shortValues, fourRecords;
+static int shortValues, fourRecords, behaviourBlobs;
 
 /* Adds a write of `key` with the source state's value (skipped when the source has none). */
 static void addWrite(Event *e, char *key) {
@@ -93,13 +94,14 @@ static MDB_env *openEnv(const char *path, unsigned flags) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3) { fprintf(stderr, "usage: %s SOURCE_LEDGER_DIR DEST_DIR [BATCH [full|short-values|four-records|compact]]\n", argv[0]); return 2; }
+    if (argc < 3) { fprintf(stderr, "usage: %s SOURCE_LEDGER_DIR DEST_DIR [BATCH [full|short-values|four-records|compact|behaviour-blobs]]\n", argv[0]); return 2; }
     size_t batch = argc > 3 ? (size_t)atol(argv[3]) : 1000;
     const char *model = argc > 4 ? argv[4] : "full";
     if (!strcmp(model, "short-values")) shortValues = 1;
     else if (!strcmp(model, "four-records")) fourRecords = 1;
     else if (!strcmp(model, "compact")) shortValues = fourRecords = 1;
-    else if (strcmp(model, "full")) { fprintf(stderr, "MODEL must be full, short-values, four-records or compact, not %s\n", model); return 2; }
+    else if (!strcmp(model, "behaviour-blobs")) behaviourBlobs = 1;
+    else if (strcmp(model, "full")) { fprintf(stderr, "MODEL must be full, short-values, four-records, compact or behaviour-blobs, not %s\n", model); return 2; }
     if (batch < 1) { fprintf(stderr, "BATCH must be at least 1\n"); return 2; }
     char path[4096];
 
@@ -178,6 +180,7 @@ int main(int argc, char **argv) {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     uint8_t head[32] = {0}, zero = 0; unsigned int hl;
     KV **order = malloc(batch * 8 * sizeof *order);
+    uint8_t *blob = malloc(batch * 4096);
     if (first == SIZE_MAX) { fprintf(stderr, "the source ledger holds no behaviour report\n"); return 1; }
     /* The setup before the first behaviour report is appended untimed, as cledger's
      * stress-append times the behaviour reports alone. */
@@ -226,11 +229,27 @@ int main(int argc, char **argv) {
         }
         mdb_cursor_close(c); mdb_txn_abort(rt);
         double d = now();
+        size_t blobLength = 0;
+        if (behaviourBlobs) {
+            size_t kept = 0;
+            for (size_t w = 0; w < nw; w++) {
+                if (strncmp(order[w]->k, "beh/", 4)) { order[kept++] = order[w]; continue; }
+                if (blobLength + order[w]->vl > batch * 4096) { fprintf(stderr, "behaviour records over 4 KB each on average\n"); return 1; }
+                memcpy(blob + blobLength, order[w]->v, order[w]->vl);
+                blobLength += order[w]->vl;
+            }
+            nw = kept;
+        }
         qsort(order, nw, sizeof *order, cmpkv);
         CHECK(mdb_txn_begin(state, NULL, 0, &txn), "txn_begin state");
         for (size_t w = 0; w < nw; w++) {
             MDB_val key = { order[w]->kl, order[w]->k }, val = { order[w]->vl, order[w]->v };
             CHECK(mdb_put(txn, sdbi, &key, &val, 0), "put state");
+        }
+        if (blobLength) {
+            char bk[40]; snprintf(bk, sizeof bk, "behb/%016zu", s);
+            MDB_val key = { strlen(bk), bk }, val = { blobLength, blob };
+            CHECK(mdb_put(txn, sdbi, &key, &val, 0), "put behaviour blob");
         }
         CHECK(mdb_txn_commit(txn), "commit state");
         double f = now();
