@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what CarbonLedger needs beside the Swift toolchain, when missing: liblmdb-dev,
-# libssl-dev and libjemalloc-dev (with pkg-config) from Debian, and Python's jsonschema and
+# libssl-dev, libjemalloc-dev (with pkg-config) and lmdb-utils from Debian, and Python's jsonschema and
 # cryptography for the schema checks and the independent certificate verifier.
 set -euo pipefail
 
@@ -10,6 +10,8 @@ pkg-config --exists lmdb 2>/dev/null || need_apt+=(liblmdb-dev)
 pkg-config --exists libcrypto 2>/dev/null || need_apt+=(libssl-dev)
 # cledger's allocator (Sources/cledger/Allocator.swift says why).
 pkg-config --exists jemalloc 2>/dev/null || need_apt+=(libjemalloc-dev)
+# mdb_copy, the README's way to back up a ledger while it is written (tested in CommandTests).
+command -v mdb_copy >/dev/null 2>&1 || need_apt+=(lmdb-utils)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
 # The explorer page is tested in a real headless Chromium.
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)

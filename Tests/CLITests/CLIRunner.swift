@@ -43,4 +43,19 @@ enum CLI {
         return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self),
                       signalled: p.terminationReason == .uncaughtSignal)
     }
+
+    /// Starts `cledger stress-append` on `dir` (note events, until killed); what it prints to
+    /// stdout (`ack FIRST LAST ROOT` per durable commit) collects in the returned buffer.
+    static func startStressAppend(dir: String, clients: Int) throws -> (process: Process, stdout: Collected) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["stress-append", "--dir", dir, "--events-per-batch", "5", "--clients", String(clients)]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        let collected = Collected()
+        out.fileHandleForReading.readabilityHandler = { h in collected.append(h.availableData) }
+        try p.run()
+        return (p, collected)
+    }
 }

@@ -267,6 +267,36 @@ import TestSupport
         let again = try CLI.run(["verify", "--dir", d.sub("copy")])
         #expect(again.status == 0 && !again.stdout.contains("note:") && !again.stdout.contains(" 0 projections"), "\(again.stdout)\(again.stderr)")
     }
+
+    /// The README's backup: `mdb_copy DIR COPY` (installed by scripts/setup.sh) while a writer
+    /// appends gives a log that verifies in full and holds every entry acknowledged before the
+    /// copy began.
+    @Test func mdbCopyOfALedgerBeingWrittenVerifies() throws {
+        let d = TempDir()
+        #expect(try CLI.run(["keygen", "--name", "backup-registry", "--out", d.sub("reg.key")]).status == 0)
+        #expect(try CLI.run(["init", "--dir", d.sub("L"), "--origin", "carbonledger.test/backup", "--key", d.sub("reg.key")]).status == 0)
+        let (writer, collected) = try CLI.startStressAppend(dir: d.sub("L"), clients: 2)
+        defer { if writer.isRunning { kill(writer.processIdentifier, SIGKILL); writer.waitUntilExit() } }
+        let deadline = Date().addingTimeInterval(30)
+        func acks() -> [CrashTests.Ack] {
+            String(decoding: collected.data, as: UTF8.self).split(separator: "\n").compactMap { CrashTests.parseAck(String($0)) }
+        }
+        while acks().count < 3 && Date() < deadline && writer.isRunning { usleep(2000) }
+        let ackedBeforeCopy = try #require(acks().map(\.last).max(), "the writer acknowledged nothing")
+        try FileManager.default.createDirectory(atPath: d.sub("copy"), withIntermediateDirectories: true)
+        let copy = try CLI.run(["mdb_copy", d.sub("L"), d.sub("copy")], executable: "/usr/bin/env")
+        #expect(copy.status == 0, "mdb_copy (Debian package lmdb-utils, installed by scripts/setup.sh): \(copy.stderr)")
+        #expect(writer.isRunning, "the writer stopped before the copy ended: the copy was not made under load")
+        kill(writer.processIdentifier, SIGKILL)
+        writer.waitUntilExit()
+        (writer.standardOutput as! Pipe).fileHandleForReading.readabilityHandler = nil
+        let verify = try CLI.run(["verify", "--dir", d.sub("copy")])
+        #expect(verify.status == 0 && verify.stdout.contains("the directory holds no state"), "\(verify.stdout)\(verify.stderr)")
+        // `OK: N entries, ...` (the copy holds no state, which `info` would ask to rebuild first).
+        let entries = try #require(verify.stdout.split(separator: "\n").first { $0.hasPrefix("OK: ") }?.split(separator: " ").dropFirst().first.flatMap { UInt64($0) },
+                                   "\(verify.stdout)")
+        #expect(entries > ackedBeforeCopy, "the copy holds \(entries) entries; entry \(ackedBeforeCopy) was acknowledged before it began")
+    }
 }
 
 /// Two processes on one ledger: a long-lived one whose map is small and a CLI writer that grows

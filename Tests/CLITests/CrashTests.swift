@@ -104,15 +104,8 @@ import TestSupport
     /// Starts `cledger stress-append`, waits for its first acknowledgement, lets it run `ms` more
     /// milliseconds and kills it with SIGKILL; returns the complete lines it printed.
     func runAndKill(dir: String, afterMilliseconds ms: Int, clients: Int) throws -> [String] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = ["stress-append", "--dir", dir, "--events-per-batch", "5", "--clients", String(clients)]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        let collected = Collected()
-        out.fileHandleForReading.readabilityHandler = { h in collected.append(h.availableData) }
-        try p.run()
+        let (p, collected) = try CLI.startStressAppend(dir: dir, clients: clients)
+        let out = p.standardOutput as! Pipe
         // Kill at a random moment after the writer is acknowledging, however slow the machine.
         let deadline = Date().addingTimeInterval(30)
         while !collected.data.contains(UInt8(ascii: "\n")) && Date() < deadline && p.isRunning { usleep(2000) }
