@@ -7,7 +7,8 @@
 #      model for the same reports (state_floor.c), and of four smaller models
 #   3. the usual alternative: SQLite with a hash-chain column (and PostgreSQL when a server runs)
 #   4. cledger verify of the result, next to sha256sum over the same entry bytes
-# The last line is `ingest_eps=N floor_eps=N sqlite_eps=N verify_eps=N sha256_eps=N`.
+# The line before the last gives the ratios (and the state floor's events/s); the last line is
+# `ingest_eps=N floor_eps=N sqlite_eps=N verify_eps=N sha256_eps=N`.
 # Ingest comes from --clients concurrent submitters (default 4: platforms that each wait for
 # their acknowledgement), so the sequencer's two stages overlap as they do in the service.
 # usage: Benchmarks/compare.sh [--events N] (default 1,000,000) [--residents R] [--clients C]
@@ -50,7 +51,9 @@ floor=$(echo "$fline" | sed -E 's/.* ([0-9]+) entries\/s.*/\1/')
 echo "== state floor (C: the same LMDB reads and writes the rules make per behaviour report, no rules, no JSON; then four smaller state models)"
 for model in full short-values four-records compact behaviour-blobs; do
   mkdir "$work/state-$model"
-  "$work/state_floor" "$work/ledger" "$work/state-$model" 1000 "$model"
+  mline=$("$work/state_floor" "$work/ledger" "$work/state-$model" 1000 "$model")
+  echo "$mline"
+  [ "$model" = full ] && state_floor=$(echo "$mline" | sed -E 's/.* ([0-9]+) events\/s .*/\1/')
   rm -rf "$work/state-$model"
 done
 
@@ -71,4 +74,6 @@ verify=$(python3 -c "print(int($entries / ($t1 - $t0)))")
 t0=$(date +%s.%N); sha256sum "$work/entries.bin" >/dev/null; t1=$(date +%s.%N)
 sha=$(python3 -c "print(int($entries / ($t1 - $t0)))")
 echo "bytes on disk: $(du -sb "$work/ledger" | cut -f1) for $entries entries"
+ratio() { python3 -c "print(f'{$1 / $2:.3f}')"; }
+echo "ratios: ingest/floor $(ratio "$ingest" "$floor") (target 0.5), ingest/state_floor $(ratio "$ingest" "$state_floor"), verify/sha256 $(ratio "$verify" "$sha") (target 0.7), verify/state_floor $(ratio "$verify" "$state_floor"); state_floor_eps=$state_floor"
 echo "ingest_eps=$ingest floor_eps=$floor sqlite_eps=$sqlite verify_eps=$verify sha256_eps=$sha"
