@@ -18,8 +18,10 @@
  * be), `four-records` (only src, interval, account and behaviour records: the history, eligible,
  * cap and points records left out), `compact` (both) or `behaviour-blobs` (a batch's behaviour
  * records as one value under its first seq, appended, instead of one record each).
- * Entries before the first behaviour report (the city's setup) are appended untimed.
- * prints: state floor: N events, T s, R events/s (log A us, reads B us, writes C us per event)
+ * Entries before the first behaviour report (the city's setup) are appended untimed. The source
+ * is loaded into memory first (about 2 KB per behaviour report: 3M reports take about 6 GB).
+ * prints: state floor (MODEL): N entries (M behaviour reports), T s, R events/s (per event: log
+ * A us, state reads B us, state writes C us)
  */
 #define _GNU_SOURCE
 #include <lmdb.h>
