@@ -7,21 +7,8 @@
  * DUMP_FILE, if given, receives the entry bytes concatenated (for sha256sum).
  * prints: floor: N entries, B bytes, T s, R entries/s
  */
-#include <lmdb.h>
-#include <openssl/evp.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#define CHECK(rc, what) do { int _rc = (rc); if (_rc) { fprintf(stderr, "%s: %s\n", what, mdb_strerror(_rc)); exit(1); } } while (0)
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "floor.h"
 
 int main(int argc, char **argv) {
     if (argc < 3) { fprintf(stderr, "usage: %s SOURCE_LEDGER_DIR DEST_DIR [BATCH]\n", argv[0]); return 2; }
@@ -60,21 +47,9 @@ int main(int argc, char **argv) {
 
     EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    uint8_t head[32] = {0}, zero = 0; unsigned int hl;
+    uint8_t head[32] = {0};
     double t0 = now();
-    for (size_t s = 0; s < n; s += batch) {
-        CHECK(mdb_txn_begin(env, NULL, 0, &txn), "txn_begin");
-        for (size_t j = s; j < n && j < s + batch; j++) {
-            uint64_t be = __builtin_bswap64((uint64_t)j);
-            MDB_val key = { 8, &be }, val = { len[j], data[j] };
-            CHECK(mdb_put(txn, dbi, &key, &val, MDB_APPEND), "put");
-            EVP_DigestInit_ex(ctx, md, NULL);
-            EVP_DigestUpdate(ctx, &zero, 1);
-            EVP_DigestUpdate(ctx, data[j], len[j]);
-            EVP_DigestFinal_ex(ctx, head, &hl);
-        }
-        CHECK(mdb_txn_commit(txn), "commit");
-    }
+    for (size_t s = 0; s < n; s += batch) appendLogBatch(env, dbi, ctx, md, data, len, s, s + batch < n ? s + batch : n, head);
     double secs = now() - t0;
     printf("floor: %zu entries, %zu bytes, %.3f s, %.0f entries/s (head %02x%02x%02x%02x...)\n",
            n, total, secs, n / secs, head[0], head[1], head[2], head[3]);

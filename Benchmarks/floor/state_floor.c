@@ -24,22 +24,9 @@
  * A us, state reads B us, state writes C us)
  */
 #define _GNU_SOURCE
-#include <lmdb.h>
-#include <openssl/evp.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-
-#define CHECK(rc, what) do { int _rc = (rc); if (_rc) { fprintf(stderr, "%s: %s\n", what, mdb_strerror(_rc)); exit(1); } } while (0)
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "floor.h"
 
 typedef struct { char *k; size_t kl; uint8_t *v; size_t vl; } KV;
 typedef struct { char *keys[6]; size_t nreads; char *ivseek; KV writes[8]; size_t nwrites; } Event;
@@ -180,35 +167,19 @@ int main(int argc, char **argv) {
 
     EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    uint8_t head[32] = {0}, zero = 0; unsigned int hl;
+    uint8_t head[32] = {0};
     KV **order = malloc(batch * 8 * sizeof *order);
     uint8_t *blob = malloc(batch * 4096);
     if (first == SIZE_MAX) { fprintf(stderr, "the source ledger holds no behaviour report\n"); return 1; }
     /* The setup before the first behaviour report is appended untimed, as cledger's
      * stress-append times the behaviour reports alone. */
-    CHECK(mdb_txn_begin(log, NULL, 0, &txn), "txn_begin");
-    for (size_t j = 0; j < first; j++) {
-        uint64_t be = __builtin_bswap64((uint64_t)j);
-        MDB_val key = { 8, &be }, val = { len[j], data[j] };
-        CHECK(mdb_put(txn, ldbi, &key, &val, MDB_APPEND), "put setup entry");
-    }
-    CHECK(mdb_txn_commit(txn), "commit setup entries");
+    appendLogBatch(log, ldbi, ctx, md, data, len, 0, first, head);
     size_t timed = n - first;
     double tlog = 0, treads = 0, twrites = 0, t0 = now();
     for (size_t s = first; s < n; s += batch) {
         size_t end = s + batch < n ? s + batch : n;
         double a = now();
-        CHECK(mdb_txn_begin(log, NULL, 0, &txn), "txn_begin");
-        for (size_t j = s; j < end; j++) {
-            uint64_t be = __builtin_bswap64((uint64_t)j);
-            MDB_val key = { 8, &be }, val = { len[j], data[j] };
-            CHECK(mdb_put(txn, ldbi, &key, &val, MDB_APPEND), "put");
-            EVP_DigestInit_ex(ctx, md, NULL);
-            EVP_DigestUpdate(ctx, &zero, 1);
-            EVP_DigestUpdate(ctx, data[j], len[j]);
-            EVP_DigestFinal_ex(ctx, head, &hl);
-        }
-        CHECK(mdb_txn_commit(txn), "commit log");
+        appendLogBatch(log, ldbi, ctx, md, data, len, s, end, head);
         double b = now();
         MDB_txn *rt; MDB_cursor *c;
         CHECK(mdb_txn_begin(state, NULL, MDB_RDONLY, &rt), "txn_begin read");
