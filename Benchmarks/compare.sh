@@ -53,7 +53,7 @@ for model in full short-values four-records compact behaviour-blobs; do
   mkdir "$work/state-$model"
   mline=$("$work/state_floor" "$work/ledger" "$work/state-$model" 1000 "$model")
   echo "$mline"
-  [ "$model" = full ] && state_floor=$(echo "$mline" | sed -E 's/.* ([0-9]+) events\/s .*/\1/')
+  if [ "$model" = full ]; then state_floor=$(echo "$mline" | sed -E 's/.* ([0-9]+) events\/s .*/\1/'); fi
   rm -rf "$work/state-$model"
 done
 

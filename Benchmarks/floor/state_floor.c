@@ -15,9 +15,11 @@
  * usage: state_floor SOURCE_LEDGER_DIR DEST_DIR [BATCH [MODEL]]
  * MODEL is what a smaller state would cost, for comparison: `full` (default, today's records),
  * `short-values` (every value cut to at most 16 bytes, as fixed-layout binary records would
- * be), `four-records` (only src, interval, account and behaviour records: the history, eligible,
- * cap and points records left out), `compact` (both) or `behaviour-blobs` (a batch's behaviour
- * records as one value under its first seq, appended, instead of one record each).
+ * be), `four-records` (only src, interval, account and behaviour records written: the history,
+ * eligible, cap and points records left out, while the cap and points lookups stay, as a state
+ * that kept their counts elsewhere would still look them up), `compact` (both) or
+ * `behaviour-blobs` (a batch's behaviour records as one value under its first seq, appended,
+ * instead of one record each).
  * Entries before the first behaviour report (the city's setup) are appended untimed. The source
  * is loaded into memory first (about 2 KB per behaviour report: 3M reports take about 6 GB).
  * prints: state floor (MODEL): N entries (M behaviour reports), T s, R events/s (per event: log
