@@ -178,10 +178,54 @@ def live_check(cledger, expect, write_examples=False):
         expect("retirement-certificate", certificate, True, "live certificate")
         failed += independent_certificate_check(certificate, info["registry_key"])
         expect("checkpoint", run("checkpoint", "--dir", str(t / "L")), True, "live checkpoint")
+        # Two runs with an audit state (the sample ledger rotates its registry key: two keys).
+        run("verify", "--dir", str(t / "L"), "--audit-state", str(t / "A"))
+        run("verify", "--dir", str(t / "L"), "--audit-state", str(t / "A"))
+        position = audit_position(t / "A")
+        expect("audit-position", position, True, "live audit state position")
+        if len(position.get("registry_keys", [])) != 2:
+            failed.append(f"the audit position lists {len(position.get('registry_keys', []))} registry keys, the sample ledger has 2")
+        if write_examples:
+            write_audit_examples(position)
         if write_examples:
             write_example_files(proofs, consistency, info)
             write_market_examples(certificate, retirements)
     return 0, failed
+
+
+def audit_position(audit_dir):
+    """The `audit` record of an audit state's `state_meta` database, read with lmdb-utils'
+    mdb_dump (printable mode: a backslash is doubled, other bytes outside ASCII are \\xx)."""
+    out = subprocess.run(["mdb_dump", "-p", "-s", "state_meta", str(audit_dir / "state")], capture_output=True, text=True, check=True).stdout
+    lines = out.split("HEADER=END\n", 1)[1].split("\nDATA=END", 1)[0].split("\n")
+    def unescape(line):
+        b, i, s = bytearray(), 0, line[1:]
+        while i < len(s):
+            if s[i] == "\\" and s[i + 1] == "\\":
+                b.append(0x5C); i += 2
+            elif s[i] == "\\":
+                b.append(int(s[i + 1:i + 3], 16)); i += 3
+            else:
+                b += s[i].encode(); i += 1
+        return bytes(b)
+    records = {unescape(k): unescape(v) for k, v in zip(lines[0::2], lines[1::2])}
+    return json.loads(records[b"audit"])
+
+
+def write_audit_examples(position):
+    import copy
+    ex = HERE / "examples"
+    def put(kind, name, obj):
+        d = ex / "audit-position" / kind
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"{name}.json").write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    put("valid", "after-key-rotation", position)
+    for k in ["head", "frontier", "registry_keys", "state_format"]:
+        bad = copy.deepcopy(position); del bad[k]; put("invalid", f"missing-{k}", bad)
+    bad = copy.deepcopy(position); bad["frontier"][0] = bad["frontier"][0].upper(); put("invalid", "uppercase-hash", bad)
+    bad = copy.deepcopy(position); bad["format"] = "carbonledger-audit/0"; put("invalid", "other-format", bad)
+    bad = copy.deepcopy(position); bad["registry_keys"] = []; put("invalid", "no-registry-key", bad)
+    bad = copy.deepcopy(position); bad["unexpected_member"] = 1; put("invalid", "unknown-member", bad)
 
 
 def independent_certificate_check(certificate, vkey):

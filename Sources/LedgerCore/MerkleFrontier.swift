@@ -19,6 +19,14 @@ public struct MerkleFrontier: Sendable, Equatable {
         self.size = size
     }
 
+    /// A frontier as recorded (`hashes`, largest subtree first); nil unless it holds one hash
+    /// per set bit of `size`.
+    public init?(size: UInt64, hashes: [Digest]) {
+        guard hashes.count == size.nonzeroBitCount else { return nil }
+        self.size = size
+        self.hashes = hashes
+    }
+
     /// Appends a leaf hash; `store` receives every node completed by it, the leaf first.
     public mutating func append(leafHash: Digest, hasher: MerkleHasher,
                                 store: (Int, UInt64, Digest) throws -> Void) rethrows {

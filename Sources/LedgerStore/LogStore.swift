@@ -61,6 +61,9 @@ public final class LogStore: @unchecked Sendable {
     public let state: LMDBDatabase
     /// name (ASCII) -> value; see `StateMetaKey`.
     public let stateMeta: LMDBDatabase
+    /// Only in an auditor's kept replay: the state keys written since its projections were last
+    /// compared with a ledger's (empty values), so that a later run compares those alone.
+    public let touched: LMDBDatabase?
 
     /// The format tag stored under `meta/format` and `state_meta/format`. Version 2 keyed the
     /// duplicate index by the platform's escaped source reference instead of its SHA-256;
@@ -119,8 +122,10 @@ public final class LogStore: @unchecked Sendable {
 
     /// Opens the ledger directory `path`. A read-only store whose state directory is missing
     /// (a copy of the log alone, e.g. by `mdb_copy`) is refused unless `allowingAbsentState`,
-    /// which stands in an empty state so the log can still be verified.
-    public init(path: String, options: LMDBOptions = LMDBOptions(), allowingAbsentState: Bool = false) throws {
+    /// which stands in an empty state so the log can still be verified. `auditState` opens an
+    /// auditor's kept replay (`verify --audit-state`): its state is fsynced at every commit (it
+    /// has no log to be rebuilt from), and it has the `touched` database.
+    public init(path: String, options: LMDBOptions = LMDBOptions(), allowingAbsentState: Bool = false, auditState: Bool = false) throws {
         env = try LMDBEnvironment(path: path, options: options)
         entries = try env.openDatabase("entries")
         nodes = try env.openDatabase("nodes")
@@ -132,7 +137,7 @@ public final class LogStore: @unchecked Sendable {
         tookOverFormat = try Self.requireFormat(env: env, meta: meta)
         var statePath = path + "/" + Self.stateDirectory
         var stateOptions = options
-        stateOptions.noSync = true
+        stateOptions.noSync = options.noSync || !auditState
         if !options.readOnly {
             do {
                 try FileManager.default.createDirectory(atPath: statePath, withIntermediateDirectories: true)
@@ -153,6 +158,7 @@ public final class LogStore: @unchecked Sendable {
         stateEnv = try LMDBEnvironment(path: statePath, options: stateOptions)
         state = try stateEnv.openDatabase("state")
         stateMeta = try stateEnv.openDatabase("state_meta")
+        touched = auditState ? try stateEnv.openDatabase("touched") : nil
         try requireStateFormat()
     }
 

@@ -12,6 +12,9 @@ public enum StateMetaKey: String, CaseIterable, Sendable {
     /// `LogStore.format` when the state was last written: a state another format wrote is
     /// rebuilt from the log, whose format is the same.
     case format
+    /// Only in an auditor's kept replay (`verify --audit-state`): where it stands, as canonical
+    /// JSON (SPEC.md section 9.1), written with the state it describes.
+    case audit
 }
 
 extension LogStore {
@@ -95,8 +98,13 @@ public struct StateWriter {
         try putMeta(.size, withUnsafeBytes(of: size.bigEndian) { Array($0) })
     }
 
-    func putMeta(_ key: StateMetaKey, _ value: [UInt8]) throws {
+    public func putMeta(_ key: StateMetaKey, _ value: [UInt8]) throws {
         try Array(key.rawValue.utf8).withUnsafeBytes { k in try value.withUnsafeBytes { try txn.put(store.stateMeta, key: k, value: $0) } }
+    }
+
+    /// Empties `touched`: the projections were compared with the keys it listed.
+    public func forgetTouched() throws {
+        if let t = store.touched { try txn.clear(t) }
     }
 
     /// Removes every state record (before a rebuild from the log).
@@ -105,7 +113,8 @@ public struct StateWriter {
         try setSize(0)
     }
 
-    /// Writes an overlay's changes (canonical JSON; deletions remove the key).
+    /// Writes an overlay's changes (canonical JSON; deletions remove the key), and lists each
+    /// key in `touched` when the store has it.
     public func apply(_ overlay: StateOverlay) throws {
         // One encoding buffer for the whole batch (tens of thousands of records).
         var bytes: [UInt8] = []
@@ -113,6 +122,7 @@ public struct StateWriter {
         try overlay.forEachWriteInOrder { key, content in
             var key = key
             try key.withUTF8 { k in
+                if let t = store.touched { try txn.put(t, key: UnsafeRawBufferPointer(k), value: UnsafeRawBufferPointer(start: nil, count: 0)) }
                 switch content {
                 case .value(let v):
                     bytes.removeAll(keepingCapacity: true)

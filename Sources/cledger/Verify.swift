@@ -12,8 +12,17 @@ struct Verify: ParsableCommand {
             store), every stored Merkle node and checkpoint, the latest checkpoint's signature and root, and \
             that the stored projections equal the replayed state byte for byte. Reports the first bad seq and why. \
             Hashing uses all cores; progress is shown when standard error is a terminal. Exit status: 0 \
-            verified, 1 a fault found (named with its seq), 3 the data file is so damaged that reading it \
+            verified, 1 a fault found (named with its seq), 2 the --audit-state directory cannot be used \
+            (nothing was verified or changed; the message says why), 3 the data file is so damaged that reading it \
             crashed LMDB (the seq it had reached is named).
+
+            With --audit-state, the replayed state is kept in a directory of yours, and the next run with it \
+            verifies only what the log added since: it checks that the log still holds the history verified \
+            before (the same last entry, which the hash chain binds to every earlier one, and no fewer \
+            entries), then replays the new entries over the kept state with every check above, and compares \
+            the projections written since the last comparison (--all-projections: every one). The kept state is committed durably chunk by chunk with the position it \
+            reached, so an interrupted or failed run keeps what it verified and the next run goes on from \
+            there. Only a full run (a new directory) re-reads the entries verified earlier.
             """)
 
     @OptionGroup var ledgerDirectory: LedgerDirectoryOption
@@ -24,6 +33,14 @@ struct Verify: ParsableCommand {
     @Option(name: .customLong("trusted"), help: "A checkpoint you trust from earlier (a file holding the signed note, e.g. saved from `cledger checkpoint`); repeatable. The log must extend it: a rewritten history or a restored older copy fails.")
     var trustedFiles: [String] = []
 
+    @Option(name: .customLong("audit-state"), help: ArgumentHelp(
+        "Keep the replayed state in this directory and, when an earlier run left one there, verify only the entries added since (see above). New or empty: the whole log is replayed into it.",
+        valueName: "dir"))
+    var auditState: String?
+
+    @Flag(name: .customLong("all-projections"), help: "With --audit-state: compare every projection with the replay, not only those written since the audit state last compared them.")
+    var allProjections = false
+
     func run() throws {
         CorruptionGuard.install()
         let ledger = try ledgerDirectory.openReadOnly(allowingAbsentState: true)
@@ -33,6 +50,9 @@ struct Verify: ParsableCommand {
             verifier.workers = t
         }
         verifier.trustedCheckpoints = try trustedFiles.map { String(decoding: try readInput($0), as: UTF8.self) }
+        verifier.auditStateDirectory = auditState
+        guard !allProjections || auditState != nil else { throw ValidationError("--all-projections goes with --audit-state (without it every projection is compared)") }
+        verifier.compareAllProjections = allProjections
         let tty = isatty(2) == 1
         if tty {
             verifier.progress = { done, total in
@@ -44,16 +64,23 @@ struct Verify: ParsableCommand {
             let report = try verifier.verify()
             if tty { FileHandle.standardError.write(Data("\n".utf8)) }
             let secs = Date().timeIntervalSince(start)
-            print("OK: \(report.entries) entries, \(report.submissions) submissions, \(report.checkpointsChecked) checkpoints, \(report.stateKeysCompared) projections equal to a replay; verified in \(String(format: "%.2f", secs)) s")
+            let replayed = report.resumedFrom > 0 ? " (\(report.entries - report.resumedFrom) replayed from seq \(report.resumedFrom), over the audit state)" : ""
+            print("OK: \(report.entries) entries\(replayed), \(report.submissions) submissions, \(report.checkpointsChecked) checkpoints, \(report.stateKeysCompared) projections\(report.comparedWrittenOnly ? " written since the last comparison" : "") equal to a replay; verified in \(String(format: "%.2f", secs)) s")
             print("checkpoint: \(report.checkpoint.origin) size \(report.checkpoint.size) root \(report.checkpoint.root.base64)")
+            if let a = auditState { print("audit state: \(a) holds the replay of these \(report.entries) entries; the next `verify --audit-state \(a)` starts there") }
             if ledger.store.stateAbsent {
                 print("note: the directory holds no state (no \(LogStore.stateDirectory)/ subdirectory), so no projections were compared; the log, its tree, checkpoints, signatures and every rule were verified. The next writer to open the ledger rebuilds the state from the log")
+            } else if !report.projectionsCompared {
+                print("note: the projections were not compared: they reflect fewer entries than the audit state already had verified (a crash or a failed state write came between a commit's log and its state); the next writer to open the ledger catches them up, and the next verify compares them")
             } else if report.stateSize < report.entries {
                 print("note: the projections reflect the first \(report.stateSize) entries and were compared there: a crash or a failed state write came between a commit's log and its state; the next writer to open the ledger replays the other \(report.entries - report.stateSize)")
             }
         } catch let f as VerificationFailure {
             if tty { FileHandle.standardError.write(Data("\n".utf8)) }
             throw CLIError("FAIL at \(f)")
+        } catch let e as AuditStateError {
+            FileHandle.standardError.write(Data("Error: \(e)\n".utf8))
+            throw ExitCode(2)
         }
     }
 }

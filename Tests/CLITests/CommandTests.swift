@@ -110,6 +110,33 @@ import TestSupport
         #expect(past.status == 1 && past.stderr.contains("past the simulated year"), "\(past.stderr)")
     }
 
+    /// `verify --audit-state`: the first run replays everything into the directory, the next
+    /// only what was appended since; a directory that is not an audit state exits 2, unchanged.
+    @Test func verifyWithAnAuditStateReplaysOnlyWhatWasAppendedSince() throws {
+        let d = TempDir()
+        try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
+        try CLI.run(["init", "--dir", d.sub("L"), "--origin", "o.test/city", "--key", d.sub("reg.key")])
+        let args = ["stress-append", "--dir", d.sub("L"), "--workload", "behaviour", "--residents", "300", "--batches", "3", "--report"]
+        #expect(try CLI.run(args).status == 0)
+        let size = try Ledger(directory: d.sub("L")).info().size
+        let first = try CLI.run(["verify", "--dir", d.sub("L"), "--audit-state", d.sub("audit")])
+        #expect(first.status == 0 && first.stdout.hasPrefix("OK: \(size) entries, ") && first.stdout.contains("audit state: \(d.sub("audit")) holds the replay of these \(size) entries"),
+                "\(first.stdout)\(first.stderr)")
+        #expect(try CLI.run(args + ["--first-day", "30"]).status == 0)
+        let grown = try Ledger(directory: d.sub("L")).info().size
+        let second = try CLI.run(["verify", "--dir", d.sub("L"), "--audit-state", d.sub("audit")])
+        #expect(second.status == 0 && second.stdout.hasPrefix("OK: \(grown) entries (\(grown - size) replayed from seq \(size), over the audit state)"),
+                "\(second.stdout)\(second.stderr)")
+        let help = try CLI.run(["verify", "--help"])
+        let helpText = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(helpText.contains("--audit-state <dir>") && helpText.contains("2 the --audit-state directory cannot be used"), "\(help.stdout)")
+
+        let before = try FileManager.default.contentsOfDirectory(atPath: d.sub("L")).sorted()
+        let wrong = try CLI.run(["verify", "--dir", d.sub("L"), "--audit-state", d.sub("L")])
+        #expect(wrong.status == 2 && wrong.stderr.contains("is not an audit state") && wrong.stdout.isEmpty, "\(wrong.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: d.sub("L")).sorted() == before)
+    }
+
     @Test func verifyNamesTheFirstBadSeq() throws {
         let d = TempDir()
         try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])

@@ -66,6 +66,13 @@ import TestSupport
         // Replay re-derives the rotation and checks every checkpoint against the key of its time.
         let report = try Verifier(store: ledger.store).verify()
         #expect(report.registryKey == k2.verifierKey && report.checkpoint == c3)
+        // A run from an audit state made after the rotation checks trusted checkpoints of before
+        // it with the key of their time, which it no longer replays.
+        var audit = Verifier(store: ledger.store)
+        audit.auditStateDirectory = dir.sub("audit")
+        _ = try audit.verify()
+        audit.trustedCheckpoints = [c1note, transition, c3note]
+        #expect(try audit.verify().resumedFrom == report.entries)
         // A checkpoint after the rotation signed by the old key alone is a fault verify names.
         try ledger.store.rawPut(ledger.store.checkpoints, key: be64(c3.size), value: Array(c3.sign(with: k1).utf8))
         #expect { _ = try Verifier(store: ledger.store).verify() } throws: {
