@@ -122,6 +122,66 @@ import TestSupport
         return lines
     }
 
+    /// `verify --audit-state` killed with SIGKILL part way: what it had committed is kept (the
+    /// position never goes back), the next run goes on from there, and the state it ends with
+    /// is the one a full replay builds.
+    @Test func aVerifyKilledPartWayGoesOnFromItsAuditState() throws {
+        let d = TempDir()
+        let dir = d.sub("L")
+        try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
+        #expect(try CLI.run(["init", "--dir", dir, "--origin", "crash.test/audit", "--key", d.sub("reg.key")]).status == 0)
+        let append = try CLI.run(["stress-append", "--dir", dir, "--workload", "behaviour", "--residents", "2000", "--batches", "30", "--report"])
+        #expect(append.status == 0, "\(append.stderr)")
+        var readOnly = LMDBOptions()
+        readOnly.readOnly = true
+        let size = try LogStore(path: dir, options: readOnly).read { try $0.metaU64(.size) ?? 0 }
+        // Kills are timed within what a whole verify takes on this machine.
+        let started = Date()
+        #expect(try CLI.run(["verify", "--dir", dir]).status == 0)
+        let whole = Date().timeIntervalSince(started)
+        let audit = d.sub("audit")
+        func position() throws -> UInt64 {
+            guard FileManager.default.fileExists(atPath: audit + "/" + LogStore.stateDirectory + "/data.mdb") else { return 0 }
+            return try LogStore(path: audit, options: readOnly).read { r in try r.stateMeta(.audit).map { try ReplayPosition(decoding: $0).size } ?? 0 }
+        }
+        var rng = SplitMix64(seed: Self.seed)
+        var positions: [UInt64] = []
+        for _ in 0..<4 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CLI.binary)
+            p.arguments = ["verify", "--dir", dir, "--audit-state", audit]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let fraction: Double = 0.3 + 0.5 * Double(rng.next() % 1000) / 1000
+            usleep(UInt32(whole * fraction * 1_000_000))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            let kept = try position()
+            #expect(kept >= (positions.last ?? 0), "the audit state went back from \(positions.last ?? 0) to \(kept)")
+            positions.append(kept)
+        }
+        #expect(positions.contains { $0 > 0 && $0 < size }, "no kill came part way through a verify: positions \(positions) of \(size)")
+        let last = try CLI.run(["verify", "--dir", dir, "--audit-state", audit])
+        #expect(last.status == 0, "\(last.stderr)")
+        let kept = positions.last ?? 0
+        let expected = kept == 0 ? "OK: \(size) entries, " : kept == size ? "OK: \(size) entries (0 replayed" : "OK: \(size) entries (\(size - kept) replayed from seq \(kept),"
+        #expect(last.stdout.hasPrefix(expected), "\(last.stdout)")
+        // Byte for byte the state of one uninterrupted replay.
+        let full = d.sub("full")
+        #expect(try CLI.run(["replay", "--dir", dir, "--as-of", String(size - 1), "--out", full]).status == 0)
+        func dump(_ path: String) throws -> [[UInt8]] {
+            try LogStore(path: path, options: readOnly).read { r in
+                var out: [[UInt8]] = []
+                try r.stateTxn.scan(r.store.state, from: nil) { k, v in out.append(Array(k) + [0] + Array(v)); return true }
+                return out
+            }
+        }
+        let auditDump = try dump(audit), replayed = try dump(full)
+        #expect(auditDump.count > 1000 && auditDump == replayed)
+        print("audit state kills: positions \(positions) of \(size) entries, a whole verify \(String(format: "%.1f", whole)) s")
+    }
+
     static func parseAck(_ line: String) -> Ack? {
         let p = line.split(separator: " ")
         guard p.count == 4, p[0] == "ack", let f = UInt64(p[1]), let l = UInt64(p[2]), let r = Digest(hex: String(p[3])) else { return nil }
