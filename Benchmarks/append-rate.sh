@@ -13,9 +13,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 batches=$(( events / 1000 ))
-scripts/setup.sh
-swift build -c release --product cledger >/dev/null
-cledger="$(swift build -c release --show-bin-path)/cledger"
+. Benchmarks/release-cledger.sh
 work=$(mktemp -d /tmp/carbonledger-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cc -O2 -o "$work/append_floor" Benchmarks/floor/append_floor.c $(pkg-config --cflags --libs lmdb libcrypto)

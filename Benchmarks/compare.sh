@@ -25,9 +25,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--events N] [--residents R] [--clients C]" >&2; exit 2 ;;
   esac
 done
-scripts/setup.sh
-swift build -c release --product cledger >/dev/null
-cledger="$(swift build -c release --show-bin-path)/cledger"
+. Benchmarks/release-cledger.sh
 work=$(mktemp -d /tmp/carbonledger-compare.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cc -O2 -o "$work/append_floor" Benchmarks/floor/append_floor.c $(pkg-config --cflags --libs lmdb libcrypto)

@@ -5,9 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 args=("$@")
-scripts/setup.sh
-swift build -c release --product cledger >/dev/null
-cledger="$(swift build -c release --show-bin-path)/cledger"
+. Benchmarks/release-cledger.sh
 work=$(mktemp -d /tmp/carbonledger-load.XXXXXX)
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }

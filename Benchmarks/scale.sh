@@ -17,10 +17,8 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--events N] [--workload log|behaviour] [--dir DIR] [--skip-verify]" >&2; exit 2 ;;
   esac
 done
-scripts/setup.sh
+. Benchmarks/release-cledger.sh
 command -v /usr/bin/time >/dev/null 2>&1 || { apt-get install -y -qq time >/dev/null; }
-swift build -c release --product cledger >/dev/null
-cledger="$(swift build -c release --show-bin-path)/cledger"
 work="${dir:-$(mktemp -d /tmp/carbonledger-scale.XXXXXX)}"
 mkdir -p "$work"
 "$cledger" keygen --name scale-registry --out "$work/reg.key" >/dev/null

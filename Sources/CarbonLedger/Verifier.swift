@@ -60,7 +60,8 @@ public struct VerificationReport: Sendable {
     /// came between a commit's log and its state): they could not be compared.
     public var projectionsCompared = true
     /// True when only the projections written since the audit state's last comparison were
-    /// compared (a run from an audit state, without `compareAllProjections`).
+    /// compared (a run from an audit state, without `compareAllProjections`); then
+    /// `stateKeysCompared` counts a key once per commit of the replay that wrote it.
     public var comparedWrittenOnly = false
     /// Where the replay began: 0, or the size an audit state had verified earlier (only the
     /// entries from there on were replayed).
@@ -341,30 +342,41 @@ private struct Replay {
     var writtenOnly: Bool { keepsPosition && start > 0 && !verifier.compareAllProjections }
 
     /// The live projections written since the audit state last compared them (listed in its
-    /// `touched` database) against the replay's: the same key present in both or in neither,
-    /// with the same bytes.
+    /// `touched` database, a key once per commit that wrote it) against the replay's: the same
+    /// key present in both or in neither, with the same bytes. Returns the keys compared.
     func compareWrittenProjections() throws -> Int {
         guard let touched = scratch.touched else { preconditionFailure("an audit state lists the keys it wrote") }
         return try scratch.read { s in
             var compared = 0
-            try s.stateTxn.scan(touched, from: nil) { k, _ in
-                let live = try reader.stateTxn.get(reader.store.state, key: k)
-                let replayed = try s.stateTxn.get(scratch.state, key: k)
-                let key = String(decoding: k, as: UTF8.self)
-                switch (live, replayed) {
-                case (nil, nil): break
-                case (_?, nil): throw Self.fail(nil, "projection \(key) is stored but a replay of the log does not produce it")
-                case (nil, let r?):
-                    throw Self.fail(nil, "projection \(key) is missing from the store (a replay of the log produces \(String(decoding: r.prefix(300), as: UTF8.self)))")
-                case (let l?, let r?):
-                    guard l.elementsEqual(r) else {
-                        throw Self.fail(nil, "projection \(key) differs from the replayed state: stored \(String(decoding: l.prefix(300), as: UTF8.self)), replay \(String(decoding: r.prefix(300), as: UTF8.self))")
+            try s.stateTxn.scan(touched, from: nil) { _, list in
+                var i = 0
+                while i < list.count {
+                    guard i + 2 <= list.count, i + 2 + (Int(list[i]) << 8 | Int(list[i + 1])) <= list.count else {
+                        throw Self.fail(nil, "the audit state's list of written projections is damaged; remove the audit state and run a full verify into it")
                     }
+                    let n = Int(list[i]) << 8 | Int(list[i + 1])
+                    try compareProjection(UnsafeRawBufferPointer(rebasing: list[(i + 2)..<(i + 2 + n)]), in: s)
+                    i += 2 + n
+                    compared += 1
                 }
-                compared += 1
                 return true
             }
             return compared
+        }
+    }
+
+    /// One live projection against the replay's.
+    func compareProjection(_ k: UnsafeRawBufferPointer, in s: StoreReader) throws {
+        func text(_ b: UnsafeRawBufferPointer) -> String { String(decoding: b.prefix(300), as: UTF8.self) }
+        let key = String(decoding: k, as: UTF8.self)
+        switch (try reader.stateTxn.get(reader.store.state, key: k), try s.stateTxn.get(scratch.state, key: k)) {
+        case (nil, nil): return
+        case (_?, nil): throw Self.fail(nil, "projection \(key) is stored but a replay of the log does not produce it")
+        case (nil, let r?): throw Self.fail(nil, "projection \(key) is missing from the store (a replay of the log produces \(text(r)))")
+        case (let l?, let r?):
+            guard l.elementsEqual(r) else {
+                throw Self.fail(nil, "projection \(key) differs from the replayed state: stored \(text(l)), replay \(text(r))")
+            }
         }
     }
 

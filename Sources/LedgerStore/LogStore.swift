@@ -62,7 +62,9 @@ public final class LogStore: @unchecked Sendable {
     /// name (ASCII) -> value; see `StateMetaKey`.
     public let stateMeta: LMDBDatabase
     /// Only in an auditor's kept replay: the state keys written since its projections were last
-    /// compared with a ledger's (empty values), so that a later run compares those alone.
+    /// compared with a ledger's, so that a later run compares those alone. One record per
+    /// commit (u64 BE counter -> each written key as a u16 BE length and its bytes): with one
+    /// B-tree record per key, a run over 300,000 new events took 13.5-14.3 s against 12.8-12.9 s.
     public let touched: LMDBDatabase?
 
     /// The format tag stored under `meta/format` and `state_meta/format`. Version 2 keyed the

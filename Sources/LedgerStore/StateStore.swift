@@ -113,16 +113,21 @@ public struct StateWriter {
         try setSize(0)
     }
 
-    /// Writes an overlay's changes (canonical JSON; deletions remove the key), and lists each
-    /// key in `touched` when the store has it.
+    /// Writes an overlay's changes (canonical JSON; deletions remove the key), and lists the
+    /// keys in one new `touched` record when the store has that database.
     public func apply(_ overlay: StateOverlay) throws {
         // One encoding buffer for the whole batch (tens of thousands of records).
         var bytes: [UInt8] = []
         bytes.reserveCapacity(1024)
+        var touched: [UInt8] = []
         try overlay.forEachWriteInOrder { key, content in
             var key = key
             try key.withUTF8 { k in
-                if let t = store.touched { try txn.put(t, key: UnsafeRawBufferPointer(k), value: UnsafeRawBufferPointer(start: nil, count: 0)) }
+                if store.touched != nil {
+                    touched.append(UInt8(k.count >> 8))
+                    touched.append(UInt8(k.count & 0xFF))
+                    touched.append(contentsOf: k)
+                }
                 switch content {
                 case .value(let v):
                     bytes.removeAll(keepingCapacity: true)
@@ -134,6 +139,11 @@ public struct StateWriter {
                     try txn.delete(store.state, key: UnsafeRawBufferPointer(k))
                 }
             }
+        }
+        if let t = store.touched, !touched.isEmpty {
+            let last = try withUnsafeBytes(of: UInt64.max.bigEndian) { try txn.last(t, before: $0) }
+            let next = (last.flatMap { decodeU64($0.key) } ?? 0) + 1
+            try withKey(next) { k in try touched.withUnsafeBytes { try txn.put(t, key: k, value: $0) } }
         }
     }
 }

@@ -288,5 +288,13 @@ import TestSupport
         #expect(refusal { try Self.audit(ledger.store, auditDir) } == .otherStateFormat(found: "carbonledger-lmdb/3"))
         try setRecord(original)
         #expect(try Self.audit(ledger.store, auditDir).resumedFrom == kept.size)
+        // Its list of the projections written since the last comparison damaged (a length
+        // beyond the record): reported, not read past.
+        do {
+            let store = try LogStore(path: auditDir, auditState: true)
+            try store.rawPut(try #require(store.touched), key: be64(1), value: [0x01, 0x00, UInt8(ascii: "a")])
+        }
+        let damaged = Self.failure { try Self.audit(ledger.store, auditDir) }
+        #expect(damaged?.reason.hasPrefix("the audit state's list of written projections is damaged") == true, "\(String(describing: damaged))")
     }
 }

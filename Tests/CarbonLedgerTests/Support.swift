@@ -38,9 +38,9 @@ enum Fixture {
 }
 
 extension LogStore {
-    /// The environment holding `db`: the state's for its two databases, the log's otherwise.
+    /// The environment holding `db`: the state's for its databases, the log's otherwise.
     func environment(of db: LMDBDatabase) -> LMDBEnvironment {
-        db.name == state.name || db.name == stateMeta.name ? stateEnv : env
+        [state.name, stateMeta.name, touched?.name].contains(db.name) ? stateEnv : env
     }
 
     /// Raw write for tamper tests: bypasses every rule, as an attacker with disk access would.
