@@ -20,9 +20,10 @@ struct Verify: ParsableCommand {
             verifies only what the log added since: it checks that the log still holds the history verified \
             before (the same last entry, which the hash chain binds to every earlier one, and no fewer \
             entries), then replays the new entries over the kept state with every check above, and compares \
-            the projections written since the last comparison (--all-projections: every one). The kept state is committed durably chunk by chunk with the position it \
-            reached, so an interrupted or failed run keeps what it verified and the next run goes on from \
-            there. Only a full run (a new directory) re-reads the entries verified earlier.
+            the projections written since the last comparison (--all-projections: every one). The kept \
+            state is committed durably chunk by chunk with the position it reached, so an interrupted or \
+            failed run keeps what it verified and the next run goes on from there. Only a full run (a new \
+            directory) re-reads the entries verified earlier (SPEC.md section 9.1).
             """)
 
     @OptionGroup var ledgerDirectory: LedgerDirectoryOption
