@@ -365,17 +365,28 @@ private struct Replay {
         }
     }
 
+    /// A live projection that is not the replay's: present in one of the two only, or with other
+    /// bytes (each shown as text).
+    static func projectionFault(_ key: String, stored: String?, replayed: String?) -> VerificationFailure {
+        switch (stored, replayed) {
+        case (_?, nil): return fail(nil, "projection \(key) is stored but a replay of the log does not produce it")
+        case (nil, let r?): return fail(nil, "projection \(key) is missing from the store (a replay of the log produces \(r))")
+        case (let l?, let r?): return fail(nil, "projection \(key) differs from the replayed state: stored \(l), replay \(r)")
+        case (nil, nil): preconditionFailure("a projection absent from both is no fault")
+        }
+    }
+
     /// One live projection against the replay's.
     func compareProjection(_ k: UnsafeRawBufferPointer, in s: StoreReader) throws {
         func text(_ b: UnsafeRawBufferPointer) -> String { String(decoding: b.prefix(300), as: UTF8.self) }
         let key = String(decoding: k, as: UTF8.self)
         switch (try reader.stateTxn.get(reader.store.state, key: k), try s.stateTxn.get(scratch.state, key: k)) {
         case (nil, nil): return
-        case (_?, nil): throw Self.fail(nil, "projection \(key) is stored but a replay of the log does not produce it")
-        case (nil, let r?): throw Self.fail(nil, "projection \(key) is missing from the store (a replay of the log produces \(text(r)))")
+        case (let l?, nil): throw Self.projectionFault(key, stored: text(l), replayed: nil)
+        case (nil, let r?): throw Self.projectionFault(key, stored: nil, replayed: text(r))
         case (let l?, let r?):
             guard l.elementsEqual(r) else {
-                throw Self.fail(nil, "projection \(key) differs from the replayed state: stored \(text(l)), replay \(text(r))")
+                throw Self.projectionFault(key, stored: text(l), replayed: text(r))
             }
         }
     }
@@ -642,21 +653,22 @@ private struct Replay {
                     if pair.0.key != pair.1.key {
                         let (a, b) = pair
                         if a.key.lexicographicallyPrecedes(b.key) {
-                            throw Self.fail(nil, "projection \(a.keyText) is stored but a replay of the log does not produce it")
+                            throw Self.projectionFault(a.keyText, stored: a.valueText, replayed: nil)
                         }
-                        throw Self.fail(nil, "projection \(b.keyText) is missing from the store (a replay of the log produces \(b.valueText))")
+                        throw Self.projectionFault(b.keyText, stored: nil, replayed: b.valueText)
                     }
                     guard pair.0.value == pair.1.value else {
-                        throw Self.fail(nil, "projection \(pair.0.keyText) differs from the replayed state: stored \(pair.0.valueText), replay \(pair.1.valueText)")
+                        throw Self.projectionFault(pair.0.keyText, stored: pair.0.valueText, replayed: pair.1.valueText)
                     }
                     _ = k
                 }
                 if live.records.count > replayed.records.count {
-                    throw Self.fail(nil, "projection \(live.records[replayed.records.count].keyText) is stored but a replay of the log does not produce it")
+                    let extra = live.records[replayed.records.count]
+                    throw Self.projectionFault(extra.keyText, stored: extra.valueText, replayed: nil)
                 }
                 if replayed.records.count > live.records.count {
                     let extra = replayed.records[live.records.count]
-                    throw Self.fail(nil, "projection \(extra.keyText) is missing from the store (a replay of the log produces \(extra.valueText))")
+                    throw Self.projectionFault(extra.keyText, stored: nil, replayed: extra.valueText)
                 }
                 compared += live.records.count
                 guard !live.done, let last = live.records.last?.key else { return compared }
