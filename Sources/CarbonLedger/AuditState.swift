@@ -126,7 +126,6 @@ public enum AuditStateError: Error, Equatable, CustomStringConvertible {
 /// the replayed projections and `state_meta/audit` the `ReplayPosition`), fsynced at every
 /// commit so that what it records survives a power loss, and locked while a `verify` uses it.
 final class AuditStateDirectory {
-    let path: String
     let store: LogStore
     /// Where the kept replay stands; nil for a new one.
     let position: ReplayPosition?
@@ -148,7 +147,6 @@ final class AuditStateDirectory {
             throw AuditStateError.notAnAuditState(path)
         }
         if listed.isEmpty { try LedgerDirectory.prepareNew(path) }
-        self.path = path
         lockFD = open((path as NSString).appendingPathComponent(Self.lockFile), O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lockFD >= 0 else { throw AuditStateError.io("cannot open \(path)/\(Self.lockFile): \(String(cString: strerror(errno)))") }
         guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {

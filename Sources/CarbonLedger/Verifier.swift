@@ -351,10 +351,10 @@ private struct Replay {
             try s.stateTxn.scan(touched, from: nil) { _, list in
                 var i = 0
                 while i < list.count {
-                    guard i + 2 <= list.count, i + 2 + (Int(list[i]) << 8 | Int(list[i + 1])) <= list.count else {
+                    let n = i + 2 <= list.count ? Int(list[i]) << 8 | Int(list[i + 1]) : Int.max
+                    guard n <= list.count - i - 2 else {
                         throw Self.fail(nil, "the audit state's list of written projections is damaged; remove the audit state and run a full verify into it")
                     }
-                    let n = Int(list[i]) << 8 | Int(list[i + 1])
                     try compareProjection(UnsafeRawBufferPointer(rebasing: list[(i + 2)..<(i + 2 + n)]), in: s)
                     i += 2 + n
                     compared += 1

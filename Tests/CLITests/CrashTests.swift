@@ -132,9 +132,7 @@ import TestSupport
         #expect(try CLI.run(["init", "--dir", dir, "--origin", "crash.test/audit", "--key", d.sub("reg.key")]).status == 0)
         let append = try CLI.run(["stress-append", "--dir", dir, "--workload", "behaviour", "--residents", "2000", "--batches", "30", "--report"])
         #expect(append.status == 0, "\(append.stderr)")
-        var readOnly = LMDBOptions()
-        readOnly.readOnly = true
-        let size = try LogStore(path: dir, options: readOnly).read { try $0.metaU64(.size) ?? 0 }
+        let size = try readOnlyStore(dir).read { try $0.metaU64(.size) ?? 0 }
         // Kills are timed within what a whole verify takes on this machine.
         let started = Date()
         #expect(try CLI.run(["verify", "--dir", dir]).status == 0)
@@ -142,7 +140,7 @@ import TestSupport
         let audit = d.sub("audit")
         func position() throws -> UInt64 {
             guard FileManager.default.fileExists(atPath: audit + "/" + LogStore.stateDirectory + "/data.mdb") else { return 0 }
-            return try LogStore(path: audit, options: readOnly).read { r in try r.stateMeta(.audit).map { try ReplayPosition(decoding: $0).size } ?? 0 }
+            return try auditPosition(audit)?.size ?? 0
         }
         var rng = SplitMix64(seed: Self.seed)
         var positions: [UInt64] = []
@@ -170,14 +168,7 @@ import TestSupport
         // Byte for byte the state of one uninterrupted replay.
         let full = d.sub("full")
         #expect(try CLI.run(["replay", "--dir", dir, "--as-of", String(size - 1), "--out", full]).status == 0)
-        func dump(_ path: String) throws -> [[UInt8]] {
-            try LogStore(path: path, options: readOnly).read { r in
-                var out: [[UInt8]] = []
-                try r.stateTxn.scan(r.store.state, from: nil) { k, v in out.append(Array(k) + [0] + Array(v)); return true }
-                return out
-            }
-        }
-        let auditDump = try dump(audit), replayed = try dump(full)
+        let auditDump = try stateBytes(readOnlyStore(audit)), replayed = try stateBytes(readOnlyStore(full))
         #expect(auditDump.count > 1000 && auditDump == replayed)
         print("audit state kills: positions \(positions) of \(size) entries, a whole verify \(String(format: "%.1f", whole)) s")
     }

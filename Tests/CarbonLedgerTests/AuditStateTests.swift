@@ -17,9 +17,7 @@ import TestSupport
         return try v.verify()
     }
 
-    static func position(_ dir: String) throws -> ReplayPosition {
-        try StateSyncTests.readOnly(dir).read { r in try ReplayPosition(decoding: #require(try r.stateMeta(.audit))) }
-    }
+    static func position(_ dir: String) throws -> ReplayPosition { try #require(try auditPosition(dir)) }
 
     static func failure(_ body: () throws -> Any) -> VerificationFailure? {
         do { _ = try body(); return nil } catch let f as VerificationFailure { return f } catch {
@@ -65,7 +63,7 @@ import TestSupport
         #expect(whole.entries == second.entries && whole.submissions == second.submissions && whole.checkpointsChecked == second.checkpointsChecked)
         // Only what the new entries wrote was compared: fewer keys than all, more than none.
         #expect(second.stateKeysCompared > 100 && second.stateKeysCompared < whole.stateKeysCompared, "\(second.stateKeysCompared) of \(whole.stateKeysCompared)")
-        #expect(try Invariants.stateDump(StateSyncTests.readOnly(auditDir)) == Invariants.stateDump(StateSyncTests.readOnly(full.sub("replay"))))
+        #expect(try stateBytes(StateSyncTests.readOnly(auditDir)) == stateBytes(StateSyncTests.readOnly(full.sub("replay"))))
         let kept = try Self.position(auditDir)
         let cp = try Checkpoint(text: SignedNote.parse(Self.checkpoint(store)).text)
         #expect(kept.size == second.entries && kept.frontier.root(hasher: MerkleHasher()) == cp.root)

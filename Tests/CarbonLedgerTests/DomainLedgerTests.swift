@@ -65,7 +65,7 @@ import TestSupport
                 }
             }
             try Invariants.accounts(ledger)
-            if round % 15 == 7 { snapshots.append((try ledger.info().size, try Invariants.stateDump(ledger.store))) }
+            if round % 15 == 7 { snapshots.append((try ledger.info().size, try stateBytes(ledger.store))) }
         }
         #expect(accepted > 50 && refused.count >= 4, "traffic too one-sided: \(accepted) accepted, refused \(refused)")
         // Replay as of each snapshot equals the live state captured then, byte for byte.
@@ -77,7 +77,7 @@ import TestSupport
             let report = try v.verify()
             #expect(report.entries == snap.size)
             var ro = LMDBOptions(); ro.readOnly = true
-            #expect(try Invariants.stateDump(LogStore(path: scratch.sub("replay"), options: ro)) == snap.state, "replay as of \(snap.size) differs from the live state then")
+            #expect(try stateBytes(LogStore(path: scratch.sub("replay"), options: ro)) == snap.state, "replay as of \(snap.size) differs from the live state then")
         }
         let full = try Verifier(store: ledger.store).verify()
         #expect(full.stateKeysCompared > 100)

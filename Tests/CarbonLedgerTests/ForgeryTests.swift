@@ -182,7 +182,7 @@ import TestSupport
 
     static func snapshot(_ ledger: Ledger) throws -> Snapshot {
         let info = try ledger.info()
-        return Snapshot(size: info.size, head: info.head, state: try Invariants.stateDump(ledger.store))
+        return Snapshot(size: info.size, head: info.head, state: try stateBytes(ledger.store))
     }
 }
 

@@ -60,10 +60,10 @@ import TestSupport
         let interloper = try city.sign([["type": "note", "text": "another writer"]], by: city.admin)
         let sizeBefore = try ledger.info().size
         _ = try other.append([interloper], now: .now())[0].get()
-        let dumpBefore = try Invariants.stateDump(ledger.store)
+        let dumpBefore = try stateBytes(ledger.store)
         #expect(throws: SequencerError.concurrentWriter(expectedSize: sizeBefore, foundSize: sizeBefore + 1)) { try sequencer.commit(k) }
         #expect(throws: SequencerError.concurrentWriter(expectedSize: sizeBefore + 1, foundSize: sizeBefore + 1)) { try sequencer.commit(k1) }
-        #expect(try ledger.info().size == sizeBefore + 1 && Invariants.stateDump(ledger.store) == dumpBefore, "a stale batch changed the ledger")
+        #expect(try ledger.info().size == sizeBefore + 1 && stateBytes(ledger.store) == dumpBefore, "a stale batch changed the ledger")
 
         // Prepared again from the store, both go through, after the other writer's entry.
         let again = try sequencer.append([ride, note], now: .now())

@@ -20,11 +20,7 @@ import TestSupport
         return (ledger.directory, city)
     }
 
-    static func readOnly(_ path: String) throws -> LogStore {
-        var o = LMDBOptions()
-        o.readOnly = true
-        return try LogStore(path: path, options: o)
-    }
+    static func readOnly(_ path: String) throws -> LogStore { try readOnlyStore(path) }
 
     static func sizes(_ path: String) throws -> (log: UInt64, state: UInt64) {
         try readOnly(path).read { r in (try r.metaU64(.size) ?? 0, try r.stateSize()) }
@@ -46,7 +42,7 @@ import TestSupport
             let ledger = try Ledger(directory: path)
             _ = try ledger.sequencer().append(try city.day(1), now: .now())
         }
-        let expected = try Invariants.stateDump(Self.readOnly(path))
+        let expected = try stateBytes(Self.readOnly(path))
         let after = try Self.sizes(path)
         #expect(after.log > before.log && after.state == after.log)
 
@@ -68,14 +64,14 @@ import TestSupport
         // The next writer to open the ledger replays what the state missed.
         do { _ = try Ledger(directory: path) }
         #expect(try Self.sizes(path) == (after.log, after.log))
-        #expect(try Invariants.stateDump(Self.readOnly(path)) == expected)
+        #expect(try stateBytes(Self.readOnly(path)) == expected)
         #expect(try Verifier(store: Self.readOnly(path)).verify().stateSize == after.log)
     }
 
     @Test func aStateNeitherWrittenInThisBootNorFlushedIsRebuiltFromTheLog() throws {
         let dir = TempDir()
         let (path, _) = try Self.cityLedger(dir)
-        let expected = try Invariants.stateDump(Self.readOnly(path))
+        let expected = try stateBytes(Self.readOnly(path))
         let size = try Self.sizes(path).log
         do {
             let store = try LogStore(path: path)
@@ -89,7 +85,7 @@ import TestSupport
             #expect(outcome == StateSync.Outcome(replayed: size, rebuilt: true))
             #expect(try store.read { try store.stateIsTrusted($0) })
         }
-        #expect(try Invariants.stateDump(Self.readOnly(path)) == expected)
+        #expect(try stateBytes(Self.readOnly(path)) == expected)
         #expect(try Verifier(store: Self.readOnly(path)).verify().stateSize == size)
     }
 
@@ -119,20 +115,20 @@ import TestSupport
     @Test func aRemovedStateIsRebuiltByTheNextWriter() throws {
         let dir = TempDir()
         let (path, _) = try Self.cityLedger(dir)
-        let expected = try Invariants.stateDump(Self.readOnly(path))
+        let expected = try stateBytes(Self.readOnly(path))
         let size = try Self.sizes(path).log
         try FileManager.default.removeItem(atPath: path + "/" + LogStore.stateDirectory)
         #expect(throws: StoreError.self) { try Self.readOnly(path) }
         do { _ = try Ledger(directory: path) }
         #expect(try Self.sizes(path) == (size, size))
-        #expect(try Invariants.stateDump(Self.readOnly(path)) == expected)
+        #expect(try stateBytes(Self.readOnly(path)) == expected)
     }
 
     @Test func aStateAheadOfTheLogIsRebuilt() throws {
         let dir = TempDir()
         let (path, city) = try Self.cityLedger(dir)
         try FileManager.default.copyItem(atPath: path + "/data.mdb", toPath: dir.sub("log-after-day-0"))
-        let expected = try Invariants.stateDump(Self.readOnly(path))
+        let expected = try stateBytes(Self.readOnly(path))
         do { _ = try Ledger(directory: path).sequencer().append(try city.day(1), now: .now()) }
         // An older copy of the log put back under a newer state.
         try Self.replace(path + "/data.mdb", with: dir.sub("log-after-day-0"))
@@ -140,6 +136,6 @@ import TestSupport
         #expect(state > log)
         do { _ = try Ledger(directory: path) }
         #expect(try Self.sizes(path) == (log, log))
-        #expect(try Invariants.stateDump(Self.readOnly(path)) == expected)
+        #expect(try stateBytes(Self.readOnly(path)) == expected)
     }
 }

@@ -85,14 +85,6 @@ enum Invariants {
         }
     }
 
-    static func stateDump(_ store: LogStore) throws -> [[UInt8]] {
-        try store.read { r in
-            var out: [[UInt8]] = []
-            try r.stateTxn.scan(r.store.state, from: nil) { k, v in out.append(Array(k) + [0] + Array(v)); return true }
-            return out
-        }
-    }
-
     /// An independent check of every batch's supply, written from SPEC.md 8.21, not the reducer's.
     static func supply(_ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws {
         try ledger.store.read { r in
