@@ -14,8 +14,7 @@ vkey=$("$cledger" keygen --name load-registry --out "$work/reg.key")
 "$cledger" init --dir "$work/ledger" --origin load.carbonledger/test --key "$work/reg.key" >/dev/null
 "$cledger" serve --dir "$work/ledger" --port 0 --rate 1000000 >"$work/serve.log" 2>&1 &
 server=$!
-for _ in $(seq 1 150); do grep -q 'listening on' "$work/serve.log" && break; sleep 0.1; done
-port=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.log" | grep -o '[0-9]*$')
+port=$(scripts/await-listening.sh "$work/serve.log" "$server")
 python3 Benchmarks/load.py --base "http://127.0.0.1:$port" --key "$work/reg.key" --vkey "$vkey" \
   --origin load.carbonledger/test --pid "$server" "${args[@]}"
 kill -TERM "$server"; wait "$server" || true; server=""

@@ -11,6 +11,5 @@ trap cleanup EXIT
 "$cledger" demo --dir "$work/city" --residents 100 --days 2 >/dev/null
 "$cledger" serve --dir "$work/city" --port 0 >"$work/serve.log" 2>&1 &
 server=$!
-for _ in $(seq 1 150); do grep -q 'listening on' "$work/serve.log" && break; sleep 0.1; done
-port=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.log" | grep -o '[0-9]*$')
+port=$(scripts/await-listening.sh "$work/serve.log" "$server")
 python3 Schemas/check_openapi.py "http://127.0.0.1:$port"

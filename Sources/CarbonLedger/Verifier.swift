@@ -103,6 +103,10 @@ public struct Verifier {
     /// With an audit state that has verified entries before: compare every projection, not
     /// only those written since the last comparison.
     public var compareAllProjections = false
+    /// Called on the scratch-store thread at each `AuditCommitPoint` of an audit state's chunk
+    /// commits: the fault-injection point of the crash tests (`cledger` installs it from
+    /// `CARBONLEDGER_FAULT`). Not called without an audit state.
+    public var auditCommitHook: (@Sendable (AuditCommitPoint) -> Void)?
 
     public init(store: LogStore) { self.store = store }
 
@@ -252,6 +256,8 @@ private struct Replay {
         // A failure leaves the chunks before it stored: an audit state keeps what was verified.
         defer { _ = try? writing?.wait() }
         var seq = start
+        // Chunks committed with a position by this run (the hook's count).
+        var commits = 0
         // A state behind the log (after a crash) is compared when the replay reaches it; one
         // at the head after the log's own checks (`finish`), as their faults explain more.
         if compareAt == start && start < size { compared = try compareState(at: start) }
@@ -281,12 +287,18 @@ private struct Replay {
             let written = Handoff(value: overlay)
             // An audit state records, with the chunk's state, the last submission boundary the
             // chunk passed: its state holds exactly the submissions before it.
-            let position = keepsPosition ? boundary?.encoded : nil
+            let position = keepsPosition ? boundary.map { (bytes: $0.encoded, size: $0.size) } : nil
+            if position != nil { commits += 1 }
+            let hook = verifier.auditCommitHook, commit = commits
             writing = BackgroundResult(on: writeQueue) {
                 try scratch.writeState { w in
                     try w.apply(written.value)
-                    if let p = position { try w.putMeta(.audit, p) }
+                    if let p = position {
+                        try w.putMeta(.audit, p.bytes)
+                        hook?(AuditCommitPoint(stage: .beforeCommit, commit: commit, position: p.size))
+                    }
                 }
+                if let p = position { hook?(AuditCommitPoint(stage: .afterCommit, commit: commit, position: p.size)) }
             }
             dispose(&previous, on: writeQueue)
             previous = overlay

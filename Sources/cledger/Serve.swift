@@ -24,8 +24,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes.")
     var maxBody: Int = 8 << 20
 
-    @Option(help: "Submissions per second allowed per signer key (bursts up to twice that).")
+    @Option(help: "Submissions per second allowed per signer key.")
     var rate: Double = 200
+
+    @Option(help: "Submissions a signer key may send at once before --rate applies (default: twice --rate, at least 1).")
+    var burst: Double?
 
     @Flag(help: "Skip fsync on commit (faster; loses recent commits on power failure).")
     var noSync = false
@@ -33,7 +36,8 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard maxBody >= 1024 else { throw ValidationError("--max-body must be at least 1024") }
-        guard rate > 0 else { throw ValidationError("--rate must be positive") }
+        guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number") }
+        if let b = burst { guard b >= 1, b.isFinite else { throw ValidationError("--burst must be at least 1") } }
     }
 
     func run() async throws {
@@ -43,7 +47,7 @@ struct Serve: AsyncParsableCommand {
         var limits = LedgerServer.Limits()
         limits.maxBodyBytes = maxBody
         limits.submissionsPerSecond = rate
-        limits.burst = rate * 2
+        limits.burst = burst ?? max(1, rate * 2)
         let server = try LedgerServer(ledger: ledger, limits: limits)
         try await server.run(host: host, port: port) { port in
             // Tests and scripts wait for this line; write it unbuffered.

@@ -54,6 +54,7 @@ struct Verify: ParsableCommand {
         verifier.auditStateDirectory = auditState
         guard !allProjections || auditState != nil else { throw ValidationError("--all-projections goes with --audit-state (without it every projection is compared)") }
         verifier.compareAllProjections = allProjections
+        verifier.auditCommitHook = try FaultInjection.auditCommitHook()
         let tty = isatty(2) == 1
         if tty {
             verifier.progress = { done, total in

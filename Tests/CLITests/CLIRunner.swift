@@ -23,12 +23,14 @@ enum CLI {
         var signalled = false
     }
 
-    /// Runs `cledger args` (or `executable args`) to completion.
+    /// Runs `cledger args` (or `executable args`) to completion, with `environment` added to this process's.
     @discardableResult
-    static func run(_ args: [String], stdin: String? = nil, cwd: String? = nil, executable: String? = nil) throws -> Output {
+    static func run(_ args: [String], stdin: String? = nil, cwd: String? = nil, executable: String? = nil,
+                    environment: [String: String] = [:]) throws -> Output {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable ?? binary)
         p.arguments = args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out
@@ -53,8 +55,7 @@ enum CLI {
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
-        let collected = Collected()
-        out.fileHandleForReading.readabilityHandler = { h in collected.append(h.availableData) }
+        let collected = Collected(reading: out)
         try p.run()
         return (p, collected)
     }

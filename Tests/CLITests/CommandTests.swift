@@ -304,11 +304,8 @@ import TestSupport
         #expect(try CLI.run(["init", "--dir", d.sub("L"), "--origin", "carbonledger.test/backup", "--key", d.sub("reg.key")]).status == 0)
         let (writer, collected) = try CLI.startStressAppend(dir: d.sub("L"), clients: 2)
         defer { if writer.isRunning { kill(writer.processIdentifier, SIGKILL); writer.waitUntilExit() } }
-        let deadline = Date().addingTimeInterval(30)
-        func acks() -> [CrashTests.Ack] {
-            String(decoding: collected.data, as: UTF8.self).split(separator: "\n").compactMap { CrashTests.parseAck(String($0)) }
-        }
-        while acks().count < 3 && Date() < deadline && writer.isRunning { usleep(2000) }
+        func acks() -> [CrashTests.Ack] { collected.lines.compactMap(CrashTests.parseAck) }
+        #expect(collected.wait(forLines: 3), "the writer ended before its third acknowledgement")
         let ackedBeforeCopy = try #require(acks().map(\.last).max(), "the writer acknowledged nothing")
         try FileManager.default.createDirectory(atPath: d.sub("copy"), withIntermediateDirectories: true)
         let copy = try CLI.run(["mdb_copy", d.sub("L"), d.sub("copy")], executable: "/usr/bin/env")
@@ -316,7 +313,6 @@ import TestSupport
         #expect(writer.isRunning, "the writer stopped before the copy ended: the copy was not made under load")
         kill(writer.processIdentifier, SIGKILL)
         writer.waitUntilExit()
-        (writer.standardOutput as! Pipe).fileHandleForReading.readabilityHandler = nil
         let verify = try CLI.run(["verify", "--dir", d.sub("copy")])
         #expect(verify.status == 0 && verify.stdout.contains("the directory holds no state"), "\(verify.stdout)\(verify.stderr)")
         // `OK: N entries, ...` (the copy holds no state, which `info` would ask to rebuild first).

@@ -5,9 +5,10 @@ import LedgerStore
 @testable import CarbonLedger
 import TestSupport
 
-/// A writer under steady load is killed with SIGKILL at random moments; after each kill the
-/// log verifies, every acknowledged submission is present exactly where it was acknowledged,
-/// no submission is half-present, and each checkpoint extends the previous one.
+/// A writer under steady load is killed with SIGKILL after a random number of acknowledged
+/// submissions, wherever it has got to by then; after each kill the log verifies, every
+/// acknowledged submission is present exactly where it was acknowledged, no submission is
+/// half-present, and each checkpoint extends the previous one.
 @Suite struct CrashTests {
     struct Ack: Hashable {
         var first: UInt64, last: UInt64, root: Digest
@@ -40,8 +41,7 @@ import TestSupport
                 acked = []
                 checkpoints = []
             }
-            let lines = try runAndKill(dir: dir, afterMilliseconds: Int.random(in: 0...300, using: &rng),
-                                       clients: 1 + round % 3)
+            let lines = try runAndKill(dir: dir, afterAcks: Int.random(in: 1...200, using: &rng), clients: 1 + round % 3)
             let newAcks = lines.compactMap(Self.parseAck)
             if !newAcks.isEmpty { killedMidStream += 1 }
             acked += newAcks
@@ -101,30 +101,27 @@ import TestSupport
         print("crash test: kills=\(Self.kills) acknowledged_lost=\(lost.count) verify_failures=\(verifyFailures) inconsistent_checkpoints=\(inconsistent) state_behind=\(stateBehind) acknowledged=\(totalAcked) entries=\(totalEntries) ledgers=\((Self.kills + Self.killsPerLedger - 1) / Self.killsPerLedger) seed=\(Self.seed)")
     }
 
-    /// Starts `cledger stress-append`, waits for its first acknowledgement, lets it run `ms` more
-    /// milliseconds and kills it with SIGKILL; returns the complete lines it printed.
-    func runAndKill(dir: String, afterMilliseconds ms: Int, clients: Int) throws -> [String] {
+    /// Starts `cledger stress-append`, waits until it has acknowledged `acks` submissions (it
+    /// goes on writing meanwhile, so the kill lands wherever the writer has got to: inside a
+    /// commit, between a commit's log and its state, or between commits), kills it with SIGKILL
+    /// and returns the complete lines it printed.
+    func runAndKill(dir: String, afterAcks acks: Int, clients: Int) throws -> [String] {
         let (p, collected) = try CLI.startStressAppend(dir: dir, clients: clients)
-        let out = p.standardOutput as! Pipe
-        // Kill at a random moment after the writer is acknowledging, however slow the machine.
-        let deadline = Date().addingTimeInterval(30)
-        while !collected.data.contains(UInt8(ascii: "\n")) && Date() < deadline && p.isRunning { usleep(2000) }
-        usleep(UInt32(ms) * 1000)
+        let reached = collected.wait(forLines: acks)
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
-        out.fileHandleForReading.readabilityHandler = nil
-        collected.append(out.fileHandleForReading.readDataToEndOfFile())
+        collected.waitForEnd()
+        #expect(reached, "stress-append ended before its acknowledgement \(acks): \(collected.text.suffix(300))")
         #expect(p.terminationReason == .uncaughtSignal)
         // Only complete lines were acknowledged; a torn last line was not.
-        let text = String(decoding: collected.data, as: UTF8.self)
-        var lines = text.components(separatedBy: "\n")
-        lines.removeLast()
-        return lines
+        return collected.lines
     }
 
     /// `verify --audit-state` killed with SIGKILL part way: what it had committed is kept (the
-    /// position never goes back), the next run goes on from there, and the state it ends with
-    /// is the one a full replay builds.
+    /// position never goes back), an uncommitted chunk leaves nothing, the next run goes on from
+    /// there, and the state it ends with is the one a full replay builds. Each kill comes at a
+    /// fault point the process reached (`CARBONLEDGER_FAULT`, Sources/cledger/FaultInjection.swift),
+    /// inside a chunk's write transaction or after its commit.
     @Test func aVerifyKilledPartWayGoesOnFromItsAuditState() throws {
         let d = TempDir()
         let dir = d.sub("L")
@@ -133,44 +130,57 @@ import TestSupport
         let append = try CLI.run(["stress-append", "--dir", dir, "--workload", "behaviour", "--residents", "2000", "--batches", "30", "--report"])
         #expect(append.status == 0, "\(append.stderr)")
         let size = try readOnlyStore(dir).read { try $0.metaU64(.size) ?? 0 }
-        // Kills are timed within what a whole verify takes on this machine.
-        let started = Date()
-        #expect(try CLI.run(["verify", "--dir", dir]).status == 0)
-        let whole = Date().timeIntervalSince(started)
         let audit = d.sub("audit")
         func position() throws -> UInt64 {
             guard FileManager.default.fileExists(atPath: audit + "/" + LogStore.stateDirectory + "/data.mdb") else { return 0 }
             return try auditPosition(audit)?.size ?? 0
         }
-        var rng = SplitMix64(seed: Self.seed)
-        var positions: [UInt64] = []
-        for _ in 0..<4 {
+        /// Runs the audited verify until it reaches `fault`, kills it there; returns the
+        /// position the fault point reported and the one the audit state kept.
+        func killAt(_ fault: String) throws -> (reported: UInt64, kept: UInt64) {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: CLI.binary)
             p.arguments = ["verify", "--dir", dir, "--audit-state", audit]
+            p.environment = ProcessInfo.processInfo.environment.merging(["CARBONLEDGER_FAULT": fault]) { $1 }
+            let err = Pipe()
             p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
+            p.standardError = err
+            let collected = Collected(reading: err)
             try p.run()
-            let fraction: Double = 0.3 + 0.5 * Double(rng.next() % 1000) / 1000
-            usleep(UInt32(whole * fraction * 1_000_000))
+            let marker = "fault point \(fault) reached at position "
+            let reached = collected.wait { String(decoding: $0, as: UTF8.self).contains(marker) && $0.last == UInt8(ascii: "\n") }
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
-            let kept = try position()
-            #expect(kept >= (positions.last ?? 0), "the audit state went back from \(positions.last ?? 0) to \(kept)")
-            positions.append(kept)
+            collected.waitForEnd()
+            let text = collected.text
+            guard reached, let r = text.range(of: marker), let reported = UInt64(text[r.upperBound...].prefix { $0.isNumber }) else {
+                Issue.record("verify did not reach \(fault): \(text.suffix(500))")
+                return (0, try position())
+            }
+            #expect(p.terminationReason == .uncaughtSignal)
+            return (reported, try position())
         }
-        #expect(positions.contains { $0 > 0 && $0 < size }, "no kill came part way through a verify: positions \(positions) of \(size)")
+        // Killed right after its first chunk's commit: exactly that position is kept.
+        let first = try killAt("audit-after-commit:1")
+        #expect(first.kept == first.reported && first.kept > 0 && first.kept < size, "\(first) of \(size)")
+        // Killed inside the next chunk's write transaction: nothing of that chunk is kept.
+        let torn = try killAt("audit-before-commit:1")
+        #expect(torn.kept == first.kept && torn.reported > first.kept, "\(torn) after \(first)")
+        // The same chunk replayed again commits the position the torn run was about to.
+        let second = try killAt("audit-after-commit:1")
+        #expect(second.kept == torn.reported && second.kept < size, "\(second) after \(torn) of \(size)")
         let last = try CLI.run(["verify", "--dir", dir, "--audit-state", audit])
         #expect(last.status == 0, "\(last.stderr)")
-        let kept = positions.last ?? 0
-        let expected = kept == 0 ? "OK: \(size) entries, " : kept == size ? "OK: \(size) entries (0 replayed" : "OK: \(size) entries (\(size - kept) replayed from seq \(kept),"
-        #expect(last.stdout.hasPrefix(expected), "\(last.stdout)")
+        #expect(last.stdout.hasPrefix("OK: \(size) entries (\(size - second.kept) replayed from seq \(second.kept),"), "\(last.stdout)")
         // Byte for byte the state of one uninterrupted replay.
         let full = d.sub("full")
         #expect(try CLI.run(["replay", "--dir", dir, "--as-of", String(size - 1), "--out", full]).status == 0)
         let auditDump = try stateBytes(readOnlyStore(audit)), replayed = try stateBytes(readOnlyStore(full))
         #expect(auditDump.count > 1000 && auditDump == replayed)
-        print("audit state kills: positions \(positions) of \(size) entries, a whole verify \(String(format: "%.1f", whole)) s")
+        // A malformed fault specification is a usage error, not ignored.
+        let bad = try CLI.run(["verify", "--dir", dir], environment: ["CARBONLEDGER_FAULT": "audit-after-commit:0"])
+        #expect(bad.status == 64 && bad.stderr.contains("CARBONLEDGER_FAULT=audit-after-commit:0"), "\(bad.status) \(bad.stderr)")
+        print("audit state kills: positions \(first.kept), \(torn.kept) (torn chunk to \(torn.reported)), \(second.kept) of \(size) entries")
     }
 
     static func parseAck(_ line: String) -> Ack? {
@@ -178,11 +188,4 @@ import TestSupport
         guard p.count == 4, p[0] == "ack", let f = UInt64(p[1]), let l = UInt64(p[2]), let r = Digest(hex: String(p[3])) else { return nil }
         return Ack(first: f, last: l, root: r)
     }
-}
-
-final class Collected: @unchecked Sendable {
-    private let lock = NSLock()
-    private var buffer = Data()
-    func append(_ d: Data) { lock.lock(); buffer.append(d); lock.unlock() }
-    var data: Data { lock.lock(); defer { lock.unlock() }; return buffer }
 }

@@ -8,7 +8,7 @@ import LedgerCore
 final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
-    let output = Collected()
+    let output: Collected
 
     init(dir: String, extra: [String] = []) throws {
         process.executableURL = URL(fileURLWithPath: CLI.binary)
@@ -16,20 +16,18 @@ final class ServerProcess: @unchecked Sendable {
         let out = Pipe()
         process.standardOutput = out
         process.standardError = out
-        let collected = output
-        out.fileHandleForReading.readabilityHandler = { h in collected.append(h.availableData) }
+        output = Collected(reading: out)
         try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        var found: Int?
-        while found == nil && Date() < deadline && process.isRunning {
-            let text = String(decoding: output.data, as: UTF8.self)
-            if let r = text.range(of: "listening on http://127.0.0.1:") {
-                found = Int(text[r.upperBound...].prefix { $0.isNumber })
-            } else {
-                usleep(20_000)
-            }
+        // Until the server says where it listens, or exits without saying it.
+        let marker = "listening on http://127.0.0.1:"
+        output.wait { data in
+            let text = String(decoding: data, as: UTF8.self)
+            return text.range(of: marker).map { text[$0.upperBound...].contains(where: { !$0.isNumber }) } ?? false
         }
-        guard let p = found else { throw CLIError("server did not start: \(String(decoding: output.data, as: UTF8.self))") }
+        let text = output.text
+        guard let r = text.range(of: marker), let p = Int(text[r.upperBound...].prefix { $0.isNumber }) else {
+            throw CLIError("server did not start: \(text)")
+        }
         port = p
     }
 

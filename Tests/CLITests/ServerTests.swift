@@ -70,7 +70,9 @@ import TestSupport
     @Test func badRequestsGetTheRight4xxAndChangeNothing() throws {
         let d = TempDir()
         let (dir, key, origin) = try city(d)
-        let server = try ServerProcess(dir: dir, extra: ["--max-body", "4096", "--rate", "50"])
+        // A burst of 100 per key, refilled at one submission per 1,000 s: the limit is reached
+        // by what was sent, whatever the machine's speed.
+        let server = try ServerProcess(dir: dir, extra: ["--max-body", "4096", "--rate", "0.001", "--burst", "100"])
         let base = server.base
         let size = { try HTTP.get("\(base)/v1/info").json["size"]!.intValue! }
         let before = try size()
@@ -107,9 +109,8 @@ import TestSupport
             Issue.record("the demo city gave r-00000 no bike ride to double count")
         }
         #expect(try size() == before + 1, "only the one valid submission was appended")
-        // Over the rate: 50/s with bursts of 100; 150 submissions by one key at once hit 429.
-        // Sent from 30 threads, signed beforehand: one after another, each waits for its fsync,
-        // and when fsyncs are slow the bucket refills as fast as it is drained.
+        // Over the rate: 150 submissions by one key, from 30 threads; the key had used some of
+        // its 100 before, so at least 50 get 429.
         let bodies = try (0..<150).map { try note("burst \($0)", key: key, origin: origin) }
         let statuses = Collected()
         onThreads(30) { t in
@@ -120,7 +121,7 @@ import TestSupport
         }.wait()
         let replies = String(decoding: statuses.data, as: UTF8.self).split(separator: "\n")
         let limited = replies.filter { $0 == "429" }.count
-        #expect(replies.count == 150 && limited > 0 && replies.allSatisfy { $0 == "200" || $0 == "429" }, "\(replies)")
+        #expect(replies.count == 150 && limited >= 50 && replies.allSatisfy { $0 == "200" || $0 == "429" }, "\(replies)")
         #expect(try HTTP.get("\(base)/metrics").text.contains("carbonledger_submissions_rejected_total{rule=\"request.rate\"}"))
         #expect(server.stop() == 0)
         #expect(try CLI.run(["verify", "--dir", dir]).status == 0)
@@ -178,33 +179,29 @@ import TestSupport
         #expect(try CLI.run(["init", "--dir", d.sub("L"), "--origin", "shutdown.test/log", "--key", d.sub("reg.key")]).status == 0)
         let server = try ServerProcess(dir: d.sub("L"), extra: ["--rate", "100000"])
         let acked = Collected()
+        // Each client submits until a request is refused or fails, which only the shutdown
+        // brings: it comes while every client has a submission in flight or about to be.
         let group = onThreads(8) { c in
-            for n in 0..<400 {
+            for n in 0... {
                 guard let body = try? self.note("c\(c)-\(n)", key: key, origin: "shutdown.test/log"),
-                      let r = try? HTTP.post("\(server.base)/v1/submissions", body) else { return }
-                if r.status == 200, let seq = r.json["first_seq"]?.intValue { acked.append(Data("\(seq) c\(c)-\(n)\n".utf8)) }
-                else if r.status != 200 { return }
+                      let r = try? HTTP.post("\(server.base)/v1/submissions", body), r.status == 200 else { return }
+                if let seq = r.json["first_seq"]?.intValue { acked.append(Data("\(seq) c\(c)-\(n)\n".utf8)) }
             }
         }
-        // Stop once enough submissions are acknowledged, not after a fixed sleep: on a loaded
-        // machine 400 ms was once only 8 acknowledgements.
-        let deadline = Date().addingTimeInterval(60)
-        while acked.data.reduce(0, { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }) < 40 && Date() < deadline {
-            usleep(20_000)
-        }
+        group.notify(queue: .global()) { acked.end() }
+        // Stop once enough submissions are acknowledged (observed, however slow the machine).
+        #expect(acked.wait(forLines: 40), "the clients stopped before 40 acknowledgements: \(server.output.text.suffix(500))")
         #expect(server.stop() == 0)
         group.wait()
-        let lines = String(decoding: acked.data, as: UTF8.self).split(separator: "\n")
+        let lines = acked.lines.map { $0.split(separator: " ") }
         #expect(lines.count >= 40, "too few submissions acknowledged before the shutdown to prove anything")
-        #expect(lines.count < 8 * 400, "every submission was acknowledged: the shutdown did not happen while they were in flight")
         let verify = try CLI.run(["verify", "--dir", d.sub("L")])
         #expect(verify.status == 0)
         let store = try LogStore(path: d.sub("L"))
         // The server flushed the state it wrote without fsync, so a reboot would trust it.
         let (size, synced) = try store.read { r in (try r.metaU64(.size), try r.metaU64(.stateSynced)) }
         #expect(synced != nil && synced == size, "the server did not record its state as flushed: \(String(describing: synced)) of \(String(describing: size))")
-        for line in lines {
-            let parts = line.split(separator: " ")
+        for parts in lines {
             let bytes = try store.read { try $0.entryBytes(UInt64(parts[0])!) }
             let entry = try Entry.decode(try #require(bytes, "acknowledged seq \(parts[0]) is missing"))
             #expect(entry.event["text"]?.stringValue == String(parts[1]))

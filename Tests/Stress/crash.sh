@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The long crash test: a `cledger stress-append` writer under load (1 to 3 concurrent clients,
-# group commits) is killed with SIGKILL at a random moment after it starts acknowledging, N
-# times; after every kill `verify` must pass, every acknowledged submission must be where it was
-# acknowledged, and the new checkpoint must be consistent with every earlier one.
+# group commits) is killed with SIGKILL once it has acknowledged a random number (1-200) of
+# submissions, while it goes on writing, N times; after every kill `verify` must pass, every
+# acknowledged submission must be where it was acknowledged, and the new checkpoint must be consistent with every earlier one.
 # A fresh ledger is started every 50 kills, so every verify stays the same size. The CI runs
 # the same test with 50 kills (Tests/CLITests/CrashTests.swift).
 # usage: Tests/Stress/crash.sh [--kills N] (default 500) [--seed S] (default 20261121)
