@@ -20,7 +20,7 @@ cc -O2 -o "$work/append_floor" Benchmarks/floor/append_floor.c $(pkg-config --cf
 
 "$cledger" keygen --name bench-registry --out "$work/reg.key" >/dev/null
 "$cledger" init --dir "$work/ledger" --origin bench.carbonledger/append --key "$work/reg.key" >/dev/null
-line=$("$cledger" stress-append --dir "$work/ledger" --batches "$batches" --events-per-batch 1000 --report)
+line=$("$tools" stress-append --dir "$work/ledger" --batches "$batches" --events-per-batch 1000 --report)
 echo "cledger: $line"
 ingest=$(echo "$line" | sed -E 's/.* ([0-9]+) events\/s$/\1/')
 mkdir "$work/floor"

@@ -31,7 +31,7 @@ day=0
 # the last one it used; sets appended_s (not in a subshell, so that $day carries over).
 append() {
   local out
-  out=$("$cledger" stress-append --dir "$work/ledger" "${city[@]}" --batches $(( ($1 + 999) / 1000 )) --first-day "$day") \
+  out=$("$tools" stress-append --dir "$work/ledger" "${city[@]}" --batches $(( ($1 + 999) / 1000 )) --first-day "$day") \
     || { echo "stress-append failed" >&2; exit 1; }
   day=$(( $(echo "$out" | sed -nE 's/.* of days [0-9]+-([0-9]+) .*/\1/p') + 1 ))
   appended_s=$(echo "$out" | sed -nE 's/.* commits, ([0-9.]+) s .*/\1/p')

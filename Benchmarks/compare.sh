@@ -36,7 +36,7 @@ cc -O2 -o "$work/state_floor" Benchmarks/floor/state_floor.c $(pkg-config --cfla
 batches=$(( events / 950 + 1 ))
 
 echo "== cledger ingest (every rule, durable, submissions of up to 1,000 from $clients concurrent platforms)"
-line=$("$cledger" stress-append --dir "$work/ledger" --workload behaviour --batches "$batches" --residents "$residents" --clients "$clients" --report --export "$work/workload.jsonl")
+line=$("$tools" stress-append --dir "$work/ledger" --workload behaviour --batches "$batches" --residents "$residents" --clients "$clients" --report --export "$work/workload.jsonl")
 echo "$line"
 ingest=$(echo "$line" | sed -E 's/.* ([0-9]+) events\/s$/\1/')
 

@@ -32,7 +32,7 @@ for m in $(seq 1 "$millions"); do
   else
     args=(--batches 1000 --events-per-batch 1000)
   fi
-  out=$(/usr/bin/time -f "peak_rss_kib=%M" "$cledger" stress-append --dir "$work/ledger" "${args[@]}" --report 2>&1) \
+  out=$(/usr/bin/time -f "peak_rss_kib=%M" "$tools" stress-append --dir "$work/ledger" "${args[@]}" --report 2>&1) \
     || { echo "million $m failed:"; echo "$out" | tail -5; exit 1; }
   rate=$(echo "$out" | grep -o '[0-9]* events/s' | grep -o '^[0-9]*')
   if [ "$workload" = behaviour ]; then
@@ -50,7 +50,7 @@ bytes=$(du -sb "$work/ledger" | cut -f1)
 state=$(du -sb "$work/ledger/state" | cut -f1)
 echo "entries: $size; bytes on disk: $bytes ($(( bytes / size )) per event: log $(( (bytes - state) / size )), state $(( state / size )))"
 echo "last million at $(python3 -c "print(round(100 * $last / $first))")% of the first ($last vs $first events/s)"
-"$cledger" bench-proofs --dir "$work/ledger" --samples 2000
+"$tools" bench-proofs --dir "$work/ledger" --samples 2000
 if [ "$verify" = 1 ]; then
   /usr/bin/time -f "verify peak_rss_kib=%M" "$cledger" verify --dir "$work/ledger" 2>&1 | grep -E "OK|FAIL|peak_rss"
 fi

@@ -8,7 +8,7 @@ need_apt=()
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 pkg-config --exists lmdb 2>/dev/null || need_apt+=(liblmdb-dev)
 pkg-config --exists libcrypto 2>/dev/null || need_apt+=(libssl-dev)
-# cledger's allocator (Sources/cledger/Allocator.swift says why).
+# cledger's allocator (Sources/CLISupport/Allocator.swift says why).
 pkg-config --exists jemalloc 2>/dev/null || need_apt+=(libjemalloc-dev)
 # mdb_copy, the README's way to back up a ledger while it is written (tested in CommandTests).
 command -v mdb_copy >/dev/null 2>&1 || need_apt+=(lmdb-utils)

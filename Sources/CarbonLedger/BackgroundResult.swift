@@ -27,24 +27,3 @@ final class BackgroundResult<T>: @unchecked Sendable {
         return try result!.get()
     }
 }
-
-/// Hands a value that is not `Sendable` to another thread that alone uses it from then on
-/// (a finished chunk's state changes, written by the scratch-store thread).
-struct Handoff<T>: @unchecked Sendable {
-    let value: T
-}
-
-/// Frees `value` on `queue` instead of the calling thread. The caller's reference is moved in
-/// (`value` becomes nil), so the last reference is always the queue's: capturing the value in
-/// the closure alone freed it on the caller whenever the queue ran first. Freeing a replayed
-/// chunk's state (tens of thousands of records) cost 5% of the thread that runs the rules.
-func dispose<T>(_ value: inout T?, on queue: DispatchQueue) {
-    let disposal = Disposal(value.take())
-    queue.async { disposal.drop() }
-}
-
-private final class Disposal<T>: @unchecked Sendable {
-    private var value: T?
-    init(_ value: T?) { self.value = value }
-    func drop() { value = nil }
-}

@@ -2,51 +2,6 @@ import Foundation
 import LedgerCore
 import LedgerStore
 
-/// The writer's view of the log, kept between commits and rebuilt from the store when another
-/// process appended meanwhile (LMDB serialises writers across processes).
-struct WriterState {
-    var ledger: LedgerState
-    var frontier: MerkleFrontier
-    var head: Digest
-    var lastTime: Timestamp
-}
-
-/// Why a sequencer cannot append at all.
-public enum SequencerError: Error, Equatable, CustomStringConvertible {
-    case notTheRegistryKey(current: NoteVerifierKey, held: [NoteVerifierKey])
-    /// Another process appended between this batch's preparation and its commit; nothing of
-    /// the batch was written, and preparing it again from the store fixes it.
-    case concurrentWriter(expectedSize: UInt64, foundSize: UInt64)
-    /// The state did not reflect the log the batch was to be prepared over (a state commit
-    /// failed, or another process is catching it up); preparing it again from the store fixes it.
-    case stateBehind(stateSize: UInt64, logSize: UInt64)
-
-    public var description: String {
-        switch self {
-        case .notTheRegistryKey(let current, let held):
-            return "the ledger's registry key is now \(current) (rotated), but this writer holds \(held.map(\.name).joined(separator: ", ")); "
-                + "restart it so it loads the ledger directory's registry.key"
-        case .concurrentWriter(let expected, let found):
-            return "another writer appended to the ledger since this batch was prepared over its first \(expected) entries (it now has \(found), not ending where the batch expected); nothing was written"
-        case .stateBehind(let state, let log):
-            return "the ledger's state reflects \(state) entries of its \(log); it is caught up from the log before the next batch"
-        }
-    }
-}
-
-/// What an accepted submission got.
-public struct AppendReceipt: Equatable, Sendable {
-    /// Seq of its first event; its events occupy `firstSeq ..< firstSeq + count`.
-    public var firstSeq: UInt64
-    public var count: Int
-    /// The submission's root (its identity).
-    public var root: Digest
-    /// The tree size of the checkpoint signed by the commit that made it durable.
-    public var treeSize: UInt64
-
-    public var lastSeq: UInt64 { firstSeq + UInt64(count) - 1 }
-}
-
 /// Runs the reducer and appends accepted submissions. Each `append` call is one LMDB write
 /// transaction and one fsync, however many submissions it carries (group commit); each
 /// submission is atomic: all of its events or none.
@@ -459,19 +414,4 @@ public final class Sequencer: @unchecked Sendable {
         return WriterState(ledger: ledger, frontier: try MerkleFrontier(size: size, reader: r), head: head,
                            lastTime: Timestamp(millisecondsSinceEpoch: Int64(bitPattern: t)))
     }
-}
-
-/// Submission lookup through the store plus this batch's not yet committed submissions.
-struct PendingLookup: SubmissionLookup {
-    let reader: StoreReader
-    let pending: [Digest: UInt64]
-    func firstSeq(ofSubmission root: Digest) throws -> UInt64? {
-        if let s = pending[root] { return s }
-        return try reader.firstSeq(ofSubmission: root)
-    }
-}
-
-/// For replaying the genesis submission, which has no predecessors.
-struct NoLookup: SubmissionLookup {
-    func firstSeq(ofSubmission root: Digest) throws -> UInt64? { nil }
 }

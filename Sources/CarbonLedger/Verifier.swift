@@ -3,71 +3,6 @@ import Synchronization
 import LedgerCore
 import LedgerStore
 
-/// The first fault `verify` found: where, and why.
-public struct VerificationFailure: Error, Equatable, CustomStringConvertible {
-    /// The first bad seq, when the fault belongs to an entry.
-    public var seq: UInt64?
-    public var reason: String
-
-    public var description: String {
-        if let s = seq { return "seq \(s): \(reason)" }
-        return reason
-    }
-}
-
-/// How far the running verification has read the log: a crash handler reads it to say where a
-/// damaged data file made LMDB fault (LMDB has no page checksums, so a damaged page header can
-/// crash the reader instead of returning an error). Lock-free atomics: the replay's threads
-/// write it, a signal handler reads it, and concurrent verifications (tests) may share it.
-public enum VerificationPosition {
-    private static let seqValue = Atomic<UInt64>(0)
-    private static let readingValue = Atomic<Bool>(false)
-    private static let readingStateValue = Atomic<Bool>(false)
-
-    public static var seq: UInt64 {
-        get { seqValue.load(ordering: .relaxed) }
-        set { seqValue.store(newValue, ordering: .relaxed) }
-    }
-
-    /// False until the replay reads its first entry (a fault before is in opening the file).
-    public static var reading: Bool {
-        get { readingValue.load(ordering: .relaxed) }
-        set { readingValue.store(newValue, ordering: .relaxed) }
-    }
-
-    /// True while the stored projections (the state's file) are read, not the log.
-    public static var readingState: Bool {
-        get { readingStateValue.load(ordering: .relaxed) }
-        set { readingStateValue.store(newValue, ordering: .relaxed) }
-    }
-}
-
-/// What a successful verification covered.
-public struct VerificationReport: Sendable {
-    /// Entries replayed (all of them, or up to the `upTo` cut rounded down to a submission).
-    public var entries: UInt64
-    /// State keys compared between the live projections and the replay (0 for a partial replay).
-    public var stateKeysCompared: Int
-    /// The log size at which the projections were compared: the log's size, unless a crash or
-    /// a failed state write between a commit's log and its state left the state behind (caught
-    /// up when the ledger is next opened for writing; SPEC.md section 10).
-    public var stateSize: UInt64
-    public var submissions: UInt64
-    public var checkpointsChecked: UInt64
-    public var checkpoint: Checkpoint
-    public var registryKey: NoteVerifierKey
-    /// False when the live projections trail the audit state the replay began from (a crash
-    /// came between a commit's log and its state): they could not be compared.
-    public var projectionsCompared = true
-    /// True when only the projections written since the audit state's last comparison were
-    /// compared (a run from an audit state, without `compareAllProjections`); then
-    /// `stateKeysCompared` counts a key once per commit of the replay that wrote it.
-    public var comparedWrittenOnly = false
-    /// Where the replay began: 0, or the size an audit state had verified earlier (only the
-    /// entries from there on were replayed).
-    public var resumedFrom: UInt64 = 0
-}
-
 /// Replays a whole log: re-canonicalises and re-hashes every entry, checks every `prev` link,
 /// every submission's root and signature, every rule (the same `Reducer` the sequencer runs),
 /// every stored Merkle node, the submission index and every stored checkpoint, and the latest
@@ -687,36 +622,6 @@ private struct Replay {
                 from = last + [0]  // the smallest key after `last`
             }
         }
-    }
-}
-
-/// Records of a state database from key `from` on, copied out of a transaction: at most
-/// `limit`, and none after `through`.
-struct StateDump {
-    struct Record {
-        let key: [UInt8]
-        let value: [UInt8]
-        var keyText: String { String(decoding: key, as: UTF8.self) }
-        var valueText: String { String(decoding: value.prefix(300), as: UTF8.self) }
-    }
-    var records: [Record] = []
-    /// True if the database has no records after these.
-    var done = true
-
-    init(_ txn: LMDBTransaction, _ db: LMDBDatabase, from: [UInt8]?, limit: Int, through: [UInt8]? = nil) throws {
-        var out: [Record] = []
-        var more = false
-        func visit(_ start: UnsafeRawBufferPointer?) throws {
-            try txn.scan(db, from: start) { k, v in
-                if let t = through, t.lexicographicallyPrecedes(k) { return false }
-                if out.count == limit { more = true; return false }
-                out.append(Record(key: Array(k), value: Array(v)))
-                return true
-            }
-        }
-        if let f = from { try f.withUnsafeBytes { try visit($0) } } else { try visit(nil) }
-        records = out
-        done = !more
     }
 }
 

@@ -1,36 +1,6 @@
 import Foundation
 import LedgerCore
 
-/// Errors from the ledger's store that are not plain LMDB failures.
-public enum StoreError: Error, Equatable, CustomStringConvertible {
-    case missing(String)
-    case corrupt(String)
-    case notALedger(String)
-    /// The directory was written in another layout (`meta/format`) than this build's.
-    case unsupportedFormat(found: String, supported: String)
-    /// A read-only open found the state in an older format (its rebuild is a writer's job).
-    case staleState(found: String?)
-
-    public var description: String {
-        switch self {
-        case .missing(let what): return "missing from the store: \(what)"
-        case .corrupt(let what): return "store is corrupt: \(what)"
-        case .notALedger(let dir): return "\(dir) is not a CarbonLedger directory (run `cledger init` first)"
-        case .unsupportedFormat(let found, let supported) where LogStore.upgradableFormats.contains(found):
-            return "the ledger directory is in format \(found); this cledger reads \(supported) only (SPEC.md section 10). "
-                + "Its log is the same in both: `cledger upgrade --dir DIR` (or any command that opens it for writing) rebuilds "
-                + "its state from the log in the current format"
-        case .unsupportedFormat(let found, let supported):
-            return "the ledger directory is in format \(found); this cledger reads \(supported) only (SPEC.md section 10). "
-                + "The log itself is the same in every format: `cledger mirror` pointed at a server running the cledger that wrote it "
-                + "builds a verified copy in the current format"
-        case .staleState(let found):
-            return "the ledger's state (projections) is in format \(found ?? "3"), not \(LogStore.format): open the ledger once for "
-                + "writing (`cledger upgrade --dir DIR`) and it is rebuilt from the log"
-        }
-    }
-}
-
 /// The ledger's LMDB layout (SPEC.md section "Storage"): the log's environment in the ledger
 /// directory, and the state's (the projections) in its `state/` subdirectory.
 ///
@@ -63,8 +33,8 @@ public final class LogStore: @unchecked Sendable {
     public let stateMeta: LMDBDatabase
     /// Only in an auditor's kept replay: the state keys written since its projections were last
     /// compared with a ledger's, so that a later run compares those alone. One record per
-    /// commit (u64 BE counter -> each written key as a u16 BE length and its bytes): with one
-    /// B-tree record per key, a run over 300,000 new events took 13.5-14.3 s against 12.8-12.9 s.
+    /// commit (u64 BE counter -> each written key as a u16 BE length and its bytes), which
+    /// measured faster than one B-tree record per key (Benchmarks/RESULTS.md).
     public let touched: LMDBDatabase?
 
     /// The format tag stored under `meta/format` and `state_meta/format`. Version 2 keyed the
@@ -199,16 +169,6 @@ public final class LogStore: @unchecked Sendable {
     }
 }
 
-/// Keys of the `meta` database.
-public enum MetaKey: String, CaseIterable, Sendable {
-    case format, origin, size, head, lastTime = "last_time", checkpoint
-    /// The state size (u64 BE) at which the state environment was last flushed to disk; present
-    /// only while no state was written since (SPEC.md section 10).
-    case stateSynced = "state_synced"
-    /// Counts rebuilds of the state (u64 BE), so a flush that raced one is not marked as on disk.
-    case stateEpoch = "state_epoch"
-}
-
 extension LMDBTransaction {
     /// The value under an ASCII name (the keys of `meta` and `state_meta`), copied out of the map.
     func value(named key: String, in db: LMDBDatabase) throws -> [UInt8]? {
@@ -225,108 +185,4 @@ func withKey<R>(_ v: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethr
 func decodeU64(_ b: UnsafeRawBufferPointer) -> UInt64? {
     guard b.count == 8 else { return nil }
     return b.reduce(0) { $0 << 8 | UInt64($1) }
-}
-
-/// Reads within one transaction (a consistent snapshot).
-public struct StoreReader: MerkleNodeReader {
-    public let store: LogStore
-    /// The log's transaction.
-    public let txn: LMDBTransaction
-    /// The state's transaction (a read snapshot, taken before `txn`).
-    public let stateTxn: LMDBTransaction
-
-    /// Canonical bytes of entry `seq`, copied out of the map.
-    public func entryBytes(_ seq: UInt64) throws -> [UInt8]? {
-        try withKey(seq) { k in try txn.get(store.entries, key: k).map { Array($0) } }
-    }
-
-    public func node(_ id: MerkleNodeID) throws -> Digest {
-        let raw = try withKey(id.storageIndex) { k in try txn.get(store.nodes, key: k) }
-        guard let raw else { throw StoreError.missing("\(id)") }
-        guard raw.count == 32 else { throw StoreError.corrupt("\(id) holds \(raw.count) bytes, not 32") }
-        return Digest(raw: raw.baseAddress!)
-    }
-
-    public func firstSeq(ofSubmission root: Digest) throws -> UInt64? {
-        let raw = try root.withUnsafeBytes { try txn.get(store.submissions, key: $0) }
-        guard let raw else { return nil }
-        guard let v = decodeU64(raw) else { throw StoreError.corrupt("submission index value for \(root.hex) is not 8 bytes") }
-        return v
-    }
-
-    public func checkpoint(size: UInt64) throws -> String? {
-        try withKey(size) { k in try txn.get(store.checkpoints, key: k).map { String(decoding: $0, as: UTF8.self) } }
-    }
-
-    /// Signed tree sizes nearest to `size` (for error messages).
-    public func checkpointSizes(near size: UInt64, limit: Int = 3) throws -> [UInt64] {
-        var out: [UInt64] = []
-        try withKey(size) { k in
-            try txn.scan(store.checkpoints, from: k) { key, _ in
-                if let s = decodeU64(key) { out.append(s) }
-                return out.count < limit
-            }
-        }
-        return out
-    }
-
-    public func meta(_ key: MetaKey) throws -> [UInt8]? {
-        try txn.value(named: key.rawValue, in: store.meta)
-    }
-
-    public func metaString(_ key: MetaKey) throws -> String? {
-        try meta(key).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    public func metaU64(_ key: MetaKey) throws -> UInt64? {
-        guard let b = try meta(key) else { return nil }
-        guard let v = b.withUnsafeBytes(decodeU64) else { throw StoreError.corrupt("meta/\(key.rawValue) is not 8 bytes") }
-        return v
-    }
-
-    public func metaDigest(_ key: MetaKey) throws -> Digest? {
-        guard let b = try meta(key) else { return nil }
-        guard let d = Digest(bytes: b) else { throw StoreError.corrupt("meta/\(key.rawValue) is not 32 bytes") }
-        return d
-    }
-}
-
-/// Writes within one write transaction; sees its own writes.
-public struct StoreWriter {
-    public let reader: StoreReader
-    var txn: LMDBTransaction { reader.txn }
-    var store: LogStore { reader.store }
-
-    public func appendEntry(seq: UInt64, bytes: [UInt8]) throws {
-        try withKey(seq) { k in try bytes.withUnsafeBytes { try txn.put(store.entries, key: k, value: $0, append: true) } }
-    }
-
-    public func appendNode(_ id: MerkleNodeID, _ hash: Digest) throws {
-        try withKey(id.storageIndex) { k in try hash.withUnsafeBytes { try txn.put(store.nodes, key: k, value: $0, append: true) } }
-    }
-
-    public func putSubmission(root: Digest, firstSeq: UInt64) throws {
-        try root.withUnsafeBytes { k in try withKey(firstSeq) { try txn.put(store.submissions, key: k, value: $0) } }
-    }
-
-    public func putCheckpoint(size: UInt64, note: String) throws {
-        try withKey(size) { k in try Array(note.utf8).withUnsafeBytes { try txn.put(store.checkpoints, key: k, value: $0) } }
-    }
-
-    public func putMeta(_ key: MetaKey, _ value: [UInt8]) throws {
-        try Array(key.rawValue.utf8).withUnsafeBytes { k in try value.withUnsafeBytes { try txn.put(store.meta, key: k, value: $0) } }
-    }
-
-    public func putMeta(_ key: MetaKey, u64 v: UInt64) throws {
-        try putMeta(key, withUnsafeBytes(of: v.bigEndian) { Array($0) })
-    }
-}
-
-extension StoreWriter {
-    /// Records a refused submission for statistics.
-    public func putRejection(time: Timestamp, root: Digest, record: JSONValue) throws {
-        var key = withUnsafeBytes(of: UInt64(bitPattern: time.millisecondsSinceEpoch).bigEndian) { Array($0) }
-        key += root.bytes
-        try key.withUnsafeBytes { k in try CanonicalJSON.encode(record).withUnsafeBytes { try txn.put(store.rejections, key: k, value: $0) } }
-    }
 }

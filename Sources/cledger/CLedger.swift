@@ -11,5 +11,5 @@ struct CLedger: AsyncParsableCommand {
             entries and proofs offline. See SPEC.md for every byte format.
             """,
         subcommands: [Keygen.self, Init.self, Submit.self, Info.self, CheckpointCommand.self, Proof.self, Verify.self,
-                      AccountCommand.self, Replay.self, Stats.self, Retirements.self, CertificateCommand.self, LineageCommand.self, Serve.self, MirrorCommand.self, RotateKey.self, Upgrade.self, Demo.self, StressAppend.self, BenchProofs.self])
+                      AccountCommand.self, Replay.self, Stats.self, Retirements.self, CertificateCommand.self, LineageCommand.self, Serve.self, MirrorCommand.self, RotateKey.self, Upgrade.self, Demo.self])
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CarbonLedger
+import CLISupport
 
 struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

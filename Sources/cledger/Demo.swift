@@ -1,7 +1,9 @@
 import ArgumentParser
 import CarbonLedger
+import CLISupport
 import Foundation
 import LedgerCore
+import LedgerDemo
 import LedgerStore
 
 struct Demo: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CarbonLedger
+import CLISupport
 import LedgerCore
 
 struct Retirements: ParsableCommand {

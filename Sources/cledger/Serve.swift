@@ -1,5 +1,6 @@
 import ArgumentParser
 import CarbonLedger
+import CLISupport
 import CarbonLedgerServer
 import Foundation
 import LedgerStore

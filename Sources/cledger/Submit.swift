@@ -1,5 +1,6 @@
 import ArgumentParser
 import CarbonLedger
+import CLISupport
 import LedgerStore
 import Foundation
 import LedgerCore
@@ -64,16 +65,4 @@ struct Submit: ParsableCommand {
             throw CLIError("\(files[rejection.submissionIndex]): rejected, nothing appended: \(rejection.violation)")
         }
     }
-}
-
-/// A user-facing error: printed as is, exit code 1.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
-}
-
-func readInput(_ path: String) throws -> [UInt8] {
-    if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
-    guard let d = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot be read (missing or no permission)") }
-    return Array(d)
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CarbonLedger
+import CLISupport
 import Foundation
 import LedgerStore
 
@@ -44,6 +45,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         CorruptionGuard.install()
+        let faultHook = try FaultInjection.auditCommitHook()
         let ledger = try ledgerDirectory.openReadOnly(allowingAbsentState: true)
         var verifier = Verifier(store: ledger.store)
         if let t = threads {
@@ -54,7 +56,7 @@ struct Verify: ParsableCommand {
         verifier.auditStateDirectory = auditState
         guard !allProjections || auditState != nil else { throw ValidationError("--all-projections goes with --audit-state (without it every projection is compared)") }
         verifier.compareAllProjections = allProjections
-        verifier.auditCommitHook = try FaultInjection.auditCommitHook()
+        verifier.auditCommitHook = faultHook
         let tty = isatty(2) == 1
         if tty {
             verifier.progress = { done, total in

@@ -2,18 +2,23 @@ import Foundation
 
 /// Runs the `cledger` binary built alongside the tests.
 enum CLI {
-    static let binary: String = {
+    /// `cledger`, what users run.
+    static let binary = built("cledger")
+    /// `cledger-tools`, the developer tools (stress-append, bench-proofs).
+    static let tools = built("cledger-tools")
+
+    static func built(_ name: String) -> String {
         var candidates: [String] = []
         let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        candidates.append(runner.deletingLastPathComponent().appendingPathComponent("cledger").path)
-        candidates.append(URL(fileURLWithPath: Bundle.main.bundlePath).deletingLastPathComponent().appendingPathComponent("cledger").path)
+        candidates.append(runner.deletingLastPathComponent().appendingPathComponent(name).path)
+        candidates.append(URL(fileURLWithPath: Bundle.main.bundlePath).deletingLastPathComponent().appendingPathComponent(name).path)
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(root.appendingPathComponent(".build/debug/cledger").path)
+        candidates.append(root.appendingPathComponent(".build/debug/\(name)").path)
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            fatalError("cledger binary not found; looked at \(candidates)")
+            fatalError("\(name) binary not found; looked at \(candidates)")
         }
         return found
-    }()
+    }
 
     struct Output {
         var status: Int32
@@ -46,11 +51,15 @@ enum CLI {
                       signalled: p.terminationReason == .uncaughtSignal)
     }
 
-    /// Starts `cledger stress-append` on `dir` (note events, until killed); what it prints to
+    /// Runs `cledger-tools args` to completion.
+    @discardableResult
+    static func tool(_ args: [String]) throws -> Output { try run(args, executable: tools) }
+
+    /// Starts `cledger-tools stress-append` on `dir` (note events, until killed); what it prints to
     /// stdout (`ack FIRST LAST ROOT` per durable commit) collects in the returned buffer.
     static func startStressAppend(dir: String, clients: Int) throws -> (process: Process, stdout: Collected) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: tools)
         p.arguments = ["stress-append", "--dir", dir, "--events-per-batch", "5", "--clients", String(clients)]
         let out = Pipe()
         p.standardOutput = out

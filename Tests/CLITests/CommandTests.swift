@@ -97,16 +97,16 @@ import TestSupport
         try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
         try CLI.run(["init", "--dir", d.sub("L"), "--origin", "o.test/city", "--key", d.sub("reg.key")])
         let args = ["stress-append", "--dir", d.sub("L"), "--workload", "behaviour", "--residents", "300", "--batches", "3", "--report"]
-        let first = try CLI.run(args)
+        let first = try CLI.tool(args)
         #expect(first.status == 0 && first.stdout.contains("of days 0-"), "\(first.stderr)\(first.stdout)")
         let size = try Ledger(directory: d.sub("L")).info().size
-        let second = try CLI.run(args + ["--first-day", "30"])
+        let second = try CLI.tool(args + ["--first-day", "30"])
         #expect(second.status == 0 && second.stdout.contains("of days 30-"), "\(second.stderr)")
         let appended = Int(second.stdout.split(separator: " ")[1]) ?? 0
         let sizeAfter = try Ledger(directory: d.sub("L")).info().size
         #expect(appended > 0 && sizeAfter == size + UInt64(appended), "the setup was appended again")
         #expect(try CLI.run(["verify", "--dir", d.sub("L")]).status == 0)
-        let past = try CLI.run(args + ["--first-day", "366"])
+        let past = try CLI.tool(args + ["--first-day", "366"])
         #expect(past.status == 1 && past.stderr.contains("past the simulated year"), "\(past.stderr)")
     }
 
@@ -117,12 +117,12 @@ import TestSupport
         try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
         try CLI.run(["init", "--dir", d.sub("L"), "--origin", "o.test/city", "--key", d.sub("reg.key")])
         let args = ["stress-append", "--dir", d.sub("L"), "--workload", "behaviour", "--residents", "300", "--batches", "3", "--report"]
-        #expect(try CLI.run(args).status == 0)
+        #expect(try CLI.tool(args).status == 0)
         let size = try Ledger(directory: d.sub("L")).info().size
         let first = try CLI.run(["verify", "--dir", d.sub("L"), "--audit-state", d.sub("audit")])
         #expect(first.status == 0 && first.stdout.hasPrefix("OK: \(size) entries, ") && first.stdout.contains("audit state: \(d.sub("audit")) holds the replay of these \(size) entries"),
                 "\(first.stdout)\(first.stderr)")
-        #expect(try CLI.run(args + ["--first-day", "30"]).status == 0)
+        #expect(try CLI.tool(args + ["--first-day", "30"]).status == 0)
         let grown = try Ledger(directory: d.sub("L")).info().size
         let second = try CLI.run(["verify", "--dir", d.sub("L"), "--audit-state", d.sub("audit")])
         #expect(second.status == 0 && second.stdout.hasPrefix("OK: \(grown) entries (\(grown - size) replayed from seq \(size), over the audit state)"),
@@ -160,11 +160,34 @@ import TestSupport
         #expect(r.stderr.contains("FAIL at seq 4:"), "\(r.stderr)")
     }
 
+    /// The user commands `cledger --help` lists, in order; the developer tools are not among them.
+    static let userCommands = ["keygen", "init", "submit", "info", "checkpoint", "proof", "verify", "account", "replay", "stats",
+                               "retirements", "certificate", "lineage", "serve", "mirror", "rotate-key", "upgrade", "demo"]
+    static let toolCommands = ["stress-append", "bench-proofs"]
+
+    @Test func cledgerListsOnlyUserCommandsAndTheToolsTheirOwn() throws {
+        func listed(_ help: String) -> [String] {
+            let section = help.components(separatedBy: "SUBCOMMANDS:\n").last ?? ""
+            // Command lines: two spaces, then a lower-case name (not "  See 'cledger help ...'").
+            return section.split(separator: "\n").filter { $0.hasPrefix("  ") && $0.dropFirst(2).first?.isLowercase == true }
+                .compactMap { $0.split(separator: " ").first.map(String.init) }
+        }
+        let user = try CLI.run(["--help"])
+        #expect(user.status == 0 && listed(user.stdout) == Self.userCommands, "\(listed(user.stdout))")
+        let tools = try CLI.tool(["--help"])
+        #expect(tools.status == 0 && listed(tools.stdout) == Self.toolCommands, "\(listed(tools.stdout))")
+        for t in Self.toolCommands {
+            let r = try CLI.run([t, "--dir", "L"])
+            #expect(r.status == 64, "cledger \(t): \(r.status) \(r.stderr)")
+        }
+    }
+
     @Test(arguments: [["keygen"], ["init"], ["submit"], ["info"], ["checkpoint"], ["proof"], ["proof", "inclusion"],
                       ["proof", "consistency"], ["proof", "verify"], ["verify"], ["account"], ["replay"], ["stats"], ["demo"], ["retirements"], ["certificate", "export"],
-                      ["certificate", "verify"], ["certificate", "render"], ["lineage"], ["stress-append"], ["upgrade"]])
+                      ["certificate", "verify"], ["certificate", "render"], ["lineage"], ["serve"], ["mirror"], ["rotate-key"], ["upgrade"],
+                      ["stress-append"], ["bench-proofs"]])
     func everyCommandExplainsEveryOption(command: [String]) throws {
-        let r = try CLI.run(command + ["--help"])
+        let r = try CLI.run(command + ["--help"], executable: Self.toolCommands.contains(command[0]) ? CLI.tools : CLI.binary)
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: "\n")
         // Every option line ("  --name <name>   text") carries help text on the same or next line.
@@ -188,9 +211,9 @@ import TestSupport
         #expect(try ledger.store.read { try $0.metaString(.format) } == LogStore.format)
         try ledger.store.write { try $0.putMeta(.format, Array("carbonledger-lmdb/1".utf8)) }
         let before = try Data(contentsOf: URL(fileURLWithPath: d.sub("L") + "/data.mdb"))
-        for args in [["info", "--dir", d.sub("L")], ["verify", "--dir", d.sub("L")],
-                     ["stress-append", "--dir", d.sub("L"), "--batches", "1"]] {
-            let r = try CLI.run(args)
+        for (args, executable) in [(["info", "--dir", d.sub("L")], CLI.binary), (["verify", "--dir", d.sub("L")], CLI.binary),
+                                   (["stress-append", "--dir", d.sub("L"), "--batches", "1"], CLI.tools)] {
+            let r = try CLI.run(args, executable: executable)
             #expect(r.status != 0, "\(args[0]) accepted a directory of format 1")
             #expect(r.stderr.contains("format carbonledger-lmdb/1") && r.stderr.contains(LogStore.format) && r.stderr.contains("cledger mirror"),
                     "\(args[0]): \(r.stderr)")
@@ -336,7 +359,7 @@ import TestSupport
         let seq = try ledger.sequencer()
         let first = try Submission.Unsigned(events: [["type": "note", "text": "before growth"]]).signed(by: key, origin: "multi.test/log")
         #expect(try seq.append([first], now: .now())[0].get().firstSeq == 1)
-        let r = try CLI.run(["stress-append", "--dir", d.sub("L"), "--batches", "10", "--events-per-batch", "1000", "--report"])
+        let r = try CLI.tool(["stress-append", "--dir", d.sub("L"), "--batches", "10", "--events-per-batch", "1000", "--report"])
         #expect(r.status == 0, "\(r.stderr)")
         // The timed span ends with the state on disk, and says how long that took.
         #expect(r.stdout.contains(" s of it flushing the state at the end)"), "\(r.stdout)")

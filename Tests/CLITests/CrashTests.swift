@@ -101,7 +101,7 @@ import TestSupport
         print("crash test: kills=\(Self.kills) acknowledged_lost=\(lost.count) verify_failures=\(verifyFailures) inconsistent_checkpoints=\(inconsistent) state_behind=\(stateBehind) acknowledged=\(totalAcked) entries=\(totalEntries) ledgers=\((Self.kills + Self.killsPerLedger - 1) / Self.killsPerLedger) seed=\(Self.seed)")
     }
 
-    /// Starts `cledger stress-append`, waits until it has acknowledged `acks` submissions (it
+    /// Starts `cledger-tools stress-append`, waits until it has acknowledged `acks` submissions (it
     /// goes on writing meanwhile, so the kill lands wherever the writer has got to: inside a
     /// commit, between a commit's log and its state, or between commits), kills it with SIGKILL
     /// and returns the complete lines it printed.
@@ -127,7 +127,7 @@ import TestSupport
         let dir = d.sub("L")
         try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
         #expect(try CLI.run(["init", "--dir", dir, "--origin", "crash.test/audit", "--key", d.sub("reg.key")]).status == 0)
-        let append = try CLI.run(["stress-append", "--dir", dir, "--workload", "behaviour", "--residents", "2000", "--batches", "30", "--report"])
+        let append = try CLI.tool(["stress-append", "--dir", dir, "--workload", "behaviour", "--residents", "2000", "--batches", "30", "--report"])
         #expect(append.status == 0, "\(append.stderr)")
         let size = try readOnlyStore(dir).read { try $0.metaU64(.size) ?? 0 }
         let audit = d.sub("audit")

@@ -41,7 +41,7 @@ import TestSupport
     static func fillUntilRefused(dir: String, launcher: String, expecting reasons: [String], makeRoom: () throws -> Void) throws {
         // Two clients: the commit that fails has the next batch prepared over it, which must
         // not be written either.
-        let run = try sh("\(launcher) exec '\(CLI.binary)' stress-append --dir '\(dir)' --batches 5000 --events-per-batch 40 --clients 2")
+        let run = try sh("\(launcher) exec '\(CLI.tools)' stress-append --dir '\(dir)' --batches 5000 --events-per-batch 40 --clients 2")
         #expect(run.status == 1 && !run.signalled, "status \(run.status): \(run.stderr)")
         #expect(reasons.contains { run.stderr.contains($0) }, "unclear refusal: \(run.stderr)")
         #expect(run.stderr.contains("Nothing of this commit was written"), "\(run.stderr)")
@@ -54,12 +54,12 @@ import TestSupport
         let found: [UInt64?] = try Self.readOnly(dir).store.read { r in try acked.map { try r.firstSeq(ofSubmission: $0.root) } }
         for (a, f) in zip(acked, found) { #expect(f == a.first, "acknowledged submission at \(a.first) lost") }
         // Still full: another writer is refused the same way and changes nothing.
-        let again = try sh("\(launcher) exec '\(CLI.binary)' stress-append --dir '\(dir)' --batches 50 --events-per-batch 40")
+        let again = try sh("\(launcher) exec '\(CLI.tools)' stress-append --dir '\(dir)' --batches 50 --events-per-batch 40")
         #expect(again.status == 1 && !again.signalled && reasons.contains { again.stderr.contains($0) }, "\(again.stderr)")
         #expect(try Self.readOnly(dir).info().size == sizeBefore, "a refused write changed the ledger")
 
         try makeRoom()
-        let resumed = try CLI.run(["stress-append", "--dir", dir, "--batches", "3", "--events-per-batch", "40"])
+        let resumed = try CLI.tool(["stress-append", "--dir", dir, "--batches", "3", "--events-per-batch", "40"])
         #expect(resumed.status == 0 && acks(resumed.stdout).count == 3, "\(resumed.stderr)")
         #expect(try CLI.run(["verify", "--dir", dir]).status == 0)
     }
@@ -99,7 +99,7 @@ import TestSupport
         let keys = TempDir(), d = TempDir()
         let dir = d.sub("L")
         try Self.newLedger(dir, keyDir: keys)
-        let run = try Self.sh("trap '' XFSZ; ulimit -f 16384; exec '\(CLI.binary)' stress-append --dir '\(dir)' --workload behaviour --batches 40 --residents 2000 --clients 2 --report")
+        let run = try Self.sh("trap '' XFSZ; ulimit -f 16384; exec '\(CLI.tools)' stress-append --dir '\(dir)' --workload behaviour --batches 40 --residents 2000 --clients 2 --report")
         #expect(run.status == 1 && !run.signalled, "status \(run.status): \(run.stderr)")
         // EFBIG, or EIO when the limit cuts a write short (LMDB reports short writes as EIO).
         #expect(["File too large", "Input/output error"].contains { run.stderr.contains("\(dir)/\(LogStore.stateDirectory): \($0)") }, "\(run.stderr)")
@@ -112,7 +112,7 @@ import TestSupport
         #expect(verify.status == 0, "\(verify.stderr)")
         #expect(verify.stdout.contains("the projections reflect the first \(behind.state) entries"), "\(verify.stdout)")
 
-        let resumed = try CLI.run(["stress-append", "--dir", dir, "--batches", "3", "--events-per-batch", "40"])
+        let resumed = try CLI.tool(["stress-append", "--dir", dir, "--batches", "3", "--events-per-batch", "40"])
         #expect(resumed.status == 0 && Self.acks(resumed.stdout).count == 3, "\(resumed.stderr)")
         let caughtUp = try sizes()
         #expect(caughtUp.state == caughtUp.log && caughtUp.log == behind.log + 120)
@@ -123,7 +123,7 @@ import TestSupport
     @Test func readOnlyFilesystemRefusesWritesButStillVerifies() throws {
         let keys = TempDir(), d = TempDir(), ro = TempDir()
         try Self.newLedger(d.sub("L"), keyDir: keys)
-        #expect(try CLI.run(["stress-append", "--dir", d.sub("L"), "--batches", "5", "--events-per-batch", "20"]).status == 0)
+        #expect(try CLI.tool(["stress-append", "--dir", d.sub("L"), "--batches", "5", "--events-per-batch", "20"]).status == 0)
         let dir: String
         if Self.isRoot {
             // Root ignores file modes, so use a read-only bind mount (EROFS).
@@ -136,7 +136,7 @@ import TestSupport
         defer { if Self.isRoot { _ = try? Self.sh("umount '\(ro.path)'") } else { _ = try? Self.sh("chmod -R u+w '\(d.sub("L"))'") } }
         let size = try CLI.run(["info", "--dir", dir])
         #expect(size.status == 0 && size.stdout.contains("size: 101"), "\(size.stdout)\(size.stderr)")
-        let write = try CLI.run(["stress-append", "--dir", dir, "--batches", "1"])
+        let write = try CLI.tool(["stress-append", "--dir", dir, "--batches", "1"])
         #expect(write.status != 0 && !write.signalled, "a write on a read-only filesystem: \(write.status) \(write.stderr)")
         #expect(write.stderr.contains(Self.isRoot ? "Read-only file system" : "Permission denied"), "\(write.stderr)")
         let verify = try CLI.run(["verify", "--dir", dir])
@@ -258,10 +258,10 @@ import TestSupport
         let d = TempDir()
         let dir = d.sub("L")
         try DiskFaultTests.newLedger(dir, keyDir: d)
-        #expect(try CLI.run(["stress-append", "--dir", dir, "--batches", "3", "--events-per-batch", "4"]).status == 0)
+        #expect(try CLI.tool(["stress-append", "--dir", dir, "--batches", "3", "--events-per-batch", "4"]).status == 0)
         try FileManager.default.copyItem(atPath: dir, toPath: d.sub("old"))
         try CLI.run(["checkpoint", "--dir", dir]).stdout.write(toFile: d.sub("c1.txt"), atomically: true, encoding: .utf8)
-        #expect(try CLI.run(["stress-append", "--dir", dir, "--batches", "3", "--events-per-batch", "4"]).status == 0)
+        #expect(try CLI.tool(["stress-append", "--dir", dir, "--batches", "3", "--events-per-batch", "4"]).status == 0)
         try CLI.run(["checkpoint", "--dir", dir]).stdout.write(toFile: d.sub("c2.txt"), atomically: true, encoding: .utf8)
         #expect(try CLI.run(["verify", "--dir", dir, "--trusted", d.sub("c1.txt"), "--trusted", d.sub("c2.txt")]).status == 0)
 
@@ -273,7 +273,7 @@ import TestSupport
         #expect(rolled.status == 1 && rolled.stderr.contains("ROLLED BACK: the log has 13 entries") && rolled.stderr.contains("tree size 25"), "\(rolled.stderr)")
 
         // Fork: the older copy extended with other entries to the same size.
-        #expect(try CLI.run(["stress-append", "--dir", d.sub("old"), "--batches", "3", "--events-per-batch", "4"]).status == 0)
+        #expect(try CLI.tool(["stress-append", "--dir", d.sub("old"), "--batches", "3", "--events-per-batch", "4"]).status == 0)
         #expect(try CLI.run(["verify", "--dir", d.sub("old")]).status == 0)
         let forked = try CLI.run(["verify", "--dir", d.sub("old"), "--trusted", d.sub("c2.txt")])
         #expect(forked.status == 1 && forked.stderr.contains("FAIL at seq 24: FORK") && forked.stderr.contains("rewritten"), "\(forked.stderr)")

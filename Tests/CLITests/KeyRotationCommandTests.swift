@@ -20,7 +20,7 @@ import TestSupport
         try CLI.run(["keygen", "--name", "registry-2027", "--out", d.sub("k2.key")])
         let k1 = try LedgerDirectory.readSigningKey(d.sub("k1.key")).verifierKey, k2 = try LedgerDirectory.readSigningKey(d.sub("k2.key")).verifierKey
         #expect(try CLI.run(["init", "--dir", dir, "--origin", "rotate.test/log", "--key", d.sub("k1.key")]).status == 0)
-        #expect(try CLI.run(["stress-append", "--dir", dir, "--batches", "3", "--events-per-batch", "5"]).status == 0)
+        #expect(try CLI.tool(["stress-append", "--dir", dir, "--batches", "3", "--events-per-batch", "5"]).status == 0)
 
         // Served, and mirrored by a replica that pins the first key.
         let server = try ServerProcess(dir: dir)
@@ -37,7 +37,7 @@ import TestSupport
         #expect(try LedgerDirectory.readSigningKey(retired).verifierKey == k1)
         #expect(!FileManager.default.fileExists(atPath: LedgerDirectory.nextKeyPath(dir)))
         #expect(try info(dir)["registry_key"]?.stringValue == k2.description)
-        #expect(try CLI.run(["stress-append", "--dir", dir, "--batches", "2", "--events-per-batch", "5"]).status == 0)
+        #expect(try CLI.tool(["stress-append", "--dir", dir, "--batches", "2", "--events-per-batch", "5"]).status == 0)
 
         // Proofs across the rotation: trusted with both keys, not with the old one alone.
         try CLI.run(["proof", "consistency", "--dir", dir, "--from", "1"]).stdout.write(toFile: d.sub("cons.json"), atomically: true, encoding: .utf8)
@@ -71,7 +71,7 @@ import TestSupport
         try fm.moveItem(atPath: LedgerDirectory.keyPath(dir), toPath: LedgerDirectory.nextKeyPath(dir))
         let retired = try fm.contentsOfDirectory(atPath: dir).first { $0.hasPrefix("registry-retired-") }!
         try fm.moveItem(atPath: dir + "/" + retired, toPath: LedgerDirectory.keyPath(dir))
-        let w = try CLI.run(["stress-append", "--dir", dir, "--batches", "1"])
+        let w = try CLI.tool(["stress-append", "--dir", dir, "--batches", "1"])
         #expect(w.status == 0, "\(w.stderr)")
         #expect(try LedgerDirectory.readSigningKey(LedgerDirectory.keyPath(dir)).verifierKey == (try LedgerDirectory.readSigningKey(d.sub("b.key"))).verifierKey)
         #expect(!fm.fileExists(atPath: LedgerDirectory.nextKeyPath(dir)))

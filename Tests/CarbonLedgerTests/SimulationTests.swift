@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import LedgerCore
+import LedgerDemo
 import LedgerStore
 @testable import CarbonLedger
 import TestSupport

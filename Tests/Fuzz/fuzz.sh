@@ -30,7 +30,8 @@ scripts/setup.sh >/dev/null
 out=.build/fuzz
 mkdir -p "$out"
 artifacts=$(mktemp -d /tmp/carbonledger-fuzz.XXXXXX)
-sources=(Sources/LedgerCore/*.swift Sources/LedgerCore/Rules/*.swift Tests/Fuzz/FuzzTarget.swift)
+mapfile -t sources < <(find Sources/LedgerCore -name "*.swift" | sort)
+sources+=(Tests/Fuzz/FuzzTarget.swift)
 bin="$out/decoders"
 if [ ! -x "$bin" ] || [ -n "$(find "${sources[@]}" -newer "$bin" | head -1)" ]; then
   echo "building $bin (libFuzzer + AddressSanitizer)"

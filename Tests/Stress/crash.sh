@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The long crash test: a `cledger stress-append` writer under load (1 to 3 concurrent clients,
+# The long crash test: a `cledger-tools stress-append` writer under load (1 to 3 concurrent clients,
 # group commits) is killed with SIGKILL once it has acknowledged a random number (1-200) of
 # submissions, while it goes on writing, N times; after every kill `verify` must pass, every
 # acknowledged submission must be where it was acknowledged, and the new checkpoint must be consistent with every earlier one.

@@ -1,5 +1,6 @@
 import CarbonLedger
 import LedgerCore
+import LedgerDemo
 import LedgerStore
 
 /// What an attacker holding the registry key and the files could do: append entries with a

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerDemo
 
 /// A fresh directory under the system temp dir, removed when released.
 public final class TempDir: @unchecked Sendable {
@@ -19,8 +20,8 @@ public final class TempDir: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// The core's seeded PRNG, re-exported for tests.
-public typealias SplitMix64 = LedgerCore.SplitMix64
+/// The demo's seeded PRNG, re-exported for tests.
+public typealias SplitMix64 = LedgerDemo.SplitMix64
 
 /// RFC 6962 section 2.1 written directly from the definitions over the leaf hashes: the
 /// reference the production proof code is checked against. MTH results are memoised by range

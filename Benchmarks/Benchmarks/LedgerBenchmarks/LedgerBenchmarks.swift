@@ -2,6 +2,7 @@ import Benchmark
 import CarbonLedger
 import Foundation
 import LedgerCore
+import LedgerDemo
 import LedgerStore
 
 /// Micro benchmarks of the hot paths: canonical JSON, hashing, the Merkle tree and its proofs,

@@ -1,0 +1,30 @@
+import Foundation
+import Synchronization
+import LedgerCore
+import LedgerStore
+
+/// What a successful verification covered.
+public struct VerificationReport: Sendable {
+    /// Entries replayed (all of them, or up to the `upTo` cut rounded down to a submission).
+    public var entries: UInt64
+    /// State keys compared between the live projections and the replay (0 for a partial replay).
+    public var stateKeysCompared: Int
+    /// The log size at which the projections were compared: the log's size, unless a crash or
+    /// a failed state write between a commit's log and its state left the state behind (caught
+    /// up when the ledger is next opened for writing; SPEC.md section 10).
+    public var stateSize: UInt64
+    public var submissions: UInt64
+    public var checkpointsChecked: UInt64
+    public var checkpoint: Checkpoint
+    public var registryKey: NoteVerifierKey
+    /// False when the live projections trail the audit state the replay began from (a crash
+    /// came between a commit's log and its state): they could not be compared.
+    public var projectionsCompared = true
+    /// True when only the projections written since the audit state's last comparison were
+    /// compared (a run from an audit state, without `compareAllProjections`); then
+    /// `stateKeysCompared` counts a key once per commit of the replay that wrote it.
+    public var comparedWrittenOnly = false
+    /// Where the replay began: 0, or the size an audit state had verified earlier (only the
+    /// entries from there on were replayed).
+    public var resumedFrom: UInt64 = 0
+}

@@ -1,0 +1,16 @@
+extension Timestamp {
+    /// Days from 1970-01-01 to this instant's calendar day in China Standard Time (UTC+08:00).
+    public var cstDayNumber: Int64 {
+        let ms = millisecondsSinceEpoch + 8 * 3_600_000
+        return ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
+    }
+
+    /// The calendar day in China Standard Time (UTC+08:00) as YYYYMMDD, the day daily caps and
+    /// statistics use.
+    public var cstDay: String {
+        let (y, m, d) = Timestamp.civil(fromDays: cstDayNumber)
+        let v = y * 10_000 + m * 100 + d
+        let s = String(v)
+        return s.utf8.count >= 8 ? s : String(repeating: "0", count: 8 - s.utf8.count) + s
+    }
+}

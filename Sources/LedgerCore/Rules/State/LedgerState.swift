@@ -1,0 +1,12 @@
+/// What the rules know about the ledger, derived only from the log: the sequencer keeps it as it
+/// appends and the verifier rebuilds it on replay, with the same `Reducer`.
+public struct LedgerState: Equatable, Sendable {
+    /// The registry's name for this log, from the genesis event (also the checkpoint origin).
+    public var origin: String?
+    /// The registry's checkpoint key, from the genesis event.
+    public var registryKey: NoteVerifierKey?
+    /// Entries applied so far (the next seq).
+    public var size: UInt64 = 0
+
+    public init() {}
+}

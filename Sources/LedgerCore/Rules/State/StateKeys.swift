@@ -1,0 +1,74 @@
+/// A state key: `parts` joined by `/`, built in one allocation. The rules build about twenty
+/// keys per behaviour report; string interpolation, which grows its buffer as it appends,
+/// measured slower (Benchmarks/RESULTS.md).
+func statePath(_ parts: String...) -> String {
+    var count = parts.count - 1
+    for p in parts { count += p.utf8.count }
+    return String(unsafeUninitializedCapacity: count) { buffer in
+        var i = 0
+        for (k, p) in parts.enumerated() {
+            if k > 0 { buffer[i] = UInt8(ascii: "/"); i += 1 }
+            let copied: Void? = p.utf8.withContiguousStorageIfAvailable { src in
+                UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[i..<(i + src.count)])
+                    .copyMemory(from: UnsafeRawBufferPointer(src))
+                i += src.count
+            }
+            if copied == nil { for b in p.utf8 { buffer[i] = b; i += 1 } }
+        }
+        return i
+    }
+}
+
+/// Fixed-width decimal for state keys, so byte order equals numeric order.
+@inlinable
+func pad16(_ v: Int64) -> String {
+    // Hot (several state keys per event): write the digits once, no intermediate strings.
+    if v < 0 {  // never in v1 keys (every padded number is validated >= 0); kept total anyway
+        let s = String(v)
+        return String(repeating: "0", count: max(0, 16 - s.utf8.count)) + s
+    }
+    let width = max(16, v == 0 ? 1 : Int(log10Floor(v)) + 1)
+    return String(unsafeUninitializedCapacity: width) { buffer in
+        var x = v
+        for k in stride(from: width - 1, through: 0, by: -1) {
+            buffer[k] = UInt8(ascii: "0") + UInt8(x % 10)
+            x /= 10
+        }
+        return width
+    }
+}
+
+/// floor(log10(v)) for v > 0.
+@usableFromInline func log10Floor(_ v: Int64) -> Int64 {
+    var n: Int64 = 0, x = v
+    while x >= 10 { x /= 10; n += 1 }
+    return n
+}
+
+/// Text as one state-key segment: printable ASCII without `/`. Bytes outside `!`..`~`, and `/`
+/// and `%` themselves, become `%XX` (uppercase hex); everything else stays as it is, so the
+/// encoding is one-to-one and keeps the text's byte order apart from escaped bytes.
+///
+/// Why not a hash: the duplicate index (`src/`) is written once per behaviour report. Under
+/// SHA-256 keys every report landed on a random page of a large B-tree, and every commit
+/// rewrote thousands of pages. Platforms' references mostly grow with time (trip and order
+/// numbers, dates), so their own text keeps the index's writes together: far fewer bytes reach
+/// the device per event, and ingest is faster (Benchmarks/RESULTS.md).
+///
+/// This is Foundation's `addingPercentEncoding(withAllowedCharacters:)` with `!`..`~` minus `/`
+/// and `%` allowed (same output for every test string), written out because it runs once per
+/// behaviour report and Foundation's was several times slower, enough to show in profiles of
+/// the rules thread (Benchmarks/RESULTS.md).
+func keySegment(_ text: String) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity(text.utf8.count)
+    let hex = Array("0123456789ABCDEF".utf8)
+    for b in text.utf8 {
+        if b > 0x20 && b < 0x7F && b != UInt8(ascii: "/") && b != UInt8(ascii: "%") {
+            out.append(b)
+        } else {
+            out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0x0F)]]
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
+}

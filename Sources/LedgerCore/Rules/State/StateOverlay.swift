@@ -1,0 +1,295 @@
+import Foundation
+
+/// Buffered writes over a `StateReader`: the reducer's scratch space. The sequencer stacks one
+/// per submission on one per batch, so a rejected submission's writes are simply dropped and
+/// an accepted one's are merged down; only the batch's survive to LMDB, in the same
+/// transaction as the entries. Decoded values are cached, so a key read or written by many
+/// events of a batch is decoded and encoded once.
+public final class StateOverlay: StateReader {
+    /// What the overlay reads through. `rebase(onto:)` replaces it.
+    public private(set) var base: StateReader
+    /// A key this overlay knows: written by it (`nil` value: deleted), or read through it from
+    /// the base (the base's value, cached). One dictionary for both, so a read costs one hash
+    /// of its key, not one per dictionary (hashing keys showed in profiles).
+    struct Slot {
+        var content: Content
+        var written: Bool
+        /// The savepoint that last journaled this key: a key written again in the same
+        /// savepoint needs no second undo record (rollback restores the first one's).
+        var savepoint: UInt32 = 0
+    }
+    /// What a key holds in the overlay.
+    public enum Content {
+        /// No record (deleted, or absent from the base).
+        case absent
+        case value(JSONValue)
+        /// The canonical bytes of a record the rules wrote whole (`putCanonical`): parsed only
+        /// if read again, copied to the store as they are.
+        case canonical([UInt8])
+
+        /// The record as a value; nil when absent.
+        func decoded() throws -> JSONValue? {
+            switch self {
+            case .absent: return nil
+            case .value(let v): return v
+            case .canonical(let b): return try JSONParser.parse(b)
+            }
+        }
+
+        init(_ value: JSONValue?) { self = value.map { .value($0) } ?? .absent }
+
+        var isAbsent: Bool { if case .absent = self { return true }; return false }
+    }
+    private var slots: [String: Slot] = [:]
+    /// Written keys; `.some(nil)` marks a deletion.
+    public var writes: [String: JSONValue?] {
+        slots.compactMapValues { $0.written ? .some(try! $0.content.decoded()) : nil }
+    }
+    /// Written keys of the ordered namespaces by parent, for `predecessor` and `children`. A key
+    /// is listed when a write finds it unwritten; a key written again after a rollback is listed
+    /// twice, which the queries tolerate (they read each listed key's slot). A set per parent
+    /// cost a second hash of every such key per write in profiles.
+    private var keysByParent: [Substring: [String]] = [:]
+    /// Namespaces whose keys are found by `predecessor`; only these are indexed by parent.
+    public static let orderedNamespaces = ["iv/", "elig/", "reqm/", "rng/", "hold/"]
+
+    /// Undo records of the open savepoint: each written key's previous write (or none). Kept
+    /// allocated between savepoints: the sequencer opens one per submission.
+    private var journal: [(key: String, previous: Slot?)] = []
+    private var inSavepoint = false
+    /// Numbers savepoints from 1, so that a slot knows whether the open one journaled it.
+    private var savepointNumber: UInt32 = 0
+
+    /// Keys a behaviour report writes, about: what the sequencer and the verifier pre-size a
+    /// batch's or a chunk's overlay with, per event.
+    public static let writesPerEvent = 10
+
+    /// `expectedWrites` pre-sizes the write set; growing a large dictionary rehashes every key,
+    /// which showed in profiles.
+    public init(base: StateReader, expectedWrites: Int = 0) {
+        self.base = base
+        slots.reserveCapacity(expectedWrites + expectedWrites / 4)
+    }
+
+    /// Reads through `newBase` from now on. The pipelined sequencer prepares batch k+1 over
+    /// batch k's overlay while k commits; before each new batch it rebases k's overlay onto a
+    /// fresh snapshot of the store, so the chain of overlays never grows beyond two. Sound only
+    /// when `newBase` differs from the old base at most by this overlay's own writes (the
+    /// snapshot was taken after the batches below committed, and no one else wrote): the read
+    /// cache then stays valid.
+    public func rebase(onto newBase: StateReader) {
+        precondition(!inSavepoint, "rebase inside a savepoint")
+        base = newBase
+    }
+
+    /// Starts a savepoint: later writes can be undone together by `rollback()`. The sequencer
+    /// opens one per submission in the batch's overlay, so a refused submission leaves no trace
+    /// and an accepted one costs no copying.
+    public func beginSavepoint() {
+        precondition(!inSavepoint && !frozen, "savepoints do not nest, and a frozen overlay takes no writes")
+        inSavepoint = true
+        savepointNumber &+= 1
+        // After 2^32 savepoints, numbers of old slots could come round again: start afresh.
+        if savepointNumber == 0 {
+            for k in Array(slots.keys) { slots[k]!.savepoint = 0 }
+            savepointNumber = 1
+        }
+    }
+
+    /// Keeps the writes since `beginSavepoint()`.
+    public func commitSavepoint() {
+        journal.removeAll(keepingCapacity: true)
+        inSavepoint = false
+    }
+
+    /// Undoes every write since `beginSavepoint()`, newest first.
+    public func rollback() {
+        precondition(inSavepoint, "rollback without a savepoint")
+        for (key, previous) in journal.reversed() {
+            slots[key] = previous
+        }
+        journal.removeAll(keepingCapacity: true)
+        inSavepoint = false
+    }
+
+    public func get(_ key: String) throws -> JSONValue? {
+        if let slot = slots[key] {
+            guard case .canonical = slot.content else { return try slot.content.decoded() }
+            let v = try slot.content.decoded()
+            // Read again later in the batch: keep the parsed value (its bytes are the same).
+            if !frozen, let v { slots[key]!.content = .value(v) }
+            return v
+        }
+        let v = try base.get(key)
+        if !frozen { slots[key] = Slot(content: Content(v), written: false) }
+        return v
+    }
+
+    /// Ends changes to this overlay: later reads through it no longer cache what they read
+    /// from the base, so another thread may read its writes (to commit them) while the next
+    /// batch reads through it. Whoever reads through a frozen overlay caches the values itself.
+    public func freeze() {
+        precondition(!inSavepoint, "freeze inside a savepoint")
+        frozen = true
+    }
+
+    public private(set) var frozen = false
+
+    public func put(_ key: String, _ value: JSONValue?) {
+        write(key, Content(value))
+    }
+
+    /// Writes a record given as its canonical bytes (`CanonicalRecord`), finishing it.
+    public func putCanonical(_ key: String, _ record: inout CanonicalRecord) {
+        write(key, .canonical(record.finish()))
+    }
+
+    private func write(_ key: String, _ content: Content) {
+        precondition(!frozen, "write to a frozen overlay")
+        assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
+        // One hash of the key for both the write and the undo record.
+        let number = inSavepoint ? savepointNumber : 0
+        let previous = slots.updateValue(Slot(content: content, written: true, savepoint: number), forKey: key)
+        if inSavepoint && previous?.savepoint != number { journal.append((key, previous)) }
+        if previous?.written != true { listIfOrdered(key) }
+    }
+
+    private func listIfOrdered(_ key: String) {
+        if Self.isOrdered(key) { keysByParent[Self.parent(of: key), default: []].append(key) }
+    }
+
+    /// Changes the object at `key` in place: the rules' counters (totals, statistics, points)
+    /// change a few members of the same record many times per batch, and a copy per change
+    /// showed in profiles. The record is copied once per savepoint at most, for its undo record.
+    /// An absent key starts from an empty object.
+    public func updateObject(_ key: String, _ body: (inout JSONObject) -> Void) throws {
+        precondition(!frozen, "write to a frozen overlay")
+        assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
+        let number = inSavepoint ? savepointNumber : 0
+        var index = slots.index(forKey: key)
+        if index == nil {
+            slots[key] = Slot(content: Content(try base.get(key)), written: false)
+            index = slots.index(forKey: key)
+        }
+        let i = index!
+        if inSavepoint && slots.values[i].savepoint != number { journal.append((key, slots.values[i])) }
+        if !slots.values[i].written { listIfOrdered(key) }
+        var object: JSONObject
+        switch try slots.values[i].content.decoded() {
+        case .object(let o)?: object = o
+        case nil: object = JSONObject()
+        case let other?: preconditionFailure("state record \(key) is a \(other.typeName), not an object")
+        }
+        // The slot lets go of the record, so the change below is in place unless the journal
+        // (or a caller) still holds it.
+        slots.values[i] = Slot(content: .absent, written: true, savepoint: number)
+        body(&object)
+        slots.values[i].content = .value(.object(object))
+    }
+
+    /// Whether `key` is in one of `orderedNamespaces`; the first byte rules out most keys.
+    @inline(__always)
+    static func isOrdered(_ key: String) -> Bool {
+        switch key.utf8.first {
+        case UInt8(ascii: "i"), UInt8(ascii: "e"), UInt8(ascii: "r"), UInt8(ascii: "h"):
+            // Bytes, not `hasPrefix` (which compares Unicode characters): this runs per write.
+            return orderedNamespaces.contains { key.utf8.starts(with: $0.utf8) }
+        default:
+            return false
+        }
+    }
+
+    public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
+        assert(Self.orderedNamespaces.contains(where: parent.hasPrefix), "predecessor queries only ordered namespaces")
+        // Own writes below `before`, newest key first; only the one found is decoded.
+        var ownKey: String?
+        if let keys = keysByParent[Substring(parent)] {
+            for k in keys where Self.less(k, before) && (ownKey == nil || Self.less(ownKey!, k)) {
+                if let slot = slots[k], slot.written, !slot.content.isAbsent { ownKey = k }
+            }
+        }
+        let own = try ownKey.map { k in (key: k, value: try get(k)!) }
+        // The base's predecessor, skipping keys this overlay deleted or replaced.
+        var bound = before
+        while let b = try base.predecessor(parent: parent, before: bound) {
+            var value = b.value
+            if let slot = slots[b.key], slot.written {
+                guard let replaced = try slot.content.decoded() else { bound = b.key; continue }
+                value = replaced
+            }
+            if let o = own, !Self.less(o.key, b.key) { return o }
+            return (b.key, value)
+        }
+        return own
+    }
+
+    public func children(of parent: String) throws -> [(key: String, value: JSONValue)] {
+        assert(Self.orderedNamespaces.contains(where: parent.hasPrefix), "children queries only ordered namespaces")
+        var merged: [String: JSONValue] = [:]
+        for c in try base.children(of: parent) { merged[c.key] = c.value }
+        for k in keysByParent[Substring(parent)] ?? [] {
+            guard let slot = slots[k], slot.written else { continue }
+            merged[k] = try slot.content.decoded()
+        }
+        return merged.keys.sorted(by: Self.less).map { ($0, merged[$0]!) }
+    }
+
+    /// Written keys in byte order (LMDB's), for flushing.
+    public var sortedWrites: [(key: String, value: JSONValue?)] {
+        var out: [(key: String, value: JSONValue?)] = []
+        forEachWriteInOrder { out.append(($0, try! $1.decoded())) }
+        return out
+    }
+
+    /// Calls `body` with each written key (and its value, nil for a deletion) in byte order.
+    /// LMDB takes sorted puts much faster (its pages stay in cache; Benchmarks/RESULTS.md).
+    /// Sorting and copying tens of thousands of records per batch still showed in profiles of
+    /// the commit thread, so this sorts slot positions by each key's first 16
+    /// bytes as integers, compares whole keys only on a tie, and copies no record.
+    public func forEachWriteInOrder(_ body: (String, Content) throws -> Void) rethrows {
+        var order: [(prefix: (UInt64, UInt64), index: Dictionary<String, Slot>.Index)] = []
+        order.reserveCapacity(slots.count)
+        var i = slots.startIndex
+        while i != slots.endIndex {
+            if slots.values[i].written { order.append((Self.prefix16(slots.keys[i]), i)) }
+            i = slots.index(after: i)
+        }
+        order.sort { a, b in
+            if a.prefix != b.prefix { return a.prefix < b.prefix }
+            return Self.less(slots.keys[a.index], slots.keys[b.index])
+        }
+        for o in order { try body(slots.keys[o.index], slots.values[o.index].content) }
+    }
+
+    /// A key's first 16 bytes as two big-endian integers (zero-padded): their order is the
+    /// keys' byte order, up to ties.
+    static func prefix16(_ key: String) -> (UInt64, UInt64) {
+        var bytes: (UInt64, UInt64) = (0, 0)
+        let copied: Void? = key.utf8.withContiguousStorageIfAvailable { u in
+            withUnsafeMutableBytes(of: &bytes) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(u).prefix(16))) }
+        }
+        if copied == nil {
+            withUnsafeMutableBytes(of: &bytes) { b in for (i, c) in key.utf8.prefix(16).enumerated() { b[i] = c } }
+        }
+        return (UInt64(bigEndian: bytes.0), UInt64(bigEndian: bytes.1))
+    }
+
+    static func parent(of key: String) -> Substring {
+        guard let slash = key.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+        return key[..<slash]
+    }
+
+    /// Byte order (LMDB's order for these keys).
+    public static func less(_ a: String, _ b: String) -> Bool {
+        // Non-mutating access: `withUTF8` on `var` copies retains both strings per compare.
+        let fast: Bool?? = a.utf8.withContiguousStorageIfAvailable { ua in
+            b.utf8.withContiguousStorageIfAvailable { ub in
+                let n = Swift.min(ua.count, ub.count)
+                let c = n == 0 ? 0 : memcmp(ua.baseAddress!, ub.baseAddress!, n)
+                return c != 0 ? c < 0 : ua.count < ub.count
+            }
+        }
+        if case .some(.some(let r)) = fast { return r }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+}

@@ -1,0 +1,11 @@
+import Foundation
+
+/// Reads the ledger's derived state: ASCII path keys (`acct/p-7f3a91`) mapped to JSON values.
+/// Keys are compared as bytes; a key's *parent* is everything before its last `/`.
+public protocol StateReader: AnyObject {
+    func get(_ key: String) throws -> JSONValue?
+    /// The greatest key below `before` that has parent `parent`, with its value.
+    func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)?
+    /// Every key with parent `parent`, in byte order, with its value.
+    func children(of parent: String) throws -> [(key: String, value: JSONValue)]
+}

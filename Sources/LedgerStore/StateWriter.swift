@@ -1,0 +1,66 @@
+import Foundation
+import LedgerCore
+
+/// Writes within one write transaction of the state; sees its own writes.
+public struct StateWriter {
+    public let store: LogStore
+    public let txn: LMDBTransaction
+
+    /// The state as this transaction sees it, for the reducer.
+    public var reader: StoreStateReader { StoreStateReader(store: store, txn: txn) }
+
+    public func size() throws -> UInt64 { try reader.size() }
+
+    public func setSize(_ size: UInt64) throws {
+        try putMeta(.size, withUnsafeBytes(of: size.bigEndian) { Array($0) })
+    }
+
+    public func putMeta(_ key: StateMetaKey, _ value: [UInt8]) throws {
+        try Array(key.rawValue.utf8).withUnsafeBytes { k in try value.withUnsafeBytes { try txn.put(store.stateMeta, key: k, value: $0) } }
+    }
+
+    /// Empties `touched`: the projections were compared with the keys it listed.
+    public func forgetTouched() throws {
+        if let t = store.touched { try txn.clear(t) }
+    }
+
+    /// Removes every state record (before a rebuild from the log).
+    public func removeAll() throws {
+        try txn.clear(store.state)
+        try setSize(0)
+    }
+
+    /// Writes an overlay's changes (canonical JSON; deletions remove the key), and lists the
+    /// keys in one new `touched` record when the store has that database.
+    public func apply(_ overlay: StateOverlay) throws {
+        // One encoding buffer for the whole batch (tens of thousands of records).
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(1024)
+        var touched: [UInt8] = []
+        try overlay.forEachWriteInOrder { key, content in
+            var key = key
+            try key.withUTF8 { k in
+                if store.touched != nil {
+                    touched.append(UInt8(k.count >> 8))
+                    touched.append(UInt8(k.count & 0xFF))
+                    touched.append(contentsOf: k)
+                }
+                switch content {
+                case .value(let v):
+                    bytes.removeAll(keepingCapacity: true)
+                    CanonicalJSON.write(v, into: &bytes)
+                    try bytes.withUnsafeBytes { try txn.put(store.state, key: UnsafeRawBufferPointer(k), value: $0) }
+                case .canonical(let record):
+                    try record.withUnsafeBytes { try txn.put(store.state, key: UnsafeRawBufferPointer(k), value: $0) }
+                case .absent:
+                    try txn.delete(store.state, key: UnsafeRawBufferPointer(k))
+                }
+            }
+        }
+        if let t = store.touched, !touched.isEmpty {
+            let last = try withUnsafeBytes(of: UInt64.max.bigEndian) { try txn.last(t, before: $0) }
+            let next = (last.flatMap { decodeU64($0.key) } ?? 0) + 1
+            try withKey(next) { k in try touched.withUnsafeBytes { try txn.put(t, key: k, value: $0) } }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import ArgumentParser
+import CarbonLedger
+import CLISupport
+import Foundation
+import LedgerCore
+import LedgerDemo
+import LedgerStore
+
+struct StressAppend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stress-append",
+        abstract: "Append generated submissions in a loop (crash tests, append-rate measurement).",
+        discussion: """
+            Each batch is a signed submission of --events-per-batch note events (signed by an admin key). \
+            After each durable commit it prints `ack FIRST LAST ROOTHEX` and flushes, so a test that \
+            kills this process knows exactly what was acknowledged. With --report it signs every batch \
+            first and then times the appends alone, printing events/s.
+            """)
+
+    @OptionGroup var ledgerDirectory: LedgerDirectoryOption
+
+    @Option(help: "Private key file that signs the submissions (default: the ledger's registry key).")
+    var key: String?
+
+    @Option(help: "Number of batches; 0 runs until killed.")
+    var batches: Int = 0
+
+    @Option(help: "Events per submission (1 to 10000).")
+    var eventsPerBatch: Int = 10
+
+    @Option(help: "Concurrent submitters sharing group commits (1 = one commit per submission).")
+    var clients: Int = 1
+
+    @Flag(help: "Pre-sign all batches, time only the appends, print events/s and commits.")
+    var report = false
+
+    enum Workload: String, ExpressibleByArgument, CaseIterable { case log, behaviour }
+
+    @Option(help: "log: note events (the log alone); behaviour: a demo city's behaviour reports with every domain rule (needs --report and a new ledger made by init with the registry key as admin; --events-per-batch is ignored, batches are the platforms' of up to 1,000).")
+    var workload: Workload = .log
+
+    @Option(help: "Residents of the behaviour workload's city.")
+    var residents: Int = 20_000
+
+    @Option(help: "With --workload behaviour: the first simulated day to report (0 is a year ago). A run continuing a ledger starts after the last day an earlier run reported (its report names the days); the city's setup is appended only once.")
+    var firstDay: Int = 0
+
+    @Option(help: "With --workload behaviour: also write the timed submissions, one JSON per line, to this file (for the comparison baselines).")
+    var export: String?
+
+    @Flag(help: "Skip fsync on commit.")
+    var noSync = false
+
+    func validate() throws {
+        guard (1...Submission.maxEvents).contains(eventsPerBatch) else { throw ValidationError("--events-per-batch must be 1 to \(Submission.maxEvents)") }
+        guard batches >= 0 else { throw ValidationError("--batches must be >= 0") }
+        guard clients >= 1 else { throw ValidationError("--clients must be >= 1") }
+        if report && batches == 0 { throw ValidationError("--report needs --batches") }
+        if workload == .behaviour && !report { throw ValidationError("--workload behaviour needs --report") }
+        guard firstDay >= 0 else { throw ValidationError("--first-day must be >= 0") }
+    }
+
+    func run() throws {
+        var options = LMDBOptions()
+        options.noSync = noSync
+        let ledger = try ledgerDirectory.open(options: options)
+        let origin = try ledger.info().origin
+        let signer = try LedgerDirectory.readSigningKey(key ?? LedgerDirectory.keyPath(ledgerDirectory.dir))
+        let sequencer = try ledger.sequencer()
+        let runID = Hex.encode(try Ed25519PrivateKey.generate().seed.prefix(8))
+        let perBatch = eventsPerBatch
+        let make: @Sendable (Int) throws -> Submission = { b in
+            let events: [JSONValue] = (0..<perBatch).map { i in
+                ["type": "note", "text": .string("stress \(runID) \(b) \(i)")]
+            }
+            return try Submission.Unsigned(events: events).signed(by: signer, origin: origin)
+        }
+        let committer = GroupCommitter(sequencer: sequencer)
+        defer { committer.shutdown() }
+        let out = FileHandle.standardOutput
+        let lock = NSLock()
+        let failures = Counter()
+        let report = self.report
+        let clients = self.clients
+        if workload == .behaviour {
+            var o = DemoCity.Options()
+            o.residents = residents
+            o.days = 366
+            let city = try DemoCity(origin: origin, admin: signer, options: o, endingBefore: .now())
+            // The city's keys and submissions are deterministic: a ledger that has its setup
+            // already (an earlier run) continues with it.
+            let setup = try city.setup()
+            if try ledger.store.read({ try $0.firstSeq(ofSubmission: setup[0].root) }) == nil {
+                for r in try sequencer.append(setup, now: .now()) { _ = try r.get() }
+            }
+            var subs: [Submission] = []
+            var d = firstDay
+            while subs.count < batches && d < o.days {
+                subs += try city.regularBatches(d)
+                d += 1
+            }
+            guard !subs.isEmpty else { throw CLIError("--first-day \(firstDay) is past the simulated year (days 0 to \(o.days - 1))") }
+            let work = Array(subs.prefix(batches))
+            let events = work.reduce(0) { $0 + $1.events.count }
+            if let path = export {
+                var out = [UInt8]()
+                for s in work { out += CanonicalJSON.encode(s.json); out.append(0x0A) }
+                guard FileManager.default.createFile(atPath: path, contents: Data(out)) else { throw CLIError("\(path): cannot be written") }
+            }
+            print("appended \(events) behaviour events of days \(firstDay)-\(d - 1) in \(work.count) submissions, \(try timed(work, events: events))")
+        } else if report {
+            let subs = try (0..<batches).map { try make($0) }
+            print("appended \(batches * eventsPerBatch) events in \(batches) submissions, \(try timed(subs, events: batches * eventsPerBatch))")
+        } else {
+            try runClients(batches == 0 ? Int.max : batches, make)
+        }
+        if failures.value > 0 { throw CLIError("\(failures.value) submissions failed") }
+
+        /// Appends pre-signed `work` through the clients, timing only that, and describes the run:
+        /// commits, seconds, bytes the ledger's device wrote, the allocator, events/s. The timed
+        /// span ends with the state flushed to disk: its commits skip fsync, and a run that left
+        /// their pages in the page cache would look faster than the disk allows.
+        func timed(_ work: [Submission], events: Int) throws -> String {
+            let commitsBefore = sequencer.commitCount
+            let device = DeviceWrites(directory: ledgerDirectory.dir)
+            let written = device?.bytes()
+            let start = Date()
+            try runClients(work.count) { b in work[b] }
+            let appended = Date()
+            try sequencer.store.syncState()
+            let secs = Date().timeIntervalSince(start)
+            let flush = String(format: "%.3f", Date().timeIntervalSince(appended))
+            let disk = device?.report(since: written, events: events) ?? ""
+            return "\(sequencer.commitCount - commitsBefore) commits, \(String(format: "%.3f", secs)) s (\(flush) s of it flushing the state at the end)\(disk), allocator \(Allocator.description): \(Int(Double(events) / secs)) events/s"
+        }
+
+        func runClients(_ total: Int, _ produce: @escaping @Sendable (Int) throws -> Submission) throws {
+            let next = Counter()
+            let group = DispatchGroup()
+            for _ in 0..<clients {
+                group.enter()
+                Thread.detachNewThread {
+                    defer { group.leave() }
+                    while true {
+                        let b = next.increment()
+                        // Stop at the first failure: a full or failing disk will not get better by hammering it.
+                        guard b < total, failures.value == 0, let sub = try? produce(b) else { return }
+                        let done = DispatchSemaphore(value: 0)
+                        committer.submit(sub) { result in
+                            switch result {
+                            case .success(let r) where !report:
+                                lock.lock()
+                                out.write(Data("ack \(r.firstSeq) \(r.lastSeq) \(r.root.hex)\n".utf8))
+                                lock.unlock()
+                            case .success: break
+                            case .failure(let e):
+                                failures.increment()
+                                FileHandle.standardError.write(Data("submission failed: \(e)\n".utf8))
+                            }
+                            done.signal()
+                        }
+                        done.wait()
+                    }
+                }
+            }
+            group.wait()
+        }
+    }
+}
