@@ -153,6 +153,9 @@ extension Ledger {
     public func stats(by dimensions: [String]) throws -> [StatsRow] {
         for d in dimensions where !["region", "scenario", "day", "month"].contains(d) { throw QueryError.badDimension(d) }
         if dimensions.contains("day") && dimensions.contains("month") { throw QueryError.badDimension("day and month together") }
+        // Each dimension once: a row's group is keyed by dimension name.
+        var seen = Set<String>()
+        for d in dimensions where !seen.insert(d).inserted { throw QueryError.repeatedDimension(d) }
         var groups: [[String]: [String: Int64]] = [:]
         func key(day: String, region: String, scenario: String) -> [String] {
             dimensions.map { d -> String in
@@ -242,6 +245,9 @@ extension Ledger {
 
     /// Resolves what a person typed: a seq, a retirement id, an account id, a batch, or a serial
     /// number (CN-...-first-last or a single unit) to the retirement or holder that has it.
+    /// The largest unit number a serial can name: the largest integer of the ledger's JSON.
+    static let maxUnitNumber: Int64 = (1 << 53) - 1
+
     public func search(_ q: String) throws -> JSONValue {
         let q = q.trimmingCharacters(in: .whitespaces)
         if let seq = UInt64(q) {
@@ -257,7 +263,10 @@ extension Ledger {
             if q.hasPrefix("CN-") {
                 // A serial: the batch is the one whose prefix it extends; the unit is its last number.
                 let parts = q.split(separator: "-")
-                if parts.count >= 3, let unit = Int64(parts[parts.count - 2]) ?? Int64(parts.last!) {
+                // Unit numbers are at most 2^53-1 (SPEC's integer range): a larger one is no unit,
+                // and `unit + 1` below cannot overflow.
+                if parts.count >= 3, let unit = Int64(parts[parts.count - 2]) ?? parts.last.flatMap({ Int64($0) }),
+                   (0...Self.maxUnitNumber).contains(unit) {
                     for (key, b) in try r.stateRecords(prefix: "batch/") where q.hasPrefix(b["serial_prefix"]!.stringValue! + "-") {
                         let batch = String(key.dropFirst(6))
                         let reader = StoreStateReader(r)

@@ -8,6 +8,7 @@ public enum QueryError: Error, Equatable, CustomStringConvertible {
     case noSuchRetirement(String)
     case noSuchRequest(String)
     case badDimension(String)
+    case repeatedDimension(String)
 
     public var description: String {
         switch self {
@@ -15,6 +16,7 @@ public enum QueryError: Error, Equatable, CustomStringConvertible {
         case .noSuchRequest(let id): return "there is no issuance request or batch \(id) in this ledger"
         case .noSuchRetirement(let id): return "there is no retirement \(id) in this ledger (list them with `cledger retirements`)"
         case .badDimension(let d): return "cannot group by \"\(d)\"; use region, scenario, and day or month"
+        case .repeatedDimension(let d): return "\"\(d)\" is given twice; name each dimension once"
         }
     }
 }
