@@ -245,9 +245,6 @@ extension Ledger {
 
     /// Resolves what a person typed: a seq, a retirement id, an account id, a batch, or a serial
     /// number (CN-...-first-last or a single unit) to the retirement or holder that has it.
-    /// The largest unit number a serial can name: the largest integer of the ledger's JSON.
-    static let maxUnitNumber: Int64 = (1 << 53) - 1
-
     public func search(_ q: String) throws -> JSONValue {
         let q = q.trimmingCharacters(in: .whitespaces)
         if let seq = UInt64(q) {
@@ -266,7 +263,7 @@ extension Ledger {
                 // Unit numbers are at most 2^53-1 (SPEC's integer range): a larger one is no unit,
                 // and `unit + 1` below cannot overflow.
                 if parts.count >= 3, let unit = Int64(parts[parts.count - 2]) ?? parts.last.flatMap({ Int64($0) }),
-                   (0...Self.maxUnitNumber).contains(unit) {
+                   (0...JSONValue.maxSafeInteger).contains(unit) {
                     for (key, b) in try r.stateRecords(prefix: "batch/") where q.hasPrefix(b["serial_prefix"]!.stringValue! + "-") {
                         let batch = String(key.dropFirst(6))
                         let reader = StoreStateReader(r)

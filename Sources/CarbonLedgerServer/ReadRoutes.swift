@@ -30,17 +30,15 @@ extension LedgerServer {
         var description: String { "query parameter \(name): \(why)" }
     }
 
-    /// The largest integer query parameter: 2^53-1, the largest integer of the ledger's JSON.
-    static let maxParameter: UInt64 = (1 << 53) - 1
-
     func uint(_ request: Request, _ name: String, default d: UInt64? = nil) throws -> UInt64 {
         guard let s = request.uri.queryParameters.get(name) else {
             if let d { return d }
             throw BadParameter(name: name, why: "is required")
         }
-        // The bound keeps every echoed value a JSON integer of the ledger's range (SPEC.md section 1).
-        guard let v = UInt64(s), v <= Self.maxParameter else {
-            throw BadParameter(name: name, why: "must be an integer from 0 to \(Self.maxParameter), got \"\(s.prefix(40))\(s.count > 40 ? "..." : "")\"")
+        // The bound keeps every echoed value a JSON integer of the ledger's range (SPEC.md section 11).
+        let max = UInt64(JSONValue.maxSafeInteger)
+        guard let v = UInt64(s), v <= max else {
+            throw BadParameter(name: name, why: "must be an integer from 0 to \(max), got \"\(s.prefix(40))\(s.count > 40 ? "..." : "")\"")
         }
         return v
     }
