@@ -29,6 +29,9 @@ let package = Package(
         // HTTP only in the server module, so the core modules keep building fast.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: []),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        // Hummingbird's own dependencies, named for the connection guard's channel handlers.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.24.0"),
     ],
     targets: [
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
@@ -41,6 +44,10 @@ let package = Package(
         .target(name: "CarbonLedgerServer", dependencies: [
             "CarbonLedger", "LedgerStore", "LedgerCore",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Explorer")]),
         // A deterministic city of residents, platforms and a market: the demo, tests, benchmarks.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what CarbonLedger needs beside the Swift toolchain, when missing: liblmdb-dev,
 # libssl-dev, libjemalloc-dev (with pkg-config) and lmdb-utils from Debian, and Python's jsonschema and
-# cryptography for the schema checks and the independent certificate verifier.
+# cryptography for the schema checks and the independent certificate verifier, and schemathesis
+# for the API fuzz suite.
 set -euo pipefail
 
 need_apt=()
@@ -27,5 +28,10 @@ if ! python3 -c 'import jsonschema, referencing, cryptography, yaml' 2>/dev/null
   echo "setup: installing Python jsonschema, cryptography and PyYAML (schema and OpenAPI checks, independent certificate verifier)"
   python3 -m pip install --quiet 'jsonschema>=4.18' cryptography pyyaml 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages 'jsonschema>=4.18' cryptography pyyaml
+fi
+if ! command -v schemathesis >/dev/null 2>&1; then
+  echo "setup: installing Python schemathesis (the HTTP API's fuzz suite, scripts/fuzz-api.sh)"
+  python3 -m pip install --quiet schemathesis 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages schemathesis
 fi
 command -v swift >/dev/null 2>&1 || { echo "setup: the Swift toolchain (swift) is not on PATH" >&2; exit 1; }

@@ -4,6 +4,7 @@ import Foundation
 final class Metrics: @unchecked Sendable {
     private let lock = NSLock()
     private var entries = 0, submissions = 0, requests = 0
+    private var connections = 0, connectionsHighWater = 0
     private var rejections: [String: Int] = [:]
     private var latencySum = 0.0, latencyCount = 0
     private static let buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
@@ -21,6 +22,20 @@ final class Metrics: @unchecked Sendable {
     func rejected(_ rule: String) {
         lock.lock(); defer { lock.unlock() }
         rejections[rule, default: 0] += 1
+    }
+
+    /// Counts a connection in unless `cap` are open already.
+    func connectionOpened(cap: Int) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard connections < cap else { return false }
+        connections += 1
+        connectionsHighWater = max(connectionsHighWater, connections)
+        return true
+    }
+
+    func connectionClosed() {
+        lock.lock(); defer { lock.unlock() }
+        connections -= 1
     }
 
     func request() {
@@ -44,6 +59,12 @@ final class Metrics: @unchecked Sendable {
         # HELP carbonledger_http_requests_total HTTP requests served.
         # TYPE carbonledger_http_requests_total counter
         carbonledger_http_requests_total \(requests)
+        # HELP carbonledger_http_connections Connections open now.
+        # TYPE carbonledger_http_connections gauge
+        carbonledger_http_connections \(connections)
+        # HELP carbonledger_http_connections_max Most connections open at once since the server started (at most --max-connections).
+        # TYPE carbonledger_http_connections_max gauge
+        carbonledger_http_connections_max \(connectionsHighWater)
         # HELP carbonledger_submissions_rejected_total Submissions refused, by rule.
         # TYPE carbonledger_submissions_rejected_total counter
 

@@ -1,6 +1,7 @@
 import CarbonLedger
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import LedgerCore
 import LedgerStore
 import Logging
@@ -19,6 +20,17 @@ public final class LedgerServer: @unchecked Sendable {
         public var burst = 400.0
         /// Most entries one GET /v1/entries returns.
         public var maxEntriesPerPage = 1000
+        /// Seconds a connection may stay idle between requests, take to send a request's headers
+        /// (from its first byte), and take to send its body (from the end of its headers).
+        public var idleTimeout = 60.0
+        public var headerTimeout = 10.0
+        public var bodyTimeout = 30.0
+        /// Connections served at once; more wait in the listen backlog until one closes.
+        public var maxConnections = 4096
+        /// Request line and headers: bytes a field, bytes in all, and fields.
+        public var maxHeaderFieldBytes = 16 << 10
+        public var maxHeaderBytes = 64 << 10
+        public var maxHeaderFields = 100
         public init() {}
     }
 
@@ -52,15 +64,24 @@ public final class LedgerServer: @unchecked Sendable {
 
     /// Serves until SIGINT or SIGTERM, then finishes in-flight commits and returns.
     public func run(host: String, port: Int, onListening: (@Sendable (Int) async -> Void)? = nil) async throws {
-        let router = Router()
-        addSubmissionRoutes(router)
-        addReadRoutes(router)
-        addExplorerRoutes(router)
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "carbonledger"),
+        let router = Router(context: LedgerRequestContext.self)
+        // Middlewares wrap only the routes added after them.
+        router.add(middleware: APIMiddleware(logger: logger, metrics: metrics))
+        let routes = RouteRegistrar(router)
+        try addSubmissionRoutes(routes)
+        try addReadRoutes(routes)
+        try addExplorerRoutes(routes)
+        try routes.finish()
+        let server = HTTPServerBuilder { [limits, metrics] responder in GuardedHTTP1Channel(responder: responder, limits: limits, metrics: metrics) }
+        let configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "carbonledger", backlog: 1024,
+                                                     availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger))
+        let app = Application(router: router, server: server, configuration: configuration,
                               onServerRunning: { channel in
                                   await onListening?(channel.localAddress?.port ?? port)
                               }, logger: logger)
-        logger.info("serving", metadata: ["dir": "\(ledger.directory)", "address": "\(host):\(port)", "read_only": "\(committer == nil)"])
+        logger.info("serving", metadata: ["dir": "\(ledger.directory)", "address": "\(host):\(port)", "read_only": "\(committer == nil)",
+                                          "max_connections": "\(limits.maxConnections)", "idle_timeout": "\(limits.idleTimeout)",
+                                          "header_timeout": "\(limits.headerTimeout)", "body_timeout": "\(limits.bodyTimeout)"])
         try await app.runService()
         committer?.shutdown()
         // The state was written without fsync: flushed now, the next boot trusts it as it is

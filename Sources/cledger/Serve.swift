@@ -31,6 +31,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Submissions a signer key may send at once before --rate applies (default: twice --rate, at least 1).")
     var burst: Double?
 
+    @Option(help: "Seconds a connection may stay idle between requests before it is closed.")
+    var idleTimeout: Double = 60
+
+    @Option(help: "Seconds a client may take to send a request's headers, from its first byte (then 408 and close).")
+    var headerTimeout: Double = 10
+
+    @Option(help: "Seconds a client may take to send a request's body, from the end of its headers (then 408 and close; nothing is appended).")
+    var bodyTimeout: Double = 30
+
+    @Option(help: "Connections served at once; more wait in the listen backlog (default: 4096, or the open-file limit less 64 if lower).")
+    var maxConnections: Int?
+
     @Flag(help: "Skip fsync on commit (faster; loses recent commits on power failure).")
     var noSync = false
 
@@ -39,6 +51,10 @@ struct Serve: AsyncParsableCommand {
         guard maxBody >= 1024 else { throw ValidationError("--max-body must be at least 1024") }
         guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number") }
         if let b = burst { guard b >= 1, b.isFinite else { throw ValidationError("--burst must be at least 1") } }
+        for (name, v) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout)] {
+            guard v.isFinite, v > 0, v <= 86_400 else { throw ValidationError("\(name) must be more than 0 and at most 86400 seconds") }
+        }
+        if let m = maxConnections { guard (1...1_000_000).contains(m) else { throw ValidationError("--max-connections must be 1 to 1000000") } }
     }
 
     func run() async throws {
@@ -49,6 +65,16 @@ struct Serve: AsyncParsableCommand {
         limits.maxBodyBytes = maxBody
         limits.submissionsPerSecond = rate
         limits.burst = burst ?? max(1, rate * 2)
+        limits.idleTimeout = idleTimeout
+        limits.headerTimeout = headerTimeout
+        limits.bodyTimeout = bodyTimeout
+        let descriptors = FileLimit.raise()
+        // Each connection is a descriptor; LMDB, the log and the listener need some of their own.
+        let fit = max(1, descriptors - 64)
+        if let m = maxConnections, m > fit {
+            throw ValidationError("--max-connections \(m) exceeds what the open-file limit (\(descriptors)) allows: at most \(fit); raise `ulimit -n` or ask for fewer")
+        }
+        limits.maxConnections = maxConnections ?? min(4096, fit)
         let server = try LedgerServer(ledger: ledger, limits: limits)
         try await server.run(host: host, port: port) { port in
             // Tests and scripts wait for this line; write it unbuffered.

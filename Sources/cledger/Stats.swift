@@ -29,17 +29,17 @@ struct Stats: ParsableCommand {
         case .json:
             let arr: [JSONValue] = rows.map { r in
                 var o = JSONObject()
-                for d in dims { o[d] = .string(r.group[d]!) }
+                for d in dims { o[d] = .string(r.group[d] ?? "") }
                 for f in fields { o[f] = .int(r.totals[f] ?? 0) }
                 return .object(o)
             }
             print(CanonicalJSON.string(.array(arr)))
         case .csv:
             print((dims + fields).joined(separator: ","))
-            for r in rows { print((dims.map { r.group[$0]! } + fields.map { String(r.totals[$0] ?? 0) }).joined(separator: ",")) }
+            for r in rows { print((dims.map { (r.group[$0] ?? "") } + fields.map { String(r.totals[$0] ?? 0) }).joined(separator: ",")) }
         case .table:
             let header = dims + fields
-            let body = rows.map { r in dims.map { r.group[$0]! } + fields.map { String(r.totals[$0] ?? 0) } }
+            let body = rows.map { r in dims.map { (r.group[$0] ?? "") } + fields.map { String(r.totals[$0] ?? 0) } }
             let widths = header.indices.map { i in max(header[i].count, body.map { $0[i].count }.max() ?? 0) }
             func line(_ cells: [String]) -> String {
                 cells.enumerated().map { i, c in i < dims.count ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)

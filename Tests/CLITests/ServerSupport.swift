@@ -64,33 +64,39 @@ enum HTTP {
     struct Reply {
         var status: Int
         var body: [UInt8]
+        var headers: [String: String] = [:]
         var text: String { String(decoding: body, as: UTF8.self) }
         var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
     }
 
-    static func request(_ method: String, _ url: String, body: [UInt8]? = nil) throws -> Reply {
-        var req = URLRequest(url: URL(string: url)!)
+    /// A request; a body goes as application/json unless `headers` say otherwise.
+    static func request(_ method: String, _ url: String, body: [UInt8]? = nil, headers: [String: String] = [:]) throws -> Reply {
+        guard let u = URL(string: url) else { throw CLIError("not a URL: \(url)") }
+        var req = URLRequest(url: u)
         req.httpMethod = method
         if let body { req.httpBody = Data(body); req.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
         let done = DispatchSemaphore(value: 0)
         let box = ReplyBox()
         URLSession.shared.dataTask(with: req) { data, response, error in
             box.data = data ?? Data()
             box.status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            for case let (k as String, v as String) in (response as? HTTPURLResponse)?.allHeaderFields ?? [:] { box.headers[k.lowercased()] = v }
             box.failure = error
             done.signal()
         }.resume()
         done.wait()
         if let failure = box.failure { throw failure }
-        return Reply(status: box.status, body: Array(box.data))
+        return Reply(status: box.status, body: Array(box.data), headers: box.headers)
     }
 
     static func get(_ url: String) throws -> Reply { try request("GET", url) }
-    static func post(_ url: String, _ body: [UInt8]) throws -> Reply { try request("POST", url, body: body) }
+    static func post(_ url: String, _ body: [UInt8], headers: [String: String] = [:]) throws -> Reply { try request("POST", url, body: body, headers: headers) }
 }
 
 final class ReplyBox: @unchecked Sendable {
     var data = Data()
     var status = 0
+    var headers: [String: String] = [:]
     var failure: Error?
 }

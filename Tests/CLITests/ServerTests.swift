@@ -159,6 +159,57 @@ import TestSupport
         #expect(stats.status == 64 && stats.stderr.contains("given twice") && !stats.signalled, "\(stats.status) \(stats.stderr)")
     }
 
+    /// Every refusal, from a route or from the HTTP layer, is the JSON of error.schema.json;
+    /// parameters the OpenAPI document does not declare, or declares with bounds, are refused as
+    /// it says; nothing refused changes the log.
+    @Test func everyRefusalIsAJSONErrorAndChangesNothing() throws {
+        let d = TempDir()
+        let (dir, key, origin) = try city(d)
+        let server = try ServerProcess(dir: dir)
+        let base = server.base
+        let info = try HTTP.get("\(base)/v1/info").json
+        func refused(_ r: HTTP.Reply, _ status: Int, _ rule: String, field: String? = nil, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(r.status == status && isErrorBody(r.json, status: status) && r.json["error"]?["rule"]?.stringValue == rule
+                    && (field == nil || r.json["error"]?["field"]?.stringValue == field), "\(what): \(r.status) \(r.text)", sourceLocation: sourceLocation)
+        }
+        refused(try HTTP.get("\(base)/nope"), 404, "not_found", "unknown path")
+        refused(try HTTP.get("\(base)/v1/accounts/r-00001/holdings/more"), 404, "not_found", "a segment too many")
+        let delete = try HTTP.request("DELETE", "\(base)/v1/entries")
+        refused(delete, 405, "request.method", "DELETE on a GET route")
+        #expect(delete.headers["allow"] == "GET, HEAD")
+        let get = try HTTP.get("\(base)/v1/submissions")
+        refused(get, 405, "request.method", "GET on the POST route")
+        #expect(get.headers["allow"] == "POST")
+        let note = try note("typed", key: key, origin: origin)
+        refused(try HTTP.post("\(base)/v1/submissions", note, headers: ["Content-Type": "application/x-www-form-urlencoded"]), 415, "request.content_type",
+                field: "Content-Type", "a form post")
+        refused(try HTTP.post("\(base)/v1/submissions", note, headers: ["Content-Type": "text/plain"]), 415, "request.content_type", "text/plain")
+        let untyped = try RawConnection.exchange(port: server.port, Array("POST /v1/submissions HTTP/1.1\r\nHost: x\r\nContent-Length: \(note.count)\r\n\r\n".utf8) + note,
+                                                 finish: true)
+        #expect(untyped.status == 415 && isErrorBody(untyped.json, status: 415), "no Content-Type: \(untyped)")
+        for (query, field) in [("entries?limit=0", "limit"), ("entries?limit=1001", "limit"), ("checkpoints?limit=0", "limit"), ("entries?from=-1", "from"),
+                               ("entries?lim=1", "lim"), ("entries?from=1&from=2", "from"), ("stats?format=xml", "format"), ("stats?by=region,", "by"),
+                               ("stats?by=" + String(repeating: "region,", count: 20), "by"), ("search?q=" + String(repeating: "9", count: 10_000), "q"),
+                               ("accounts/r-00001?history=1001", "history"), ("accounts/R-00001", "id"), ("accounts/..%2F..%2Fetc", "id"),
+                               ("proofs/inclusion?seq=1&size=0", "size"), ("proofs/consistency?from=0", "from"), ("proofs/inclusion", "seq"),
+                               ("retirements/" + String(repeating: "a", count: 65) + "/certificate", "id"), ("info?x=1", "x")] {
+            refused(try HTTP.get("\(base)/v1/\(query)"), 400, "request.parameter", field: field, String(query.prefix(60)))
+        }
+        let history = try HTTP.get("\(base)/v1/accounts/r-00001?history=1").json["history"]?.arrayValue
+        #expect(history?.count == 1, "history=1 is honoured")
+        #expect(try HTTP.get("\(base)/v1/stats?format=csv").headers["content-type"]?.hasPrefix("text/csv") == true)
+        // Bytes that are not HTTP: a JSON error, then the connection is closed.
+        let chunk = try RawConnection.exchange(port: server.port, Array(
+            "POST /v1/submissions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n".utf8))
+        #expect(chunk.status == 400 && isErrorBody(chunk.json, status: 400) && chunk.json["error"]?["rule"] == "request.framing", "bad chunk size: \(chunk)")
+        let traversal = try RawConnection.exchange(port: server.port, Array("GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+        #expect(traversal.status == 404 && isErrorBody(traversal.json, status: 404), "unencoded traversal: \(traversal)")
+        #expect(try HTTP.get("\(base)/v1/info").json["size"] == info["size"], "nothing refused was appended")
+        #expect(server.stop() == 0)
+        // One log line per request, with its route, status and rule.
+        #expect(server.output.text.contains("route=/v1/entries rule=request.method status=405"), "\(server.output.text.suffix(2000))")
+    }
+
     @Test func mirrorRaisesTheAlarmWhenTheServerForksOrRollsBack() throws {
         let d = TempDir()
         let (dir, key, origin) = try city(d)

@@ -1,0 +1,55 @@
+import HTTPTypes
+import LedgerCore
+
+/// A request refused: thrown by routes and by the middleware, rendered once (by `APIMiddleware`)
+/// as the JSON body of Schemas/error.schema.json, and logged with its rule.
+struct APIFailure: Error, CustomStringConvertible {
+    var status: HTTPResponse.Status
+    var rule: String
+    var message: String
+    var field: String?
+    var eventIndex: Int?
+    var conflictingSeq: UInt64?
+    /// Extra response headers (`Allow` on a 405, `Connection: close` when the stream is broken).
+    var headers = HTTPFields()
+
+    init(_ status: HTTPResponse.Status, rule: String, message: String, field: String? = nil, eventIndex: Int? = nil, conflictingSeq: UInt64? = nil) {
+        self.status = status
+        self.rule = rule
+        self.message = message
+        self.field = field
+        self.eventIndex = eventIndex
+        self.conflictingSeq = conflictingSeq
+    }
+
+    /// A bad query parameter or path segment: 400 naming it.
+    static func parameter(_ name: String, _ why: String) -> APIFailure {
+        APIFailure(.badRequest, rule: "request.parameter", message: "parameter \(name): \(why)", field: name)
+    }
+
+    /// A rule violation with the status it earns: 401 bad signature, 403 keys/roles/scopes, 409
+    /// double counting, double spending and replays, 400 malformed events, 422 other rules.
+    init(_ v: RuleViolation) {
+        let status: HTTPResponse.Status
+        switch v.rule {
+        case "submission.signature": status = .unauthorized
+        case _ where v.rule.hasPrefix("auth."): status = .forbidden
+        case "behaviour.double_counted", "units.double_spend", "submission.replay", "retirement.duplicate": status = .conflict
+        case "event.type", "event.object": status = .badRequest
+        case _ where v.rule.hasSuffix(".fields"): status = .badRequest
+        default: status = .unprocessableContent
+        }
+        self.init(status, rule: v.rule, message: v.message, field: v.field, eventIndex: v.eventIndex, conflictingSeq: v.conflictingSeq)
+    }
+
+    var description: String { "\(status.code) \(rule): \(message)" }
+
+    /// The error body: `{"error":{"status","rule","message","field","event_index","conflicting_seq"}}`.
+    var body: [UInt8] {
+        var e: JSONObject = ["status": .int(Int64(status.code)), "rule": .string(rule), "message": .string(message)]
+        if let field { e["field"] = .string(field) }
+        if let eventIndex { e["event_index"] = .int(Int64(eventIndex)) }
+        if let conflictingSeq, conflictingSeq <= UInt64(JSONValue.maxSafeInteger) { e["conflicting_seq"] = .int(Int64(conflictingSeq)) }
+        return CanonicalJSON.encode(["error": .object(e)]) + [0x0A]
+    }
+}
