@@ -102,8 +102,8 @@ extension Ledger {
             view["available_kg"] = .string(Self.kilograms(available))
             var units = JSONObject()
             for (key, h) in try r.stateRecords(prefix: "hold/\(id)/") {
-                let parts = key.split(separator: "/")
-                let batch = String(parts[2]), first = Int64(parts[3])!, last = h["last"]?.intValue ?? first
+                let (batch, first) = try Self.holding(key)
+                let last = h["last"]?.intValue ?? first
                 units[batch] = .int((units[batch]?.intValue ?? 0) + last - first + 1)
             }
             view["units_held"] = .object(units)
@@ -120,7 +120,7 @@ extension Ledger {
             }
             view["points"] = .object(points)
             let history = try r.accountHistory(id, limit: historyLimit).map { key, value -> JSONValue in
-                let seq = Int64(key.split(separator: "/").last!)!
+                let seq = try Self.number(key, segment: -1)
                 return value.objectValue.map { var o = $0; o["seq"] = .int(seq); return .object(o) } ?? value
             }
             view["history"] = .array(history)
@@ -179,12 +179,13 @@ extension Ledger {
                       let start = ev["start"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) else { return true }
                 let g = key(day: start.cstDay, region: ev["region"]?.stringValue ?? "?", scenario: ev["scenario"]?.stringValue ?? "?")
                 for f in Self.statsFields { groups[g, default: [:]][f, default: 0] += 0 }
-                groups[g]!["rejected_double_counts"]! += 1
+                groups[g, default: [:]]["rejected_double_counts", default: 0] += 1
                 return true
             }
         }
         return groups.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { g in
-            StatsRow(group: Dictionary(uniqueKeysWithValues: zip(dimensions, g)), totals: groups[g]!)
+            // Dimensions are distinct (checked above); a repeated one would keep its last value, not trap.
+            StatsRow(group: Dictionary(zip(dimensions, g), uniquingKeysWith: { $1 }), totals: groups[g] ?? [:])
         }
     }
 
@@ -233,10 +234,9 @@ extension Ledger {
             guard try r.state("acct/\(account)") != nil else { throw QueryError.noSuchAccount(account) }
             var byBatch = JSONObject()
             for (k, v) in try r.stateRecords(prefix: "hold/\(account)/") {
-                let parts = k.split(separator: "/")
-                let batch = String(parts[2])
+                let (batch, first) = try Self.holding(k)
                 var blocks = byBatch[batch]?.arrayValue ?? []
-                blocks.append([.int(Int64(parts[3])!), v["last"]!])
+                blocks.append([.int(first), v["last"] ?? .int(first)])
                 byBatch[batch] = .array(blocks)
             }
             return ["account": .string(account), "holdings": .object(byBatch)]
@@ -264,7 +264,7 @@ extension Ledger {
                 // and `unit + 1` below cannot overflow.
                 if parts.count >= 3, let unit = Int64(parts[parts.count - 2]) ?? parts.last.flatMap({ Int64($0) }),
                    (0...JSONValue.maxSafeInteger).contains(unit) {
-                    for (key, b) in try r.stateRecords(prefix: "batch/") where q.hasPrefix(b["serial_prefix"]!.stringValue! + "-") {
+                    for (key, b) in try r.stateRecords(prefix: "batch/") where q.hasPrefix((b["serial_prefix"]?.stringValue ?? "\u{0}") + "-") {
                         let batch = String(key.dropFirst(6))
                         let reader = StoreStateReader(r)
                         if let range = try reader.predecessor(parent: "rng/\(batch)", before: "rng/\(batch)/\(String(format: "%016lld", unit + 1))") {
@@ -287,5 +287,23 @@ extension Ledger {
         try store.read { r in
             try r.checkpointSizes(near: from, limit: limit).map { try r.checkpoint(size: $0)! }
         }
+    }
+}
+
+extension Ledger {
+    /// The batch and first unit of a holding key `hold/ACCOUNT/BATCH/FIRST`.
+    static func holding(_ key: String) throws -> (batch: String, first: Int64) {
+        let parts = key.split(separator: "/")
+        guard parts.count == 4 else { throw StoreError.corrupt("state key \(key) is not hold/ACCOUNT/BATCH/FIRST") }
+        return (String(parts[2]), try number(key, segment: 3))
+    }
+
+    /// The integer segment `segment` of a state key (negative: from the end); a damaged state
+    /// file is reported, never trapped on.
+    static func number(_ key: String, segment: Int) throws -> Int64 {
+        let parts = key.split(separator: "/")
+        let i = segment < 0 ? parts.count + segment : segment
+        guard parts.indices.contains(i), let v = Int64(parts[i]) else { throw StoreError.corrupt("state key \(key) has no number at segment \(segment)") }
+        return v
     }
 }

@@ -58,15 +58,11 @@ enum Routes {
     /// path, 405 naming the methods that do.
     static func route(_ method: HTTPRequest.Method, _ path: Substring) throws(APIFailure) -> Route {
         let candidates = all.filter { $0.matches(path) }
-        // HEAD is GET without the body (Hummingbird answers it from the GET handler).
-        let effective: HTTPRequest.Method = method == .head ? .get : method
-        if let r = candidates.first(where: { $0.method == effective }) { return r }
+        if let r = candidates.first(where: { $0.method == method }) { return r }
         guard !candidates.isEmpty else {
             throw APIFailure(.notFound, rule: "not_found", message: "no route \(String(path.prefix(200))); the API is described in Schemas/openapi.yaml")
         }
-        var methods = candidates.map(\.method.rawValue)
-        if methods.contains("GET") { methods.append("HEAD") }
-        let allow = methods.joined(separator: ", ")
+        let allow = candidates.map(\.method.rawValue).joined(separator: ", ")
         var failure = APIFailure(.methodNotAllowed, rule: "request.method", message: "\(method.rawValue) is not allowed on this path; use \(allow)")
         failure.headers[.allow] = allow
         throw failure

@@ -24,7 +24,7 @@ extension LedgerServer {
             guard self.rateLimiter.allow(sub.signer.description) else {
                 self.metrics.rejected("request.rate")
                 throw APIFailure(.tooManyRequests, rule: "request.rate",
-                                 message: "key \(sub.signer.name) exceeds \(Int(self.limits.submissionsPerSecond)) submissions per second; retry later")
+                                 message: "key \(sub.signer.name) exceeds \(self.limits.submissionsPerSecond) submissions per second; retry later")
             }
             let start = Date()
             do {

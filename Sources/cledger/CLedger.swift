@@ -12,4 +12,17 @@ struct CLedger: AsyncParsableCommand {
             """,
         subcommands: [Keygen.self, Init.self, Submit.self, Info.self, CheckpointCommand.self, Proof.self, Verify.self,
                       AccountCommand.self, Replay.self, Stats.self, Retirements.self, CertificateCommand.self, LineageCommand.self, Serve.self, MirrorCommand.self, RotateKey.self, Upgrade.self, Demo.self])
+
+    /// ArgumentParser's own entry point, with repeated options refused first (RepeatedOptions).
+    static func main() async {
+        if let problem = RepeatedOptions.problem(in: Array(CommandLine.arguments.dropFirst())) {
+            exit(withError: ValidationError(problem))
+        }
+        do {
+            var command = try parseAsRoot()
+            if var async = command as? AsyncParsableCommand { try await async.run() } else { try command.run() }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -49,10 +49,10 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard maxBody >= 1024 else { throw ValidationError("--max-body must be at least 1024") }
-        guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number") }
-        if let b = burst { guard b >= 1, b.isFinite else { throw ValidationError("--burst must be at least 1") } }
+        guard rate.isFinite, rate >= 0.001, rate <= 1_000_000 else { throw ValidationError("--rate must be from 0.001 to 1000000 submissions per second") }
+        if let b = burst { guard b.isFinite, b >= 1, b <= 1_000_000_000 else { throw ValidationError("--burst must be from 1 to 1000000000") } }
         for (name, v) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout)] {
-            guard v.isFinite, v > 0, v <= 86_400 else { throw ValidationError("\(name) must be more than 0 and at most 86400 seconds") }
+            guard v.isFinite, v >= 0.001, v <= 86_400 else { throw ValidationError("\(name) must be from 0.001 to 86400 seconds") }
         }
         if let m = maxConnections { guard (1...1_000_000).contains(m) else { throw ValidationError("--max-connections must be 1 to 1000000") } }
     }
