@@ -97,7 +97,9 @@ final class ConnectionGuard: @unchecked Sendable {
         case .body: seconds = limits.bodyTimeout
         case .working: return
         }
-        timer = raw.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { [self] in expired(now) }
+        // At most a day (serve's bound), so that any Limits a caller sets converts without a trap.
+        let nanoseconds = Int64((seconds.isFinite ? min(max(seconds, 0.001), 86_400) : 86_400) * 1e9)
+        timer = raw.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in expired(now) }
     }
 
     private func expired(_ p: Phase) {

@@ -117,6 +117,11 @@ public final class LedgerMirror {
             var sizes = try notes.map { try Checkpoint(text: SignedNote.parse($0).text).size }
             if let cut = sizes.firstIndex(where: { $0 > latest.size }) { notes = Array(notes[..<cut]); sizes = Array(sizes[..<cut]) }
             guard !notes.isEmpty else { throw Alarm.server("no checkpoints between \(at) and \(latest.size)") }
+            // Sizes the server sends are input: each past the last, so the arithmetic below
+            // cannot underflow however the server lies.
+            guard zip([at] + sizes, sizes).allSatisfy({ $0 < $1 }) else {
+                throw Alarm.server("the checkpoints served after size \(at) do not grow one after another: \(sizes.prefix(5))")
+            }
             // Take checkpoints until about 10,000 entries.
             var take = 1
             while take < notes.count && sizes[take] - at <= 10_000 { take += 1 }

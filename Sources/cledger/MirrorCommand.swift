@@ -30,6 +30,10 @@ struct MirrorCommand: AsyncParsableCommand {
     @Option(help: "Seconds between rounds with --follow.")
     var interval: Double = 2
 
+    func validate() throws {
+        guard interval.isFinite, interval >= 0.1, interval <= 86_400 else { throw ValidationError("--interval must be from 0.1 to 86400 seconds") }
+    }
+
     func run() async throws {
         guard let url = URL(string: from), url.scheme == "http" || url.scheme == "https" else { throw ValidationError("--from must be an http(s) URL") }
         let pinned = try key.map(verifierKey)
