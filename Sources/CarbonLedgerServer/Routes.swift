@@ -6,20 +6,21 @@ struct Route: Sendable, Hashable {
     let method: HTTPRequest.Method
     let path: String
     let query: [String]
+    /// The path's segments, split once rather than per request.
+    private let segments: [Substring]
 
     init(_ method: HTTPRequest.Method, _ path: String, query: [String] = []) {
         self.method = method
         self.path = path
         self.query = query
+        segments = path.split(separator: "/", omittingEmptySubsequences: false)
     }
 
-    /// Whether `requestPath` is this route's path, a `{name}` segment standing for any one
-    /// non-empty segment.
-    func matches(_ requestPath: Substring) -> Bool {
-        let want = path.split(separator: "/", omittingEmptySubsequences: false)
-        let got = requestPath.split(separator: "/", omittingEmptySubsequences: false)
-        guard want.count == got.count else { return false }
-        for (w, g) in zip(want, got) {
+    /// Whether `got` (a request path's segments) is this route's path, a `{name}` segment
+    /// standing for any one non-empty segment.
+    func matches(_ got: [Substring]) -> Bool {
+        guard segments.count == got.count else { return false }
+        for (w, g) in zip(segments, got) {
             if w.hasPrefix("{") { guard !g.isEmpty else { return false } } else if w != g { return false }
         }
         return true
@@ -57,7 +58,8 @@ enum Routes {
     /// The route `method` and `path` reach, or the failure to answer: 404 when no route has the
     /// path, 405 naming the methods that do.
     static func route(_ method: HTTPRequest.Method, _ path: Substring) throws(APIFailure) -> Route {
-        let candidates = all.filter { $0.matches(path) }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let candidates = all.filter { $0.matches(segments) }
         if let r = candidates.first(where: { $0.method == method }) { return r }
         guard !candidates.isEmpty else {
             throw APIFailure(.notFound, rule: "not_found", message: "no route \(String(path.prefix(200))); the API is described in Schemas/openapi.yaml")
