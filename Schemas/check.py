@@ -85,7 +85,7 @@ def build_sample_ledger(cledger, t):
 
     run("keygen", "--name", "shenzhen-registry", "--out", str(t / "reg.key"))
     keys = {}
-    for actor in ["szmetro", "cqc", "sz-eeb", "szex", "prj-szmetro", "e-shenzhen-bank"]:
+    for actor in ["szmetro", "cqc", "sz-eeb", "szex", "prj-szmetro", "e-shenzhen-bank", "gd-dee", "admin-2", "yangtze-fish"]:
         keys[actor] = run("keygen", "--name", f"{actor}-key", "--out", str(t / f"{actor}.key")).strip()
     run("init", "--dir", str(t / "L"), "--origin", "carbonledger.example/shenzhen", "--key", str(t / "reg.key"))
     def register(actor, role, regions, scenarios=("*",)):
@@ -94,12 +94,14 @@ def build_sample_ledger(cledger, t):
         register("szmetro", "platform", ["440300"], ("metro", "bus")),
         register("cqc", "verifier", ["440000"]), register("sz-eeb", "issuer", ["440300"]), register("szex", "exchange", ["*"]),
         register("prj-szmetro", "holder", ["*"]), register("e-shenzhen-bank", "holder", ["*"]),
+        register("gd-dee", "authority", ["440000"]), register("admin-2", "admin", ["*"]),
         {"type": "methodology.register", "id": "sz-metro", "version": 1, "title": "Shenzhen metro trips", "scenario": "metro", "region": "440300",
          "unit": "m", "kind": "quantitative", "baseline_mg": 140, "project_mg": 92, "daily_cap_mg": 5000000, "valid_from": "2026-01-01T00:00:00.000Z"},
         {"type": "account.open", "account": "e-shenzhen-bank", "kind": "enterprise", "region": "440304"},
         {"type": "account.open", "account": "yangtze-fish", "kind": "welfare", "region": "420100"},
         {"type": "account.open", "account": "prj-szmetro", "kind": "project", "region": "440300"},
-        {"type": "offset.rule", "scheme": "hubei-ets", "max_permille": 100, "gap_limited": True, "description": "10% of the allowance, within the gap"},
+        {"type": "offset.rule", "scheme": "guangdong-ets", "max_permille": 100, "gap_limited": True, "description": "10% of the allowance, within the gap",
+         "regions": ["440000"], "scenarios": ["metro", "bus"], "vintage_from": 2025, "vintage_to": 2030},
         {"type": "note", "text": "Shenzhen carbon-inclusion registry opened", "ref": "SZ-EEB-2026-01"},
     ])
     submit("platform.json", "szmetro.key", [
@@ -110,7 +112,8 @@ def build_sample_ledger(cledger, t):
          "evidence": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
         {"type": "points.rule", "scenario": "metro", "points_per_event": 2, "mg_per_point": 100000},
         {"type": "project.register", "project": "sz-metro-trips", "owner": "prj-szmetro", "methodologies": ["sz-metro"], "region": "440300",
-         "description": "Residents' metro trips in Shenzhen"},
+         "description": "Residents' metro trips in Shenzhen", "platforms": ["szmetro"]},
+        {"type": "account.link", "account": "p-7f3a91", "person": "4b1d0c93b8e6f2a7c5d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5"},
     ])
     submit("behaviour.json", "szmetro.key", [
         {"type": "behaviour.report", "account": "p-7f3a91", "scenario": "metro", "region": "440305", "amount": 62400,
@@ -121,28 +124,33 @@ def build_sample_ledger(cledger, t):
          "start": "2026-11-20T02:00:00.000Z", "end": "2026-11-20T02:20:00.000Z", "source_ref": "SZMTR-20261120-000003"},
     ])
     submit("after.json", "szmetro.key", [
-        {"type": "behaviour.reverse", "seq": 20, "reason": "card reported stolen"},
+        {"type": "behaviour.reverse", "seq": 23, "reason": "card reported stolen"},
         {"type": "points.redeem", "account": "p-7f3a91", "points": 5, "reward": "metro day pass", "ref": "RD-000001"},
         {"type": "donation", "account": "p-7f3a91", "to": "yangtze-fish", "amount_mg": 100000, "sponsor": {"name": "a Wuhan sponsor", "pledge_fen_per_g": 100}},
         {"type": "consent.revoke", "account": "w-02bc44", "platform": "szmetro"},
         {"type": "issuance.request", "request": "rq-1", "project": "sz-metro-trips", "period_from": "20261120", "period_to": "20261120"},
     ])
-    # The request locked one behaviour (seq 19): the RFC 6962 root of one leaf is that leaf's hash,
+    # The request locked one behaviour (seq 22): the RFC 6962 root of one leaf is that leaf's hash,
     # which the verifier checks against the log.
-    root = json.loads(run("proof", "inclusion", "--dir", str(t / "L"), "--seq", "19"))["leaf_hash"]
+    root = json.loads(run("proof", "inclusion", "--dir", str(t / "L"), "--seq", "22"))["leaf_hash"]
     submit_verify = {"type": "issuance.verify", "request": "rq-1", "decision": "approve", "amount_mg": 2900000,
                      "report_hash": "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"}
     submit("verify.json", "cqc.key", [dict(submit_verify, lineage_root=root)])
-    submit("issue.json", "sz-eeb.key", [{"type": "issuance.issue", "request": "rq-1", "project": "sz-metro-trips", "batch": "b-1", "vintage": "2026",
+    submit("issue.json", "sz-eeb.key", [{"type": "issuance.issue", "request": "rq-1", "project": "sz-metro-trips", "batch": "b1", "vintage": "2026",
                                           "region": "440300", "units": 2, "lineage_root": root}])
     submit("authorise.json", "prj-szmetro.key", [{"type": "holder.authorise", "account": "prj-szmetro", "exchange": "szex", "allow": True}])
-    submit("sell.json", "szex.key", [{"type": "units.transfer", "batch": "b-1", "from": "prj-szmetro", "to": "e-shenzhen-bank", "units": 1}])
-    submit("retire.json", "e-shenzhen-bank.key", [{"type": "units.retire", "retirement": "ret-1", "batch": "b-1", "account": "e-shenzhen-bank",
+    submit("sell.json", "szex.key", [{"type": "units.transfer", "batch": "b1", "from": "prj-szmetro", "to": "e-shenzhen-bank", "units": 1}])
+    submit("allowance.json", "gd-dee.key", [{"type": "compliance.allowance", "company": "e-shenzhen-bank", "scheme": "guangdong-ets", "year": 2026,
+                                             "allowance_t": 100, "gap_t": 5}])
+    submit("retire.json", "e-shenzhen-bank.key", [{"type": "units.retire", "retirement": "ret-1", "batch": "b1", "account": "e-shenzhen-bank",
         "ranges": [[1, 1]], "units": 1, "beneficiary": "Shenzhen Bank", "beneficiary_account": "e-shenzhen-bank", "purpose": "compliance",
-        "reason": "Hubei ETS 2026", "jurisdiction": "CN-42", "period_from": "20260101", "period_to": "20261231",
-        "compliance": {"scheme": "hubei-ets", "year": 2026, "allowance_t": 100, "gap_t": 5}}])
-    submit("cancel.json", "reg.key", [{"type": "units.cancel", "batch": "b-1", "account": "prj-szmetro", "ranges": [[2, 2]], "units": 1,
+        "reason": "Guangdong ETS 2026", "jurisdiction": "CN-44", "period_from": "20260101", "period_to": "20261231",
+        "compliance": {"scheme": "guangdong-ets", "year": 2026}}])
+    submit("cancel.json", "reg.key", [{"type": "units.cancel", "batch": "b1", "account": "prj-szmetro", "ranges": [[2, 2]], "units": 1,
                                        "reason": "exported to another registry"}])
+    submit("recover.json", "reg.key", [{"type": "key.recover", "proposal": "rec-1", "account": "yangtze-fish", "key": keys["yangtze-fish"],
+                                        "reason": "the welfare fund's first holder key, identity checked in person"}])
+    submit("approve.json", "admin-2.key", [{"type": "key.recover.approve", "proposal": "rec-1", "decision": "approve"}])
     submit("revoke.json", "reg.key", [{"type": "key.revoke", "key": keys["szex"], "reason": "key rotated"}])
     run("keygen", "--name", "shenzhen-registry-2027", "--out", str(t / "reg2027.key"))
     run("rotate-key", "--dir", str(t / "L"), "--new-key", str(t / "reg2027.key"), "--reason", "annual registry key rotation")

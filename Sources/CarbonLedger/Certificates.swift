@@ -31,6 +31,7 @@ extension Ledger {
                                     "serials": v["serials"]!, "date": v["time"]!, "seq": v["seq"]!, "project": batch["project"]!,
                                     "vintage": batch["vintage"]!, "batch": v["batch"]!, "jurisdiction": v["jurisdiction"]!, "retired_by": v["account"]!]
                 if let b = v["beneficiary_account"] { o["beneficiary_account"] = b }
+                if let c = v["compliance"] { o["compliance"] = c }
                 return .object(o)
             }.sorted { ($0["seq"]?.intValue ?? 0) < ($1["seq"]?.intValue ?? 0) }
         }

@@ -30,12 +30,12 @@ public final class Ledger: @unchecked Sendable {
     /// genesis entry naming `origin`, the key, and the admin keys (default: the registry key).
     @discardableResult
     public static func create(directory: String, origin: String, key: NoteSigningKey, admins: [NoteVerifierKey]? = nil,
-                              options: LMDBOptions = LMDBOptions(), now: Timestamp = .now()) throws -> Ledger {
+                              rules: RuleSet = .latest, options: LMDBOptions = LMDBOptions(), now: Timestamp = .now()) throws -> Ledger {
         guard Reducer.isValidOrigin(origin) else { throw LedgerError.badOrigin(origin) }
         try LedgerDirectory.prepareNew(directory)
         try LedgerDirectory.writeSigningKey(key, to: LedgerDirectory.keyPath(directory))
         let store = try LogStore(path: directory, options: options)
-        let genesis = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: origin, registryKey: key.verifierKey, admins: admins)])
+        let genesis = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: origin, registryKey: key.verifierKey, admins: admins, rules: rules)])
             .signed(by: key, origin: origin)
         let result = try Sequencer(store: store, key: key).append([genesis], now: now)
         if case .failure(let v) = result[0] { throw v }
@@ -88,20 +88,23 @@ public final class Ledger: @unchecked Sendable {
         /// The key that signs checkpoints now (the genesis key, or the last rotation's).
         public var registryKey: NoteVerifierKey
         public var checkpoint: String
+        /// The rule set the genesis entry binds the log to.
+        public var rules: RuleSet
     }
 
     public func info() throws -> Info {
         try store.read { r in
             guard let origin = try r.metaString(.origin), let size = try r.metaU64(.size), let head = try r.metaDigest(.head),
                   let cp = try r.metaString(.checkpoint) else { throw LedgerError.notALedger(directory) }
-            // The current registry key: the last rotation's, or the genesis entry's.
-            if let rotated = try r.rotatedRegistryKey() {
-                return Info(origin: origin, size: size, head: head, registryKey: rotated, checkpoint: cp)
-            }
             guard let g = try r.entryBytes(0) else { throw StoreError.missing("entry 0 (genesis)") }
             let genesis = try Entry.decode(g)
+            let rules = Reducer.ruleSet(ofGenesis: genesis.event)
+            // The current registry key: the last rotation's, or the genesis entry's.
+            if let rotated = try r.rotatedRegistryKey() {
+                return Info(origin: origin, size: size, head: head, registryKey: rotated, checkpoint: cp, rules: rules)
+            }
             guard let keyText = genesis.event["registry_key"]?.stringValue else { throw StoreError.corrupt("genesis has no registry_key") }
-            return Info(origin: origin, size: size, head: head, registryKey: try NoteVerifierKey(keyText), checkpoint: cp)
+            return Info(origin: origin, size: size, head: head, registryKey: try NoteVerifierKey(keyText), checkpoint: cp, rules: rules)
         }
     }
 

@@ -107,6 +107,26 @@ extension Ledger {
                 units[batch] = .int((units[batch]?.intValue ?? 0) + last - first + 1)
             }
             view["units_held"] = .object(units)
+            // Who can move the units (v2): every holder key the account has had, and its recoveries.
+            if let known = try r.state("hkeys/\(id)")?["keys"]?.arrayValue {
+                view["holder_keys"] = .array(try known.compactMap(\.stringValue).map { text -> JSONValue in
+                    var k: JSONObject = ["key": .string(text)]
+                    if let parsed = try? NoteVerifierKey(text), let record = try r.state(Reducer.keyStatePath(parsed)) {
+                        k["registered_seq"] = record["registered_seq"] ?? .null
+                        if let revoked = record["revoked_seq"] { k["revoked_seq"] = revoked }
+                        if let recovery = record["recovery"] { k["recovery"] = recovery }
+                    }
+                    return .object(k)
+                })
+            }
+            let recoveries = try r.stateRecords(prefix: "recovery/").filter { $0.value["account"]?.stringValue == id }
+            if !recoveries.isEmpty {
+                view["recoveries"] = .array(recoveries.map { key, v in
+                    var o = v.objectValue ?? [:]
+                    o["proposal"] = .string(String(key.dropFirst("recovery/".count)))
+                    return .object(o)
+                })
+            }
             if account["kind"] == "enterprise" {
                 let emp = (account["employees_credited_mg"]?.intValue ?? 0) - (account["employees_reversed_mg"]?.intValue ?? 0)
                 view["employees_net_mg"] = .int(emp)
@@ -146,10 +166,11 @@ extension Ledger {
 
     /// Statistics fields summed per group.
     public static let statsFields = ["behaviours", "credited_mg", "qualitative_mg", "capped_mg", "reversed_mg", "reversals", "points",
-                                     "duplicates", "rejected_double_counts"]
+                                     "duplicates"]
 
-    /// Totals grouped by any of region, scenario and day or month (CST). Rejected double counts
-    /// come from the sequencer's record of refused submissions (they are not in the log).
+    /// Totals grouped by any of region, scenario and day or month (CST), from the state the log
+    /// derives alone: a mirror or a replay answers the same. What was refused is not in the log
+    /// (an origin's count of it is operational: `carbonledger_submissions_rejected_total` in /metrics).
     public func stats(by dimensions: [String]) throws -> [StatsRow] {
         for d in dimensions where !["region", "scenario", "day", "month"].contains(d) { throw QueryError.badDimension(d) }
         if dimensions.contains("day") && dimensions.contains("month") { throw QueryError.badDimension("day and month together") }
@@ -172,15 +193,6 @@ extension Ledger {
                 let parts = k.split(separator: "/").map(String.init)  // stat/DAY/REGION/SCENARIO
                 let g = key(day: parts[1], region: parts[2], scenario: parts[3])
                 for f in Self.statsFields { groups[g, default: [:]][f, default: 0] += v[f]?.intValue ?? 0 }
-            }
-            try r.txn.scan(r.store.rejections, from: nil) { _, raw in
-                let rec = try JSONParser.parseCanonical(Array(raw))
-                guard rec["rule"] == "behaviour.double_counted", let ev = rec["event"],
-                      let start = ev["start"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) else { return true }
-                let g = key(day: start.cstDay, region: ev["region"]?.stringValue ?? "?", scenario: ev["scenario"]?.stringValue ?? "?")
-                for f in Self.statsFields { groups[g, default: [:]][f, default: 0] += 0 }
-                groups[g, default: [:]]["rejected_double_counts", default: 0] += 1
-                return true
             }
         }
         return groups.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { g in
@@ -257,31 +269,60 @@ extension Ledger {
             if try r.state("ret/\(q)") != nil { results.append(["kind": "retirement", "id": .string(q)]) }
             if try r.state("acct/\(q)") != nil { results.append(["kind": "account", "id": .string(q)]) }
             if try r.state("batch/\(q)") != nil { results.append(["kind": "batch", "id": .string(q)]) }
-            if q.hasPrefix("CN-") {
-                // A serial: the batch is the one whose prefix it extends; the unit is its last number.
-                let parts = q.split(separator: "-")
-                // Unit numbers are at most 2^53-1 (SPEC's integer range): a larger one is no unit,
-                // and `unit + 1` below cannot overflow.
-                if parts.count >= 3, let unit = Int64(parts[parts.count - 2]) ?? parts.last.flatMap({ Int64($0) }),
-                   (0...JSONValue.maxSafeInteger).contains(unit) {
-                    for (key, b) in try r.stateRecords(prefix: "batch/") where q.hasPrefix((b["serial_prefix"]?.stringValue ?? "\u{0}") + "-") {
-                        let batch = String(key.dropFirst(6))
-                        let reader = StoreStateReader(r)
-                        if let range = try reader.predecessor(parent: "rng/\(batch)", before: "rng/\(batch)/\(String(format: "%016lld", unit + 1))") {
-                            var hit: JSONObject = ["kind": "serial", "batch": .string(batch), "unit": .int(unit), "state": range.value["state"] ?? .null,
-                                                   "account": range.value["account"] ?? .null]
-                            if let ret = range.value["retirement"] { hit["retirement"] = ret }
-                            results.append(.object(hit))
-                        }
-                    }
-                }
-            }
+            if q.hasPrefix("CN-") { results += try Self.serialHits(q, r) }
             return ["query": .string(q), "results": .array(results)]
         }
     }
 }
 
 extension Ledger {
+    /// At most this many blocks are listed for one serial range.
+    static let maxSerialHits = 100
+
+    /// The blocks a serial (`PREFIX-a` or `PREFIX-a-b`) names, read against the registered
+    /// batches: the prefix must be one batch's exactly, so a batch id with digits in it is never
+    /// mistaken for unit numbers. Under rule set v2 no batch id ends in `-DIGITS` (SPEC.md 8.16),
+    /// so at most one reading matches; a v1 log may register batches that make a serial read two
+    /// ways, and then every reading is listed, each with its batch, never a guess.
+    static func serialHits(_ q: String, _ r: StoreReader) throws -> [JSONValue] {
+        let parts = q.split(separator: "-", omittingEmptySubsequences: false)
+        var readings: [(prefix: String, first: Int64, last: Int64)] = []
+        func unit(_ s: Substring) -> Int64? {
+            guard !s.isEmpty, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int64(s), n <= JSONValue.maxSafeInteger else { return nil }
+            return n
+        }
+        if parts.count >= 2, let a = unit(parts[parts.count - 1]) {
+            readings.append((parts.dropLast(1).joined(separator: "-"), a, a))
+            if parts.count >= 3, let first = unit(parts[parts.count - 2]) { readings.append((parts.dropLast(2).joined(separator: "-"), first, a)) }
+        }
+        guard !readings.isEmpty else { return [] }
+        var batches: [String: (id: String, units: Int64)] = [:]
+        for (key, b) in try r.stateRecords(prefix: "batch/") {
+            if let prefix = b["serial_prefix"]?.stringValue, readings.contains(where: { $0.prefix == prefix }) {
+                batches[prefix] = (String(key.dropFirst(6)), b["units"]?.intValue ?? 0)
+            }
+        }
+        let reader = StoreStateReader(r)
+        var hits: [JSONValue] = []
+        for reading in readings {
+            guard let batch = batches[reading.prefix], reading.first >= 1, reading.first <= reading.last, reading.last <= batch.units else { continue }
+            // The blocks cover 1...units: the one before `unit + 1` holds `unit`.
+            var unit = reading.first
+            while unit <= reading.last, hits.count < maxSerialHits {
+                guard let range = try reader.predecessor(parent: "rng/\(batch.id)", before: "rng/\(batch.id)/\(String(format: "%016lld", unit + 1))") else { break }
+                let blockLast = range.value["last"]?.intValue ?? unit
+                var hit: JSONObject = ["kind": "serial", "batch": .string(batch.id), "serial_prefix": .string(reading.prefix), "unit": .int(unit),
+                                       "first": .int(unit), "last": .int(min(blockLast, reading.last)),
+                                       "state": range.value["state"] ?? .null, "account": range.value["account"] ?? .null]
+                if let ret = range.value["retirement"] { hit["retirement"] = ret }
+                hits.append(.object(hit))
+                guard blockLast >= unit else { break }
+                unit = blockLast + 1
+            }
+        }
+        return hits
+    }
+
     /// Signed checkpoints at tree sizes >= `from`, ascending (every commit signed one).
     public func checkpoints(from: UInt64, limit: Int) throws -> [String] {
         try store.read { r in

@@ -154,7 +154,12 @@ private struct Replay {
             trusted.append((cp.size, note))
         }
         trusted.sort { $0.size < $1.size }
-        if start > 0 { try checkExtendsAuditedHistory(size: size) }
+        if start > 0 {
+            try checkExtendsAuditedHistory(size: size)
+            // The replay resumes past genesis: the rule set is the one entry 0 binds the log to.
+            guard let bytes = try reader.entryBytes(0), let genesis = try? Entry.decode(bytes) else { throw Self.fail(0, "entry 0 (genesis) cannot be read") }
+            state.rules = Reducer.ruleSet(ofGenesis: genesis.event)
+        }
         let end = min(size, verifier.upTo ?? size)
         // The projections are compared with the replay where they stand (the state's size),
         // unless this is a partial replay, or they trail the audit state the replay starts from.
@@ -486,6 +491,11 @@ private struct Replay {
 
     /// Each stored checkpoint must be signed by the registry key and match the tree at its size.
     mutating func checkStoredCheckpoint() throws {
+        // Called at every tree size: a listed size below it was skipped, so the index holds a
+        // size twice or out of order (a damaged key), and every later checkpoint would go unchecked.
+        if let s = nextCheckpointSizes.first, s < frontier.size {
+            throw Self.fail(frontier.size - 1, "the checkpoint index is damaged: it lists tree size \(s) again, or out of order, after tree size \(frontier.size - 1)")
+        }
         guard let s = nextCheckpointSizes.first, s == frontier.size else { return }
         nextCheckpointSizes.removeFirst()
         if nextCheckpointSizes.isEmpty { nextCheckpointSizes = try reader.checkpointSizes(near: s + 1, limit: 1024) }
@@ -581,6 +591,13 @@ private struct Replay {
         let indexed = try walk(reader.store.submissions, keySize: 32, valueSize: 8)
         guard indexed == submissions else {
             throw Self.fail(nil, "the submission index holds \(indexed) records, the log has \(submissions) submissions")
+        }
+        // A damaged page header can also hide records (it claims fewer): a checkpoint gone from
+        // the index is never looked up, but LMDB's count in the database header still has it.
+        let checkpoints = try walk(reader.store.checkpoints, keySize: 8, valueSize: nil)
+        let counted = try reader.txn.count(reader.store.checkpoints)
+        guard checkpoints == UInt64(counted) else {
+            throw Self.fail(nil, "the checkpoints database shows \(checkpoints) records but its header counts \(counted): a damaged page hides signed checkpoints")
         }
         let known = Set(MetaKey.allCases.map { Array($0.rawValue.utf8) })
         _ = try walk(reader.store.meta, keySize: nil, valueSize: nil) { known.contains(Array($0)) }

@@ -43,7 +43,7 @@ extension LedgerServer {
                 let i = try self.ledger.info()
                 return API.json(["origin": .string(i.origin), "size": .int(Int64(i.size)), "head": .string(i.head.hex),
                                  "registry_key": .string(i.registryKey.description), "checkpoint": .string(i.checkpoint),
-                                 "read_only": .bool(self.committer == nil)])
+                                 "rules": .string(i.rules.rawValue), "read_only": .bool(self.committer == nil)])
             }
         }
         try routes.get("/v1/checkpoint") { _, _ in try self.read { API.text(try self.ledger.checkpoint()) } }

@@ -37,7 +37,7 @@ public struct DemoCity {
     static let marketActors: [(String, String, String)] = [
         ("cqc", "verifier", "440000"), ("sz-eeb", "issuer", "440300"), ("szex", "exchange", "*"),
         ("prj-szmetro", "holder", "*"), ("prj-bikeshare", "holder", "*"), ("e-byd", "holder", "*"),
-        ("e-tencent", "holder", "*"), ("e-sz-marathon", "holder", "*"),
+        ("e-tencent", "holder", "*"), ("e-sz-marathon", "holder", "*"), ("gd-dee", "authority", "440000"),
     ]
     public static let projects = [("sz-metro-trips", "prj-szmetro", "szmetro", ["sz-metro", "sz-bus"]),
                                   ("sz-shared-bikes", "prj-bikeshare", "bikeshare", ["sz-bike", "sz-ebike"])]
@@ -144,11 +144,20 @@ public struct DemoCity {
     }
 
     /// A behaviour report at minutes `from`..`to` after 00:00 CST of `day`.
-    func report(_ r: Int, _ scenario: String, _ amount: Int64, day: Int, from: Int64, to: Int64, ref: String) -> JSONValue {
+    /// The programme's secret salt for act identities (SPEC.md 8.7); a real one stays off the log.
+    static let salt = Array("demo programme salt: not a secret".utf8)
+
+    /// A report; a discrete act names its identity (the merchant or station and the order).
+    func report(_ r: Int, _ scenario: String, _ amount: Int64, day: Int, from: Int64, to: Int64, ref: String, order: String? = nil) -> JSONValue {
         let base = firstDay + Int64(day) * 86_400_000
-        return ["type": "behaviour.report", "account": .string(Self.resident(r)), "scenario": .string(scenario), "region": .string(Self.district(r)),
-                "amount": .int(amount), "start": .string(Timestamp(millisecondsSinceEpoch: base + from * 60_000).rfc3339),
-                "end": .string(Timestamp(millisecondsSinceEpoch: base + to * 60_000).rfc3339), "source_ref": .string(ref)]
+        let start = Timestamp(millisecondsSinceEpoch: base + from * 60_000)
+        var o: JSONObject = ["type": "behaviour.report", "account": .string(Self.resident(r)), "scenario": .string(scenario), "region": .string(Self.district(r)),
+                             "amount": .int(amount), "start": .string(start.rfc3339),
+                             "end": .string(Timestamp(millisecondsSinceEpoch: base + to * 60_000).rfc3339), "source_ref": .string(ref)]
+        if Scenario(rawValue: scenario)?.family == nil {
+            o["act"] = .string(ActIdentity.act(salt: Self.salt, scenario: scenario, "91440300-demo-\(scenario)", order ?? ref, day: start.cstDay))
+        }
+        return .object(o)
     }
 
     /// The behaviour reports of one day, per platform, and the city programme's double reports.
@@ -226,8 +235,13 @@ public struct DemoCity {
             ["type": "account.open", "account": "prj-szmetro", "kind": "project", "region": "440300"],
             ["type": "account.open", "account": "prj-bikeshare", "kind": "project", "region": "440300"],
             ["type": "account.open", "account": "e-sz-marathon", "kind": "enterprise", "region": "440305"],
-            ["type": "offset.rule", "scheme": "hubei-ets", "max_permille": 100, "gap_limited": true,
-             "description": "Hubei: carbon-inclusion offsets at most 10% of a company's initial annual allowance and no more than its allowance gap"],
+            // Illustrative parameters: each scheme accepts units of its own province's projects.
+            ["type": "offset.rule", "scheme": "guangdong-ets", "max_permille": 100, "gap_limited": true, "regions": ["440000"],
+             "scenarios": ["metro", "bus", "bike", "ebike"], "vintage_from": 2020, "vintage_to": 2035,
+             "description": "Guangdong ETS: offsets by Guangdong carbon-inclusion trip units, at most 10% of a company's initial annual allowance and within its gap"],
+            ["type": "offset.rule", "scheme": "hubei-ets", "max_permille": 100, "gap_limited": true, "regions": ["420000"],
+             "scenarios": ["*"], "vintage_from": 2020, "vintage_to": 2035,
+             "description": "Hubei: carbon-inclusion offsets of Hubei projects at most 10% of a company's initial annual allowance and no more than its allowance gap"],
         ]
         var out = [try sign(events, by: admin)]
         for (project, owner, platform, methodologies) in Self.projects {

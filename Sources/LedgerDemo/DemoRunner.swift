@@ -80,7 +80,7 @@ public struct DemoRunner {
             _ = try append([try city.sign(["type": "issuance.verify", "request": .string(request), "decision": "approve", "amount_mg": .int(total),
                                        "report_hash": .string(SHA256Context().hash(Array("CQC audit report \(request)".utf8)).hex),
                                        "lineage_root": root], by: "cqc")])
-            let batch = "b\(n + 1)-\(to.prefix(6))"
+            let batch = "\(to.prefix(6))-b\(n + 1)"
             let units = total / 1_000_000
             _ = try append([try city.sign(["type": "issuance.issue", "request": .string(request), "project": .string(project), "batch": .string(batch),
                                        "vintage": .string(vintage), "region": "440300", "units": .int(units), "lineage_root": root], by: "sz-eeb")])
@@ -111,13 +111,22 @@ public struct DemoRunner {
         let byd = max(1, units * 30 / 100), marathon = max(1, units * 10 / 100), tencent = max(1, units * 20 / 100) / 2
         let retirements: [(String, String, Int64, JSONObject)] = [
             ("ret-byd-\(vintage)", "e-byd", byd / 2, ["beneficiary": "BYD Company Limited", "beneficiary_account": "e-byd", "purpose": "compliance",
+                                                     "reason": .string("Guangdong ETS \(vintage) compliance offset"),
+                                                     "compliance": ["scheme": "guangdong-ets", "year": .int(Int64(vintage)!)]]),
+            // Shenzhen units are not Hubei's: refused (compliance.eligibility).
+            ("ret-byd-hubei-\(vintage)", "e-byd", 1, ["beneficiary": "BYD Company Limited", "beneficiary_account": "e-byd", "purpose": "compliance",
                                                      "reason": .string("Hubei ETS \(vintage) compliance offset"),
-                                                     "compliance": ["scheme": "hubei-ets", "year": .int(Int64(vintage)!), "allowance_t": 120_000, "gap_t": 800]]),
+                                                     "compliance": ["scheme": "hubei-ets", "year": .int(Int64(vintage)!)]]),
             ("ret-marathon-\(vintage)", "e-sz-marathon", marathon, ["beneficiary": .string("Shenzhen Marathon \(vintage)"), "purpose": "event",
                                                                     "reason": "Carbon neutrality of the Shenzhen Marathon's travel and operations"]),
             ("ret-tencent-\(vintage)", "e-tencent", tencent, ["beneficiary": "Tencent employees' commuting", "purpose": "voluntary",
                                                               "reason": "Voluntary offset of staff commuting"]),
         ]
+        // The competent authority states BYD's allowance; the company only names its scheme.
+        for scheme in ["guangdong-ets", "hubei-ets"] {
+            _ = try append([try city.sign(["type": "compliance.allowance", "company": "e-byd", "scheme": .string(scheme), "year": .int(Int64(vintage)!),
+                                           "allowance_t": 120_000, "gap_t": 800], by: "gd-dee")])
+        }
         for (id, account, n, fields) in retirements {
             let event = try retire(id, account, n, fields)
             if case .success = try append([try city.sign(event, by: account)])[0] { report.retirements.append(id) }

@@ -15,13 +15,15 @@ struct Info: ParsableCommand {
         let info = try ledgerDirectory.openReadOnly().info()
         if json {
             let v: JSONValue = ["origin": .string(info.origin), "size": .int(Int64(info.size)), "head": .string(info.head.hex),
-                                "registry_key": .string(info.registryKey.description), "checkpoint": .string(info.checkpoint)]
+                                "registry_key": .string(info.registryKey.description), "checkpoint": .string(info.checkpoint),
+                                "rules": .string(info.rules.rawValue)]
             print(CanonicalJSON.string(v))
         } else {
             print("origin: \(info.origin)")
             print("size: \(info.size)")
             print("head: \(info.head.hex)")
             print("registry key: \(info.registryKey)")
+            print("rules: \(info.rules.rawValue)")
         }
     }
 }

@@ -20,10 +20,17 @@ struct Init: ParsableCommand {
     @Option(name: .customLong("admin"), help: "An admin's verifier key (name+keyid+base64); repeat for several (at most 16). Admins register keys, methodologies and accounts. Default: the registry key.")
     var admins: [String] = []
 
+    @Option(help: ArgumentHelp("The rule set the log is bound to for its whole life (SPEC.md section 8.23). v1 only to reproduce a log written under it.",
+                               valueName: "rules"))
+    var rules: String = RuleSet.latest.rawValue
+
     @Flag(help: "Skip fsync on commit (faster, loses recent commits on power failure). Off by default.")
     var noSync = false
 
     func run() throws {
+        guard let ruleSet = RuleSet(rawValue: rules) else {
+            throw ValidationError("--rules \(rules): not a rule set (\(RuleSet.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
         let signingKey = try LedgerDirectory.readSigningKey(key)
         var options = LMDBOptions()
         options.noSync = noSync
@@ -31,10 +38,11 @@ struct Init: ParsableCommand {
         for a in admins {
             do { adminKeys.append(try NoteVerifierKey(a)) } catch { throw ValidationError("--admin \(a): \(error)") }
         }
-        let ledger = try Ledger.create(directory: dir, origin: origin, key: signingKey, admins: adminKeys.isEmpty ? nil : adminKeys, options: options)
+        let ledger = try Ledger.create(directory: dir, origin: origin, key: signingKey, admins: adminKeys.isEmpty ? nil : adminKeys, rules: ruleSet, options: options)
         let info = try ledger.info()
         print("created ledger \(info.origin) in \(dir)")
         print("registry key: \(info.registryKey)")
+        print("rules: \(ruleSet.rawValue)")
         print("size: \(info.size)")
     }
 }

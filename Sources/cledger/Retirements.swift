@@ -19,11 +19,14 @@ struct Retirements: ParsableCommand {
         case .json:
             print(CanonicalJSON.string(.array(rows)))
         case .csv:
-            let cols = ["id", "date", "beneficiary", "purpose", "reason", "units", "amount_t", "serials", "project", "vintage", "batch", "jurisdiction", "retired_by", "seq"]
+            let cols = ["id", "date", "beneficiary", "purpose", "reason", "units", "amount_t", "serials", "project", "vintage", "batch", "jurisdiction", "retired_by", "seq",
+                        "beneficiary_account", "compliance_scheme", "compliance_year", "allowance_t", "gap_t", "offset_kg"]
+            // The compliance block's members, flattened: a spreadsheet has no nested objects.
+            let compliance = ["compliance_scheme": "scheme", "compliance_year": "year", "allowance_t": "allowance_t", "gap_t": "gap_t", "offset_kg": "offset_kg"]
             print(cols.joined(separator: ","))
             for r in rows {
                 print(cols.map { c -> String in
-                    let v = r[c]
+                    let v = compliance[c].map { r["compliance"]?[$0] } ?? r[c]
                     let text = v?.stringValue ?? v?.intValue.map(String.init) ?? (v?.arrayValue?.compactMap(\.stringValue).joined(separator: " ") ?? "")
                     return text.contains(",") || text.contains("\"") || text.contains("\n") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
                 }.joined(separator: ","))

@@ -11,16 +11,19 @@ final class Collected: @unchecked Sendable {
     init() {}
 
     /// Collects everything written to `pipe` until its last writer closes it (the process exited).
+    /// A thread of its own does blocking reads: Foundation's `readabilityHandler` on Linux was
+    /// seen to miss the end of a pipe whose writer was killed, leaving a test waiting forever.
     init(reading pipe: Pipe) {
-        pipe.fileHandleForReading.readabilityHandler = { [self] h in
-            let d = h.availableData
-            if d.isEmpty {
-                h.readabilityHandler = nil
-                end()
-            } else {
+        let handle = pipe.fileHandleForReading
+        let reader = Thread { [self] in
+            while true {
+                let d = handle.availableData
+                if d.isEmpty { break }
                 append(d)
             }
+            end()
         }
+        reader.start()
     }
 
     func append(_ d: Data) {

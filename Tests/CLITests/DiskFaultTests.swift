@@ -232,7 +232,10 @@ import TestSupport
             case 0:
                 // Passed: then nothing verify vouches for may have changed (the flip hit free
                 // space, page slack or a field LMDB does not use).
-                #expect(try Self.logicalDump(d.sub("bad")) == original, "flip at \(offset) of \(files[file]) changed the ledger and verify did not notice")
+                let dumped = try Self.logicalDump(d.sub("bad"))
+                // The records that differ, printable, to say what verify missed.
+                let diff = Set(dumped).symmetricDifference(Set(original)).map { (original.contains($0) ? "was " : "now ") + $0.prefix(24).map { String($0, radix: 16) }.joined(separator: " ") + " " + String(decoding: $0.map { $0 < 32 || $0 > 126 ? UInt8(ascii: ".") : $0 }, as: UTF8.self).prefix(300) }
+                #expect(dumped == original, "flip at \(offset) of \(files[file]) changed the ledger and verify did not notice: \(diff.sorted())")
                 harmless += 1
             case 1:
                 #expect(v.stderr.contains("FAIL at seq") || v.stderr.contains("Error:"), "flip at \(offset) of \(files[file]): \(v.stderr)")

@@ -31,7 +31,7 @@ import TestSupport
         let csv = try CLI.run(["stats", "--dir", d.sub("city"), "--by", "scenario,day", "--format", "csv"])
         #expect(csv.status == 0)
         let lines = csv.stdout.split(separator: "\n")
-        #expect(lines.first == "scenario,day,behaviours,credited_mg,qualitative_mg,capped_mg,reversed_mg,reversals,points,duplicates,rejected_double_counts")
+        #expect(lines.first == "scenario,day,behaviours,credited_mg,qualitative_mg,capped_mg,reversed_mg,reversals,points,duplicates")
         let bikeRejected = lines.filter { $0.hasPrefix("bike,") }.map { Int($0.split(separator: ",").last!)! }.reduce(0, +)
         #expect(bikeRejected > 0)
         let json = try CLI.run(["stats", "--dir", d.sub("city"), "--by", "region", "--format", "json"])
@@ -73,6 +73,11 @@ import TestSupport
         #expect(lineage.status == 0 && l["matches"] == true && (l["seqs"]?.arrayValue?.count ?? 0) > 0)
         #expect(try CLI.run(["lineage", "--dir", d.sub("city"), "nope"]).stderr.contains("no issuance request or batch nope"))
         let registryCSV = try CLI.run(["retirements", "--dir", d.sub("city"), "--format", "csv"])
-        #expect(registryCSV.stdout.hasPrefix("id,date,beneficiary,purpose,reason,units,amount_t,serials,project,vintage,batch,jurisdiction,retired_by,seq\n"))
+        #expect(registryCSV.stdout.hasPrefix("id,date,beneficiary,purpose,reason,units,amount_t,serials,project,vintage,batch,jurisdiction,retired_by,seq,"
+                                             + "beneficiary_account,compliance_scheme,compliance_year,allowance_t,gap_t,offset_kg\n"))
+        // The compliance retirement's row carries the scheme and the authority's allowance.
+        let byd = registryCSV.stdout.split(separator: "\n").first { $0.hasPrefix("ret-byd-") }
+        #expect(byd?.hasSuffix(",e-byd,guangdong-ets,2026,120000,800,\(registry.first { $0["id"]?.stringValue?.hasPrefix("ret-byd-") == true }?["units"]?.intValue ?? -1)") == true,
+                "\(byd ?? "no BYD row")")
     }
 }

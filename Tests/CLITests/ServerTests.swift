@@ -64,6 +64,14 @@ import TestSupport
         let replica = try ServerProcess(dir: d.sub("replica"))
         #expect(try HTTP.post("\(replica.base)/v1/submissions", try note("x", key: key, origin: origin)).status == 405)
         #expect(try HTTP.get("\(replica.base)/v1/checkpoint").text == (try HTTP.get("\(base)/v1/checkpoint").text))
+        // Every figure served as ledger data derives from the log: the mirror, which never saw
+        // the origin's refused submissions (the demo's double counts), answers the same.
+        for path in ["/v1/stats?by=scenario,day", "/v1/stats?by=region,month", "/v1/accounts/r-00000", "/v1/accounts/e-byd", "/v1/retirements",
+                     "/v1/search?q=\(rets[0]["serials"]!.arrayValue![0].stringValue!)"] {
+            let (o, r) = (try HTTP.get(base + path), try HTTP.get(replica.base + path))
+            #expect(o.status == 200 && o.body == r.body, "\(path) differs between origin and mirror")
+        }
+        #expect(!(try HTTP.get("\(base)/v1/stats?by=scenario").text.contains("rejected")), "refusals are /metrics' business")
         #expect(replica.stop() == 0)
         #expect(server.stop() == 0, "graceful shutdown exits 0")
     }

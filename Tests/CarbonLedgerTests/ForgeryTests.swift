@@ -40,8 +40,20 @@ import TestSupport
         try accept([sign([["type": "note", "text": "forgery suite"],
                           ["type": "units.cancel", "batch": .string(batch), "account": "prj-szmetro", "ranges": [[.int(held.0), .int(held.0)]],
                            "units": 1, "reason": "cancelled by the forgery suite"]], registry)])
-        let consent = try #require(try ledger.store.read { try $0.stateRecords(prefix: "consent/", limit: 1).first })
+        let consents = try ledger.store.read { try $0.stateRecords(prefix: "consent/", limit: 2) }
+        let consent = try #require(consents.first)
         let parts = consent.key.split(separator: "/")
+        // v2's events: a person attested by a platform it consented to; a holder-key recovery
+        // proposed by one admin and approved by an admin of another actor.
+        let linked = try #require(consents.last).key.split(separator: "/")
+        try accept([sign([["type": "account.link", "account": .string(String(linked[1])), "person": .string(String(repeating: "5a", count: 32))]],
+                         city.platforms[String(linked[2])]!)])
+        let secondAdmin = try NoteSigningKey.generate(name: "second-admin")
+        let recovered = try NoteSigningKey.generate(name: "recovered-holder")
+        try accept([sign([City.register(secondAdmin, actor: "admin-2", roles: ["admin"], scenarios: ["*"], regions: ["*"]),
+                          ["type": "key.recover", "proposal": "rec-1", "account": .string(DemoCity.welfare),
+                           "key": .string(recovered.verifierKey.description), "reason": "forgery suite"]], registry)])
+        try accept([sign([["type": "key.recover.approve", "proposal": "rec-1", "decision": "approve"]], secondAdmin)])
         try accept([sign([["type": "consent.revoke", "account": .string(String(parts[1])), "platform": .string(String(parts[2]))]],
                          city.platforms[String(parts[2])]!)])
 
@@ -85,8 +97,11 @@ import TestSupport
             let record = try #require(try ledger.state(RuleContext.keyPath(signer)))
             let twin = try NoteSigningKey.generate(name: "twin-\(twins.count)")
             twins[signer] = twin
+            // A holder's twin cannot be a holder (v2: only a recovery adds one); its revocation is
+            // what the attack tests, checked before any role.
+            let roles = record["roles"]!.arrayValue!.map { $0 == "holder" ? "exchange" : $0 }
             setup.append(["type": "key.register", "key": .string(twin.verifierKey.description), "actor": record["actor"]!,
-                          "roles": record["roles"]!, "scenarios": record["scenarios"]!, "regions": record["regions"]!])
+                          "roles": .array(roles), "scenarios": record["scenarios"]!, "regions": record["regions"]!])
         }
         let verifierOnly = try NoteSigningKey.generate(name: "wrong-role-verifier")
         let holderOnly = try NoteSigningKey.generate(name: "wrong-role-holder")

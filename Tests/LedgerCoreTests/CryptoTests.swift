@@ -10,6 +10,19 @@ import Testing
         #expect(ctx.hash(Array("abc".utf8)).hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
+    /// RFC 4231 test cases 1, 2 and 6 (a key longer than the block is hashed first).
+    @Test func hmacSHA256KnownAnswers() {
+        #expect(hmacSHA256(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8)).hex
+                == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        #expect(hmacSHA256(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)).hex
+                == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        #expect(hmacSHA256(key: [UInt8](repeating: 0xaa, count: 131), message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)).hex
+                == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+        // The act identity is that HMAC over SPEC.md 8.7's string, the keys trimmed and lowercased.
+        #expect(ActIdentity.act(salt: Array("Jefe".utf8), scenario: "e_invoice", " 044031900111 ", "No.12345678", day: "20261121")
+                == hmacSHA256(key: Array("Jefe".utf8), message: Array("e_invoice|044031900111|no.12345678|20261121".utf8)).hex)
+    }
+
     @Test func ed25519RFC8032TestVector1() throws {
         let sk = try Ed25519PrivateKey(seed: Hex.decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")!)
         #expect(Hex.encode(sk.publicKey.raw) == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")

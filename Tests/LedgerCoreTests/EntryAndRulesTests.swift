@@ -153,7 +153,7 @@ import TestSupport
         let h = try RuleHarness(origin: Self.origin)
         let admin = h.registry
         #expect(h.violation([["type": "note", "text": "a"], ["type": "Bad Type"]], by: admin) ==
-                RuleViolation(eventIndex: 1, field: "type", rule: "event.type", message: "\"Bad Type\" is not an event type of rule set carbonledger/v1 (\(Reducer.eventTypes.dropFirst().joined(separator: ", ")))"))
+                RuleViolation(eventIndex: 1, field: "type", rule: "event.type", message: "\"Bad Type\" is not an event type of rule set carbonledger/v2 (\(Reducer.eventTypes.dropFirst().joined(separator: ", ")))"))
         #expect(h.violation([["kind": "x"]], by: admin)?.rule == "event.type")
         #expect(h.violation([["type": "genesis"]], by: admin)?.rule == "genesis.first")
         #expect(h.violation([["type": "note", "text": "a"]], by: Self.platform)?.rule == "auth.unknown_key")

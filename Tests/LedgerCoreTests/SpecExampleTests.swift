@@ -21,7 +21,7 @@ import Testing
         let h = MerkleHasher()
         let t = Timestamp(rfc3339: "2026-11-21T08:00:00.000Z")!
 
-        let genesis = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: origin, registryKey: registry.verifierKey)]).signed(by: registry, origin: origin)
+        let genesis = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: origin, registryKey: registry.verifierKey, rules: .v2)]).signed(by: registry, origin: origin)
         ex.add("genesis event", String(decoding: genesis.eventBytes[0], as: UTF8.self))
         ex.add("genesis submission root", genesis.root.hex)
         ex.add("genesis statement", String(decoding: Submission.statement(origin: origin, root: genesis.root, count: 1), as: UTF8.self))

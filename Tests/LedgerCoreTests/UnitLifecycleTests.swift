@@ -5,71 +5,6 @@ import TestSupport
 /// The project path on the reducer: request, verification, issuance, transfer, retirement,
 /// cancellation; double issuance and double spending refused precisely.
 @Suite struct UnitLifecycleTests {
-    /// The city plus a metro project with its verifier, issuer, holders and an exchange, and
-    /// 3 x 100 km of metro trips on 2026-11-21 (3 x 4.8 kg).
-    final class Market {
-        let c: City
-        let verifier = try! NoteSigningKey.generate(name: "cqc-key")
-        let issuer = try! NoteSigningKey.generate(name: "sz-eeb-issuer")
-        let owner = try! NoteSigningKey.generate(name: "prj-metro-key")
-        let byd = try! NoteSigningKey.generate(name: "byd-key")
-        let exchange = try! NoteSigningKey.generate(name: "szex-key")
-        var tripSeqs: [UInt64] = []
-
-        init() throws {
-            c = try City()
-            try c.h.submit([
-                City.register(verifier, actor: "cqc", roles: ["verifier"], scenarios: ["*"], regions: ["440000"]),
-                City.register(issuer, actor: "sz-eeb", roles: ["issuer"], scenarios: ["*"], regions: ["440300"]),
-                City.register(owner, actor: "prj-metro", roles: ["holder"], scenarios: ["*"], regions: ["*"]),
-                City.register(byd, actor: "e-byd", roles: ["holder"], scenarios: ["*"], regions: ["*"]),
-                City.register(exchange, actor: "szex", roles: ["exchange"], scenarios: ["*"], regions: ["*"]),
-                ["type": "account.open", "account": "prj-metro", "kind": "project", "region": "440300"],
-                ["type": "account.open", "account": "e-byd", "kind": "enterprise", "region": "440307"],
-                ["type": "offset.rule", "scheme": "hubei-ets", "max_permille": 100, "gap_limited": true,
-                 "description": "Hubei: offsets at most 10% of the initial annual allowance and no more than the allowance gap"],
-                ["type": "offset.rule", "scheme": "strict-ets", "max_permille": 5, "gap_limited": false, "description": "0.5% of the allowance"],
-            ], by: c.admin)
-            try c.h.submit([["type": "project.register", "project": "metro-2026", "owner": "prj-metro", "methodologies": ["sz-metro", "gd-bus"],
-                             "region": "440300", "description": "Shenzhen Metro low-carbon trips aggregated"]], by: c.metro)
-            for (i, a) in ["p-1", "p-2", "w-1"].enumerated() {
-                tripSeqs.append(try c.h.submit([City.trip(a, "metro", amount: 100_000, from: Int64(60 * i), to: Int64(60 * i + 50), ref: "long-\(a)")], by: c.metro))
-            }
-            c.h.time = Timestamp(rfc3339: "2026-11-23T02:00:00.000Z")!
-        }
-
-        func request(_ id: String, from: String = "20261121", to: String = "20261121") -> JSONValue {
-            ["type": "issuance.request", "request": .string(id), "project": "metro-2026", "period_from": .string(from), "period_to": .string(to)]
-        }
-        func root(_ id: String) -> String { c.h.get("req/\(id)")!["root"]!.stringValue! }
-        func approve(_ id: String, _ mg: Int64) -> JSONValue {
-            ["type": "issuance.verify", "request": .string(id), "decision": "approve", "amount_mg": .int(mg),
-             "report_hash": .string(String(repeating: "ab", count: 32)), "lineage_root": .string(root(id))]
-        }
-        func issue(_ id: String, batch: String, units: Int64) -> JSONValue {
-            ["type": "issuance.issue", "request": .string(id), "project": "metro-2026", "batch": .string(batch), "vintage": "2026", "region": "440300",
-             "units": .int(units), "lineage_root": .string(root(id))]
-        }
-        func retire(_ id: String, account: String, ranges: [[Int64]], purpose: String = "voluntary", beneficiary: String = "BYD Auto",
-                    extra: [String: JSONValue] = [:]) -> JSONValue {
-            var o: JSONObject = ["type": "units.retire", "retirement": .string(id), "batch": "b-1", "account": .string(account),
-                                 "ranges": .array(ranges.map { .array($0.map(JSONValue.int)) }), "units": .int(ranges.reduce(0) { $0 + $1[1] - $1[0] + 1 }),
-                                 "beneficiary": .string(beneficiary), "purpose": .string(purpose), "reason": "2026 operations",
-                                 "jurisdiction": "CN-44", "period_from": "20260101", "period_to": "20261231"]
-            for (k, v) in extra { o[k] = v }
-            return .object(o)
-        }
-        /// Issues 14 units of batch b-1 to prj-metro.
-        func issued() throws {
-            try c.h.submit([request("rq-1")], by: c.metro)
-            try c.h.submit([approve("rq-1", 14_400_000)], by: verifier)
-            try c.h.submit([issue("rq-1", batch: "b-1", units: 14)], by: issuer)
-        }
-        func holdings(_ account: String) -> [[Int64]] {
-            c.h.state.writes.keys.filter { $0.hasPrefix("hold/\(account)/b-1/") }.sorted()
-                .compactMap { k in c.h.get(k).map { [Int64(k.split(separator: "/").last!)!, $0["last"]!.intValue!] } }
-        }
-    }
 
     func refused(_ m: Market, _ events: [JSONValue], by key: NoteSigningKey, rule: String, mentions: String? = nil,
                  sourceLocation: SourceLocation = #_sourceLocation) {
@@ -117,53 +52,55 @@ import TestSupport
         var wrongRoot = m.approve("rq-1", 1).objectValue!; wrongRoot["lineage_root"] = .string(String(repeating: "00", count: 32))
         refused(m, [.object(wrongRoot)], by: m.verifier, rule: "issuance.lineage")
         refused(m, [m.approve("rq-1", 14_400_001)], by: m.verifier, rule: "issuance.amount")
-        refused(m, [m.issue("rq-1", batch: "b-1", units: 14)], by: m.issuer, rule: "issuance.state", mentions: "not approved")
+        refused(m, [m.issue("rq-1", batch: "b1", units: 14)], by: m.issuer, rule: "issuance.state", mentions: "not approved")
         try m.c.h.submit([m.approve("rq-1", 14_400_000)], by: m.verifier)
         refused(m, [m.approve("rq-1", 1)], by: m.verifier, rule: "issuance.state")
-        refused(m, [m.issue("rq-1", batch: "b-1", units: 15)], by: m.issuer, rule: "issuance.units", mentions: "14 whole units")
-        refused(m, [m.issue("rq-1", batch: "b-1", units: 14)], by: m.verifier, rule: "auth.role")
-        var wrongVintage = m.issue("rq-1", batch: "b-1", units: 14).objectValue!; wrongVintage["vintage"] = "2025"
+        refused(m, [m.issue("rq-1", batch: "b1", units: 15)], by: m.issuer, rule: "issuance.units", mentions: "14 whole units")
+        refused(m, [m.issue("rq-1", batch: "b1", units: 14)], by: m.verifier, rule: "auth.role")
+        var wrongVintage = m.issue("rq-1", batch: "b1", units: 14).objectValue!; wrongVintage["vintage"] = "2025"
         refused(m, [.object(wrongVintage)], by: m.issuer, rule: "issuance.vintage")
-        try m.c.h.submit([m.issue("rq-1", batch: "b-1", units: 14)], by: m.issuer)
-        let b = m.c.h.get("batch/b-1")!
-        #expect(b["units"] == 14 && b["serial_prefix"] == "CN-440300-metro-2026-2026-b-1" && b["owner"] == "prj-metro")
+        try m.c.h.submit([m.issue("rq-1", batch: "b1", units: 14)], by: m.issuer)
+        let b = m.c.h.get("batch/b1")!
+        #expect(b["units"] == 14 && b["serial_prefix"] == "CN-440300-metro-2026-2026-b1" && b["owner"] == "prj-metro")
         #expect(m.holdings("prj-metro") == [[1, 14]])
         // 14 kg issued, 0.4 kg of the last reduction stays with its account.
         #expect(m.c.account("w-1")["issued_mg"] == 4_400_000 && m.c.available("w-1") == 400_000 && m.c.account("w-1")["locked_mg"] == 0)
-        refused(m, [m.issue("rq-1", batch: "b-2", units: 14)], by: m.issuer, rule: "issuance.state")
+        refused(m, [m.issue("rq-1", batch: "b2", units: 14)], by: m.issuer, rule: "issuance.state")
     }
 
     @Test func transfersSplitBlocksAndRetirementsAreFinal() throws {
         let m = try Market()
         try m.issued()
-        refused(m, [["type": "units.transfer", "batch": "b-1", "from": "prj-metro", "to": "e-byd", "units": 15]], by: m.owner, rule: "units.insufficient", mentions: "holds 14")
-        refused(m, [["type": "units.transfer", "batch": "b-1", "from": "prj-metro", "to": "e-byd", "units": 1]], by: m.byd, rule: "auth.role")
-        refused(m, [["type": "units.transfer", "batch": "b-1", "from": "prj-metro", "to": "e-byd", "units": 1]], by: m.exchange, rule: "auth.role")
+        refused(m, [["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 15]], by: m.owner, rule: "units.insufficient", mentions: "holds 14")
+        refused(m, [["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 1]], by: m.byd, rule: "auth.role")
+        refused(m, [["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 1]], by: m.exchange, rule: "auth.role")
         try m.c.h.submit([["type": "holder.authorise", "account": "prj-metro", "exchange": "szex", "allow": true]], by: m.owner)
-        try m.c.h.submit([["type": "units.transfer", "batch": "b-1", "from": "prj-metro", "to": "e-byd", "units": 5]], by: m.exchange)
+        try m.c.h.submit([["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 5]], by: m.exchange)
         #expect(m.holdings("e-byd") == [[1, 5]] && m.holdings("prj-metro") == [[6, 14]])
         // Retire explicit serials; the block splits around them.
         try m.c.h.submit([m.retire("ret-1", account: "e-byd", ranges: [[2, 3]])], by: m.byd)
         #expect(m.holdings("e-byd") == [[1, 1], [4, 5]])
-        #expect(m.c.h.get("ret/ret-1")?["serials"] == ["CN-440300-metro-2026-2026-b-1-2-3"])
+        #expect(m.c.h.get("ret/ret-1")?["serials"] == ["CN-440300-metro-2026-2026-b1-2-3"])
         // Double spend: the same serials again, overlapping, or held by someone else.
         refused(m, [m.retire("ret-2", account: "e-byd", ranges: [[3, 4]])], by: m.byd, rule: "units.double_spend", mentions: "retirement ret-1")
         refused(m, [m.retire("ret-2", account: "e-byd", ranges: [[6, 6]])], by: m.byd, rule: "units.not_held", mentions: "held by account prj-metro")
         refused(m, [m.retire("ret-1", account: "e-byd", ranges: [[4, 4]])], by: m.byd, rule: "retirement.duplicate")
         refused(m, [m.retire("ret-2", account: "e-byd", ranges: [[4, 5], [5, 5]])], by: m.byd, rule: "units.retire.fields")
         // Retired units cannot move: e-byd holds 3 now.
-        refused(m, [["type": "units.transfer", "batch": "b-1", "from": "e-byd", "to": "prj-metro", "units": 4]], by: m.byd, rule: "units.insufficient", mentions: "holds 3")
+        refused(m, [["type": "units.transfer", "batch": "b1", "from": "e-byd", "to": "prj-metro", "units": 4]], by: m.byd, rule: "units.insufficient", mentions: "holds 3")
         // Two retirements of the same units in one submission: the second is a double spend.
         refused(m, [m.retire("ret-a", account: "e-byd", ranges: [[4, 4]]), m.retire("ret-b", account: "e-byd", ranges: [[4, 4]])], by: m.byd,
                 rule: "units.double_spend", mentions: "ret-a")
-        let b = m.c.h.get("batch/b-1")!
+        let b = m.c.h.get("batch/b1")!
         #expect(b["held"] == 12 && b["retired"] == 2 && b["cancelled"] == 0)
     }
 
+    /// Rule set v1: each retirement declares the allowance (v2's authority statements are in
+    /// RuleSetV2Tests); a v1 log keeps replaying under these rules.
     @Test func complianceRetirementsFollowTheSchemeRuleCumulatively() throws {
-        let m = try Market()
+        let m = try Market(rules: .v1)
         try m.issued()
-        try m.c.h.submit([["type": "units.transfer", "batch": "b-1", "from": "prj-metro", "to": "e-byd", "units": 14]], by: m.owner)
+        try m.c.h.submit([["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 14]], by: m.owner)
         func compliance(_ id: String, _ ranges: [[Int64]], scheme: String, allowance: Int64 = 1, gap: Int64 = 5, company: String = "e-byd") -> JSONValue {
             m.retire(id, account: "e-byd", ranges: ranges, purpose: "compliance",
                      extra: ["beneficiary_account": .string(company), "compliance": ["scheme": .string(scheme), "year": 2026, "allowance_t": .int(allowance), "gap_t": .int(gap)]])
@@ -187,11 +124,11 @@ import TestSupport
     @Test func cancellationKeepsTheSupplyExact() throws {
         let m = try Market()
         try m.issued()
-        refused(m, [["type": "units.cancel", "batch": "b-1", "account": "prj-metro", "ranges": [[13, 14]], "units": 2, "reason": "x"]], by: m.owner, rule: "auth.role")
-        try m.c.h.submit([["type": "units.cancel", "batch": "b-1", "account": "prj-metro", "ranges": [[13, 14]], "units": 2,
+        refused(m, [["type": "units.cancel", "batch": "b1", "account": "prj-metro", "ranges": [[13, 14]], "units": 2, "reason": "x"]], by: m.owner, rule: "auth.role")
+        try m.c.h.submit([["type": "units.cancel", "batch": "b1", "account": "prj-metro", "ranges": [[13, 14]], "units": 2,
                            "reason": "exported to the national registry"]], by: m.c.admin)
         refused(m, [m.retire("r", account: "prj-metro", ranges: [[14, 14]])], by: m.owner, rule: "units.double_spend", mentions: "cancelled")
-        let b = m.c.h.get("batch/b-1")!
+        let b = m.c.h.get("batch/b1")!
         #expect(b["held"] == 12 && b["cancelled"] == 2)
         #expect(m.holdings("prj-metro") == [[1, 12]])
     }

@@ -10,8 +10,8 @@ public final class City {
     public let bike = try! NoteSigningKey.generate(name: "bikeshare-key")
     public let city = try! NoteSigningKey.generate(name: "greenlife-key")
 
-    public init() throws {
-        h = try RuleHarness(origin: "city.test/shenzhen")
+    public init(rules: RuleSet = .latest) throws {
+        h = try RuleHarness(origin: "city.test/shenzhen", rules: rules)
         try h.submit([
             Self.register(metro, actor: "szmetro", scenarios: ["metro", "bus", "walking"], regions: ["440300"]),
             Self.register(bike, actor: "bikeshare", scenarios: ["bike", "ebike"], regions: ["440300"]),
@@ -54,12 +54,27 @@ public final class City {
     }
 
     /// A behaviour report; times are minutes after 2026-11-21T08:00 UTC (16:00 in Shenzhen).
+    /// A discrete act (no family) names its `act`: by default one derived from `ref`, so each
+    /// report is its own act; `act: ""` leaves it out (rule set v1 has no acts).
     public static func trip(_ account: String, _ scenario: String, amount: Int64, from: Int64, to: Int64, ref: String,
-                            region: String = "440305") -> JSONValue {
+                            region: String = "440305", act: String? = nil) -> JSONValue {
         let base: Int64 = 1_795_248_000_000  // 2026-11-21T08:00:00.000Z
-        return ["type": "behaviour.report", "account": .string(account), "scenario": .string(scenario), "region": .string(region),
-                "amount": .int(amount), "start": .string(Timestamp(millisecondsSinceEpoch: base + from * 60_000).rfc3339),
-                "end": .string(Timestamp(millisecondsSinceEpoch: base + to * 60_000).rfc3339), "source_ref": .string(ref)]
+        let start = Timestamp(millisecondsSinceEpoch: base + from * 60_000)
+        var o: JSONObject = ["type": "behaviour.report", "account": .string(account), "scenario": .string(scenario), "region": .string(region),
+                             "amount": .int(amount), "start": .string(start.rfc3339),
+                             "end": .string(Timestamp(millisecondsSinceEpoch: base + to * 60_000).rfc3339), "source_ref": .string(ref)]
+        if Scenario(rawValue: scenario)?.family == nil {
+            let id = act ?? actID(scenario, merchant: "test-merchant", order: ref, day: start.cstDay)
+            if !id.isEmpty { o["act"] = .string(id) }
+        }
+        return .object(o)
+    }
+
+    /// The test programme's salt for act identities and person pseudonyms.
+    public static let salt = Array("city.test programme salt".utf8)
+
+    public static func actID(_ scenario: String, merchant: String, order: String, day: String = "20261122") -> String {
+        ActIdentity.act(salt: salt, scenario: scenario, merchant, order, day: day)
     }
 
     public func account(_ id: String) -> JSONValue { h.get("acct/\(id)")! }

@@ -14,11 +14,13 @@ public final class RuleHarness {
     /// The leaf hash of the last entry, and every entry's, as the log would have them.
     public private(set) var head = Digest.zero
     public private(set) var leafHashes: [Digest] = []
+    /// Every submission applied, with its commit time: what a real ledger replays them with.
+    public private(set) var applied: [(submission: Submission, time: Timestamp)] = []
 
-    public init(origin: String = "harness.test/rules", registry: NoteSigningKey? = nil, admins: [NoteVerifierKey]? = nil) throws {
+    public init(origin: String = "harness.test/rules", registry: NoteSigningKey? = nil, admins: [NoteVerifierKey]? = nil, rules: RuleSet = .latest) throws {
         self.origin = origin
         self.registry = try registry ?? NoteSigningKey.generate(name: "registry")
-        let genesis = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: origin, registryKey: self.registry.verifierKey, admins: admins)])
+        let genesis = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: origin, registryKey: self.registry.verifierKey, admins: admins, rules: rules)])
             .signed(by: self.registry, origin: origin)
         try apply(genesis)
     }
@@ -34,6 +36,7 @@ public final class RuleHarness {
         leafHashes += entries.leafHashes
         for (k, v) in scratch.writes { state.put(k, v) }
         roots[sub.root] = first
+        applied.append((sub, time))
         return first
     }
 

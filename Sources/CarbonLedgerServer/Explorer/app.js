@@ -126,7 +126,7 @@ async function search(q) {
     const p = document.createElement("p"); p.className = "result";
     if (r.kind === "retirement") { p.textContent = `retirement ${r.id}`; showCertificate(r.id); }
     else if (r.kind === "serial") {
-      p.textContent = `serial unit ${r.unit} of batch ${r.batch}: ${r.state}${r.retirement ? " by retirement " + r.retirement : " by account " + r.account}`;
+      p.textContent = `${r.first === r.last ? "serial unit " + r.first : "serial units " + r.first + "-" + r.last} of batch ${r.batch}: ${r.state}${r.retirement ? " by retirement " + r.retirement : " by account " + r.account}`;
       if (r.retirement) showCertificate(r.retirement);
     } else if (r.kind === "account") { p.textContent = `account ${r.id}`; showDetail(`Account ${r.id}`, `/v1/accounts/${encodeURIComponent(r.id)}`); }
     else if (r.kind === "batch") { p.textContent = `batch ${r.id}`; showDetail(`Batch ${r.id}`, `/v1/batches/${encodeURIComponent(r.id)}`); }

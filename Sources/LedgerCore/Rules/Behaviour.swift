@@ -5,7 +5,7 @@ extension RuleContext {
 
     func behaviourReport(_ f: EventFields) throws {
         try authorize(.platform, for: f.type)
-        try f.require(["account", "scenario", "region", "amount", "start", "end", "source_ref"], optional: ["evidence"])
+        try f.require(["account", "scenario", "region", "amount", "start", "end", "source_ref"], optional: rules >= .v2 ? ["evidence", "act"] : ["evidence"])
         let scenarioText = try f.string("scenario")
         guard let scenario = Scenario(rawValue: scenarioText) else {
             throw f.fail("scenario", "\"\(scenarioText)\" is not a scenario (\(Scenario.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -17,6 +17,17 @@ extension RuleContext {
         let start = try f.time("start"), end = try f.time("end")
         let sourceRef = try f.text("source_ref", max: 128)
         _ = try f.hash("evidence")
+        // v2: a discrete act names its identity, the same from every platform that reports it
+        // (SPEC.md 8.7); intervals identify themselves by their time.
+        let act = rules >= .v2 ? try f.hash("act") : nil
+        if rules >= .v2 {
+            if scenario.family == nil && act == nil {
+                throw f.fail("act", "a \(scenario.rawValue) report names its act: the SHA-256 (hex) SPEC.md section 8.7 defines for the scenario")
+            }
+            if scenario.family != nil && act != nil {
+                throw f.fail("act", "\(scenario.rawValue) is checked by its interval; only discrete acts name an act")
+            }
+        }
         guard start.millisecondsSinceEpoch >= 0 else { throw RuleViolation(field: "start", rule: "behaviour.time", message: "behaviours start in 1970 or later") }
         guard start <= end, scenario.family == nil || start < end else {
             throw RuleViolation(field: "end", rule: "behaviour.time", message: "end \(end) must be after start \(start)")
@@ -46,12 +57,26 @@ extension RuleContext {
         }
         // One real-world act counts once: no overlap within the scenario family.
         var intervalPath: String?
-        if let family = scenario.family {
-            if let prior = try latestInterval(account: id, family: family, startingBefore: end, endingAfter: start, startDay: day),
-               prior.int("end") > start.millisecondsSinceEpoch {
-                throw RuleViolation(field: "start", rule: "behaviour.double_counted",
-                                    message: "account \(id) already has a \(family) behaviour overlapping \(start)-\(end): entry \(prior.int("seq")) (reported by \(prior.string("platform") ?? "?")) holds it",
+        var actPath: String?
+        if let act {
+            let path = statePath("act", scenario.rawValue, act)
+            if let prior = try get(path) {
+                throw RuleViolation(field: "act", rule: "behaviour.double_counted",
+                                    message: "act \(act) of \(scenario.rawValue) was already reported: entry \(prior.int("seq")) (reported by \(prior.string("platform") ?? "?")) holds it",
                                     conflictingSeq: UInt64(prior.int("seq")))
+            }
+            actPath = path
+        }
+        if let family = scenario.family {
+            // v2: the accounts linked to one person (account.link) are one person's intervals.
+            for other in try linkedAccounts(id) {
+                if let prior = try latestInterval(account: other, family: family, startingBefore: end, endingAfter: start, startDay: day),
+                   prior.int("end") > start.millisecondsSinceEpoch {
+                    let whose = other == id ? "account \(id)" : "account \(other), linked to \(id) as one person,"
+                    throw RuleViolation(field: "start", rule: "behaviour.double_counted",
+                                        message: "\(whose) already has a \(family) behaviour overlapping \(start)-\(end): entry \(prior.int("seq")) (reported by \(prior.string("platform") ?? "?")) holds it",
+                                        conflictingSeq: UInt64(prior.int("seq")))
+                }
             }
             intervalPath = statePath(Self.intervalParent(account: id, family: family, start: start, end: end, startDay: day), pad16(start.millisecondsSinceEpoch))
         }
@@ -84,6 +109,7 @@ extension RuleContext {
             iv.int("end", end.millisecondsSinceEpoch); iv.string("platform", actor); iv.int("seq", Int64(seq))
             state.putCanonical(p, &iv)
         }
+        if let p = actPath { put(p, ["platform": .string(actor), "seq": .int(Int64(seq))]) }
         var src = CanonicalRecord(capacity: 32)
         src.int("seq", Int64(seq))
         state.putCanonical(srcPath, &src)
@@ -103,7 +129,9 @@ extension RuleContext {
             eligiblePath = path
         }
         var record = CanonicalRecord(capacity: 512)
-        record.string("account", id); record.int("amount", amount)
+        record.string("account", id)
+        if let p = actPath { record.string("act", p) }
+        record.int("amount", amount)
         if let c = capPath { record.string("cap", c) }
         record.int("credited_mg", credited); record.string("day", day)
         if let e = eligiblePath { record.string("eligible", e) }
@@ -169,6 +197,7 @@ extension RuleContext {
             try countLongInterval(iv, -1)
         }
         if let e = b.string("eligible") { put(e, nil) }
+        if let a = b.string("act") { put(a, nil) }
         b = b.with("reversed_seq", .int(Int64(seq)))
         put(path, b)
         history(id, ["event": "behaviour.reverse", "seq": .int(target), "reversed_mg": .int(credited), "points": .int(-points)])

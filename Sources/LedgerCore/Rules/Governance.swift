@@ -22,21 +22,18 @@ extension RuleContext {
         let key: NoteVerifierKey
         do { key = try NoteVerifierKey(keyText) } catch { throw f.fail("key", error.description) }
         let actor = try f.identifier("actor")
-        let roles = try f.stringList("roles", max: 6) { ActorRole(rawValue: $0) == nil ? "\"\($0)\" is not a role (\(ActorRole.allCases.map(\.rawValue).joined(separator: ", ")))" : nil }
+        let known = ActorRole.of(rules)
+        let roles = try f.stringList("roles", max: known.count) { role in
+            ActorRole(rawValue: role).map(known.contains) == true ? nil : "\"\(role)\" is not a role of \(rules.rawValue) (\(known.map(\.rawValue).joined(separator: ", ")))"
+        }
         let scenarios = try f.stringList("scenarios") { $0 == "*" || Scenario(rawValue: $0) != nil ? nil : "\"\($0)\" is not a scenario (or *)" }
         let regions = try f.stringList("regions") { $0 == "*" || Region.isValid($0) ? nil : "\"\($0)\" is not a region code (or *)" }
         let path = Self.keyPath(key)
-        if let existing = try get(path) {
-            if existing.string("key") != key.description {
-                throw RuleViolation(field: "key", rule: "key.collision", message: "another key with the name \(key.name) and key id \(hex8(key.keyHash)) is registered; choose another name")
-            }
-            if existing["revoked_seq"] != nil {
-                throw RuleViolation(field: "key", rule: "key.revoked", message: "key \(key.name) was revoked at seq \(existing.int("revoked_seq")); revoked keys cannot be registered again, generate a new key")
-            }
-            throw RuleViolation(field: "key", rule: "key.duplicate", message: "key \(key.name) is already registered (seq \(existing.int("registered_seq")))")
-        }
+        try checkUnregistered(key, field: "key")
+        try checkHolderRegistration(actor: actor, roles: roles)
         put(path, Self.keyRecord(actor: actor, key: key, roles: roles, scenarios: scenarios, regions: regions, seq: seq))
         if roles.contains(ActorRole.admin.rawValue) { put("admins", try (get("admins") ?? [:]).adding("active", 1)) }
+        if roles.contains(ActorRole.holder.rawValue) { try rememberHolderKey(key, account: actor) }
     }
 
     func keyRevoke(_ f: EventFields) throws {

@@ -6,7 +6,7 @@ extension RuleContext {
 
     func projectRegister(_ f: EventFields) throws {
         try authorize(.admin, .platform, for: f.type)
-        try f.require(["project", "owner", "methodologies", "region", "description"])
+        try f.require(["project", "owner", "methodologies", "region", "description"], optional: rules >= .v2 ? ["platforms"] : [])
         let id = try f.identifier("project")
         let owner = try f.identifier("owner")
         let methodologies = try f.stringList("methodologies", max: 32) { Identifier.problem($0) }
@@ -23,8 +23,29 @@ extension RuleContext {
                 throw RuleViolation(field: "methodologies[\(i)]", rule: "project.methodology", message: "methodology \(m) is qualitative: its reductions earn points only and are never issued")
             }
         }
-        put("proj/\(id)", ["owner": .string(owner), "methodologies": .array(methodologies.map(JSONValue.string)), "region": .string(region),
-                           "actor": .string(actor), "registered_seq": .int(Int64(seq))])
+        var record: JSONObject = ["owner": .string(owner), "methodologies": .array(methodologies.map(JSONValue.string)), "region": .string(region),
+                                  "actor": .string(actor), "registered_seq": .int(Int64(seq))]
+        if rules >= .v2 { record["platforms"] = .array(try projectPlatforms(f).map(JSONValue.string)) }
+        put("proj/\(id)", .object(record))
+    }
+
+    /// v2: the platforms whose consented reports a project aggregates. A resident's consent to
+    /// aggregate is given to one platform, so a platform's project aggregates its own reports
+    /// only; an admin's (the programme's) project names the platforms it aggregates.
+    func projectPlatforms(_ f: EventFields) throws -> [String] {
+        guard f.obj["platforms"] != nil else {
+            guard !has(.admin) else {
+                throw RuleViolation(field: "platforms", rule: "project.platforms",
+                                    message: "an admin's project names the platforms whose residents' consented reports it aggregates")
+            }
+            return [actor]
+        }
+        let platforms = try f.stringList("platforms", max: 64) { Identifier.problem($0) }
+        if !has(.admin), platforms != [actor] {
+            throw RuleViolation(field: "platforms", rule: "project.platforms",
+                                message: "platform \(actor)'s project aggregates only reports its residents consented to \(actor) aggregating: platforms must be [\"\(actor)\"]")
+        }
+        return platforms
     }
 
     /// A project's registrant or an admin acts for it.
@@ -51,6 +72,8 @@ extension RuleContext {
         }
         guard try get("req/\(id)") == nil else { throw RuleViolation(field: "request", rule: "issuance.duplicate", message: "request \(id) already exists") }
         let region = project.string("region")!
+        // v1 projects aggregate every platform's consented reports; v2 projects their platforms'.
+        let platforms = project["platforms"]?.arrayValue?.compactMap(\.stringValue)
         var locked: [(seq: Int64, leaf: Digest)] = []
         var total: Int64 = 0
         var consents: [String: Bool] = [:]
@@ -58,7 +81,7 @@ extension RuleContext {
             for day in days {
                 for (key, e) in try state.children(of: "elig/\(m)/\(day)") {
                     let account = e.string("account")!, platform = e.string("platform")!, credited = e.int("credited_mg")
-                    guard Region.covers(region, e.string("region")!) else { continue }
+                    guard Region.covers(region, e.string("region")!), platforms?.contains(platform) ?? true else { continue }
                     let consentKey = "consent/\(account)/\(platform)"
                     if consents[consentKey] == nil { consents[consentKey] = try get(consentKey)?["aggregate"]?.boolValue == true }
                     guard consents[consentKey]! else { continue }
@@ -77,7 +100,7 @@ extension RuleContext {
             }
         }
         guard !locked.isEmpty else {
-            throw RuleViolation(field: "period_from", rule: "issuance.empty", message: "no eligible reductions for project \(projectID) in \(from)-\(to) (quantitative, in region \(region), consented for aggregation, available, not yet requested)")
+            throw RuleViolation(field: "period_from", rule: "issuance.empty", message: "no eligible reductions for project \(projectID) in \(from)-\(to) (quantitative, in region \(region), reported by \(platforms?.joined(separator: ", ") ?? "any platform") and consented for aggregation to it, available, not yet requested)")
         }
         locked.sort { $0.seq < $1.seq }
         let root = MerkleHasher().root(ofLeafHashes: locked.map(\.leaf))
@@ -168,6 +191,13 @@ extension RuleContext {
         guard try f.string("region") == region else { throw RuleViolation(field: "region", rule: "issuance.region", message: "project \(r.string("project")!) is in region \(region)") }
         let vintage = String(r.string("period_to")!.prefix(4))
         guard try f.string("vintage") == vintage else { throw RuleViolation(field: "vintage", rule: "issuance.vintage", message: "the vintage of a \(r.string("period_from")!)-\(r.string("period_to")!) request is \(vintage)") }
+        // A serial is PREFIX-a or PREFIX-a-b, PREFIX ending in the batch id: an id ending in
+        // -DIGITS would let one serial name two batches' units (SPEC.md 8.16).
+        if rules >= .v2, let last = batch.split(separator: "-", omittingEmptySubsequences: false).last,
+           last.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            throw RuleViolation(field: "batch", rule: "issuance.batch_id",
+                                message: "batch id \(batch) ends in -\(last): serial numbers end in -UNIT or -FIRST-LAST, so a batch id must not end in a dash and digits (e.g. \(batch.dropLast(last.count + 1))-b\(last))")
+        }
         guard try get("batch/\(batch)") == nil else { throw RuleViolation(field: "batch", rule: "issuance.duplicate_batch", message: "batch \(batch) already exists") }
         try authorizeScope(scenario: "*", region: region, scenarioChecked: false)
 
@@ -190,6 +220,7 @@ extension RuleContext {
                                "serial_prefix": .string(prefix), "issued_seq": .int(Int64(seq))])
         put("rng/\(batch)/\(pad16(1))", ["last": .int(units), "state": "held", "account": .string(owner)])
         put("hold/\(owner)/\(batch)/\(pad16(1))", ["last": .int(units)])
+        try countHeld(owner, units)
         put("req/\(id)", r.with("status", "issued").with("batch", .string(batch)))
         history(owner, ["event": "issuance.issue", "batch": .string(batch), "units": .int(units)])
         try addTotals(["units_issued": units])

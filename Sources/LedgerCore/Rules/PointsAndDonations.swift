@@ -24,7 +24,19 @@ extension RuleContext {
         let id = try f.identifier("account")
         let points = try f.int("points", min: 1)
         let reward = try f.text("reward")
-        _ = try f.text("ref", max: 128)
+        let ref = try f.text("ref", max: 128)
+        // v2: a redemption sent again (same platform and ref) is an idempotent duplicate, like a
+        // report's source_ref; the same ref for a different redemption is a client's error.
+        let refPath = statePath("rref", actor, keySegment(ref))
+        if rules >= .v2, let first = try get(refPath) {
+            guard first.string("account") == id, first.int("points") == points, first.string("reward") == reward else {
+                throw RuleViolation(field: "ref", rule: "points.ref_reused",
+                                    message: "ref \(ref) of \(actor) was used at seq \(first.int("seq")) for another redemption (\(first.string("account") ?? "?"), \(first.int("points")) points); a new redemption needs a new ref",
+                                    conflictingSeq: UInt64(first.int("seq")))
+            }
+            try addTotals(["redeem_duplicates": 1])
+            return
+        }
         _ = try residentAccount(id)
         let path = "pts/\(id)/\(actor)"
         let pts = try get(path) ?? [:]
@@ -33,6 +45,9 @@ extension RuleContext {
             throw RuleViolation(field: "points", rule: "points.insufficient", message: "account \(id) has \(balance) points with \(actor), fewer than \(points)")
         }
         put(path, pts.adding("redeemed", points))
+        if rules >= .v2 {
+            put(refPath, ["account": .string(id), "points": .int(points), "reward": .string(reward), "seq": .int(Int64(seq))])
+        }
         history(id, ["event": "points.redeem", "platform": .string(actor), "points": .int(-points), "reward": .string(reward)])
         try addTotals(["points_redeemed": points])
     }

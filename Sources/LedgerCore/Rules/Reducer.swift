@@ -2,8 +2,6 @@
 /// runs it before appending, `cledger verify` re-runs it on replay; a log that breaks a rule fails
 /// verification even when its hashes are intact.
 public enum Reducer {
-    /// The genesis event's `rules` value: the rule set this log is bound to.
-    public static let rulesVersion = "carbonledger/v1"
 
     /// The rule of each event type after genesis, in SPEC.md section 8's order.
     static let handlers: [(type: String, apply: @Sendable (RuleContext) -> (EventFields) throws -> Void)] = [
@@ -18,11 +16,21 @@ public enum Reducer {
         ("holder.authorise", RuleContext.holderAuthorise), ("units.transfer", RuleContext.unitsTransfer),
         ("units.retire", RuleContext.unitsRetire), ("offset.rule", RuleContext.offsetRule), ("units.cancel", RuleContext.unitsCancel),
         ("registry.rotate", RuleContext.registryRotate),
+        ("key.recover", RuleContext.keyRecover), ("key.recover.approve", RuleContext.keyRecoverApprove),
+        ("compliance.allowance", RuleContext.complianceAllowance), ("account.link", RuleContext.accountLink),
     ]
     static let handlerByType = Dictionary(uniqueKeysWithValues: handlers.map { ($0.type, $0.apply) })
 
-    /// Every event type of rule set v1 (SPEC.md section 8).
-    public static let eventTypes = ["genesis"] + handlers.map(\.type)
+    /// The rule set that added each event type that v1 does not have.
+    static let introducedIn: [String: RuleSet] = ["key.recover": .v2, "key.recover.approve": .v2, "compliance.allowance": .v2, "account.link": .v2]
+
+    /// Every event type of the latest rule set (SPEC.md section 8).
+    public static let eventTypes = eventTypes(.latest)
+
+    /// Every event type of `rules`.
+    public static func eventTypes(_ rules: RuleSet) -> [String] {
+        ["genesis"] + handlers.map(\.type).filter { rules >= (introducedIn[$0] ?? .v1) }
+    }
 
     /// Applies a whole submission whose first event gets seq `ledger.size`, committed at `time`:
     /// every event or none. State changes go into `state` (the caller discards the overlay on a
@@ -104,17 +112,21 @@ public enum Reducer {
         if let revoked = record["revoked_seq"]?.intValue {
             throw RuleViolation(field: "signer", rule: "auth.revoked", message: "key \(signer.name) was revoked at seq \(revoked)")
         }
-        let ctx = RuleContext(state: state, seq: seq, time: time, leafHash: leafHash, signer: signer, signerRecord: record)
+        let ctx = RuleContext(state: state, seq: seq, time: time, leafHash: leafHash, signer: signer, signerRecord: record, rules: ledger.rules)
         ctx.registryKey = ledger.registryKey
         let f = EventFields(obj: obj, type: type)
-        guard let handler = handlerByType[type] else {
+        guard let handler = handlerByType[type], ledger.rules >= (introducedIn[type] ?? .v1) else {
+            let types = eventTypes(ledger.rules).dropFirst().joined(separator: ", ")
             throw RuleViolation(field: "type", rule: "event.type",
-                                message: "\"\(type)\" is not an event type of rule set \(rulesVersion) (\(eventTypes.dropFirst().joined(separator: ", ")))")
+                                message: "\"\(type)\" is not an event type of rule set \(ledger.rules.rawValue) (\(types))")
         }
         try handler(ctx)(f)
         ledger.registryKey = ctx.registryKey
         ledger.size = seq + 1
     }
+
+    /// Where a key's registration is in the state (`key/NAME+KEYID`).
+    public static func keyStatePath(_ key: NoteVerifierKey) -> String { RuleContext.keyPath(key) }
 
     /// An account record's available balance (SPEC.md 8.5): credited - reversed - donated -
     /// locked - issued. The one definition, used by the rules and by the queries.
@@ -148,8 +160,9 @@ public enum Reducer {
         guard let keyText = obj["registry_key"]?.stringValue, let key = try? NoteVerifierKey(keyText) else {
             throw RuleViolation(field: "registry_key", rule: "genesis.registry_key", message: "must be a signed-note verifier key name+keyid+base64")
         }
-        guard obj["rules"]?.stringValue == rulesVersion else {
-            throw RuleViolation(field: "rules", rule: "genesis.rules", message: "must be \"\(rulesVersion)\"")
+        guard let rules = obj["rules"]?.stringValue.flatMap(RuleSet.init(rawValue:)) else {
+            throw RuleViolation(field: "rules", rule: "genesis.rules",
+                                message: "must be one of \(RuleSet.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
         }
         guard let list = obj["admins"]?.arrayValue, (1...16).contains(list.count) else {
             throw RuleViolation(field: "admins", rule: "genesis.admins", message: "must list 1 to 16 admin verifier keys")
@@ -169,6 +182,7 @@ public enum Reducer {
         }
         state.origin = origin
         state.registryKey = key
+        state.rules = rules
         return admins
     }
 
@@ -189,8 +203,14 @@ public enum Reducer {
     }
 
     /// The genesis event for a new ledger; `admins` default to the registry key alone.
-    public static func genesisEvent(origin: String, registryKey: NoteVerifierKey, admins: [NoteVerifierKey]? = nil) -> JSONValue {
+    public static func genesisEvent(origin: String, registryKey: NoteVerifierKey, admins: [NoteVerifierKey]? = nil,
+                                    rules: RuleSet = .latest) -> JSONValue {
         ["type": "genesis", "admins": .array((admins ?? [registryKey]).map { .string($0.description) }), "origin": .string(origin),
-         "registry_key": .string(registryKey.description), "rules": .string(rulesVersion)]
+         "registry_key": .string(registryKey.description), "rules": .string(rules.rawValue)]
+    }
+
+    /// The rule set a genesis event names (v1 for anything else: `apply` refuses it anyway).
+    public static func ruleSet(ofGenesis event: JSONValue) -> RuleSet {
+        event["rules"]?.stringValue.flatMap(RuleSet.init(rawValue:)) ?? .v1
     }
 }

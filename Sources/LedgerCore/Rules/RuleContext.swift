@@ -14,9 +14,12 @@ final class RuleContext {
     var registryKey: NoteVerifierKey?
     /// The signer's actor id, read once per event (the rules use it several times).
     let actor: String
+    /// The log's rule set: where v2 changed a rule, the handler asks.
+    let rules: RuleSet
 
-    init(state: StateOverlay, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, signerRecord: JSONValue?) {
+    init(state: StateOverlay, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, signerRecord: JSONValue?, rules: RuleSet = .latest) {
         self.state = state; self.seq = seq; self.time = time; self.leafHash = leafHash; self.signer = signer; self.signerRecord = signerRecord
+        self.rules = rules
         actor = signerRecord?.string("actor") ?? ""
     }
 

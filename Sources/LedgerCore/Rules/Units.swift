@@ -19,14 +19,6 @@ extension RuleContext {
         put("xauth/\(account)/\(exchange)", try f.bool("allow") ? ["seq": .int(Int64(seq))] : nil)
     }
 
-    func offsetRule(_ f: EventFields) throws {
-        try authorize(.admin, for: f.type)
-        try f.require(["scheme", "max_permille", "gap_limited", "description"])
-        let scheme = try f.identifier("scheme")
-        put("orule/\(scheme)", ["max_permille": .int(try f.int("max_permille", min: 1, max: 1000)), "gap_limited": .bool(try f.bool("gap_limited")),
-                                "description": .string(try f.text("description", max: 1024)), "seq": .int(Int64(seq))])
-    }
-
     func batch(_ f: EventFields) throws -> (String, JSONValue) {
         let id = try f.identifier("batch")
         guard let b = try get("batch/\(id)") else { throw RuleViolation(field: "batch", rule: "units.unknown_batch", message: "batch \(id) does not exist") }
@@ -88,6 +80,8 @@ extension RuleContext {
             r["seq"] = .int(Int64(seq))
         }
         put("rng/\(batch)/\(pad16(lo))", .object(r))
+        try countHeld(from, lo - hi - 1)
+        if newState == "held" { try countHeld(to, hi - lo + 1) }
     }
 
     static func first(of key: String) -> Int64 { Int64(key.split(separator: "/").last!)! }
@@ -153,10 +147,11 @@ extension RuleContext {
             beneficiaryAccount = try f.identifier("beneficiary_account")
             guard try get("acct/\(beneficiaryAccount!)") != nil else { throw RuleViolation(field: "beneficiary_account", rule: "account.unknown", message: "account \(beneficiaryAccount!) is not open") }
         }
+        var compliance: JSONValue?
         if purpose == "compliance" {
-            try checkCompliance(f, company: beneficiaryAccount, units: n)
+            compliance = try checkCompliance(f, company: beneficiaryAccount, batch: b, units: n)
         } else if f.obj["compliance"] != nil {
-            throw f.fail("compliance", "only compliance retirements state a scheme, allowance and gap")
+            throw f.fail("compliance", "only compliance retirements state a compliance scheme")
         }
         for r in ranges {
             try moveHeld(batch: batch, from: account, blockFirst: r.blockFirst, blockLast: r.blockLast, range: (r.lo, r.hi), to: account, state: "retired", record: id)
@@ -164,6 +159,8 @@ extension RuleContext {
         put("batch/\(batch)", b.adding("held", -n).adding("retired", n))
         var record = f.obj
         record["type"] = nil
+        // v2: the block as the registry shows it, with the authority's allowance (v1: as stated).
+        if rules >= .v2, let compliance { record["compliance"] = compliance }
         record["seq"] = .int(Int64(seq))
         record["time"] = .string(time.rfc3339)
         record["serials"] = .array(ranges.map { .string("\(b.string("serial_prefix")!)-\($0.lo)-\($0.hi)") })
@@ -171,35 +168,6 @@ extension RuleContext {
         history(account, ["event": "units.retire", "batch": .string(batch), "retirement": .string(id), "units": .int(-n)])
         try addTotals(["units_retired": n])
         try checkSupply(batch)
-    }
-
-    /// A compliance retirement states its scheme, year, allowance and gap; the scheme's rule
-    /// bounds the company's retirements in that scheme-year together.
-    func checkCompliance(_ f: EventFields, company: String?, units: Int64) throws {
-        guard let c = f.obj["compliance"]?.objectValue, c.keys == ["allowance_t", "gap_t", "scheme", "year"],
-              let scheme = c["scheme"]?.stringValue, let year = c["year"]?.intValue, (2000...2100).contains(year),
-              let allowance = c["allowance_t"]?.intValue, allowance >= 1, let gap = c["gap_t"]?.intValue, gap >= 0 else {
-            throw f.fail("compliance", "a compliance retirement needs {\"scheme\", \"year\", \"allowance_t\" >= 1, \"gap_t\" >= 0}")
-        }
-        guard let company, try get("acct/\(company)")?.string("kind") == AccountKind.enterprise.rawValue else {
-            throw RuleViolation(field: "beneficiary_account", rule: "compliance.company", message: "a compliance retirement names the covered company's enterprise account as beneficiary_account")
-        }
-        guard let rule = try get("orule/\(scheme)") else {
-            throw RuleViolation(field: "compliance", rule: "compliance.scheme", message: "no offset rule is registered for scheme \(scheme)")
-        }
-        let path = "comp/\(scheme)/\(year)/\(company)"
-        let before = try get(path)?.int("units") ?? 0
-        let after = before + units  // kg
-        let shareLimit = allowance * 1000 * rule.int("max_permille") / 1000
-        guard after <= shareLimit else {
-            throw RuleViolation(field: "units", rule: "compliance.limit", message: "\(company) would offset \(after) kg in \(scheme) \(year), above \(rule.int("max_permille")) per mille of its \(allowance) t allowance (\(shareLimit) kg)")
-        }
-        if rule["gap_limited"]?.boolValue == true {
-            guard after <= gap * 1000 else {
-                throw RuleViolation(field: "units", rule: "compliance.limit", message: "\(company) would offset \(after) kg in \(scheme) \(year), more than its allowance gap of \(gap) t")
-            }
-        }
-        put(path, ["units": .int(after)])
     }
 
     func unitsCancel(_ f: EventFields) throws {

@@ -146,3 +146,19 @@ enum LibCryptoEd25519 {
         return pkey
     }
 }
+
+/// HMAC-SHA256 (RFC 2104) by libcrypto's one-shot `HMAC`: how platforms derive the pseudonyms
+/// and act identities SPEC.md section 8.6-8.7 define, under the programme's salt.
+public func hmacSHA256(key: [UInt8], message: [UInt8]) -> Digest {
+    var out = Digest.zero
+    var len: UInt32 = 32
+    let ok = out.withUnsafeMutableBytes { o in
+        key.withUnsafeBufferPointer { k in
+            message.withUnsafeBufferPointer { m in
+                HMAC(sha256Algorithm, k.baseAddress, Int32(k.count), m.baseAddress, m.count, o.baseAddress!.assumingMemoryBound(to: UInt8.self), &len)
+            }
+        }
+    }
+    precondition(ok != nil && len == 32, "HMAC-SHA256 failed")
+    return out
+}

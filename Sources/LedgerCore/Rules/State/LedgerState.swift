@@ -5,6 +5,8 @@ public struct LedgerState: Equatable, Sendable {
     public var origin: String?
     /// The registry's checkpoint key, from the genesis event.
     public var registryKey: NoteVerifierKey?
+    /// The rule set the genesis event binds the log to.
+    public var rules: RuleSet = .v1
     /// Entries applied so far (the next seq).
     public var size: UInt64 = 0
 
