@@ -97,11 +97,12 @@ import TestSupport
             let record = try #require(try ledger.state(RuleContext.keyPath(signer)))
             let twin = try NoteSigningKey.generate(name: "twin-\(twins.count)")
             twins[signer] = twin
-            // A holder's twin cannot be a holder (v2: only a recovery adds one); its revocation is
-            // what the attack tests, checked before any role.
-            let roles = record["roles"]!.arrayValue!.map { $0 == "holder" ? "exchange" : $0 }
+            // A twin of a key that moves units is no such key (v2: only a recovery adds one); its
+            // revocation is what the attack tests, checked before any role.
+            var roles: [JSONValue] = []
+            for r in record["roles"]!.arrayValue! where !roles.contains(r) { roles.append(r == "holder" || r == "exchange" ? "verifier" : r) }
             setup.append(["type": "key.register", "key": .string(twin.verifierKey.description), "actor": record["actor"]!,
-                          "roles": .array(roles), "scenarios": record["scenarios"]!, "regions": record["regions"]!])
+                          "roles": .array(roles.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }), "scenarios": record["scenarios"]!, "regions": record["regions"]!])
         }
         let verifierOnly = try NoteSigningKey.generate(name: "wrong-role-verifier")
         let holderOnly = try NoteSigningKey.generate(name: "wrong-role-holder")

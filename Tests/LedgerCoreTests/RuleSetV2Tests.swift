@@ -154,6 +154,18 @@ import TestSupport
         refused(m.c, [approve.with("proposal", "rec-2")], by: other, rule: "recovery.state", mentions: "rejected")
         // An account that never had a key nor holds units gets its first one from an admin.
         try m.c.h.submit([City.register(thief, actor: "e-3", roles: ["holder"], scenarios: ["*"], regions: ["*"])], by: m.c.admin)
+        // An exchange the holders authorised is no back door: its second key takes a recovery too.
+        let exchangeTwin = try NoteSigningKey.generate(name: "szex-twin")
+        refused(m.c, [City.register(exchangeTwin, actor: "szex", roles: ["exchange"], scenarios: ["*"], regions: ["*"])], by: m.c.admin,
+                rule: "key.holder_exists", mentions: "szex already has exchange keys")
+        let exchangeRecovery: JSONValue = ["type": "key.recover", "proposal": "rec-x", "account": "szex", "role": "exchange",
+                                           "key": .string(exchangeTwin.verifierKey.description), "reason": "exchange HSM replaced"]
+        refused(m.c, [exchangeRecovery.with("account", "nobody")], by: m.c.admin, rule: "account.unknown", mentions: "never had an exchange key")
+        refused(m.c, [exchangeRecovery.with("role", "admin")], by: m.c.admin, rule: "key.recover.fields")
+        try m.c.h.submit([exchangeRecovery], by: m.c.admin)
+        try m.c.h.submit([approve.with("proposal", "rec-x")], by: other)
+        #expect(m.c.h.violation([["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 2]], by: m.exchange)?.rule == "auth.revoked")
+        #expect(m.c.h.get(RuleContext.keyPath(exchangeTwin.verifierKey))?["roles"] == ["exchange"])
 
         // v1: the takeover that issue 21 found is what a v1 log may hold.
         let old = try Market(rules: .v1)

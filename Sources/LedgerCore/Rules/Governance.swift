@@ -33,7 +33,7 @@ extension RuleContext {
         try checkHolderRegistration(actor: actor, roles: roles)
         put(path, Self.keyRecord(actor: actor, key: key, roles: roles, scenarios: scenarios, regions: regions, seq: seq))
         if roles.contains(ActorRole.admin.rawValue) { put("admins", try (get("admins") ?? [:]).adding("active", 1)) }
-        if roles.contains(ActorRole.holder.rawValue) { try rememberHolderKey(key, account: actor) }
+        try rememberUnitMovingKey(key, actor: actor, roles: roles)
     }
 
     func keyRevoke(_ f: EventFields) throws {

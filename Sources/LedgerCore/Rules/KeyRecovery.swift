@@ -1,10 +1,15 @@
-/// Holder keys under rule set v2 (SPEC.md section 8.17): only an account's own holder keys move
-/// its units, so no single admin can give an account a key once it has had one or holds units.
-/// A new holder key for such an account is a recovery: proposed by one admin, effective only
-/// when an admin of another actor approves it; the account's old holder keys are revoked then.
+/// Keys that move units under rule set v2 (SPEC.md section 8.17): only an account's own holder
+/// keys, and the keys of exchanges it authorised, move its units, so no single admin can give
+/// such an actor a key once it has had one (or, for an account, holds units). A new one is a
+/// recovery: proposed by one admin, effective only when an admin of another actor approves it;
+/// the actor's old keys of that role are revoked then.
 extension RuleContext {
-    /// `hkeys/ACCOUNT`: every holder key the account has had, revoked ones included.
-    static func holderKeysPath(_ account: String) -> String { statePath("hkeys", account) }
+    /// The roles whose keys move units.
+    static let unitMovingRoles: [ActorRole] = [.holder, .exchange]
+
+    /// `hkeys/ACTOR` (holder) or `xkeys/ACTOR` (exchange): every key of the role the actor has
+    /// had, revoked ones included.
+    static func roleKeysPath(_ role: ActorRole, _ actor: String) -> String { statePath(role == .holder ? "hkeys" : "xkeys", actor) }
     /// `held/ACCOUNT`: the units the account holds now, over all batches (v2).
     static func heldPath(_ account: String) -> String { statePath("held", account) }
 
@@ -14,29 +19,34 @@ extension RuleContext {
         try state.updateObject(Self.heldPath(account)) { $0.add(delta, to: "units") }
     }
 
-    /// v2: refuses a `key.register` that would hand an account's units to whoever holds the new key.
-    func checkHolderRegistration(actor account: String, roles: [String]) throws {
-        guard rules >= .v2, roles.contains(ActorRole.holder.rawValue) else { return }
+    /// v2: refuses a `key.register` that would hand units to whoever holds the new key.
+    func checkHolderRegistration(actor: String, roles: [String]) throws {
+        let moving = Self.unitMovingRoles.filter { roles.contains($0.rawValue) }
+        guard rules >= .v2, !moving.isEmpty else { return }
         guard !roles.contains(ActorRole.admin.rawValue) else {
-            throw RuleViolation(field: "roles", rule: "key.holder_role", message: "a holder key cannot also be an admin key: register them separately")
+            throw RuleViolation(field: "roles", rule: "key.holder_role", message: "a key that moves units (holder, exchange) cannot also be an admin key: register them separately")
         }
-        let recover = "a new holder key for it takes key.recover, proposed by one admin and approved by an admin of another actor"
-        if let known = try get(Self.holderKeysPath(account)) {
-            let names = known["keys"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? "?"
-            throw RuleViolation(field: "key", rule: "key.holder_exists", message: "account \(account) already has holder keys (\(names)); \(recover)")
-        }
-        let held = try get(Self.heldPath(account))?.int("units") ?? 0
-        if held > 0 {
-            throw RuleViolation(field: "key", rule: "key.holder_exists", message: "account \(account) holds \(held) units and has no holder key; \(recover)")
+        for role in moving {
+            let recover = "a new \(role.rawValue) key for it takes key.recover, proposed by one admin and approved by an admin of another actor"
+            if let known = try get(Self.roleKeysPath(role, actor)) {
+                let names = known["keys"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? "?"
+                throw RuleViolation(field: "key", rule: "key.holder_exists", message: "\(actor) already has \(role.rawValue) keys (\(names)); \(recover)")
+            }
+            let held = role == .holder ? try get(Self.heldPath(actor))?.int("units") ?? 0 : 0
+            if held > 0 {
+                throw RuleViolation(field: "key", rule: "key.holder_exists", message: "account \(actor) holds \(held) units and has no holder key; \(recover)")
+            }
         }
     }
 
-    /// Records a holder key in its account's list (v2).
-    func rememberHolderKey(_ key: NoteVerifierKey, account: String) throws {
+    /// Records a key of each unit-moving role it has in its actor's lists (v2).
+    func rememberUnitMovingKey(_ key: NoteVerifierKey, actor: String, roles: [String]) throws {
         guard rules >= .v2 else { return }
-        let path = Self.holderKeysPath(account)
-        let keys = try get(path)?["keys"]?.arrayValue ?? []
-        put(path, ["keys": .array(keys + [.string(key.description)])])
+        for role in Self.unitMovingRoles where roles.contains(role.rawValue) {
+            let path = Self.roleKeysPath(role, actor)
+            let keys = try get(path)?["keys"]?.arrayValue ?? []
+            put(path, ["keys": .array(keys + [.string(key.description)])])
+        }
     }
 
     /// Refuses a key that cannot be registered: registered, revoked, or colliding (SPEC.md 8.3).
@@ -53,9 +63,13 @@ extension RuleContext {
 
     func keyRecover(_ f: EventFields) throws {
         try authorize(.admin, for: f.type)
-        try f.require(["proposal", "account", "key", "reason"])
+        try f.require(["proposal", "account", "key", "reason"], optional: ["role"])
         let id = try f.identifier("proposal")
         let account = try f.identifier("account")
+        let role = try f.optionalString("role") ?? ActorRole.holder.rawValue
+        guard let moving = ActorRole(rawValue: role), Self.unitMovingRoles.contains(moving) else {
+            throw f.fail("role", "must be holder or exchange: the roles whose keys move units")
+        }
         let keyText = try f.string("key")
         let key: NoteVerifierKey
         do { key = try NoteVerifierKey(keyText) } catch { throw f.fail("key", error.description) }
@@ -64,13 +78,18 @@ extension RuleContext {
         if let earlier = try get(path) {
             throw RuleViolation(field: "proposal", rule: "recovery.duplicate", message: "recovery proposal \(id) already exists (seq \(earlier.int("proposed_seq")))")
         }
-        guard try get(statePath("acct", account)) != nil else {
-            throw RuleViolation(field: "account", rule: "account.unknown", message: "account \(account) is not open")
+        // A holder key is an open account's; an exchange key is an exchange's that had one.
+        if moving == .holder {
+            guard try get(statePath("acct", account)) != nil else {
+                throw RuleViolation(field: "account", rule: "account.unknown", message: "account \(account) is not open")
+            }
+        } else if try get(Self.roleKeysPath(.exchange, account)) == nil {
+            throw RuleViolation(field: "account", rule: "account.unknown", message: "\(account) never had an exchange key: register its first one with key.register")
         }
         try checkUnregistered(key, field: "key")
-        put(path, ["account": .string(account), "key": .string(key.description), "reason": .string(reason), "proposed_by": .string(actor),
-                   "proposed_seq": .int(Int64(seq)), "status": "proposed"])
-        history(account, ["event": "key.recover", "proposal": .string(id), "key": .string(key.description), "by": .string(actor),
+        put(path, ["account": .string(account), "role": .string(role), "key": .string(key.description), "reason": .string(reason),
+                   "proposed_by": .string(actor), "proposed_seq": .int(Int64(seq)), "status": "proposed"])
+        history(account, ["event": "key.recover", "proposal": .string(id), "role": .string(role), "key": .string(key.description), "by": .string(actor),
                           "reason": .string(reason), "status": "proposed"])
     }
 
@@ -89,6 +108,7 @@ extension RuleContext {
             throw RuleViolation(field: "proposal", rule: "recovery.state", message: "recovery proposal \(id) is already \(proposal.string("status") ?? "?")")
         }
         let account = proposal.string("account") ?? ""
+        let role = ActorRole(rawValue: proposal.string("role") ?? "") ?? .holder
         guard decision == "approve" else {
             put(path, proposal.with("status", "rejected").with("decided_by", .string(actor)).with("decided_seq", .int(Int64(seq))))
             history(account, ["event": "key.recover.approve", "proposal": .string(id), "by": .string(actor), "status": "rejected"])
@@ -102,17 +122,17 @@ extension RuleContext {
             throw RuleViolation(field: "proposal", rule: "recovery.state", message: "recovery proposal \(id) holds no valid key")
         }
         try checkUnregistered(key, field: "proposal")
-        // The old holder keys are presumed lost or stolen: they stop acting with this event.
+        // The old keys of the role are presumed lost or stolen: they stop acting with this event.
         var revoked: [JSONValue] = []
-        for old in try get(Self.holderKeysPath(account))?["keys"]?.arrayValue ?? [] {
+        for old in try get(Self.roleKeysPath(role, account))?["keys"]?.arrayValue ?? [] {
             guard let text = old.stringValue, let k = try? NoteVerifierKey(text), let record = try get(Self.keyPath(k)),
                   record.string("key") == text, record["revoked_seq"] == nil else { continue }
             put(Self.keyPath(k), record.with("revoked_seq", .int(Int64(seq))).with("revoked_by_recovery", .string(id)))
             revoked.append(.string(text))
         }
-        put(Self.keyPath(key), Self.keyRecord(actor: account, key: key, roles: [ActorRole.holder.rawValue], scenarios: ["*"], regions: ["*"], seq: seq)
+        put(Self.keyPath(key), Self.keyRecord(actor: account, key: key, roles: [role.rawValue], scenarios: ["*"], regions: ["*"], seq: seq)
             .with("recovery", .string(id)))
-        try rememberHolderKey(key, account: account)
+        try rememberUnitMovingKey(key, actor: account, roles: [role.rawValue])
         put(path, proposal.with("status", "approved").with("decided_by", .string(actor)).with("decided_seq", .int(Int64(seq)))
             .with("revoked_keys", .array(revoked)))
         history(account, ["event": "key.recover.approve", "proposal": .string(id), "key": .string(key.description), "by": .string(actor),
