@@ -38,6 +38,7 @@ public struct DemoCity {
         ("cqc", "verifier", "440000"), ("sz-eeb", "issuer", "440300"), ("szex", "exchange", "*"),
         ("prj-szmetro", "holder", "*"), ("prj-bikeshare", "holder", "*"), ("e-byd", "holder", "*"),
         ("e-tencent", "holder", "*"), ("e-sz-marathon", "holder", "*"), ("gd-dee", "authority", "440000"),
+        ("sz-eeb-admin", "admin", "*"),
     ]
     public static let projects = [("sz-metro-trips", "prj-szmetro", "szmetro", ["sz-metro", "sz-bus"]),
                                   ("sz-shared-bikes", "prj-bikeshare", "bikeshare", ["sz-bike", "sz-ebike"])]

@@ -140,5 +140,23 @@ public struct DemoRunner {
             _ = try append([try city.sign(.object(again), by: "e-sz-marathon")])
         }
         report.certificateRetirement = report.retirements.first(where: { $0.hasPrefix("ret-marathon") }) ?? report.retirements.first
+        try recoverTencentsKey(append)
+    }
+
+    /// Tencent's treasury loses its holder key. An admin alone cannot give the account a new one
+    /// (the takeover issue 21 found: refused); a recovery proposed by the registry's admin and
+    /// approved by the environment bureau's admin can, and revokes the lost key.
+    func recoverTencentsKey(_ append: ([Submission]) throws -> [Result<AppendReceipt, RuleViolation>]) throws {
+        // Deterministic keys, so the demo stays reproducible byte for byte.
+        func key(_ name: String) throws -> NoteSigningKey {
+            try NoteSigningKey(name: name, privateKey: Ed25519PrivateKey(seed: Array(SHA256Context().hash(Array("demo \(name)".utf8)).bytes)))
+        }
+        let adminMade = try key("e-tencent-admin-made"), recovered = try key("e-tencent-recovered")
+        _ = try append([try city.sign([["type": "key.register", "key": .string(adminMade.verifierKey.description), "actor": "e-tencent",
+                                        "roles": ["holder"], "scenarios": ["*"], "regions": ["*"]]], by: city.admin)])
+        _ = try append([try city.sign([["type": "key.recover", "proposal": "rec-e-tencent-1", "account": "e-tencent",
+                                        "key": .string(recovered.verifierKey.description),
+                                        "reason": "treasury HSM failed; Tencent's officers re-verified in person at the registry"]], by: city.admin)])
+        _ = try append([try city.sign(["type": "key.recover.approve", "proposal": "rec-e-tencent-1", "decision": "approve"], by: "sz-eeb-admin")])
     }
 }

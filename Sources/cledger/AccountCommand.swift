@@ -40,6 +40,16 @@ struct AccountCommand: ParsableCommand {
         for m in view["points"]?.objectValue?.members ?? [] {
             print("points @\(m.key): balance \(m.value["balance"]?.intValue ?? 0) (earned \(m.value["earned"]?.intValue ?? 0), reversed \(m.value["reversed"]?.intValue ?? 0), redeemed \(m.value["redeemed"]?.intValue ?? 0))")
         }
+        // Who moves the account's units (v2): its holder keys, and its key recoveries.
+        for k in view["holder_keys"]?.arrayValue ?? [] {
+            let state = k["revoked_seq"]?.intValue.map { "revoked at seq \($0)" } ?? "active"
+            let via = k["recovery"]?.stringValue.map { ", by recovery \($0)" } ?? ""
+            print("holder key: \(k["key"]?.stringValue ?? "?") (registered at seq \(k["registered_seq"]?.intValue ?? 0)\(via), \(state))")
+        }
+        for r in view["recoveries"]?.arrayValue ?? [] {
+            print("recovery \(r["proposal"]?.stringValue ?? "?"): \(r["status"]?.stringValue ?? "?"), proposed by \(r["proposed_by"]?.stringValue ?? "?")"
+                  + (r["decided_by"]?.stringValue.map { ", decided by \($0)" } ?? "") + ": \(r["reason"]?.stringValue ?? "")")
+        }
         print("history:")
         for h in view["history"]?.arrayValue ?? [] {
             var o = h.objectValue ?? JSONObject()

@@ -25,6 +25,14 @@ import TestSupport
         #expect(view["history"]?.arrayValue?.first?["event"] == "account.open")
         let text = try CLI.run(["account", "--dir", d.sub("city"), "e-pingan"])
         #expect(text.stdout.contains("employees:") && text.stdout.contains("net"))
+        // Issue 21: an admin alone cannot hand Tencent's units to a key of its making; two admins
+        // recover Tencent's lost key, and the account shows who moves its units now.
+        #expect(demo.stdout.contains("key.holder_exists 1") && demo.stdout.contains("compliance.eligibility 1"), "\(demo.stdout)")
+        let tencent = try CLI.run(["account", "--dir", d.sub("city"), "e-tencent"]).stdout
+        #expect(tencent.contains("holder key: e-tencent-key+") && tencent.contains(", revoked at seq ")
+                && tencent.contains("holder key: e-tencent-recovered+") && tencent.contains("by recovery rec-e-tencent-1, active)")
+                && tencent.contains("recovery rec-e-tencent-1: approved, proposed by shenzhen-registry, decided by sz-eeb-admin"), "\(tencent)")
+        #expect(tencent.contains("key.recover.approve"))
         let missing = try CLI.run(["account", "--dir", d.sub("city"), "r-99999"])
         #expect(missing.status != 0 && missing.stderr.contains("account r-99999 is not open"))
 
