@@ -132,4 +132,26 @@ import TestSupport
         #expect(b["held"] == 12 && b["cancelled"] == 2)
         #expect(m.holdings("prj-metro") == [[1, 12]])
     }
+
+    /// Issue 22: any set of units held may be retired or cancelled in one event: several ranges
+    /// in one block, and one range over blocks received separately.
+    @Test func rangesSplitTheBlocksAsTheyStandAndMaySpanBlocks() throws {
+        let m = try Market()
+        try m.issued()
+        try m.c.h.submit([m.retire("r-1", account: "prj-metro", ranges: [[1, 2], [3, 4], [8, 10]])], by: m.owner)
+        #expect(m.holdings("prj-metro") == [[5, 7], [11, 14]])
+        #expect(m.c.h.get("ret/r-1")?["serials"] == ["CN-440300-metro-2026-2026-b1-1-2", "CN-440300-metro-2026-2026-b1-3-4", "CN-440300-metro-2026-2026-b1-8-10"])
+        try m.c.h.submit([["type": "units.cancel", "batch": "b1", "account": "prj-metro", "ranges": [[5, 5], [7, 7]], "units": 2, "reason": "two units found double-issued"]], by: m.c.admin)
+        #expect(m.holdings("prj-metro") == [[6, 6], [11, 14]])
+        // Units 11 and 12, then 13, reach BYD by two transfers: two blocks, one range.
+        try m.c.h.submit([["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 3]], by: m.owner)
+        try m.c.h.submit([["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 2]], by: m.owner)
+        #expect(m.holdings("e-byd") == [[6, 6], [11, 12], [13, 14]])
+        refused(m, [m.retire("r-2", account: "e-byd", ranges: [[6, 12]])], by: m.byd, rule: "units.double_spend", mentions: "unit 7, cancelled")
+        try m.c.h.submit([m.retire("r-2", account: "e-byd", ranges: [[11, 14]])], by: m.byd)
+        #expect(m.holdings("e-byd") == [[6, 6]])
+        refused(m, [m.retire("r-3", account: "prj-metro", ranges: [[6, 6]])], by: m.owner, rule: "units.not_held", mentions: "unit 6 is held by account e-byd")
+        let b = m.c.h.get("batch/b1")!
+        #expect(b["held"] == 1 && b["retired"] == 11 && b["cancelled"] == 2)
+    }
 }

@@ -86,14 +86,14 @@ extension RuleContext {
 
     static func first(of key: String) -> Int64 { Int64(key.split(separator: "/").last!)! }
 
-    /// Parses `ranges` ([[first,last],...], ascending, disjoint) and checks `account` holds each
-    /// of them in `batch`; returns each range with the held block containing it. A range not held
-    /// is refused naming what holds it (a retirement, a cancellation, another account).
-    func heldRanges(_ f: EventFields, batch: String, account: String, units total: Int64) throws -> [(lo: Int64, hi: Int64, blockFirst: Int64, blockLast: Int64)] {
+    /// Parses `ranges` ([[first,last],...], ascending, disjoint) and checks `account` holds every
+    /// unit of them in `batch`. A range not held is refused naming what holds its first unit the
+    /// account does not (a retirement, a cancellation, another account).
+    func heldRanges(_ f: EventFields, batch: String, account: String, units total: Int64) throws -> [(lo: Int64, hi: Int64)] {
         guard let list = f.obj["ranges"]?.arrayValue, (1...1000).contains(list.count) else {
             throw f.fail("ranges", "must be 1 to 1000 serial ranges [first, last]")
         }
-        var out: [(Int64, Int64, Int64, Int64)] = []
+        var out: [(lo: Int64, hi: Int64)] = []
         var previous: Int64 = 0
         for (i, r) in list.enumerated() {
             guard let pair = r.arrayValue, pair.count == 2, let lo = pair[0].intValue, let hi = pair[1].intValue, lo >= 1, lo <= hi, hi <= total else {
@@ -101,26 +101,58 @@ extension RuleContext {
             }
             guard lo > previous else { throw f.fail("ranges[\(i)]", "ranges must be ascending and disjoint") }
             previous = hi
-            let prefix = "hold/\(account)/\(batch)"
-            if let block = try state.predecessor(parent: prefix, before: "\(prefix)/\(pad16(lo + 1))"),
-               Self.first(of: block.key) <= lo, block.value.int("last") >= hi {
-                out.append((lo, hi, Self.first(of: block.key), block.value.int("last")))
+            guard let unit = try heldBlocks(batch: batch, account: account, lo: lo, hi: hi).notHeld else {
+                out.append((lo, hi))
                 continue
             }
             // Not held: say by whom or what, from the batch's range index.
-            let holder = try state.predecessor(parent: "rng/\(batch)", before: "rng/\(batch)/\(pad16(lo + 1))")
+            let holder = try state.predecessor(parent: "rng/\(batch)", before: "rng/\(batch)/\(pad16(unit + 1))")
             let v = holder?.value
             let what: String
             switch v?.string("state") {
-            case "retired": throw RuleViolation(field: "ranges[\(i)]", rule: "units.double_spend", message: "serials \(lo)-\(hi) of batch \(batch) include units already retired by retirement \(v!.string("retirement")!) at seq \(v!.int("seq"))",
+            case "retired": throw RuleViolation(field: "ranges[\(i)]", rule: "units.double_spend", message: "serials \(lo)-\(hi) of batch \(batch) include unit \(unit), already retired by retirement \(v!.string("retirement")!) at seq \(v!.int("seq"))",
                                                 conflictingSeq: UInt64(v!.int("seq")))
-            case "cancelled": throw RuleViolation(field: "ranges[\(i)]", rule: "units.double_spend", message: "serials \(lo)-\(hi) of batch \(batch) include units cancelled at seq \(v!.int("seq"))",
+            case "cancelled": throw RuleViolation(field: "ranges[\(i)]", rule: "units.double_spend", message: "serials \(lo)-\(hi) of batch \(batch) include unit \(unit), cancelled at seq \(v!.int("seq"))",
                                                   conflictingSeq: UInt64(v!.int("seq")))
             default: what = v.map { "account \($0.string("account") ?? "?")" } ?? "nobody"
             }
-            throw RuleViolation(field: "ranges[\(i)]", rule: "units.not_held", message: "account \(account) does not hold all of serials \(lo)-\(hi) of batch \(batch) (unit \(lo) is held by \(what))")
+            throw RuleViolation(field: "ranges[\(i)]", rule: "units.not_held", message: "account \(account) does not hold all of serials \(lo)-\(hi) of batch \(batch) (unit \(unit) is held by \(what))")
         }
-        return out.map { (lo: $0.0, hi: $0.1, blockFirst: $0.2, blockLast: $0.3) }
+        return out
+    }
+
+    /// The blocks of `account` that hold `lo...hi`, each with the part of the range in it, or the
+    /// first unit of the range the account does not hold. A holder's blocks are never merged
+    /// (units received by two transfers stay two blocks), so a range may span several.
+    func heldBlocks(batch: String, account: String, lo: Int64, hi: Int64) throws
+        -> (pieces: [(blockFirst: Int64, blockLast: Int64, lo: Int64, hi: Int64)], notHeld: Int64?) {
+        let prefix = "hold/\(account)/\(batch)"
+        var pieces: [(blockFirst: Int64, blockLast: Int64, lo: Int64, hi: Int64)] = []
+        var unit = lo
+        while unit <= hi {
+            // The block starting last at or before `unit`; it holds `unit` if it reaches it.
+            guard let block = try state.predecessor(parent: prefix, before: "\(prefix)/\(pad16(unit + 1))"), block.value.int("last") >= unit else {
+                return (pieces, unit)
+            }
+            let last = block.value.int("last")
+            pieces.append((Self.first(of: block.key), last, unit, min(last, hi)))
+            unit = last + 1
+        }
+        return (pieces, nil)
+    }
+
+    /// Moves the validated `ranges` of `account` to `newState`, block by block as they stand
+    /// when each range is moved: two ranges in one block split it twice.
+    func moveRanges(_ ranges: [(lo: Int64, hi: Int64)], batch: String, account: String, state newState: String, record: String) throws {
+        for r in ranges {
+            let (pieces, notHeld) = try heldBlocks(batch: batch, account: account, lo: r.lo, hi: r.hi)
+            guard notHeld == nil else {
+                throw RuleViolation(field: "ranges", rule: "supply.invariant", message: "serials \(r.lo)-\(r.hi) of batch \(batch) were held by \(account) and are not now")
+            }
+            for p in pieces {
+                try moveHeld(batch: batch, from: account, blockFirst: p.blockFirst, blockLast: p.blockLast, range: (p.lo, p.hi), to: account, state: newState, record: record)
+            }
+        }
     }
 
     func unitsRetire(_ f: EventFields) throws {
@@ -153,9 +185,7 @@ extension RuleContext {
         } else if f.obj["compliance"] != nil {
             throw f.fail("compliance", "only compliance retirements state a compliance scheme")
         }
-        for r in ranges {
-            try moveHeld(batch: batch, from: account, blockFirst: r.blockFirst, blockLast: r.blockLast, range: (r.lo, r.hi), to: account, state: "retired", record: id)
-        }
+        try moveRanges(ranges, batch: batch, account: account, state: "retired", record: id)
         put("batch/\(batch)", b.adding("held", -n).adding("retired", n))
         var record = f.obj
         record["type"] = nil
@@ -179,9 +209,7 @@ extension RuleContext {
         let n = ranges.reduce(0) { $0 + $1.hi - $1.lo + 1 }
         guard try f.int("units", min: 1) == n else { throw RuleViolation(field: "units", rule: "units.cancel.fields", message: "units must equal the size of the ranges (\(n))") }
         _ = try f.text("reason", max: 1024)
-        for r in ranges {
-            try moveHeld(batch: batch, from: account, blockFirst: r.blockFirst, blockLast: r.blockLast, range: (r.lo, r.hi), to: account, state: "cancelled", record: "seq-\(seq)")
-        }
+        try moveRanges(ranges, batch: batch, account: account, state: "cancelled", record: "seq-\(seq)")
         put("batch/\(batch)", b.adding("held", -n).adding("cancelled", n))
         history(account, ["event": "units.cancel", "batch": .string(batch), "units": .int(-n)])
         try addTotals(["units_cancelled": n])
