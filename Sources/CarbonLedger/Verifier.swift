@@ -545,6 +545,15 @@ private struct Replay {
             throw Self.fail(nil, "latest checkpoint says size \(cp.size) root \(cp.root.hex), the log has size \(size) root \(root.hex)")
         }
         guard try reader.metaDigest(.head) == head else { throw Self.fail(size - 1, "meta/head is not the leaf hash of the last entry") }
+        // The sequencer stamps the next commit from meta/last_time and names checkpoints by
+        // meta/origin: both are vouched for, like meta/size and meta/head.
+        let storedTime = try reader.metaU64(.lastTime).map { Int64(bitPattern: $0) }
+        guard storedTime == lastTime.millisecondsSinceEpoch else {
+            throw Self.fail(size - 1, "meta/last_time is \(storedTime.map { Timestamp(millisecondsSinceEpoch: $0).rfc3339 } ?? "missing"), but the last entry's time is \(lastTime.rfc3339)")
+        }
+        guard try reader.metaString(.origin) == origin else {
+            throw Self.fail(nil, "meta/origin is \(try reader.metaString(.origin) ?? "missing"), but the genesis entry names \(origin)")
+        }
         guard nextCheckpointSizes.isEmpty else {
             throw Self.fail(nil, "a checkpoint is stored for tree size \(nextCheckpointSizes[0]), beyond the log's \(size) entries")
         }
@@ -598,6 +607,15 @@ private struct Replay {
         let counted = try reader.txn.count(reader.store.checkpoints)
         guard checkpoints == UInt64(counted) else {
             throw Self.fail(nil, "the checkpoints database shows \(checkpoints) records but its header counts \(counted): a damaged page hides signed checkpoints")
+        }
+        // Nothing else lives beside them: a database this ledger never writes is refused, not
+        // ignored (it could only be a leftover of another program or an edit).
+        let names = Set(LogStore.databaseNames.map { Array($0.utf8) })
+        try reader.txn.scan(reader.store.databases, from: nil) { k, _ in
+            guard names.contains(Array(k)) else {
+                throw Self.fail(nil, "the log's environment holds a database \(String(decoding: k, as: UTF8.self)) that this ledger never writes")
+            }
+            return true
         }
         let known = Set(MetaKey.allCases.map { Array($0.rawValue.utf8) })
         _ = try walk(reader.store.meta, keySize: nil, valueSize: nil) { known.contains(Array($0)) }

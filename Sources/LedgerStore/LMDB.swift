@@ -122,16 +122,25 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// Opens (creating unless read-only) a named database. Call before concurrent use.
     public func openDatabase(_ name: String) throws(LMDBError) -> LMDBDatabase {
-        let flags: UInt32 = options.readOnly ? 0 : UInt32(MDB_CREATE)
+        try open(name: name)
+    }
+
+    /// The environment's unnamed database, whose keys are the names of its named databases.
+    public func openMainDatabase() throws(LMDBError) -> LMDBDatabase {
+        try open(name: nil)
+    }
+
+    private func open(name: String?) throws(LMDBError) -> LMDBDatabase {
+        let flags: UInt32 = options.readOnly || name == nil ? 0 : UInt32(MDB_CREATE)
         pthread_rwlock_rdlock(&lock)
         defer { pthread_rwlock_unlock(&lock) }
         var txn: OpaquePointer?
         try LMDBError.check(mdb_txn_begin(env, nil, options.readOnly ? UInt32(MDB_RDONLY) : 0, &txn), "mdb_txn_begin")
         var dbi = MDB_dbi()
         let rc = mdb_dbi_open(txn, name, flags, &dbi)
-        if rc != 0 { mdb_txn_abort(txn); try LMDBError.check(rc, "mdb_dbi_open(\(name))") }
+        if rc != 0 { mdb_txn_abort(txn); try LMDBError.check(rc, "mdb_dbi_open(\(name ?? "main"))") }
         try LMDBError.check(mdb_txn_commit(txn), "mdb_txn_commit")
-        return LMDBDatabase(dbi: dbi, name: name)
+        return LMDBDatabase(dbi: dbi, name: name ?? "(main)")
     }
 
     /// Runs `body` in a read-only snapshot. Never blocks the writer.

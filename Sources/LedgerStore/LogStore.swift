@@ -23,6 +23,10 @@ public final class LogStore: @unchecked Sendable {
     /// Submissions the sequencer refused (operational record for statistics; not part of the
     /// verified log): time (ms, u64 BE) + submission root -> canonical JSON.
     public let rejections: LMDBDatabase
+    /// The log environment's unnamed database: the names of its named databases.
+    public let databases: LMDBDatabase
+    /// Every named database this ledger writes in the log's environment.
+    public static let databaseNames = ["checkpoints", "entries", "meta", "nodes", "rejections", "submissions"]
 
     /// The state's environment (`DIR/state`), opened without fsync.
     public let stateEnv: LMDBEnvironment
@@ -105,6 +109,7 @@ public final class LogStore: @unchecked Sendable {
         checkpoints = try env.openDatabase("checkpoints")
         meta = try env.openDatabase("meta")
         rejections = try env.openDatabase("rejections")
+        databases = try env.openMainDatabase()
         // Before the state directory is made: a directory of another format is left unchanged.
         tookOverFormat = try Self.requireFormat(env: env, meta: meta)
         var statePath = path + "/" + Self.stateDirectory

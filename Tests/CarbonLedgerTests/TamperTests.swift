@@ -137,6 +137,27 @@ import TestSupport
         #expect(try #require(failure(ledger)).seq == 6)
     }
 
+    /// The meta values the next commit builds on are vouched for: a `last_time` moved ahead (the
+    /// sequencer would stamp later entries from it) or another origin is found.
+    @Test func movedMetaValuesAreFound() throws {
+        let dir = TempDir()
+        let (ledger, _) = try makeLedger(dir)
+        let s = ledger.store
+        let timeKey = Array(MetaKey.lastTime.rawValue.utf8), originKey = Array(MetaKey.origin.rawValue.utf8)
+        let time = try #require(try s.rawGet(s.meta, key: timeKey)), origin = try #require(try s.rawGet(s.meta, key: originKey))
+        let stored = time.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        try s.rawPut(s.meta, key: timeKey, value: be64(stored + 86_400_000))
+        #expect(try #require(failure(ledger)).reason.contains("meta/last_time"))
+        try s.rawPut(s.meta, key: timeKey, value: time)
+        try s.rawPut(s.meta, key: originKey, value: Array("carbonledger.example/elsewhere".utf8))
+        #expect(try #require(failure(ledger)).reason.contains("meta/origin"))
+        try s.rawPut(s.meta, key: originKey, value: origin)
+        #expect(failure(ledger) == nil)
+        // A database this ledger never writes, beside its own, is refused rather than ignored.
+        try s.rawPut(try s.env.openDatabase("extra"), key: [1], value: [2])
+        #expect(try #require(failure(ledger)).reason.contains("database extra that this ledger never writes"))
+    }
+
     @Test func everyTamperedTreeNodeIsFound() throws {
         let dir = TempDir()
         let (ledger, _) = try makeLedger(dir)
