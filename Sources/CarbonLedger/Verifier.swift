@@ -109,6 +109,9 @@ private struct Replay {
     var boundary: ReplayPosition?
     /// Registry keys in effect, from the tree size of their first checkpoint on.
     var registryKeys: [(fromSize: UInt64, key: NoteVerifierKey)] = []
+    /// The key that signed the last stored checkpoint checked: a checkpoint under another key is
+    /// the rotating commit's, which both must sign.
+    var lastCheckpointKey: NoteVerifierKey?
 
     struct OpenSubmission {
         var firstSeq: UInt64
@@ -134,6 +137,7 @@ private struct Replay {
             submissions = p.submissions
             checkpointsChecked = p.checkpointsChecked
             registryKeys = p.registryKeys
+            lastCheckpointKey = p.registryKeys.last?.key
             boundary = p
         }
     }
@@ -510,6 +514,14 @@ private struct Replay {
         guard cp.size == s, cp.root == frontier.root(hasher: hasher) else {
             throw Self.fail(s - 1, "stored checkpoint for tree size \(s) does not match the tree (size \(cp.size), root \(cp.root.hex))")
         }
+        // The commit that rotated the key is signed by the outgoing key too (SPEC.md section 6),
+        // so whoever trusts only the old key can follow the rotation.
+        if let previous = lastCheckpointKey, previous != key {
+            do { _ = try Checkpoint.open(note, key: previous, origin: origin) } catch {
+                throw Self.fail(s - 1, "stored checkpoint for tree size \(s), the commit that rotated the registry key to \(key.name), lacks a valid signature by the outgoing key \(previous.name): \(error)")
+            }
+        }
+        lastCheckpointKey = key
         checkpointsChecked += 1
     }
 

@@ -73,6 +73,15 @@ import TestSupport
         _ = try audit.verify()
         audit.trustedCheckpoints = [c1note, transition, c3note]
         #expect(try audit.verify().resumedFrom == report.entries)
+        // The rotating commit's checkpoint signed by the new key alone is a fault too: a relying
+        // party that trusts the old key could not follow the rotation.
+        let stored = try #require(try ledger.store.rawGet(ledger.store.checkpoints, key: be64(byNew.size)))
+        try ledger.store.rawPut(ledger.store.checkpoints, key: be64(byNew.size), value: Array(byNew.sign(with: k2).utf8))
+        #expect { _ = try Verifier(store: ledger.store).verify() } throws: {
+            "\($0)".contains("lacks a valid signature by the outgoing key \(k1.name)")
+        }
+        try ledger.store.rawPut(ledger.store.checkpoints, key: be64(byNew.size), value: stored)
+        _ = try Verifier(store: ledger.store).verify()
         // A checkpoint after the rotation signed by the old key alone is a fault verify names.
         try ledger.store.rawPut(ledger.store.checkpoints, key: be64(c3.size), value: Array(c3.sign(with: k1).utf8))
         #expect { _ = try Verifier(store: ledger.store).verify() } throws: {
