@@ -32,6 +32,8 @@ def open_checkpoint(note, vkey):
         raise Invalid("malformed verifier key")
     text, _, sigs = note.rpartition("\n\n")
     text += "\n"
+    # Every line of the trusted key must verify, in any order (c2sp.org/signed-note).
+    verified = False
     for line in sigs.splitlines():
         dash, signame, sig64 = line.split(" ")
         sig = base64.b64decode(sig64)
@@ -40,9 +42,11 @@ def open_checkpoint(note, vkey):
                 Ed25519PublicKey.from_public_bytes(raw[1:]).verify(sig[4:], text.encode())
             except InvalidSignature:
                 raise Invalid("checkpoint signature is invalid")
-            origin, size, root = text.split("\n")[:3]
-            return origin, int(size), base64.b64decode(root)
-    raise Invalid("checkpoint is not signed by that key")
+            verified = True
+    if not verified:
+        raise Invalid("checkpoint is not signed by that key")
+    origin, size, root = text.split("\n")[:3]
+    return origin, int(size), base64.b64decode(root)
 
 
 def verify_inclusion(index, size, leaf, proof, root):

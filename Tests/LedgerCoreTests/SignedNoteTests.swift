@@ -66,6 +66,15 @@ import Testing
         let changed = Self.signed.replacingOccurrences(of: "answer", with: "ANSWER")
         #expect(throws: NoteError.invalidSignature("PeterNeumann+c74f20a3")) { _ = try SignedNote.open(changed, key: key) }
         #expect(throws: NoteError.noSignatureByKey(Self.vkey)) { _ = try SignedNote.open(Self.text + "\n" + Self.enochSig, key: key) }
+        // A good and a bad line by the trusted key: refused in either order (C2SP signed-note:
+        // a known key's failed signature rejects the note); another key's bad line is ignored.
+        let good = String(Self.signed.split(separator: "\n\n")[1]), badLine = good.replacingOccurrences(of: "x08go/ZJ", with: "x08go/ZK")
+        for lines in [good + badLine, badLine + good] {
+            #expect(throws: NoteError.invalidSignature("PeterNeumann+c74f20a3")) { _ = try SignedNote.open(Self.text + "\n" + lines, key: key) }
+        }
+        let strangerBad = "\u{2014} Stranger x08go/ZKkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+        #expect(throws: Never.self) { _ = try SignedNote.open(Self.text + "\n" + strangerBad + good, key: key) }
+        #expect(throws: Never.self) { _ = try SignedNote.open(Self.text + "\n" + good + good, key: key) }
     }
 
     @Test func checkpointRoundTripAndStrictParsing() throws {

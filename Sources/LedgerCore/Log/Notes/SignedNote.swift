@@ -70,13 +70,15 @@ public struct SignedNote: Equatable, Sendable {
         return SignedNote(text: text, signatures: sigs)
     }
 
-    /// Parses and verifies the signature by `key`; other signatures are ignored.
+    /// Parses and verifies the signatures by `key`; signatures by other keys are ignored. Every
+    /// line naming `key` (its name and key ID) must verify, whatever their order (C2SP
+    /// signed-note: a known key's failed signature rejects the whole note).
     public static func open(_ note: String, key: NoteVerifierKey) throws(NoteError) -> SignedNote {
         let n = try parse(note)
-        guard let s = n.signatures.first(where: { $0.name == key.name && $0.keyHash == key.keyHash }) else {
-            throw .noSignatureByKey(key.description)
-        }
-        guard key.publicKey.isValidSignature(s.signature, for: Array(n.text.utf8)) else {
+        let mine = n.signatures.filter { $0.name == key.name && $0.keyHash == key.keyHash }
+        guard !mine.isEmpty else { throw .noSignatureByKey(key.description) }
+        let text = Array(n.text.utf8)
+        for s in mine where !key.publicKey.isValidSignature(s.signature, for: text) {
             throw .invalidSignature("\(key.name)+\(hex8(key.keyHash))")
         }
         return n
