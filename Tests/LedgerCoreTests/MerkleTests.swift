@@ -113,6 +113,20 @@ enum StoreErrorForTests: Error { case missing(MerkleNodeID) }
         #expect(throws: MerkleVerificationError.self) { try MerkleVerifier.verifyInclusion(index: 1, size: 1, leafHash: r, proof: [], root: r, hasher: h) }
     }
 
+    /// RFC 9162 accepts a proof from the empty tree; a ledger's proof document does not (SPEC.md
+    /// 7.2: every checkpoint covers the genesis entry), even with both checkpoints signed.
+    @Test func aConsistencyProofFromTheEmptyTreeIsRefused() throws {
+        let key = try NoteSigningKey.generate(name: "registry")
+        let empty = Checkpoint(origin: "x.test/log", size: 0, root: MerkleHasher.emptyRoot).sign(with: key)
+        let five = Checkpoint(origin: "x.test/log", size: 5, root: Self.roots[0]).sign(with: key)
+        let proof = ConsistencyProof(fromCheckpoint: empty, toCheckpoint: five, hashes: [])
+        #expect(throws: ProofError.field("from_size", "must be at least 1: every checkpoint of a ledger covers its genesis entry")) {
+            try proof.verify(key: key.verifierKey)
+        }
+        let bytes = CanonicalJSON.encode(proof.json)
+        #expect(throws: ProofError.self) { _ = try ProofDocument.decode(bytes).verify(key: key.verifierKey) }
+    }
+
     /// Every inclusion and consistency proof of every tree up to 300 leaves equals the naive
     /// RFC 6962 definition, verifies, and fails when any hash has a flipped bit.
     @Test func exhaustiveDifferentialUpTo300() throws {

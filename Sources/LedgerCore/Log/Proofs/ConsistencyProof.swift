@@ -28,6 +28,9 @@ public struct ConsistencyProof: Equatable, Sendable {
         let a: Checkpoint, b: Checkpoint
         do { a = try Checkpoint.open(fromCheckpoint, keys: keys) } catch { throw .checkpoint("from_checkpoint", error) }
         do { b = try Checkpoint.open(toCheckpoint, keys: keys, origin: a.origin) } catch { throw .checkpoint("to_checkpoint", error) }
+        // Every checkpoint of a ledger covers at least its genesis entry (SPEC.md 7.2): a proof
+        // from the empty tree proves nothing about this log.
+        guard a.size >= 1 else { throw .field("from_size", "must be at least 1: every checkpoint of a ledger covers its genesis entry") }
         do {
             try MerkleVerifier.verifyConsistency(size1: a.size, size2: b.size, root1: a.root, root2: b.root, proof: hashes, hasher: MerkleHasher())
         } catch { throw .merkle(error) }
