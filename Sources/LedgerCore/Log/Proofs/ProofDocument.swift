@@ -16,6 +16,7 @@ public enum ProofDocument: Equatable, Sendable {
             guard let e = o["entry"], e.objectValue != nil else { throw .field("entry", "must be an object") }
             let entry: Entry
             do { entry = try Entry.decode(CanonicalJSON.encode(e)) } catch { throw .field("entry", error.description) }
+            try ProvenEntryShape.check(entry, field: "entry")
             guard o["seq"]?.intValue == Int64(entry.seq) else { throw .field("seq", "must equal entry.seq (\(entry.seq))") }
             guard o["leaf_hash"]?.stringValue == MerkleHasher().leafHash(entry.canonicalBytes).hex else {
                 throw .field("leaf_hash", "is not SHA-256(0x00 || canonical entry)")

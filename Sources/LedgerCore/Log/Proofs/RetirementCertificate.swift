@@ -28,6 +28,8 @@ public struct RetirementCertificate: Equatable, Sendable {
             throw .mismatch("the retirement's batch is not the batch this issuance created")
         }
         guard issuance.entry.seq < retirement.entry.seq else { throw .mismatch("the issuance entry must precede the retirement entry") }
+        try ProvenEntryShape.checkIssuance(i)
+        try ProvenEntryShape.checkRetirement(r)
         guard let issued = i["units"]?.intValue, let ranges = r["ranges"]?.arrayValue, let units = r["units"]?.intValue else {
             throw .field("retirement.entry.event", "lacks units or ranges")
         }
@@ -97,6 +99,7 @@ public struct RetirementCertificate: Equatable, Sendable {
             }
             let entry: Entry
             do { entry = try Entry.decode(CanonicalJSON.encode(e)) } catch { throw .field("\(name).entry", error.description) }
+            try ProvenEntryShape.check(entry, field: "\(name).entry")
             let leaf = hasher.leafHash(entry.canonicalBytes)
             guard p["leaf_hash"]?.stringValue == leaf.hex else { throw .field("\(name).leaf_hash", "is not SHA-256(0x00 || canonical entry)") }
             guard let hs = p["hashes"]?.arrayValue, hs.count <= 128 else { throw .field("\(name).hashes", "must be an array of at most 128 hashes") }
