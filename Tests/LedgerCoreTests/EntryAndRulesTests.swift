@@ -35,6 +35,14 @@ import TestSupport
         #expect(Timestamp(rfc3339: "2026-11-20T15:59:59.999Z")!.cstDay == "20261120")
     }
 
+    /// SPEC.md 1: days of the proleptic Gregorian calendar only (leap days of leap years).
+    @Test func leapDaysOfLeapYearsAreTimes() {
+        for t in ["2028-02-29T00:00:00.000Z", "2000-02-29T23:59:59.999Z", "0000-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"] {
+            #expect(Timestamp(rfc3339: t)?.rfc3339 == t)
+        }
+        #expect(Timestamp(rfc3339: "2026-02-30T00:00:00.000Z") == nil && Timestamp(rfc3339: "2100-02-29T00:00:00.000Z") == nil)
+    }
+
     @Test(arguments: ["2023-11-14T22:13:20Z", "2023-11-14T22:13:20.12Z", "2023-11-14 22:13:20.123Z", "2023-11-14T22:13:20.123+00:00",
                       "2023-02-29T00:00:00.000Z", "1900-02-29T00:00:00.000Z", "2023-13-01T00:00:00.000Z", "2023-11-14T24:00:00.000Z",
                       "2023-11-14T22:60:00.000Z", "2023-11-14T22:13:60.000Z", "2023-11-14t22:13:20.123z", "2023-11-00T00:00:00.000Z"])
