@@ -17,6 +17,10 @@ public struct VerificationReport: Sendable {
     public var checkpointsChecked: UInt64
     public var checkpoint: Checkpoint
     public var registryKey: NoteVerifierKey
+    /// Every registry key the log has had, the genesis key first, each rotation's after it (the
+    /// checkpoints of each rotating commit are signed by both): the chain a trusted key is
+    /// looked up in.
+    public var registryKeys: [NoteVerifierKey] = []
     /// False when the live projections trail the audit state the replay began from (a crash
     /// came between a commit's log and its state): they could not be compared.
     public var projectionsCompared = true

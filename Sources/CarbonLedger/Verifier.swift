@@ -570,8 +570,10 @@ private struct Replay {
             throw Self.fail(nil, "a checkpoint is stored for tree size \(nextCheckpointSizes[0]), beyond the log's \(size) entries")
         }
         let compared = try comparedEarlier ?? (compareAt == size ? compareState(at: size) : 0)
-        return VerificationReport(entries: size, stateKeysCompared: compared, stateSize: compareAt ?? 0, submissions: submissions, checkpointsChecked: checkpointsChecked,
-                                  checkpoint: cp, registryKey: key, projectionsCompared: compareAt != nil)
+        var report = VerificationReport(entries: size, stateKeysCompared: compared, stateSize: compareAt ?? 0, submissions: submissions, checkpointsChecked: checkpointsChecked,
+                                        checkpoint: cp, registryKey: key, projectionsCompared: compareAt != nil)
+        report.registryKeys = registryKeys.map(\.key)
+        return report
     }
 
     /// Walks the entries, tree nodes, submission index and meta records, counting them: a

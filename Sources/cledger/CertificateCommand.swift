@@ -80,7 +80,7 @@ struct CertificateCommand: ParsableCommand {
 
 func verifierKey(_ key: String) throws -> NoteVerifierKey {
     let text = FileManager.default.contents(atPath: key).map { String(decoding: $0, as: UTF8.self) } ?? key
-    do { return try NoteVerifierKey(text.trimmingCharacters(in: .whitespacesAndNewlines)) } catch { throw ValidationError("--key: \(error)") }
+    do { return try NoteVerifierKey(text.trimmingCharacters(in: .whitespacesAndNewlines)) } catch { throw ValidationError("--key \(key): \(error)") }
 }
 
 func verifiedSummary(file: String, key: String) throws -> JSONValue {

@@ -63,13 +63,7 @@ struct Proof: ParsableCommand {
         }
 
         func run() throws {
-            var keys: [NoteVerifierKey] = []
-            for k in key {
-                let keyText = FileManager.default.contents(atPath: k).map { String(decoding: $0, as: UTF8.self) } ?? k
-                do { keys.append(try NoteVerifierKey(keyText.trimmingCharacters(in: .whitespacesAndNewlines))) } catch {
-                    throw ValidationError("--key \(k): \(error)")
-                }
-            }
+            let keys = try key.map(verifierKey)
             do {
                 let doc = try ProofDocument.decode(try readInput(file))
                 print(try doc.verify(keys: keys))

@@ -40,6 +40,9 @@ struct Verify: ParsableCommand {
         valueName: "dir"))
     var auditState: String?
 
+    @Option(help: ArgumentHelp("The registry's verifier key you trust (name+keyid+base64, or a file holding it). The log must be signed under it: it must be the genesis entry's registry key or one a rotation in the log handed over to, every rotation's checkpoint signed by the outgoing and the incoming key. Without it, verify checks the log against the keys the log itself names.", valueName: "key"))
+    var key: String?
+
     @Flag(name: .customLong("all-projections"), help: "With --audit-state: compare every projection with the replay, not only those written since the audit state last compared them.")
     var allProjections = false
 
@@ -67,6 +70,12 @@ struct Verify: ParsableCommand {
         do {
             let report = try verifier.verify()
             if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+            if let k = key {
+                let trusted = try verifierKey(k)
+                guard report.registryKeys.contains(trusted) else {
+                    throw CLIError("FAIL: the log is not signed under the key you trust (\(trusted)); its registry keys are \(report.registryKeys.map(\.description).joined(separator: ", "))")
+                }
+            }
             let secs = Date().timeIntervalSince(start)
             let replayed = report.resumedFrom > 0 ? " (\(report.entries - report.resumedFrom) replayed from seq \(report.resumedFrom), over the audit state)" : ""
             print("OK: \(report.entries) entries\(replayed), \(report.submissions) submissions, \(report.checkpointsChecked) checkpoints, \(report.comparedWrittenOnly ? "the projections written since the last comparison (\(report.stateKeysCompared) writes)" : "\(report.stateKeysCompared) projections") equal to a replay; verified in \(String(format: "%.2f", secs)) s")

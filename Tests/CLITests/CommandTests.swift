@@ -52,6 +52,21 @@ import TestSupport
 
         let verify = try CLI.run(["verify", "--dir", d.sub("L")])
         #expect(verify.status == 0 && verify.stdout.contains("OK: 4 entries, 3 submissions"))
+
+        // An auditor names the key it trusts: the log must be signed under it.
+        #expect(try CLI.run(["verify", "--dir", d.sub("L"), "--key", vkeyFile]).status == 0)
+        let stranger = try CLI.run(["verify", "--dir", d.sub("L"), "--key", otherKey])
+        #expect(stranger.status == 1 && stranger.stderr.contains("not signed under the key you trust"), "\(stranger.stderr)")
+        // A bare checkpoint verifies offline, under its key and origin only.
+        let cpFile = d.write("cp.txt", cp.stdout)
+        let cpOK = try CLI.run(["checkpoint", "verify", cpFile, "--key", vkey, "--origin", "carbonledger.test/cli"])
+        #expect(cpOK.status == 0 && cpOK.stdout.contains("checkpoint valid: carbonledger.test/cli tree size 4"), "\(cpOK.stderr)")
+        #expect(try CLI.run(["checkpoint", "show", "--dir", d.sub("L")]).stdout == cp.stdout)
+        for (file, key, origin) in [(cpFile, otherKey, "carbonledger.test/cli"), (cpFile, vkey, "carbonledger.test/other"),
+                                    (d.write("cp-bad.txt", cp.stdout.replacingOccurrences(of: "\n4\n", with: "\n5\n")), vkey, "carbonledger.test/cli")] {
+            let r = try CLI.run(["checkpoint", "verify", file, "--key", key, "--origin", origin])
+            #expect(r.status == 1 && r.stderr.contains("INVALID"), "\(r.stderr)")
+        }
     }
 
     /// Bad input: a clear error naming the file, field and reason, a non-zero exit, and nothing
@@ -182,7 +197,7 @@ import TestSupport
         }
     }
 
-    @Test(arguments: [["keygen"], ["init"], ["submit"], ["info"], ["checkpoint"], ["proof"], ["proof", "inclusion"],
+    @Test(arguments: [["keygen"], ["init"], ["submit"], ["info"], ["checkpoint"], ["checkpoint", "show"], ["checkpoint", "verify"], ["proof"], ["proof", "inclusion"],
                       ["proof", "consistency"], ["proof", "verify"], ["verify"], ["account"], ["replay"], ["stats"], ["demo"], ["retirements"], ["certificate", "export"],
                       ["certificate", "verify"], ["certificate", "render"], ["lineage"], ["serve"], ["mirror"], ["rotate-key"], ["upgrade"],
                       ["stress-append"], ["bench-proofs"]])

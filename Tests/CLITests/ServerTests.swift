@@ -36,6 +36,11 @@ import TestSupport
         let page = try HTTP.get("\(base)/v1/entries?from=\(seq)&limit=5").json
         #expect(page["entries"]?.arrayValue?.first?["event"]?["text"] == "over http")
         let proof = try HTTP.get("\(base)/v1/proofs/inclusion?seq=\(seq)")
+        // /v1/entries carries each entry's stored canonical bytes verbatim: their leaf hash is the proof's.
+        let pageBody = try HTTP.get("\(base)/v1/entries?from=\(seq)&limit=1")
+        let stored = CanonicalJSON.encode(try #require(pageBody.json["entries"]?.arrayValue?.first))
+        #expect(pageBody.text.contains(String(decoding: stored, as: UTF8.self)))
+        #expect(MerkleHasher().leafHash(stored).hex == proof.json["leaf_hash"]?.stringValue)
         #expect(try ProofDocument.decode(proof.body).verify(key: key.verifierKey).contains("inclusion proof valid: entry \(seq)"))
         let cons = try HTTP.get("\(base)/v1/proofs/consistency?from=1")
         #expect(try ProofDocument.decode(cons.body).verify(key: key.verifierKey).contains("consistency proof valid"))
