@@ -177,7 +177,7 @@ import TestSupport
 
     /// The user commands `cledger --help` lists, in order; the developer tools are not among them.
     static let userCommands = ["keygen", "init", "submit", "info", "checkpoint", "proof", "verify", "account", "replay", "stats",
-                               "retirements", "certificate", "lineage", "serve", "mirror", "rotate-key", "upgrade", "demo"]
+                               "retirements", "certificate", "lineage", "serve", "mirror", "rotate-key", "upgrade", "export", "demo"]
     static let toolCommands = ["stress-append", "bench-proofs"]
 
     @Test func cledgerListsOnlyUserCommandsAndTheToolsTheirOwn() throws {
@@ -199,7 +199,7 @@ import TestSupport
 
     @Test(arguments: [["keygen"], ["init"], ["submit"], ["info"], ["checkpoint"], ["checkpoint", "show"], ["checkpoint", "verify"], ["proof"], ["proof", "inclusion"],
                       ["proof", "consistency"], ["proof", "verify"], ["verify"], ["account"], ["replay"], ["stats"], ["demo"], ["retirements"], ["certificate", "export"],
-                      ["certificate", "verify"], ["certificate", "render"], ["lineage"], ["serve"], ["mirror"], ["rotate-key"], ["upgrade"],
+                      ["certificate", "verify"], ["certificate", "render"], ["lineage"], ["serve"], ["mirror"], ["rotate-key"], ["upgrade"], ["export"], ["export", "tiles"],
                       ["stress-append"], ["bench-proofs"]])
     func everyCommandExplainsEveryOption(command: [String]) throws {
         let r = try CLI.run(command + ["--help"], executable: Self.toolCommands.contains(command[0]) ? CLI.tools : CLI.binary)
