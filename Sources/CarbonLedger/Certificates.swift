@@ -51,6 +51,27 @@ extension Ledger {
         public var matches: Bool { committedRoot == recomputedRoot }
     }
 
+    /// The lineage bundle of an issued batch (SPEC.md 7.4): its issuance entry proven in the
+    /// latest checkpoint and the behaviour entries whose root it commits to.
+    public func lineageBundle(batch id: String) throws -> LineageBundle {
+        try store.read { r in
+            guard let batch = try r.state("batch/\(id)"), let request = batch["request"]?.stringValue, let issued = batch["issued_seq"]?.intValue else {
+                throw QueryError.noSuchRequest(id)
+            }
+            let size = try r.metaU64(.size) ?? 0
+            guard let note = try r.checkpoint(size: size) else { throw StoreError.missing("checkpoint for size \(size)") }
+            guard let issuance = try r.entryBytes(UInt64(issued)) else { throw StoreError.missing("entry \(issued)") }
+            let proof = try MerkleProofBuilder(reader: r, hasher: MerkleHasher()).inclusionProof(index: UInt64(issued), size: size)
+            var behaviours: [Entry] = []
+            for (key, _) in try r.stateRecords(prefix: "reqm/\(request)/") {
+                let seq = try Self.number(key, segment: -1)
+                guard let bytes = try r.entryBytes(UInt64(seq)) else { throw StoreError.missing("entry \(seq)") }
+                behaviours.append(try Entry.decode(bytes))
+            }
+            return LineageBundle(issuance: .init(entry: try Entry.decode(issuance), hashes: proof), behaviours: behaviours, checkpoint: note)
+        }
+    }
+
     public func lineage(request id: String) throws -> Lineage {
         try store.read { r in
             var reqID = id

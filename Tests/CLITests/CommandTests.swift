@@ -199,7 +199,7 @@ import TestSupport
 
     @Test(arguments: [["keygen"], ["init"], ["submit"], ["info"], ["checkpoint"], ["checkpoint", "show"], ["checkpoint", "verify"], ["proof"], ["proof", "inclusion"],
                       ["proof", "consistency"], ["proof", "verify"], ["verify"], ["account"], ["replay"], ["stats"], ["demo"], ["retirements"], ["certificate", "export"],
-                      ["certificate", "verify"], ["certificate", "render"], ["lineage"], ["serve"], ["mirror"], ["rotate-key"], ["upgrade"], ["export"], ["export", "tiles"],
+                      ["certificate", "verify"], ["certificate", "render"], ["lineage"], ["lineage", "show"], ["lineage", "verify"], ["serve"], ["mirror"], ["rotate-key"], ["upgrade"], ["export"], ["export", "tiles"],
                       ["stress-append"], ["bench-proofs"]])
     func everyCommandExplainsEveryOption(command: [String]) throws {
         let r = try CLI.run(command + ["--help"], executable: Self.toolCommands.contains(command[0]) ? CLI.tools : CLI.binary)

@@ -80,6 +80,29 @@ import TestSupport
         let l = try JSONParser.parse(Array(lineage.stdout.utf8))
         #expect(lineage.status == 0 && l["matches"] == true && (l["seqs"]?.arrayValue?.count ?? 0) > 0)
         #expect(try CLI.run(["lineage", "--dir", d.sub("city"), "nope"]).stderr.contains("no issuance request or batch nope"))
+        // The lineage bundle: checked offline with the registry key alone; any edit refused.
+        let batchID = registry[0]["batch"]!.stringValue!
+        let bundle = try CLI.run(["lineage", "--dir", d.sub("city"), batchID, "--bundle"])
+        #expect(bundle.status == 0, "\(bundle.stderr)")
+        let bundleFile = d.write("lineage.json", bundle.stdout)
+        let valid = try CLI.run(["lineage", "verify", bundleFile, "--key", vkey])
+        let lockedCount = l["seqs"]?.arrayValue?.count ?? -1
+        #expect(valid.status == 0 && valid.stdout.contains("lineage valid: batch \(batchID)") && valid.stdout.contains("\(lockedCount) behaviour entries"), "\(valid.stderr)")
+        var doc = try JSONParser.parse(Array(bundle.stdout.utf8)).objectValue!
+        var behaviours = doc["behaviours"]!.arrayValue!
+        let first = behaviours.removeFirst()
+        doc["behaviours"] = .array(behaviours)
+        let dropped = d.write("lineage-dropped.json", CanonicalJSON.string(.object(doc)))
+        var edited = first.objectValue!
+        var event = first["event"]!.objectValue!
+        event["amount"] = .int((event["amount"]?.intValue ?? 0) + 1)
+        edited["event"] = .object(event)
+        doc["behaviours"] = .array([.object(edited)] + behaviours)
+        let changed = d.write("lineage-changed.json", CanonicalJSON.string(.object(doc)))
+        for (file, key) in [(dropped, vkey), (changed, vkey), (bundleFile, try NoteSigningKey.generate(name: "x").verifierKey.description)] {
+            let r = try CLI.run(["lineage", "verify", file, "--key", key])
+            #expect(r.status == 1 && r.stderr.contains("INVALID"), "\(r.stderr)")
+        }
         let registryCSV = try CLI.run(["retirements", "--dir", d.sub("city"), "--format", "csv"])
         #expect(registryCSV.stdout.hasPrefix("id,date,beneficiary,purpose,reason,units,amount_t,serials,project,vintage,batch,jurisdiction,retired_by,seq,"
                                              + "beneficiary_account,compliance_scheme,compliance_year,allowance_t,gap_t,offset_kg\n"))

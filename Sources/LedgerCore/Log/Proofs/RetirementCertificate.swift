@@ -92,33 +92,37 @@ public struct RetirementCertificate: Equatable, Sendable {
         guard let note = o["checkpoint"]?.stringValue else { throw .field("checkpoint", "must be a signed note") }
         let cp: Checkpoint
         do { cp = try Checkpoint.open(note, key: key) } catch { throw .checkpoint("checkpoint", error) }
-        let hasher = MerkleHasher()
-        func proven(_ name: String) throws(ProofError) -> ProvenEntry {
-            guard let p = o[name]?.objectValue, p.keys == ["entry", "hashes", "leaf_hash"], let e = p["entry"] else {
-                throw .field(name, "must have exactly entry, hashes, leaf_hash")
-            }
-            let entry: Entry
-            do { entry = try Entry.decode(CanonicalJSON.encode(e)) } catch { throw .field("\(name).entry", error.description) }
-            try ProvenEntryShape.check(entry, field: "\(name).entry")
-            let leaf = hasher.leafHash(entry.canonicalBytes)
-            guard p["leaf_hash"]?.stringValue == leaf.hex else { throw .field("\(name).leaf_hash", "is not SHA-256(0x00 || canonical entry)") }
-            guard let hs = p["hashes"]?.arrayValue, hs.count <= 128 else { throw .field("\(name).hashes", "must be an array of at most 128 hashes") }
-            var hashes: [Digest] = []
-            for (i, h) in hs.enumerated() {
-                guard let s = h.stringValue, let d = Digest(hex: s) else { throw .field("\(name).hashes[\(i)]", "must be 64 lowercase hex digits") }
-                hashes.append(d)
-            }
-            do {
-                try MerkleVerifier.verifyInclusion(index: entry.seq, size: cp.size, leafHash: leaf, proof: hashes, root: cp.root, hasher: hasher)
-            } catch { throw .field("\(name).hashes", "the \(name) entry is not in the checkpoint's tree: \(error)") }
-            return ProvenEntry(entry: entry, hashes: hashes)
-        }
-        let cert = RetirementCertificate(retirement: try proven("retirement"), issuance: try proven("issuance"), checkpoint: note)
+        let cert = RetirementCertificate(retirement: try provenEntry(o["retirement"], name: "retirement", checkpoint: cp),
+                                         issuance: try provenEntry(o["issuance"], name: "issuance", checkpoint: cp), checkpoint: note)
         let summary = try cert.summary(origin: cp.origin, size: cp.size)
         guard o["summary"] == summary else {
             let differing = (summary.objectValue?.members ?? []).first { o["summary"]?[$0.key] != $0.value }?.key ?? "(members)"
             throw .mismatch("summary field \"\(differing)\" does not match what the proven entries say")
         }
         return summary
+    }
+
+    /// Decodes `{entry, hashes, leaf_hash}` and checks it: an entry a log could hold, its leaf
+    /// hash, and its inclusion in the checkpoint's tree.
+    static func provenEntry(_ value: JSONValue?, name: String, checkpoint cp: Checkpoint) throws(ProofError) -> ProvenEntry {
+        guard let p = value?.objectValue, p.keys == ["entry", "hashes", "leaf_hash"], let e = p["entry"] else {
+            throw .field(name, "must have exactly entry, hashes, leaf_hash")
+        }
+        let entry: Entry
+        do { entry = try Entry.decode(CanonicalJSON.encode(e)) } catch { throw .field("\(name).entry", error.description) }
+        try ProvenEntryShape.check(entry, field: "\(name).entry")
+        let hasher = MerkleHasher()
+        let leaf = hasher.leafHash(entry.canonicalBytes)
+        guard p["leaf_hash"]?.stringValue == leaf.hex else { throw .field("\(name).leaf_hash", "is not SHA-256(0x00 || canonical entry)") }
+        guard let hs = p["hashes"]?.arrayValue, hs.count <= 128 else { throw .field("\(name).hashes", "must be an array of at most 128 hashes") }
+        var hashes: [Digest] = []
+        for (i, h) in hs.enumerated() {
+            guard let s = h.stringValue, let d = Digest(hex: s) else { throw .field("\(name).hashes[\(i)]", "must be 64 lowercase hex digits") }
+            hashes.append(d)
+        }
+        do {
+            try MerkleVerifier.verifyInclusion(index: entry.seq, size: cp.size, leafHash: leaf, proof: hashes, root: cp.root, hasher: hasher)
+        } catch { throw .field("\(name).hashes", "the \(name) entry is not in the checkpoint's tree: \(error)") }
+        return ProvenEntry(entry: entry, hashes: hashes)
     }
 }
