@@ -150,6 +150,9 @@ enum LibCryptoEd25519 {
 /// HMAC-SHA256 (RFC 2104) by libcrypto's one-shot `HMAC`: how platforms derive the pseudonyms
 /// and act identities SPEC.md section 8.6-8.7 define, under the programme's salt.
 public func hmacSHA256(key: [UInt8], message: [UInt8]) -> Digest {
+    // RFC 2104 replaces a key longer than the 64-byte block by its hash: doing it here gives the
+    // same MAC and keeps any key's length within HMAC's Int32.
+    let key = key.count > 64 ? SHA256Context().hash(key).bytes : key
     var out = Digest.zero
     var len: UInt32 = 32
     let ok = out.withUnsafeMutableBytes { o in
