@@ -95,11 +95,13 @@ def write_vectors(cledger):
 
         run("export", "tiles", "--dir", L, "--out", str(VECTORS / "tiles-valid"))
         vectors.append({"file": "tiles-valid", "kind": "tiles", "keys": ["current"], "valid": True, "clause": "13", "what": "the sample ledger as tlog-tiles"})
-        shutil.copytree(VECTORS / "tiles-valid", VECTORS / "tiles-entry-flipped")
-        bundle_file = next((VECTORS / "tiles-entry-flipped/tile/entries/000.p").iterdir())
-        raw = bytearray(bundle_file.read_bytes()); raw[40] ^= 1; bundle_file.write_bytes(bytes(raw))
-        vectors.append({"file": "tiles-entry-flipped", "kind": "tiles", "keys": ["current"], "valid": False, "clause": "13",
-                        "what": "one byte of an entry in the entry bundle changed"})
+        # The sample ledger is smaller than one tile: its level-0 tile and entry bundle are partial.
+        for name, tile, what in [("tiles-entry-flipped", "tile/entries/000.p", "one byte of an entry in the entry bundle changed"),
+                                 ("tiles-leaf-flipped", "tile/0/000.p", "one byte of a leaf hash in the level-0 tile changed")]:
+            shutil.copytree(VECTORS / "tiles-valid", VECTORS / name)
+            f = next((VECTORS / name / tile).iterdir())
+            raw = bytearray(f.read_bytes()); raw[40] ^= 1; f.write_bytes(bytes(raw))
+            vectors.append({"file": name, "kind": "tiles", "keys": ["current"], "valid": False, "clause": "13", "what": what})
         (VECTORS / "manifest.json").write_text(json.dumps({"keys": keys, "vectors": vectors}, ensure_ascii=False, indent=1) + "\n")
         print(f"wrote {len(vectors)} vectors to {VECTORS}")
 

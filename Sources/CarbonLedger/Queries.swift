@@ -285,21 +285,15 @@ extension Ledger {
     /// so at most one reading matches; a v1 log may register batches that make a serial read two
     /// ways, and then every reading is listed, each with its batch, never a guess.
     static func serialHits(_ q: String, _ r: StoreReader) throws -> [JSONValue] {
-        let parts = q.split(separator: "-", omittingEmptySubsequences: false)
-        var readings: [(prefix: String, first: Int64, last: Int64)] = []
-        func unit(_ s: Substring) -> Int64? {
-            guard !s.isEmpty, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int64(s), n <= JSONValue.maxSafeInteger else { return nil }
-            return n
-        }
-        if parts.count >= 2, let a = unit(parts[parts.count - 1]) {
-            readings.append((parts.dropLast(1).joined(separator: "-"), a, a))
-            if parts.count >= 3, let first = unit(parts[parts.count - 2]) { readings.append((parts.dropLast(2).joined(separator: "-"), first, a)) }
-        }
-        guard !readings.isEmpty else { return [] }
+        let readings = SerialNumber.readings(q)
+        // The batch of each reading's prefix, looked up by the ids the prefix could end with:
+        // a few point reads, however many batches the registry holds.
         var batches: [String: (id: String, units: Int64)] = [:]
-        for (key, b) in try r.stateRecords(prefix: "batch/") {
-            if let prefix = b["serial_prefix"]?.stringValue, readings.contains(where: { $0.prefix == prefix }) {
-                batches[prefix] = (String(key.dropFirst(6)), b["units"]?.intValue ?? 0)
+        for prefix in Set(readings.map(\.prefix)) {
+            for id in SerialNumber.candidateBatchIDs(prefix) where Identifier.problem(id) == nil {
+                if let b = try r.state("batch/\(id)"), b["serial_prefix"]?.stringValue == prefix {
+                    batches[prefix] = (id, b["units"]?.intValue ?? 0)
+                }
             }
         }
         let reader = StoreStateReader(r)

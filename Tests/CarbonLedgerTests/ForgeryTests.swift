@@ -100,9 +100,12 @@ import TestSupport
             // A twin of a key that moves units is no such key (v2: only a recovery adds one); its
             // revocation is what the attack tests, checked before any role.
             var roles: [JSONValue] = []
-            for r in record["roles"]!.arrayValue! where !roles.contains(r) { roles.append(r == "holder" || r == "exchange" ? "verifier" : r) }
+            for r in record["roles"]!.arrayValue! {
+                let twinRole: JSONValue = r == "holder" || r == "exchange" ? "verifier" : r
+                if !roles.contains(twinRole) { roles.append(twinRole) }
+            }
             setup.append(["type": "key.register", "key": .string(twin.verifierKey.description), "actor": record["actor"]!,
-                          "roles": .array(roles.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }), "scenarios": record["scenarios"]!, "regions": record["regions"]!])
+                          "roles": .array(roles), "scenarios": record["scenarios"]!, "regions": record["regions"]!])
         }
         let verifierOnly = try NoteSigningKey.generate(name: "wrong-role-verifier")
         let holderOnly = try NoteSigningKey.generate(name: "wrong-role-holder")

@@ -48,7 +48,7 @@ import TestSupport
             try m.c.h.submit([m.request("rq-1")], by: m.c.metro)
             try m.c.h.submit([m.approve("rq-1", 14_400_000)], by: m.verifier)
             if rules == .v2 {
-                refused(m.c, [m.issue("rq-1", batch: batch, units: 14)], by: m.issuer, rule: "issuance.batch_id", field: "batch", mentions: "ends in -")
+                refused(m.c, [m.issue("rq-1", batch: batch, units: 14)], by: m.issuer, rule: "issuance.batch_id", field: "batch", mentions: "ends in a dash and digits")
                 try m.c.h.submit([m.issue("rq-1", batch: "\(batch)-x", units: 14)], by: m.issuer)
             } else {
                 try m.c.h.submit([m.issue("rq-1", batch: batch, units: 14)], by: m.issuer)

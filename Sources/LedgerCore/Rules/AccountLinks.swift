@@ -6,11 +6,13 @@ extension RuleContext {
     /// At most this many accounts are one person (a few platforms each).
     static let maxLinkedAccounts = 16
 
-    /// The accounts checked together with `account` for overlapping intervals (itself first).
-    func linkedAccounts(_ account: String) throws -> [String] {
-        guard rules >= .v2, let link = try get(statePath("link", account)), let person = link.string("person"),
-              let accounts = try get(statePath("person", person))?["accounts"]?.arrayValue else { return [account] }
-        return [account] + accounts.compactMap(\.stringValue).filter { $0 != account }
+    /// The accounts checked together with `id` for overlapping intervals (itself first). The
+    /// person is in the account's own record, which a report reads anyway: an unlinked account
+    /// costs no further read.
+    func linkedAccounts(_ id: String, record: JSONValue) throws -> [String] {
+        guard rules >= .v2, let person = record.string("person"),
+              let accounts = try get(statePath("person", person))?["accounts"]?.arrayValue else { return [id] }
+        return [id] + accounts.compactMap(\.stringValue).filter { $0 != id }
     }
 
     func accountLink(_ f: EventFields) throws {
@@ -18,17 +20,16 @@ extension RuleContext {
         try f.require(["account", "person"])
         let id = try f.identifier("account")
         guard let person = try f.hash("person") else { throw f.fail("person", "is required") }
-        _ = try residentAccount(id)
+        let account = try residentAccount(id)
         // A platform attests only accounts that consented to it; an admin any.
         if !has(.admin), try get(statePath("consent", id, actor)) == nil {
             throw RuleViolation(field: "account", rule: "consent.missing", message: "account \(id) has not consented to platform \(actor); only a platform it consented to attests its person")
         }
-        let linkPath = statePath("link", id)
-        if let existing = try get(linkPath) {
-            guard existing.string("person") == person else {
+        if let existing = account.string("person") {
+            guard existing == person else {
                 throw RuleViolation(field: "person", rule: "link.conflict",
-                                    message: "account \(id) was attested as another person at seq \(existing.int("seq")); one account is one person",
-                                    conflictingSeq: UInt64(existing.int("seq")))
+                                    message: "account \(id) was attested as another person at seq \(account.int("person_seq")); one account is one person",
+                                    conflictingSeq: UInt64(account.int("person_seq")))
             }
             return  // attested again: no effect
         }
@@ -37,7 +38,7 @@ extension RuleContext {
         guard accounts.count < Self.maxLinkedAccounts else {
             throw RuleViolation(field: "person", rule: "link.limit", message: "person \(person.prefix(12))... already has \(accounts.count) linked accounts, the most one person may have")
         }
-        put(linkPath, ["person": .string(person), "platform": .string(actor), "seq": .int(Int64(seq))])
+        put(statePath("acct", id), account.with("person", .string(person)).with("person_seq", .int(Int64(seq))).with("person_platform", .string(actor)))
         put(personPath, ["accounts": .array(accounts + [.string(id)])])
         history(id, ["event": "account.link", "person": .string(person), "platform": .string(actor), "accounts": .int(Int64(accounts.count + 1))])
     }

@@ -66,7 +66,7 @@ extension RuleContext {
         try f.require(["account", "platform", "scenarios", "aggregate"], optional: ["evidence"])
         let id = try f.identifier("account")
         let platform = try platformField(f)
-        let scenarios = try f.stringList("scenarios") { $0 == "*" || Scenario(rawValue: $0) != nil ? nil : "\"\($0)\" is not a scenario (or *)" }
+        let scenarios = try f.scenarioScope("scenarios")
         let aggregate = try f.bool("aggregate")
         _ = try f.hash("evidence")
         _ = try residentAccount(id)

@@ -69,7 +69,7 @@ extension RuleContext {
         }
         if let family = scenario.family {
             // v2: the accounts linked to one person (account.link) are one person's intervals.
-            for other in try linkedAccounts(id) {
+            for other in try linkedAccounts(id, record: account) {
                 if let prior = try latestInterval(account: other, family: family, startingBefore: end, endingAfter: start, startDay: day),
                    prior.int("end") > start.millisecondsSinceEpoch {
                     let whose = other == id ? "account \(id)" : "account \(other), linked to \(id) as one person,"

@@ -10,8 +10,8 @@ extension RuleContext {
         var record: JSONObject = ["max_permille": .int(try f.int("max_permille", min: 1, max: 1000)), "gap_limited": .bool(try f.bool("gap_limited")),
                                   "description": .string(try f.text("description", max: 1024)), "seq": .int(Int64(seq))]
         if rules >= .v2 {
-            let regions = try f.stringList("regions") { $0 == "*" || Region.isValid($0) ? nil : "\"\($0)\" is not a region code (or *)" }
-            let scenarios = try f.stringList("scenarios") { $0 == "*" || Scenario(rawValue: $0) != nil ? nil : "\"\($0)\" is not a scenario (or *)" }
+            let regions = try f.regionScope("regions")
+            let scenarios = try f.scenarioScope("scenarios")
             let from = try f.int("vintage_from", min: 2000, max: 2100), to = try f.int("vintage_to", min: 2000, max: 2100)
             guard from <= to else { throw f.fail("vintage_to", "must not be before vintage_from (\(from))") }
             record["regions"] = .array(regions.map(JSONValue.string))

@@ -73,6 +73,22 @@ struct EventFields {
         return s
     }
 
+    /// A signed-note verifier key (`NAME+KEYID+BASE64`).
+    func verifierKey(_ k: String) throws(RuleViolation) -> NoteVerifierKey {
+        let text = try string(k)
+        do { return try NoteVerifierKey(text) } catch { throw fail(k, error.description) }
+    }
+
+    /// Scenario names or `*` (a key's scope, consent, a scheme's project types).
+    func scenarioScope(_ k: String) throws(RuleViolation) -> [String] {
+        try stringList(k) { $0 == "*" || Scenario(rawValue: $0) != nil ? nil : "\"\($0)\" is not a scenario (or *)" }
+    }
+
+    /// Region codes or `*` (a key's scope, a scheme's eligible regions).
+    func regionScope(_ k: String) throws(RuleViolation) -> [String] {
+        try stringList(k) { $0 == "*" || Region.isValid($0) ? nil : "\"\($0)\" is not a region code (or *)" }
+    }
+
     func stringList(_ k: String, max: Int = 64, _ each: (String) -> String?) throws(RuleViolation) -> [String] {
         guard let a = obj[k]?.arrayValue, (1...max).contains(a.count) else { throw fail(k, "must be an array of 1 to \(max) strings") }
         var out: [String] = []

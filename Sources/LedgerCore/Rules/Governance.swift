@@ -18,16 +18,14 @@ extension RuleContext {
     func keyRegister(_ f: EventFields) throws {
         try authorize(.admin, for: f.type)
         try f.require(["key", "actor", "roles", "scenarios", "regions"])
-        let keyText = try f.string("key")
-        let key: NoteVerifierKey
-        do { key = try NoteVerifierKey(keyText) } catch { throw f.fail("key", error.description) }
+        let key = try f.verifierKey("key")
         let actor = try f.identifier("actor")
         let known = ActorRole.of(rules)
         let roles = try f.stringList("roles", max: known.count) { role in
             ActorRole(rawValue: role).map(known.contains) == true ? nil : "\"\(role)\" is not a role of \(rules.rawValue) (\(known.map(\.rawValue).joined(separator: ", ")))"
         }
-        let scenarios = try f.stringList("scenarios") { $0 == "*" || Scenario(rawValue: $0) != nil ? nil : "\"\($0)\" is not a scenario (or *)" }
-        let regions = try f.stringList("regions") { $0 == "*" || Region.isValid($0) ? nil : "\"\($0)\" is not a region code (or *)" }
+        let scenarios = try f.scenarioScope("scenarios")
+        let regions = try f.regionScope("regions")
         let path = Self.keyPath(key)
         try checkUnregistered(key, field: "key")
         try checkHolderRegistration(actor: actor, roles: roles)
@@ -39,9 +37,7 @@ extension RuleContext {
     func keyRevoke(_ f: EventFields) throws {
         try authorize(.admin, for: f.type)
         try f.require(["key", "reason"])
-        let keyText = try f.string("key")
-        let key: NoteVerifierKey
-        do { key = try NoteVerifierKey(keyText) } catch { throw f.fail("key", error.description) }
+        let key = try f.verifierKey("key")
         _ = try f.text("reason")
         let path = Self.keyPath(key)
         guard let record = try get(path), record.string("key") == key.description else {
@@ -66,9 +62,7 @@ extension RuleContext {
     func registryRotate(_ f: EventFields) throws {
         try authorize(.admin, for: f.type)
         try f.require(["registry_key", "reason"])
-        let keyText = try f.string("registry_key")
-        let key: NoteVerifierKey
-        do { key = try NoteVerifierKey(keyText) } catch { throw f.fail("registry_key", error.description) }
+        let key = try f.verifierKey("registry_key")
         _ = try f.text("reason", max: 1024)
         guard key != registryKey else {
             throw RuleViolation(field: "registry_key", rule: "registry.rotate.same", message: "\(key.name) is already the registry key")

@@ -193,10 +193,9 @@ extension RuleContext {
         guard try f.string("vintage") == vintage else { throw RuleViolation(field: "vintage", rule: "issuance.vintage", message: "the vintage of a \(r.string("period_from")!)-\(r.string("period_to")!) request is \(vintage)") }
         // A serial is PREFIX-a or PREFIX-a-b, PREFIX ending in the batch id: an id ending in
         // -DIGITS would let one serial name two batches' units (SPEC.md 8.16).
-        if rules >= .v2, let last = batch.split(separator: "-", omittingEmptySubsequences: false).last,
-           last.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+        if rules >= .v2, SerialNumber.isAmbiguousBatchID(batch) {
             throw RuleViolation(field: "batch", rule: "issuance.batch_id",
-                                message: "batch id \(batch) ends in -\(last): serial numbers end in -UNIT or -FIRST-LAST, so a batch id must not end in a dash and digits (e.g. \(batch.dropLast(last.count + 1))-b\(last))")
+                                message: "batch id \(batch) ends in a dash and digits: serial numbers end in -UNIT or -FIRST-LAST, so such an id would make a serial read two ways; end it in a letter (e.g. \(batch)b)")
         }
         guard try get("batch/\(batch)") == nil else { throw RuleViolation(field: "batch", rule: "issuance.duplicate_batch", message: "batch \(batch) already exists") }
         try authorizeScope(scenario: "*", region: region, scenarioChecked: false)
@@ -214,7 +213,7 @@ extension RuleContext {
         }
         assert(toConsume == 0, "approved amount never exceeds the locked total")
         let owner = project.string("owner")!
-        let prefix = "CN-\(region)-\(r.string("project")!)-\(vintage)-\(batch)"
+        let prefix = SerialNumber.prefix(region: region, project: r.string("project")!, vintage: vintage, batch: batch)
         put("batch/\(batch)", ["project": .string(r.string("project")!), "request": .string(id), "vintage": .string(vintage), "region": .string(region),
                                "owner": .string(owner), "units": .int(units), "held": .int(units), "retired": 0, "cancelled": 0,
                                "serial_prefix": .string(prefix), "issued_seq": .int(Int64(seq))])

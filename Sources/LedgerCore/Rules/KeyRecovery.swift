@@ -70,9 +70,7 @@ extension RuleContext {
         guard let moving = ActorRole(rawValue: role), Self.unitMovingRoles.contains(moving) else {
             throw f.fail("role", "must be holder or exchange: the roles whose keys move units")
         }
-        let keyText = try f.string("key")
-        let key: NoteVerifierKey
-        do { key = try NoteVerifierKey(keyText) } catch { throw f.fail("key", error.description) }
+        let key = try f.verifierKey("key")
         let reason = try f.text("reason", max: 1024)
         let path = statePath("recovery", id)
         if let earlier = try get(path) {

@@ -155,6 +155,21 @@ extension RuleContext {
         }
     }
 
+    /// A retirement's terms, which need no state: beneficiary, purpose, reason, jurisdiction and
+    /// consumption period (SPEC.md 8.19). Offline verifiers check a proven retirement with these
+    /// same rules (ProvenEntryShape). Returns the purpose.
+    static func retirementTerms(_ f: EventFields) throws(RuleViolation) -> String {
+        _ = try f.text("beneficiary")
+        let purpose = try f.string("purpose")
+        guard ["voluntary", "event", "compliance"].contains(purpose) else { throw f.fail("purpose", "must be voluntary, event or compliance") }
+        _ = try f.text("reason", max: 1024)
+        _ = try f.text("jurisdiction")
+        guard days(from: try f.string("period_from"), to: try f.string("period_to")) != nil else {
+            throw f.fail("period_to", "the consumption period must be CST dates YYYYMMDD, period_from <= period_to, at most 366 days")
+        }
+        return purpose
+    }
+
     func unitsRetire(_ f: EventFields) throws {
         try f.require(["retirement", "batch", "account", "ranges", "units", "beneficiary", "purpose", "reason", "jurisdiction", "period_from", "period_to"],
                       optional: ["beneficiary_account", "compliance"])
@@ -166,14 +181,7 @@ extension RuleContext {
         let ranges = try heldRanges(f, batch: batch, account: account, units: b.int("units"))
         let n = ranges.reduce(0) { $0 + $1.hi - $1.lo + 1 }
         guard try f.int("units", min: 1) == n else { throw RuleViolation(field: "units", rule: "units.retire.fields", message: "units must equal the size of the ranges (\(n))") }
-        _ = try f.text("beneficiary")
-        let purpose = try f.string("purpose")
-        guard ["voluntary", "event", "compliance"].contains(purpose) else { throw f.fail("purpose", "must be voluntary, event or compliance") }
-        _ = try f.text("reason", max: 1024)
-        _ = try f.text("jurisdiction")
-        guard Self.days(from: try f.string("period_from"), to: try f.string("period_to")) != nil else {
-            throw f.fail("period_to", "the consumption period must be CST dates YYYYMMDD, period_from <= period_to, at most 366 days")
-        }
+        let purpose = try Self.retirementTerms(f)
         var beneficiaryAccount: String?
         if f.obj["beneficiary_account"] != nil {
             beneficiaryAccount = try f.identifier("beneficiary_account")

@@ -17,46 +17,41 @@ enum ProvenEntryShape {
         }
     }
 
-    /// The fields a certificate's summary shows, shaped as `Schemas/events/issuance.issue` says.
+    /// The fields a certificate's summary shows, checked by the reducer's own field rules
+    /// (EventFields; SPEC.md 8.16) where they need no state.
     static func checkIssuance(_ e: JSONValue) throws(ProofError) {
-        let f = "issuance.entry.event"
-        for k in ["project", "batch", "request"] { try identifier(e, k, f) }
-        guard let region = e["region"]?.stringValue, Region.isValid(region) else { throw .field("\(f).region", "must be a region code") }
-        guard let vintage = e["vintage"]?.stringValue, vintage.utf8.count == 4, vintage.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-            throw .field("\(f).vintage", "must be a four-digit year")
+        try fields(e, "issuance.issue", "issuance.entry.event") { f throws(RuleViolation) in
+            for k in ["project", "batch", "request"] { _ = try f.identifier(k) }
+            _ = try f.region("region")
+            let vintage = try f.string("vintage")
+            // The reducer requires the year of the request's period (state); alone, four digits.
+            guard vintage.utf8.count == 4, vintage.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { throw f.fail("vintage", "must be a four-digit year") }
+            _ = try f.int("units", min: 1)
+            guard try f.hash("lineage_root") != nil else { throw f.fail("lineage_root", "must be 64 lowercase hex digits") }
         }
-        try count(e, "units", f)
-        guard e["lineage_root"]?.stringValue.flatMap(Digest.init(hex:)) != nil else { throw .field("\(f).lineage_root", "must be 64 lowercase hex digits") }
     }
 
-    /// The fields a certificate's summary shows, shaped as `Schemas/events/units.retire` says.
+    /// The fields a certificate's summary shows, checked by the reducer's own rules for a
+    /// retirement's terms (SPEC.md 8.19) and ids.
     static func checkRetirement(_ e: JSONValue) throws(ProofError) {
-        let f = "retirement.entry.event"
-        for k in ["retirement", "batch", "account"] { try identifier(e, k, f) }
-        if e["beneficiary_account"] != nil { try identifier(e, "beneficiary_account", f) }
-        for (k, max) in [("beneficiary", 256), ("reason", 1024), ("jurisdiction", 256)] {
-            guard let t = e[k]?.stringValue, (1...max).contains(t.utf8.count) else { throw .field("\(f).\(k)", "must be 1 to \(max) bytes of text") }
-        }
-        guard let purpose = e["purpose"]?.stringValue, ["voluntary", "event", "compliance"].contains(purpose) else {
-            throw .field("\(f).purpose", "must be voluntary, event or compliance")
-        }
-        for k in ["period_from", "period_to"] {
-            guard let d = e[k]?.stringValue, RuleContext.days(from: d, to: d) != nil else { throw .field("\(f).\(k)", "must be a CST date YYYYMMDD") }
-        }
-        try count(e, "units", f)
-        if let c = e["compliance"] {
-            guard let o = c.objectValue, let scheme = o["scheme"]?.stringValue, Identifier.problem(scheme) == nil,
-                  let year = o["year"]?.intValue, (2000...2100).contains(year) else {
-                throw .field("\(f).compliance", "must be {scheme, year[, allowance_t, gap_t]}")
+        try fields(e, "units.retire", "retirement.entry.event") { f throws(RuleViolation) in
+            for k in ["retirement", "batch", "account"] { _ = try f.identifier(k) }
+            if f.obj["beneficiary_account"] != nil { _ = try f.identifier("beneficiary_account") }
+            _ = try RuleContext.retirementTerms(f)
+            _ = try f.int("units", min: 1)
+            if let c = f.obj["compliance"] {
+                guard let o = c.objectValue, let scheme = o["scheme"]?.stringValue, Identifier.problem(scheme) == nil,
+                      let year = o["year"]?.intValue, (2000...2100).contains(year) else {
+                    throw f.fail("compliance", "must be {scheme, year[, allowance_t, gap_t]}")
+                }
             }
         }
     }
 
-    private static func identifier(_ e: JSONValue, _ k: String, _ f: String) throws(ProofError) {
-        guard let s = e[k]?.stringValue, Identifier.problem(s) == nil else { throw .field("\(f).\(k)", "must be an identifier (SPEC.md 8.2)") }
-    }
-
-    private static func count(_ e: JSONValue, _ k: String, _ f: String) throws(ProofError) {
-        guard let n = e[k]?.intValue, n >= 1, n <= JSONValue.maxSafeInteger else { throw .field("\(f).\(k)", "must be an integer from 1 to 2^53-1") }
+    /// Runs the reducer's field checks on `event`, naming a failure's field under `path`.
+    private static func fields(_ event: JSONValue, _ type: String, _ path: String,
+                               _ check: (EventFields) throws(RuleViolation) -> Void) throws(ProofError) {
+        guard let obj = event.objectValue else { throw .field(path, "must be an object") }
+        do { try check(EventFields(obj: obj, type: type)) } catch { throw .field("\(path).\(error.field)", error.message) }
     }
 }

@@ -39,7 +39,7 @@ public struct RetirementCertificate: Equatable, Sendable {
         guard let project = i["project"]?.stringValue, let region = i["region"]?.stringValue, let vintage = i["vintage"]?.stringValue else {
             throw .field("issuance.entry.event", "lacks project, region or vintage")
         }
-        let prefix = "CN-\(region)-\(project)-\(vintage)-\(batch)"
+        let prefix = SerialNumber.prefix(region: region, project: project, vintage: vintage, batch: batch)
         for (n, range) in ranges.enumerated() {
             guard let p = range.arrayValue, p.count == 2, let lo = p[0].intValue, let hi = p[1].intValue,
                   lo > previous, lo <= hi, hi <= issued else {
