@@ -5,9 +5,11 @@ the registry key, reads every tile and entry bundle the checkpoint's tree size n
 each entry hashes to its leaf and each higher tile hash is the Merkle Tree Hash of the 256
 subtrees below, and recomputes the checkpoint's root.
 
-usage: verify_tiles.py DIR VERIFIER_KEY
+usage: verify_tiles.py DIR|URL VERIFIER_KEY
+DIR is what `cledger export tiles` wrote; URL a server of the same paths (`cledger serve`'s root,
+or any web server of such a directory).
 exits 0 and prints the tree size if the tiles hold exactly the signed tree; 1 with the reason."""
-import json, pathlib, sys
+import json, pathlib, sys, urllib.error, urllib.request
 
 from verify_certificate import Invalid, h, open_checkpoint
 
@@ -38,10 +40,17 @@ def mth(hashes):
 
 
 def read(root, rel, size):
-    p = root / rel
-    if not p.is_file():
-        raise Invalid(f"{rel} is missing")
-    b = p.read_bytes()
+    if isinstance(root, str):
+        try:
+            with urllib.request.urlopen(root.rstrip("/") + "/" + rel, timeout=30) as r:
+                b = r.read()
+        except urllib.error.HTTPError as e:
+            raise Invalid(f"{rel}: HTTP {e.code}")
+    else:
+        p = root / rel
+        if not p.is_file():
+            raise Invalid(f"{rel} is missing")
+        b = p.read_bytes()
     if size is not None and len(b) != size:
         raise Invalid(f"{rel} holds {len(b)} bytes, expected {size}")
     return b
@@ -56,7 +65,8 @@ def tiles(count):
 
 
 def verify(directory, vkey):
-    root = pathlib.Path(directory)
+    remote = directory.startswith(("http://", "https://"))
+    root = directory if remote else pathlib.Path(directory)
     origin, size, root_hash = open_checkpoint(read(root, "checkpoint", None).decode(), vkey)
     if size < 1:
         raise Invalid("the checkpoint's tree is empty")

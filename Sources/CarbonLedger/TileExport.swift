@@ -49,25 +49,40 @@ extension Ledger {
                 return false
             }
             try TileLayout.forEachHashTile(size: cp.size) { t in
-                guard !present(t) else { return }
-                var bytes: [UInt8] = []
-                bytes.reserveCapacity(t.width * 32)
-                for i in 0..<t.width { bytes += try r.node(t.node(i)).bytes }
-                try write(bytes, t.path)
+                if !present(t) { try write(Self.tileBytes(r, t), t.path) }
             }
             try TileLayout.forEachBundle(size: cp.size) { t in
-                guard !present(t) else { return }
-                var bytes: [UInt8] = []
-                for i in 0..<UInt64(t.width) {
-                    let seq = t.index * UInt64(TileLayout.width) + i
-                    guard let e = try r.entryBytes(seq) else { throw StoreError.missing("entry \(seq)") }
-                    guard e.count <= Int(UInt16.max) else { throw TileExportError.entryTooLarge(seq: seq, bytes: e.count) }
-                    bytes += [UInt8(e.count >> 8), UInt8(e.count & 0xFF)] + e
-                }
-                try write(bytes, t.path)
+                if !present(t) { try write(Self.tileBytes(r, t), t.path) }
             }
             try write(Array(note.utf8), "checkpoint")
             return report
         }
+    }
+
+    /// The bytes `cledger serve` answers for a tile path (SPEC.md section 13), the same bytes the
+    /// export writes: nil when the latest checkpoint's tree does not hold the tile (yet).
+    public func tile(_ t: TileLayout.Tile) throws -> [UInt8]? {
+        try store.read { r in
+            guard let note = try r.metaString(.checkpoint) else { return nil }
+            let cp = try Checkpoint(text: SignedNote.parse(note).text)
+            return t.exists(inTreeOf: cp.size) ? try Self.tileBytes(r, t) : nil
+        }
+    }
+
+    /// A hash tile's hashes, or an entry bundle's length-prefixed entries.
+    static func tileBytes(_ r: StoreReader, _ t: TileLayout.Tile) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        guard t.level == nil else {
+            bytes.reserveCapacity(t.width * 32)
+            for i in 0..<t.width { bytes += try r.node(t.node(i)).bytes }
+            return bytes
+        }
+        for i in 0..<UInt64(t.width) {
+            let seq = t.index * UInt64(TileLayout.width) + i
+            guard let e = try r.entryBytes(seq) else { throw StoreError.missing("entry \(seq)") }
+            guard e.count <= Int(UInt16.max) else { throw TileExportError.entryTooLarge(seq: seq, bytes: e.count) }
+            bytes += [UInt8(e.count >> 8), UInt8(e.count & 0xFF)] + e
+        }
+        return bytes
     }
 }

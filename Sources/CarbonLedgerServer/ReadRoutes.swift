@@ -7,7 +7,7 @@ import LedgerStore
 extension LedgerServer {
     /// Runs a read, turning what the ledger throws into the failure a client can act on:
     /// unknown things are 404, bad parameters 400.
-    func read(_ body: () throws -> Response) throws(APIFailure) -> Response {
+    func read<T>(_ body: () throws -> T) throws(APIFailure) -> T {
         do { return try body() } catch let e as APIFailure {
             throw e
         } catch let e as QueryError {
@@ -131,6 +131,29 @@ extension LedgerServer {
     func addExplorerRoutes(_ routes: RouteRegistrar) throws {
         try routes.get("/") { _, _ in try self.file("index.html") }
         try routes.get("/explorer/{name}") { _, context in try self.file(context.parameters.get("name") ?? "") }
+    }
+
+    /// `/checkpoint` and `/tile/...`: what `cledger export tiles` would write now. A tile's
+    /// bytes never change once it exists, so caches may keep it for ever; the checkpoint moves.
+    func addTileRoutes(_ routes: RouteRegistrar) throws {
+        try routes.get("/checkpoint") { _, _ in
+            var r = try self.read { API.text(try self.ledger.checkpoint()) }
+            r.headers[.cacheControl] = "no-cache"
+            return r
+        }
+        try routes.get("/tile/**") { request, _ in
+            let path = request.uri.path.dropFirst()
+            guard let tile = TileLayout.parse(path) else {
+                throw APIFailure(.notFound, rule: "not_found", message: "no tile \(String(path.prefix(120))); tiles are tile/L/N[.p/W] or tile/entries/N[.p/W] as SPEC.md section 13 spells them")
+            }
+            let bytes = try self.read { try self.ledger.tile(tile) }
+            guard let bytes else {
+                throw APIFailure(.notFound, rule: "not_found", message: "tile \(tile.path) is not in the latest checkpoint's tree (yet)")
+            }
+            var r = API.bytes(bytes, contentType: "application/octet-stream")
+            r.headers[.cacheControl] = "public, max-age=31536000, immutable"
+            return r
+        }
     }
 
     func file(_ name: String) throws(APIFailure) -> Response {

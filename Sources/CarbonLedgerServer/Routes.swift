@@ -17,8 +17,13 @@ struct Route: Sendable, Hashable {
     }
 
     /// Whether `got` (a request path's segments) is this route's path, a `{name}` segment
-    /// standing for any one non-empty segment.
+    /// standing for any one non-empty segment and a final `**` for one or more.
     func matches(_ got: [Substring]) -> Bool {
+        if segments.last == "**" {
+            let fixed = segments.dropLast()
+            guard got.count > fixed.count, got[fixed.count...].allSatisfy({ !$0.isEmpty }) else { return false }
+            return zip(fixed, got).allSatisfy { w, g in w == g }
+        }
         guard segments.count == got.count else { return false }
         for (w, g) in zip(segments, got) {
             if w.hasPrefix("{") { guard !g.isEmpty else { return false } } else if w != g { return false }
@@ -53,6 +58,10 @@ enum Routes {
         Route(.get, "/metrics"),
         Route(.get, "/"),
         Route(.get, "/explorer/{name}"),
+        // The log as C2SP tlog-tiles (SPEC.md section 13): the paths `cledger export tiles`
+        // writes, so a tlog client's base URL is the server's root.
+        Route(.get, "/checkpoint"),
+        Route(.get, "/tile/**"),
     ]
 
     /// The route `method` and `path` reach, or the failure to answer: 404 when no route has the

@@ -71,6 +71,7 @@ public final class LedgerServer: @unchecked Sendable {
         try addSubmissionRoutes(routes)
         try addReadRoutes(routes)
         try addExplorerRoutes(routes)
+        try addTileRoutes(routes)
         try routes.finish()
         let server = HTTPServerBuilder { [limits, metrics] responder in GuardedHTTP1Channel(responder: responder, limits: limits, metrics: metrics) }
         let configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "carbonledger", backlog: 1024,

@@ -26,4 +26,27 @@ import Testing
         // Level l's hash i is Merkle level 8l, index 256n+i.
         #expect(TileLayout.Tile(level: 1, index: 2, width: 256).node(3) == MerkleNodeID(level: 8, index: 515))
     }
+
+    @Test func aPathParsesBackOnlyInTheSpellingItIsWrittenIn() {
+        for t in [TileLayout.Tile(level: 0, index: 0, width: 256), TileLayout.Tile(level: 2, index: 1_234_067, width: 17),
+                  TileLayout.Tile(level: nil, index: 1000, width: 1), TileLayout.Tile(level: 7, index: UInt64.max, width: 256)] {
+            #expect(TileLayout.parse(Substring(t.path)) == t, "\(t.path)")
+        }
+        for bad in ["tile/0", "tile/00/000", "tile/8/000", "tile/-1/000", "tile/0/00", "tile/0/0000", "tile/0/x000/001",
+                    "tile/0/001/002", "tile/0/x1/000", "tile/0/000.p", "tile/0/000.p/0", "tile/0/000.p/256", "tile/0/000.p/05",
+                    "tile/0/000/", "tile//000", "tiles/0/000", "tile/entries/x001.p/3", "tile/0/x018/x446/x744/x073/x709/x551/616",
+                    "tile/0/x001/x002/x003/x004/x005/x006/x007/008", "tile/0/000.p/1/2", "tile/0/٠٠٠"] {
+            #expect(TileLayout.parse(Substring(bad)) == nil, "\(bad)")
+        }
+    }
+
+    @Test func aTileExistsOnceTheTreeHoldsAllItsHashes() {
+        #expect(TileLayout.Tile(level: 0, index: 0, width: 256).exists(inTreeOf: 256))
+        #expect(!TileLayout.Tile(level: 0, index: 0, width: 256).exists(inTreeOf: 255))
+        // A partial tile stays valid as the tree grows: its first W hashes never change.
+        #expect(TileLayout.Tile(level: 0, index: 1, width: 3).exists(inTreeOf: 259) && TileLayout.Tile(level: 0, index: 1, width: 3).exists(inTreeOf: 70_000))
+        #expect(!TileLayout.Tile(level: 0, index: 1, width: 4).exists(inTreeOf: 259))
+        #expect(TileLayout.Tile(level: 1, index: 1, width: 17).exists(inTreeOf: 70_000) && !TileLayout.Tile(level: 1, index: 1, width: 18).exists(inTreeOf: 70_000))
+        #expect(!TileLayout.Tile(level: nil, index: UInt64.max, width: 256).exists(inTreeOf: UInt64.max))
+    }
 }

@@ -65,3 +65,55 @@ public enum TileLayout {
         if count % w > 0 { try body(Tile(level: level, index: count / w, width: Int(count % w))) }
     }
 }
+
+extension TileLayout {
+    /// The tile or bundle a path names (`tile/L/N[.p/W]`, `tile/entries/N[.p/W]`, without a
+    /// leading `/`), or nil. Only the one spelling `path` writes is accepted (no leading zeros
+    /// in L or W, no empty `x000` groups, W 1-255), so every tile has one URL a cache can key on.
+    public static func parse(_ path: Substring) -> Tile? {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false)[...]
+        guard parts.popFirst() == "tile", let l = parts.popFirst() else { return nil }
+        var level: Int?
+        if l != "entries" {
+            guard let v = decimal(l), v < 8 else { return nil }
+            level = Int(v)
+        }
+        var width = TileLayout.width
+        if parts.count >= 2, let last = parts.last, let partial = parts.dropLast().last, partial.hasSuffix(".p") {
+            guard let w = decimal(last), w >= 1, w < UInt64(TileLayout.width) else { return nil }
+            width = Int(w)
+            parts = parts.dropLast()
+            parts[parts.endIndex - 1] = partial.dropLast(2)
+        }
+        guard !parts.isEmpty, parts.count <= 7 else { return nil }
+        var index: UInt64 = 0
+        for (i, g) in parts.enumerated() {
+            let isLast = i == parts.count - 1
+            let digits = isLast ? g : (g.first == "x" ? g.dropFirst() : "")
+            guard digits.count == 3, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let v = UInt64(digits) else { return nil }
+            if i == 0 && !isLast && v == 0 { return nil }
+            let (m, o1) = index.multipliedReportingOverflow(by: 1000)
+            let (s, o2) = m.addingReportingOverflow(v)
+            guard !o1, !o2 else { return nil }
+            index = s
+        }
+        return Tile(level: level, index: index, width: width)
+    }
+
+    /// A decimal without sign or leading zeros.
+    private static func decimal(_ s: Substring) -> UInt64? {
+        guard !s.isEmpty, s.count <= 3, s.allSatisfy({ $0.isASCII && $0.isNumber }), s == "0" || s.first != "0" else { return nil }
+        return UInt64(s)
+    }
+}
+
+extension TileLayout.Tile {
+    /// Whether a tree of `size` leaves has every hash (or entry) of this tile: a full tile once
+    /// its 256 exist, a partial tile of width W once its first W do. Both never change after.
+    public func exists(inTreeOf size: UInt64) -> Bool {
+        let available = size >> UInt64(8 * (level ?? 0))
+        let (start, o1) = index.multipliedReportingOverflow(by: UInt64(TileLayout.width))
+        let (end, o2) = start.addingReportingOverflow(UInt64(width))
+        return !o1 && !o2 && end <= available
+    }
+}
