@@ -124,7 +124,7 @@ public final class Sequencer: @unchecked Sendable {
                     let next = try Reducer.apply(sub, to: st.ledger, state: batchState, time: time, leafHashes: entries.leafHashes, lookup: lookup)
                     if next.registryKey != st.ledger.registryKey, signingKey(for: next.registryKey) == nil {
                         // Not a rule of the log (replay never sees it): this commit could not be signed.
-                        throw RuleViolation(field: "registry_key", rule: "registry.key_unavailable",
+                        throw RuleViolation(field: "registry_key", rule: .registryKeyUnavailable,
                                             message: "the sequencer does not hold the private key of \(next.registryKey!.name); put it in the ledger directory as \(LedgerDirectory.nextKeyFile) before submitting the rotation")
                     }
                     st.ledger = next
@@ -221,7 +221,7 @@ public final class Sequencer: @unchecked Sendable {
 
     /// What statistics keep of a refused submission: the rule, and the offending event.
     static func rejectionRecord(_ sub: Submission, _ v: RuleViolation) -> JSONValue {
-        var r: JSONObject = ["rule": .string(v.rule), "field": .string(v.field), "message": .string(v.message),
+        var r: JSONObject = ["rule": .string(v.id), "field": .string(v.field), "message": .string(v.message),
                              "signer": .string(sub.signer.description), "events": .int(Int64(sub.events.count))]
         if let i = v.eventIndex {
             r["event_index"] = .int(Int64(i))

@@ -27,19 +27,10 @@ struct APIFailure: Error, CustomStringConvertible {
         APIFailure(.badRequest, rule: "request.parameter", message: "parameter \(name): \(why)", field: name)
     }
 
-    /// A rule violation with the status it earns: 401 bad signature, 403 keys/roles/scopes, 409
-    /// double counting, double spending and replays, 400 malformed events, 422 other rules.
+    /// A rule violation with the status its rule earns (`RuleID.httpStatus`).
     init(_ v: RuleViolation) {
-        let status: HTTPResponse.Status
-        switch v.rule {
-        case "submission.signature": status = .unauthorized
-        case _ where v.rule.hasPrefix("auth."): status = .forbidden
-        case "behaviour.double_counted", "units.double_spend", "submission.replay", "retirement.duplicate": status = .conflict
-        case "event.type", "event.object": status = .badRequest
-        case _ where v.rule.hasSuffix(".fields"): status = .badRequest
-        default: status = .unprocessableContent
-        }
-        self.init(status, rule: v.rule, message: v.message, field: v.field, eventIndex: v.eventIndex, conflictingSeq: v.conflictingSeq)
+        self.init(HTTPResponse.Status(code: v.rule.httpStatus), rule: v.id, message: v.message, field: v.field, eventIndex: v.eventIndex,
+                  conflictingSeq: v.conflictingSeq)
     }
 
     var description: String { "\(status.code) \(rule): \(message)" }

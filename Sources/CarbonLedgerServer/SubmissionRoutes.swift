@@ -33,7 +33,7 @@ extension LedgerServer {
                 return API.json(["first_seq": .int(Int64(r.firstSeq)), "last_seq": .int(Int64(r.lastSeq)), "count": .int(Int64(r.count)),
                                  "root": .string(r.root.hex), "tree_size": .int(Int64(r.treeSize))])
             } catch let v as RuleViolation {
-                self.metrics.rejected(v.rule)
+                self.metrics.rejected(v.id)
                 throw APIFailure(v)
             } catch {
                 self.logger.error("append failed", metadata: ["error": "\(error)"])

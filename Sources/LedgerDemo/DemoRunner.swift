@@ -40,8 +40,8 @@ public struct DemoRunner {
                 switch r {
                 case .success(let rec): report.events += rec.count; report.submissions += 1
                 case .failure(let v):
-                    report.refused[v.rule, default: 0] += 1
-                    if v.rule != "behaviour.double_counted" || report.refusedMessages.count < 1 { report.refusedMessages.append("\(v)") }
+                    report.refused[v.id, default: 0] += 1
+                    if v.rule != .behaviourDoubleCounted || report.refusedMessages.count < 1 { report.refusedMessages.append("\(v)") }
                 }
             }
             return results

@@ -47,7 +47,7 @@ import TestSupport
         committer.shutdown()
         let won = results.filter { if case .success = $0 { return true }; return false }.count
         let doubleCounted = results.compactMap { r -> RuleViolation? in if case .failure(let e) = r { return e as? RuleViolation }; return nil }
-            .filter { $0.rule == "behaviour.double_counted" }
+            .filter { $0.id == "behaviour.double_counted" }
         #expect(won == 1 && doubleCounted.count == 31, "won \(won), double counted \(doubleCounted.count): \(results)")
         // Each refusal names the entry that holds the journey: the single winner.
         let winner = try #require(results.compactMap { try? $0.get() }.first)

@@ -62,7 +62,7 @@ import TestSupport
                 case .success(let rec):
                     accepted += 1
                     if s.events[0]["type"] == "behaviour.report" { reports.append(rec.firstSeq) }
-                case .failure(let v): refused[v.rule, default: 0] += 1
+                case .failure(let v): refused[v.id, default: 0] += 1
                 }
             }
             try Invariants.accounts(ledger)
@@ -256,7 +256,7 @@ import TestSupport
         var second = ride; second["source_ref"] = "GL-1"
         let double = try Submission.Unsigned(events: [.object(second)]).signed(by: city.platforms["greenlife"]!, origin: Self.origin)
         guard case .failure(let v) = try seq.append([double], now: .now())[0] else { Issue.record("double count accepted"); return }
-        #expect(v.rule == "behaviour.double_counted")
+        #expect(v.id == "behaviour.double_counted")
         let forgedSeq = try ledger.info().size
         try ForgedAppend.append([double], to: ledger, registryKey: try LedgerDirectory.readSigningKey(LedgerDirectory.keyPath(ledger.directory)))
         do {

@@ -163,13 +163,13 @@ import TestSupport
             case .success(let r):
                 Issue.record("\(attack.type), \(attack.name): accepted at seq \(r.firstSeq): \(CanonicalJSON.string(attack.submission.events[0]))")
             case .failure(let v):
-                #expect(v.rule.hasPrefix(attack.rule), "\(attack.type), \(attack.name): refused by \(v.rule), expected \(attack.rule): \(v.message)")
+                #expect(v.id.hasPrefix(attack.rule), "\(attack.type), \(attack.name): refused by \(v.id), expected \(attack.rule): \(v.message)")
             }
         }
         #expect(try Self.snapshot(ledger) == before, "a refused forgery changed the log or a projection")
         #expect(attacks.count == types.count * 7 + 1)
         _ = try Verifier(store: ledger.store).verify()
-        let refused = zip(attacks, results).filter { a, r in if case .failure(let v) = r { return v.rule.hasPrefix(a.rule) }; return false }.count
+        let refused = zip(attacks, results).filter { a, r in if case .failure(let v) = r { return v.id.hasPrefix(a.rule) }; return false }.count
         if refused == attacks.count {
             print("forgery suite: \(attacks.count) forged submissions over \(types.count) event types + genesis, all refused, nothing changed")
         }

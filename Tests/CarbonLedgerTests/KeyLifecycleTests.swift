@@ -26,14 +26,14 @@ import TestSupport
         let old = Sequencer(store: ledger.store, key: k1)
         let sizeBefore = try ledger.info().size
         guard case .failure(let v) = try old.append([try rotation(to: k2, by: k1)], now: now)[0] else { Issue.record("accepted without the new key"); return }
-        #expect(v.rule == "registry.key_unavailable" && v.message.contains(LedgerDirectory.nextKeyFile))
+        #expect(v.id == "registry.key_unavailable" && v.message.contains(LedgerDirectory.nextKeyFile))
         // Refused by the rules: a non-admin key, and a "rotation" to the current key.
         let platform = try NoteSigningKey.generate(name: "platform")
         for r in try old.append([try Submission.Unsigned(events: [City.register(platform, actor: "szmetro", scenarios: ["metro"], regions: ["440300"])])
             .signed(by: k1, origin: Fixture.origin)], now: now) { _ = try r.get() }
         let both = Sequencer(store: ledger.store, keys: [k1, k2])
         let refused = try both.append([try rotation(to: k2, by: platform), try rotation(to: k1, by: k1)], now: now)
-        #expect(refused.map { if case .failure(let v) = $0 { return v.rule }; return "accepted" } == ["auth.role", "registry.rotate.same"])
+        #expect(refused.map { if case .failure(let v) = $0 { return v.id }; return "accepted" } == ["auth.role", "registry.rotate.same"])
         #expect(try ledger.info().size == sizeBefore + 1, "only the platform key's registration was appended")
 
         // Accepted: the commit that carries it is signed by both keys.
@@ -105,10 +105,10 @@ import TestSupport
         let mixed = try Submission.Unsigned(events: [["type": "note", "text": "first"], revoke, ["type": "note", "text": "after"]])
             .signed(by: clerk, origin: Fixture.origin)
         guard case .failure(let v) = try seq.append([mixed], now: now)[0] else { Issue.record("accepted"); return }
-        #expect(v.rule == "auth.revoked" && v.eventIndex == 2)
+        #expect(v.id == "auth.revoked" && v.eventIndex == 2)
         let revokedAt = try seq.append([try Submission.Unsigned(events: [revoke]).signed(by: admin, origin: Fixture.origin)], now: now)[0].get().firstSeq
         guard case .failure(let late) = try seq.append([try Fixture.batch("late", count: 1, signer: clerk)], now: now)[0] else { Issue.record("accepted"); return }
-        #expect(late.rule == "auth.revoked" && late.message.contains("\(revokedAt)"))
+        #expect(late.id == "auth.revoked" && late.message.contains("\(revokedAt)"))
         // What the key signed before its revocation stays valid: the log verifies.
         _ = try Verifier(store: ledger.store).verify()
         #expect(try ledger.store.read { try $0.firstSeq(ofSubmission: before.root) } == before.firstSeq)

@@ -60,7 +60,7 @@ import TestSupport
         let good = try Fixture.batch("good", count: 4, signer: key)
         let results = try seq.append([bad, good], now: .now())
         guard case .failure(let v) = results[0] else { Issue.record("invalid submission accepted"); return }
-        #expect(v.eventIndex == 37 && v.field == "type" && v.rule == "event.type")
+        #expect(v.eventIndex == 37 && v.field == "type" && v.id == "event.type")
         #expect(try results[1].get().firstSeq == before.size)  // the good one took the next seq
         let mid = try ledger.info()
         #expect(mid.size == before.size + 4)
@@ -80,9 +80,9 @@ import TestSupport
         let r = try seq.append([s, s], now: .now())
         #expect(try r[0].get().firstSeq == 1)
         guard case .failure(let v) = r[1] else { Issue.record("replay accepted"); return }
-        #expect(v.rule == "submission.replay" && v.message.contains("seq 1"))
+        #expect(v.id == "submission.replay" && v.message.contains("seq 1"))
         guard case .failure(let v2) = try seq.append([s], now: .now())[0] else { Issue.record("replay accepted"); return }
-        #expect(v2.rule == "submission.replay")
+        #expect(v2.id == "submission.replay")
         #expect(try ledger.info().size == 4)
     }
 

@@ -127,7 +127,7 @@ import TestSupport
             let sub = signer == "admin" ? try Submission.Unsigned(events: [event]).signed(by: city.admin, origin: Self.origin) : try city.sign(event, by: signer)
             switch try seq.append([sub], now: .now())[0] {
             case .success: outcomes["ok \(event["type"]!.stringValue!)", default: 0] += 1
-            case .failure(let v): outcomes[v.rule, default: 0] += 1
+            case .failure(let v): outcomes[v.id, default: 0] += 1
             }
             try Invariants.supply(ledger)
         }
@@ -152,7 +152,7 @@ import TestSupport
         let results = await committer.race(subs)
         committer.shutdown()
         let won = results.filter { if case .success = $0 { return true }; return false }.count
-        let doubleSpends = results.filter { if case .failure(let e) = $0, (e as? RuleViolation)?.rule == "units.double_spend" { return true }; return false }.count
+        let doubleSpends = results.filter { if case .failure(let e) = $0, (e as? RuleViolation)?.id == "units.double_spend" { return true }; return false }.count
         #expect(won == 1 && doubleSpends == 23)
         try Invariants.supply(ledger)
         #expect(try ledger.retirements().filter { $0["id"]!.stringValue!.hasPrefix("race-") }.count == 1)

@@ -33,12 +33,12 @@ import TestSupport
         let won = try first[0].get()
         // The overlapping journey is refused against the uncommitted batch's interval ...
         guard case .failure(let overlap) = second[0] else { Issue.record("double counting accepted: \(second[0])"); return }
-        #expect(overlap.rule == "behaviour.double_counted" && overlap.conflictingSeq == won.firstSeq)
+        #expect(overlap.id == "behaviour.double_counted" && overlap.conflictingSeq == won.firstSeq)
         // ... the next journey follows it in the log ...
         #expect(try second[1].get().firstSeq == won.lastSeq + 1)
         // ... and resending the uncommitted batch's submission is a replay.
         guard case .failure(let replay) = second[2] else { Issue.record("replay accepted: \(second[2])"); return }
-        #expect(replay.rule == "submission.replay" && replay.conflictingSeq == won.firstSeq)
+        #expect(replay.id == "submission.replay" && replay.conflictingSeq == won.firstSeq)
 
         #expect(try ledger.info().size == sizeBefore + 2)
         try Invariants.accounts(ledger)

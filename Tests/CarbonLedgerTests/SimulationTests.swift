@@ -138,8 +138,8 @@ import TestSupport
                 outcome = "ok \(sub.events[0]["type"]!.stringValue!) @\(rec.firstSeq)"
                 counts["ok \(sub.events[0]["type"]!.stringValue!)", default: 0] += 1
             case .failure(let v):
-                outcome = v.rule
-                counts[v.rule, default: 0] += 1
+                outcome = v.id
+                counts[v.id, default: 0] += 1
             }
             outcomes.append(outcome)
             try Invariants.accounts(ledger)

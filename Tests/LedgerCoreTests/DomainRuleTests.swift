@@ -12,7 +12,7 @@ import TestSupport
         let before = c.h.state.writes
         let size = c.h.ledger.size
         let v = c.h.violation(events, by: key)
-        #expect(v?.rule == rule, "expected \(rule), got \(String(describing: v))", sourceLocation: sourceLocation)
+        #expect(v?.id == rule, "expected \(rule), got \(String(describing: v))", sourceLocation: sourceLocation)
         if let field { #expect(v?.field == field, "field: \(String(describing: v))", sourceLocation: sourceLocation) }
         if let index { #expect(v?.eventIndex == index, sourceLocation: sourceLocation) }
         if let m = mentions { #expect(v?.message.contains(m) == true, "message lacks \(m): \(String(describing: v))", sourceLocation: sourceLocation) }
@@ -230,7 +230,7 @@ import TestSupport
             } else {
                 let v = c.h.violation([ride], by: c.bike)
                 let named = live.filter { $0.from < to }.max { $0.from < $1.from }!
-                #expect(v?.rule == "behaviour.double_counted" && v?.conflictingSeq == named.seq,
+                #expect(v?.id == "behaviour.double_counted" && v?.conflictingSeq == named.seq,
                         "ride \(i) \(from)-\(to) overlaps \(overlapping.map(\.seq)): \(String(describing: v))")
                 refusedCount += 1
             }

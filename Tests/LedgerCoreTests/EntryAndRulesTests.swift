@@ -123,7 +123,7 @@ import TestSupport
         let kid = admin.verifierKey.description.split(separator: "+")[1]
         #expect(h.get("key/admin-1+\(kid)")?["roles"] == ["admin"])
         // The registry key is not an admin unless listed.
-        #expect(h.violation([["type": "note", "text": "hi"]], by: h.registry)?.rule == "auth.unknown_key")
+        #expect(h.violation([["type": "note", "text": "hi"]], by: h.registry)?.id == "auth.unknown_key")
         #expect(h.violation([["type": "note", "text": "hi"]], by: admin) == nil)
     }
 
@@ -137,7 +137,7 @@ import TestSupport
                 _ = try Reducer.apply(sub, to: LedgerState(), state: StateOverlay(base: EmptyState()), time: .minimum,
                                       leafHashes: sub.eventBytes.map { _ in Digest.zero }, lookup: RuleHarness.Lookup(roots: [:]))
                 return nil
-            } catch let v as RuleViolation { return v.rule } catch { return "\(error)" }
+            } catch let v as RuleViolation { return v.id } catch { return "\(error)" }
         }
         #expect(tryGenesis([good]) == nil)
         #expect(tryGenesis([good], signer: Self.platform) == "genesis.signer")
@@ -161,15 +161,15 @@ import TestSupport
         let h = try RuleHarness(origin: Self.origin)
         let admin = h.registry
         #expect(h.violation([["type": "note", "text": "a"], ["type": "Bad Type"]], by: admin) ==
-                RuleViolation(eventIndex: 1, field: "type", rule: "event.type", message: "\"Bad Type\" is not an event type of rule set carbonledger/v2 (\(Reducer.eventTypes.dropFirst().joined(separator: ", ")))"))
-        #expect(h.violation([["kind": "x"]], by: admin)?.rule == "event.type")
-        #expect(h.violation([["type": "genesis"]], by: admin)?.rule == "genesis.first")
-        #expect(h.violation([["type": "note", "text": "a"]], by: Self.platform)?.rule == "auth.unknown_key")
+                RuleViolation(eventIndex: 1, field: "type", rule: .eventType, message: "\"Bad Type\" is not an event type of rule set carbonledger/v2 (\(Reducer.eventTypes.dropFirst().joined(separator: ", ")))"))
+        #expect(h.violation([["kind": "x"]], by: admin)?.id == "event.type")
+        #expect(h.violation([["type": "genesis"]], by: admin)?.id == "genesis.first")
+        #expect(h.violation([["type": "note", "text": "a"]], by: Self.platform)?.id == "auth.unknown_key")
         let wrongOrigin = try Submission.Unsigned(events: [["type": "note", "text": "a"]]).signed(by: admin, origin: "another/ledger")
         #expect(throws: RuleViolation.self) { try h.apply(wrongOrigin) }
         let sub = try Submission.Unsigned(events: [["type": "note", "text": "once"]]).signed(by: admin, origin: Self.origin)
         #expect(try h.apply(sub) == 1)
-        do { try h.apply(sub); Issue.record("replay accepted") } catch let v as RuleViolation { #expect(v.rule == "submission.replay" && v.message.contains("seq 1")) }
+        do { try h.apply(sub); Issue.record("replay accepted") } catch let v as RuleViolation { #expect(v.id == "submission.replay" && v.message.contains("seq 1")) }
         #expect(h.ledger.size == 2)
     }
 

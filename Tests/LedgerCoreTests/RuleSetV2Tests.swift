@@ -11,7 +11,7 @@ import TestSupport
         let before = c.h.state.writes
         let size = c.h.ledger.size
         let v = c.h.violation(events, by: key)
-        #expect(v?.rule == rule, "expected \(rule), got \(String(describing: v))", sourceLocation: sourceLocation)
+        #expect(v?.id == rule, "expected \(rule), got \(String(describing: v))", sourceLocation: sourceLocation)
         if let field { #expect(v?.field == field, "field: \(String(describing: v))", sourceLocation: sourceLocation) }
         if let m = mentions { #expect(v?.message.contains(m) == true, "message lacks \(m): \(String(describing: v))", sourceLocation: sourceLocation) }
         #expect(c.h.state.writes == before && c.h.ledger.size == size, "a refused submission changed the state", sourceLocation: sourceLocation)
@@ -131,7 +131,7 @@ import TestSupport
         refused(m.c, [propose.with("key", .string(m.owner.verifierKey.description))], by: m.c.admin, rule: "key.duplicate")
         try m.c.h.submit([propose], by: m.c.admin)
         refused(m.c, Self.resent([propose]), by: other, rule: "recovery.duplicate")
-        #expect(m.c.h.violation([["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 1]], by: newKey)?.rule == "auth.unknown_key",
+        #expect(m.c.h.violation([["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 1]], by: newKey)?.id == "auth.unknown_key",
                 "a proposed key does not act")
         let approve: JSONValue = ["type": "key.recover.approve", "proposal": "rec-1", "decision": "approve"]
         refused(m.c, [approve], by: m.c.admin, rule: "recovery.same_admin")
@@ -140,7 +140,7 @@ import TestSupport
         try m.c.h.submit([approve], by: other)
         refused(m.c, Self.resent([approve]), by: other, rule: "recovery.state", mentions: "already approved")
         // The old key stops; the recovered one moves the units.
-        #expect(m.c.h.violation([["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 1]], by: m.owner)?.rule == "auth.revoked")
+        #expect(m.c.h.violation([["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 1]], by: m.owner)?.id == "auth.revoked")
         try m.c.h.submit([["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 1]], by: newKey)
         let rec = m.c.h.get("recovery/rec-1")
         #expect(rec?["status"] == "approved" && rec?["proposed_by"] == "registry" && rec?["decided_by"] == "admin-2"
@@ -164,7 +164,7 @@ import TestSupport
         refused(m.c, [exchangeRecovery.with("role", "admin")], by: m.c.admin, rule: "key.recover.fields")
         try m.c.h.submit([exchangeRecovery], by: m.c.admin)
         try m.c.h.submit([approve.with("proposal", "rec-x")], by: other)
-        #expect(m.c.h.violation([["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 2]], by: m.exchange)?.rule == "auth.revoked")
+        #expect(m.c.h.violation([["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 2]], by: m.exchange)?.id == "auth.revoked")
         #expect(m.c.h.get(RuleContext.keyPath(exchangeTwin.verifierKey))?["roles"] == ["exchange"])
 
         // v1: the takeover that issue 21 found is what a v1 log may hold.
@@ -287,7 +287,7 @@ import TestSupport
                 #expect(r["count"] == 4, "v1 aggregated every platform's consented reports")
                 let v = m.c.h.violation([["type": "project.register", "project": "x", "owner": "prj-metro", "methodologies": ["sz-metro"],
                                           "region": "440300", "description": "x", "platforms": ["szmetro"]]], by: m.c.metro)
-                #expect(v?.rule == "project.register.fields")
+                #expect(v?.id == "project.register.fields")
             }
         }
     }

@@ -10,7 +10,7 @@ import TestSupport
                  sourceLocation: SourceLocation = #_sourceLocation) {
         let before = m.c.h.state.writes
         let v = m.c.h.violation(events, by: key)
-        #expect(v?.rule == rule, "expected \(rule), got \(String(describing: v))", sourceLocation: sourceLocation)
+        #expect(v?.id == rule, "expected \(rule), got \(String(describing: v))", sourceLocation: sourceLocation)
         if let s = mentions { #expect(v?.message.contains(s) == true, "\(String(describing: v))", sourceLocation: sourceLocation) }
         #expect(m.c.h.state.writes == before, "a refused submission changed the state", sourceLocation: sourceLocation)
     }

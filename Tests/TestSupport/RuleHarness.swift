@@ -48,7 +48,7 @@ public final class RuleHarness {
 
     /// The violation `events` by `key` cause, or nil if they were applied.
     public func violation(_ events: [JSONValue], by key: NoteSigningKey) -> RuleViolation? {
-        do { try submit(events, by: key); return nil } catch let v as RuleViolation { return v } catch { return RuleViolation(field: "?", rule: "error", message: "\(error)") }
+        do { try submit(events, by: key); return nil } catch let v as RuleViolation { return v } catch { return RuleViolation(field: "?", rule: .fields, eventType: "not-a-rule-violation", message: "\(error)") }
     }
 
     public func get(_ key: String) -> JSONValue? { try! state.get(key) }

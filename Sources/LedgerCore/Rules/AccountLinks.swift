@@ -23,11 +23,11 @@ extension RuleContext {
         let account = try residentAccount(id)
         // A platform attests only accounts that consented to it; an admin any.
         if !has(.admin), try get(statePath("consent", id, actor)) == nil {
-            throw RuleViolation(field: "account", rule: "consent.missing", message: "account \(id) has not consented to platform \(actor); only a platform it consented to attests its person")
+            throw RuleViolation(field: "account", rule: .consentMissing, message: "account \(id) has not consented to platform \(actor); only a platform it consented to attests its person")
         }
         if let existing = account.string("person") {
             guard existing == person else {
-                throw RuleViolation(field: "person", rule: "link.conflict",
+                throw RuleViolation(field: "person", rule: .linkConflict,
                                     message: "account \(id) was attested as another person at seq \(account.int("person_seq")); one account is one person",
                                     conflictingSeq: UInt64(account.int("person_seq")))
             }
@@ -36,7 +36,7 @@ extension RuleContext {
         let personPath = statePath("person", person)
         let accounts = try get(personPath)?["accounts"]?.arrayValue ?? []
         guard accounts.count < Self.maxLinkedAccounts else {
-            throw RuleViolation(field: "person", rule: "link.limit", message: "person \(person.prefix(12))... already has \(accounts.count) linked accounts, the most one person may have")
+            throw RuleViolation(field: "person", rule: .linkLimit, message: "person \(person.prefix(12))... already has \(accounts.count) linked accounts, the most one person may have")
         }
         put(statePath("acct", id), account.with("person", .string(person)).with("person_seq", .int(Int64(seq))).with("person_platform", .string(actor)))
         put(personPath, ["accounts": .array(accounts + [.string(id)])])

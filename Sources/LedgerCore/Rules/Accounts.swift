@@ -17,24 +17,24 @@ extension RuleContext {
         let region = try f.region("region")
         if !has(.admin) {
             guard kind == .person || kind == .employee else {
-                throw RuleViolation(field: "kind", rule: "auth.role", message: "platforms open person and employee accounts only; \(kind.rawValue) accounts are opened by an admin")
+                throw RuleViolation(field: "kind", rule: .authRole, message: "platforms open person and employee accounts only; \(kind.rawValue) accounts are opened by an admin")
             }
             try authorizeScope(scenario: "*", region: region, scenarioChecked: false)
         }
         if try get("acct/\(id)") != nil {
-            throw RuleViolation(field: "account", rule: "account.duplicate", message: "account \(id) is already open")
+            throw RuleViolation(field: "account", rule: .accountDuplicate, message: "account \(id) is already open")
         }
         var record: JSONObject = ["kind": .string(kind.rawValue), "region": .string(region), "opened_seq": .int(Int64(seq))]
         for k in Self.balanceFields { record[k] = 0 }
         if kind == .employee {
-            guard f.obj["employer"] != nil else { throw RuleViolation(field: "employer", rule: "account.employer", message: "an employee account names its employer's enterprise account") }
+            guard f.obj["employer"] != nil else { throw RuleViolation(field: "employer", rule: .accountEmployer, message: "an employee account names its employer's enterprise account") }
             let employer = try f.identifier("employer")
             guard try get("acct/\(employer)")?.string("kind") == AccountKind.enterprise.rawValue else {
-                throw RuleViolation(field: "employer", rule: "account.employer", message: "employer \(employer) is not an open enterprise account")
+                throw RuleViolation(field: "employer", rule: .accountEmployer, message: "employer \(employer) is not an open enterprise account")
             }
             record["employer"] = .string(employer)
         } else if f.obj["employer"] != nil {
-            throw RuleViolation(field: "employer", rule: "account.employer", message: "only employee accounts have an employer")
+            throw RuleViolation(field: "employer", rule: .accountEmployer, message: "only employee accounts have an employer")
         }
         put("acct/\(id)", .object(record))
         try addTotals(["accounts": 1])
@@ -44,10 +44,10 @@ extension RuleContext {
     /// An open person or employee account (behaviour, consent and donations act on these).
     func residentAccount(_ id: String, field: String = "account") throws -> JSONValue {
         guard let a = try get(statePath("acct", id)) else {
-            throw RuleViolation(field: field, rule: "account.unknown", message: "account \(id) is not open")
+            throw RuleViolation(field: field, rule: .accountUnknown, message: "account \(id) is not open")
         }
         guard a.string("kind") == AccountKind.person.rawValue || a.string("kind") == AccountKind.employee.rawValue else {
-            throw RuleViolation(field: field, rule: "account.kind", message: "account \(id) is a \(a.string("kind") ?? "?") account; this needs a person or employee account")
+            throw RuleViolation(field: field, rule: .accountKind, message: "account \(id) is a \(a.string("kind") ?? "?") account; this needs a person or employee account")
         }
         return a
     }
@@ -56,7 +56,7 @@ extension RuleContext {
     func platformField(_ f: EventFields) throws -> String {
         let platform = try f.identifier("platform")
         if !has(.admin) && platform != actor {
-            throw RuleViolation(field: "platform", rule: "auth.role", message: "platform \(actor) cannot act for platform \(platform)")
+            throw RuleViolation(field: "platform", rule: .authRole, message: "platform \(actor) cannot act for platform \(platform)")
         }
         return platform
     }
@@ -81,7 +81,7 @@ extension RuleContext {
         let id = try f.identifier("account")
         let platform = try platformField(f)
         guard try get("consent/\(id)/\(platform)") != nil else {
-            throw RuleViolation(field: "platform", rule: "consent.missing", message: "account \(id) has no consent for platform \(platform) to revoke")
+            throw RuleViolation(field: "platform", rule: .consentMissing, message: "account \(id) has no consent for platform \(platform) to revoke")
         }
         put("consent/\(id)/\(platform)", nil)
         history(id, ["event": "consent.revoke", "platform": .string(platform)])
@@ -94,7 +94,7 @@ extension RuleContext {
         if scenarioChecked { try authorizeScope(scenario: scenario, region: region); return }
         let regions = signerRecord?["regions"]?.arrayValue?.compactMap(\.stringValue) ?? []
         guard regions.contains(where: { Region.covers($0, region) }) else {
-            throw RuleViolation(field: "region", rule: "auth.scope", message: "key \(signer.name) is not scoped for region \(region) (its regions: \(regions.joined(separator: ", ")))")
+            throw RuleViolation(field: "region", rule: .authScope, message: "key \(signer.name) is not scoped for region \(region) (its regions: \(regions.joined(separator: ", ")))")
         }
     }
 }

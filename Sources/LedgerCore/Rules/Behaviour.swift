@@ -28,12 +28,12 @@ extension RuleContext {
                 throw f.fail("act", "\(scenario.rawValue) is checked by its interval; only discrete acts name an act")
             }
         }
-        guard start.millisecondsSinceEpoch >= 0 else { throw RuleViolation(field: "start", rule: "behaviour.time", message: "behaviours start in 1970 or later") }
+        guard start.millisecondsSinceEpoch >= 0 else { throw RuleViolation(field: "start", rule: .behaviourTime, message: "behaviours start in 1970 or later") }
         guard start <= end, scenario.family == nil || start < end else {
-            throw RuleViolation(field: "end", rule: "behaviour.time", message: "end \(end) must be after start \(start)")
+            throw RuleViolation(field: "end", rule: .behaviourTime, message: "end \(end) must be after start \(start)")
         }
         guard end.millisecondsSinceEpoch <= time.millisecondsSinceEpoch + Self.futureTolerance else {
-            throw RuleViolation(field: "end", rule: "behaviour.future", message: "end \(end) is after the ledger's time \(time) (more than 5 minutes ahead)")
+            throw RuleViolation(field: "end", rule: .behaviourFuture, message: "end \(end) is after the ledger's time \(time) (more than 5 minutes ahead)")
         }
 
         // The same (platform, source reference) again is an idempotent duplicate: no effect.
@@ -50,10 +50,10 @@ extension RuleContext {
         var account = try residentAccount(id)
         guard let consent = try get(statePath("consent", id, actor)),
               consent["scenarios"]?.arrayValue?.contains(where: { $0 == "*" || $0 == .string(scenario.rawValue) }) == true else {
-            throw RuleViolation(field: "account", rule: "consent.missing", message: "account \(id) has not consented to platform \(actor) reporting \(scenario.rawValue)")
+            throw RuleViolation(field: "account", rule: .consentMissing, message: "account \(id) has not consented to platform \(actor) reporting \(scenario.rawValue)")
         }
         guard let meth = try selectMethodology(scenario: scenario.rawValue, region: region, at: start) else {
-            throw RuleViolation(field: "scenario", rule: "methodology.none", message: "no methodology for \(scenario.rawValue) in region \(region) is valid at \(start)")
+            throw RuleViolation(field: "scenario", rule: .methodologyNone, message: "no methodology for \(scenario.rawValue) in region \(region) is valid at \(start)")
         }
         // One real-world act counts once: no overlap within the scenario family.
         var intervalPath: String?
@@ -61,7 +61,7 @@ extension RuleContext {
         if let act {
             let path = statePath("act", scenario.rawValue, act)
             if let prior = try get(path) {
-                throw RuleViolation(field: "act", rule: "behaviour.double_counted",
+                throw RuleViolation(field: "act", rule: .behaviourDoubleCounted,
                                     message: "act \(act) of \(scenario.rawValue) was already reported: entry \(prior.int("seq")) (reported by \(prior.string("platform") ?? "?")) holds it",
                                     conflictingSeq: UInt64(prior.int("seq")))
             }
@@ -73,7 +73,7 @@ extension RuleContext {
                 if let prior = try latestInterval(account: other, family: family, startingBefore: end, endingAfter: start, startDay: day),
                    prior.int("end") > start.millisecondsSinceEpoch {
                     let whose = other == id ? "account \(id)" : "account \(other), linked to \(id) as one person,"
-                    throw RuleViolation(field: "start", rule: "behaviour.double_counted",
+                    throw RuleViolation(field: "start", rule: .behaviourDoubleCounted,
                                         message: "\(whose) already has a \(family) behaviour overlapping \(start)-\(end): entry \(prior.int("seq")) (reported by \(prior.string("platform") ?? "?")) holds it",
                                         conflictingSeq: UInt64(prior.int("seq")))
                 }
@@ -82,7 +82,7 @@ extension RuleContext {
         }
         let (reduction, overflow) = amount.multipliedReportingOverflow(by: meth.int("factor_mg"))
         guard !overflow, reduction <= JSONValue.maxSafeInteger else {
-            throw RuleViolation(field: "amount", rule: "behaviour.amount", message: "amount \(amount) x factor \(meth.int("factor_mg")) mg exceeds 2^53-1 mg")
+            throw RuleViolation(field: "amount", rule: .behaviourAmount, message: "amount \(amount) x factor \(meth.int("factor_mg")) mg exceeds 2^53-1 mg")
         }
         let qualitative = meth.string("kind") == "qualitative"
         var credited: Int64 = 0
@@ -159,17 +159,17 @@ extension RuleContext {
         _ = try f.text("reason")
         let path = "beh/\(pad16(target))"
         guard var b = try get(path) else {
-            throw RuleViolation(field: "seq", rule: "reverse.unknown", message: "entry \(target) is not a credited behaviour report")
+            throw RuleViolation(field: "seq", rule: .reverseUnknown, message: "entry \(target) is not a credited behaviour report")
         }
         if let r = b["reversed_seq"]?.intValue {
-            throw RuleViolation(field: "seq", rule: "reverse.already", message: "behaviour \(target) was already reversed at seq \(r)")
+            throw RuleViolation(field: "seq", rule: .reverseAlready, message: "behaviour \(target) was already reversed at seq \(r)")
         }
         if let r = b.string("request") {
-            throw RuleViolation(field: "seq", rule: "reverse.locked", message: "behaviour \(target) is locked in issuance request \(r); it can be reversed only if that request is rejected")
+            throw RuleViolation(field: "seq", rule: .reverseLocked, message: "behaviour \(target) is locked in issuance request \(r); it can be reversed only if that request is rejected")
         }
         let platform = b.string("platform") ?? ""
         if !has(.admin) && platform != actor {
-            throw RuleViolation(field: "seq", rule: "auth.role", message: "behaviour \(target) was reported by \(platform); only it or an admin may reverse it")
+            throw RuleViolation(field: "seq", rule: .authRole, message: "behaviour \(target) was reported by \(platform); only it or an admin may reverse it")
         }
         let id = b.string("account")!
         var account = try get("acct/\(id)")!
@@ -178,12 +178,12 @@ extension RuleContext {
         let qualitativeMg = qualitative ? b.int("reduction_mg") : 0
         let available = Self.available(account)
         guard available >= credited else {
-            throw RuleViolation(field: "seq", rule: "reverse.spent", message: "account \(id) has \(available) mg available, less than the \(credited) mg to reverse (reductions already donated)")
+            throw RuleViolation(field: "seq", rule: .reverseSpent, message: "account \(id) has \(available) mg available, less than the \(credited) mg to reverse (reductions already donated)")
         }
         let ptsPath = "pts/\(id)/\(platform)"
         let pts = try get(ptsPath) ?? [:]
         guard points == 0 || pts.int("earned") - pts.int("reversed") - pts.int("redeemed") >= points else {
-            throw RuleViolation(field: "seq", rule: "reverse.points_spent", message: "account \(id) has already redeemed the \(points) points behaviour \(target) earned")
+            throw RuleViolation(field: "seq", rule: .reversePointsSpent, message: "account \(id) has already redeemed the \(points) points behaviour \(target) earned")
         }
         account = account.adding("reversed_mg", credited).adding("qualitative_mg", -qualitativeMg)
         put("acct/\(id)", account)

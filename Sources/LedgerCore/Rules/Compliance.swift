@@ -32,10 +32,10 @@ extension RuleContext {
         let year = try f.int("year", min: 2000, max: 2100)
         let allowance = try f.int("allowance_t", min: 1), gap = try f.int("gap_t")
         guard try get("orule/\(scheme)") != nil else {
-            throw RuleViolation(field: "scheme", rule: "compliance.scheme", message: "no offset rule is registered for scheme \(scheme)")
+            throw RuleViolation(field: "scheme", rule: .complianceScheme, message: "no offset rule is registered for scheme \(scheme)")
         }
         guard let account = try get("acct/\(company)"), account.string("kind") == AccountKind.enterprise.rawValue else {
-            throw RuleViolation(field: "company", rule: "compliance.company", message: "\(company) is not an open enterprise account")
+            throw RuleViolation(field: "company", rule: .complianceCompany, message: "\(company) is not an open enterprise account")
         }
         try authorizeScope(scenario: "*", region: account.string("region") ?? "", scenarioChecked: false)
         put("allow/\(scheme)/\(year)/\(company)", ["allowance_t": .int(allowance), "gap_t": .int(gap), "authority": .string(actor), "seq": .int(Int64(seq))])
@@ -55,17 +55,17 @@ extension RuleContext {
                 : "a compliance retirement needs {\"scheme\", \"year\", \"allowance_t\" >= 1, \"gap_t\" >= 0}")
         }
         guard let company, try get("acct/\(company)")?.string("kind") == AccountKind.enterprise.rawValue else {
-            throw RuleViolation(field: "beneficiary_account", rule: "compliance.company", message: "a compliance retirement names the covered company's enterprise account as beneficiary_account")
+            throw RuleViolation(field: "beneficiary_account", rule: .complianceCompany, message: "a compliance retirement names the covered company's enterprise account as beneficiary_account")
         }
         guard let rule = try get("orule/\(scheme)") else {
-            throw RuleViolation(field: "compliance", rule: "compliance.scheme", message: "no offset rule is registered for scheme \(scheme)")
+            throw RuleViolation(field: "compliance", rule: .complianceScheme, message: "no offset rule is registered for scheme \(scheme)")
         }
         let allowance: Int64, gap: Int64
         var shown = JSONValue.object(c)
         if rules >= .v2 {
             try checkEligibility(rule, scheme: scheme, batch: batch)
             guard let stated = try get("allow/\(scheme)/\(year)/\(company)") else {
-                throw RuleViolation(field: "compliance", rule: "compliance.allowance",
+                throw RuleViolation(field: "compliance", rule: .complianceAllowance,
                                     message: "the competent authority of \(scheme) has stated no \(year) allowance for \(company) (compliance.allowance)")
             }
             (allowance, gap) = (stated.int("allowance_t"), stated.int("gap_t"))
@@ -83,12 +83,12 @@ extension RuleContext {
         let (kg, overflow) = allowance.multipliedReportingOverflow(by: rule.int("max_permille"))
         let shareLimit = overflow ? Int64.max : kg
         guard after <= shareLimit else {
-            throw RuleViolation(field: "units", rule: "compliance.limit", message: "\(company) would offset \(after) kg in \(scheme) \(year), above \(rule.int("max_permille")) per mille of its \(allowance) t allowance (\(shareLimit) kg)")
+            throw RuleViolation(field: "units", rule: .complianceLimit, message: "\(company) would offset \(after) kg in \(scheme) \(year), above \(rule.int("max_permille")) per mille of its \(allowance) t allowance (\(shareLimit) kg)")
         }
         if rule["gap_limited"]?.boolValue == true {
             let (gapKg, gapOverflow) = gap.multipliedReportingOverflow(by: 1000)
             guard after <= (gapOverflow ? Int64.max : gapKg) else {
-                throw RuleViolation(field: "units", rule: "compliance.limit", message: "\(company) would offset \(after) kg in \(scheme) \(year), more than its allowance gap of \(gap) t")
+                throw RuleViolation(field: "units", rule: .complianceLimit, message: "\(company) would offset \(after) kg in \(scheme) \(year), more than its allowance gap of \(gap) t")
             }
         }
         put(path, ["units": .int(after)])
@@ -100,12 +100,12 @@ extension RuleContext {
         let region = batch.string("region") ?? ""
         let regions = rule["regions"]?.arrayValue?.compactMap(\.stringValue) ?? []
         guard regions.contains(where: { Region.covers($0, region) }) else {
-            throw RuleViolation(field: "batch", rule: "compliance.eligibility",
+            throw RuleViolation(field: "batch", rule: .complianceEligibility,
                                 message: "units of region \(region) are not eligible for \(scheme) (its regions: \(regions.joined(separator: ", ")))")
         }
         let vintage = Int64(batch.string("vintage") ?? "") ?? 0
         guard vintage >= rule.int("vintage_from"), vintage <= rule.int("vintage_to") else {
-            throw RuleViolation(field: "batch", rule: "compliance.eligibility",
+            throw RuleViolation(field: "batch", rule: .complianceEligibility,
                                 message: "vintage \(vintage) is not eligible for \(scheme) (vintages \(rule.int("vintage_from"))-\(rule.int("vintage_to")))")
         }
         let scenarios = rule["scenarios"]?.arrayValue?.compactMap(\.stringValue) ?? []
@@ -114,7 +114,7 @@ extension RuleContext {
         for m in try get("proj/\(project)")?["methodologies"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
             let scenario = try get("mid/\(m)")?.string("scenario") ?? "?"
             guard scenarios.contains(scenario) else {
-                throw RuleViolation(field: "batch", rule: "compliance.eligibility",
+                throw RuleViolation(field: "batch", rule: .complianceEligibility,
                                     message: "project \(project) aggregates \(scenario) (methodology \(m)), not a project type of \(scheme) (\(scenarios.joined(separator: ", ")))")
             }
         }

@@ -3,8 +3,8 @@ struct EventFields {
     let obj: JSONObject
     let type: String
 
-    func fail(_ field: String, _ why: String, rule: String? = nil) -> RuleViolation {
-        RuleViolation(field: field, rule: rule ?? "\(type).fields", message: why)
+    func fail(_ field: String, _ why: String, rule: RuleID = .fields) -> RuleViolation {
+        RuleViolation(field: field, rule: rule, eventType: rule == .fields ? type : nil, message: why)
     }
 
     /// Refuses members outside `required` + `optional`, and missing required ones.

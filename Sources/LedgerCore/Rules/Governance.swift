@@ -41,15 +41,15 @@ extension RuleContext {
         _ = try f.text("reason")
         let path = Self.keyPath(key)
         guard let record = try get(path), record.string("key") == key.description else {
-            throw RuleViolation(field: "key", rule: "key.unknown", message: "key \(key.name) is not registered")
+            throw RuleViolation(field: "key", rule: .keyUnknown, message: "key \(key.name) is not registered")
         }
         if record["revoked_seq"] != nil {
-            throw RuleViolation(field: "key", rule: "key.revoked", message: "key \(key.name) was already revoked at seq \(record.int("revoked_seq"))")
+            throw RuleViolation(field: "key", rule: .keyRevoked, message: "key \(key.name) was already revoked at seq \(record.int("revoked_seq"))")
         }
         if record["roles"]?.arrayValue?.contains(.string(ActorRole.admin.rawValue)) == true {
             let admins = try get("admins") ?? [:]
             guard admins.int("active") > 1 else {
-                throw RuleViolation(field: "key", rule: "key.last_admin", message: "key \(key.name) is the last active admin key; register another admin first")
+                throw RuleViolation(field: "key", rule: .keyLastAdmin, message: "key \(key.name) is the last active admin key; register another admin first")
             }
             put("admins", admins.adding("active", -1))
         }
@@ -65,7 +65,7 @@ extension RuleContext {
         let key = try f.verifierKey("registry_key")
         _ = try f.text("reason", max: 1024)
         guard key != registryKey else {
-            throw RuleViolation(field: "registry_key", rule: "registry.rotate.same", message: "\(key.name) is already the registry key")
+            throw RuleViolation(field: "registry_key", rule: .registryRotateSame, message: "\(key.name) is already the registry key")
         }
         // The registry's operator keeps acting with the new key: it gets the outgoing key's
         // registration (actor, roles, scopes) unless it is registered already. The outgoing

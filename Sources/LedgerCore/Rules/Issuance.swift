@@ -13,14 +13,14 @@ extension RuleContext {
         let region = try f.region("region")
         _ = try f.text("description", max: 1024)
         if !has(.admin) { try authorizeScope(scenario: "*", region: region, scenarioChecked: false) }
-        guard try get("proj/\(id)") == nil else { throw RuleViolation(field: "project", rule: "project.duplicate", message: "project \(id) is already registered") }
+        guard try get("proj/\(id)") == nil else { throw RuleViolation(field: "project", rule: .projectDuplicate, message: "project \(id) is already registered") }
         guard let o = try get("acct/\(owner)"), ["project", "platform", "enterprise"].contains(o.string("kind") ?? "") else {
-            throw RuleViolation(field: "owner", rule: "project.owner", message: "owner \(owner) is not an open project, platform or enterprise account")
+            throw RuleViolation(field: "owner", rule: .projectOwner, message: "owner \(owner) is not an open project, platform or enterprise account")
         }
         for (i, m) in methodologies.enumerated() {
-            guard let meth = try get("mid/\(m)") else { throw RuleViolation(field: "methodologies[\(i)]", rule: "project.methodology", message: "methodology \(m) is not registered") }
+            guard let meth = try get("mid/\(m)") else { throw RuleViolation(field: "methodologies[\(i)]", rule: .projectMethodology, message: "methodology \(m) is not registered") }
             guard meth.string("kind") == "quantitative" else {
-                throw RuleViolation(field: "methodologies[\(i)]", rule: "project.methodology", message: "methodology \(m) is qualitative: its reductions earn points only and are never issued")
+                throw RuleViolation(field: "methodologies[\(i)]", rule: .projectMethodology, message: "methodology \(m) is qualitative: its reductions earn points only and are never issued")
             }
         }
         var record: JSONObject = ["owner": .string(owner), "methodologies": .array(methodologies.map(JSONValue.string)), "region": .string(region),
@@ -35,14 +35,14 @@ extension RuleContext {
     func projectPlatforms(_ f: EventFields) throws -> [String] {
         guard f.obj["platforms"] != nil else {
             guard !has(.admin) else {
-                throw RuleViolation(field: "platforms", rule: "project.platforms",
+                throw RuleViolation(field: "platforms", rule: .projectPlatforms,
                                     message: "an admin's project names the platforms whose residents' consented reports it aggregates")
             }
             return [actor]
         }
         let platforms = try f.stringList("platforms", max: 64) { Identifier.problem($0) }
         if !has(.admin), platforms != [actor] {
-            throw RuleViolation(field: "platforms", rule: "project.platforms",
+            throw RuleViolation(field: "platforms", rule: .projectPlatforms,
                                 message: "platform \(actor)'s project aggregates only reports its residents consented to \(actor) aggregating: platforms must be [\"\(actor)\"]")
         }
         return platforms
@@ -51,7 +51,7 @@ extension RuleContext {
     /// A project's registrant or an admin acts for it.
     func project(_ f: EventFields, field: String = "project") throws -> (String, JSONValue) {
         let id = try f.identifier(field)
-        guard let p = try get("proj/\(id)") else { throw RuleViolation(field: field, rule: "project.unknown", message: "project \(id) is not registered") }
+        guard let p = try get("proj/\(id)") else { throw RuleViolation(field: field, rule: .projectUnknown, message: "project \(id) is not registered") }
         return (id, p)
     }
 
@@ -61,16 +61,16 @@ extension RuleContext {
         let id = try f.identifier("request")
         let (projectID, project) = try self.project(f)
         if !has(.admin) && project.string("actor") != actor {
-            throw RuleViolation(field: "project", rule: "auth.role", message: "project \(projectID) was registered by \(project.string("actor") ?? "?"); only it or an admin requests issuance")
+            throw RuleViolation(field: "project", rule: .authRole, message: "project \(projectID) was registered by \(project.string("actor") ?? "?"); only it or an admin requests issuance")
         }
         let from = try f.string("period_from"), to = try f.string("period_to")
         guard let days = Self.days(from: from, to: to) else {
-            throw RuleViolation(field: "period_to", rule: "issuance.period", message: "the period must be CST dates YYYYMMDD, period_from <= period_to, at most 366 days")
+            throw RuleViolation(field: "period_to", rule: .issuancePeriod, message: "the period must be CST dates YYYYMMDD, period_from <= period_to, at most 366 days")
         }
         guard to < time.cstDay else {
-            throw RuleViolation(field: "period_to", rule: "issuance.period", message: "the period must have ended: \(to) is not before today (\(time.cstDay) CST)")
+            throw RuleViolation(field: "period_to", rule: .issuancePeriod, message: "the period must have ended: \(to) is not before today (\(time.cstDay) CST)")
         }
-        guard try get("req/\(id)") == nil else { throw RuleViolation(field: "request", rule: "issuance.duplicate", message: "request \(id) already exists") }
+        guard try get("req/\(id)") == nil else { throw RuleViolation(field: "request", rule: .issuanceDuplicate, message: "request \(id) already exists") }
         let region = project.string("region")!
         // v1 projects aggregate every platform's consented reports; v2 projects their platforms'.
         let platforms = project["platforms"]?.arrayValue?.compactMap(\.stringValue)
@@ -100,7 +100,7 @@ extension RuleContext {
             }
         }
         guard !locked.isEmpty else {
-            throw RuleViolation(field: "period_from", rule: "issuance.empty", message: "no eligible reductions for project \(projectID) in \(from)-\(to) (quantitative, in region \(region), reported by \(platforms?.joined(separator: ", ") ?? "any platform") and consented for aggregation to it, available, not yet requested)")
+            throw RuleViolation(field: "period_from", rule: .issuanceEmpty, message: "no eligible reductions for project \(projectID) in \(from)-\(to) (quantitative, in region \(region), reported by \(platforms?.joined(separator: ", ") ?? "any platform") and consented for aggregation to it, available, not yet requested)")
         }
         locked.sort { $0.seq < $1.seq }
         let root = MerkleHasher().root(ofLeafHashes: locked.map(\.leaf))
@@ -125,7 +125,7 @@ extension RuleContext {
 
     func request(_ f: EventFields) throws -> (String, JSONValue, JSONValue) {
         let id = try f.identifier("request")
-        guard let r = try get("req/\(id)") else { throw RuleViolation(field: "request", rule: "issuance.unknown", message: "request \(id) does not exist") }
+        guard let r = try get("req/\(id)") else { throw RuleViolation(field: "request", rule: .issuanceUnknown, message: "request \(id) does not exist") }
         return (id, r, try get("proj/\(r.string("project")!)")!)
     }
 
@@ -135,17 +135,17 @@ extension RuleContext {
         let (id, r, project) = try request(f)
         try authorizeScope(scenario: "*", region: project.string("region")!, scenarioChecked: false)
         guard r.string("status") == "locked" else {
-            throw RuleViolation(field: "request", rule: "issuance.state", message: "request \(id) is \(r.string("status") ?? "?"), not awaiting verification")
+            throw RuleViolation(field: "request", rule: .issuanceState, message: "request \(id) is \(r.string("status") ?? "?"), not awaiting verification")
         }
         guard try f.string("lineage_root") == r.string("root") else {
-            throw RuleViolation(field: "lineage_root", rule: "issuance.lineage", message: "request \(id) commits to lineage root \(r.string("root")!)")
+            throw RuleViolation(field: "lineage_root", rule: .issuanceLineage, message: "request \(id) commits to lineage root \(r.string("root")!)")
         }
         guard try f.hash("report_hash") != nil else { throw f.fail("report_hash", "must be the SHA-256 (hex) of the verification report") }
         switch try f.string("decision") {
         case "approve":
             let amount = try f.int("amount_mg", min: 1)
             guard amount <= r.int("total_mg") else {
-                throw RuleViolation(field: "amount_mg", rule: "issuance.amount", message: "approved \(amount) mg exceeds the \(r.int("total_mg")) mg locked by request \(id)")
+                throw RuleViolation(field: "amount_mg", rule: .issuanceAmount, message: "approved \(amount) mg exceeds the \(r.int("total_mg")) mg locked by request \(id)")
             }
             put("req/\(id)", r.with("status", "approved").with("approved_mg", .int(amount)).with("verifier", .string(actor))
                 .with("report_hash", .string(try f.string("report_hash"))))
@@ -174,30 +174,30 @@ extension RuleContext {
         try f.require(["request", "project", "batch", "vintage", "region", "units", "lineage_root"])
         let (id, r, project) = try request(f)
         guard try f.string("project") == r.string("project") else {
-            throw RuleViolation(field: "project", rule: "issuance.project", message: "request \(id) is for project \(r.string("project")!)")
+            throw RuleViolation(field: "project", rule: .issuanceProject, message: "request \(id) is for project \(r.string("project")!)")
         }
         let batch = try f.identifier("batch")
         guard r.string("status") == "approved" else {
-            throw RuleViolation(field: "request", rule: "issuance.state", message: "request \(id) is \(r.string("status") ?? "?"), not approved")
+            throw RuleViolation(field: "request", rule: .issuanceState, message: "request \(id) is \(r.string("status") ?? "?"), not approved")
         }
         guard try f.string("lineage_root") == r.string("root") else {
-            throw RuleViolation(field: "lineage_root", rule: "issuance.lineage", message: "request \(id) commits to lineage root \(r.string("root")!)")
+            throw RuleViolation(field: "lineage_root", rule: .issuanceLineage, message: "request \(id) commits to lineage root \(r.string("root")!)")
         }
         let units = r.int("approved_mg") / Self.mgPerUnit
         guard units >= 1, try f.int("units", min: 1) == units else {
-            throw RuleViolation(field: "units", rule: "issuance.units", message: "request \(id) was approved for \(r.int("approved_mg")) mg: \(units) whole units of 1 kg")
+            throw RuleViolation(field: "units", rule: .issuanceUnits, message: "request \(id) was approved for \(r.int("approved_mg")) mg: \(units) whole units of 1 kg")
         }
         let region = project.string("region")!
-        guard try f.string("region") == region else { throw RuleViolation(field: "region", rule: "issuance.region", message: "project \(r.string("project")!) is in region \(region)") }
+        guard try f.string("region") == region else { throw RuleViolation(field: "region", rule: .issuanceRegion, message: "project \(r.string("project")!) is in region \(region)") }
         let vintage = String(r.string("period_to")!.prefix(4))
-        guard try f.string("vintage") == vintage else { throw RuleViolation(field: "vintage", rule: "issuance.vintage", message: "the vintage of a \(r.string("period_from")!)-\(r.string("period_to")!) request is \(vintage)") }
+        guard try f.string("vintage") == vintage else { throw RuleViolation(field: "vintage", rule: .issuanceVintage, message: "the vintage of a \(r.string("period_from")!)-\(r.string("period_to")!) request is \(vintage)") }
         // A serial is PREFIX-a or PREFIX-a-b, PREFIX ending in the batch id: an id ending in
         // -DIGITS would let one serial name two batches' units (SPEC.md 8.16).
         if rules >= .v2, SerialNumber.isAmbiguousBatchID(batch) {
-            throw RuleViolation(field: "batch", rule: "issuance.batch_id",
+            throw RuleViolation(field: "batch", rule: .issuanceBatchID,
                                 message: "batch id \(batch) ends in a dash and digits: serial numbers end in -UNIT or -FIRST-LAST, so such an id would make a serial read two ways; end it in a letter (e.g. \(batch)b)")
         }
-        guard try get("batch/\(batch)") == nil else { throw RuleViolation(field: "batch", rule: "issuance.duplicate_batch", message: "batch \(batch) already exists") }
+        guard try get("batch/\(batch)") == nil else { throw RuleViolation(field: "batch", rule: .issuanceDuplicateBatch, message: "batch \(batch) already exists") }
         try authorizeScope(scenario: "*", region: region, scenarioChecked: false)
 
         // Whole units are consumed from the locked reductions in seq order; what remains of the

@@ -24,17 +24,17 @@ extension RuleContext {
         let moving = Self.unitMovingRoles.filter { roles.contains($0.rawValue) }
         guard rules >= .v2, !moving.isEmpty else { return }
         guard !roles.contains(ActorRole.admin.rawValue) else {
-            throw RuleViolation(field: "roles", rule: "key.holder_role", message: "a key that moves units (holder, exchange) cannot also be an admin key: register them separately")
+            throw RuleViolation(field: "roles", rule: .keyHolderRole, message: "a key that moves units (holder, exchange) cannot also be an admin key: register them separately")
         }
         for role in moving {
             let recover = "a new \(role.rawValue) key for it takes key.recover, proposed by one admin and approved by an admin of another actor"
             if let known = try get(Self.roleKeysPath(role, actor)) {
                 let names = known["keys"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? "?"
-                throw RuleViolation(field: "key", rule: "key.holder_exists", message: "\(actor) already has \(role.rawValue) keys (\(names)); \(recover)")
+                throw RuleViolation(field: "key", rule: .keyHolderExists, message: "\(actor) already has \(role.rawValue) keys (\(names)); \(recover)")
             }
             let held = role == .holder ? try get(Self.heldPath(actor))?.int("units") ?? 0 : 0
             if held > 0 {
-                throw RuleViolation(field: "key", rule: "key.holder_exists", message: "account \(actor) holds \(held) units and has no holder key; \(recover)")
+                throw RuleViolation(field: "key", rule: .keyHolderExists, message: "account \(actor) holds \(held) units and has no holder key; \(recover)")
             }
         }
     }
@@ -53,12 +53,12 @@ extension RuleContext {
     func checkUnregistered(_ key: NoteVerifierKey, field: String) throws {
         guard let existing = try get(Self.keyPath(key)) else { return }
         if existing.string("key") != key.description {
-            throw RuleViolation(field: field, rule: "key.collision", message: "another key with the name \(key.name) and key id \(hex8(key.keyHash)) is registered; choose another name")
+            throw RuleViolation(field: field, rule: .keyCollision, message: "another key with the name \(key.name) and key id \(hex8(key.keyHash)) is registered; choose another name")
         }
         if existing["revoked_seq"] != nil {
-            throw RuleViolation(field: field, rule: "key.revoked", message: "key \(key.name) was revoked at seq \(existing.int("revoked_seq")); revoked keys cannot be registered again, generate a new key")
+            throw RuleViolation(field: field, rule: .keyRevoked, message: "key \(key.name) was revoked at seq \(existing.int("revoked_seq")); revoked keys cannot be registered again, generate a new key")
         }
-        throw RuleViolation(field: field, rule: "key.duplicate", message: "key \(key.name) is already registered (seq \(existing.int("registered_seq")))")
+        throw RuleViolation(field: field, rule: .keyDuplicate, message: "key \(key.name) is already registered (seq \(existing.int("registered_seq")))")
     }
 
     func keyRecover(_ f: EventFields) throws {
@@ -74,15 +74,15 @@ extension RuleContext {
         let reason = try f.text("reason", max: 1024)
         let path = statePath("recovery", id)
         if let earlier = try get(path) {
-            throw RuleViolation(field: "proposal", rule: "recovery.duplicate", message: "recovery proposal \(id) already exists (seq \(earlier.int("proposed_seq")))")
+            throw RuleViolation(field: "proposal", rule: .recoveryDuplicate, message: "recovery proposal \(id) already exists (seq \(earlier.int("proposed_seq")))")
         }
         // A holder key is an open account's; an exchange key is an exchange's that had one.
         if moving == .holder {
             guard try get(statePath("acct", account)) != nil else {
-                throw RuleViolation(field: "account", rule: "account.unknown", message: "account \(account) is not open")
+                throw RuleViolation(field: "account", rule: .accountUnknown, message: "account \(account) is not open")
             }
         } else if try get(Self.roleKeysPath(.exchange, account)) == nil {
-            throw RuleViolation(field: "account", rule: "account.unknown", message: "\(account) never had an exchange key: register its first one with key.register")
+            throw RuleViolation(field: "account", rule: .accountUnknown, message: "\(account) never had an exchange key: register its first one with key.register")
         }
         try checkUnregistered(key, field: "key")
         put(path, ["account": .string(account), "role": .string(role), "key": .string(key.description), "reason": .string(reason),
@@ -100,10 +100,10 @@ extension RuleContext {
         if f.obj["reason"] != nil { _ = try f.text("reason", max: 1024) }
         let path = statePath("recovery", id)
         guard let proposal = try get(path) else {
-            throw RuleViolation(field: "proposal", rule: "recovery.unknown", message: "no recovery proposal \(id)")
+            throw RuleViolation(field: "proposal", rule: .recoveryUnknown, message: "no recovery proposal \(id)")
         }
         guard proposal.string("status") == "proposed" else {
-            throw RuleViolation(field: "proposal", rule: "recovery.state", message: "recovery proposal \(id) is already \(proposal.string("status") ?? "?")")
+            throw RuleViolation(field: "proposal", rule: .recoveryState, message: "recovery proposal \(id) is already \(proposal.string("status") ?? "?")")
         }
         let account = proposal.string("account") ?? ""
         let role = ActorRole(rawValue: proposal.string("role") ?? "") ?? .holder
@@ -113,11 +113,11 @@ extension RuleContext {
             return
         }
         guard actor != proposal.string("proposed_by") else {
-            throw RuleViolation(field: "signer", rule: "recovery.same_admin",
+            throw RuleViolation(field: "signer", rule: .recoverySameAdmin,
                                 message: "recovery proposal \(id) was proposed by \(actor); an admin of another actor must approve it")
         }
         guard let keyText = proposal.string("key"), let key = try? NoteVerifierKey(keyText) else {
-            throw RuleViolation(field: "proposal", rule: "recovery.state", message: "recovery proposal \(id) holds no valid key")
+            throw RuleViolation(field: "proposal", rule: .recoveryState, message: "recovery proposal \(id) holds no valid key")
         }
         try checkUnregistered(key, field: "proposal")
         // The old keys of the role are presumed lost or stolen: they stop acting with this event.

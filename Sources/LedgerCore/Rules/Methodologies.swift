@@ -37,7 +37,7 @@ extension RuleContext {
         }
         let path = "meth/\(id)/\(pad16(version))"
         if try get(path) != nil {
-            throw RuleViolation(field: "version", rule: "methodology.duplicate", message: "methodology \(id) version \(version) is already registered")
+            throw RuleViolation(field: "version", rule: .methodologyDuplicate, message: "methodology \(id) version \(version) is already registered")
         }
         let indexPath = "msel/\(scenario)/\(region)"
         var entries = try get(indexPath)?["versions"]?.arrayValue ?? []
@@ -45,7 +45,7 @@ extension RuleContext {
             let eFrom = Timestamp(millisecondsSinceEpoch: e.int("from_ms"))
             let eTo = e["to_ms"]?.intValue.map(Timestamp.init(millisecondsSinceEpoch:))
             if (to == nil || eFrom < to!) && (eTo == nil || from < eTo!) {
-                throw RuleViolation(field: "valid_from", rule: "methodology.ambiguous",
+                throw RuleViolation(field: "valid_from", rule: .methodologyAmbiguous,
                                     message: "methodology \(e.string("id") ?? "") version \(version) already covers \(scenario) in \(region) for an overlapping period; use a higher version")
             }
         }

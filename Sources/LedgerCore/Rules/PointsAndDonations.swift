@@ -30,7 +30,7 @@ extension RuleContext {
         let refPath = statePath("rref", actor, keySegment(ref))
         if rules >= .v2, let first = try get(refPath) {
             guard first.string("account") == id, first.int("points") == points, first.string("reward") == reward else {
-                throw RuleViolation(field: "ref", rule: "points.ref_reused",
+                throw RuleViolation(field: "ref", rule: .pointsRefReused,
                                     message: "ref \(ref) of \(actor) was used at seq \(first.int("seq")) for another redemption (\(first.string("account") ?? "?"), \(first.int("points")) points); a new redemption needs a new ref",
                                     conflictingSeq: UInt64(first.int("seq")))
             }
@@ -42,7 +42,7 @@ extension RuleContext {
         let pts = try get(path) ?? [:]
         let balance = pts.int("earned") - pts.int("reversed") - pts.int("redeemed")
         guard balance >= points else {
-            throw RuleViolation(field: "points", rule: "points.insufficient", message: "account \(id) has \(balance) points with \(actor), fewer than \(points)")
+            throw RuleViolation(field: "points", rule: .pointsInsufficient, message: "account \(id) has \(balance) points with \(actor), fewer than \(points)")
         }
         put(path, pts.adding("redeemed", points))
         if rules >= .v2 {
@@ -60,7 +60,7 @@ extension RuleContext {
         let amount = try f.int("amount_mg", min: 1)
         var donor = try residentAccount(from)
         guard var recipient = try get("acct/\(to)"), recipient.string("kind") == AccountKind.welfare.rawValue else {
-            throw RuleViolation(field: "to", rule: "donation.recipient", message: "\(to) is not an open public-welfare account")
+            throw RuleViolation(field: "to", rule: .donationRecipient, message: "\(to) is not an open public-welfare account")
         }
         var record: JSONObject = ["from": .string(from), "to": .string(to), "amount_mg": .int(amount)]
         if let sponsor = f.obj["sponsor"] {
@@ -74,7 +74,7 @@ extension RuleContext {
         }
         let available = Self.available(donor)
         guard available >= amount else {
-            throw RuleViolation(field: "amount_mg", rule: "donation.insufficient", message: "account \(from) has \(available) mg available, less than \(amount) mg")
+            throw RuleViolation(field: "amount_mg", rule: .donationInsufficient, message: "account \(from) has \(available) mg available, less than \(amount) mg")
         }
         donor = donor.adding("donated_mg", amount)
         recipient = recipient.adding("received_mg", amount)
@@ -87,7 +87,7 @@ extension RuleContext {
     }
 
     func note(_ f: EventFields) throws {
-        guard !roles.isEmpty else { throw RuleViolation(field: "signer", rule: "auth.role", message: "note needs a registered key") }
+        guard !roles.isEmpty else { throw RuleViolation(field: "signer", rule: .authRole, message: "note needs a registered key") }
         try f.require(["text"], optional: ["ref"])
         _ = try f.text("text", max: 4096)
         _ = try f.optionalString("ref")

@@ -48,11 +48,11 @@ public enum Reducer {
             origin = o
         }
         guard submission.hasValidSignature(origin: origin) else {
-            throw RuleViolation(field: "signature", rule: "submission.signature",
+            throw RuleViolation(field: "signature", rule: .submissionSignature,
                                 message: "not a valid Ed25519 signature by \(submission.signer) over this submission for ledger \"\(origin)\"")
         }
         if let earlier = try lookup.firstSeq(ofSubmission: submission.root), earlier != firstSeq {
-            throw RuleViolation(field: "events", rule: "submission.replay",
+            throw RuleViolation(field: "events", rule: .submissionReplay,
                                 message: "the same submission (root \(submission.root.hex)) was already appended at seq \(earlier)", conflictingSeq: earlier)
         }
         // The signer's state path and text, built once per submission, not per event.
@@ -90,10 +90,10 @@ public enum Reducer {
                       state: StateOverlay) throws {
         let signer = signerKey.key
         guard let obj = event.objectValue else {
-            throw RuleViolation(field: "(event)", rule: "event.object", message: "an event must be a JSON object, got \(event.typeName)")
+            throw RuleViolation(field: "(event)", rule: .eventObject, message: "an event must be a JSON object, got \(event.typeName)")
         }
         guard let type = obj["type"]?.stringValue else {
-            throw RuleViolation(field: "type", rule: "event.type", message: "missing or not a string")
+            throw RuleViolation(field: "type", rule: .eventType, message: "missing or not a string")
         }
         if seq == 0 {
             let admins = try applyGenesis(obj, signer: signer, state: &ledger)
@@ -102,22 +102,22 @@ public enum Reducer {
             return
         }
         guard type != "genesis" else {
-            throw RuleViolation(field: "type", rule: "genesis.first", message: "only entry 0 may be a genesis event")
+            throw RuleViolation(field: "type", rule: .genesisFirst, message: "only entry 0 may be a genesis event")
         }
         // Authorisation is read per event, so a key revoked by an earlier event of the same
         // submission cannot sign the events after it.
         guard let record = try state.get(signerKey.path), record.string("key") == signerKey.text else {
-            throw RuleViolation(field: "signer", rule: "auth.unknown_key", message: "key \(signer) is not registered with this ledger")
+            throw RuleViolation(field: "signer", rule: .authUnknownKey, message: "key \(signer) is not registered with this ledger")
         }
         if let revoked = record["revoked_seq"]?.intValue {
-            throw RuleViolation(field: "signer", rule: "auth.revoked", message: "key \(signer.name) was revoked at seq \(revoked)")
+            throw RuleViolation(field: "signer", rule: .authRevoked, message: "key \(signer.name) was revoked at seq \(revoked)")
         }
         let ctx = RuleContext(state: state, seq: seq, time: time, leafHash: leafHash, signer: signer, signerRecord: record, rules: ledger.rules)
         ctx.registryKey = ledger.registryKey
         let f = EventFields(obj: obj, type: type)
         guard let handler = handlerByType[type], ledger.rules >= (introducedIn[type] ?? .v1) else {
             let types = eventTypes(ledger.rules).dropFirst().joined(separator: ", ")
-            throw RuleViolation(field: "type", rule: "event.type",
+            throw RuleViolation(field: "type", rule: .eventType,
                                 message: "\"\(type)\" is not an event type of rule set \(ledger.rules.rawValue) (\(types))")
         }
         try handler(ctx)(f)
@@ -147,38 +147,38 @@ public enum Reducer {
     /// Checks the genesis event; returns its admin keys.
     private static func applyGenesis(_ obj: JSONObject, signer: NoteVerifierKey, state: inout LedgerState) throws(RuleViolation) -> [NoteVerifierKey] {
         guard obj["type"]?.stringValue == "genesis" else {
-            throw RuleViolation(field: "type", rule: "genesis.first", message: "entry 0 must be the genesis event")
+            throw RuleViolation(field: "type", rule: .genesisFirst, message: "entry 0 must be the genesis event")
         }
         guard obj.keys == ["admins", "origin", "registry_key", "rules", "type"] else {
-            throw RuleViolation(field: "(event)", rule: "genesis.fields",
+            throw RuleViolation(field: "(event)", rule: .genesisFields,
                                 message: "genesis must have exactly admins, origin, registry_key, rules, type; has \(obj.keys)")
         }
         guard let origin = obj["origin"]?.stringValue, isValidOrigin(origin) else {
-            throw RuleViolation(field: "origin", rule: "genesis.origin",
+            throw RuleViolation(field: "origin", rule: .genesisOrigin,
                                 message: "must be 1 to 255 printable ASCII characters without spaces")
         }
         guard let keyText = obj["registry_key"]?.stringValue, let key = try? NoteVerifierKey(keyText) else {
-            throw RuleViolation(field: "registry_key", rule: "genesis.registry_key", message: "must be a signed-note verifier key name+keyid+base64")
+            throw RuleViolation(field: "registry_key", rule: .genesisRegistryKey, message: "must be a signed-note verifier key name+keyid+base64")
         }
         guard let rules = obj["rules"]?.stringValue.flatMap(RuleSet.init(rawValue:)) else {
-            throw RuleViolation(field: "rules", rule: "genesis.rules",
+            throw RuleViolation(field: "rules", rule: .genesisRules,
                                 message: "must be one of \(RuleSet.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
         }
         guard let list = obj["admins"]?.arrayValue, (1...16).contains(list.count) else {
-            throw RuleViolation(field: "admins", rule: "genesis.admins", message: "must list 1 to 16 admin verifier keys")
+            throw RuleViolation(field: "admins", rule: .genesisAdmins, message: "must list 1 to 16 admin verifier keys")
         }
         var admins: [NoteVerifierKey] = []
         for (i, v) in list.enumerated() {
             guard let t = v.stringValue, let k = try? NoteVerifierKey(t) else {
-                throw RuleViolation(field: "admins[\(i)]", rule: "genesis.admins", message: "must be a verifier key name+keyid+base64")
+                throw RuleViolation(field: "admins[\(i)]", rule: .genesisAdmins, message: "must be a verifier key name+keyid+base64")
             }
             guard !admins.contains(where: { $0.name == k.name && $0.keyHash == k.keyHash }) else {
-                throw RuleViolation(field: "admins[\(i)]", rule: "genesis.admins", message: "key \(k.name) is listed twice")
+                throw RuleViolation(field: "admins[\(i)]", rule: .genesisAdmins, message: "key \(k.name) is listed twice")
             }
             admins.append(k)
         }
         guard signer == key else {
-            throw RuleViolation(field: "signer", rule: "genesis.signer", message: "the genesis submission must be signed by the registry key it names")
+            throw RuleViolation(field: "signer", rule: .genesisSigner, message: "the genesis submission must be signed by the registry key it names")
         }
         state.origin = origin
         state.registryKey = key
@@ -189,10 +189,10 @@ public enum Reducer {
     /// The origin a genesis submission declares (its statement is signed for that origin).
     private static func genesisOrigin(_ submission: Submission) throws -> String {
         guard submission.events.count == 1 else {
-            throw RuleViolation(field: "events", rule: "genesis.alone", message: "the genesis submission must hold exactly one event")
+            throw RuleViolation(field: "events", rule: .genesisAlone, message: "the genesis submission must hold exactly one event")
         }
         guard let origin = submission.events[0]["origin"]?.stringValue else {
-            throw RuleViolation(eventIndex: 0, field: "origin", rule: "genesis.origin", message: "missing or not a string")
+            throw RuleViolation(eventIndex: 0, field: "origin", rule: .genesisOrigin, message: "missing or not a string")
         }
         return origin
     }

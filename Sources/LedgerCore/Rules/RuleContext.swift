@@ -35,7 +35,7 @@ final class RuleContext {
     /// Requires one of `allowed` roles.
     func authorize(_ allowed: ActorRole..., for type: String) throws(RuleViolation) {
         guard allowed.contains(where: has) else {
-            throw RuleViolation(field: "signer", rule: "auth.role",
+            throw RuleViolation(field: "signer", rule: .authRole,
                                 message: "\(type) needs a key with role \(allowed.map(\.rawValue).joined(separator: " or ")); \(signer.name) (actor \(actor)) has \(roles.joined(separator: ", "))")
         }
     }
@@ -47,10 +47,10 @@ final class RuleContext {
         let regions = signerRecord?["regions"]?.arrayValue ?? []
         func listed(_ list: [JSONValue]) -> String { list.compactMap(\.stringValue).joined(separator: ", ") }
         guard scenarios.contains(where: { $0.stringValue == "*" || $0.stringValue == scenario }) else {
-            throw RuleViolation(field: "scenario", rule: "auth.scope", message: "key \(signer.name) is not scoped for scenario \(scenario) (its scenarios: \(listed(scenarios)))")
+            throw RuleViolation(field: "scenario", rule: .authScope, message: "key \(signer.name) is not scoped for scenario \(scenario) (its scenarios: \(listed(scenarios)))")
         }
         guard regions.contains(where: { $0.stringValue.map { Region.covers($0, region) } ?? false }) else {
-            throw RuleViolation(field: "region", rule: "auth.scope", message: "key \(signer.name) is not scoped for region \(region) (its regions: \(listed(regions)))")
+            throw RuleViolation(field: "region", rule: .authScope, message: "key \(signer.name) is not scoped for region \(region) (its regions: \(listed(regions)))")
         }
     }
 

@@ -6,7 +6,7 @@ extension RuleContext {
     func authorizeHolder(_ account: String, field: String, for type: String) throws {
         if has(.holder) && actor == account { return }
         if has(.exchange), try get("xauth/\(account)/\(actor)") != nil { return }
-        throw RuleViolation(field: field, rule: "auth.role",
+        throw RuleViolation(field: field, rule: .authRole,
                             message: "\(type) for account \(account) needs its holder key (role holder, actor \(account)) or an exchange key it authorised; \(signer.name) is actor \(actor) with \(roles.joined(separator: ", "))")
     }
 
@@ -14,14 +14,14 @@ extension RuleContext {
         try f.require(["account", "exchange", "allow"])
         let account = try f.identifier("account"), exchange = try f.identifier("exchange")
         guard has(.holder) && actor == account else {
-            throw RuleViolation(field: "account", rule: "auth.role", message: "only account \(account)'s holder key authorises exchanges for it")
+            throw RuleViolation(field: "account", rule: .authRole, message: "only account \(account)'s holder key authorises exchanges for it")
         }
         put("xauth/\(account)/\(exchange)", try f.bool("allow") ? ["seq": .int(Int64(seq))] : nil)
     }
 
     func batch(_ f: EventFields) throws -> (String, JSONValue) {
         let id = try f.identifier("batch")
-        guard let b = try get("batch/\(id)") else { throw RuleViolation(field: "batch", rule: "units.unknown_batch", message: "batch \(id) does not exist") }
+        guard let b = try get("batch/\(id)") else { throw RuleViolation(field: "batch", rule: .unitsUnknownBatch, message: "batch \(id) does not exist") }
         return (id, b)
     }
 
@@ -32,12 +32,12 @@ extension RuleContext {
         let from = try f.identifier("from"), to = try f.identifier("to")
         try authorizeHolder(from, field: "from", for: f.type)
         let n = try f.int("units", min: 1)
-        guard try get("acct/\(to)") != nil else { throw RuleViolation(field: "to", rule: "account.unknown", message: "account \(to) is not open") }
+        guard try get("acct/\(to)") != nil else { throw RuleViolation(field: "to", rule: .accountUnknown, message: "account \(to) is not open") }
         guard from != to else { throw f.fail("to", "must differ from from") }
         let blocks = try state.children(of: "hold/\(from)/\(batch)")
         let held = blocks.reduce(0) { $0 + $1.value.int("last") - Self.first(of: $1.key) + 1 }
         guard held >= n else {
-            throw RuleViolation(field: "units", rule: "units.insufficient", message: "account \(from) holds \(held) units of batch \(batch), fewer than \(n)")
+            throw RuleViolation(field: "units", rule: .unitsInsufficient, message: "account \(from) holds \(held) units of batch \(batch), fewer than \(n)")
         }
         // A prefix of the sender's blocks, splitting the last one taken.
         var need = n
@@ -110,13 +110,13 @@ extension RuleContext {
             let v = holder?.value
             let what: String
             switch v?.string("state") {
-            case "retired": throw RuleViolation(field: "ranges[\(i)]", rule: "units.double_spend", message: "serials \(lo)-\(hi) of batch \(batch) include unit \(unit), already retired by retirement \(v!.string("retirement")!) at seq \(v!.int("seq"))",
+            case "retired": throw RuleViolation(field: "ranges[\(i)]", rule: .unitsDoubleSpend, message: "serials \(lo)-\(hi) of batch \(batch) include unit \(unit), already retired by retirement \(v!.string("retirement")!) at seq \(v!.int("seq"))",
                                                 conflictingSeq: UInt64(v!.int("seq")))
-            case "cancelled": throw RuleViolation(field: "ranges[\(i)]", rule: "units.double_spend", message: "serials \(lo)-\(hi) of batch \(batch) include unit \(unit), cancelled at seq \(v!.int("seq"))",
+            case "cancelled": throw RuleViolation(field: "ranges[\(i)]", rule: .unitsDoubleSpend, message: "serials \(lo)-\(hi) of batch \(batch) include unit \(unit), cancelled at seq \(v!.int("seq"))",
                                                   conflictingSeq: UInt64(v!.int("seq")))
             default: what = v.map { "account \($0.string("account") ?? "?")" } ?? "nobody"
             }
-            throw RuleViolation(field: "ranges[\(i)]", rule: "units.not_held", message: "account \(account) does not hold all of serials \(lo)-\(hi) of batch \(batch) (unit \(unit) is held by \(what))")
+            throw RuleViolation(field: "ranges[\(i)]", rule: .unitsNotHeld, message: "account \(account) does not hold all of serials \(lo)-\(hi) of batch \(batch) (unit \(unit) is held by \(what))")
         }
         return out
     }
@@ -147,7 +147,7 @@ extension RuleContext {
         for r in ranges {
             let (pieces, notHeld) = try heldBlocks(batch: batch, account: account, lo: r.lo, hi: r.hi)
             guard notHeld == nil else {
-                throw RuleViolation(field: "ranges", rule: "supply.invariant", message: "serials \(r.lo)-\(r.hi) of batch \(batch) were held by \(account) and are not now")
+                throw RuleViolation(field: "ranges", rule: .supplyInvariant, message: "serials \(r.lo)-\(r.hi) of batch \(batch) were held by \(account) and are not now")
             }
             for p in pieces {
                 try moveHeld(batch: batch, from: account, blockFirst: p.blockFirst, blockLast: p.blockLast, range: (p.lo, p.hi), to: account, state: newState, record: record)
@@ -177,15 +177,15 @@ extension RuleContext {
         let id = try f.identifier("retirement")
         let account = try f.identifier("account")
         try authorizeHolder(account, field: "account", for: f.type)
-        guard try get("ret/\(id)") == nil else { throw RuleViolation(field: "retirement", rule: "retirement.duplicate", message: "retirement \(id) already exists") }
+        guard try get("ret/\(id)") == nil else { throw RuleViolation(field: "retirement", rule: .retirementDuplicate, message: "retirement \(id) already exists") }
         let ranges = try heldRanges(f, batch: batch, account: account, units: b.int("units"))
         let n = ranges.reduce(0) { $0 + $1.hi - $1.lo + 1 }
-        guard try f.int("units", min: 1) == n else { throw RuleViolation(field: "units", rule: "units.retire.fields", message: "units must equal the size of the ranges (\(n))") }
+        guard try f.int("units", min: 1) == n else { throw f.fail("units", "units must equal the size of the ranges (\(n))") }
         let purpose = try Self.retirementTerms(f)
         var beneficiaryAccount: String?
         if f.obj["beneficiary_account"] != nil {
             beneficiaryAccount = try f.identifier("beneficiary_account")
-            guard try get("acct/\(beneficiaryAccount!)") != nil else { throw RuleViolation(field: "beneficiary_account", rule: "account.unknown", message: "account \(beneficiaryAccount!) is not open") }
+            guard try get("acct/\(beneficiaryAccount!)") != nil else { throw RuleViolation(field: "beneficiary_account", rule: .accountUnknown, message: "account \(beneficiaryAccount!) is not open") }
         }
         var compliance: JSONValue?
         if purpose == "compliance" {
@@ -215,7 +215,7 @@ extension RuleContext {
         let account = try f.identifier("account")
         let ranges = try heldRanges(f, batch: batch, account: account, units: b.int("units"))
         let n = ranges.reduce(0) { $0 + $1.hi - $1.lo + 1 }
-        guard try f.int("units", min: 1) == n else { throw RuleViolation(field: "units", rule: "units.cancel.fields", message: "units must equal the size of the ranges (\(n))") }
+        guard try f.int("units", min: 1) == n else { throw f.fail("units", "units must equal the size of the ranges (\(n))") }
         _ = try f.text("reason", max: 1024)
         try moveRanges(ranges, batch: batch, account: account, state: "cancelled", record: "seq-\(seq)")
         put("batch/\(batch)", b.adding("held", -n).adding("cancelled", n))
@@ -230,7 +230,7 @@ extension RuleContext {
     func checkSupply(_ batch: String, assertOnFailure: Bool = true) throws {
         func broken(_ why: String) throws {
             if assertOnFailure { assertionFailure("supply invariant broken for batch \(batch): \(why)") }
-            throw RuleViolation(field: "batch", rule: "supply.invariant", message: "supply invariant broken for batch \(batch): \(why)")
+            throw RuleViolation(field: "batch", rule: .supplyInvariant, message: "supply invariant broken for batch \(batch): \(why)")
         }
         guard let b = try get("batch/\(batch)") else { return }
         var next: Int64 = 1
