@@ -317,36 +317,31 @@ public final class Sequencer: @unchecked Sendable {
             var notes = try checkpoints.map { note -> (Checkpoint, String) in
                 do { return (try Checkpoint(text: SignedNote.parse(note).text), note) } catch { throw ReplicationError.checkpoint(size: 0, "\(error)") }
             }[...]
-            var i = 0
-            while i < entries.count {
-                let firstSeq = st.frontier.size
-                let first: Entry
-                do { first = try Entry.decode(entries[i]) } catch { throw ReplicationError.malformed(seq: firstSeq, "\(error)") }
-                guard first.seq == firstSeq else { throw ReplicationError.notAtHead(expected: firstSeq, got: first.seq) }
-                guard first.sub.index == 0, let signer = first.sub.signer, let sig = first.sub.signature, i + first.sub.count <= entries.count else {
-                    throw ReplicationError.malformed(seq: firstSeq, "does not start a complete submission")
+            var assembler = SubmissionAssembler(next: start, head: st.head, lastTime: st.lastTime)
+            for (i, bytes) in entries.enumerated() {
+                let seq = start + UInt64(i)
+                let entry: Entry
+                do { entry = try Entry.decode(bytes) } catch { throw ReplicationError.malformed(seq: seq, "\(error)") }
+                if i == 0, entry.seq != start { throw ReplicationError.notAtHead(expected: start, got: entry.seq) }
+                let assembled: SubmissionAssembler.Assembled?
+                do throws(SubmissionAssembler.Fault) { assembled = try assembler.add(entry, leafHash: hasher.leafHash(bytes)) } catch {
+                    // Entries that do not chain onto ours are another history, not a damaged page.
+                    throw error.kind == .chain ? ReplicationError.entryMismatch(seq: error.seq) : ReplicationError.malformed(seq: error.seq, error.reason)
                 }
-                var events: [JSONValue] = []
-                for k in 0..<first.sub.count {
-                    do { events.append(try Entry.decode(entries[i + k]).event) } catch { throw ReplicationError.malformed(seq: firstSeq + UInt64(k), "\(error)") }
-                }
-                let sub: Submission
-                do { sub = Submission(unsigned: try Submission.Unsigned(events: events), signer: signer, signature: sig) } catch {
-                    throw ReplicationError.malformed(seq: firstSeq, "\(error)")
-                }
-                let built = SubmissionEntries(sub, firstSeq: firstSeq, prev: st.head, time: first.time, hasher: hasher)
-                for k in 0..<built.bytes.count where built.bytes[k] != entries[i + k] { throw ReplicationError.entryMismatch(seq: firstSeq + UInt64(k)) }
-                guard first.time >= st.lastTime else { throw ReplicationError.malformed(seq: firstSeq, "time goes backwards") }
+                guard let a = assembled else { continue }
+                let sub = a.submission, firstSeq = a.firstSeq
+                // What we would have appended for it, byte for byte: the server's bytes are canonical.
+                let built = SubmissionEntries(sub, firstSeq: firstSeq, prev: st.head, time: a.time, hasher: hasher)
+                for k in 0..<built.bytes.count where built.bytes[k] != entries[Int(firstSeq - start) + k] { throw ReplicationError.entryMismatch(seq: firstSeq + UInt64(k)) }
                 do {
-                    st.ledger = try Reducer.apply(sub, to: st.ledger, state: batchState, time: first.time, leafHashes: built.leafHashes,
+                    st.ledger = try Reducer.apply(sub, to: st.ledger, state: batchState, time: a.time, leafHashes: built.leafHashes,
                                                   lookup: PendingLookup(reader: w.reader, pending: pending))
                 } catch let v as RuleViolation {
                     throw ReplicationError.rule(seq: firstSeq + UInt64(v.eventIndex ?? 0), v)
                 }
                 received.append(built, root: sub.root, firstSeq: firstSeq, to: &st, hasher: hasher)
                 pending[sub.root] = firstSeq
-                st.lastTime = first.time
-                i += built.bytes.count
+                st.lastTime = a.time
                 // The registry's checkpoints at the sizes reached.
                 while let (cp, note) = notes.first, cp.size <= st.frontier.size {
                     notes.removeFirst()
@@ -362,6 +357,7 @@ public final class Sequencer: @unchecked Sendable {
                     try storeHead(state: st, note: note, previousSize: try w.reader.metaU64(.size) ?? 0, writer: w)
                 }
             }
+            if let o = assembler.incomplete { throw ReplicationError.malformed(seq: o.firstSeq, "does not start a complete submission: \(o.taken) of its \(o.count) events were received") }
             guard notes.isEmpty else { throw ReplicationError.checkpoint(size: notes.first!.0.size, "beyond the entries received") }
             guard try w.reader.metaU64(.size) == st.frontier.size else {
                 throw ReplicationError.checkpoint(size: st.frontier.size, "no checkpoint of the registry covers the entries up to here")

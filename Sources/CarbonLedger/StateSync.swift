@@ -1,3 +1,4 @@
+import Foundation
 import LedgerCore
 import LedgerStore
 
@@ -62,24 +63,45 @@ public enum StateSync {
     }
 
     /// Replays the submissions from seq `from` (a submission's first entry) until one ends at or
-    /// past `limit`, writing their state changes and the new state size. Returns that size.
+    /// past `limit`, writing their state changes and the new state size. Returns that size. The
+    /// entries are read, hashed and grouped as every replay does (`LogChunks`,
+    /// `SubmissionAssembler`): a tail that does not chain onto the entry before is not replayed.
     static func replay(from: UInt64, upTo limit: UInt64, log r: StoreReader, into sw: StateWriter) throws -> UInt64 {
         var ledger = try ledgerState(at: from, log: r, state: sw.reader)
         let overlay = StateOverlay(base: sw.reader, expectedWrites: Int(limit - from) * StateOverlay.writesPerEvent)
-        let hasher = MerkleHasher()
-        var seq = from
-        while seq < limit {
-            let stored = try r.storedSubmission(at: seq, hasher: hasher)
-            guard stored.firstSeq == seq, !stored.leafHashes.isEmpty else {
-                throw StoreError.corrupt("entry \(seq) does not start a submission where the one before ended (run `cledger verify`)")
-            }
-            do {
-                ledger = try Reducer.apply(stored.submission, to: ledger, state: overlay, time: stored.time, leafHashes: stored.leafHashes, lookup: r)
-            } catch let v as RuleViolation {
-                throw StoreError.corrupt("entry \(seq + UInt64(v.eventIndex ?? 0)) breaks a rule when the state is replayed (run `cledger verify`): \(v)")
-            }
-            seq += UInt64(stored.leafHashes.count)
+        func corrupt(_ seq: UInt64, _ why: String) -> StoreError { .corrupt("entry \(seq) \(why) (run `cledger verify`)") }
+        var assembler = SubmissionAssembler()
+        if from > 0 {
+            guard let bytes = try r.entryBytes(from - 1) else { throw StoreError.missing("entry \(from - 1)") }
+            let last: Entry
+            do { last = try Entry.decode(bytes) } catch { throw corrupt(from - 1, "is not a valid entry: \(error)") }
+            assembler = SubmissionAssembler(next: from, head: MerkleHasher().leafHash(bytes), lastTime: last.time)
         }
+        let size = try r.metaU64(.size) ?? 0
+        var chunks = LogChunks(reader: r, from: from, end: size, chunkSize: Int(min(limit - from, 8192)),
+                               workers: max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
+        var seq = from
+        replaying: while true {
+            let chunk: LogChunks.Chunk?
+            do { chunk = try chunks.next() } catch let f as SubmissionAssembler.Fault { throw corrupt(f.seq, f.reason) }
+            guard let chunk else { break }
+            for (k, decoded) in chunk.entries.enumerated() {
+                let at = chunk.from + UInt64(k)
+                let (entry, leaf): (Entry, Digest)
+                do { (entry, leaf) = try decoded.get() } catch { throw corrupt(at, "is not a valid entry: \(error)") }
+                let done: SubmissionAssembler.Assembled?
+                do throws(SubmissionAssembler.Fault) { done = try assembler.add(entry, leafHash: leaf) } catch { throw corrupt(error.seq, error.reason) }
+                guard let a = done else { continue }
+                do {
+                    ledger = try Reducer.apply(a.submission, to: ledger, state: overlay, time: a.time, leafHashes: a.leafHashes, lookup: r)
+                } catch let v as RuleViolation {
+                    throw corrupt(a.firstSeq + UInt64(v.eventIndex ?? 0), "breaks a rule when the state is replayed: \(v)")
+                }
+                seq = a.firstSeq + UInt64(a.leafHashes.count)
+                if seq >= limit { break replaying }
+            }
+        }
+        if let o = assembler.incomplete, seq < limit { throw corrupt(o.firstSeq, "starts a submission the log holds only \(o.taken) of \(o.count) events of") }
         try sw.apply(overlay)
         try sw.setSize(seq)
         return seq

@@ -90,14 +90,15 @@ private struct Replay {
     let hasher = MerkleHasher()
     var state = LedgerState()
     var frontier = MerkleFrontier()
-    var head = Digest.zero
-    var lastTime = Timestamp.minimum
+    /// Entries grouped back into their submissions, with the chain's checks.
+    var assembler = SubmissionAssembler()
+    var head: Digest { assembler.head }
+    var lastTime: Timestamp { assembler.lastTime }
     var submissions: UInt64 = 0
     var checkpointsChecked: UInt64 = 0
     var nextCheckpointSizes: [UInt64] = []
     /// Trusted checkpoints not reached yet, smallest first.
     var trusted: [(size: UInt64, note: String)] = []
-    var open: OpenSubmission?
     let scratch: LogStore
     /// The scratch state of the chunk being replayed.
     var chunkState: StateOverlay?
@@ -113,14 +114,6 @@ private struct Replay {
     /// the rotating commit's, which both must sign.
     var lastCheckpointKey: NoteVerifierKey?
 
-    struct OpenSubmission {
-        var firstSeq: UInt64
-        var ref: SubmissionRef
-        var time: Timestamp
-        var events: [JSONValue] = []
-        var leafHashes: [Digest] = []
-    }
-
     init(reader: StoreReader, verifier: Verifier, scratch: LogStore, resume: ReplayPosition?, keepsPosition: Bool) {
         self.reader = reader
         self.verifier = verifier
@@ -132,8 +125,7 @@ private struct Replay {
             state.registryKey = p.registryKeys.last?.key
             state.size = p.size
             frontier = p.frontier
-            head = p.head
-            lastTime = p.lastTime
+            assembler = SubmissionAssembler(next: p.size, head: p.head, lastTime: p.lastTime)
             submissions = p.submissions
             checkpointsChecked = p.checkpointsChecked
             registryKeys = p.registryKeys
@@ -176,25 +168,11 @@ private struct Replay {
         // i's state changes to be written to the scratch store while it goes on. The rules of a
         // chunk read through the overlay of the chunk before (whose write may still run) over a
         // snapshot of the scratch store that holds everything older.
-        let hashQueue = DispatchQueue(label: "carbonledger.verify.hash")
         let writeQueue = DispatchQueue(label: "carbonledger.verify.scratch")
-        let hashWorkers = max(1, verifier.workers - 1)
-        func chunk(at from: UInt64) -> (count: Int, hashed: BackgroundResult<[Result<(Entry, Digest), EntryError>]>)? {
-            guard from < end else { return nil }
-            // A chunk ends where the state is compared, so the scratch store holds exactly that.
-            let stop = compareAt.map { $0 > from ? min(end, $0) : end } ?? end
-            let n = Int(min(UInt64(verifier.chunkSize), stop - from))
-            // A read error is reported when this chunk's turn comes, after the earlier chunks'
-            // checks: verify names the first bad seq.
-            do {
-                let raw = try readChunk(from: from, count: n)
-                return (n, BackgroundResult(on: hashQueue) { Self.decodeAndHash(raw, workers: hashWorkers) })
-            } catch {
-                return (n, BackgroundResult(.failure(error)))
-            }
-        }
+        // A chunk ends where the state is compared, so the scratch store holds exactly that.
+        var chunks = LogChunks(reader: reader, from: start, end: end, chunkSize: verifier.chunkSize, workers: max(1, verifier.workers - 1),
+                               stops: compareAt.map { [$0] } ?? [])
         let scratch = self.scratch
-        var next = chunk(at: start)
         var previous: StateOverlay?
         var writing: BackgroundResult<Void>?
         // A failure leaves the chunks before it stored: an audit state keeps what was verified.
@@ -205,9 +183,8 @@ private struct Replay {
         // A state behind the log (after a crash) is compared when the replay reaches it; one
         // at the head after the log's own checks (`finish`), as their faults explain more.
         if compareAt == start && start < size { compared = try compareState(at: start) }
-        while let (n, pending) = next {
-            let hashed = try pending.wait()
-            next = chunk(at: seq + UInt64(n))
+        while let chunk = try Self.next(&chunks) {
+            let hashed = chunk.entries, n = hashed.count
             let beforeChunk = self
             let overlay = try scratch.read { r -> StateOverlay in
                 // A read retried after another process grew the map starts the chunk over.
@@ -256,14 +233,14 @@ private struct Replay {
         try writing?.wait()
         if end < size {
             // A partial replay: the state as of the last whole submission before the cut.
-            let replayed = open?.firstSeq ?? end
+            let replayed = assembler.incomplete?.firstSeq ?? end
             return VerificationReport(entries: replayed, stateKeysCompared: 0, stateSize: 0, submissions: submissions,
                                       checkpointsChecked: checkpointsChecked,
                                       checkpoint: Checkpoint(origin: state.origin ?? "", size: replayed, root: try MerkleProofBuilder(reader: reader, hasher: hasher).root(size: replayed)),
                                       registryKey: state.registryKey!)
         }
-        if let o = open {
-            throw Self.fail(o.firstSeq, "submission starting here is incomplete: \(o.events.count) of its \(o.ref.count) events are in the log")
+        if let o = assembler.incomplete {
+            throw Self.fail(o.firstSeq, "submission starting here is incomplete: \(o.taken) of its \(o.count) events are in the log")
         }
         try checkRecordCounts(size: size)
         var report = try finish(size: size, stateKeysCompared: compared, compareAt: compareAt)
@@ -275,7 +252,7 @@ private struct Replay {
     /// The live projections against the replay of the first `size` entries (a submission
     /// boundary), and the supply invariant of every batch on the projections themselves.
     func compareState(at size: UInt64) throws -> Int {
-        if let o = open {
+        if let o = assembler.incomplete {
             throw Self.fail(o.firstSeq, "the state reflects \(size) entries, which ends inside the submission starting here")
         }
         VerificationPosition.readingState = true
@@ -347,49 +324,12 @@ private struct Replay {
         }
     }
 
-    /// Copies `count` entries starting at `from`; a missing or out-of-place key is a fault.
-    func readChunk(from: UInt64, count: Int) throws -> [[UInt8]] {
-        var out: [[UInt8]] = []
-        out.reserveCapacity(count)
-        try withUnsafeBytes(of: from.bigEndian) { start in
-            try reader.txn.scan(reader.store.entries, from: start) { key, value in
-                let expected = from + UInt64(out.count)
-                guard key.count == 8 else { throw Self.fail(expected, "entries database has a key of \(key.count) bytes") }
-                let k = key.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                VerificationPosition.seq = expected
-                VerificationPosition.reading = true
-                guard k == expected else {
-                    throw Self.fail(expected, "entry \(expected) is missing (the next stored key is \(k))")
-                }
-                out.append(Array(value))
-                return out.count < count
-            }
-        }
-        guard out.count == count else { throw Self.fail(from + UInt64(out.count), "entry is missing (the log ends early)") }
-        return out
+    /// The next chunk of the log, a fault in reading it named at its seq.
+    static func next(_ chunks: inout LogChunks) throws -> LogChunks.Chunk? {
+        do { return try chunks.next() } catch let f as SubmissionAssembler.Fault { throw fail(f.seq, f.reason) }
     }
 
-    /// Decodes (re-canonicalising) and leaf-hashes a chunk on `workers` threads.
-    static func decodeAndHash(_ raw: [[UInt8]], workers: Int) -> [Result<(Entry, Digest), EntryError>] {
-        let n = raw.count
-        let slots = ResultSlots(count: n)
-        defer { _ = slots.buffer.deinitialize(); slots.buffer.deallocate() }
-        let workers = min(workers, max(1, n / 256))
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let h = MerkleHasher()
-            let results = slots.buffer
-            var k = w * n / workers
-            let end = (w + 1) * n / workers
-            while k < end {
-                let bytes = raw[k]
-                results[k] = Result { () throws(EntryError) -> (Entry, Digest) in (try Entry.decode(bytes), h.leafHash(bytes)) }
-                k += 1
-            }
-        }
-        return slots.buffer.map { $0! }
-    }
-
-    mutating func step(seq: UInt64, _ hashed: Result<(Entry, Digest), EntryError>) throws {
+    mutating func step(seq: UInt64, _ hashed: LogChunks.Decoded) throws {
         // Where a fault in LMDB (a damaged page) is reported: the next chunk was read already.
         VerificationPosition.seq = seq
         let entry: Entry, leaf: Digest
@@ -397,15 +337,7 @@ private struct Replay {
         case .failure(let e): throw Self.fail(seq, "stored bytes are not a valid entry: \(e)")
         case .success(let v): (entry, leaf) = v
         }
-        guard entry.seq == seq else {
-            throw Self.fail(seq, "the entry stored at seq \(seq) says seq \(entry.seq) (entries were moved, duplicated or reordered)")
-        }
-        guard entry.prev == head else {
-            throw Self.fail(seq, "prev \(entry.prev.hex) is not the leaf hash of entry \(Int64(seq) - 1) (\(head.hex)): the hash chain is broken")
-        }
-        guard entry.time >= lastTime else {
-            throw Self.fail(seq, "time \(entry.time) is earlier than the previous entry's \(lastTime)")
-        }
+        do throws(SubmissionAssembler.Fault) { try assembler.take(entry, leafHash: leaf) } catch { throw Self.fail(error.seq, error.reason) }
         // Stored nodes first: the leaf node names a changed entry at its own seq, before its
         // submission's root (checked at the submission's last entry) could.
         try frontier.append(leafHash: leaf, hasher: hasher) { level, index, hash in
@@ -414,45 +346,23 @@ private struct Replay {
             do { stored = try reader.node(id) } catch { throw Self.fail(seq, "stored Merkle \(id): \(error)") }
             guard stored == hash else { throw Self.fail(seq, "stored Merkle \(id) does not match the entries (stored \(stored.hex), computed \(hash.hex))") }
         }
-        try collect(entry, leaf: leaf, seq: seq)
-        head = leaf
-        lastTime = entry.time
+        let done: SubmissionAssembler.Assembled?
+        do throws(SubmissionAssembler.Fault) { done = try assembler.completed() } catch { throw Self.fail(error.seq, error.reason) }
+        if let done { try apply(done) }
         try checkStoredCheckpoint()
         try checkTrustedCheckpoint()
-        if keepsPosition && open == nil { boundary = position() }
+        if keepsPosition && assembler.incomplete == nil { boundary = position() }
     }
 
-    /// Groups entries into their submissions; at a submission's last entry re-derives its root,
-    /// then runs the reducer (signature, replay and event rules).
-    mutating func collect(_ entry: Entry, leaf: Digest, seq: UInt64) throws {
-        if entry.sub.index == 0 {
-            if let o = open { throw Self.fail(seq, "a new submission starts while the one at seq \(o.firstSeq) has only \(o.events.count) of \(o.ref.count) events") }
-            open = OpenSubmission(firstSeq: seq, ref: entry.sub, time: entry.time)
-        } else {
-            guard let o = open, o.ref.root == entry.sub.root, o.ref.count == entry.sub.count, o.events.count == entry.sub.index else {
-                throw Self.fail(seq, "entry claims to be event \(entry.sub.index) of submission \(entry.sub.root.hex), which does not continue the preceding entries")
-            }
-            guard entry.time == o.time else {
-                throw Self.fail(seq, "entry time \(entry.time) differs from its submission's \(o.time): a submission is committed at one time")
-            }
-        }
-        open!.events.append(entry.event)
-        open!.leafHashes.append(leaf)
-        guard let o = open, o.events.count == o.ref.count else { return }
-        open = nil
-        let unsigned: Submission.Unsigned
-        do { unsigned = try Submission.Unsigned(events: o.events) } catch { throw Self.fail(o.firstSeq, "submission events: \(error)") }
-        guard unsigned.root == o.ref.root else {
-            throw Self.fail(o.firstSeq, "submission root \(o.ref.root.hex) does not match its events (computed \(unsigned.root.hex))")
-        }
-        guard let signer = o.ref.signer, let sig = o.ref.signature else { throw Self.fail(o.firstSeq, "submission has no signer") }
-        let sub = Submission(unsigned: unsigned, signer: signer, signature: sig)
+    /// Runs the reducer (signature, replay and event rules) over a whole submission.
+    mutating func apply(_ o: SubmissionAssembler.Assembled) throws {
+        let sub = o.submission
         do {
             state = try Reducer.apply(sub, to: state, state: chunkState!, time: o.time, leafHashes: o.leafHashes, lookup: reader)
         } catch let v as RuleViolation {
             throw Self.fail(o.firstSeq + UInt64(v.eventIndex ?? 0), "breaks a rule: \(v)")
         }
-        if let k = state.registryKey, k != registryKeys.last?.key { registryKeys.append((o.firstSeq + UInt64(o.ref.count), k)) }
+        if let k = state.registryKey, k != registryKeys.last?.key { registryKeys.append((o.firstSeq + UInt64(o.leafHashes.count), k)) }
         guard try reader.firstSeq(ofSubmission: sub.root) == o.firstSeq else {
             throw Self.fail(o.firstSeq, "the submission index does not map root \(sub.root.hex) to seq \(o.firstSeq)")
         }
@@ -675,12 +585,3 @@ private struct Replay {
 }
 
 extension StoreReader: SubmissionLookup {}
-
-/// Output slots shared by the hashing workers; each worker writes a disjoint range.
-private struct ResultSlots: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Result<(Entry, Digest), EntryError>?>
-    init(count: Int) {
-        buffer = .allocate(capacity: count)
-        buffer.initialize(repeating: nil)
-    }
-}

@@ -139,4 +139,33 @@ import TestSupport
         #expect(try Self.sizes(path) == (log, log))
         #expect(try stateBytes(Self.readOnly(path)) == expected)
     }
+
+    /// The tail a catch-up replays is read as every replay reads the log (`LogChunks`,
+    /// `SubmissionAssembler`): entries that do not form a chained log are refused, named, and
+    /// leave the state where it was.
+    @Test func aTailThatIsNotAChainedLogIsNotReplayed() throws {
+        let dir = TempDir()
+        let (path, city) = try Self.cityLedger(dir)
+        let stateDir = path + "/" + LogStore.stateDirectory
+        try FileManager.default.copyItem(atPath: stateDir, toPath: dir.sub("state-after-day-0"))
+        let before = try Self.sizes(path)
+        do { _ = try Ledger(directory: path).sequencer().append(try city.day(1), now: .now()) }
+        try Self.replace(stateDir, with: dir.sub("state-after-day-0"))
+        let log = try Self.sizes(path).log
+        // Entry `before.log + 2` replaced by the one after it: a moved entry, as a bad restore leaves.
+        let moved = before.log + 2
+        do {
+            let store = try LogStore(path: path)
+            let next = try #require(try store.rawGet(store.entries, key: be64(moved + 1)))
+            try store.rawPut(store.entries, key: be64(moved), value: next)
+        }
+        #expect(throws: StoreError.self) { try Ledger(directory: path) }
+        do {
+            let store = try LogStore(path: path)
+            #expect { try StateSync.catchUp(store) } throws: { e in
+                "\(e)".contains("entry \(moved)") && "\(e)".contains("says seq \(moved + 1)") && "\(e)".contains("cledger verify")
+            }
+        }
+        #expect(try Self.sizes(path) == (log, before.log))
+    }
 }
