@@ -16,6 +16,9 @@ public final class RuleHarness {
     public private(set) var leafHashes: [Digest] = []
     /// Every submission applied, with its commit time: what a real ledger replays them with.
     public private(set) var applied: [(submission: Submission, time: Timestamp)] = []
+    /// What the last submission applied gave the read models, and the keys its rules wrote.
+    public private(set) var lastEffects: [Effect] = []
+    public private(set) var lastRuleWrites: [String] = []
 
     public init(origin: String = "harness.test/rules", registry: NoteSigningKey? = nil, admins: [NoteVerifierKey]? = nil, rules: RuleSet = .latest) throws {
         self.origin = origin
@@ -31,7 +34,13 @@ public final class RuleHarness {
         let scratch = StateOverlay(base: state)
         let first = ledger.size
         let entries = SubmissionEntries(sub, firstSeq: first, prev: head, time: time, hasher: MerkleHasher())
-        ledger = try Reducer.apply(sub, to: ledger, state: scratch, time: time, leafHashes: entries.leafHashes, lookup: Lookup(roots: roots))
+        var effects: [Effect] = []
+        ledger = try Reducer.apply(sub, to: ledger, state: scratch, time: time, leafHashes: entries.leafHashes, lookup: Lookup(roots: roots), effects: &effects)
+        lastRuleWrites = scratch.writes.keys.sorted()
+        lastEffects = effects
+        // Every rule test holds the rules to it: read models come only from effects.
+        if let k = lastRuleWrites.first(where: Self.isReadModel) { throw ReadModelWrittenByRules(key: k) }
+        try Projection.apply(effects, to: scratch)
         head = entries.head
         leafHashes += entries.leafHashes
         for (k, v) in scratch.writes { state.put(k, v) }
@@ -52,6 +61,14 @@ public final class RuleHarness {
     }
 
     public func get(_ key: String) -> JSONValue? { try! state.get(key) }
+
+    /// The read models of SPEC.md section 10, which only `Projection` writes.
+    public static func isReadModel(_ key: String) -> Bool { key.hasPrefix("hist/") || key.hasPrefix("stat/") || key == "totals" }
+
+    public struct ReadModelWrittenByRules: Error, CustomStringConvertible {
+        public let key: String
+        public var description: String { "a rule wrote the read model \(key) itself instead of returning an effect" }
+    }
 
     public struct Lookup: SubmissionLookup {
         let roots: [Digest: UInt64]

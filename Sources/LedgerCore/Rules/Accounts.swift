@@ -37,7 +37,7 @@ extension RuleContext {
             throw RuleViolation(field: "employer", rule: .accountEmployer, message: "only employee accounts have an employer")
         }
         put("acct/\(id)", .object(record))
-        try addTotals(["accounts": 1])
+        addTotals(["accounts": 1])
         history(id, ["event": "account.open", "kind": .string(kind.rawValue)])
     }
 

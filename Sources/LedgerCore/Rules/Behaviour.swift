@@ -42,8 +42,8 @@ extension RuleContext {
         assert(srcPath.utf8.count <= 511, "state keys fit LMDB's key size")
         let day = start.cstDay
         if let earlier = try get(srcPath) {
-            try bumpStats(day: day, region: region, scenario: scenario.rawValue, ["duplicates": 1])
-            try addTotals(["duplicates": 1])
+            bumpStats(day: day, region: region, scenario: scenario.rawValue, ["duplicates": 1])
+            addTotals(["duplicates": 1])
             _ = earlier
             return
         }
@@ -145,11 +145,11 @@ extension RuleContext {
         var line = CanonicalRecord(capacity: 128)
         line.int("credited_mg", credited); line.string("event", "behaviour.report"); line.int("points", points)
         line.int("qualitative_mg", qualitative ? reduction : 0); line.string("scenario", scenario.rawValue)
-        state.putCanonical(historyPath(id), &line)
-        try bumpStats(day: day, region: region, scenario: scenario.rawValue,
+        history(id, &line)
+        bumpStats(day: day, region: region, scenario: scenario.rawValue,
                       ["behaviours": 1, "credited_mg": credited, "qualitative_mg": qualitative ? reduction : 0, "points": points,
                        "capped_mg": qualitative ? 0 : reduction - credited])
-        try addTotals(["behaviours": 1, "credited_mg": credited, "qualitative_mg": qualitative ? reduction : 0, "points_earned": points])
+        addTotals(["behaviours": 1, "credited_mg": credited, "qualitative_mg": qualitative ? reduction : 0, "points_earned": points])
     }
 
     func behaviourReverse(_ f: EventFields) throws {
@@ -201,9 +201,9 @@ extension RuleContext {
         b = b.with("reversed_seq", .int(Int64(seq)))
         put(path, b)
         history(id, ["event": "behaviour.reverse", "seq": .int(target), "reversed_mg": .int(credited), "points": .int(-points)])
-        try bumpStats(day: b.string("day")!, region: b.string("region")!, scenario: b.string("scenario")!,
+        bumpStats(day: b.string("day")!, region: b.string("region")!, scenario: b.string("scenario")!,
                       ["reversed_mg": credited, "reversals": 1, "qualitative_mg": -qualitativeMg, "points": -points])
-        try addTotals(["reversed_mg": credited, "qualitative_mg": -qualitativeMg, "points_reversed": points])
+        addTotals(["reversed_mg": credited, "qualitative_mg": -qualitativeMg, "points_reversed": points])
     }
 
     /// Intervals at most this long are indexed under the CST day of their start, the rest under
@@ -259,10 +259,5 @@ extension RuleContext {
         guard path.hasPrefix("iv/long/") else { return }
         let parts = path.split(separator: "/")
         try state.updateObject(statePath("ivlong", String(parts[3]))) { $0.add(delta, to: "live") }
-    }
-
-    func bumpStats(day: String, region: String, scenario: String, _ deltas: KeyValuePairs<String, Int64>) throws {
-        let path = statePath("stat", day, region, scenario)
-        try state.updateObject(path) { for (k, d) in deltas where d != 0 { $0.add(d, to: k) } }
     }
 }

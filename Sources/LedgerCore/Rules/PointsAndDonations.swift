@@ -34,7 +34,7 @@ extension RuleContext {
                                     message: "ref \(ref) of \(actor) was used at seq \(first.int("seq")) for another redemption (\(first.string("account") ?? "?"), \(first.int("points")) points); a new redemption needs a new ref",
                                     conflictingSeq: UInt64(first.int("seq")))
             }
-            try addTotals(["redeem_duplicates": 1])
+            addTotals(["redeem_duplicates": 1])
             return
         }
         _ = try residentAccount(id)
@@ -49,7 +49,7 @@ extension RuleContext {
             put(refPath, ["account": .string(id), "points": .int(points), "reward": .string(reward), "seq": .int(Int64(seq))])
         }
         history(id, ["event": "points.redeem", "platform": .string(actor), "points": .int(-points), "reward": .string(reward)])
-        try addTotals(["points_redeemed": points])
+        addTotals(["points_redeemed": points])
     }
 
     func donation(_ f: EventFields) throws {
@@ -83,7 +83,7 @@ extension RuleContext {
         put("don/\(pad16(Int64(seq)))", .object(record))
         history(from, ["event": "donation", "to": .string(to), "donated_mg": .int(amount)])
         history(to, ["event": "donation.received", "from": .string(from), "received_mg": .int(amount)])
-        try addTotals(["donated_mg": amount])
+        addTotals(["donated_mg": amount])
     }
 
     func note(_ f: EventFields) throws {

@@ -32,11 +32,23 @@ public enum Reducer {
         ["genesis"] + handlers.map(\.type).filter { rules >= (introducedIn[$0] ?? .v1) }
     }
 
-    /// Applies a whole submission whose first event gets seq `ledger.size`, committed at `time`:
-    /// every event or none. State changes go into `state` (the caller discards the overlay on a
-    /// violation). Returns the new ledger state.
+    /// Applies a whole submission and writes its effects' read models into the same `state`
+    /// (`Projection`): the rules and the read models kept together, as SPEC.md section 10 lays
+    /// them out today.
     public static func apply(_ submission: Submission, to ledger: LedgerState, state: StateOverlay, time: Timestamp,
                              leafHashes: [Digest], lookup: some SubmissionLookup) throws -> LedgerState {
+        var effects: [Effect] = []
+        let next = try apply(submission, to: ledger, state: state, time: time, leafHashes: leafHashes, lookup: lookup, effects: &effects)
+        try Projection.apply(effects, to: state)
+        return next
+    }
+
+    /// Applies a whole submission whose first event gets seq `ledger.size`, committed at `time`:
+    /// every event or none. Rule state changes go into `state` (the caller discards the overlay
+    /// on a violation); what the events give the read models is appended to `effects` only when
+    /// the whole submission applies. Returns the new ledger state.
+    public static func apply(_ submission: Submission, to ledger: LedgerState, state: StateOverlay, time: Timestamp,
+                             leafHashes: [Digest], lookup: some SubmissionLookup, effects: inout [Effect]) throws -> LedgerState {
         precondition(leafHashes.count == submission.events.count, "one leaf hash per event")
         var next = ledger
         let firstSeq = ledger.size
@@ -57,16 +69,18 @@ public enum Reducer {
         }
         // The signer's state path and text, built once per submission, not per event.
         let signer = SignerKey(submission.signer)
+        var given: [Effect] = []
         for (i, event) in submission.events.enumerated() {
             let seq = firstSeq + UInt64(i)
             do {
-                try apply(event: event, seq: seq, time: time, leafHash: leafHashes[i], signer: signer, ledger: &next, state: state)
+                try apply(event: event, seq: seq, time: time, leafHash: leafHashes[i], signer: signer, ledger: &next, state: state, effects: &given)
             } catch var v as RuleViolation {
                 v.eventIndex = i
                 throw v
             }
         }
         assert(next.size == firstSeq + UInt64(submission.events.count), "every event advances the log by one")
+        effects.append(contentsOf: given)
         return next
     }
 
@@ -87,7 +101,7 @@ public enum Reducer {
     }
 
     static func apply(event: JSONValue, seq: UInt64, time: Timestamp, leafHash: Digest, signer signerKey: SignerKey, ledger: inout LedgerState,
-                      state: StateOverlay) throws {
+                      state: StateOverlay, effects: inout [Effect]) throws {
         let signer = signerKey.key
         guard let obj = event.objectValue else {
             throw RuleViolation(field: "(event)", rule: .eventObject, message: "an event must be a JSON object, got \(event.typeName)")
@@ -121,6 +135,7 @@ public enum Reducer {
                                 message: "\"\(type)\" is not an event type of rule set \(ledger.rules.rawValue) (\(types))")
         }
         try handler(ctx)(f)
+        effects.append(contentsOf: ctx.effects)
         ledger.registryKey = ctx.registryKey
         ledger.size = seq + 1
     }

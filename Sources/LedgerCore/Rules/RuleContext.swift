@@ -57,22 +57,26 @@ final class RuleContext {
     func get(_ key: String) throws -> JSONValue? { try state.get(key) }
     func put(_ key: String, _ value: JSONValue?) { state.put(key, value) }
 
-    /// Adds to the ledger-wide totals (a single record, for invariant checks and statistics).
-    func addTotals(_ deltas: KeyValuePairs<String, Int64>) throws {
-        try state.updateObject("totals") { for (k, d) in deltas { $0.add(d, to: k) } }
+    /// What this event gives the read models (`Effect`), in the order it gave them.
+    var effects: [Effect] = []
+
+    /// Adds to the ledger-wide totals (a read model: statistics and summaries).
+    func addTotals(_ deltas: KeyValuePairs<String, Int64>) {
+        effects.append(.totals(deltas.map { Effect.Delta($0.key, $0.value) }))
     }
 
     /// Appends a line to an account's history.
     func history(_ account: String, _ record: JSONValue) {
-        put(historyPath(account), record)
+        effects.append(.history(seq: seq, account: account, line: CanonicalJSON.encode(record)))
     }
 
-    /// Where this event's line of `account`'s history goes: under the million of its seq first
-    /// (the first 10 digits of SEQ16), so the index's writes stay within the current million's
-    /// lines instead of spreading over every account's place in the whole index (SPEC.md
-    /// section 10). A day is no bound: at full speed a million entries take half a minute.
-    func historyPath(_ account: String) -> String {
-        let s = pad16(Int64(seq))
-        return statePath("hist", String(s.prefix(10)), account, s)
+    /// Appends a line given as its canonical bytes.
+    func history(_ account: String, _ line: inout CanonicalRecord) {
+        effects.append(.history(seq: seq, account: account, line: line.finish()))
+    }
+
+    /// Adds to the statistics of a behaviour's day, region and scenario.
+    func bumpStats(day: String, region: String, scenario: String, _ deltas: KeyValuePairs<String, Int64>) {
+        effects.append(.stats(day: day, region: region, scenario: scenario, deltas: deltas.map { Effect.Delta($0.key, $0.value) }))
     }
 }

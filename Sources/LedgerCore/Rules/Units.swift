@@ -204,7 +204,7 @@ extension RuleContext {
         record["serials"] = .array(ranges.map { .string("\(b.string("serial_prefix")!)-\($0.lo)-\($0.hi)") })
         put("ret/\(id)", .object(record))
         history(account, ["event": "units.retire", "batch": .string(batch), "retirement": .string(id), "units": .int(-n)])
-        try addTotals(["units_retired": n])
+        addTotals(["units_retired": n])
         try checkSupply(batch)
     }
 
@@ -220,7 +220,7 @@ extension RuleContext {
         try moveRanges(ranges, batch: batch, account: account, state: "cancelled", record: "seq-\(seq)")
         put("batch/\(batch)", b.adding("held", -n).adding("cancelled", n))
         history(account, ["event": "units.cancel", "batch": .string(batch), "units": .int(-n)])
-        try addTotals(["units_cancelled": n])
+        addTotals(["units_cancelled": n])
         try checkSupply(batch)
     }
 

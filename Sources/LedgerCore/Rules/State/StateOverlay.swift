@@ -144,6 +144,11 @@ public final class StateOverlay: StateReader {
         write(key, .canonical(record.finish()))
     }
 
+    /// Writes a record given as its canonical bytes.
+    public func putCanonical(_ key: String, bytes: [UInt8]) {
+        write(key, .canonical(bytes))
+    }
+
     private func write(_ key: String, _ content: Content) {
         precondition(!frozen, "write to a frozen overlay")
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")

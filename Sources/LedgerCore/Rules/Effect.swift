@@ -1,0 +1,19 @@
+/// What an applied event gives the read models beside the rules' own state: a line of an
+/// account's history, statistics by day, region and scenario, and the ledger-wide totals. The
+/// reducer returns them and never reads them back; `Projection` writes them. Rules decide, read
+/// models report: a read model can then be written elsewhere and later (off the write path)
+/// without a rule noticing.
+public enum Effect: Sendable, Equatable {
+    /// A line of `account`'s history at the event's `seq`: its canonical JSON bytes.
+    case history(seq: UInt64, account: String, line: [UInt8])
+    /// Counters of the statistics record of (`day`, `region`, `scenario`); zero deltas are no change.
+    case stats(day: String, region: String, scenario: String, deltas: [Delta])
+    /// Counters of the ledger-wide totals; a zero delta still names its counter.
+    case totals([Delta])
+
+    public struct Delta: Sendable, Equatable {
+        public var counter: String
+        public var amount: Int64
+        public init(_ counter: String, _ amount: Int64) { self.counter = counter; self.amount = amount }
+    }
+}

@@ -1,0 +1,25 @@
+/// Writes the reducer's effects as the read models SPEC.md section 10 lays out: `hist/`,
+/// `stat/` and `totals`. The one writer of those records, wherever they are kept.
+public enum Projection {
+    public static func apply(_ effects: [Effect], to state: StateOverlay) throws {
+        for effect in effects {
+            switch effect {
+            case .history(let seq, let account, let line):
+                state.putCanonical(historyPath(seq: seq, account: account), bytes: line)
+            case .stats(let day, let region, let scenario, let deltas):
+                try state.updateObject(statePath("stat", day, region, scenario)) { for d in deltas where d.amount != 0 { $0.add(d.amount, to: d.counter) } }
+            case .totals(let deltas):
+                try state.updateObject("totals") { for d in deltas { $0.add(d.amount, to: d.counter) } }
+            }
+        }
+    }
+
+    /// Where the history line of `account` at `seq` goes: under the million of its seq first
+    /// (the first 10 digits of SEQ16), so the index's writes stay within the current million's
+    /// lines instead of spreading over every account's place in the whole index (SPEC.md
+    /// section 10). A day is no bound: at full speed a million entries take half a minute.
+    public static func historyPath(seq: UInt64, account: String) -> String {
+        let s = pad16(Int64(seq))
+        return statePath("hist", String(s.prefix(10)), account, s)
+    }
+}
