@@ -24,7 +24,8 @@ done
 work="${dir:-$(mktemp -d /tmp/carbonledger-audit.XXXXXX)}"
 mkdir -p "$work"
 "$cledger" keygen --name audit-registry --out "$work/reg.key" >/dev/null
-"$cledger" init --dir "$work/ledger" --origin audit.carbonledger/test --key "$work/reg.key" >/dev/null
+# The behaviour workload is a simulated year ending yesterday: the report window must cover it.
+"$cledger" init --dir "$work/ledger" --origin audit.carbonledger/test --key "$work/reg.key" --report-days 366 --reversal-days 366 >/dev/null
 city=(--workload behaviour --residents 200000 --clients 4 --report)
 day=0
 # Appends about $1 behaviour events (submissions of 1,000) from day $day on, the next day after

@@ -31,7 +31,8 @@ trap 'rm -rf "$work"' EXIT
 cc -O2 -o "$work/append_floor" Benchmarks/floor/append_floor.c $(pkg-config --cflags --libs lmdb libcrypto)
 cc -O2 -o "$work/state_floor" Benchmarks/floor/state_floor.c $(pkg-config --cflags --libs lmdb libcrypto)
 "$cledger" keygen --name compare-registry --out "$work/reg.key" >/dev/null
-"$cledger" init --dir "$work/ledger" --origin compare.carbonledger/city --key "$work/reg.key" >/dev/null
+# The behaviour workload is a simulated year ending yesterday: the report window must cover it.
+"$cledger" init --dir "$work/ledger" --origin compare.carbonledger/city --key "$work/reg.key" --report-days 366 --reversal-days 366 >/dev/null
 # About 0.95 events per submission slot of 1,000: ask for enough batches.
 batches=$(( events / 950 + 1 ))
 

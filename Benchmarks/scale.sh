@@ -22,7 +22,8 @@ command -v /usr/bin/time >/dev/null 2>&1 || { apt-get install -y -qq time >/dev/
 work="${dir:-$(mktemp -d /tmp/carbonledger-scale.XXXXXX)}"
 mkdir -p "$work"
 "$cledger" keygen --name scale-registry --out "$work/reg.key" >/dev/null
-"$cledger" init --dir "$work/ledger" --origin scale.carbonledger/test --key "$work/reg.key" >/dev/null
+# The behaviour workload is a simulated year ending yesterday: the report window must cover it.
+"$cledger" init --dir "$work/ledger" --origin scale.carbonledger/test --key "$work/reg.key" --report-days 366 --reversal-days 366 >/dev/null
 millions=$(( (events + 999999) / 1000000 ))
 day=0
 for m in $(seq 1 "$millions"); do

@@ -30,12 +30,16 @@ public final class Ledger: @unchecked Sendable {
     /// genesis entry naming `origin`, the key, and the admin keys (default: the registry key).
     @discardableResult
     public static func create(directory: String, origin: String, key: NoteSigningKey, admins: [NoteVerifierKey]? = nil,
-                              rules: RuleSet = .latest, options: LMDBOptions = LMDBOptions(), now: Timestamp = .now()) throws -> Ledger {
+                              rules: RuleSet = .latest, windows: Windows? = nil, options: LMDBOptions = LMDBOptions(),
+                              now: Timestamp = .now()) throws -> Ledger {
         guard Reducer.isValidOrigin(origin) else { throw LedgerError.badOrigin(origin) }
+        if let windows, let problem = windows.problem { throw LedgerError.badWindows(problem) }
+        if windows != nil && rules < .v3 { throw LedgerError.badWindows("\(rules.rawValue) has no windows: they came with carbonledger/v3") }
         try LedgerDirectory.prepareNew(directory)
         try LedgerDirectory.writeSigningKey(key, to: LedgerDirectory.keyPath(directory))
         let store = try LogStore(path: directory, options: options)
-        let genesis = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: origin, registryKey: key.verifierKey, admins: admins, rules: rules)])
+        let genesis = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: origin, registryKey: key.verifierKey, admins: admins, rules: rules,
+                                                                                 windows: windows)])
             .signed(by: key, origin: origin)
         let result = try Sequencer(store: store, key: key).append([genesis], now: now)
         if case .failure(let v) = result[0] { throw v }
@@ -90,6 +94,16 @@ public final class Ledger: @unchecked Sendable {
         public var checkpoint: String
         /// The rule set the genesis entry binds the log to.
         public var rules: RuleSet
+        /// The programme's windows the genesis entry states (v3 on).
+        public var windows: Windows?
+
+        /// `cledger info --json` and `GET /v1/info` (Schemas/info.schema.json).
+        public var json: JSONObject {
+            var o: JSONObject = ["origin": .string(origin), "size": .int(Int64(size)), "head": .string(head.hex),
+                                 "registry_key": .string(registryKey.description), "checkpoint": .string(checkpoint), "rules": .string(rules.rawValue)]
+            if let windows { o["windows"] = windows.json }
+            return o
+        }
     }
 
     public func info() throws -> Info {
@@ -98,13 +112,13 @@ public final class Ledger: @unchecked Sendable {
                   let cp = try r.metaString(.checkpoint) else { throw LedgerError.notALedger(directory) }
             guard let g = try r.entryBytes(0) else { throw StoreError.missing("entry 0 (genesis)") }
             let genesis = try Entry.decode(g)
-            let rules = Reducer.ruleSet(ofGenesis: genesis.event)
+            let rules = Reducer.ruleSet(ofGenesis: genesis.event), windows = Windows.of(genesis: genesis.event)
             // The current registry key: the last rotation's, or the genesis entry's.
             if let rotated = try r.rotatedRegistryKey() {
-                return Info(origin: origin, size: size, head: head, registryKey: rotated, checkpoint: cp, rules: rules)
+                return Info(origin: origin, size: size, head: head, registryKey: rotated, checkpoint: cp, rules: rules, windows: windows)
             }
             guard let keyText = genesis.event["registry_key"]?.stringValue else { throw StoreError.corrupt("genesis has no registry_key") }
-            return Info(origin: origin, size: size, head: head, registryKey: try NoteVerifierKey(keyText), checkpoint: cp, rules: rules)
+            return Info(origin: origin, size: size, head: head, registryKey: try NoteVerifierKey(keyText), checkpoint: cp, rules: rules, windows: windows)
         }
     }
 

@@ -7,6 +7,7 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
     case directoryNotEmpty(String)
     case notALedger(String)
     case badOrigin(String)
+    case badWindows(String)
     case keyFile(String, String)
     case noCheckpoint(size: UInt64, nearest: [UInt64])
     case seqOutOfRange(seq: UInt64, size: UInt64)
@@ -17,6 +18,7 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
         case .directoryNotEmpty(let d): return "\(d) already holds a ledger or other files; choose an empty or new directory"
         case .notALedger(let d): return "\(d) is not an initialised CarbonLedger directory (create one with `cledger init`)"
         case .badOrigin(let o): return "origin \"\(o)\" must be 1 to 255 printable ASCII characters without spaces, e.g. carbonledger.example/shenzhen"
+        case .badWindows(let why): return "windows: \(why)"
         case .keyFile(let path, let why): return "key file \(path): \(why)"
         case .noCheckpoint(let s, let near):
             let n = near.isEmpty ? "none at or above it" : "the nearest signed sizes at or above it are \(near.map(String.init).joined(separator: ", "))"

@@ -155,6 +155,7 @@ private struct Replay {
             // The replay resumes past genesis: the rule set is the one entry 0 binds the log to.
             guard let bytes = try reader.entryBytes(0), let genesis = try? Entry.decode(bytes) else { throw Self.fail(0, "entry 0 (genesis) cannot be read") }
             state.rules = Reducer.ruleSet(ofGenesis: genesis.event)
+            state.windows = Windows.of(genesis: genesis.event)
         }
         let end = min(size, verifier.upTo ?? size)
         // The projections are compared with the replay where they stand (the state's size),

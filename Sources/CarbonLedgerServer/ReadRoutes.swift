@@ -40,10 +40,9 @@ extension LedgerServer {
         try routes.get("/metrics") { _, _ in API.text(self.metrics.text(stateFaults: self.committer?.stateFaults ?? 0), contentType: "text/plain; version=0.0.4") }
         try routes.get("/v1/info") { _, _ in
             try self.read {
-                let i = try self.ledger.info()
-                return API.json(["origin": .string(i.origin), "size": .int(Int64(i.size)), "head": .string(i.head.hex),
-                                 "registry_key": .string(i.registryKey.description), "checkpoint": .string(i.checkpoint),
-                                 "rules": .string(i.rules.rawValue), "read_only": .bool(self.committer == nil)])
+                var info = try self.ledger.info().json
+                info["read_only"] = .bool(self.committer == nil)
+                return API.json(.object(info))
             }
         }
         try routes.get("/v1/checkpoint") { _, _ in try self.read { API.text(try self.ledger.checkpoint()) } }

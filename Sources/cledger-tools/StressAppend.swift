@@ -36,7 +36,7 @@ struct StressAppend: ParsableCommand {
 
     enum Workload: String, ExpressibleByArgument, CaseIterable { case log, behaviour }
 
-    @Option(help: "log: note events (the log alone); behaviour: a demo city's behaviour reports with every domain rule (needs --report and a new ledger made by init with the registry key as admin; --events-per-batch is ignored, batches are the platforms' of up to 1,000).")
+    @Option(help: "log: note events (the log alone); behaviour: a demo city's behaviour reports with every domain rule (needs --report and a new ledger made by init with the registry key as admin and --report-days 366, since the simulated year ends yesterday; --events-per-batch is ignored, batches are the platforms' of up to 1,000).")
     var workload: Workload = .log
 
     @Option(help: "Residents of the behaviour workload's city.")
@@ -86,6 +86,11 @@ struct StressAppend: ParsableCommand {
             var o = DemoCity.Options()
             o.residents = residents
             o.days = 366
+            // The simulated year ends yesterday, so its first days are a year old: a window
+            // shorter than that would refuse them (SPEC.md 8.7), and a half-refused run measures nothing.
+            if let w = try ledger.info().windows, w.reportDays < Int64(o.days) {
+                throw CLIError("the behaviour workload reports the \(o.days) days before today; this ledger's genesis lets a behaviour be reported only \(w.reportDays) days after its day: create the ledger with `cledger init --report-days \(o.days) --reversal-days \(o.days)`")
+            }
             let city = try DemoCity(origin: origin, admin: signer, options: o, endingBefore: .now())
             // The city's keys and submissions are deterministic: a ledger that has its setup
             // already (an earlier run) continues with it.

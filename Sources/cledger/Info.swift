@@ -14,16 +14,14 @@ struct Info: ParsableCommand {
     func run() throws {
         let info = try ledgerDirectory.openReadOnly().info()
         if json {
-            let v: JSONValue = ["origin": .string(info.origin), "size": .int(Int64(info.size)), "head": .string(info.head.hex),
-                                "registry_key": .string(info.registryKey.description), "checkpoint": .string(info.checkpoint),
-                                "rules": .string(info.rules.rawValue)]
-            print(CanonicalJSON.string(v))
+            print(CanonicalJSON.string(.object(info.json)))
         } else {
             print("origin: \(info.origin)")
             print("size: \(info.size)")
             print("head: \(info.head.hex)")
             print("registry key: \(info.registryKey)")
             print("rules: \(info.rules.rawValue)")
+            if let w = info.windows { print("windows: report \(w.reportDays) days, reverse \(w.reversalDays) days") }
         }
     }
 }

@@ -24,12 +24,26 @@ struct Init: ParsableCommand {
                                valueName: "rules"))
     var rules: String = RuleSet.latest.rawValue
 
+    @Option(help: ArgumentHelp("How many CST days after a behaviour's day it may still be reported (carbonledger/v3 on; SPEC.md 8.7).", valueName: "days"))
+    var reportDays: Int64 = Windows.standard.reportDays
+
+    @Option(help: ArgumentHelp("How many CST days after a behaviour's day it may still be reversed; at least --report-days (carbonledger/v3 on; SPEC.md 8.8).", valueName: "days"))
+    var reversalDays: Int64 = Windows.standard.reversalDays
+
     @Flag(help: "Skip fsync on commit (faster, loses recent commits on power failure). Off by default.")
     var noSync = false
 
     func run() throws {
         guard let ruleSet = RuleSet(rawValue: rules) else {
             throw ValidationError("--rules \(rules): not a rule set (\(RuleSet.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        var windows: Windows?
+        if ruleSet >= .v3 {
+            let w = Windows(reportDays: reportDays, reversalDays: reversalDays)
+            if let problem = w.problem { throw ValidationError("--report-days \(reportDays) --reversal-days \(reversalDays): \(problem)") }
+            windows = w
+        } else if reportDays != Windows.standard.reportDays || reversalDays != Windows.standard.reversalDays {
+            throw ValidationError("--report-days and --reversal-days need carbonledger/v3 or later; \(ruleSet.rawValue) has no windows")
         }
         let signingKey = try LedgerDirectory.readSigningKey(key)
         var options = LMDBOptions()
@@ -38,11 +52,12 @@ struct Init: ParsableCommand {
         for a in admins {
             do { adminKeys.append(try NoteVerifierKey(a)) } catch { throw ValidationError("--admin \(a): \(error)") }
         }
-        let ledger = try Ledger.create(directory: dir, origin: origin, key: signingKey, admins: adminKeys.isEmpty ? nil : adminKeys, rules: ruleSet, options: options)
+        let ledger = try Ledger.create(directory: dir, origin: origin, key: signingKey, admins: adminKeys.isEmpty ? nil : adminKeys, rules: ruleSet, windows: windows, options: options)
         let info = try ledger.info()
         print("created ledger \(info.origin) in \(dir)")
         print("registry key: \(info.registryKey)")
         print("rules: \(ruleSet.rawValue)")
+        if let w = info.windows { print("windows: report \(w.reportDays) days, reverse \(w.reversalDays) days") }
         print("size: \(info.size)")
     }
 }

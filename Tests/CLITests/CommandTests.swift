@@ -105,12 +105,33 @@ import TestSupport
         #expect(try CLI.run(["submit", "--dir", d.sub("missing"), good]).stderr.contains("not an initialised CarbonLedger directory"))
     }
 
+    /// The programme's windows are stated at init, shown by info, and checked before anything is
+    /// created.
+    @Test func initStatesTheProgrammesWindows() throws {
+        let d = TempDir()
+        try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
+        let made = try CLI.run(["init", "--dir", d.sub("L"), "--origin", "o.test/w", "--key", d.sub("reg.key"), "--report-days", "7", "--reversal-days", "14"])
+        #expect(made.status == 0 && made.stdout.contains("rules: carbonledger/v3\nwindows: report 7 days, reverse 14 days"), "\(made.stdout)\(made.stderr)")
+        let info = try JSONParser.parse(Array(try CLI.run(["info", "--dir", d.sub("L"), "--json"]).stdout.utf8))
+        #expect(info["windows"] == ["report_days": 7, "reversal_days": 14] && info["rules"] == "carbonledger/v3")
+        #expect(try CLI.run(["info", "--dir", d.sub("L")]).stdout.contains("windows: report 7 days, reverse 14 days"))
+        try CLI.run(["init", "--dir", d.sub("D"), "--origin", "o.test/w", "--key", d.sub("reg.key")])
+        #expect(try Ledger(directory: d.sub("D")).info().windows == .standard)
+        for (args, message) in [(["--report-days", "30", "--reversal-days", "10"], "reversal_days must be report_days (30) to 3660"),
+                                (["--report-days", "0"], "report_days must be 1 to 3660"),
+                                (["--rules", "carbonledger/v2", "--report-days", "7"], "need carbonledger/v3 or later")] {
+            let r = try CLI.run(["init", "--dir", d.sub("bad"), "--origin", "o.test/w", "--key", d.sub("reg.key")] + args)
+            #expect(r.status != 0 && r.stderr.contains(message), "\(args): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: d.sub("bad")), "\(args): a refused init made its directory")
+        }
+    }
+
     /// The scale benchmark grows one city's ledger a million events at a time: a second run
     /// keeps the setup and reports the days after the first run's.
     @Test func behaviourWorkloadContinuesALedger() throws {
         let d = TempDir()
         try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
-        try CLI.run(["init", "--dir", d.sub("L"), "--origin", "o.test/city", "--key", d.sub("reg.key")])
+        try CLI.run(["init", "--dir", d.sub("L"), "--origin", "o.test/city", "--key", d.sub("reg.key"), "--report-days", "366", "--reversal-days", "366"])
         let args = ["stress-append", "--dir", d.sub("L"), "--workload", "behaviour", "--residents", "300", "--batches", "3", "--report"]
         let first = try CLI.tool(args)
         #expect(first.status == 0 && first.stdout.contains("of days 0-"), "\(first.stderr)\(first.stdout)")
@@ -123,6 +144,12 @@ import TestSupport
         #expect(try CLI.run(["verify", "--dir", d.sub("L")]).status == 0)
         let past = try CLI.tool(args + ["--first-day", "366"])
         #expect(past.status == 1 && past.stderr.contains("past the simulated year"), "\(past.stderr)")
+        // A year of reports needs a window of a year: the default one would refuse most of it.
+        try CLI.run(["init", "--dir", d.sub("W"), "--origin", "o.test/city", "--key", d.sub("reg.key")])
+        let windowed = try CLI.tool(["stress-append", "--dir", d.sub("W")] + args.dropFirst(3))
+        #expect(windowed.status == 1 && windowed.stderr.contains("only 30 days after its day: create the ledger with `cledger init --report-days 366 --reversal-days 366`"),
+                "\(windowed.stderr)")
+        #expect(try Ledger(directory: d.sub("W")).info().size == 1, "a refused run appended")
     }
 
     /// `verify --audit-state`: the first run replays everything into the directory, the next
@@ -130,7 +157,7 @@ import TestSupport
     @Test func verifyWithAnAuditStateReplaysOnlyWhatWasAppendedSince() throws {
         let d = TempDir()
         try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
-        try CLI.run(["init", "--dir", d.sub("L"), "--origin", "o.test/city", "--key", d.sub("reg.key")])
+        try CLI.run(["init", "--dir", d.sub("L"), "--origin", "o.test/city", "--key", d.sub("reg.key"), "--report-days", "366", "--reversal-days", "366"])
         let args = ["stress-append", "--dir", d.sub("L"), "--workload", "behaviour", "--residents", "300", "--batches", "3", "--report"]
         #expect(try CLI.tool(args).status == 0)
         let size = try Ledger(directory: d.sub("L")).info().size

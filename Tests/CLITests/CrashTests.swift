@@ -126,7 +126,7 @@ import TestSupport
         let d = TempDir()
         let dir = d.sub("L")
         try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
-        #expect(try CLI.run(["init", "--dir", dir, "--origin", "crash.test/audit", "--key", d.sub("reg.key")]).status == 0)
+        #expect(try CLI.run(["init", "--dir", dir, "--origin", "crash.test/audit", "--key", d.sub("reg.key"), "--report-days", "366", "--reversal-days", "366"]).status == 0)
         let append = try CLI.tool(["stress-append", "--dir", dir, "--workload", "behaviour", "--residents", "2000", "--batches", "30", "--report"])
         #expect(append.status == 0, "\(append.stderr)")
         let size = try readOnlyStore(dir).read { try $0.metaU64(.size) ?? 0 }

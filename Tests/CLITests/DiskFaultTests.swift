@@ -20,7 +20,7 @@ import TestSupport
 
     static func newLedger(_ dir: String, keyDir: TempDir) throws {
         try CLI.run(["keygen", "--name", "reg", "--out", keyDir.sub("reg.key")])
-        let r = try CLI.run(["init", "--dir", dir, "--origin", "disk.test/log", "--key", keyDir.sub("reg.key")])
+        let r = try CLI.run(["init", "--dir", dir, "--origin", "disk.test/log", "--key", keyDir.sub("reg.key"), "--report-days", "366", "--reversal-days", "366"])
         #expect(r.status == 0, "\(r.stderr)")
     }
 

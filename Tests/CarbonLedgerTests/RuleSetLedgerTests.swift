@@ -10,8 +10,10 @@ import TestSupport
 /// against the registered batches, whatever its batch id looks like.
 @Suite struct RuleSetLedgerTests {
     /// A real ledger holding what `h` applied, each submission at its commit time.
-    func ledger(replaying h: RuleHarness, rules: RuleSet, in dir: TempDir) throws -> (Ledger, [Result<AppendReceipt, RuleViolation>]) {
-        let ledger = try Ledger.create(directory: dir.path, origin: h.origin, key: h.registry, rules: rules, now: h.applied[0].time)
+    /// A real ledger given the harness's submissions at their times, from the same genesis.
+    func ledger(replaying h: RuleHarness, in dir: TempDir) throws -> (Ledger, [Result<AppendReceipt, RuleViolation>]) {
+        let ledger = try Ledger.create(directory: dir.path, origin: h.origin, key: h.registry, rules: h.ledger.rules, windows: h.ledger.windows,
+                                       now: h.applied[0].time)
         let seq = try ledger.sequencer()
         var results: [Result<AppendReceipt, RuleViolation>] = []
         for (sub, time) in h.applied.dropFirst() { results += try seq.append([sub], now: time) }
@@ -47,7 +49,7 @@ import TestSupport
     @Test func aV1LogKeepsVerifyingUnderTheV1Rules() throws {
         let (m, _) = try v1History()
         let dir = TempDir()
-        let (ledger, results) = try ledger(replaying: m.c.h, rules: .v1, in: dir)
+        let (ledger, results) = try ledger(replaying: m.c.h, in: dir)
         let failures = results.filter { !$0.isSuccess }
         #expect(failures.isEmpty, "\(failures)")
         #expect(try ledger.info().rules == .v1)
@@ -73,7 +75,7 @@ import TestSupport
         try m.c.h.submit([m.issue("rq-2", batch: "b-1", units: 4)], by: m.issuer)
         try m.c.h.submit([m.retire("ret-1", account: "prj-metro", ranges: [[2, 3]], batch: "b")], by: m.owner)
         let dir = TempDir()
-        let (ledger, results) = try ledger(replaying: m.c.h, rules: .v1, in: dir)
+        let (ledger, results) = try ledger(replaying: m.c.h, in: dir)
         let failures = results.filter { !$0.isSuccess }
         #expect(failures.isEmpty, "\(failures)")
         let prefix = "CN-440300-metro-2026-2026-"
@@ -116,7 +118,7 @@ import TestSupport
                            "reason": "HSM failure"]], by: m.c.admin)
         let approvedAt = try m.c.h.submit([["type": "key.recover.approve", "proposal": "rec-1", "decision": "approve"]], by: second)
         let dir = TempDir()
-        let (ledger, results) = try ledger(replaying: m.c.h, rules: .v2, in: dir)
+        let (ledger, results) = try ledger(replaying: m.c.h, in: dir)
         #expect(results.filter { !$0.isSuccess }.isEmpty)
         let view = try ledger.accountView("prj-metro")
         let keys = try #require(view["holder_keys"]?.arrayValue)

@@ -202,7 +202,8 @@ import TestSupport
     /// every step against a plain list: refused exactly when they overlap a live interval, naming
     /// the live interval that starts last before the new one ends.
     @Test func overlapIsFoundAcrossDaysWhateverTheIntervalsLength() throws {
-        let c = try City()
+        // Months of rides reported at one time: a window that long.
+        let c = try City(windows: Windows(reportDays: 3660, reversalDays: 3660))
         c.h.time = Timestamp(rfc3339: "2027-04-01T00:00:00.000Z")!
         var rng = SplitMix64(seed: 20261121)
         var live: [(from: Int64, to: Int64, seq: UInt64)] = []

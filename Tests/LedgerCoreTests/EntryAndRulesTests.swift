@@ -161,7 +161,7 @@ import TestSupport
         let h = try RuleHarness(origin: Self.origin)
         let admin = h.registry
         #expect(h.violation([["type": "note", "text": "a"], ["type": "Bad Type"]], by: admin) ==
-                RuleViolation(eventIndex: 1, field: "type", rule: .eventType, message: "\"Bad Type\" is not an event type of rule set carbonledger/v2 (\(Reducer.eventTypes.dropFirst().joined(separator: ", ")))"))
+                RuleViolation(eventIndex: 1, field: "type", rule: .eventType, message: "\"Bad Type\" is not an event type of rule set \(RuleSet.latest.rawValue) (\(Reducer.eventTypes.dropFirst().joined(separator: ", ")))"))
         #expect(h.violation([["kind": "x"]], by: admin)?.id == "event.type")
         #expect(h.violation([["type": "genesis"]], by: admin)?.id == "genesis.first")
         #expect(h.violation([["type": "note", "text": "a"]], by: Self.platform)?.id == "auth.unknown_key")

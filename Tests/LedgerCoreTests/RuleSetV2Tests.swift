@@ -23,7 +23,7 @@ import TestSupport
 
     @Test func theGenesisBindsTheRuleSetAndV1HasNoneOfV2sEvents() throws {
         #expect(try RuleHarness(rules: .v1).ledger.rules == .v1)
-        #expect(try RuleHarness().ledger.rules == .v2)
+        #expect(try RuleHarness(rules: .v2).ledger.rules == .v2 && RuleHarness().ledger.rules == .latest)
         let c = try City(rules: .v1)
         refused(c, [["type": "account.link", "account": "p-1", "person": .string(String(repeating: "ab", count: 32))]], by: c.metro,
                 rule: "event.type", mentions: "carbonledger/v1")
@@ -33,7 +33,7 @@ import TestSupport
         // Anything else in `rules` is no rule set.
         let key = try NoteSigningKey.generate(name: "registry")
         var genesis = Reducer.genesisEvent(origin: "x.test/o", registryKey: key.verifierKey).objectValue!
-        genesis["rules"] = "carbonledger/v3"
+        genesis["rules"] = "carbonledger/v9"
         let sub = try Submission.Unsigned(events: [.object(genesis)]).signed(by: key, origin: "x.test/o")
         #expect(throws: RuleViolation.self) {
             _ = try Reducer.apply(sub, to: LedgerState(), state: StateOverlay(base: EmptyState()), time: .minimum,

@@ -10,8 +10,8 @@ public final class City {
     public let bike = try! NoteSigningKey.generate(name: "bikeshare-key")
     public let city = try! NoteSigningKey.generate(name: "greenlife-key")
 
-    public init(rules: RuleSet = .latest) throws {
-        h = try RuleHarness(origin: "city.test/shenzhen", rules: rules)
+    public init(rules: RuleSet = .latest, windows: Windows? = nil) throws {
+        h = try RuleHarness(origin: "city.test/shenzhen", rules: rules, windows: windows)
         try h.submit([
             Self.register(metro, actor: "szmetro", scenarios: ["metro", "bus", "walking"], regions: ["440300"]),
             Self.register(bike, actor: "bikeshare", scenarios: ["bike", "ebike"], regions: ["440300"]),

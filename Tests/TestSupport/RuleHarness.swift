@@ -20,10 +20,12 @@ public final class RuleHarness {
     public private(set) var lastEffects: [Effect] = []
     public private(set) var lastRuleWrites: [String] = []
 
-    public init(origin: String = "harness.test/rules", registry: NoteSigningKey? = nil, admins: [NoteVerifierKey]? = nil, rules: RuleSet = .latest) throws {
+    public init(origin: String = "harness.test/rules", registry: NoteSigningKey? = nil, admins: [NoteVerifierKey]? = nil, rules: RuleSet = .latest,
+                windows: Windows? = nil) throws {
         self.origin = origin
         self.registry = try registry ?? NoteSigningKey.generate(name: "registry")
-        let genesis = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: origin, registryKey: self.registry.verifierKey, admins: admins, rules: rules)])
+        let genesis = try Submission.Unsigned(events: [Reducer.genesisEvent(origin: origin, registryKey: self.registry.verifierKey, admins: admins, rules: rules,
+                                                                           windows: windows)])
             .signed(by: self.registry, origin: origin)
         try apply(genesis)
     }

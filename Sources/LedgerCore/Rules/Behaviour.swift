@@ -35,6 +35,11 @@ extension RuleContext {
         guard end.millisecondsSinceEpoch <= time.millisecondsSinceEpoch + Self.futureTolerance else {
             throw RuleViolation(field: "end", rule: .behaviourFuture, message: "end \(end) is after the ledger's time \(time) (more than 5 minutes ahead)")
         }
+        // v3: before idempotence, so the rules need a source ref only while its day can be reported.
+        if let windows, start.cstDayNumber < time.cstDayNumber - windows.reportDays {
+            throw RuleViolation(field: "start", rule: .behaviourLate,
+                                message: "start \(start) is on CST day \(start.cstDay), more than the programme's \(windows.reportDays) days before the ledger's day \(time.cstDay): too late to report")
+        }
 
         // The same (platform, source reference) again is an idempotent duplicate: no effect.
         // At most 4 + 64 + 1 + 3 x 128 = 453 bytes: within LMDB's 511-byte keys.
@@ -163,6 +168,11 @@ extension RuleContext {
         }
         if let r = b["reversed_seq"]?.intValue {
             throw RuleViolation(field: "seq", rule: .reverseAlready, message: "behaviour \(target) was already reversed at seq \(r)")
+        }
+        if let windows, let start = b.string("start").flatMap(Timestamp.init(rfc3339:)),
+           time.cstDayNumber > start.cstDayNumber + windows.reversalDays {
+            throw RuleViolation(field: "seq", rule: .reverseLate,
+                                message: "behaviour \(target) is of CST day \(start.cstDay), more than the programme's \(windows.reversalDays) days before the ledger's day \(time.cstDay): too late to reverse")
         }
         if let r = b.string("request") {
             throw RuleViolation(field: "seq", rule: .reverseLocked, message: "behaviour \(target) is locked in issuance request \(r); it can be reversed only if that request is rejected")

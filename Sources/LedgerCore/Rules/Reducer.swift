@@ -126,7 +126,8 @@ public enum Reducer {
         if let revoked = record["revoked_seq"]?.intValue {
             throw RuleViolation(field: "signer", rule: .authRevoked, message: "key \(signer.name) was revoked at seq \(revoked)")
         }
-        let ctx = RuleContext(state: state, seq: seq, time: time, leafHash: leafHash, signer: signer, signerRecord: record, rules: ledger.rules)
+        let ctx = RuleContext(state: state, seq: seq, time: time, leafHash: leafHash, signer: signer, signerRecord: record, rules: ledger.rules,
+                              windows: ledger.windows)
         ctx.registryKey = ledger.registryKey
         let f = EventFields(obj: obj, type: type)
         guard let handler = handlerByType[type], ledger.rules >= (introducedIn[type] ?? .v1) else {
@@ -164,9 +165,12 @@ public enum Reducer {
         guard obj["type"]?.stringValue == "genesis" else {
             throw RuleViolation(field: "type", rule: .genesisFirst, message: "entry 0 must be the genesis event")
         }
-        guard obj.keys == ["admins", "origin", "registry_key", "rules", "type"] else {
+        // v3 on, the programme's windows may be stated (absent: Windows.standard).
+        // (An unknown rule set is refused below, as genesis.rules, whatever its members.)
+        let v3 = obj["rules"]?.stringValue.flatMap(RuleSet.init(rawValue:)).map { $0 >= .v3 } ?? true
+        guard obj.keys == ["admins", "origin", "registry_key", "rules", "type"] || (v3 && obj.keys == ["admins", "origin", "registry_key", "rules", "type", "windows"]) else {
             throw RuleViolation(field: "(event)", rule: .genesisFields,
-                                message: "genesis must have exactly admins, origin, registry_key, rules, type; has \(obj.keys)")
+                                message: "genesis must have exactly admins, origin, registry_key, rules, type\(v3 ? " and optionally windows" : ""); has \(obj.keys)")
         }
         guard let origin = obj["origin"]?.stringValue, isValidOrigin(origin) else {
             throw RuleViolation(field: "origin", rule: .genesisOrigin,
@@ -195,9 +199,11 @@ public enum Reducer {
         guard signer == key else {
             throw RuleViolation(field: "signer", rule: .genesisSigner, message: "the genesis submission must be signed by the registry key it names")
         }
+        let windows = rules >= .v3 ? try Windows(genesis: obj["windows"]) : nil
         state.origin = origin
         state.registryKey = key
         state.rules = rules
+        state.windows = windows
         return admins
     }
 
@@ -219,9 +225,12 @@ public enum Reducer {
 
     /// The genesis event for a new ledger; `admins` default to the registry key alone.
     public static func genesisEvent(origin: String, registryKey: NoteVerifierKey, admins: [NoteVerifierKey]? = nil,
-                                    rules: RuleSet = .latest) -> JSONValue {
-        ["type": "genesis", "admins": .array((admins ?? [registryKey]).map { .string($0.description) }), "origin": .string(origin),
-         "registry_key": .string(registryKey.description), "rules": .string(rules.rawValue)]
+                                    rules: RuleSet = .latest, windows: Windows? = nil) -> JSONValue {
+        var o: JSONObject = ["type": "genesis", "admins": .array((admins ?? [registryKey]).map { .string($0.description) }), "origin": .string(origin),
+                             "registry_key": .string(registryKey.description), "rules": .string(rules.rawValue)]
+        // A v3 log says its windows, so a reader need not know the defaults.
+        if rules >= .v3 { o["windows"] = (windows ?? .standard).json }
+        return .object(o)
     }
 
     /// The rule set a genesis event names (v1 for anything else: `apply` refuses it anyway).

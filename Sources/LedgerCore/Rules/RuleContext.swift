@@ -16,10 +16,14 @@ final class RuleContext {
     let actor: String
     /// The log's rule set: where v2 changed a rule, the handler asks.
     let rules: RuleSet
+    /// The programme's windows (v3 on; nil before: no window).
+    let windows: Windows?
 
-    init(state: StateOverlay, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, signerRecord: JSONValue?, rules: RuleSet = .latest) {
+    init(state: StateOverlay, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, signerRecord: JSONValue?, rules: RuleSet = .latest,
+         windows: Windows? = nil) {
         self.state = state; self.seq = seq; self.time = time; self.leafHash = leafHash; self.signer = signer; self.signerRecord = signerRecord
         self.rules = rules
+        self.windows = windows
         actor = signerRecord?.string("actor") ?? ""
     }
 

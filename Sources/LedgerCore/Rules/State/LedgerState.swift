@@ -7,6 +7,8 @@ public struct LedgerState: Equatable, Sendable {
     public var registryKey: NoteVerifierKey?
     /// The rule set the genesis event binds the log to.
     public var rules: RuleSet = .v1
+    /// The programme's windows the genesis event states (v3 on; nil before).
+    public var windows: Windows?
     /// Entries applied so far (the next seq).
     public var size: UInt64 = 0
 

@@ -1,0 +1,94 @@
+import Testing
+@testable import LedgerCore
+import TestSupport
+
+/// Rule set v3 (SPEC.md 8.23): the programme's windows. A behaviour is reported within
+/// `report_days` CST days of its day and reversed within `reversal_days`; v2 logs have no window.
+@Suite struct RuleSetV3Tests {
+    func at(_ rfc3339: String) -> Timestamp { Timestamp(rfc3339: rfc3339)! }
+
+    func refused(_ c: City, _ events: [JSONValue], by key: NoteSigningKey, rule: String, field: String, mentions: String,
+                 sourceLocation: SourceLocation = #_sourceLocation) {
+        let before = c.h.state.writes, size = c.h.ledger.size
+        let v = c.h.violation(events, by: key)
+        #expect(v?.id == rule && v?.field == field, "expected \(rule) on \(field), got \(String(describing: v))", sourceLocation: sourceLocation)
+        #expect(v?.message.contains(mentions) == true, "message lacks \(mentions): \(String(describing: v))", sourceLocation: sourceLocation)
+        #expect(c.h.state.writes == before && c.h.ledger.size == size, "a refused submission changed the state", sourceLocation: sourceLocation)
+    }
+
+    /// Applies a genesis event as entry 0: the ledger state, or the rule it breaks.
+    func genesis(_ change: (inout JSONObject) -> Void) throws -> Result<LedgerState, RuleViolation> {
+        let key = try NoteSigningKey.generate(name: "registry")
+        var g = Reducer.genesisEvent(origin: "x.test/o", registryKey: key.verifierKey).objectValue!
+        change(&g)
+        let sub = try Submission.Unsigned(events: [.object(g)]).signed(by: key, origin: "x.test/o")
+        do {
+            return .success(try Reducer.apply(sub, to: LedgerState(), state: StateOverlay(base: EmptyState()), time: .minimum,
+                                              leafHashes: [.zero], lookup: RuleHarness.Lookup(roots: [:])))
+        } catch let v as RuleViolation { return .failure(v) }
+    }
+
+    @Test func theGenesisStatesTheWindowsAndV3IsWhatNewLedgersGet() throws {
+        #expect(RuleSet.latest == .v3)
+        #expect(Reducer.genesisEvent(origin: "x.test/o", registryKey: try NoteSigningKey.generate(name: "k").verifierKey)["windows"]
+                == ["report_days": 30, "reversal_days": 90])
+        #expect(try RuleHarness().ledger.windows == Windows(reportDays: 30, reversalDays: 90))
+        #expect(try RuleHarness(rules: .v2).ledger.windows == nil)
+        #expect(try genesis { $0["windows"] = ["report_days": 7, "reversal_days": 7] }.get().windows == Windows(reportDays: 7, reversalDays: 7))
+        // Absent in a v3 genesis: the standard windows.
+        #expect(try genesis { $0["windows"] = nil }.get().windows == .standard)
+        let bad: [(JSONValue, String)] = [
+            (["report_days": 0, "reversal_days": 90], "report_days must be 1 to 3660"),
+            (["report_days": 30, "reversal_days": 29], "reversal_days must be report_days (30) to 3660"),
+            (["report_days": 30, "reversal_days": 3661], "reversal_days must be report_days (30) to 3660"),
+            (["report_days": 30], "must be {\"report_days\":N,\"reversal_days\":M}"),
+            (["report_days": 30, "reversal_days": 90, "grace": 1], "must be {\"report_days\":N,\"reversal_days\":M}"),
+            (["report_days": "30", "reversal_days": 90], "must be {\"report_days\":N,\"reversal_days\":M}"),
+            (30, "must be {\"report_days\":N,\"reversal_days\":M}"),
+        ]
+        for (windows, message) in bad {
+            let v = try genesis { $0["windows"] = windows }
+            guard case .failure(let v) = v else { Issue.record("\(windows) was accepted"); continue }
+            #expect(v.id == "genesis.windows" && v.field == "windows" && v.message.contains(message), "\(windows): \(v)")
+        }
+        // Before v3 a genesis has no windows member.
+        let v2 = try genesis { $0["rules"] = "carbonledger/v2"; $0["windows"] = ["report_days": 30, "reversal_days": 90] }
+        guard case .failure(let v) = v2 else { Issue.record("a v2 genesis with windows was accepted"); return }
+        #expect(v.id == "genesis.fields")
+    }
+
+    @Test func aBehaviourIsReportedWithinTheReportWindowOfItsDay() throws {
+        let c = try City()
+        // The trips are on CST day 2026-11-21; day 30 after it ends at 2026-12-21T16:00Z.
+        c.h.time = at("2026-12-21T15:59:59.999Z")
+        try c.h.submit([City.trip("p-1", "metro", amount: 1000, from: 0, to: 30, ref: "in-window")], by: c.metro)
+        c.h.time = at("2026-12-21T16:00:00.000Z")
+        refused(c, [City.trip("p-1", "metro", amount: 1000, from: 60, to: 90, ref: "late")], by: c.metro,
+                rule: "behaviour.late", field: "start", mentions: "more than the programme's 30 days before the ledger's day 20261222")
+        // Refused before idempotence: a resend after the window is late, not a duplicate, so
+        // the rules need a source ref only while its day is in the window.
+        refused(c, [City.trip("p-1", "metro", amount: 1000, from: 0, to: 30, ref: "in-window"), ["type": "note", "text": "resent"]], by: c.metro,
+                rule: "behaviour.late", field: "start", mentions: "too late to report")
+        // A day inside the window is reported as ever.
+        try c.h.submit([City.trip("p-1", "metro", amount: 1000, from: 60 * 24 * 2, to: 60 * 24 * 2 + 30, ref: "day-2")], by: c.metro)
+    }
+
+    @Test func aBehaviourIsReversedWithinTheReversalWindowOfItsDay() throws {
+        let c = try City()
+        let first = try c.h.submit([City.trip("p-1", "metro", amount: 1000, from: 0, to: 30, ref: "a"),
+                                    City.trip("p-1", "metro", amount: 1000, from: 60, to: 90, ref: "b")], by: c.metro)
+        // Day 2026-11-21 + 90 is 2027-02-19, which ends at 2027-02-19T16:00Z.
+        c.h.time = at("2027-02-19T15:59:59.999Z")
+        try c.h.submit([["type": "behaviour.reverse", "seq": .int(Int64(first)), "reason": "fare evasion"]], by: c.metro)
+        c.h.time = at("2027-02-19T16:00:00.000Z")
+        refused(c, [["type": "behaviour.reverse", "seq": .int(Int64(first + 1)), "reason": "fare evasion"]], by: c.admin,
+                rule: "reverse.late", field: "seq", mentions: "more than the programme's 90 days before the ledger's day 20270220")
+    }
+
+    @Test func aV2LogHasNoWindow() throws {
+        let c = try City(rules: .v2)
+        c.h.time = at("2027-11-21T12:00:00.000Z")
+        let seq = try c.h.submit([City.trip("p-1", "metro", amount: 1000, from: 0, to: 30, ref: "a year late")], by: c.metro)
+        try c.h.submit([["type": "behaviour.reverse", "seq": .int(Int64(seq)), "reason": "a year on"]], by: c.metro)
+    }
+}
