@@ -5,6 +5,8 @@ import LedgerCore
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case missing(String)
     case corrupt(String)
+    /// A file the store keeps beside its environments could not be written or read.
+    case io(String)
     case notALedger(String)
     /// The directory was written in another layout (`meta/format`) than this build's.
     case unsupportedFormat(found: String, supported: String)
@@ -15,6 +17,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .missing(let what): return "missing from the store: \(what)"
         case .corrupt(let what): return "store is corrupt: \(what)"
+        case .io(let what): return what
         case .notALedger(let dir): return "\(dir) is not a CarbonLedger directory (run `cledger init` first)"
         case .unsupportedFormat(let found, let supported) where LogStore.upgradableFormats.contains(found):
             return "the ledger directory is in format \(found); this cledger reads \(supported) only (SPEC.md section 10). "
