@@ -71,6 +71,6 @@ let package = Package(
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerDemo", "TestSupport"]),
         .testTarget(name: "CarbonLedgerTests", dependencies: ["CarbonLedger", "LedgerStore", "LedgerCore", "LedgerDemo", "TestSupport"]),
         // Runs the real `cledger` and `cledger-tools` binaries as a user or an auditor would (exit codes, output, SIGKILL).
-        .testTarget(name: "CLITests", dependencies: ["cledger", "cledger-tools", "CarbonLedger", "LedgerStore", "LedgerCore", "LedgerDemo", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["cledger", "cledger-tools", "CarbonLedger", "LedgerStore", "LedgerCore", "LedgerDemo", "CLISupport", "TestSupport"]),
     ]
 )

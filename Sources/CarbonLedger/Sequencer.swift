@@ -200,6 +200,35 @@ public final class Sequencer: @unchecked Sendable {
         }
     }
 
+    /// What appending `submissions` in order would refuse, every event's rule (`Reducer.check`),
+    /// one list per submission; nothing is written but the state's catch-up to the log.
+    public func check(_ submissions: [Submission], now: Timestamp) throws -> [[RuleViolation]] {
+        try StateSync.catchUp(store)
+        return try store.read { r in
+            var st = try currentState(r)
+            let time = max(now, st.lastTime)
+            let state = StateOverlay(base: StoreStateReader(r))
+            let hasher = MerkleHasher()
+            var pending: [Digest: UInt64] = [:]
+            var found: [[RuleViolation]] = []
+            for sub in submissions {
+                let firstSeq = st.ledger.size
+                let entries = SubmissionEntries(sub, firstSeq: firstSeq, prev: st.head, time: time, hasher: hasher)
+                let scratch = StateOverlay(base: state)
+                let (next, violations) = try Reducer.check(sub, to: st.ledger, state: scratch, time: time, leafHashes: entries.leafHashes,
+                                                           lookup: PendingLookup(reader: r, pending: pending))
+                found.append(violations)
+                // A refused submission is not appended: the next one sees neither its writes nor its entries.
+                guard violations.isEmpty else { continue }
+                for (k, v) in scratch.writes { state.put(k, v) }
+                st.ledger = next
+                st.head = entries.head
+                pending[sub.root] = firstSeq
+            }
+            return found
+        }
+    }
+
     /// Why an all-or-nothing append was refused.
     public struct Rejection: Error, Equatable {
         public var submissionIndex: Int

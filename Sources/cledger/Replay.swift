@@ -56,7 +56,7 @@ struct Replay: ParsableCommand {
             o["equals_live_projections"] = equal ? .bool(true) : .null
             print(CanonicalJSON.string(.object(o)))
         } else {
-            print("replayed \(report.entries) entries (\(report.submissions) submissions) into \(out ?? "a temporary store")")
+            print("replayed \(counted(report.entries, "entry", "entries")) (\(counted(report.submissions, "submission"))) into \(out ?? "a temporary store")")
             print(summary.text)
             if equal && report.stateSize == report.entries {
                 print("state equals the live projections byte for byte (\(report.stateKeysCompared) keys)")

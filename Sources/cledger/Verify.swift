@@ -78,7 +78,7 @@ struct Verify: ParsableCommand {
             }
             let secs = Date().timeIntervalSince(start)
             let replayed = report.resumedFrom > 0 ? " (\(report.entries - report.resumedFrom) replayed from seq \(report.resumedFrom), over the audit state)" : ""
-            print("OK: \(report.entries) entries\(replayed), \(report.submissions) submissions, \(report.checkpointsChecked) checkpoints, \(report.comparedWrittenOnly ? "the projections written since the last comparison (\(report.stateKeysCompared) writes)" : "\(report.stateKeysCompared) projections") equal to a replay; verified in \(String(format: "%.2f", secs)) s")
+            print("OK: \(counted(report.entries, "entry", "entries"))\(replayed), \(counted(report.submissions, "submission")), \(counted(report.checkpointsChecked, "checkpoint")), \(report.comparedWrittenOnly ? "the projections written since the last comparison (\(counted(report.stateKeysCompared, "write")))" : counted(report.stateKeysCompared, "projection")) equal to a replay; verified in \(String(format: "%.2f", secs)) s")
             print("checkpoint: \(report.checkpoint.origin) size \(report.checkpoint.size) root \(report.checkpoint.root.base64)")
             if let a = auditState { print("audit state: \(a) holds the replay of these \(report.entries) entries; the next `verify --audit-state \(a)` starts there") }
             if ledger.store.stateAbsent {

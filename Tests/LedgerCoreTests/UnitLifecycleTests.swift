@@ -34,7 +34,8 @@ import TestSupport
         try m.c.h.submit([m.request("rq-2")], by: m.c.metro)
         #expect(m.c.h.get("req/rq-2")?["count"] == 1 && m.c.h.get("beh/\(pad(late))")?["request"] == "rq-2")
         // Locked reductions cannot be reversed or donated.
-        refused(m, [["type": "behaviour.reverse", "seq": .int(Int64(m.tripSeqs[0])), "reason": "x"]], by: m.c.metro, rule: "reverse.locked")
+        refused(m, [["type": "behaviour.reverse", "seq": .int(Int64(m.tripSeqs[0])), "reason": "x"]], by: m.c.metro, rule: "reverse.locked",
+                mentions: "locked in issuance request rq-1: it can be reversed only if the verifier rejects that request")
         refused(m, [["type": "donation", "account": "p-1", "to": "yangtze-fish", "amount_mg": 1]], by: m.c.metro, rule: "donation.insufficient")
         // A rejection releases the locks; the reductions can be requested again.
         refused(m, [["type": "issuance.verify", "request": "rq-2", "decision": "reject", "report_hash": .string(String(repeating: "cd", count: 32)),
@@ -54,6 +55,9 @@ import TestSupport
         refused(m, [m.approve("rq-1", 14_400_001)], by: m.verifier, rule: "issuance.amount")
         refused(m, [m.issue("rq-1", batch: "b1", units: 14)], by: m.issuer, rule: "issuance.state", mentions: "not approved")
         try m.c.h.submit([m.approve("rq-1", 14_400_000)], by: m.verifier)
+        // The refusal of a reversal says what is left to do as the request goes on.
+        let reverse: [JSONValue] = [["type": "behaviour.reverse", "seq": .int(Int64(m.tripSeqs[0])), "reason": "fraud found late"]]
+        refused(m, reverse, by: m.c.metro, rule: "reverse.locked", mentions: "locked in issuance request rq-1: the request was approved, so it can no longer be reversed")
         refused(m, [m.approve("rq-1", 1)], by: m.verifier, rule: "issuance.state")
         refused(m, [m.issue("rq-1", batch: "b1", units: 15)], by: m.issuer, rule: "issuance.units", mentions: "14 whole units")
         refused(m, [m.issue("rq-1", batch: "b1", units: 14)], by: m.verifier, rule: "auth.role")
@@ -62,6 +66,8 @@ import TestSupport
         try m.c.h.submit([m.issue("rq-1", batch: "b1", units: 14)], by: m.issuer)
         let b = m.c.h.get("batch/b1")!
         #expect(b["units"] == 14 && b["serial_prefix"] == "CN-440300-metro-2026-2026-b1" && b["owner"] == "prj-metro")
+        refused(m, reverse + [["type": "note", "text": "again"]], by: m.c.metro, rule: "reverse.locked",
+                mentions: "units were issued from it (batch b1), so it can no longer be reversed; an admin may cancel units of the batch instead (units.cancel)")
         #expect(m.holdings("prj-metro") == [[1, 14]])
         // 14 kg issued, 0.4 kg of the last reduction stays with its account.
         #expect(m.c.account("w-1")["issued_mg"] == 4_400_000 && m.c.available("w-1") == 400_000 && m.c.account("w-1")["locked_mg"] == 0)

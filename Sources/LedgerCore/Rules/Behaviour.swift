@@ -175,7 +175,18 @@ extension RuleContext {
                                 message: "behaviour \(target) is of CST day \(start.cstDay), more than the programme's \(windows.reversalDays) days before the ledger's day \(time.cstDay): too late to reverse")
         }
         if let r = b.string("request") {
-            throw RuleViolation(field: "seq", rule: .reverseLocked, message: "behaviour \(target) is locked in issuance request \(r); it can be reversed only if that request is rejected")
+            // What the user can still do depends on how far the request went.
+            let request = try get("req/\(r)")
+            let why: String
+            switch request?.string("status") {
+            case "issued":
+                why = "units were issued from it (batch \(request?.string("batch") ?? "?")), so it can no longer be reversed; an admin may cancel units of the batch instead (units.cancel)"
+            case "approved":
+                why = "the request was approved, so it can no longer be reversed"
+            default:
+                why = "it can be reversed only if the verifier rejects that request"
+            }
+            throw RuleViolation(field: "seq", rule: .reverseLocked, message: "behaviour \(target) is locked in issuance request \(r): \(why)")
         }
         let platform = b.string("platform") ?? ""
         if !has(.admin) && platform != actor {

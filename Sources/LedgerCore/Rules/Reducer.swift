@@ -50,7 +50,60 @@ public enum Reducer {
     public static func apply(_ submission: Submission, to ledger: LedgerState, state: StateOverlay, time: Timestamp,
                              leafHashes: [Digest], lookup: some SubmissionLookup, effects: inout [Effect]) throws -> LedgerState {
         precondition(leafHashes.count == submission.events.count, "one leaf hash per event")
+        try admit(submission, to: ledger, lookup: lookup)
         var next = ledger
+        let firstSeq = ledger.size
+        // The signer's state path and text, built once per submission, not per event.
+        let signer = SignerKey(submission.signer)
+        var given: [Effect] = []
+        for (i, event) in submission.events.enumerated() {
+            let seq = firstSeq + UInt64(i)
+            do {
+                try apply(event: event, seq: seq, time: time, leafHash: leafHashes[i], signer: signer, ledger: &next, state: state, effects: &given)
+            } catch var v as RuleViolation {
+                v.eventIndex = i
+                throw v
+            }
+        }
+        assert(next.size == firstSeq + UInt64(submission.events.count), "every event advances the log by one")
+        effects.append(contentsOf: given)
+        return next
+    }
+
+    /// Every rule the events of `submission` break, each event judged over the state the events
+    /// before it left, a refused one leaving nothing: what `cledger submit --check` reports, so a
+    /// batch is mended in one go rather than one error at a time. The submission's own checks
+    /// (signature, replay) come first, and when one fails it is the only finding. `state` is
+    /// the caller's scratch (it holds what the accepted events wrote, rules only); the returned
+    /// ledger state has the submission's entries counted, as if it were appended.
+    public static func check(_ submission: Submission, to ledger: LedgerState, state: StateOverlay, time: Timestamp,
+                             leafHashes: [Digest], lookup: some SubmissionLookup) throws -> (ledger: LedgerState, violations: [RuleViolation]) {
+        precondition(leafHashes.count == submission.events.count, "one leaf hash per event")
+        do { try admit(submission, to: ledger, lookup: lookup) } catch let v as RuleViolation { return (ledger, [v]) }
+        var next = ledger
+        let signer = SignerKey(submission.signer)
+        var found: [RuleViolation] = []
+        var ignored: [Effect] = []
+        for (i, event) in submission.events.enumerated() {
+            let seq = ledger.size + UInt64(i)
+            state.beginSavepoint()
+            do {
+                try apply(event: event, seq: seq, time: time, leafHash: leafHashes[i], signer: signer, ledger: &next, state: state, effects: &ignored)
+                state.commitSavepoint()
+            } catch var v as RuleViolation {
+                state.rollback()
+                v.eventIndex = i
+                found.append(v)
+                // The later events keep the seqs they would have in the log.
+                next.size = seq + 1
+            }
+        }
+        return (next, found)
+    }
+
+    /// The checks of a submission as a whole, before its events: its signature for this ledger
+    /// and that the log does not hold it already.
+    static func admit(_ submission: Submission, to ledger: LedgerState, lookup: some SubmissionLookup) throws {
         let firstSeq = ledger.size
         let origin: String
         if firstSeq == 0 {
@@ -67,21 +120,6 @@ public enum Reducer {
             throw RuleViolation(field: "events", rule: .submissionReplay,
                                 message: "the same submission (root \(submission.root.hex)) was already appended at seq \(earlier)", conflictingSeq: earlier)
         }
-        // The signer's state path and text, built once per submission, not per event.
-        let signer = SignerKey(submission.signer)
-        var given: [Effect] = []
-        for (i, event) in submission.events.enumerated() {
-            let seq = firstSeq + UInt64(i)
-            do {
-                try apply(event: event, seq: seq, time: time, leafHash: leafHashes[i], signer: signer, ledger: &next, state: state, effects: &given)
-            } catch var v as RuleViolation {
-                v.eventIndex = i
-                throw v
-            }
-        }
-        assert(next.size == firstSeq + UInt64(submission.events.count), "every event advances the log by one")
-        effects.append(contentsOf: given)
-        return next
     }
 
     /// Applies one event at `seq`.
