@@ -26,14 +26,17 @@ extension StoreReader {
 
     func state(_ key: String) throws -> JSONValue? { try StoreStateReader(self).get(key) }
 
-    /// The first `limit` lines of an account's history, oldest first. The lines are kept under
-    /// `hist/MILLION/ACCOUNT/SEQ16` (SPEC.md section 10): each million present is looked up in
-    /// turn, and the next found by seeking past this one's keys ('0' follows '/' in ASCII).
-    func accountHistory(_ account: String, limit: Int) throws -> [(key: String, value: JSONValue)] {
-        var out: [(key: String, value: JSONValue)] = []
+    /// The newest `limit` lines of an account's history before seq `before` (all seqs if nil),
+    /// oldest first, and whether older lines exist (for paging back). The lines are kept under
+    /// `hist/MILLION/ACCOUNT/SEQ16` (SPEC.md section 10): the millions present are found by
+    /// seeking past each one's keys ('0' follows '/' in ASCII), and read newest first.
+    func accountHistory(_ account: String, limit: Int, before given: UInt64? = nil) throws -> (lines: [(key: String, value: JSONValue)], more: Bool) {
+        // No seq reaches 2^53: a bound beyond it is no bound (and would not fit the key's digits).
+        let before = given.flatMap { $0 <= UInt64(JSONValue.maxSafeInteger) ? $0 : nil }
         let prefix = Array("hist/".utf8)
+        var millions: [String] = []
         var seek = prefix
-        while out.count < limit {
+        while true {
             var million: [UInt8]?
             try seek.withUnsafeBytes { start in
                 try stateTxn.scan(store.state, from: start) { k, _ in
@@ -43,10 +46,23 @@ extension StoreReader {
                 }
             }
             guard let m = million else { break }
-            out += try stateRecords(prefix: "hist/\(String(decoding: m, as: UTF8.self))/\(account)/", limit: limit - out.count)
+            millions.append(String(decoding: m, as: UTF8.self))
             seek = prefix + m + [UInt8(ascii: "0")]
         }
-        return out
+        var newest: [(key: String, value: JSONValue)] = []
+        for m in millions.reversed() {
+            // A million's lines all have seqs from MILLION x 10^6 on.
+            if let before, let first = UInt64(m), first.multipliedReportingOverflow(by: 1_000_000).partialValue >= before { continue }
+            var lines = try stateRecords(prefix: "hist/\(m)/\(account)/")
+            if let before {
+                let bound = Projection.historyPath(seq: before, account: account)
+                lines.removeAll { !StateOverlay.less($0.key, bound) }
+            }
+            newest.insert(contentsOf: lines, at: 0)
+            if newest.count > limit { break }
+        }
+        let more = newest.count > limit
+        return (Array(newest.suffix(limit)), more)
     }
 
     /// The registry key named by the last `registry.rotate` (SPEC.md 8.3), nil if none yet (then
@@ -92,7 +108,10 @@ extension StoreReader {
 
 extension Ledger {
     /// The account view: balances in mg and kg, points per platform, employer totals, history.
-    public func accountView(_ id: String, historyLimit: Int = 1000) throws -> JSONValue {
+    /// An account's record with its balances, units held, keys, points and the newest
+    /// `historyLimit` history lines before seq `historyBefore` (`history_more` says whether
+    /// older ones exist, `history_before` where to ask from).
+    public func accountView(_ id: String, historyLimit: Int = 1000, historyBefore: UInt64? = nil) throws -> JSONValue {
         try store.read { r in
             guard let account = try r.state("acct/\(id)")?.objectValue else { throw QueryError.noSuchAccount(id) }
             var view = account
@@ -139,11 +158,15 @@ extension Ledger {
                 points[platform] = ["earned": .int(earned), "reversed": .int(rev), "redeemed": .int(redeemed), "balance": .int(earned - rev - redeemed)]
             }
             view["points"] = .object(points)
-            let history = try r.accountHistory(id, limit: historyLimit).map { key, value -> JSONValue in
+            let (lines, more) = try r.accountHistory(id, limit: historyLimit, before: historyBefore)
+            let history = try lines.map { key, value -> JSONValue in
                 let seq = try Self.number(key, segment: -1)
                 return value.objectValue.map { var o = $0; o["seq"] = .int(seq); return .object(o) } ?? value
             }
             view["history"] = .array(history)
+            // Paging back: the older lines are those before the oldest shown.
+            view["history_more"] = .bool(more)
+            if more, let oldest = history.first?["seq"] { view["history_before"] = oldest }
             return .object(view)
         }
     }

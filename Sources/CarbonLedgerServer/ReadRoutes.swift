@@ -75,8 +75,10 @@ extension LedgerServer {
         }
         try routes.get("/v1/accounts/{id}") { request, context in
             let id = try self.pathID(context)
-            let history = try QueryParameters(request: request).integer("history", in: 0...1000, default: 200)
-            return try self.read { API.json(try self.ledger.accountView(id, historyLimit: Int(history))) }
+            let q = QueryParameters(request: request)
+            let history = try q.integer("history", in: 0...1000, default: 200)
+            let before = try q.optional("history_before", in: 1...QueryParameters.position.upperBound)
+            return try self.read { API.json(try self.ledger.accountView(id, historyLimit: Int(history), historyBefore: before)) }
         }
         try routes.get("/v1/accounts/{id}/holdings") { _, context in
             let id = try self.pathID(context)

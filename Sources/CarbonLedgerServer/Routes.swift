@@ -45,7 +45,7 @@ enum Routes {
         Route(.get, "/v1/entries", query: ["from", "limit"]),
         Route(.get, "/v1/proofs/inclusion", query: ["seq", "size"]),
         Route(.get, "/v1/proofs/consistency", query: ["from", "to"]),
-        Route(.get, "/v1/accounts/{id}", query: ["history"]),
+        Route(.get, "/v1/accounts/{id}", query: ["history", "history_before"]),
         Route(.get, "/v1/accounts/{id}/holdings"),
         Route(.get, "/v1/projects/{id}"),
         Route(.get, "/v1/batches/{id}"),

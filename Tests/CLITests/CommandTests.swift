@@ -353,6 +353,34 @@ import TestSupport
                 "\(stale.stderr)")
     }
 
+    /// The text account view adds up (available = credited - reversed - donated - locked -
+    /// issued), shows the units held, and pages back through the history.
+    @Test func theAccountViewAddsUpAndPagesBack() throws {
+        let d = TempDir()
+        #expect(try CLI.run(["demo", "--dir", d.sub("city"), "--residents", "20", "--days", "1"]).status == 0)
+        let text = try CLI.run(["account", "--dir", d.sub("city"), "r-00001", "--history", "2"]).stdout
+        func mg(_ label: String) -> Int64? {
+            text.split(separator: "\n").first { $0.hasPrefix(label) }.flatMap { line in
+                line.dropFirst(label.count).split(separator: " ").first { Int64($0) != nil }.flatMap { Int64($0) }
+            }
+        }
+        let parts = try ["credited:", "reversed:", "donated:", "locked:", "issued:", "available:"].map { try #require(mg($0), "\($0) in \(text)") }
+        #expect(parts[0] - parts[1] - parts[2] - parts[3] - parts[4] == parts[5] && parts[4] > 0, "\(text)")
+        let header = try #require(text.split(separator: "\n").first { $0.hasPrefix("history") }.map(String.init))
+        let before = try #require(header.split(separator: " ").last.flatMap { UInt64($0.dropLast(2)) }, "\(header)")
+        #expect(header == "history (the newest 2 lines; older: --history-before \(before)):")
+        let shown = text.split(separator: "\n").filter { $0.hasPrefix("  seq ") }
+        #expect(shown.count == 2 && shown[0].hasPrefix("  seq \(before) "), "\(text)")
+        let older = try CLI.run(["account", "--dir", d.sub("city"), "r-00001", "--history-before", String(before)]).stdout
+        let olderSeqs = older.split(separator: "\n").filter { $0.hasPrefix("  seq ") }.compactMap { UInt64($0.split(separator: " ")[1]) }
+        #expect(!olderSeqs.isEmpty && olderSeqs.allSatisfy { $0 < before } && older.contains("\nhistory:\n"), "\(older)")
+        let project = try CLI.run(["account", "--dir", d.sub("city"), "prj-szmetro"]).stdout
+        #expect(project.contains("units held: ") && project.contains(" of batch ") && project.contains("(1 unit = 1 kg CO2e)"), "\(project)")
+        let api = try JSONParser.parse(Array(try CLI.run(["account", "--dir", d.sub("city"), "r-00001", "--history", "2", "--json"]).stdout.utf8))
+        #expect(api["history_more"] == true && api["history_before"] == .int(Int64(before)))
+        #expect(try CLI.run(["account", "--dir", d.sub("city"), "r-00001", "--history", "-1"]).status == 64)
+    }
+
     /// What an auditor may be handed: the log's data file alone. `verify` checks all of it and
     /// says no projections were there to compare; a query refuses it saying how to rebuild the
     /// state; the next writer rebuilds it, and then the projections compare again.

@@ -119,8 +119,25 @@ import TestSupport
             try ledger.accountView(account, historyLimit: limit)["history"]!.arrayValue!.map { $0["seq"]!.intValue! }
         }
         #expect(try shown(1000) == expected)
-        #expect(try shown(expected.count - 2) == Array(expected.prefix(expected.count - 2)))
+        // The newest lines, oldest first; older ones are asked for before the oldest shown.
+        #expect(try shown(expected.count - 2) == Array(expected.suffix(expected.count - 2)))
         #expect(try shown(0) == [])
+        for limit in [1, 2, 3, expected.count] {
+            var paged: [Int64] = [], before: UInt64? = nil, pages = 0
+            while true {
+                let view = try ledger.accountView(account, historyLimit: limit, historyBefore: before)
+                paged.insert(contentsOf: view["history"]!.arrayValue!.map { $0["seq"]!.intValue! }, at: 0)
+                pages += 1
+                guard view["history_more"] == true else { #expect(view["history_before"] == nil); break }
+                before = try #require(view["history_before"]?.intValue.map(UInt64.init))
+                guard pages < 100 else { Issue.record("limit \(limit): paging does not end"); break }
+            }
+            #expect(paged == expected && pages == (expected.count + limit - 1) / limit, "limit \(limit): \(paged)")
+        }
+        // A bound beyond any seq is no bound (and no trap).
+        #expect(try ledger.accountView(account, historyLimit: 1000, historyBefore: .max)["history"]!.arrayValue!.map { $0["seq"]!.intValue! } == expected)
+        #expect(try ledger.accountView(account, historyLimit: 1000, historyBefore: 2_000_000)["history"]!.arrayValue!.map { $0["seq"]!.intValue! }
+                == expected.filter { $0 < 2_000_000 })
         #expect(try ledger.accountView(DemoCity.resident(2), historyLimit: 1000)["history"]!.arrayValue!.last?["seq"] == 2_500_000)
     }
 
