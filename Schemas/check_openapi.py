@@ -40,6 +40,9 @@ def main():
     rets = json.loads(call("GET", base + "/v1/retirements")[2])
     if rets:
         discovered = {"retirement": rets[0]["id"], "batch": rets[0]["batch"]}
+    requests = json.loads(call("GET", base + "/v1/requests?limit=1")[2]).get("items", [])
+    if requests:
+        discovered["request"] = requests[0]["id"]
     passed, failed = 0, []
     for path, ops in doc["paths"].items():
         for method, op in ops.items():

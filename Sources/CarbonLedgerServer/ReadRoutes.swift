@@ -86,6 +86,22 @@ extension LedgerServer {
         }
         try routes.get("/v1/projects/{id}") { _, context in try self.record("proj", "project", try self.pathID(context)) }
         try routes.get("/v1/batches/{id}") { _, context in try self.record("batch", "batch", try self.pathID(context)) }
+        try routes.get("/v1/requests/{id}") { _, context in try self.record("req", "issuance request", try self.pathID(context)) }
+        for listing in Listing.allCases {
+            try routes.get("/v1/\(listing.rawValue)") { request, _ in
+                let q = QueryParameters(request: request)
+                var filters: [String: String] = [:]
+                for name in listing.filters { filters[name] = try q.optionalString(name, maxLength: 200) }
+                let after = try q.optionalString("after", maxLength: 300)
+                let limit = try q.integer("limit", in: 1...1000, default: 100)
+                return try self.read {
+                    let page = try self.ledger.list(listing, filters: filters, after: after, limit: Int(limit))
+                    var o: JSONObject = ["items": .array(page.items)]
+                    if let next = page.next { o["next_after"] = .string(next) }
+                    return API.json(.object(o))
+                }
+            }
+        }
         try routes.get("/v1/retirements") { _, _ in try self.read { API.json(.array(try self.ledger.retirements())) } }
         try routes.get("/v1/retirements/{id}") { _, context in try self.record("ret", "retirement", try self.pathID(context)) }
         try routes.get("/v1/retirements/{id}/certificate") { _, context in

@@ -1,3 +1,4 @@
+import CarbonLedger
 import HTTPTypes
 
 /// One route of the HTTP API: its method, its path in Schemas/openapi.yaml's `{name}` form, and
@@ -62,7 +63,8 @@ enum Routes {
         // writes, so a tlog client's base URL is the server's root.
         Route(.get, "/checkpoint"),
         Route(.get, "/tile/**"),
-    ]
+        Route(.get, "/v1/requests/{id}"),
+    ] + Listing.allCases.map { Route(.get, "/v1/\($0.rawValue)", query: $0.filters + ["after", "limit"]) }
 
     /// The route `method` and `path` reach, or the failure to answer: 404 when no route has the
     /// path, 405 naming the methods that do.

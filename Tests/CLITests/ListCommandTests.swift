@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import CarbonLedger
+import LedgerCore
+import TestSupport
+
+/// `cledger list` and the collection routes' query (`Ledger.list`): every record once, in id
+/// order, page by page, with the filters each kind documents.
+@Suite struct ListCommandTests {
+    @Test func everyListingPagesThroughEveryRecordOnceWithItsFilters() throws {
+        let d = TempDir()
+        #expect(try CLI.run(["demo", "--dir", d.sub("city"), "--residents", "20", "--days", "1"]).status == 0)
+        let ledger = try Ledger(directory: d.sub("city"))
+        for what in Listing.allCases {
+            let all = try ledger.list(what, limit: 100_000)
+            #expect(all.next == nil && !all.items.isEmpty, "\(what)")
+            let ids = all.items.compactMap { $0["id"]?.stringValue }
+            #expect(ids.count == all.items.count && Set(ids).count == ids.count, "\(what): \(ids)")
+            // In id order (a methodology's versions by number, which its stored key pads).
+            if what != .methodologies { #expect(ids == ids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, "\(what): \(ids)") }
+            // Pages of 3, each asked after the last page's next_after, give the same records.
+            var paged: [String] = [], after: String? = nil
+            for _ in 0..<1000 {
+                let page = try ledger.list(what, after: after, limit: 3)
+                paged += page.items.compactMap { $0["id"]?.stringValue }
+                guard let next = page.next else { break }
+                #expect(page.items.count == 3 && next == paged.last, "\(what)")
+                after = next
+            }
+            #expect(paged == ids, "\(what): paged \(paged), whole \(ids)")
+        }
+        let people = try ledger.list(.accounts, filters: ["kind": "person"], limit: 1000).items
+        #expect(people == (try ledger.list(.accounts, limit: 1000).items.filter { $0["kind"] == "person" }) && people.count >= 10)
+        // A region filter keeps the region's accounts and those of regions under it.
+        let shenzhen = try ledger.list(.accounts, filters: ["region": "440300"], limit: 1000).items
+        #expect(shenzhen.contains { $0["region"] == "440304" } && shenzhen.allSatisfy { Region.covers("440300", $0["region"]!.stringValue!) })
+        #expect(try ledger.list(.keys, filters: ["role": "verifier"], limit: 100).items.allSatisfy { $0["roles"]?.arrayValue?.contains("verifier") == true })
+        #expect(throws: ListingError.unknownFilter(.batches, "kind")) { try ledger.list(.batches, filters: ["kind": "x"]) }
+        // A methodology is shown and asked after as ID/VERSION.
+        let first = try #require(try ledger.list(.methodologies, limit: 1).items.first?["id"]?.stringValue)
+        #expect(first.hasSuffix("/1"))
+        #expect(try ledger.list(.methodologies, after: first, limit: 1).items.first?["id"]?.stringValue != first)
+    }
+
+    @Test func theCommandPrintsPagesAndRefusesWhatItCannotFilter() throws {
+        let d = TempDir()
+        #expect(try CLI.run(["demo", "--dir", d.sub("city"), "--residents", "20", "--days", "1"]).status == 0)
+        let page = try CLI.run(["list", "accounts", "--dir", d.sub("city"), "--where", "kind=person", "--limit", "2"])
+        let lines = page.stdout.split(separator: "\n")
+        #expect(page.status == 0 && lines.count == 3 && lines[0].hasPrefix("r-00001  person  region ") && lines[2] == "more: --after r-00002", "\(page.stdout)")
+        let next = try CLI.run(["list", "accounts", "--dir", d.sub("city"), "--where", "kind=person", "--limit", "2", "--after", "r-00002"])
+        #expect(next.stdout.hasPrefix("r-00003  person"), "\(next.stdout)")
+        let json = try JSONParser.parse(Array(try CLI.run(["list", "requests", "--dir", d.sub("city"), "--json"]).stdout.utf8))
+        #expect(json["items"]?.arrayValue?.isEmpty == false && json["next_after"] == nil)
+        #expect(try CLI.run(["list", "batches", "--dir", d.sub("city"), "--where", "project=nothing"]).stdout == "no batches with project=nothing\n")
+        for (args, message) in [(["--where", "colour=red"], "accounts can be filtered by kind, region, employer, not colour"),
+                                (["--where", "kind"], "give NAME=VALUE"), (["--where", "kind=a", "--where", "kind=b"], "given twice"),
+                                (["--limit", "0"], "--limit must be 1 to 10000")] {
+            let r = try CLI.run(["list", "accounts", "--dir", d.sub("city")] + args)
+            #expect(r.status == 64 && r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+        #expect(try CLI.run(["list", "planets", "--dir", d.sub("city")]).status == 64)
+    }
+}
