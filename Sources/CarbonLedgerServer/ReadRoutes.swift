@@ -86,6 +86,23 @@ extension LedgerServer {
         }
         try routes.get("/v1/projects/{id}") { _, context in try self.record("proj", "project", try self.pathID(context)) }
         try routes.get("/v1/batches/{id}") { _, context in try self.record("batch", "batch", try self.pathID(context)) }
+        try routes.get("/v1/market") { _, _ in try self.read { API.json(.array(try self.ledger.market())) } }
+        try routes.get("/v1/leaderboard") { request, _ in
+            let p = QueryParameters(request: request)
+            let month = try p.optionalString("month", maxLength: 6), from = try p.optionalString("from", maxLength: 8)
+            let to = try p.optionalString("to", maxLength: 8)
+            let period: (from: String, to: String)
+            do throws(LeaderboardError) { period = try Leaderboard.Query.period(month: month, from: from, to: to) } catch {
+                throw APIFailure.parameter(error.field, error.description)
+            }
+            var q = Leaderboard.Query(from: period.from, to: period.to)
+            q.region = try p.optionalString("region", maxLength: 12)
+            q.scenario = try p.optionalString("scenario", maxLength: 64)
+            q.platform = try p.optionalString("platform", maxLength: 64)
+            q.account = try p.optionalString("account", maxLength: 64)
+            q.top = Int(try p.integer("top", in: 1...1000, default: 10))
+            return try self.read { API.json(try self.ledger.leaderboard(q).json) }
+        }
         try routes.get("/v1/requests/{id}") { _, context in try self.record("req", "issuance request", try self.pathID(context)) }
         for listing in Listing.allCases {
             try routes.get("/v1/\(listing.rawValue)") { request, _ in

@@ -64,6 +64,8 @@ enum Routes {
         Route(.get, "/checkpoint"),
         Route(.get, "/tile/**"),
         Route(.get, "/v1/requests/{id}"),
+        Route(.get, "/v1/market"),
+        Route(.get, "/v1/leaderboard", query: ["month", "from", "to", "region", "scenario", "platform", "top", "account"]),
     ] + Listing.allCases.map { Route(.get, "/v1/\($0.rawValue)", query: $0.filters + ["after", "limit"]) }
 
     /// The route `method` and `path` reach, or the failure to answer: 404 when no route has the

@@ -61,4 +61,43 @@ import TestSupport
         }
         #expect(try CLI.run(["list", "planets", "--dir", d.sub("city")]).status == 64)
     }
+
+    @Test func theLeaderboardCommandRanksAndSaysWhyItCannot() throws {
+        let d = TempDir()
+        #expect(try CLI.run(["demo", "--dir", d.sub("city"), "--residents", "20", "--days", "2"]).status == 0)
+        let ledger = try Ledger(directory: d.sub("city"))
+        // The demo's days end yesterday (CST): a period of the last two days holds them.
+        let yesterday = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - 86_400_000).cstDay
+        let before = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - 2 * 86_400_000).cstDay
+        let expected = try ledger.leaderboard(Leaderboard.Query(from: before, to: yesterday))
+        #expect(expected.ranked > 3)
+        let r = try CLI.run(["leaderboard", "--dir", d.sub("city"), "--from", before, "--to", yesterday, "--top", "3", "--account", expected.rows[3].account])
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(r.status == 0 && lines.count == 5, "\(r.stdout)\(r.stderr)")
+        #expect(lines[0] == "leaderboard \(before)-\(yesterday): \(expected.ranked) accounts with credit", "\(lines[0])")
+        #expect(lines[1].hasPrefix("   1  \(expected.rows[0].account)  \(Ledger.kilograms(expected.rows[0].creditedMg)) kg"), "\(lines[1])")
+        #expect(lines[4] == "\(expected.rows[3].account): rank \(expected.rows[3].rank!) of \(expected.ranked), \(Ledger.kilograms(expected.rows[3].creditedMg)) kg")
+        let json = try JSONParser.parse(Array(try CLI.run(["leaderboard", "--dir", d.sub("city"), "--from", before, "--to", yesterday, "--json"]).stdout.utf8))
+        #expect(json == expected.json)
+        for (args, message) in [([String](), "give the period as --month YYYYMM"), (["--month", "202613"], "--month 202613: give a month as YYYYMM"),
+                                (["--from", "20261131", "--to", "20261201"], "--from 20261131: give a CST day"),
+                                (["--month", "202611", "--from", "20261101"], "give the period as"), (["--month", "202611", "--top", "0"], "--top must be 1 to 1000")] {
+            let bad = try CLI.run(["leaderboard", "--dir", d.sub("city")] + args)
+            #expect(bad.status == 64 && bad.stderr.contains(message), "\(args): \(bad.stderr)")
+        }
+    }
+
+    /// The demo's exchange sells at 40 yuan a tonne and gives the marathon its units: the
+    /// market shows the month's volume and the priced sales' average.
+    @Test func theMarketShowsVolumeAndPriceByMonth() throws {
+        let d = TempDir()
+        #expect(try CLI.run(["demo", "--dir", d.sub("city"), "--residents", "20", "--days", "2"]).status == 0)
+        let rows = try JSONParser.parse(Array(try CLI.run(["market", "--dir", d.sub("city"), "--json"]).stdout.utf8)).arrayValue ?? []
+        let all = try #require(rows.first { $0["currency"] == nil }), cny = try #require(rows.first { $0["currency"] == "CNY" })
+        #expect(all["transfers"] == 3 && cny["transfers"] == 2 && all["priced_units"] == cny["units"] && all["units"]!.intValue! > cny["units"]!.intValue!)
+        #expect(cny["minor_per_t"] == 4000 && cny["amount"]!.intValue! == cny["units"]!.intValue! * 4, "\(cny)")
+        let text = try CLI.run(["market", "--dir", d.sub("city")]).stdout
+        #expect(text.contains("  CNY  2 transfers  ") && text.contains("average 40.00 CNY/t"), "\(text)")
+        #expect(try CLI.run(["verify", "--dir", d.sub("city")]).status == 0)
+    }
 }

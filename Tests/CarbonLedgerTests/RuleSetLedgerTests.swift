@@ -9,15 +9,8 @@ import TestSupport
 /// Rule sets on real ledgers: a v1 log keeps verifying under the v1 rules, and a serial is read
 /// against the registered batches, whatever its batch id looks like.
 @Suite struct RuleSetLedgerTests {
-    /// A real ledger holding what `h` applied, each submission at its commit time.
-    /// A real ledger given the harness's submissions at their times, from the same genesis.
     func ledger(replaying h: RuleHarness, in dir: TempDir) throws -> (Ledger, [Result<AppendReceipt, RuleViolation>]) {
-        let ledger = try Ledger.create(directory: dir.path, origin: h.origin, key: h.registry, rules: h.ledger.rules, windows: h.ledger.windows,
-                                       now: h.applied[0].time)
-        let seq = try ledger.sequencer()
-        var results: [Result<AppendReceipt, RuleViolation>] = []
-        for (sub, time) in h.applied.dropFirst() { results += try seq.append([sub], now: time) }
-        return (ledger, results)
+        try h.replayed(in: dir)
     }
 
     /// What v1 accepted and v2 refuses or reads otherwise, on one v1 log.

@@ -91,4 +91,32 @@ import TestSupport
         let seq = try c.h.submit([City.trip("p-1", "metro", amount: 1000, from: 0, to: 30, ref: "a year late")], by: c.metro)
         try c.h.submit([["type": "behaviour.reverse", "seq": .int(Int64(seq)), "reason": "a year on"]], by: c.metro)
     }
+
+    /// A sale states its price (8.18): both accounts' history lines carry it, and the month's
+    /// market statistics count it; an unpriced transfer counts in the month's volume only.
+    @Test func aTransferMayStateItsPrice() throws {
+        let m = try Market()
+        try m.issued()
+        let transfer = { (units: Int64, price: JSONValue?) -> JSONValue in
+            var o: JSONObject = ["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": .int(units)]
+            if let price { o["price"] = price }
+            return .object(o)
+        }
+        let seq = try m.c.h.submit([transfer(4, ["amount": 16, "currency": "CNY"])], by: m.owner)
+        try m.c.h.submit([transfer(2, nil)], by: m.owner)
+        #expect(m.c.h.get(Projection.historyPath(seq: seq, account: "e-byd"))?["price"] == ["amount": 16, "currency": "CNY"])
+        #expect(m.c.h.get(Projection.historyPath(seq: seq, account: "prj-metro"))?["price"] == ["amount": 16, "currency": "CNY"])
+        // The market's month is the entry's (2026-11-23 in China).
+        #expect(m.c.h.get("mkt/202611") == ["priced_units": 4, "transfers": 2, "units": 6])
+        #expect(m.c.h.get("mkt/202611/CNY") == ["amount": 16, "transfers": 1, "units": 4])
+        for bad: JSONValue in [["amount": -1, "currency": "CNY"], ["amount": 1, "currency": "cny"], ["amount": 1, "currency": "YUAN"],
+                               ["amount": 1], ["amount": "16", "currency": "CNY"], ["amount": 1, "currency": "CNY", "per": "t"], "40 yuan"] {
+            let v = m.c.h.violation([transfer(1, bad)], by: m.owner)
+            #expect(v?.id == "units.transfer.fields" && v?.field == "price" && v?.message.contains("minor unit") == true, "\(bad): \(String(describing: v))")
+        }
+        // Before v3 a transfer has no price.
+        let v2 = try Market(rules: .v2)
+        try v2.issued()
+        #expect(v2.c.h.violation([transfer(1, ["amount": 4, "currency": "CNY"])], by: v2.owner)?.id == "units.transfer.fields")
+    }
 }

@@ -50,3 +50,16 @@ public func newDemoCity(_ dir: TempDir, origin: String, residents: Int, days: In
     o.days = days
     return (ledger, try DemoCity(origin: origin, admin: registry, options: o, endingBefore: .now()), registry)
 }
+
+extension RuleHarness {
+    /// A real ledger given the harness's submissions at their commit times, from the same
+    /// genesis, and what each append answered.
+    public func replayed(in dir: TempDir) throws -> (Ledger, [Result<AppendReceipt, RuleViolation>]) {
+        let ledger = try Ledger.create(directory: dir.path, origin: origin, key: registry, rules: self.ledger.rules, windows: self.ledger.windows,
+                                       now: applied[0].time)
+        let seq = try ledger.sequencer()
+        var results: [Result<AppendReceipt, RuleViolation>] = []
+        for (sub, time) in applied.dropFirst() { results += try seq.append([sub], now: time) }
+        return (ledger, results)
+    }
+}

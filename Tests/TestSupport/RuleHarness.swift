@@ -65,7 +65,9 @@ public final class RuleHarness {
     public func get(_ key: String) -> JSONValue? { try! state.get(key) }
 
     /// The read models of SPEC.md section 10, which only `Projection` writes.
-    public static func isReadModel(_ key: String) -> Bool { key.hasPrefix("hist/") || key.hasPrefix("stat/") || key == "totals" }
+    public static func isReadModel(_ key: String) -> Bool {
+        key.hasPrefix("hist/") || key.hasPrefix("stat/") || key.hasPrefix("mkt/") || key == "totals"
+    }
 
     public struct ReadModelWrittenByRules: Error, CustomStringConvertible {
         public let key: String

@@ -1,5 +1,6 @@
 /// What an applied event gives the read models beside the rules' own state: a line of an
-/// account's history, statistics by day, region and scenario, and the ledger-wide totals. The
+/// account's history, statistics by day, region and scenario, the market's by month, and the
+/// ledger-wide totals. The
 /// reducer returns them and never reads them back; `Projection` writes them. Rules decide, read
 /// models report: a read model can then be written elsewhere and later (off the write path)
 /// without a rule noticing.
@@ -10,6 +11,9 @@ public enum Effect: Sendable, Equatable {
     case stats(day: String, region: String, scenario: String, deltas: [Delta])
     /// Counters of the ledger-wide totals; a zero delta still names its counter.
     case totals([Delta])
+    /// Counters of the transfers of a CST month (YYYYMM): all of them (`currency` nil), or
+    /// those priced in `currency` (v3).
+    case market(month: String, currency: String?, deltas: [Delta])
 
     public struct Delta: Sendable, Equatable {
         public var counter: String

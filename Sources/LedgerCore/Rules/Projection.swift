@@ -1,5 +1,5 @@
 /// Writes the reducer's effects as the read models SPEC.md section 10 lays out: `hist/`,
-/// `stat/` and `totals`. The one writer of those records, wherever they are kept.
+/// `stat/`, `mkt/` and `totals`. The one writer of those records, wherever they are kept.
 public enum Projection {
     public static func apply(_ effects: [Effect], to state: StateOverlay) throws {
         for effect in effects {
@@ -10,6 +10,9 @@ public enum Projection {
                 try state.updateObject(statePath("stat", day, region, scenario)) { for d in deltas where d.amount != 0 { $0.add(d.amount, to: d.counter) } }
             case .totals(let deltas):
                 try state.updateObject("totals") { for d in deltas { $0.add(d.amount, to: d.counter) } }
+            case .market(let month, let currency, let deltas):
+                let path = currency.map { statePath("mkt", month, $0) } ?? statePath("mkt", month)
+                try state.updateObject(path) { for d in deltas { $0.add(d.amount, to: d.counter) } }
             }
         }
     }

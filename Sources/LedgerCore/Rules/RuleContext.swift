@@ -79,6 +79,11 @@ final class RuleContext {
         effects.append(.history(seq: seq, account: account, line: line.finish()))
     }
 
+    /// Adds to the market statistics of this event's CST month.
+    func addMarket(currency: String?, _ deltas: KeyValuePairs<String, Int64>) {
+        effects.append(.market(month: String(time.cstDay.prefix(6)), currency: currency, deltas: deltas.map { Effect.Delta($0.key, $0.value) }))
+    }
+
     /// Adds to the statistics of a behaviour's day, region and scenario.
     func bumpStats(day: String, region: String, scenario: String, _ deltas: KeyValuePairs<String, Int64>) {
         effects.append(.stats(day: day, region: region, scenario: scenario, deltas: deltas.map { Effect.Delta($0.key, $0.value) }))

@@ -27,7 +27,8 @@ extension RuleContext {
 
 
     func unitsTransfer(_ f: EventFields) throws {
-        try f.require(["batch", "from", "to", "units"])
+        try f.require(["batch", "from", "to", "units"], optional: rules >= .v3 ? ["price"] : [])
+        let price = try transferPrice(f)
         let (batch, b) = try self.batch(f)
         let from = try f.identifier("from"), to = try f.identifier("to")
         try authorizeHolder(from, field: "from", for: f.type)
@@ -49,10 +50,29 @@ extension RuleContext {
             try moveHeld(batch: batch, from: from, blockFirst: first, blockLast: last, range: (first, first + take - 1), to: to)
             moved.append([.int(first), .int(first + take - 1)])
         }
-        history(from, ["event": "units.transfer", "batch": .string(batch), "to": .string(to), "units": .int(-n)])
-        history(to, ["event": "units.transfer", "batch": .string(batch), "from": .string(from), "units": .int(n), "ranges": .array(moved)])
+        var sent: JSONObject = ["event": "units.transfer", "batch": .string(batch), "to": .string(to), "units": .int(-n)]
+        var received: JSONObject = ["event": "units.transfer", "batch": .string(batch), "from": .string(from), "units": .int(n), "ranges": .array(moved)]
+        if let price {
+            sent["price"] = price.json
+            received["price"] = price.json
+        }
+        history(from, .object(sent))
+        history(to, .object(received))
+        addMarket(currency: nil, ["transfers": 1, "units": n, "priced_units": price == nil ? 0 : n])
+        if let price { addMarket(currency: price.currency, ["transfers": 1, "units": n, "amount": price.amount]) }
         _ = b
         try checkSupply(batch)
+    }
+
+    /// A transfer's price (v3): `{"amount":N,"currency":"CNY"}`, N the total paid for the
+    /// units in the currency's minor unit (fen for yuan), the currency its ISO 4217 code.
+    func transferPrice(_ f: EventFields) throws(RuleViolation) -> (currency: String, amount: Int64, json: JSONValue)? {
+        guard let value = f.obj["price"] else { return nil }
+        guard let o = value.objectValue, o.keys == ["amount", "currency"], let amount = o["amount"]?.intValue, (0...JSONValue.maxSafeInteger).contains(amount),
+              let currency = o["currency"]?.stringValue, currency.utf8.count == 3, currency.utf8.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
+            throw f.fail("price", "must be {\"amount\":N,\"currency\":\"CNY\"}: N the total paid in the currency's minor unit (fen for yuan), 0 to 2^53-1, and the currency's ISO 4217 code in capitals")
+        }
+        return (currency, amount, value)
     }
 
     /// Moves `range` (inside the held block [blockFirst, blockLast] of `from`) to `to`: held by

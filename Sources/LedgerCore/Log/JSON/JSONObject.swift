@@ -61,10 +61,14 @@ public struct JSONObject: Hashable, Sendable {
     }
 
     /// Adds `delta` to the integer member `key` (absent or not an integer: from 0), finding
-    /// the member once (the rules' counters are updated this way many times per event).
+    /// the member once (the rules' counters are updated this way many times per event). The sum
+    /// stops at Int64's bounds rather than trap: a counter that many events add to (a month's
+    /// market value) must not let a flood of valid events stop the ledger.
     mutating func add(_ delta: Int64, to key: String) {
         switch position(of: key) {
-        case .found(let i): members[i].value = .int((members[i].value.intValue ?? 0) + delta)
+        case .found(let i):
+            let (sum, overflow) = (members[i].value.intValue ?? 0).addingReportingOverflow(delta)
+            members[i].value = .int(overflow ? (delta > 0 ? .max : .min) : sum)
         case .insertAt(let i): members.insert(Member(key: key, value: .int(delta)), at: i)
         }
     }

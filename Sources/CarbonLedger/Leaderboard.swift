@@ -1,0 +1,164 @@
+import Foundation
+import LedgerCore
+import LedgerStore
+
+/// Accounts ranked by the reductions credited to them for behaviours of a period (CST days of
+/// their start), net of reversals, as the platforms' and cities' leaderboards show them (快电,
+/// 极氪). Account ids are the programme's pseudonyms; nothing else about a person is shown.
+public struct Leaderboard: Sendable {
+    public struct Row: Equatable, Sendable {
+        /// Competition ranking: accounts with equal credit share a rank, the next rank skips.
+        /// Nil for the account asked about when it has no credit in the period.
+        public var rank: Int?
+        public var account: String
+        public var creditedMg: Int64
+        public var behaviours: Int
+
+        public init(rank: Int?, account: String, creditedMg: Int64, behaviours: Int) {
+            self.rank = rank; self.account = account; self.creditedMg = creditedMg; self.behaviours = behaviours
+        }
+    }
+    /// The first `top` rows, and the row of the account asked about (wherever it ranks).
+    public var rows: [Row]
+    public var account: Row?
+    /// How many accounts have credit in the period under the filters.
+    public var ranked: Int
+
+    public var json: JSONValue {
+        func row(_ r: Row) -> JSONValue {
+            ["rank": r.rank.map { .int(Int64($0)) } ?? .null, "account": .string(r.account), "credited_mg": .int(r.creditedMg),
+             "credited_kg": .string(Ledger.kilograms(r.creditedMg)), "behaviours": .int(Int64(r.behaviours))]
+        }
+        var o: JSONObject = ["rows": .array(rows.map(row)), "ranked": .int(Int64(ranked))]
+        if let account { o["account"] = row(account) }
+        return .object(o)
+    }
+
+    /// What a leaderboard counts: behaviours whose start is on a CST day from `from` to `to`
+    /// (YYYYMMDD), optionally of one region (or under it), scenario and platform.
+    public struct Query: Sendable {
+        public var from: String
+        public var to: String
+        public var region: String?
+        public var scenario: String?
+        public var platform: String?
+        public var top = 10
+        public var account: String?
+
+        public init(from: String, to: String) { self.from = from; self.to = to }
+
+        /// The period given as a month (YYYYMM) or as first and last days (YYYYMMDD), one or
+        /// the other; the names are the options' (`month`, `from`, `to`).
+        public static func period(month: String?, from: String?, to: String?) throws(LeaderboardError) -> (from: String, to: String) {
+            switch (month, from, to) {
+            case (let m?, nil, nil):
+                guard let days = Ledger.days(ofMonth: m) else { throw .badMonth(m) }
+                return days
+            case (nil, let f?, let t?):
+                guard Ledger.cstMidnight(f) != nil else { throw .badDay("from", f) }
+                guard Ledger.cstMidnight(t) != nil else { throw .badDay("to", t) }
+                guard f <= t else { throw .emptyPeriod(f, t) }
+                return (f, t)
+            default:
+                throw .noPeriod
+            }
+        }
+    }
+}
+
+public enum LeaderboardError: Error, Equatable, CustomStringConvertible {
+    case badDay(String, String)
+    case badMonth(String)
+    case emptyPeriod(String, String)
+    case noPeriod
+
+    /// The option or parameter at fault.
+    public var field: String {
+        switch self {
+        case .badDay(let name, _): return name
+        case .badMonth: return "month"
+        case .emptyPeriod: return "from"
+        case .noPeriod: return "month"
+        }
+    }
+
+    public var description: String { message(naming: "") }
+
+    /// The message with the options or parameters named as `prefix` + name (`--` on the CLI).
+    public func message(naming prefix: String) -> String {
+        switch self {
+        case .badDay(let name, let v): return "\(prefix)\(name) \(v): give a CST day as YYYYMMDD (e.g. 20261121)"
+        case .badMonth(let m): return "\(prefix)month \(m): give a month as YYYYMM (e.g. 202611)"
+        case .emptyPeriod(let f, let t): return "\(prefix)from \(f) is after \(prefix)to \(t)"
+        case .noPeriod: return "give the period as \(prefix)month YYYYMM, or as \(prefix)from YYYYMMDD and \(prefix)to YYYYMMDD"
+        }
+    }
+}
+
+extension Ledger {
+    public func leaderboard(_ q: Leaderboard.Query) throws -> Leaderboard {
+        _ = try Leaderboard.Query.period(month: nil, from: q.from, to: q.to)
+        guard let first = Self.cstMidnight(q.from), let last = Self.cstMidnight(q.to) else { throw LeaderboardError.badDay("from", q.from) }
+        let windows = try info().windows
+        // Behaviours of the period are reported no earlier than its first day (less the
+        // future tolerance) and, with a report window, no later than that many days after its
+        // last: only the entries committed in between are read.
+        let fromSeq = try entriesCommitted(atOrBefore: Timestamp(millisecondsSinceEpoch: first - 5 * 60_000 - 1))
+        let toSeq: UInt64? = try windows.map { w in
+            try entriesCommitted(atOrBefore: Timestamp(millisecondsSinceEpoch: last + (w.reportDays + 1) * 86_400_000))
+        }
+        var credited: [String: (mg: Int64, n: Int)] = [:]
+        try store.read { r in
+            let start = Array("beh/\(Self.pad(fromSeq))".utf8), prefix = Array("beh/".utf8)
+            let end = toSeq.map { Array("beh/\(Self.pad($0))".utf8) }
+            try start.withUnsafeBytes { from in
+                try r.stateTxn.scan(r.store.state, from: from) { k, v in
+                    guard k.starts(with: prefix) else { return false }
+                    if let end, !k.lexicographicallyPrecedes(end) { return false }
+                    let b = try JSONParser.parseCanonical(Array(v))
+                    guard let day = b["day"]?.stringValue, day >= q.from, day <= q.to, b["reversed_seq"] == nil,
+                          let mg = b["credited_mg"]?.intValue, mg > 0, let account = b["account"]?.stringValue else { return true }
+                    if let s = q.scenario, b["scenario"]?.stringValue != s { return true }
+                    if let p = q.platform, b["platform"]?.stringValue != p { return true }
+                    if let region = q.region, !(b["region"]?.stringValue.map { Region.covers(region, $0) } ?? false) { return true }
+                    let was = credited[account] ?? (0, 0)
+                    credited[account] = (was.mg + mg, was.n + 1)
+                    return true
+                }
+            }
+        }
+        let ordered = credited.sorted { $0.value.mg != $1.value.mg ? $0.value.mg > $1.value.mg : $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        var rows: [Leaderboard.Row] = []
+        var mine: Leaderboard.Row?
+        for (i, e) in ordered.enumerated() {
+            let rank = rows.last.flatMap { $0.creditedMg == e.value.mg ? $0.rank : nil } ?? i + 1
+            let row = Leaderboard.Row(rank: rank, account: e.key, creditedMg: e.value.mg, behaviours: e.value.n)
+            if e.key == q.account { mine = row }
+            // Ranks are counted over every row, so keep building them past the top ones.
+            rows.append(row)
+        }
+        if let a = q.account, mine == nil { mine = Leaderboard.Row(rank: nil, account: a, creditedMg: 0, behaviours: 0) }
+        return Leaderboard(rows: Array(rows.prefix(q.top)), account: mine, ranked: rows.count)
+    }
+
+    /// 00:00 in China (UTC+8) of a YYYYMMDD day, in ms since the epoch; nil if no such day.
+    public static func cstMidnight(_ day: String) -> Int64? {
+        guard day.utf8.count == 8, day.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        let b = Array(day.utf8)
+        let text = String(decoding: b[0..<4], as: UTF8.self) + "-" + String(decoding: b[4..<6], as: UTF8.self) + "-"
+            + String(decoding: b[6..<8], as: UTF8.self) + "T00:00:00.000Z"
+        return Timestamp(rfc3339: text).map { $0.millisecondsSinceEpoch - 8 * 3_600_000 }
+    }
+
+    /// The first and last CST days (YYYYMMDD) of a month given as YYYYMM; nil if no such month.
+    public static func days(ofMonth month: String) -> (from: String, to: String)? {
+        guard month.utf8.count == 6, cstMidnight(month + "01") != nil else { return nil }
+        guard let last = ["31", "30", "29", "28"].first(where: { cstMidnight(month + $0) != nil }) else { return nil }
+        return (month + "01", month + last)
+    }
+
+    static func pad(_ seq: UInt64) -> String {
+        let s = String(seq)
+        return String(repeating: "0", count: max(0, 16 - s.count)) + s
+    }
+}
