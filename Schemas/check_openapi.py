@@ -43,6 +43,9 @@ def main():
     requests = json.loads(call("GET", base + "/v1/requests?limit=1")[2]).get("items", [])
     if requests:
         discovered["request"] = requests[0]["id"]
+    footprints = json.loads(call("GET", base + "/v1/footprints?limit=1")[2]).get("items", [])
+    if footprints:
+        discovered["footprint"] = footprints[0]["id"]
     passed, failed = 0, []
     for path, ops in doc["paths"].items():
         for method, op in ops.items():

@@ -5,7 +5,7 @@ import LedgerStore
 /// What can be listed (`cledger list`, `GET /v1/accounts` and the other collection routes), with
 /// where its records are kept (SPEC.md section 10) and the filters each takes.
 public enum Listing: String, CaseIterable, Sendable {
-    case accounts, projects, requests, methodologies, keys, batches
+    case accounts, projects, requests, methodologies, keys, batches, footprints
 
     var prefix: String {
         switch self {
@@ -15,6 +15,7 @@ public enum Listing: String, CaseIterable, Sendable {
         case .methodologies: return "meth/"
         case .keys: return "key/"
         case .batches: return "batch/"
+        case .footprints: return "fp/"
         }
     }
 
@@ -28,6 +29,7 @@ public enum Listing: String, CaseIterable, Sendable {
         case .methodologies: return ["scenario", "region"]
         case .keys: return ["actor", "role"]
         case .batches: return ["project", "owner"]
+        case .footprints: return ["account"]
         }
     }
 

@@ -22,6 +22,10 @@ extension LedgerServer {
             }
         } catch let e as MerkleProofError {
             throw APIFailure(.badRequest, rule: "request.invalid", message: e.description)
+        } catch let e as LeaderboardError {
+            throw APIFailure.parameter(e.field, e.description)
+        } catch let e as ListingError {
+            throw APIFailure(.badRequest, rule: "request.parameter", message: e.description)
         } catch {
             throw APIFailure(.internalServerError, rule: "server.storage", message: "\(error)")
         }
@@ -86,6 +90,10 @@ extension LedgerServer {
         }
         try routes.get("/v1/projects/{id}") { _, context in try self.record("proj", "project", try self.pathID(context)) }
         try routes.get("/v1/batches/{id}") { _, context in try self.record("batch", "batch", try self.pathID(context)) }
+        try routes.get("/v1/footprints/{id}") { _, context in
+            let id = try self.pathID(context)
+            return try self.read { API.json(try self.ledger.footprint(id)) }
+        }
         try routes.get("/v1/market") { _, _ in try self.read { API.json(.array(try self.ledger.market())) } }
         try routes.get("/v1/leaderboard") { request, _ in
             let p = QueryParameters(request: request)

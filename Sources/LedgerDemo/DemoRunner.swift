@@ -112,6 +112,11 @@ public struct DemoRunner {
             return .object(o)
         }
         let byd = max(1, units * 30 / 100), marathon = max(1, units * 10 / 100), tencent = max(1, units * 20 / 100) / 2
+        // The marathon states its footprint (small, like the city), and its retirement counts toward it.
+        let footprint = "sz-marathon-\(vintage)"
+        _ = try append([try city.sign(["type": "footprint.register", "footprint": .string(footprint), "title": .string("Shenzhen Marathon \(vintage)"),
+                                       "amount_kg": 10, "period_from": .string("\(vintage)1206"), "period_to": .string("\(vintage)1206"),
+                                       "account": "e-sz-marathon"], by: "sz-eeb-admin")])
         let retirements: [(String, String, Int64, JSONObject)] = [
             ("ret-byd-\(vintage)", "e-byd", byd / 2, ["beneficiary": "BYD Company Limited", "beneficiary_account": "e-byd", "purpose": "compliance",
                                                      "reason": .string("Guangdong ETS \(vintage) compliance offset"),
@@ -121,6 +126,7 @@ public struct DemoRunner {
                                                      "reason": .string("Hubei ETS \(vintage) compliance offset"),
                                                      "compliance": ["scheme": "hubei-ets", "year": .int(Int64(vintage)!)]]),
             ("ret-marathon-\(vintage)", "e-sz-marathon", marathon, ["beneficiary": .string("Shenzhen Marathon \(vintage)"), "purpose": "event",
+                                                                    "footprint": .string(footprint),
                                                                     "reason": "Carbon neutrality of the Shenzhen Marathon's travel and operations"]),
             ("ret-tencent-\(vintage)", "e-tencent", tencent, ["beneficiary": "Tencent employees' commuting", "purpose": "voluntary",
                                                               "reason": "Voluntary offset of staff commuting"]),

@@ -84,6 +84,8 @@ struct ListCommand: ParsableCommand {
             return "\(id)  actor \(s("actor"))  roles \(roles)\(revoked)"
         case .batches:
             return "\(id)  project \(s("project"))  \(counted(n("units"), "unit"))  held \(n("held"))  retired \(n("retired"))  cancelled \(n("cancelled"))"
+        case .footprints:
+            return "\(id)  \(s("title"))  \(s("period_from"))-\(s("period_to"))  \(Ledger.footprintProgress(retiredKg: n("retired_kg"), amountKg: n("amount_kg")))"
         }
     }
 }

@@ -100,4 +100,21 @@ import TestSupport
         #expect(text.contains("  CNY  2 transfers  ") && text.contains("average 40.00 CNY/t"), "\(text)")
         #expect(try CLI.run(["verify", "--dir", d.sub("city")]).status == 0)
     }
+
+    /// The demo's marathon states its footprint and retires toward it.
+    @Test func anEventFootprintShowsItsProgressAndRetirements() throws {
+        let d = TempDir()
+        #expect(try CLI.run(["demo", "--dir", d.sub("city"), "--residents", "20", "--days", "2"]).status == 0)
+        let listed = try CLI.run(["list", "footprints", "--dir", d.sub("city")]).stdout
+        let id = try #require(listed.split(separator: " ").first.map(String.init), "\(listed)")
+        let fp = try JSONParser.parse(Array(try CLI.run(["footprint", "--dir", d.sub("city"), id, "--json"]).stdout.utf8))
+        let toward = try #require(fp["retirements_toward"]?.arrayValue)
+        #expect(toward.count == 1 && fp["retirements"] == 1 && fp["retired_kg"] == toward[0]["units"] && fp["amount_kg"] == 10, "\(fp)")
+        let retirement = try #require(toward[0]["retirement"]?.stringValue)
+        #expect(try CLI.run(["certificate", "--dir", d.sub("city"), retirement]).stdout.contains(#""footprint":"\#(id)""#))
+        let text = try CLI.run(["footprint", "--dir", d.sub("city"), id]).stdout
+        #expect(text.contains("neutralised: \(fp["progress"]!.stringValue!) by 1 retirement") && text.contains("  \(retirement)  "), "\(text)")
+        let missing = try CLI.run(["footprint", "--dir", d.sub("city"), "no-such-event"])
+        #expect(missing.status == 1 && missing.stderr.contains("there is no event footprint no-such-event"), "\(missing.stderr)")
+    }
 }

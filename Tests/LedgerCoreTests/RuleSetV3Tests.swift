@@ -119,4 +119,39 @@ import TestSupport
         try v2.issued()
         #expect(v2.c.h.violation([transfer(1, ["amount": 4, "currency": "CNY"])], by: v2.owner)?.id == "units.transfer.fields")
     }
+
+    /// Event footprints (8.24): registered by an admin, counted toward by the retirements that
+    /// name them; v2 has neither.
+    @Test func retirementsCountTowardARegisteredFootprint() throws {
+        let m = try Market()
+        try m.issued()
+        try m.c.h.submit([["type": "units.transfer", "batch": "b1", "from": "prj-metro", "to": "e-byd", "units": 10]], by: m.owner)
+        let register: JSONValue = ["type": "footprint.register", "footprint": "sz-forum-2026", "title": "Shenzhen low-carbon forum 2026",
+                                   "amount_kg": 8, "period_from": "20261125", "period_to": "20261126", "account": "e-byd"]
+        #expect(m.c.h.violation([register], by: m.byd)?.id == "auth.role")
+        var noAccount = register.objectValue!; noAccount["account"] = "nobody"
+        #expect(m.c.h.violation([.object(noAccount)], by: m.c.admin)?.id == "account.unknown")
+        var backwards = register.objectValue!; backwards["period_from"] = "20261127"
+        #expect(m.c.h.violation([.object(backwards)], by: m.c.admin).map { ($0.id, $0.field) } ?? ("", "") == ("footprint.register.fields", "period_to"))
+        var zero = register.objectValue!; zero["amount_kg"] = 0
+        #expect(m.c.h.violation([.object(zero)], by: m.c.admin)?.field == "amount_kg")
+        try m.c.h.submit([register], by: m.c.admin)
+        #expect(m.c.h.violation([register, ["type": "note", "text": "again"]], by: m.c.admin)?.id == "footprint.duplicate")
+        #expect(m.c.h.get("fp/sz-forum-2026")?["retired_kg"] == 0 && m.c.h.get("fp/sz-forum-2026")?["account"] == "e-byd")
+        let toward = m.retire("ret-forum-1", account: "e-byd", ranges: [[1, 3]], purpose: "event", beneficiary: "Shenzhen low-carbon forum",
+                              extra: ["footprint": "sz-forum-2026"])
+        try m.c.h.submit([toward], by: m.byd)
+        try m.c.h.submit([m.retire("ret-forum-2", account: "e-byd", ranges: [[4, 9]], purpose: "event", extra: ["footprint": "sz-forum-2026"])], by: m.byd)
+        // More than the footprint may be retired; a retirement for no footprint leaves it alone.
+        try m.c.h.submit([m.retire("ret-other", account: "e-byd", ranges: [[10, 10]])], by: m.byd)
+        #expect(m.c.h.get("fp/sz-forum-2026")?["retired_kg"] == 9 && m.c.h.get("fp/sz-forum-2026")?["retirements"] == 2)
+        #expect(m.c.h.get("ret/ret-forum-1")?["footprint"] == "sz-forum-2026")
+        let unknown = m.c.h.violation([m.retire("ret-x", account: "prj-metro", ranges: [[11, 11]], extra: ["footprint": "no-such-event"])], by: m.owner)
+        #expect(unknown?.id == "footprint.unknown" && unknown?.field == "footprint", "\(String(describing: unknown))")
+        // Before v3: no such event, and no such member of a retirement.
+        let v2 = try Market(rules: .v2)
+        try v2.issued()
+        #expect(v2.c.h.violation([register], by: v2.c.admin)?.id == "event.type")
+        #expect(v2.c.h.violation([v2.retire("r", account: "prj-metro", ranges: [[1, 1]], extra: ["footprint": "x"])], by: v2.owner)?.id == "units.retire.fields")
+    }
 }

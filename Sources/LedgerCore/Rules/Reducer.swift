@@ -18,11 +18,13 @@ public enum Reducer {
         ("registry.rotate", RuleContext.registryRotate),
         ("key.recover", RuleContext.keyRecover), ("key.recover.approve", RuleContext.keyRecoverApprove),
         ("compliance.allowance", RuleContext.complianceAllowance), ("account.link", RuleContext.accountLink),
+        ("footprint.register", RuleContext.footprintRegister),
     ]
     static let handlerByType = Dictionary(uniqueKeysWithValues: handlers.map { ($0.type, $0.apply) })
 
     /// The rule set that added each event type that v1 does not have.
-    static let introducedIn: [String: RuleSet] = ["key.recover": .v2, "key.recover.approve": .v2, "compliance.allowance": .v2, "account.link": .v2]
+    static let introducedIn: [String: RuleSet] = ["key.recover": .v2, "key.recover.approve": .v2, "compliance.allowance": .v2, "account.link": .v2,
+                                                  "footprint.register": .v3]
 
     /// Every event type of the latest rule set (SPEC.md section 8).
     public static let eventTypes = eventTypes(.latest)

@@ -86,6 +86,8 @@ public enum RuleID: String, CaseIterable, Sendable {
     case complianceScheme = "compliance.scheme"
     case complianceLimit = "compliance.limit"
     case supplyInvariant = "supply.invariant"
+    case footprintDuplicate = "footprint.duplicate"
+    case footprintUnknown = "footprint.unknown"
     /// A member missing, unknown or malformed: `TYPE.fields` for the event's type.
     case fields = "TYPE.fields"
     /// Not a rule of the log (a replay never sees it): the sequencer does not hold the key the

@@ -192,7 +192,7 @@ extension RuleContext {
 
     func unitsRetire(_ f: EventFields) throws {
         try f.require(["retirement", "batch", "account", "ranges", "units", "beneficiary", "purpose", "reason", "jurisdiction", "period_from", "period_to"],
-                      optional: ["beneficiary_account", "compliance"])
+                      optional: ["beneficiary_account", "compliance"] + (rules >= .v3 ? ["footprint"] : []))
         let (batch, b) = try self.batch(f)
         let id = try f.identifier("retirement")
         let account = try f.identifier("account")
@@ -213,6 +213,8 @@ extension RuleContext {
         } else if f.obj["compliance"] != nil {
             throw f.fail("compliance", "only compliance retirements state a compliance scheme")
         }
+        // v3: a retirement made for a registered event footprint counts toward it.
+        if f.obj["footprint"] != nil { try countTowardFootprint(try f.identifier("footprint"), units: n) }
         try moveRanges(ranges, batch: batch, account: account, state: "retired", record: id)
         put("batch/\(batch)", b.adding("held", -n).adding("retired", n))
         var record = f.obj
