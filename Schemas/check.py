@@ -87,7 +87,9 @@ def build_sample_ledger(cledger, t):
     keys = {}
     for actor in ["szmetro", "cqc", "sz-eeb", "szex", "prj-szmetro", "e-shenzhen-bank", "gd-dee", "admin-2", "yangtze-fish"]:
         keys[actor] = run("keygen", "--name", f"{actor}-key", "--out", str(t / f"{actor}.key")).strip()
-    run("init", "--dir", str(t / "L"), "--origin", "carbonledger.example/shenzhen", "--key", str(t / "reg.key"))
+    # The behaviours below have fixed dates: a window long enough that they stay reportable.
+    run("init", "--dir", str(t / "L"), "--origin", "carbonledger.example/shenzhen", "--key", str(t / "reg.key"),
+        "--report-days", "3660", "--reversal-days", "3660")
     def register(actor, role, regions, scenarios=("*",)):
         return {"type": "key.register", "key": keys[actor], "actor": actor, "roles": [role], "scenarios": list(scenarios), "regions": regions}
     submit("admin.json", "reg.key", [
@@ -146,6 +148,8 @@ def build_sample_ledger(cledger, t):
         "ranges": [[1, 1]], "units": 1, "beneficiary": "Shenzhen Bank", "beneficiary_account": "e-shenzhen-bank", "purpose": "compliance",
         "reason": "Guangdong ETS 2026", "jurisdiction": "CN-44", "period_from": "20260101", "period_to": "20261231",
         "compliance": {"scheme": "guangdong-ets", "year": 2026}}])
+    submit("footprint.json", "reg.key", [{"type": "footprint.register", "footprint": "sz-forum-2026", "title": "Shenzhen low-carbon forum 2026",
+                                          "amount_kg": 1200, "period_from": "20261125", "period_to": "20261126", "account": "e-shenzhen-bank"}])
     submit("cancel.json", "reg.key", [{"type": "units.cancel", "batch": "b1", "account": "prj-szmetro", "ranges": [[2, 2]], "units": 1,
                                        "reason": "exported to another registry"}])
     submit("recover.json", "reg.key", [{"type": "key.recover", "proposal": "rec-1", "account": "yangtze-fish", "key": keys["yangtze-fish"],

@@ -20,9 +20,22 @@ extension Ledger {
         }
     }
 
-    /// The registry's public list of retirements, in ledger order.
-    public func retirements() throws -> [JSONValue] {
-        try store.read { r in
+    /// What the registry can be filtered by: `beneficiary` matches any part of the name, case
+    /// aside; the others match exactly.
+    public static let retirementFilters = ["beneficiary", "beneficiary_account", "purpose", "batch", "project", "vintage", "retired_by", "footprint"]
+
+    /// The registry's public list of retirements, in ledger order, those that pass every filter.
+    public func retirements(filters: [String: String] = [:]) throws -> [JSONValue] {
+        for name in filters.keys.sorted() where !Self.retirementFilters.contains(name) {
+            throw QueryError.badFilter(name, Self.retirementFilters)
+        }
+        func passes(_ row: JSONValue) -> Bool {
+            filters.allSatisfy { name, value in
+                guard let field = row[name]?.stringValue else { return false }
+                return name == "beneficiary" ? field.lowercased().contains(value.lowercased()) : field == value
+            }
+        }
+        return try store.read { r in
             try r.stateRecords(prefix: "ret/").map { key, v -> JSONValue in
                 let id = String(key.dropFirst(4))
                 let batch = try r.state("batch/\(v["batch"]!.stringValue!)")!
@@ -32,8 +45,9 @@ extension Ledger {
                                     "vintage": batch["vintage"]!, "batch": v["batch"]!, "jurisdiction": v["jurisdiction"]!, "retired_by": v["account"]!]
                 if let b = v["beneficiary_account"] { o["beneficiary_account"] = b }
                 if let c = v["compliance"] { o["compliance"] = c }
+                if let f = v["footprint"] { o["footprint"] = f }
                 return .object(o)
-            }.sorted { ($0["seq"]?.intValue ?? 0) < ($1["seq"]?.intValue ?? 0) }
+            }.filter(passes).sorted { ($0["seq"]?.intValue ?? 0) < ($1["seq"]?.intValue ?? 0) }
         }
     }
 }

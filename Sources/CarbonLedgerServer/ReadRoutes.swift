@@ -13,6 +13,7 @@ extension LedgerServer {
         } catch let e as QueryError {
             switch e {
             case .badDimension, .repeatedDimension: throw APIFailure.parameter("by", e.description)
+            case .badFilter(let name, _): throw APIFailure.parameter(name, e.description)
             default: throw APIFailure(.notFound, rule: "not_found", message: e.description)
             }
         } catch let e as LedgerError {
@@ -127,7 +128,12 @@ extension LedgerServer {
                 }
             }
         }
-        try routes.get("/v1/retirements") { _, _ in try self.read { API.json(.array(try self.ledger.retirements())) } }
+        try routes.get("/v1/retirements") { request, _ in
+            let q = QueryParameters(request: request)
+            var filters: [String: String] = [:]
+            for name in Ledger.retirementFilters { filters[name] = try q.optionalString(name, maxLength: 256) }
+            return try self.read { API.json(.array(try self.ledger.retirements(filters: filters))) }
+        }
         try routes.get("/v1/retirements/{id}") { _, context in try self.record("ret", "retirement", try self.pathID(context)) }
         try routes.get("/v1/retirements/{id}/certificate") { _, context in
             let id = try self.pathID(context)

@@ -50,7 +50,7 @@ enum Routes {
         Route(.get, "/v1/accounts/{id}/holdings"),
         Route(.get, "/v1/projects/{id}"),
         Route(.get, "/v1/batches/{id}"),
-        Route(.get, "/v1/retirements"),
+        Route(.get, "/v1/retirements", query: Ledger.retirementFilters),
         Route(.get, "/v1/retirements/{id}"),
         Route(.get, "/v1/retirements/{id}/certificate"),
         Route(.get, "/v1/stats", query: ["by", "format"]),

@@ -37,16 +37,7 @@ struct ListCommand: ParsableCommand {
     }
 
     func parsedFilters() throws -> [String: String] {
-        var out: [String: String] = [:]
-        for f in filters {
-            guard let eq = f.firstIndex(of: "="), eq != f.startIndex else { throw ValidationError("--where \(f): give NAME=VALUE, e.g. --where kind=person") }
-            let name = String(f[..<eq]), value = String(f[f.index(after: eq)...])
-            guard what.filters.contains(name) else {
-                throw ValidationError("--where \(f): \(what.rawValue) can be filtered by \(what.filters.joined(separator: ", ")), not \(name)")
-            }
-            guard out.updateValue(value, forKey: name) == nil else { throw ValidationError("--where \(name)=...: given twice; give each filter once") }
-        }
-        return out
+        try whereFilters(filters, allowed: what.filters, what: what.rawValue, example: "kind=person")
     }
 
     func run() throws {

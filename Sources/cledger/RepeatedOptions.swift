@@ -3,7 +3,7 @@
 /// several values. The CLI sweep test checks this list against ArgumentParser's own view of
 /// every option (`--experimental-dump-help`), so it cannot drift.
 enum RepeatedOptions {
-    static let repeatable: [String: Set<String>] = ["init": ["--admin"], "proof verify": ["--key"], "verify": ["--trusted"], "list": ["--where"]]
+    static let repeatable: [String: Set<String>] = ["init": ["--admin"], "proof verify": ["--key"], "verify": ["--trusted"], "list": ["--where"], "retirements": ["--where"]]
     static let groups: Set<String> = ["proof", "certificate"]
 
     /// The message for the first option given twice in `arguments` (the command line after the

@@ -105,10 +105,18 @@ import TestSupport
         }
         let registryCSV = try CLI.run(["retirements", "--dir", d.sub("city"), "--format", "csv"])
         #expect(registryCSV.stdout.hasPrefix("id,date,beneficiary,purpose,reason,units,amount_t,serials,project,vintage,batch,jurisdiction,retired_by,seq,"
-                                             + "beneficiary_account,compliance_scheme,compliance_year,allowance_t,gap_t,offset_kg\n"))
+                                             + "beneficiary_account,compliance_scheme,compliance_year,allowance_t,gap_t,offset_kg,footprint\n"))
         // The compliance retirement's row carries the scheme and the authority's allowance.
         let byd = registryCSV.stdout.split(separator: "\n").first { $0.hasPrefix("ret-byd-") }
-        #expect(byd?.hasSuffix(",e-byd,guangdong-ets,2026,120000,800,\(registry.first { $0["id"]?.stringValue?.hasPrefix("ret-byd-") == true }?["units"]?.intValue ?? -1)") == true,
+        #expect(byd?.hasSuffix(",e-byd,guangdong-ets,2026,120000,800,\(registry.first { $0["id"]?.stringValue?.hasPrefix("ret-byd-") == true }?["units"]?.intValue ?? -1),") == true,
                 "\(byd ?? "no BYD row")")
+        // The registry filtered: by any part of the beneficiary's name, case aside, and exactly by the rest.
+        let marathon = try JSONParser.parse(Array(try CLI.run(["retirements", "--dir", d.sub("city"), "--where", "beneficiary=MARATHON"]).stdout.utf8)).arrayValue ?? []
+        #expect(!marathon.isEmpty && marathon.count == registry.filter { $0["beneficiary"]?.stringValue?.lowercased().contains("marathon") == true }.count)
+        #expect(marathon.allSatisfy { $0["footprint"]?.stringValue?.hasPrefix("sz-marathon-") == true })
+        let compliance = try JSONParser.parse(Array(try CLI.run(["retirements", "--dir", d.sub("city"), "--where", "purpose=compliance", "--where", "retired_by=e-byd"]).stdout.utf8))
+        #expect(compliance.arrayValue?.map { $0["id"] } == registry.filter { $0["purpose"] == "compliance" && $0["retired_by"] == "e-byd" }.map { $0["id"] })
+        let refused = try CLI.run(["retirements", "--dir", d.sub("city"), "--where", "colour=red"])
+        #expect(refused.status == 64 && refused.stderr.contains("retirements can be filtered by beneficiary,"), "\(refused.stderr)")
     }
 }
