@@ -95,6 +95,7 @@ extension LedgerServer {
             let id = try self.pathID(context)
             return try self.read { API.json(try self.ledger.footprint(id)) }
         }
+        try routes.get("/v1/pledges") { _, _ in try self.read { API.json(.array(try self.ledger.pledges())) } }
         try routes.get("/v1/market") { _, _ in try self.read { API.json(.array(try self.ledger.market())) } }
         try routes.get("/v1/leaderboard") { request, _ in
             let p = QueryParameters(request: request)

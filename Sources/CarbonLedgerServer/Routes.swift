@@ -65,6 +65,7 @@ enum Routes {
         Route(.get, "/tile/**"),
         Route(.get, "/v1/requests/{id}"),
         Route(.get, "/v1/market"),
+        Route(.get, "/v1/pledges"),
         Route(.get, "/v1/footprints/{id}"),
         Route(.get, "/v1/leaderboard", query: ["month", "from", "to", "region", "scenario", "platform", "top", "account"]),
     ] + Listing.allCases.map { Route(.get, "/v1/\($0.rawValue)", query: $0.filters + ["after", "limit"]) }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import CarbonLedger
+@testable import CarbonLedger
 import LedgerCore
 import TestSupport
 
@@ -116,5 +116,20 @@ import TestSupport
         #expect(text.contains("neutralised: \(fp["progress"]!.stringValue!) by 1 retirement") && text.contains("  \(retirement)  "), "\(text)")
         let missing = try CLI.run(["footprint", "--dir", d.sub("city"), "no-such-event"])
         #expect(missing.status == 1 && missing.stderr.contains("there is no event footprint no-such-event"), "\(missing.stderr)")
+    }
+
+    /// The demo's residents donate 50 g each with a sponsor pledging 1 yuan a gram.
+    @Test func eachSponsorsPledgesAddUp() throws {
+        let d = TempDir()
+        #expect(try CLI.run(["demo", "--dir", d.sub("city"), "--residents", "20", "--days", "2"]).status == 0)
+        let rows = try JSONParser.parse(Array(try CLI.run(["pledges", "--dir", d.sub("city"), "--json"]).stdout.utf8)).arrayValue ?? []
+        let ledger = try Ledger(directory: d.sub("city"))
+        let donations = try ledger.store.read { try $0.stateRecords(prefix: "don/") }.map(\.value).filter { $0["sponsor"] != nil }
+        #expect(!donations.isEmpty && rows.count == 1, "\(rows)")
+        #expect(rows.first?["donations"] == .int(Int64(donations.count)))
+        #expect(rows.first?["pledge_fen"] == .int(donations.reduce(0) { $0 + ($1["pledge_fen"]?.intValue ?? 0) }))
+        #expect(rows.first?["donated_mg"] == .int(donations.reduce(0) { $0 + ($1["amount_mg"]?.intValue ?? 0) }))
+        let text = try CLI.run(["pledges", "--dir", d.sub("city")]).stdout
+        #expect(text.hasPrefix("a Wuhan river-protection sponsor: \(donations.count == 1 ? "1 donation" : "\(donations.count) donations"), "), "\(text)")
     }
 }

@@ -324,6 +324,11 @@ import TestSupport
         #expect(c.h.get("don/\(pad(c.h.ledger.size - 1))")?["pledge_fen"] == 50_000)  // 500 g x 1 yuan
         refused(c, [["type": "donation", "account": "p-1", "to": "yangtze-fish", "amount_mg": 1, "sponsor": ["name": "x"]]], by: c.metro,
                 rule: "donation.fields", field: "sponsor")
+        // A pledge too large for the ledger's integers is refused (it used to trap the sequencer).
+        refused(c, [["type": "donation", "account": "p-1", "to": "yangtze-fish", "amount_mg": .int(JSONValue.maxSafeInteger),
+                     "sponsor": ["name": "a boastful sponsor", "pledge_fen_per_g": .int(JSONValue.maxSafeInteger)]]], by: c.metro, rule: "donation.fields", field: "sponsor")
+        refused(c, [["type": "donation", "account": "p-1", "to": "yangtze-fish", "amount_mg": 2_000,
+                     "sponsor": ["name": "just over", "pledge_fen_per_g": .int(JSONValue.maxSafeInteger / 2 + 1)]]], by: c.metro, rule: "donation.fields", field: "sponsor")
     }
 
     @Test func notesNeedARegisteredKeyAndText() throws {

@@ -69,8 +69,13 @@ extension RuleContext {
                 throw f.fail("sponsor", "must be {\"name\": text, \"pledge_fen_per_g\": integer >= 0}")
             }
             // The pledge in fen (0.01 yuan) for whole grams donated, e.g. Wuhan's 1 yuan per gram.
+            // A pledge beyond 2^53-1 fen is refused, not computed: it would not survive as JSON.
+            let (pledge, overflow) = (amount / 1000).multipliedReportingOverflow(by: fen)
+            guard !overflow, pledge <= JSONValue.maxSafeInteger else {
+                throw f.fail("sponsor", "the pledge, \(amount / 1000) g x \(fen) fen, exceeds 2^53-1 fen")
+            }
             record["sponsor"] = sponsor
-            record["pledge_fen"] = .int((amount / 1000) * fen)
+            record["pledge_fen"] = .int(pledge)
         }
         let available = Self.available(donor)
         guard available >= amount else {
