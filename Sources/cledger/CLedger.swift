@@ -12,7 +12,7 @@ struct CLedger: AsyncParsableCommand {
             entries and proofs offline. See SPEC.md for every byte format.
             """,
         subcommands: [Keygen.self, Init.self, Sign.self, Submit.self, Info.self, CheckpointCommand.self, Proof.self, Verify.self,
-                      AccountCommand.self, ListCommand.self, Replay.self, Stats.self, LeaderboardCommand.self, MarketCommand.self, FootprintCommand.self, PledgesCommand.self, Retirements.self, CertificateCommand.self, LineageCommand.self, Serve.self, MirrorCommand.self, RotateKey.self, Upgrade.self, Export.self, Demo.self])
+                      AccountCommand.self, HoldingsCommand.self, ListCommand.self, Replay.self, Stats.self, LeaderboardCommand.self, MarketCommand.self, FootprintCommand.self, PledgesCommand.self, Retirements.self, CertificateCommand.self, LineageCommand.self, Serve.self, MirrorCommand.self, RotateKey.self, Upgrade.self, Export.self, Demo.self])
 
     /// ArgumentParser's own entry point, with repeated options refused first (RepeatedOptions).
     static func main() async {

@@ -203,7 +203,7 @@ import TestSupport
     }
 
     /// The user commands `cledger --help` lists, in order; the developer tools are not among them.
-    static let userCommands = ["keygen", "init", "sign", "submit", "info", "checkpoint", "proof", "verify", "account", "list", "replay", "stats", "leaderboard", "market", "footprint", "pledges",
+    static let userCommands = ["keygen", "init", "sign", "submit", "info", "checkpoint", "proof", "verify", "account", "holdings", "list", "replay", "stats", "leaderboard", "market", "footprint", "pledges",
                                "retirements", "certificate", "lineage", "serve", "mirror", "rotate-key", "upgrade", "export", "demo"]
     static let toolCommands = ["stress-append", "bench-proofs"]
 
@@ -240,7 +240,7 @@ import TestSupport
     }
 
     @Test(arguments: [["keygen"], ["init"], ["sign"], ["submit"], ["info"], ["checkpoint"], ["checkpoint", "show"], ["checkpoint", "verify"], ["proof"], ["proof", "inclusion"],
-                      ["proof", "consistency"], ["proof", "verify"], ["verify"], ["account"], ["list"], ["replay"], ["stats"], ["leaderboard"], ["market"], ["footprint"], ["pledges"], ["demo"], ["retirements"], ["certificate", "export"],
+                      ["proof", "consistency"], ["proof", "verify"], ["verify"], ["account"], ["holdings"], ["list"], ["replay"], ["stats"], ["leaderboard"], ["market"], ["footprint"], ["pledges"], ["demo"], ["retirements"], ["certificate", "export"],
                       ["certificate", "verify"], ["certificate", "render"], ["lineage"], ["lineage", "show"], ["lineage", "verify"], ["serve"], ["mirror"], ["rotate-key"], ["upgrade"], ["export"], ["export", "tiles"],
                       ["stress-append"], ["bench-proofs"]])
     func everyCommandExplainsEveryOption(command: [String]) throws {

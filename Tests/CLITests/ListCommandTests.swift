@@ -132,4 +132,23 @@ import TestSupport
         let text = try CLI.run(["pledges", "--dir", d.sub("city")]).stdout
         #expect(text.hasPrefix("a Wuhan river-protection sponsor: \(donations.count == 1 ? "1 donation" : "\(donations.count) donations"), "), "\(text)")
     }
+
+    /// The serials an account holds, as the API's holdings give them, with their full numbers.
+    @Test func holdingsShowEverySerialBlock() throws {
+        let d = TempDir()
+        #expect(try CLI.run(["demo", "--dir", d.sub("city"), "--residents", "20", "--days", "2"]).status == 0)
+        let ledger = try Ledger(directory: d.sub("city"))
+        let view = try ledger.holdingsView("prj-szmetro")
+        let (batch, blocks) = try #require(view["holdings"]?.objectValue?.members.first.map { ($0.key, $0.value.arrayValue ?? []) })
+        let prefix = try #require(try ledger.state("batch/\(batch)")?["serial_prefix"]?.stringValue)
+        let text = try CLI.run(["holdings", "--dir", d.sub("city"), "prj-szmetro"]).stdout
+        for b in blocks {
+            let first = b.arrayValue![0].intValue!, last = b.arrayValue![1].intValue!
+            #expect(text.contains("  \(prefix)-\(first)-\(last)  [\(first), \(last)]\n"), "\(text)")
+        }
+        #expect(try JSONParser.parse(Array(try CLI.run(["holdings", "--dir", d.sub("city"), "prj-szmetro", "--json"]).stdout.utf8)) == view)
+        #expect(try CLI.run(["holdings", "--dir", d.sub("city"), "r-00001"]).stdout == "r-00001 holds no units\n")
+        let missing = try CLI.run(["holdings", "--dir", d.sub("city"), "nobody"])
+        #expect(missing.status == 1 && missing.stderr.contains("account nobody is not open"), "\(missing.stderr)")
+    }
 }
