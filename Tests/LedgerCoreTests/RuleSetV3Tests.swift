@@ -118,6 +118,9 @@ import TestSupport
         let v2 = try Market(rules: .v2)
         try v2.issued()
         #expect(v2.c.h.violation([transfer(1, ["amount": 4, "currency": "CNY"])], by: v2.owner)?.id == "units.transfer.fields")
+        // ... and no market statistics: a v2 log's projections are what they were before v3.
+        try v2.c.h.submit([transfer(1, nil)], by: v2.owner)
+        #expect(v2.c.h.state.writes.keys.allSatisfy { !$0.hasPrefix("mkt/") })
     }
 
     /// Event footprints (8.24): registered by an admin, counted toward by the retirements that

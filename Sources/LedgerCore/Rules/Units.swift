@@ -58,8 +58,11 @@ extension RuleContext {
         }
         history(from, .object(sent))
         history(to, .object(received))
-        addMarket(currency: nil, ["transfers": 1, "units": n, "priced_units": price == nil ? 0 : n])
-        if let price { addMarket(currency: price.currency, ["transfers": 1, "units": n, "amount": price.amount]) }
+        // The market statistics came with v3's prices: a v2 log's projections stay what they were.
+        if rules >= .v3 {
+            addMarket(currency: nil, ["transfers": 1, "units": n, "priced_units": price == nil ? 0 : n])
+            if let price { addMarket(currency: price.currency, ["transfers": 1, "units": n, "amount": price.amount]) }
+        }
         _ = b
         try checkSupply(batch)
     }
