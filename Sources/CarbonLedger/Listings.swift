@@ -46,11 +46,14 @@ public enum Listing: String, CaseIterable, Sendable {
 /// Why a listing cannot be made.
 public enum ListingError: Error, Equatable, CustomStringConvertible {
     case unknownFilter(Listing, String)
+    case badCursor(String)
 
     public var description: String {
         switch self {
         case .unknownFilter(let l, let name):
             return "\(l.rawValue) cannot be filtered by \(name); they can by \(l.filters.joined(separator: ", "))"
+        case .badCursor(let after):
+            return "after \"\(after.prefix(40))...\" is no id of the ledger (ids are at most \(Ledger.maxCursorBytes) bytes): give a page's next_after"
         }
     }
 }
@@ -61,6 +64,8 @@ extension Ledger {
     /// (nil on the last page). A methodology's id is `ID/VERSION`, a key's `NAME+KEYID`.
     public func list(_ what: Listing, filters: [String: String] = [:], after: String? = nil, limit: Int = 100) throws -> (items: [JSONValue], next: String?) {
         for name in filters.keys.sorted() where !what.filters.contains(name) { throw ListingError.unknownFilter(what, name) }
+        // Longer than any id: no key of LMDB's (511 bytes at most) could follow from it.
+        if let after, after.utf8.count > Self.maxCursorBytes { throw ListingError.badCursor(after) }
         return try store.read { r in
             var items: [JSONValue] = []
             var more = false
@@ -82,6 +87,9 @@ extension Ledger {
             return (items, more ? items.last?["id"]?.stringValue : nil)
         }
     }
+
+    /// The longest `after` a listing takes: longer than any id it shows.
+    public static let maxCursorBytes = 255
 
     /// A methodology is kept under `meth/ID/VERSION16`; it is shown as `ID/VERSION`.
     static func shownID(_ stored: String, in what: Listing) -> String {

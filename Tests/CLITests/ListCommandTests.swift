@@ -36,6 +36,10 @@ import TestSupport
         #expect(shenzhen.contains { $0["region"] == "440304" } && shenzhen.allSatisfy { Region.covers("440300", $0["region"]!.stringValue!) })
         #expect(try ledger.list(.keys, filters: ["role": "verifier"], limit: 100).items.allSatisfy { $0["roles"]?.arrayValue?.contains("verifier") == true })
         #expect(throws: ListingError.unknownFilter(.batches, "kind")) { try ledger.list(.batches, filters: ["kind": "x"]) }
+        // A cursor longer than any id is refused, not handed to LMDB (whose keys are at most 511 bytes).
+        let long = String(repeating: "字", count: 200)
+        #expect(throws: ListingError.badCursor(long)) { try ledger.list(.accounts, after: long) }
+        #expect(try ledger.list(.accounts, after: String(repeating: "z", count: 255)).items.isEmpty)
         // A methodology is shown and asked after as ID/VERSION.
         let first = try #require(try ledger.list(.methodologies, limit: 1).items.first?["id"]?.stringValue)
         #expect(first.hasSuffix("/1"))
