@@ -54,3 +54,18 @@ public enum EventTimes {
         return Timestamp(millisecondsSinceEpoch: t.millisecondsSinceEpoch - offsetMinutes * 60_000)
     }
 }
+
+/// What signing the unsigned batch `bytes` ({"events":[...]}) with `key` for the ledger `origin`
+/// submits, its times first given the ledger's spelling (`EventTimes`): `cledger sign` and
+/// `submit --sign`. `file` names the input in the errors.
+public func signedBatch(_ bytes: [UInt8], file: String, key: NoteSigningKey, origin: String) throws -> Submission {
+    do {
+        let (unsigned, value) = try Submission.decodeUnsigned(bytes)
+        if value["signature"] != nil || value["signer"] != nil {
+            throw CLIError("\(file): already signed; give the unsigned batch ({\"events\":[...]})")
+        }
+        return try Submission.Unsigned(events: EventTimes.normalised(unsigned.events)).signed(by: key, origin: origin)
+    } catch let e as SubmissionError {
+        throw CLIError("\(file): \(e)")
+    }
+}

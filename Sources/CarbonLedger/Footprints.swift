@@ -23,7 +23,7 @@ extension Ledger {
 
     /// "12.5% (15 of 120 kg)": in tenths of a percent, rounded down, with no floating point.
     public static func footprintProgress(retiredKg: Int64, amountKg: Int64) -> String {
-        let permille = amountKg > 0 ? retiredKg.multipliedReportingOverflow(by: 1000).partialValue / amountKg : 0
+        let permille = amountKg > 0 ? scaled(retiredKg, by: 1000, per: amountKg) : 0
         return "\(permille / 10).\(permille % 10)% (\(retiredKg) of \(amountKg) kg)"
     }
 }

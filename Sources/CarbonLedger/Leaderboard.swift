@@ -55,8 +55,8 @@ public struct Leaderboard: Sendable {
                 guard let days = Ledger.days(ofMonth: m) else { throw .badMonth(m) }
                 return days
             case (nil, let f?, let t?):
-                guard Ledger.cstMidnight(f) != nil else { throw .badDay("from", f) }
-                guard Ledger.cstMidnight(t) != nil else { throw .badDay("to", t) }
+                guard Timestamp(cstDay: f) != nil else { throw .badDay("from", f) }
+                guard Timestamp(cstDay: t) != nil else { throw .badDay("to", t) }
                 guard f <= t else { throw .emptyPeriod(f, t) }
                 return (f, t)
             default:
@@ -98,19 +98,16 @@ public enum LeaderboardError: Error, Equatable, CustomStringConvertible {
 extension Ledger {
     public func leaderboard(_ q: Leaderboard.Query) throws -> Leaderboard {
         _ = try Leaderboard.Query.period(month: nil, from: q.from, to: q.to)
-        guard let first = Self.cstMidnight(q.from), let last = Self.cstMidnight(q.to) else { throw LeaderboardError.badDay("from", q.from) }
-        let windows = try info().windows
-        // Behaviours of the period are reported no earlier than its first day (less the
-        // future tolerance) and, with a report window, no later than that many days after its
-        // last: only the entries committed in between are read.
-        let fromSeq = try entriesCommitted(atOrBefore: Timestamp(millisecondsSinceEpoch: first - 5 * 60_000 - 1))
-        let toSeq: UInt64? = try windows.map { w in
-            try entriesCommitted(atOrBefore: Timestamp(millisecondsSinceEpoch: last + (w.reportDays + 1) * 86_400_000))
-        }
+        guard let first = Timestamp(cstDay: q.from), let last = Timestamp(cstDay: q.to) else { throw LeaderboardError.badDay("from", q.from) }
+        // Behaviours of the period are reported no earlier than its first day less the future
+        // tolerance and, with a report window, no later than the window allows after its last
+        // day (the rules' own bounds): only the entries committed in between are read.
+        let fromSeq = try entriesCommitted(atOrBefore: Timestamp(millisecondsSinceEpoch: first.millisecondsSinceEpoch - Reducer.futureTolerance - 1))
+        let toSeq: UInt64? = try info().windows.map { try entriesCommitted(atOrBefore: $0.lastReport(ofDayStartingAt: last)) }
         var credited: [String: (mg: Int64, n: Int)] = [:]
         try store.read { r in
-            let start = Array("beh/\(Self.pad(fromSeq))".utf8), prefix = Array("beh/".utf8)
-            let end = toSeq.map { Array("beh/\(Self.pad($0))".utf8) }
+            let start = Array("beh/\(pad16(Int64(fromSeq)))".utf8), prefix = Array("beh/".utf8)
+            let end = toSeq.map { Array("beh/\(pad16(Int64($0)))".utf8) }
             try start.withUnsafeBytes { from in
                 try r.stateTxn.scan(r.store.state, from: from) { k, v in
                     guard k.starts(with: prefix) else { return false }
@@ -122,7 +119,7 @@ extension Ledger {
                     if let p = q.platform, b["platform"]?.stringValue != p { return true }
                     if let region = q.region, !(b["region"]?.stringValue.map { Region.covers(region, $0) } ?? false) { return true }
                     let was = credited[account] ?? (0, 0)
-                    credited[account] = (was.mg + mg, was.n + 1)
+                    credited[account] = (was.mg.saturatingAdding(mg), was.n + 1)
                     return true
                 }
             }
@@ -141,24 +138,10 @@ extension Ledger {
         return Leaderboard(rows: Array(rows.prefix(q.top)), account: mine, ranked: rows.count)
     }
 
-    /// 00:00 in China (UTC+8) of a YYYYMMDD day, in ms since the epoch; nil if no such day.
-    public static func cstMidnight(_ day: String) -> Int64? {
-        guard day.utf8.count == 8, day.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        let b = Array(day.utf8)
-        let text = String(decoding: b[0..<4], as: UTF8.self) + "-" + String(decoding: b[4..<6], as: UTF8.self) + "-"
-            + String(decoding: b[6..<8], as: UTF8.self) + "T00:00:00.000Z"
-        return Timestamp(rfc3339: text).map { $0.millisecondsSinceEpoch - 8 * 3_600_000 }
-    }
-
     /// The first and last CST days (YYYYMMDD) of a month given as YYYYMM; nil if no such month.
     public static func days(ofMonth month: String) -> (from: String, to: String)? {
-        guard month.utf8.count == 6, cstMidnight(month + "01") != nil else { return nil }
-        guard let last = ["31", "30", "29", "28"].first(where: { cstMidnight(month + $0) != nil }) else { return nil }
+        guard month.utf8.count == 6, Timestamp(cstDay: month + "01") != nil else { return nil }
+        guard let last = ["31", "30", "29", "28"].first(where: { Timestamp(cstDay: month + $0) != nil }) else { return nil }
         return (month + "01", month + last)
-    }
-
-    static func pad(_ seq: UInt64) -> String {
-        let s = String(seq)
-        return String(repeating: "0", count: max(0, 16 - s.count)) + s
     }
 }

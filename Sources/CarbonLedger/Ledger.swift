@@ -33,8 +33,7 @@ public final class Ledger: @unchecked Sendable {
                               rules: RuleSet = .latest, windows: Windows? = nil, options: LMDBOptions = LMDBOptions(),
                               now: Timestamp = .now()) throws -> Ledger {
         guard Reducer.isValidOrigin(origin) else { throw LedgerError.badOrigin(origin) }
-        if let windows, let problem = windows.problem { throw LedgerError.badWindows(problem) }
-        if windows != nil && rules < .v3 { throw LedgerError.badWindows("\(rules.rawValue) has no windows: they came with carbonledger/v3") }
+        if let problem = Self.problem(with: windows, rules: rules) { throw LedgerError.badWindows(problem) }
         try LedgerDirectory.prepareNew(directory)
         try LedgerDirectory.writeSigningKey(key, to: LedgerDirectory.keyPath(directory))
         let store = try LogStore(path: directory, options: options)
@@ -44,6 +43,13 @@ public final class Ledger: @unchecked Sendable {
         let result = try Sequencer(store: store, key: key).append([genesis], now: now)
         if case .failure(let v) = result[0] { throw v }
         return Ledger(directory: directory, store: store)
+    }
+
+    /// Why a new ledger of `rules` cannot state `windows`, or nil.
+    public static func problem(with windows: Windows?, rules: RuleSet) -> String? {
+        guard let windows else { return nil }
+        guard rules >= .v3 else { return "windows need carbonledger/v3 or later; \(rules.rawValue) has none" }
+        return windows.problem
     }
 
     /// A sequencer signing checkpoints with the directory's registry key (and holding the next

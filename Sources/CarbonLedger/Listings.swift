@@ -48,6 +48,14 @@ public enum ListingError: Error, Equatable, CustomStringConvertible {
     case unknownFilter(Listing, String)
     case badCursor(String)
 
+    /// The option or parameter at fault.
+    public var field: String {
+        switch self {
+        case .unknownFilter(_, let name): return name
+        case .badCursor: return "after"
+        }
+    }
+
     public var description: String {
         switch self {
         case .unknownFilter(let l, let name):
@@ -99,7 +107,6 @@ extension Ledger {
 
     static func storedID(_ shown: String, in what: Listing) -> String {
         guard what == .methodologies, let slash = shown.lastIndex(of: "/"), let v = Int64(shown[shown.index(after: slash)...]), v >= 0 else { return shown }
-        let digits = String(v)
-        return "\(shown[..<slash])/" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits
+        return "\(shown[..<slash])/\(pad16(v))"
     }
 }

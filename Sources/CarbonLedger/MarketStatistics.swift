@@ -16,13 +16,18 @@ extension Ledger {
                     o["currency"] = .string(parts[2])
                     let units = value["units"]?.intValue ?? 0, amount = value["amount"]?.intValue ?? 0
                     // Units are kilograms: per tonne is a thousand of them.
-                    if units > 0 {
-                        let (perT, overflow) = amount.multipliedReportingOverflow(by: 1000)
-                        o["minor_per_t"] = .int(overflow ? amount / units * 1000 : perT / units)
-                    }
+                    if units > 0 { o["minor_per_t"] = .int(Self.scaled(amount, by: 1000, per: units)) }
                 }
                 return .object(o)
             }
         }
+    }
+
+    /// ⌊`value` × `factor` ÷ `whole`⌋ for non-negative figures and a positive `whole`, in
+    /// integers: the product first, or, when it would overflow, the quotient first (exact to
+    /// within `factor`). Prices per tonne, and how far a footprint is neutralised.
+    static func scaled(_ value: Int64, by factor: Int64, per whole: Int64) -> Int64 {
+        let (product, overflow) = value.multipliedReportingOverflow(by: factor)
+        return overflow ? value / whole * factor : product / whole
     }
 }

@@ -13,18 +13,13 @@ extension Ledger {
                 guard let name = d["sponsor"]?["name"]?.stringValue else { continue }
                 let was = bySponsor[name] ?? (0, 0, 0)
                 // Sums stop at Int64's bounds rather than trap, like the read models' counters.
-                bySponsor[name] = (was.donations + 1, Self.saturating(was.mg, d["amount_mg"]?.intValue ?? 0),
-                                   Self.saturating(was.fen, d["pledge_fen"]?.intValue ?? 0))
+                bySponsor[name] = (was.donations + 1, was.mg.saturatingAdding(d["amount_mg"]?.intValue ?? 0),
+                                   was.fen.saturatingAdding(d["pledge_fen"]?.intValue ?? 0))
             }
             return bySponsor.keys.sorted().map { name in
                 let t = bySponsor[name]!
                 return ["sponsor": .string(name), "donations": .int(t.donations), "donated_mg": .int(t.mg), "pledge_fen": .int(t.fen)]
             }
         }
-    }
-
-    static func saturating(_ a: Int64, _ b: Int64) -> Int64 {
-        let (s, overflow) = a.addingReportingOverflow(b)
-        return overflow ? (b > 0 ? .max : .min) : s
     }
 }

@@ -174,11 +174,17 @@ extension Ledger {
     static func available(_ a: JSONValue) -> Int64 { Reducer.available(a) }
 
     /// Milligrams as kilograms with 6 decimals, exact (no floating point).
-    public static func kilograms(_ mg: Int64) -> String {
-        let sign = mg < 0 ? "-" : ""
-        let m = mg.magnitude
-        let frac = String(m % 1_000_000)
-        return "\(sign)\(m / 1_000_000).\(String(repeating: "0", count: 6 - frac.count))\(frac)"
+    public static func kilograms(_ mg: Int64) -> String { decimal(mg, places: 6) }
+
+    /// Yuan with 2 decimals from fen, exact.
+    public static func yuan(_ fen: Int64) -> String { decimal(fen, places: 2) }
+
+    /// An integer count of 10^-`places` as a decimal with that many places, exact.
+    static func decimal(_ v: Int64, places: Int) -> String {
+        let unit = (0..<places).reduce(UInt64(1)) { a, _ in a * 10 }
+        let sign = v < 0 ? "-" : "", m = v.magnitude
+        let frac = String(m % unit)
+        return "\(sign)\(m / unit).\(String(repeating: "0", count: places - frac.count))\(frac)"
     }
 
     /// One row of `stats`.

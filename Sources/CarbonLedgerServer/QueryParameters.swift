@@ -30,13 +30,13 @@ struct QueryParameters {
         return v
     }
 
-    /// A string of at most `maxLength` characters.
     /// A text parameter if given (at most `maxLength` characters).
     func optionalString(_ name: String, maxLength: Int) throws(APIFailure) -> String? {
         guard raw(name) != nil else { return nil }
         return try string(name, maxLength: maxLength, default: "")
     }
 
+    /// A string of at most `maxLength` characters.
     func string(_ name: String, maxLength: Int, default d: String) throws(APIFailure) -> String {
         guard let s = raw(name) else { return d }
         guard s.count <= maxLength else { throw APIFailure.parameter(name, "is longer than \(maxLength) characters") }

@@ -26,7 +26,7 @@ extension LedgerServer {
         } catch let e as LeaderboardError {
             throw APIFailure.parameter(e.field, e.description)
         } catch let e as ListingError {
-            throw APIFailure(.badRequest, rule: "request.parameter", message: e.description)
+            throw APIFailure.parameter(e.field, e.description)
         } catch {
             throw APIFailure(.internalServerError, rule: "server.storage", message: "\(error)")
         }

@@ -37,13 +37,11 @@ struct Init: ParsableCommand {
         guard let ruleSet = RuleSet(rawValue: rules) else {
             throw ValidationError("--rules \(rules): not a rule set (\(RuleSet.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        var windows: Windows?
-        if ruleSet >= .v3 {
-            let w = Windows(reportDays: reportDays, reversalDays: reversalDays)
-            if let problem = w.problem { throw ValidationError("--report-days \(reportDays) --reversal-days \(reversalDays): \(problem)") }
-            windows = w
-        } else if reportDays != Windows.standard.reportDays || reversalDays != Windows.standard.reversalDays {
-            throw ValidationError("--report-days and --reversal-days need carbonledger/v3 or later; \(ruleSet.rawValue) has no windows")
+        // Before v3 there are no windows, unless the options ask for some (and are refused).
+        let given = Windows(reportDays: reportDays, reversalDays: reversalDays)
+        let windows = ruleSet >= .v3 || given != .standard ? given : nil
+        if let problem = Ledger.problem(with: windows, rules: ruleSet) {
+            throw ValidationError("--report-days \(reportDays) --reversal-days \(reversalDays): \(problem)")
         }
         let signingKey = try LedgerDirectory.readSigningKey(key)
         var options = LMDBOptions()

@@ -66,7 +66,8 @@ struct LeaderboardCommand: ParsableCommand {
         let narrowed = [region.map { "region \($0)" }, scenario, platform.map { "by \($0)" }].compactMap { $0 }
         print("leaderboard \(f)-\(t)\(narrowed.isEmpty ? "" : " (\(narrowed.joined(separator: ", ")))"): \(counted(board.ranked, "account")) with credit")
         for r in board.rows {
-            print("\(String(r.rank ?? 0).leftPadded(4))  \(r.account)  \(Ledger.kilograms(r.creditedMg)) kg  (\(counted(r.behaviours, "behaviour")))")
+            let rank = String(r.rank ?? 0)
+            print("\(String(repeating: " ", count: max(0, 4 - rank.count)))\(rank)  \(r.account)  \(Ledger.kilograms(r.creditedMg)) kg  (\(counted(r.behaviours, "behaviour")))")
         }
         if let a = board.account {
             if let rank = a.rank {
@@ -76,8 +77,4 @@ struct LeaderboardCommand: ParsableCommand {
             }
         }
     }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }

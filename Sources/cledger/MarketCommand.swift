@@ -26,15 +26,11 @@ struct MarketCommand: ParsableCommand {
             if let currency = r["currency"]?.stringValue {
                 let perT = r["minor_per_t"]?.intValue ?? 0
                 // Yuan have 100 fen; other currencies are shown in their minor unit.
-                let price = currency == "CNY" ? "\(perT / 100).\(String(perT % 100).leftPadded(2, with: "0")) CNY/t" : "\(perT) minor units of \(currency)/t"
+                let price = currency == "CNY" ? "\(Ledger.yuan(perT)) CNY/t" : "\(perT) minor units of \(currency)/t"
                 print("\(month)  \(currency)  \(counted(transfers, "transfer"))  \(counted(units, "unit"))  paid \(r["amount"]?.intValue ?? 0) minor units  average \(price)")
             } else {
                 print("\(month)  all  \(counted(transfers, "transfer"))  \(counted(units, "unit")) (\(r["priced_units"]?.intValue ?? 0) priced)")
             }
         }
     }
-}
-
-extension String {
-    func leftPadded(_ width: Int, with pad: Character) -> String { String(repeating: pad, count: max(0, width - count)) + self }
 }

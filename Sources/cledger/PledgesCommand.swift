@@ -22,7 +22,7 @@ struct PledgesCommand: ParsableCommand {
         if rows.isEmpty { print("no sponsored donations yet") }
         for r in rows {
             let fen = r["pledge_fen"]?.intValue ?? 0
-            print("\(r["sponsor"]?.stringValue ?? "?"): \(counted(r["donations"]?.intValue ?? 0, "donation")), \(Ledger.kilograms(r["donated_mg"]?.intValue ?? 0)) kg donated, pledged \(fen / 100).\(String(fen % 100).leftPadded(2, with: "0")) yuan")
+            print("\(r["sponsor"]?.stringValue ?? "?"): \(counted(r["donations"]?.intValue ?? 0, "donation")), \(Ledger.kilograms(r["donated_mg"]?.intValue ?? 0)) kg donated, pledged \(Ledger.yuan(fen)) yuan")
         }
     }
 }

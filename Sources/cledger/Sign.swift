@@ -41,17 +41,6 @@ struct Sign: ParsableCommand {
         readOnly.readOnly = true
         let origin = try self.origin ?? Ledger(directory: dir ?? "", options: readOnly).info().origin
         let signer = try LedgerDirectory.readSigningKey(key)
-        let bytes = try readInput(batch)
-        let unsigned: Submission.Unsigned
-        do {
-            let (decoded, value) = try Submission.decodeUnsigned(bytes)
-            if value["signature"] != nil || value["signer"] != nil {
-                throw CLIError("\(batch): already signed; give the unsigned batch ({\"events\":[...]})")
-            }
-            unsigned = try Submission.Unsigned(events: EventTimes.normalised(decoded.events))
-        } catch let e as SubmissionError {
-            throw CLIError("\(batch): \(e)")
-        }
-        print(CanonicalJSON.string(unsigned.signed(by: signer, origin: origin).json))
+        print(CanonicalJSON.string(try signedBatch(try readInput(batch), file: batch, key: signer, origin: origin).json))
     }
 }

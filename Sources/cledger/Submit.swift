@@ -43,20 +43,11 @@ struct Submit: ParsableCommand {
         var submissions: [Submission] = []
         for file in files {
             let bytes = try readInput(file)
-            do {
-                if let key = signer {
-                    let (unsigned, value) = try Submission.decodeUnsigned(bytes)
-                    if value["signature"] != nil || value["signer"] != nil {
-                        throw CLIError("\(file): already signed; --sign takes unsigned batches ({\"events\":[...]})")
-                    }
-                    // Times written with an offset get the ledger's spelling before they are signed.
-                    submissions.append(try Submission.Unsigned(events: EventTimes.normalised(unsigned.events)).signed(by: key, origin: origin))
-                } else {
-                    submissions.append(try Submission.decode(bytes))
-                }
-            } catch let e as SubmissionError {
-                throw CLIError("\(file): \(e)")
+            if let key = signer {
+                submissions.append(try signedBatch(bytes, file: file, key: key, origin: origin))
+                continue
             }
+            do throws(SubmissionError) { submissions.append(try Submission.decode(bytes)) } catch { throw CLIError("\(file): \(error)") }
         }
         let sequencer = try ledger.sequencer()
         if check { return try report(try sequencer.check(submissions, now: .now()), of: submissions) }

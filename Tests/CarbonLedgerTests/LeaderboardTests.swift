@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import LedgerCore
-import CarbonLedger
+@testable import CarbonLedger
 import TestSupport
 
 /// Leaderboards (issue 24, item 4): accounts ranked by what was credited for a period's
@@ -55,5 +55,16 @@ import TestSupport
         #expect(Ledger.days(ofMonth: "202613") == nil && Ledger.days(ofMonth: "2026-1") == nil)
         #expect(throws: LeaderboardError.emptyPeriod("20261122", "20261121")) { try ledger.leaderboard(Leaderboard.Query(from: "20261122", to: "20261121")) }
         #expect(throws: LeaderboardError.badDay("from", "20261131")) { try ledger.leaderboard(Leaderboard.Query(from: "20261131", to: "20261201")) }
+    }
+
+    /// The exact decimals the CLI prints money and mass with, and the integer ratio behind
+    /// prices per tonne and footprint progress.
+    @Test func decimalsAndRatiosAreExact() {
+        #expect(Ledger.yuan(4000) == "40.00" && Ledger.yuan(5) == "0.05" && Ledger.yuan(-150) == "-1.50" && Ledger.yuan(0) == "0.00")
+        #expect(Ledger.kilograms(1_584_136) == "1.584136" && Ledger.kilograms(-1) == "-0.000001")
+        #expect(Ledger.scaled(48, by: 1000, per: 12) == 4000 && Ledger.scaled(2, by: 1000, per: 10) == 200)
+        #expect(Ledger.scaled(Int64.max / 10, by: 1000, per: Int64.max / 100) == 10_000, "the quotient first when the product would overflow")
+        #expect(Ledger.footprintProgress(retiredKg: 2, amountKg: 10) == "20.0% (2 of 10 kg)")
+        #expect(Ledger.footprintProgress(retiredKg: 1, amountKg: 3) == "33.3% (1 of 3 kg)")
     }
 }

@@ -85,6 +85,18 @@ import TestSupport
                 rule: "reverse.late", field: "seq", mentions: "more than the programme's 90 days before the ledger's day 20270220")
     }
 
+    /// The bound a query of a period's behaviours reads to is the rule's own: the last instant
+    /// a day's behaviour is still reportable.
+    @Test func theLastReportOfADayIsTheRulesBound() throws {
+        let day = try #require(Timestamp(cstDay: "20261121"))
+        #expect(day.rfc3339 == "2026-11-20T16:00:00.000Z" && day.cstDay == "20261121")
+        for w in [Windows.standard, Windows(reportDays: 1, reversalDays: 1), Windows(reportDays: 366, reversalDays: 400)] {
+            let last = w.lastReport(ofDayStartingAt: day)
+            #expect(w.allowsReport(start: day, at: last) && !w.allowsReport(start: day, at: Timestamp(millisecondsSinceEpoch: last.millisecondsSinceEpoch + 1)))
+        }
+        for bad in ["20261131", "2026112", "2026-11-21", "20260229", "abcdefgh"] { #expect(Timestamp(cstDay: bad) == nil, "\(bad)") }
+    }
+
     @Test func aV2LogHasNoWindow() throws {
         let c = try City(rules: .v2)
         c.h.time = at("2027-11-21T12:00:00.000Z")

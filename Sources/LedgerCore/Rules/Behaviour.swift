@@ -1,8 +1,5 @@
 /// Behaviour reports and reversals (SPEC.md sections 8.7 and 8.8).
 extension RuleContext {
-    /// How far a behaviour may end after the sequencer's clock (clock skew between systems).
-    static let futureTolerance: Int64 = 5 * 60 * 1000
-
     func behaviourReport(_ f: EventFields) throws {
         try authorize(.platform, for: f.type)
         try f.require(["account", "scenario", "region", "amount", "start", "end", "source_ref"], optional: rules >= .v2 ? ["evidence", "act"] : ["evidence"])
@@ -32,11 +29,11 @@ extension RuleContext {
         guard start <= end, scenario.family == nil || start < end else {
             throw RuleViolation(field: "end", rule: .behaviourTime, message: "end \(end) must be after start \(start)")
         }
-        guard end.millisecondsSinceEpoch <= time.millisecondsSinceEpoch + Self.futureTolerance else {
+        guard end.millisecondsSinceEpoch <= time.millisecondsSinceEpoch + Reducer.futureTolerance else {
             throw RuleViolation(field: "end", rule: .behaviourFuture, message: "end \(end) is after the ledger's time \(time) (more than 5 minutes ahead)")
         }
         // v3: before idempotence, so the rules need a source ref only while its day can be reported.
-        if let windows, start.cstDayNumber < time.cstDayNumber - windows.reportDays {
+        if let windows, !windows.allowsReport(start: start, at: time) {
             throw RuleViolation(field: "start", rule: .behaviourLate,
                                 message: "start \(start) is on CST day \(start.cstDay), more than the programme's \(windows.reportDays) days before the ledger's day \(time.cstDay): too late to report")
         }
@@ -169,8 +166,7 @@ extension RuleContext {
         if let r = b["reversed_seq"]?.intValue {
             throw RuleViolation(field: "seq", rule: .reverseAlready, message: "behaviour \(target) was already reversed at seq \(r)")
         }
-        if let windows, let start = b.string("start").flatMap(Timestamp.init(rfc3339:)),
-           time.cstDayNumber > start.cstDayNumber + windows.reversalDays {
+        if let windows, let start = b.string("start").flatMap(Timestamp.init(rfc3339:)), !windows.allowsReversal(start: start, at: time) {
             throw RuleViolation(field: "seq", rule: .reverseLate,
                                 message: "behaviour \(target) is of CST day \(start.cstDay), more than the programme's \(windows.reversalDays) days before the ledger's day \(time.cstDay): too late to reverse")
         }

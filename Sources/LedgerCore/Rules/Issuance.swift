@@ -110,16 +110,10 @@ extension RuleContext {
 
     /// CST dates from `from` through `to`, or nil if malformed or longer than 366 days.
     static func days(from: String, to: String) -> [String]? {
-        func parse(_ d: String) -> Timestamp? {
-            let u = Array(d.utf8)
-            guard u.count == 8 else { return nil }
-            return Timestamp(rfc3339: String(decoding: u[0..<4], as: UTF8.self) + "-" + String(decoding: u[4..<6], as: UTF8.self) + "-"
-                             + String(decoding: u[6..<8], as: UTF8.self) + "T00:00:00.000Z")
-        }
-        guard let a = parse(from), let b = parse(to), a <= b else { return nil }
+        guard let a = Timestamp(cstDay: from), let b = Timestamp(cstDay: to), a <= b else { return nil }
         let n = (b.millisecondsSinceEpoch - a.millisecondsSinceEpoch) / 86_400_000 + 1
         guard n <= 366 else { return nil }
-        // Dates are named in CST; stepping whole days from midnight UTC of the same date names them.
+        // China has no daylight saving: whole days from the first midnight are the next days' midnights.
         return (0..<n).map { Timestamp(millisecondsSinceEpoch: a.millisecondsSinceEpoch + $0 * 86_400_000).cstDay }
     }
 

@@ -22,6 +22,10 @@ public enum Reducer {
     ]
     static let handlerByType = Dictionary(uniqueKeysWithValues: handlers.map { ($0.type, $0.apply) })
 
+    /// How far a behaviour may end after the entry's time (clock skew between systems, SPEC.md
+    /// 8.7 `behaviour.future`): so no behaviour is reported earlier than its start less this.
+    public static let futureTolerance: Int64 = 5 * 60 * 1000
+
     /// The rule set that added each event type that v1 does not have.
     static let introducedIn: [String: RuleSet] = ["key.recover": .v2, "key.recover.approve": .v2, "compliance.allowance": .v2, "account.link": .v2,
                                                   "footprint.register": .v3]

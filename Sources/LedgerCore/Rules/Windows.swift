@@ -28,6 +28,25 @@ public struct Windows: Equatable, Sendable {
         return nil
     }
 
+    /// Whether a behaviour that starts at `start` may still be reported at `time` (SPEC.md 8.7,
+    /// `behaviour.late`): its CST day is at most `reportDays` before `time`'s.
+    public func allowsReport(start: Timestamp, at time: Timestamp) -> Bool {
+        start.cstDayNumber >= time.cstDayNumber - reportDays
+    }
+
+    /// Whether a behaviour that starts at `start` may still be reversed at `time` (SPEC.md 8.8,
+    /// `reverse.late`).
+    public func allowsReversal(start: Timestamp, at time: Timestamp) -> Bool {
+        time.cstDayNumber <= start.cstDayNumber + reversalDays
+    }
+
+    /// The last instant at which a behaviour of the CST day that begins at `dayStart` may be
+    /// reported: the end of the day `reportDays` after it. What a query of a period's behaviours
+    /// need read no further than.
+    public func lastReport(ofDayStartingAt dayStart: Timestamp) -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: dayStart.millisecondsSinceEpoch + (reportDays + 1) * 86_400_000 - 1)
+    }
+
     /// The genesis member: `{"report_days":N,"reversal_days":M}`.
     public var json: JSONValue { ["report_days": .int(reportDays), "reversal_days": .int(reversalDays)] }
 

@@ -66,9 +66,7 @@ public struct JSONObject: Hashable, Sendable {
     /// market value) must not let a flood of valid events stop the ledger.
     mutating func add(_ delta: Int64, to key: String) {
         switch position(of: key) {
-        case .found(let i):
-            let (sum, overflow) = (members[i].value.intValue ?? 0).addingReportingOverflow(delta)
-            members[i].value = .int(overflow ? (delta > 0 ? .max : .min) : sum)
+        case .found(let i): members[i].value = .int((members[i].value.intValue ?? 0).saturatingAdding(delta))
         case .insertAt(let i): members.insert(Member(key: key, value: .int(delta)), at: i)
         }
     }

@@ -21,7 +21,7 @@ func statePath(_ parts: String...) -> String {
 
 /// Fixed-width decimal for state keys, so byte order equals numeric order.
 @inlinable
-func pad16(_ v: Int64) -> String {
+public func pad16(_ v: Int64) -> String {
     // Hot (several state keys per event): write the digits once, no intermediate strings.
     if v < 0 {  // never in v1 keys (every padded number is validated >= 0); kept total anyway
         let s = String(v)
