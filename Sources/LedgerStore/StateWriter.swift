@@ -52,6 +52,8 @@ public struct StateWriter {
                     try bytes.withUnsafeBytes { try txn.put(store.state, key: UnsafeRawBufferPointer(k), value: $0) }
                 case .canonical(let record):
                     try record.withUnsafeBytes { try txn.put(store.state, key: UnsafeRawBufferPointer(k), value: $0) }
+                case .typed(let record):
+                    try record.canonical.withUnsafeBytes { try txn.put(store.state, key: UnsafeRawBufferPointer(k), value: $0) }
                 case .absent:
                     try txn.delete(store.state, key: UnsafeRawBufferPointer(k))
                 }

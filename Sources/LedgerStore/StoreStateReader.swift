@@ -35,6 +35,15 @@ public final class StoreStateReader: StateReader {
         }
     }
 
+    /// Decoded from the stored bytes in the transaction's pages, with no JSON tree between.
+    public func record<R: StateRecord>(_ type: R.Type, at key: String) throws -> R? {
+        try Self.withBytes(of: key) { k in
+            guard let raw = try txn.get(store.state, key: k) else { return nil }
+            guard let r = R(canonical: raw) else { throw StateRecordError(key: key, expected: "\(R.self)") }
+            return r
+        }
+    }
+
     /// A key's bytes, not copied when the string is native (the rules' interpolated keys are):
     /// an array per read showed in profiles of the reducer.
     static func withBytes<R>(of key: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {

@@ -93,7 +93,9 @@ import TestSupport
         let (ledger, seq, city) = try makeCity(dir, residents: 3, days: 1)
         let metro = city.platforms["szmetro"]!
         let events: [JSONValue] = [1, 2, 1].enumerated().map { i, r in
-            let start = city.firstDay + Int64(420 + i * 600) * 60_000
+            // Within the city's one day (which ended at the last CST midnight): a later start
+            // would lie in the future when the test runs in the first hours of a CST day.
+            let start = city.firstDay + Int64(420 + i * 300) * 60_000
             return ["type": "behaviour.report", "account": .string(DemoCity.resident(r)), "scenario": "metro", "region": .string(DemoCity.district(r)),
                     "amount": 4_000, "source_ref": .string("h-\(i)"), "start": .string(Timestamp(millisecondsSinceEpoch: start).rfc3339),
                     "end": .string(Timestamp(millisecondsSinceEpoch: start + 30 * 60_000).rfc3339)]

@@ -167,6 +167,14 @@ import TestSupport
         var noRef = City.trip("p-1", "metro", amount: 1, from: 0, to: 5, ref: "r").objectValue!
         noRef["source_ref"] = nil
         refused(c, [.object(noRef)], by: c.metro, rule: "behaviour.report.fields", field: "source_ref")
+        // Two reports of nearly 2^53-1 mg each to one account: its credit and the totals stop at
+        // 2^53-1 (the integers canonical JSON carries) instead of stopping the ledger when
+        // stored (the canonical encoder traps beyond them).
+        let huge = JSONValue.maxSafeInteger / 140
+        try c.h.submit([City.trip("p-1", "bike", amount: huge, from: 0, to: 5, ref: "huge-1"),
+                        City.trip("p-1", "bike", amount: huge, from: 10, to: 15, ref: "huge-2")], by: c.bike)
+        #expect(c.account("p-1")["credited_mg"] == .int(JSONValue.maxSafeInteger))
+        #expect(c.h.get("totals")?["credited_mg"] == .int(JSONValue.maxSafeInteger))
         // Consent revoked: later reports are refused.
         try c.h.submit([["type": "consent.revoke", "account": "p-2", "platform": "szmetro"]], by: c.metro)
         refused(c, [City.trip("p-2", "metro", amount: 100, from: 0, to: 5, ref: "r")], by: c.metro, rule: "consent.missing")

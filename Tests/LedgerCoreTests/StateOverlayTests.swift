@@ -151,6 +151,7 @@ import TestSupport
             case .canonical(let b): flushed[key] = "bytes " + String(decoding: b, as: UTF8.self)
             case .value(let v): flushed[key] = "value " + CanonicalJSON.string(v)
             case .absent: flushed[key] = "deleted"
+            case .typed(let r): flushed[key] = "typed " + String(decoding: r.canonical, as: UTF8.self)
             }
         }
         #expect(flushed == ["src/szmetro/m-1": "bytes " + String(decoding: bytes, as: UTF8.self), "acct/b": "deleted", "acct/c": #"value {"n":1}"#])

@@ -9,8 +9,8 @@ extension RuleContext {
     /// The accounts checked together with `id` for overlapping intervals (itself first). The
     /// person is in the account's own record, which a report reads anyway: an unlinked account
     /// costs no further read.
-    func linkedAccounts(_ id: String, record: JSONValue) throws -> [String] {
-        guard rules >= .v2, let person = record.string("person"),
+    func linkedAccounts(_ id: String, record: AccountRecord) throws -> [String] {
+        guard rules >= .v2, let person = record.person,
               let accounts = try get(statePath("person", person))?["accounts"]?.arrayValue else { return [id] }
         return [id] + accounts.compactMap(\.stringValue).filter { $0 != id }
     }
@@ -20,16 +20,16 @@ extension RuleContext {
         try f.require(["account", "person"])
         let id = try f.identifier("account")
         guard let person = try f.hash("person") else { throw f.fail("person", "is required") }
-        let account = try residentAccount(id)
+        var account = try residentAccount(id)
         // A platform attests only accounts that consented to it; an admin any.
         if !has(.admin), try get(statePath("consent", id, actor)) == nil {
             throw RuleViolation(field: "account", rule: .consentMissing, message: "account \(id) has not consented to platform \(actor); only a platform it consented to attests its person")
         }
-        if let existing = account.string("person") {
+        if let existing = account.person {
             guard existing == person else {
                 throw RuleViolation(field: "person", rule: .linkConflict,
-                                    message: "account \(id) was attested as another person at seq \(account.int("person_seq")); one account is one person",
-                                    conflictingSeq: UInt64(account.int("person_seq")))
+                                    message: "account \(id) was attested as another person at seq \(account.personSeq ?? 0); one account is one person",
+                                    conflictingSeq: account.personSeq.map { UInt64(clamping: $0) })
             }
             return  // attested again: no effect
         }
@@ -38,7 +38,10 @@ extension RuleContext {
         guard accounts.count < Self.maxLinkedAccounts else {
             throw RuleViolation(field: "person", rule: .linkLimit, message: "person \(person.prefix(12))... already has \(accounts.count) linked accounts, the most one person may have")
         }
-        put(statePath("acct", id), account.with("person", .string(person)).with("person_seq", .int(Int64(seq))).with("person_platform", .string(actor)))
+        account.person = person
+        account.personSeq = Int64(seq)
+        account.personPlatform = actor
+        putAccount(id, account)
         put(personPath, ["accounts": .array(accounts + [.string(id)])])
         history(id, ["event": "account.link", "person": .string(person), "platform": .string(actor), "accounts": .int(Int64(accounts.count + 1))])
     }

@@ -1,11 +1,5 @@
 /// Accounts and consents (SPEC.md sections 8.5 and 8.6).
 extension RuleContext {
-    static let balanceFields = ["credited_mg", "reversed_mg", "donated_mg", "received_mg", "qualitative_mg", "behaviours",
-                                "locked_mg", "issued_mg", "employees_credited_mg", "employees_reversed_mg"]
-
-    /// What an account can still donate, or have locked into an issuance request.
-    static func available(_ account: JSONValue) -> Int64 { Reducer.available(account) }
-
     func accountOpen(_ f: EventFields) throws {
         try authorize(.admin, .platform, for: f.type)
         try f.require(["account", "kind", "region"], optional: ["employer"])
@@ -21,33 +15,32 @@ extension RuleContext {
             }
             try authorizeScope(scenario: "*", region: region, scenarioChecked: false)
         }
-        if try get("acct/\(id)") != nil {
+        if try account(id) != nil {
             throw RuleViolation(field: "account", rule: .accountDuplicate, message: "account \(id) is already open")
         }
-        var record: JSONObject = ["kind": .string(kind.rawValue), "region": .string(region), "opened_seq": .int(Int64(seq))]
-        for k in Self.balanceFields { record[k] = 0 }
+        var record = AccountRecord(kind: kind, region: region, openedSeq: Int64(seq))
         if kind == .employee {
             guard f.obj["employer"] != nil else { throw RuleViolation(field: "employer", rule: .accountEmployer, message: "an employee account names its employer's enterprise account") }
             let employer = try f.identifier("employer")
-            guard try get("acct/\(employer)")?.string("kind") == AccountKind.enterprise.rawValue else {
+            guard try account(employer)?.kind == .enterprise else {
                 throw RuleViolation(field: "employer", rule: .accountEmployer, message: "employer \(employer) is not an open enterprise account")
             }
-            record["employer"] = .string(employer)
+            record.employer = employer
         } else if f.obj["employer"] != nil {
             throw RuleViolation(field: "employer", rule: .accountEmployer, message: "only employee accounts have an employer")
         }
-        put("acct/\(id)", .object(record))
+        putAccount(id, record)
         addTotals(["accounts": 1])
         history(id, ["event": "account.open", "kind": .string(kind.rawValue)])
     }
 
     /// An open person or employee account (behaviour, consent and donations act on these).
-    func residentAccount(_ id: String, field: String = "account") throws -> JSONValue {
-        guard let a = try get(statePath("acct", id)) else {
+    func residentAccount(_ id: String, field: String = "account") throws -> AccountRecord {
+        guard let a = try account(id) else {
             throw RuleViolation(field: field, rule: .accountUnknown, message: "account \(id) is not open")
         }
-        guard a.string("kind") == AccountKind.person.rawValue || a.string("kind") == AccountKind.employee.rawValue else {
-            throw RuleViolation(field: field, rule: .accountKind, message: "account \(id) is a \(a.string("kind") ?? "?") account; this needs a person or employee account")
+        guard a.isResident else {
+            throw RuleViolation(field: field, rule: .accountKind, message: "account \(id) is \(a.kind.withArticle) account; this needs a person or employee account")
         }
         return a
     }
@@ -92,9 +85,9 @@ extension RuleContext {
     /// Region-only or scenario-and-region scope check.
     func authorizeScope(scenario: String, region: String, scenarioChecked: Bool) throws(RuleViolation) {
         if scenarioChecked { try authorizeScope(scenario: scenario, region: region); return }
-        let regions = signerRecord?["regions"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        guard regions.contains(where: { Region.covers($0, region) }) else {
-            throw RuleViolation(field: "region", rule: .authScope, message: "key \(signer.name) is not scoped for region \(region) (its regions: \(regions.joined(separator: ", ")))")
+        guard signerRecord?.covers(region: region) == true else {
+            throw RuleViolation(field: "region", rule: .authScope,
+                                message: "key \(signer.name) is not scoped for region \(region) (its regions: \((signerRecord?.regions ?? []).joined(separator: ", ")))")
         }
     }
 }

@@ -115,10 +115,15 @@ extension RuleContext {
         var src = CanonicalRecord(capacity: 32)
         src.int("seq", Int64(seq))
         state.putCanonical(srcPath, &src)
-        account = account.adding(qualitative ? "qualitative_mg" : "credited_mg", qualitative ? reduction : credited).adding("behaviours", 1)
-        put(statePath("acct", id), account)
-        if let employer = account.string("employer"), credited > 0 {
-            put("acct/\(employer)", try get("acct/\(employer)")!.adding("employees_credited_mg", credited))
+        if qualitative {
+            account.qualitativeMg = account.qualitativeMg.saturatingAdding(reduction)
+        } else {
+            account.creditedMg = account.creditedMg.saturatingAdding(credited)
+        }
+        account.behaviours = account.behaviours.saturatingAdding(1)
+        putAccount(id, account)
+        if let employer = account.employer, credited > 0 {
+            try addToAccount(employer, \.employeesCreditedMg, credited)
         }
         if points > 0 { try state.updateObject(statePath("pts", id, actor)) { $0.add(points, to: "earned") } }
         var eligiblePath: String?
@@ -130,20 +135,14 @@ extension RuleContext {
             state.putCanonical(path, &elig)
             eligiblePath = path
         }
-        var record = CanonicalRecord(capacity: 512)
-        record.string("account", id)
-        if let p = actPath { record.string("act", p) }
-        record.int("amount", amount)
-        if let c = capPath { record.string("cap", c) }
-        record.int("credited_mg", credited); record.string("day", day)
-        if let e = eligiblePath { record.string("eligible", e) }
-        record.time("end", end)
-        if let p = intervalPath { record.string("interval", p) }
-        record.hex("leaf", leafHash); record.string("methodology", methodology); record.string("platform", actor)
-        record.int("points", points); record.bool("qualitative", qualitative); record.int("reduction_mg", reduction)
-        record.string("region", region); record.string("scenario", scenario.rawValue); record.time("start", start)
-        record.int("version", meth.int("version"))
-        state.putCanonical(statePath("beh", seqKey), &record)
+        var record = BehaviourRecord(account: id, platform: actor, scenario: scenario.rawValue, region: region, day: day, start: start, end: end,
+                                     amount: amount, methodology: methodology, version: meth.int("version"), reductionMg: reduction,
+                                     creditedMg: credited, points: points, qualitative: qualitative, leaf: leafHash)
+        record.act = actPath
+        record.cap = capPath
+        record.eligible = eligiblePath
+        record.interval = intervalPath
+        putBehaviour(Int64(seq), record)
         var line = CanonicalRecord(capacity: 128)
         line.int("credited_mg", credited); line.string("event", "behaviour.report"); line.int("points", points)
         line.int("qualitative_mg", qualitative ? reduction : 0); line.string("scenario", scenario.rawValue)
@@ -159,18 +158,17 @@ extension RuleContext {
         try f.require(["seq", "reason"])
         let target = try f.int("seq")
         _ = try f.text("reason")
-        let path = "beh/\(pad16(target))"
-        guard var b = try get(path) else {
+        guard var b = try behaviour(target) else {
             throw RuleViolation(field: "seq", rule: .reverseUnknown, message: "entry \(target) is not a credited behaviour report")
         }
-        if let r = b["reversed_seq"]?.intValue {
+        if let r = b.reversedSeq {
             throw RuleViolation(field: "seq", rule: .reverseAlready, message: "behaviour \(target) was already reversed at seq \(r)")
         }
-        if let windows, let start = b.string("start").flatMap(Timestamp.init(rfc3339:)), !windows.allowsReversal(start: start, at: time) {
+        if let windows, !windows.allowsReversal(start: b.start, at: time) {
             throw RuleViolation(field: "seq", rule: .reverseLate,
-                                message: "behaviour \(target) is of CST day \(start.cstDay), more than the programme's \(windows.reversalDays) days before the ledger's day \(time.cstDay): too late to reverse")
+                                message: "behaviour \(target) is of CST day \(b.start.cstDay), more than the programme's \(windows.reversalDays) days before the ledger's day \(time.cstDay): too late to reverse")
         }
-        if let r = b.string("request") {
+        if let r = b.request {
             // What the user can still do depends on how far the request went.
             let request = try get("req/\(r)")
             let why: String
@@ -184,16 +182,15 @@ extension RuleContext {
             }
             throw RuleViolation(field: "seq", rule: .reverseLocked, message: "behaviour \(target) is locked in issuance request \(r): \(why)")
         }
-        let platform = b.string("platform") ?? ""
+        let platform = b.platform
         if !has(.admin) && platform != actor {
             throw RuleViolation(field: "seq", rule: .authRole, message: "behaviour \(target) was reported by \(platform); only it or an admin may reverse it")
         }
-        let id = b.string("account")!
-        var account = try get("acct/\(id)")!
-        let credited = b.int("credited_mg"), points = b.int("points")
-        let qualitative = b["qualitative"]?.boolValue == true
-        let qualitativeMg = qualitative ? b.int("reduction_mg") : 0
-        let available = Self.available(account)
+        let id = b.account
+        guard var account = try self.account(id) else { throw StateRecordError(key: statePath("acct", id), expected: "open account") }
+        let credited = b.creditedMg, points = b.points
+        let qualitativeMg = b.qualitative ? b.reductionMg : 0
+        let available = account.availableMg
         guard available >= credited else {
             throw RuleViolation(field: "seq", rule: .reverseSpent, message: "account \(id) has \(available) mg available, less than the \(credited) mg to reverse (reductions already donated)")
         }
@@ -202,23 +199,24 @@ extension RuleContext {
         guard points == 0 || pts.int("earned") - pts.int("reversed") - pts.int("redeemed") >= points else {
             throw RuleViolation(field: "seq", rule: .reversePointsSpent, message: "account \(id) has already redeemed the \(points) points behaviour \(target) earned")
         }
-        account = account.adding("reversed_mg", credited).adding("qualitative_mg", -qualitativeMg)
-        put("acct/\(id)", account)
-        if let employer = account.string("employer"), credited > 0 {
-            put("acct/\(employer)", try get("acct/\(employer)")!.adding("employees_reversed_mg", credited))
+        account.reversedMg = account.reversedMg.saturatingAdding(credited)
+        account.qualitativeMg = account.qualitativeMg.saturatingAdding(-qualitativeMg)
+        putAccount(id, account)
+        if let employer = account.employer, credited > 0 {
+            try addToAccount(employer, \.employeesReversedMg, credited)
         }
         if points > 0 { put(ptsPath, pts.adding("reversed", points)) }
-        if let cap = b.string("cap") { put(cap, try get(cap)!.adding("used_mg", -credited)) }
-        if let iv = b.string("interval") {
+        if let cap = b.cap, let used = try get(cap) { put(cap, used.adding("used_mg", -credited)) }
+        if let iv = b.interval {
             put(iv, nil)
             try countLongInterval(iv, -1)
         }
-        if let e = b.string("eligible") { put(e, nil) }
-        if let a = b.string("act") { put(a, nil) }
-        b = b.with("reversed_seq", .int(Int64(seq)))
-        put(path, b)
+        if let e = b.eligible { put(e, nil) }
+        if let a = b.act { put(a, nil) }
+        b.reversedSeq = Int64(seq)
+        putBehaviour(target, b)
         history(id, ["event": "behaviour.reverse", "seq": .int(target), "reversed_mg": .int(credited), "points": .int(-points)])
-        bumpStats(day: b.string("day")!, region: b.string("region")!, scenario: b.string("scenario")!,
+        bumpStats(day: b.day, region: b.region, scenario: b.scenario,
                       ["reversed_mg": credited, "reversals": 1, "qualitative_mg": -qualitativeMg, "points": -points])
         addTotals(["reversed_mg": credited, "qualitative_mg": -qualitativeMg, "points_reversed": points])
     }

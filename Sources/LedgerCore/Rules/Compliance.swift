@@ -34,10 +34,10 @@ extension RuleContext {
         guard try get("orule/\(scheme)") != nil else {
             throw RuleViolation(field: "scheme", rule: .complianceScheme, message: "no offset rule is registered for scheme \(scheme)")
         }
-        guard let account = try get("acct/\(company)"), account.string("kind") == AccountKind.enterprise.rawValue else {
+        guard let account = try self.account(company), account.kind == .enterprise else {
             throw RuleViolation(field: "company", rule: .complianceCompany, message: "\(company) is not an open enterprise account")
         }
-        try authorizeScope(scenario: "*", region: account.string("region") ?? "", scenarioChecked: false)
+        try authorizeScope(scenario: "*", region: account.region, scenarioChecked: false)
         put("allow/\(scheme)/\(year)/\(company)", ["allowance_t": .int(allowance), "gap_t": .int(gap), "authority": .string(actor), "seq": .int(Int64(seq))])
         history(company, ["event": "compliance.allowance", "scheme": .string(scheme), "year": .int(year), "allowance_t": .int(allowance),
                           "gap_t": .int(gap), "authority": .string(actor)])
@@ -54,7 +54,7 @@ extension RuleContext {
                 ? "a compliance retirement needs exactly {\"scheme\", \"year\"}: the allowance is the competent authority's (compliance.allowance)"
                 : "a compliance retirement needs {\"scheme\", \"year\", \"allowance_t\" >= 1, \"gap_t\" >= 0}")
         }
-        guard let company, try get("acct/\(company)")?.string("kind") == AccountKind.enterprise.rawValue else {
+        guard let company, try account(company)?.kind == .enterprise else {
             throw RuleViolation(field: "beneficiary_account", rule: .complianceCompany, message: "a compliance retirement names the covered company's enterprise account as beneficiary_account")
         }
         guard let rule = try get("orule/\(scheme)") else {

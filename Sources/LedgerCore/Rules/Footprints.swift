@@ -14,7 +14,7 @@ extension RuleContext {
             throw f.fail("period_to", "the event's period must be CST dates YYYYMMDD, period_from <= period_to, at most 366 days")
         }
         let account = try f.identifier("account")
-        guard try get("acct/\(account)") != nil else { throw RuleViolation(field: "account", rule: .accountUnknown, message: "account \(account) is not open") }
+        guard try self.account(account) != nil else { throw RuleViolation(field: "account", rule: .accountUnknown, message: "account \(account) is not open") }
         var record = f.obj
         record["type"] = nil
         record["seq"] = .int(Int64(seq))

@@ -1,16 +1,10 @@
 /// Keys and roles: genesis admins, `key.register`, `key.revoke`, `registry.rotate` (SPEC.md
 /// sections 6 and 8.3).
 extension RuleContext {
-    static func keyRecord(actor: String, key: NoteVerifierKey, roles: [String], scenarios: [String], regions: [String], seq: UInt64) -> JSONValue {
-        ["actor": .string(actor), "key": .string(key.description), "roles": .array(roles.map(JSONValue.string)),
-         "scenarios": .array(scenarios.map(JSONValue.string)), "regions": .array(regions.map(JSONValue.string)),
-         "registered_seq": .int(Int64(seq))]
-    }
-
     /// Registers the genesis admins.
     func applyGenesisAdmins(_ admins: [NoteVerifierKey]) {
         for k in admins {
-            put(Self.keyPath(k), Self.keyRecord(actor: k.name, key: k, roles: ["admin"], scenarios: ["*"], regions: ["*"], seq: seq))
+            putKeyRecord(KeyRecord(actor: k.name, key: k, roles: [.admin], scenarios: ["*"], regions: ["*"], seq: seq), for: k)
         }
         put("admins", ["active": .int(Int64(admins.count))])
     }
@@ -26,10 +20,9 @@ extension RuleContext {
         }
         let scenarios = try f.scenarioScope("scenarios")
         let regions = try f.regionScope("regions")
-        let path = Self.keyPath(key)
         try checkUnregistered(key, field: "key")
         try checkHolderRegistration(actor: actor, roles: roles)
-        put(path, Self.keyRecord(actor: actor, key: key, roles: roles, scenarios: scenarios, regions: regions, seq: seq))
+        putKeyRecord(KeyRecord(actor: actor, key: key, roles: roles.compactMap(ActorRole.init(rawValue:)), scenarios: scenarios, regions: regions, seq: seq), for: key)
         if roles.contains(ActorRole.admin.rawValue) { put("admins", try (get("admins") ?? [:]).adding("active", 1)) }
         try rememberUnitMovingKey(key, actor: actor, roles: roles)
     }
@@ -39,21 +32,21 @@ extension RuleContext {
         try f.require(["key", "reason"])
         let key = try f.verifierKey("key")
         _ = try f.text("reason")
-        let path = Self.keyPath(key)
-        guard let record = try get(path), record.string("key") == key.description else {
+        guard var record = try keyRecord(key), record.key == key.description else {
             throw RuleViolation(field: "key", rule: .keyUnknown, message: "key \(key.name) is not registered")
         }
-        if record["revoked_seq"] != nil {
-            throw RuleViolation(field: "key", rule: .keyRevoked, message: "key \(key.name) was already revoked at seq \(record.int("revoked_seq"))")
+        if let revoked = record.revokedSeq {
+            throw RuleViolation(field: "key", rule: .keyRevoked, message: "key \(key.name) was already revoked at seq \(revoked)")
         }
-        if record["roles"]?.arrayValue?.contains(.string(ActorRole.admin.rawValue)) == true {
+        if record.has(.admin) {
             let admins = try get("admins") ?? [:]
             guard admins.int("active") > 1 else {
                 throw RuleViolation(field: "key", rule: .keyLastAdmin, message: "key \(key.name) is the last active admin key; register another admin first")
             }
             put("admins", admins.adding("active", -1))
         }
-        put(path, record.with("revoked_seq", .int(Int64(seq))))
+        record.revokedSeq = Int64(seq)
+        putKeyRecord(record, for: key)
     }
 
     /// Replaces the registry key that signs checkpoints: the ledger state's key changes with
@@ -70,13 +63,9 @@ extension RuleContext {
         // The registry's operator keeps acting with the new key: it gets the outgoing key's
         // registration (actor, roles, scopes) unless it is registered already. The outgoing
         // key's own registration stays; revoke it with key.revoke if it must stop acting.
-        let newPath = Self.keyPath(key)
-        if let old = registryKey, let record = try get(Self.keyPath(old)), record["revoked_seq"] == nil, try get(newPath) == nil {
-            let roles = record["roles"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            put(newPath, Self.keyRecord(actor: record.string("actor") ?? "", key: key, roles: roles,
-                                        scenarios: record["scenarios"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                        regions: record["regions"]?.arrayValue?.compactMap(\.stringValue) ?? [], seq: seq))
-            if roles.contains(ActorRole.admin.rawValue) { put("admins", try (get("admins") ?? [:]).adding("active", 1)) }
+        if let old = registryKey, let record = try keyRecord(old), record.revokedSeq == nil, try keyRecord(key) == nil {
+            putKeyRecord(KeyRecord(actor: record.actor, key: key, roles: record.roles, scenarios: record.scenarios, regions: record.regions, seq: seq), for: key)
+            if record.has(.admin) { put("admins", try (get("admins") ?? [:]).adding("active", 1)) }
         }
         let previous = try get("registry")
         put("registry", ["key": .string(key.description), "since_seq": .int(Int64(seq)),

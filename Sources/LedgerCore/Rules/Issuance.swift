@@ -14,7 +14,7 @@ extension RuleContext {
         _ = try f.text("description", max: 1024)
         if !has(.admin) { try authorizeScope(scenario: "*", region: region, scenarioChecked: false) }
         guard try get("proj/\(id)") == nil else { throw RuleViolation(field: "project", rule: .projectDuplicate, message: "project \(id) is already registered") }
-        guard let o = try get("acct/\(owner)"), ["project", "platform", "enterprise"].contains(o.string("kind") ?? "") else {
+        guard let o = try account(owner), [.project, .platform, .enterprise].contains(o.kind) else {
             throw RuleViolation(field: "owner", rule: .projectOwner, message: "owner \(owner) is not an open project, platform or enterprise account")
         }
         for (i, m) in methodologies.enumerated() {
@@ -85,16 +85,18 @@ extension RuleContext {
                     let consentKey = "consent/\(account)/\(platform)"
                     if consents[consentKey] == nil { consents[consentKey] = try get(consentKey)?["aggregate"]?.boolValue == true }
                     guard consents[consentKey]! else { continue }
-                    guard var a = try get("acct/\(account)"), Self.available(a) >= credited else { continue }
-                    let seqText = String(key.split(separator: "/").last!)
-                    var b = try get("beh/\(seqText)")!
-                    a = a.adding("locked_mg", credited)
-                    put("acct/\(account)", a)
-                    b = b.with("request", .string(id))
-                    put("beh/\(seqText)", b)
+                    guard var a = try self.account(account), a.availableMg >= credited else { continue }
+                    let seqText = String(key.split(separator: "/").last ?? "")
+                    guard let behaviourSeq = Int64(seqText), var b = try behaviour(behaviourSeq) else {
+                        throw StateRecordError(key: key, expected: "eligible behaviour's entry")
+                    }
+                    a.lockedMg = a.lockedMg.saturatingAdding(credited)
+                    putAccount(account, a)
+                    b.request = id
+                    putBehaviour(behaviourSeq, b)
                     put(key, nil)
-                    put("reqm/\(id)/\(seqText)", ["account": .string(account), "credited_mg": .int(credited), "leaf": .string(b.string("leaf")!)])
-                    locked.append((Int64(seqText)!, Digest(hex: b.string("leaf")!)!))
+                    put("reqm/\(id)/\(seqText)", ["account": .string(account), "credited_mg": .int(credited), "leaf": .string(b.leaf.hex)])
+                    locked.append((behaviourSeq, b.leaf))
                     total += credited
                 }
             }
@@ -107,6 +109,9 @@ extension RuleContext {
         put("req/\(id)", ["project": .string(projectID), "period_from": .string(from), "period_to": .string(to), "count": .int(Int64(locked.count)),
                           "total_mg": .int(total), "root": .string(root.hex), "status": "locked", "seq": .int(Int64(seq))])
     }
+
+    /// The number a key ends in (`reqm/ID/SEQ16`: the behaviour's seq); -1 for none, which no record has.
+    static func lastSegment(of key: String) -> Int64 { key.split(separator: "/").last.flatMap { Int64($0) } ?? -1 }
 
     /// CST dates from `from` through `to`, or nil if malformed or longer than 366 days.
     static func days(from: String, to: String) -> [String]? {
@@ -147,14 +152,14 @@ extension RuleContext {
             guard f.obj["amount_mg"] == nil else { throw f.fail("amount_mg", "a rejection approves no amount") }
             // The locks are released and the reductions become eligible again.
             for (key, m) in try state.children(of: "reqm/\(id)") {
-                let seqText = String(key.split(separator: "/").last!)
-                let account = m.string("account")!
-                put("acct/\(account)", try get("acct/\(account)")!.adding("locked_mg", -m.int("credited_mg")))
-                var b = try get("beh/\(seqText)")!
-                b = b.with("request", nil)
-                put("beh/\(seqText)", b)
-                put(b.string("eligible")!, ["account": .string(account), "platform": .string(b.string("platform")!),
-                                             "region": .string(b.string("region")!), "credited_mg": .int(m.int("credited_mg"))])
+                let account = m.string("account") ?? ""
+                try addToAccount(account, \.lockedMg, -m.int("credited_mg"))
+                let behaviourSeq = Self.lastSegment(of: key)
+                guard var b = try behaviour(behaviourSeq), let eligible = b.eligible else { throw StateRecordError(key: key, expected: "locked behaviour") }
+                b.request = nil
+                putBehaviour(behaviourSeq, b)
+                put(eligible, ["account": .string(account), "platform": .string(b.platform),
+                               "region": .string(b.region), "credited_mg": .int(m.int("credited_mg"))])
                 put(key, nil)
             }
             put("req/\(id)", r.with("status", "rejected").with("verifier", .string(actor)).with("report_hash", .string(try f.string("report_hash"))))
@@ -198,12 +203,16 @@ extension RuleContext {
         // last one and of later ones stays with its account, unlocked (but not issuable again).
         var toConsume = units * Self.mgPerUnit
         for (key, m) in try state.children(of: "reqm/\(id)") {
-            let seqText = String(key.split(separator: "/").last!)
-            let account = m.string("account")!, credited = m.int("credited_mg")
+            let account = m.string("account") ?? "", credited = m.int("credited_mg")
             let consumed = min(credited, toConsume)
             toConsume -= consumed
-            put("acct/\(account)", try get("acct/\(account)")!.adding("locked_mg", -credited).adding("issued_mg", consumed))
-            put("beh/\(seqText)", try get("beh/\(seqText)")!.with("issued_mg", .int(consumed)).with("batch", .string(batch)))
+            try addToAccount(account, \.lockedMg, -credited)
+            try addToAccount(account, \.issuedMg, consumed)
+            let behaviourSeq = Self.lastSegment(of: key)
+            guard var b = try behaviour(behaviourSeq) else { throw StateRecordError(key: key, expected: "locked behaviour") }
+            b.issuedMg = consumed
+            b.batch = batch
+            putBehaviour(behaviourSeq, b)
         }
         assert(toConsume == 0, "approved amount never exceeds the locked total")
         let owner = project.string("owner")!

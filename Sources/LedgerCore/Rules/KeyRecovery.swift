@@ -51,14 +51,14 @@ extension RuleContext {
 
     /// Refuses a key that cannot be registered: registered, revoked, or colliding (SPEC.md 8.3).
     func checkUnregistered(_ key: NoteVerifierKey, field: String) throws {
-        guard let existing = try get(Self.keyPath(key)) else { return }
-        if existing.string("key") != key.description {
+        guard let existing = try keyRecord(key) else { return }
+        if existing.key != key.description {
             throw RuleViolation(field: field, rule: .keyCollision, message: "another key with the name \(key.name) and key id \(hex8(key.keyHash)) is registered; choose another name")
         }
-        if existing["revoked_seq"] != nil {
-            throw RuleViolation(field: field, rule: .keyRevoked, message: "key \(key.name) was revoked at seq \(existing.int("revoked_seq")); revoked keys cannot be registered again, generate a new key")
+        if let revoked = existing.revokedSeq {
+            throw RuleViolation(field: field, rule: .keyRevoked, message: "key \(key.name) was revoked at seq \(revoked); revoked keys cannot be registered again, generate a new key")
         }
-        throw RuleViolation(field: field, rule: .keyDuplicate, message: "key \(key.name) is already registered (seq \(existing.int("registered_seq")))")
+        throw RuleViolation(field: field, rule: .keyDuplicate, message: "key \(key.name) is already registered (seq \(existing.registeredSeq))")
     }
 
     func keyRecover(_ f: EventFields) throws {
@@ -78,7 +78,7 @@ extension RuleContext {
         }
         // A holder key is an open account's; an exchange key is an exchange's that had one.
         if moving == .holder {
-            guard try get(statePath("acct", account)) != nil else {
+            guard try self.account(account) != nil else {
                 throw RuleViolation(field: "account", rule: .accountUnknown, message: "account \(account) is not open")
             }
         } else if try get(Self.roleKeysPath(.exchange, account)) == nil {
@@ -123,13 +123,16 @@ extension RuleContext {
         // The old keys of the role are presumed lost or stolen: they stop acting with this event.
         var revoked: [JSONValue] = []
         for old in try get(Self.roleKeysPath(role, account))?["keys"]?.arrayValue ?? [] {
-            guard let text = old.stringValue, let k = try? NoteVerifierKey(text), let record = try get(Self.keyPath(k)),
-                  record.string("key") == text, record["revoked_seq"] == nil else { continue }
-            put(Self.keyPath(k), record.with("revoked_seq", .int(Int64(seq))).with("revoked_by_recovery", .string(id)))
+            guard let text = old.stringValue, let k = try? NoteVerifierKey(text), var record = try keyRecord(k),
+                  record.key == text, record.revokedSeq == nil else { continue }
+            record.revokedSeq = Int64(seq)
+            record.revokedByRecovery = id
+            putKeyRecord(record, for: k)
             revoked.append(.string(text))
         }
-        put(Self.keyPath(key), Self.keyRecord(actor: account, key: key, roles: [role.rawValue], scenarios: ["*"], regions: ["*"], seq: seq)
-            .with("recovery", .string(id)))
+        var registered = KeyRecord(actor: account, key: key, roles: [role], scenarios: ["*"], regions: ["*"], seq: seq)
+        registered.recovery = id
+        putKeyRecord(registered, for: key)
         try rememberUnitMovingKey(key, actor: account, roles: [role.rawValue])
         put(path, proposal.with("status", "approved").with("decided_by", .string(actor)).with("decided_seq", .int(Int64(seq)))
             .with("revoked_keys", .array(revoked)))

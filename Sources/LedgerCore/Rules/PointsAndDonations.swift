@@ -59,7 +59,7 @@ extension RuleContext {
         let to = try f.identifier("to")
         let amount = try f.int("amount_mg", min: 1)
         var donor = try residentAccount(from)
-        guard var recipient = try get("acct/\(to)"), recipient.string("kind") == AccountKind.welfare.rawValue else {
+        guard var recipient = try account(to), recipient.kind == .welfare else {
             throw RuleViolation(field: "to", rule: .donationRecipient, message: "\(to) is not an open public-welfare account")
         }
         var record: JSONObject = ["from": .string(from), "to": .string(to), "amount_mg": .int(amount)]
@@ -77,14 +77,14 @@ extension RuleContext {
             record["sponsor"] = sponsor
             record["pledge_fen"] = .int(pledge)
         }
-        let available = Self.available(donor)
+        let available = donor.availableMg
         guard available >= amount else {
             throw RuleViolation(field: "amount_mg", rule: .donationInsufficient, message: "account \(from) has \(available) mg available, less than \(amount) mg")
         }
-        donor = donor.adding("donated_mg", amount)
-        recipient = recipient.adding("received_mg", amount)
-        put("acct/\(from)", donor)
-        put("acct/\(to)", recipient)
+        donor.donatedMg = donor.donatedMg.saturatingAdding(amount)
+        recipient.receivedMg = recipient.receivedMg.saturatingAdding(amount)
+        putAccount(from, donor)
+        putAccount(to, recipient)
         put("don/\(pad16(Int64(seq)))", .object(record))
         history(from, ["event": "donation", "to": .string(to), "donated_mg": .int(amount)])
         history(to, ["event": "donation.received", "from": .string(from), "received_mg": .int(amount)])

@@ -164,10 +164,10 @@ public enum Reducer {
         }
         // Authorisation is read per event, so a key revoked by an earlier event of the same
         // submission cannot sign the events after it.
-        guard let record = try state.get(signerKey.path), record.string("key") == signerKey.text else {
+        guard let record = try state.record(KeyRecord.self, at: signerKey.path), record.key == signerKey.text else {
             throw RuleViolation(field: "signer", rule: .authUnknownKey, message: "key \(signer) is not registered with this ledger")
         }
-        if let revoked = record["revoked_seq"]?.intValue {
+        if let revoked = record.revokedSeq {
             throw RuleViolation(field: "signer", rule: .authRevoked, message: "key \(signer.name) was revoked at seq \(revoked)")
         }
         let ctx = RuleContext(state: state, seq: seq, time: time, leafHash: leafHash, signer: signer, signerRecord: record, rules: ledger.rules,
@@ -188,10 +188,10 @@ public enum Reducer {
     /// Where a key's registration is in the state (`key/NAME+KEYID`).
     public static func keyStatePath(_ key: NoteVerifierKey) -> String { RuleContext.keyPath(key) }
 
-    /// An account record's available balance (SPEC.md 8.5): credited - reversed - donated -
-    /// locked - issued. The one definition, used by the rules and by the queries.
+    /// A stored account record's available balance (`AccountRecord.availableMg`, SPEC.md 8.5),
+    /// for the queries; 0 for a value that is not an account record.
     public static func available(_ account: JSONValue) -> Int64 {
-        account.int("credited_mg") - account.int("reversed_mg") - account.int("donated_mg") - account.int("locked_mg") - account.int("issued_mg")
+        AccountRecord(record: account)?.availableMg ?? 0
     }
 
     /// The supply invariant of one batch over any state (the verifier runs it on the live

@@ -8,7 +8,7 @@ final class RuleContext {
     let leafHash: Digest
     let signer: NoteVerifierKey
     /// The signer's key record (nil only while applying genesis).
-    let signerRecord: JSONValue?
+    let signerRecord: KeyRecord?
     /// The registry key in effect: set from the ledger state before the event; a rule that
     /// changes it (`registry.rotate`) sets it, and `Reducer` carries it back into the state.
     var registryKey: NoteVerifierKey?
@@ -19,22 +19,20 @@ final class RuleContext {
     /// The programme's windows (v3 on; nil before: no window).
     let windows: Windows?
 
-    init(state: StateOverlay, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, signerRecord: JSONValue?, rules: RuleSet = .latest,
+    init(state: StateOverlay, seq: UInt64, time: Timestamp, leafHash: Digest, signer: NoteVerifierKey, signerRecord: KeyRecord?, rules: RuleSet = .latest,
          windows: Windows? = nil) {
         self.state = state; self.seq = seq; self.time = time; self.leafHash = leafHash; self.signer = signer; self.signerRecord = signerRecord
         self.rules = rules
         self.windows = windows
-        actor = signerRecord?.string("actor") ?? ""
+        actor = signerRecord?.actor ?? ""
     }
 
     static func keyPath(_ key: NoteVerifierKey) -> String { "key/\(key.name)+\(hex8(key.keyHash))" }
 
-    lazy var roles: [String] = signerRecord?["roles"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    /// The signer's roles, for messages.
+    var roles: [String] { signerRecord?.roles.map(\.rawValue) ?? [] }
 
-    // Scans the record's list in place: building the list of strings per event showed in profiles.
-    func has(_ role: ActorRole) -> Bool {
-        signerRecord?["roles"]?.arrayValue?.contains { $0.stringValue == role.rawValue } ?? false
-    }
+    func has(_ role: ActorRole) -> Bool { signerRecord?.has(role) ?? false }
 
     /// Requires one of `allowed` roles.
     func authorize(_ allowed: ActorRole..., for type: String) throws(RuleViolation) {
@@ -46,19 +44,37 @@ final class RuleContext {
 
     /// Requires the signer's scopes to cover `scenario` and `region`.
     func authorizeScope(scenario: String, region: String) throws(RuleViolation) {
-        // The lists are scanned in place; strings are collected only for the message.
-        let scenarios = signerRecord?["scenarios"]?.arrayValue ?? []
-        let regions = signerRecord?["regions"]?.arrayValue ?? []
-        func listed(_ list: [JSONValue]) -> String { list.compactMap(\.stringValue).joined(separator: ", ") }
-        guard scenarios.contains(where: { $0.stringValue == "*" || $0.stringValue == scenario }) else {
-            throw RuleViolation(field: "scenario", rule: .authScope, message: "key \(signer.name) is not scoped for scenario \(scenario) (its scenarios: \(listed(scenarios)))")
+        guard signerRecord?.covers(scenario: scenario) == true else {
+            throw RuleViolation(field: "scenario", rule: .authScope,
+                                message: "key \(signer.name) is not scoped for scenario \(scenario) (its scenarios: \((signerRecord?.scenarios ?? []).joined(separator: ", ")))")
         }
-        guard regions.contains(where: { $0.stringValue.map { Region.covers($0, region) } ?? false }) else {
-            throw RuleViolation(field: "region", rule: .authScope, message: "key \(signer.name) is not scoped for region \(region) (its regions: \(listed(regions)))")
+        guard signerRecord?.covers(region: region) == true else {
+            throw RuleViolation(field: "region", rule: .authScope,
+                                message: "key \(signer.name) is not scoped for region \(region) (its regions: \((signerRecord?.regions ?? []).joined(separator: ", ")))")
         }
     }
 
     func get(_ key: String) throws -> JSONValue? { try state.get(key) }
+
+    /// The registration of `key` (`key/NAME+KEYID`), or nil.
+    func keyRecord(_ key: NoteVerifierKey) throws -> KeyRecord? { try state.record(KeyRecord.self, at: Self.keyPath(key)) }
+    func putKeyRecord(_ record: KeyRecord, for key: NoteVerifierKey) { state.putRecord(Self.keyPath(key), record) }
+
+    /// The credited behaviour of entry `seq` (`beh/SEQ16`), or nil.
+    func behaviour(_ seq: Int64) throws -> BehaviourRecord? { try state.record(BehaviourRecord.self, at: Self.behaviourPath(seq)) }
+    func putBehaviour(_ seq: Int64, _ record: BehaviourRecord) { state.putRecord(Self.behaviourPath(seq), record) }
+    static func behaviourPath(_ seq: Int64) -> String { statePath("beh", pad16(seq)) }
+
+    /// The open account `id` (`acct/ID`), or nil.
+    func account(_ id: String) throws -> AccountRecord? { try state.record(AccountRecord.self, at: statePath("acct", id)) }
+    func putAccount(_ id: String, _ account: AccountRecord) { state.putRecord(statePath("acct", id), account) }
+
+    /// Adds `delta` to a balance of account `id`, which is open.
+    func addToAccount(_ id: String, _ balance: WritableKeyPath<AccountRecord, Int64>, _ delta: Int64) throws {
+        guard var a = try account(id) else { throw StateRecordError(key: statePath("acct", id), expected: "open account") }
+        a[keyPath: balance] = a[keyPath: balance].saturatingAdding(delta)
+        putAccount(id, a)
+    }
     func put(_ key: String, _ value: JSONValue?) { state.put(key, value) }
 
     /// What this event gives the read models (`Effect`), in the order it gave them.

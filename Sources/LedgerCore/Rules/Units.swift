@@ -33,7 +33,7 @@ extension RuleContext {
         let from = try f.identifier("from"), to = try f.identifier("to")
         try authorizeHolder(from, field: "from", for: f.type)
         let n = try f.int("units", min: 1)
-        guard try get("acct/\(to)") != nil else { throw RuleViolation(field: "to", rule: .accountUnknown, message: "account \(to) is not open") }
+        guard try account(to) != nil else { throw RuleViolation(field: "to", rule: .accountUnknown, message: "account \(to) is not open") }
         guard from != to else { throw f.fail("to", "must differ from from") }
         let blocks = try state.children(of: "hold/\(from)/\(batch)")
         let held = blocks.reduce(0) { $0 + $1.value.int("last") - Self.first(of: $1.key) + 1 }
@@ -208,7 +208,7 @@ extension RuleContext {
         var beneficiaryAccount: String?
         if f.obj["beneficiary_account"] != nil {
             beneficiaryAccount = try f.identifier("beneficiary_account")
-            guard try get("acct/\(beneficiaryAccount!)") != nil else { throw RuleViolation(field: "beneficiary_account", rule: .accountUnknown, message: "account \(beneficiaryAccount!) is not open") }
+            guard try self.account(beneficiaryAccount!) != nil else { throw RuleViolation(field: "beneficiary_account", rule: .accountUnknown, message: "account \(beneficiaryAccount!) is not open") }
         }
         var compliance: JSONValue?
         if purpose == "compliance" {

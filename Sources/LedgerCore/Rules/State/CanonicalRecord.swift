@@ -66,6 +66,17 @@ public struct CanonicalRecord {
         CanonicalJSON.write(.bool(v), into: &out)
     }
 
+    /// An array of strings.
+    public mutating func strings(_ k: StaticString, _ v: [String]) {
+        key(k)
+        out.append(UInt8(ascii: "["))
+        for (i, s) in v.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            CanonicalJSON.writeString(s, into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
     /// A timestamp as its RFC 3339 string.
     public mutating func time(_ k: StaticString, _ v: Timestamp) {
         key(k)

@@ -26,6 +26,9 @@ public final class StateOverlay: StateReader {
         /// The canonical bytes of a record the rules wrote whole (`putCanonical`): parsed only
         /// if read again, copied to the store as they are.
         case canonical([UInt8])
+        /// A record the rules read or wrote as a typed value (`StateRecord`): encoded when
+        /// stored, or when a rule still reads it as JSON.
+        case typed(any StateRecord)
 
         /// The record as a value; nil when absent.
         func decoded() throws -> JSONValue? {
@@ -33,6 +36,7 @@ public final class StateOverlay: StateReader {
             case .absent: return nil
             case .value(let v): return v
             case .canonical(let b): return try JSONParser.parse(b)
+            case .typed(let r): return try JSONParser.parse(r.canonical)
             }
         }
 
@@ -114,7 +118,10 @@ public final class StateOverlay: StateReader {
 
     public func get(_ key: String) throws -> JSONValue? {
         if let slot = slots[key] {
-            guard case .canonical = slot.content else { return try slot.content.decoded() }
+            switch slot.content {
+            case .canonical, .typed: break
+            default: return try slot.content.decoded()
+            }
             let v = try slot.content.decoded()
             // Read again later in the batch: keep the parsed value (its bytes are the same).
             if !frozen, let v { slots[key]!.content = .value(v) }
@@ -134,6 +141,26 @@ public final class StateOverlay: StateReader {
     }
 
     public private(set) var frozen = false
+
+    /// The record at `key` as a `R`, decoded once and then kept typed in this overlay (writes
+    /// of it stay typed until they are stored); nil when there is none.
+    public func record<R: StateRecord>(_ type: R.Type, at key: String) throws -> R? {
+        if let slot = slots[key] {
+            if case .typed(let r) = slot.content, let typed = r as? R { return typed }
+            guard let value = try slot.content.decoded() else { return nil }
+            guard let r = R(record: value) else { throw StateRecordError(key: key, expected: "\(R.self)") }
+            if !frozen { slots[key]!.content = .typed(r) }
+            return r
+        }
+        let r = try base.record(R.self, at: key)
+        if !frozen { slots[key] = Slot(content: r.map { .typed($0) } ?? .absent, written: false) }
+        return r
+    }
+
+    /// Writes a typed record (nil: deletes the key).
+    public func putRecord(_ key: String, _ record: (any StateRecord)?) {
+        write(key, record.map { .typed($0) } ?? .absent)
+    }
 
     public func put(_ key: String, _ value: JSONValue?) {
         write(key, Content(value))

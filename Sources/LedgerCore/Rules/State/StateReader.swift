@@ -8,4 +8,7 @@ public protocol StateReader: AnyObject {
     func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)?
     /// Every key with parent `parent`, in byte order, with its value.
     func children(of parent: String) throws -> [(key: String, value: JSONValue)]
+    /// The record at `key` as a typed `StateRecord`; nil when there is none. A default reads
+    /// it through `get`; a store decodes it from the stored bytes.
+    func record<R: StateRecord>(_ type: R.Type, at key: String) throws -> R?
 }

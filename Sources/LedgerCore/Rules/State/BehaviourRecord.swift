@@ -1,0 +1,98 @@
+/// A credited behaviour report (`beh/SEQ16`, SPEC.md 8.7): what it credited and why, and where
+/// its other records are, so that a reversal undoes exactly them; then the request that locked
+/// it, the batch it was issued in and the reversal that undid it.
+public struct BehaviourRecord: StateRecord, Equatable {
+    public var account: String
+    public var platform: String
+    public var scenario: String
+    public var region: String
+    /// The CST day of its start (`YYYYMMDD`).
+    public var day: String
+    public var start: Timestamp
+    public var end: Timestamp
+    public var amount: Int64
+    public var methodology: String
+    public var version: Int64
+    public var reductionMg: Int64
+    public var creditedMg: Int64
+    public var points: Int64
+    public var qualitative: Bool
+    /// Its entry's leaf hash: a lineage leaf of the request that locks it.
+    public var leaf: Digest
+    /// The state keys of its act (v2), daily cap, eligibility and interval records, when it has them.
+    public var act: String?
+    public var cap: String?
+    public var eligible: String?
+    public var interval: String?
+    /// The issuance request that locked it, the batch it was issued in and how much of it.
+    public var request: String?
+    public var batch: String?
+    public var issuedMg: Int64?
+    public var reversedSeq: Int64?
+
+    public init(account: String, platform: String, scenario: String, region: String, day: String, start: Timestamp, end: Timestamp, amount: Int64,
+                methodology: String, version: Int64, reductionMg: Int64, creditedMg: Int64, points: Int64, qualitative: Bool, leaf: Digest) {
+        self.account = account; self.platform = platform; self.scenario = scenario; self.region = region; self.day = day
+        self.start = start; self.end = end; self.amount = amount; self.methodology = methodology; self.version = version
+        self.reductionMg = reductionMg; self.creditedMg = creditedMg; self.points = points; self.qualitative = qualitative; self.leaf = leaf
+    }
+
+    public init?(canonical bytes: UnsafeRawBufferPointer) {
+        guard var r = RecordReader(bytes) else { return nil }
+        account = r.string("account")
+        act = r.optionalString("act")
+        amount = r.int("amount")
+        batch = r.optionalString("batch")
+        cap = r.optionalString("cap")
+        creditedMg = r.int("credited_mg")
+        day = r.string("day")
+        eligible = r.optionalString("eligible")
+        guard let end = Timestamp(rfc3339: r.string("end")) else { return nil }
+        self.end = end
+        interval = r.optionalString("interval")
+        issuedMg = r.optionalInt("issued_mg")
+        guard let leaf = Digest(hex: r.string("leaf")) else { return nil }
+        self.leaf = leaf
+        methodology = r.string("methodology")
+        platform = r.string("platform")
+        points = r.int("points")
+        qualitative = r.bool("qualitative")
+        reductionMg = r.int("reduction_mg")
+        region = r.string("region")
+        request = r.optionalString("request")
+        reversedSeq = r.optionalInt("reversed_seq")
+        scenario = r.string("scenario")
+        guard let start = Timestamp(rfc3339: r.string("start")) else { return nil }
+        self.start = start
+        version = r.int("version")
+        guard r.complete else { return nil }
+    }
+
+    public var canonical: [UInt8] {
+        var o = CanonicalRecord(capacity: 512)
+        o.string("account", account)
+        if let act { o.string("act", act) }
+        o.int("amount", amount)
+        if let batch { o.string("batch", batch) }
+        if let cap { o.string("cap", cap) }
+        o.int("credited_mg", creditedMg)
+        o.string("day", day)
+        if let eligible { o.string("eligible", eligible) }
+        o.time("end", end)
+        if let interval { o.string("interval", interval) }
+        if let issuedMg { o.int("issued_mg", issuedMg) }
+        o.hex("leaf", leaf)
+        o.string("methodology", methodology)
+        o.string("platform", platform)
+        o.int("points", points)
+        o.bool("qualitative", qualitative)
+        o.int("reduction_mg", reductionMg)
+        o.string("region", region)
+        if let request { o.string("request", request) }
+        if let reversedSeq { o.int("reversed_seq", reversedSeq) }
+        o.string("scenario", scenario)
+        o.time("start", start)
+        o.int("version", version)
+        return o.finish()
+    }
+}

@@ -1,0 +1,46 @@
+/// A record of the rule state held as a typed value rather than as JSON: the rules read and
+/// change its fields directly, and it becomes canonical JSON only where it is stored (SPEC.md
+/// section 10, byte for byte what the JSON rules wrote). Each record type is one step of moving
+/// the rule state into memory as typed values (issue 23): the rules that use it are written
+/// against the type, whatever holds it.
+///
+/// A record decodes exactly the members it encodes, in canonical order, and refuses anything
+/// else, so decoding a stored record and encoding it again gives the stored bytes
+/// (`StateRecordTests`). It decodes straight from the stored bytes (`RecordReader`): parsing
+/// them into a JSON tree first and reading that was most of the JSON work of the rules thread.
+public protocol StateRecord: Sendable {
+    /// The record read from its stored canonical JSON bytes; nil when they are not such a record.
+    init?(canonical bytes: UnsafeRawBufferPointer)
+    /// Its canonical JSON bytes, as stored.
+    var canonical: [UInt8] { get }
+}
+
+extension StateRecord {
+    /// The record a JSON value holds (a rule that still reads it as JSON wrote it so); nil when
+    /// the value is not such a record.
+    public init?(record value: JSONValue) {
+        guard let r = CanonicalJSON.encode(value).withUnsafeBytes({ Self(canonical: $0) }) else { return nil }
+        self = r
+    }
+}
+
+/// A stored value that is not the record its key says: the state is damaged (it is derived, so
+/// a rebuild from the log repairs it).
+public struct StateRecordError: Error, CustomStringConvertible {
+    public let key: String
+    public let expected: String
+    public init(key: String, expected: String) { self.key = key; self.expected = expected }
+    public var description: String {
+        "the state record \(key) is not a valid \(expected); the state is damaged: rebuild it from the log (cledger upgrade, or remove the state/ directory and open the ledger)"
+    }
+}
+
+extension StateReader {
+    /// The record at `key` as a `R`; nil when there is none. Readers that hold the stored bytes
+    /// decode from them instead.
+    public func record<R: StateRecord>(_ type: R.Type, at key: String) throws -> R? {
+        guard let value = try get(key) else { return nil }
+        guard let r = R(record: value) else { throw StateRecordError(key: key, expected: "\(R.self)") }
+        return r
+    }
+}
