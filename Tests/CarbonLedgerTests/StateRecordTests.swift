@@ -16,6 +16,11 @@ import TestSupport
         ("acct/", { AccountRecord(record: $0)?.canonical }),
         ("key/", { KeyRecord(record: $0)?.canonical }),
         ("beh/", { BehaviourRecord(record: $0)?.canonical }),
+        ("consent/", { ConsentRecord(record: $0)?.canonical }),
+        ("meth/", { MethodologyRecord(record: $0)?.canonical }),
+        ("msel/", { MethodologyVersions(record: $0)?.canonical }),
+        ("prule/", { PointsRuleRecord(record: $0)?.canonical }),
+        ("pts/", { PointsRecord(record: $0)?.canonical }),
     ]
 
     @Test func everyStoredRecordOfATypedNamespaceEncodesToItsStoredBytes() throws {
@@ -34,6 +39,8 @@ import TestSupport
         }
         // The city opens residents, employees, enterprises, platforms, projects and a welfare account.
         #expect(seen["acct/", default: 0] > 60 && seen["key/", default: 0] > 5 && seen["beh/", default: 0] > 100)
+        #expect(seen["consent/", default: 0] > 60 && seen["meth/", default: 0] > 5 && seen["msel/", default: 0] > 5)
+        #expect(seen["prule/", default: 0] > 0 && seen["pts/", default: 0] > 10, "\(seen)")
     }
 
     @Test func anAccountRecordKeepsEveryMemberAndRefusesOthers() throws {

@@ -30,6 +30,30 @@ import Testing
         #expect(key.canonical.withUnsafeBytes { KeyRecord(canonical: $0) } == key)
     }
 
+    /// Records with nested objects and optional members, and a selection index whose integers
+    /// disagree with its text (refused: one of them would be read wrong).
+    @Test func methodologyPointsAndConsentRecordsRoundTrip() throws {
+        func same<R: StateRecord & Equatable>(_ r: R) -> Bool { r.canonical.withUnsafeBytes { R(canonical: $0) } == r }
+        let from = Timestamp(rfc3339: "2026-01-01T00:00:00.000Z")!, to = Timestamp(rfc3339: "2026-07-01T00:00:00.000Z")!
+        var m = MethodologyRecord(id: "sz-metro", version: 2, title: "Metro \"trips\" 地铁", scenario: "metro", region: "440300", unit: "m",
+                                  kind: .quantitative, factorMg: 48, validFrom: from, seq: 9)
+        #expect(same(m))
+        m.baselineMg = 140; m.projectMg = 92; m.dailyCapMg = 5_000_000; m.validTo = to
+        #expect(same(m))
+        let index = MethodologyVersions(versions: [.init(id: "a", version: 1, validFrom: from, validTo: to), .init(id: "b", version: 2, validFrom: to, validTo: nil)])
+        #expect(same(index) && same(MethodologyVersions()))
+        #expect(index.best(at: Timestamp(rfc3339: "2026-03-01T00:00:00.000Z")!)?.id == "a" && index.best(at: to)?.id == "b")
+        #expect(index.best(at: Timestamp(rfc3339: "2025-12-31T23:59:59.999Z")!) == nil)
+        let text = String(decoding: index.canonical, as: UTF8.self)
+        let lying = text.replacingOccurrences(of: "\"to_ms\":\(to.millisecondsSinceEpoch)", with: "\"to_ms\":\(to.millisecondsSinceEpoch + 1)")
+        #expect(lying != text && Array(lying.utf8).withUnsafeBytes { MethodologyVersions(canonical: $0) } == nil)
+        var pts = PointsRecord()
+        #expect(same(pts) && pts.canonical == Array("{}".utf8))
+        pts.add(5, to: \.earned); pts.add(2, to: \.redeemed)
+        #expect(same(pts) && pts.balance == 3 && pts.reversed == nil)
+        #expect(same(PointsRuleRecord(pointsPerEvent: 2, mgPerPoint: 0, seq: 4)) && same(ConsentRecord(scenarios: ["*"], aggregate: false, seq: 1)))
+    }
+
     @Test func everyCutIsRefused() {
         let bytes = Self.account.canonical
         for n in 0..<bytes.count { #expect(Self.decode(Array(bytes.prefix(n))) == nil, "cut at \(n)") }

@@ -22,7 +22,7 @@ extension RuleContext {
         guard let person = try f.hash("person") else { throw f.fail("person", "is required") }
         var account = try residentAccount(id)
         // A platform attests only accounts that consented to it; an admin any.
-        if !has(.admin), try get(statePath("consent", id, actor)) == nil {
+        if !has(.admin), try consent(id, actor) == nil {
             throw RuleViolation(field: "account", rule: .consentMissing, message: "account \(id) has not consented to platform \(actor); only a platform it consented to attests its person")
         }
         if let existing = account.person {

@@ -63,8 +63,7 @@ extension RuleContext {
         let aggregate = try f.bool("aggregate")
         _ = try f.hash("evidence")
         _ = try residentAccount(id)
-        put("consent/\(id)/\(platform)", ["scenarios": .array(scenarios.map(JSONValue.string)), "aggregate": .bool(aggregate),
-                                          "granted_seq": .int(Int64(seq))])
+        state.putRecord(statePath("consent", id, platform), ConsentRecord(scenarios: scenarios, aggregate: aggregate, seq: seq))
         history(id, ["event": "consent.grant", "platform": .string(platform)])
     }
 
@@ -73,7 +72,7 @@ extension RuleContext {
         try f.require(["account", "platform"])
         let id = try f.identifier("account")
         let platform = try platformField(f)
-        guard try get("consent/\(id)/\(platform)") != nil else {
+        guard try consent(id, platform) != nil else {
             throw RuleViolation(field: "platform", rule: .consentMissing, message: "account \(id) has no consent for platform \(platform) to revoke")
         }
         put("consent/\(id)/\(platform)", nil)

@@ -50,8 +50,7 @@ extension RuleContext {
             return
         }
         var account = try residentAccount(id)
-        guard let consent = try get(statePath("consent", id, actor)),
-              consent["scenarios"]?.arrayValue?.contains(where: { $0 == "*" || $0 == .string(scenario.rawValue) }) == true else {
+        guard try consent(id, actor)?.covers(scenario: scenario.rawValue) == true else {
             throw RuleViolation(field: "account", rule: .consentMissing, message: "account \(id) has not consented to platform \(actor) reporting \(scenario.rawValue)")
         }
         guard let meth = try selectMethodology(scenario: scenario.rawValue, region: region, at: start) else {
@@ -82,18 +81,18 @@ extension RuleContext {
             }
             intervalPath = statePath(Self.intervalParent(account: id, family: family, start: start, end: end, startDay: day), pad16(start.millisecondsSinceEpoch))
         }
-        let (reduction, overflow) = amount.multipliedReportingOverflow(by: meth.int("factor_mg"))
+        let (reduction, overflow) = amount.multipliedReportingOverflow(by: meth.factorMg)
         guard !overflow, reduction <= JSONValue.maxSafeInteger else {
-            throw RuleViolation(field: "amount", rule: .behaviourAmount, message: "amount \(amount) x factor \(meth.int("factor_mg")) mg exceeds 2^53-1 mg")
+            throw RuleViolation(field: "amount", rule: .behaviourAmount, message: "amount \(amount) x factor \(meth.factorMg) mg exceeds 2^53-1 mg")
         }
-        let qualitative = meth.string("kind") == "qualitative"
+        let qualitative = meth.kind == .qualitative
         var credited: Int64 = 0
         var capPath: String?
         if !qualitative {
             credited = reduction
-            if let cap = meth["daily_cap_mg"]?.intValue {
+            if let cap = meth.dailyCapMg {
                 // Day first, like the interval and history indexes (SPEC.md section 10).
-                let path = statePath("cap", day, id, meth.string("id")!)
+                let path = statePath("cap", day, id, meth.id)
                 let used = try get(path)?.int("used_mg") ?? 0
                 credited = min(reduction, max(0, cap - used))
                 put(path, ["used_mg": .int(used + credited)])
@@ -103,7 +102,7 @@ extension RuleContext {
         let points = try pointsFor(scenario: scenario.rawValue, reduction: qualitative ? reduction : credited)
 
         // The records only this event writes are built as their canonical bytes (CanonicalRecord).
-        let methodology = meth.string("id")!
+        let methodology = meth.id
         let seqKey = pad16(Int64(seq))
         if let p = intervalPath {
             try countLongInterval(p, 1)
@@ -125,7 +124,12 @@ extension RuleContext {
         if let employer = account.employer, credited > 0 {
             try addToAccount(employer, \.employeesCreditedMg, credited)
         }
-        if points > 0 { try state.updateObject(statePath("pts", id, actor)) { $0.add(points, to: "earned") } }
+        if points > 0 {
+            let path = statePath("pts", id, actor)
+            var pts = try state.record(PointsRecord.self, at: path) ?? PointsRecord()
+            pts.add(points, to: \.earned)
+            state.putRecord(path, pts)
+        }
         var eligiblePath: String?
         if credited > 0 {
             // Eligible for aggregation into an issuance request (SPEC.md 8.13).
@@ -136,7 +140,7 @@ extension RuleContext {
             eligiblePath = path
         }
         var record = BehaviourRecord(account: id, platform: actor, scenario: scenario.rawValue, region: region, day: day, start: start, end: end,
-                                     amount: amount, methodology: methodology, version: meth.int("version"), reductionMg: reduction,
+                                     amount: amount, methodology: methodology, version: meth.version, reductionMg: reduction,
                                      creditedMg: credited, points: points, qualitative: qualitative, leaf: leafHash)
         record.act = actPath
         record.cap = capPath
@@ -194,9 +198,9 @@ extension RuleContext {
         guard available >= credited else {
             throw RuleViolation(field: "seq", rule: .reverseSpent, message: "account \(id) has \(available) mg available, less than the \(credited) mg to reverse (reductions already donated)")
         }
-        let ptsPath = "pts/\(id)/\(platform)"
-        let pts = try get(ptsPath) ?? [:]
-        guard points == 0 || pts.int("earned") - pts.int("reversed") - pts.int("redeemed") >= points else {
+        let ptsPath = statePath("pts", id, platform)
+        var pts = try state.record(PointsRecord.self, at: ptsPath) ?? PointsRecord()
+        guard points == 0 || pts.balance >= points else {
             throw RuleViolation(field: "seq", rule: .reversePointsSpent, message: "account \(id) has already redeemed the \(points) points behaviour \(target) earned")
         }
         account.reversedMg = account.reversedMg.saturatingAdding(credited)
@@ -205,7 +209,10 @@ extension RuleContext {
         if let employer = account.employer, credited > 0 {
             try addToAccount(employer, \.employeesReversedMg, credited)
         }
-        if points > 0 { put(ptsPath, pts.adding("reversed", points)) }
+        if points > 0 {
+            pts.add(points, to: \.reversed)
+            state.putRecord(ptsPath, pts)
+        }
         if let cap = b.cap, let used = try get(cap) { put(cap, used.adding("used_mg", -credited)) }
         if let iv = b.interval {
             put(iv, nil)

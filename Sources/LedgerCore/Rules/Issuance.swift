@@ -82,9 +82,13 @@ extension RuleContext {
                 for (key, e) in try state.children(of: "elig/\(m)/\(day)") {
                     let account = e.string("account")!, platform = e.string("platform")!, credited = e.int("credited_mg")
                     guard Region.covers(region, e.string("region")!), platforms?.contains(platform) ?? true else { continue }
-                    let consentKey = "consent/\(account)/\(platform)"
-                    if consents[consentKey] == nil { consents[consentKey] = try get(consentKey)?["aggregate"]?.boolValue == true }
-                    guard consents[consentKey]! else { continue }
+                    let consentKey = "\(account)/\(platform)"
+                    let aggregates: Bool
+                    if let known = consents[consentKey] { aggregates = known } else {
+                        aggregates = try consent(account, platform)?.aggregate == true
+                        consents[consentKey] = aggregates
+                    }
+                    guard aggregates else { continue }
                     guard var a = try self.account(account), a.availableMg >= credited else { continue }
                     let seqText = String(key.split(separator: "/").last ?? "")
                     guard let behaviourSeq = Int64(seqText), var b = try behaviour(behaviourSeq) else {

@@ -8,14 +8,12 @@ extension RuleContext {
         let perEvent = try f.int("points_per_event", max: 1_000_000)
         let mgPerPoint = try f.optionalInt("mg_per_point", min: 1) ?? 0
         guard perEvent > 0 || mgPerPoint > 0 else { throw f.fail("points_per_event", "a rule must award points: points_per_event > 0 or mg_per_point set") }
-        put("prule/\(actor)/\(scenario)", ["points_per_event": .int(perEvent), "mg_per_point": .int(mgPerPoint), "seq": .int(Int64(seq))])
+        state.putRecord(statePath("prule", actor, scenario), PointsRuleRecord(pointsPerEvent: perEvent, mgPerPoint: mgPerPoint, seq: seq))
     }
 
     /// Points the reporting platform's rule awards for a behaviour credited with `reduction` mg.
     func pointsFor(scenario: String, reduction: Int64) throws -> Int64 {
-        guard let rule = try get(statePath("prule", actor, scenario)) else { return 0 }
-        let perMg = rule.int("mg_per_point")
-        return rule.int("points_per_event") + (perMg > 0 ? reduction / perMg : 0)
+        try state.record(PointsRuleRecord.self, at: statePath("prule", actor, scenario))?.points(for: reduction) ?? 0
     }
 
     func pointsRedeem(_ f: EventFields) throws {
@@ -38,13 +36,14 @@ extension RuleContext {
             return
         }
         _ = try residentAccount(id)
-        let path = "pts/\(id)/\(actor)"
-        let pts = try get(path) ?? [:]
-        let balance = pts.int("earned") - pts.int("reversed") - pts.int("redeemed")
+        let path = statePath("pts", id, actor)
+        var pts = try state.record(PointsRecord.self, at: path) ?? PointsRecord()
+        let balance = pts.balance
         guard balance >= points else {
             throw RuleViolation(field: "points", rule: .pointsInsufficient, message: "account \(id) has \(balance) points with \(actor), fewer than \(points)")
         }
-        put(path, pts.adding("redeemed", points))
+        pts.add(points, to: \.redeemed)
+        state.putRecord(path, pts)
         if rules >= .v2 {
             put(refPath, ["account": .string(id), "points": .int(points), "reward": .string(reward), "seq": .int(Int64(seq))])
         }

@@ -65,6 +65,11 @@ final class RuleContext {
     func putBehaviour(_ seq: Int64, _ record: BehaviourRecord) { state.putRecord(Self.behaviourPath(seq), record) }
     static func behaviourPath(_ seq: Int64) -> String { statePath("beh", pad16(seq)) }
 
+    /// The consent of account `id` to `platform` (`consent/ACCOUNT/PLATFORM`), or nil.
+    func consent(_ id: String, _ platform: String) throws -> ConsentRecord? {
+        try state.record(ConsentRecord.self, at: statePath("consent", id, platform))
+    }
+
     /// The open account `id` (`acct/ID`), or nil.
     func account(_ id: String) throws -> AccountRecord? { try state.record(AccountRecord.self, at: statePath("acct", id)) }
     func putAccount(_ id: String, _ account: AccountRecord) { state.putRecord(statePath("acct", id), account) }

@@ -77,6 +77,17 @@ public struct CanonicalRecord {
         out.append(UInt8(ascii: "]"))
     }
 
+    /// An array of records given as their canonical bytes.
+    public mutating func records(_ k: StaticString, _ v: [[UInt8]]) {
+        key(k)
+        out.append(UInt8(ascii: "["))
+        for (i, r) in v.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: r)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
     /// A timestamp as its RFC 3339 string.
     public mutating func time(_ k: StaticString, _ v: Timestamp) {
         key(k)

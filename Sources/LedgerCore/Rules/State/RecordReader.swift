@@ -77,6 +77,45 @@ public struct RecordReader {
         return out
     }
 
+    /// An array of flat objects, each decoded by `element` from its own bytes.
+    public mutating func objects<T>(_ key: StaticString, _ element: (UnsafeRawBufferPointer) -> T?) -> [T] {
+        guard member(key), i < bytes.count, bytes[i] == UInt8(ascii: "[") else { failed = true; return [] }
+        i += 1
+        var out: [T] = []
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return out }
+        while !failed {
+            guard let end = endOfFlatObject(from: i), let e = element(UnsafeRawBufferPointer(rebasing: bytes[i..<end])) else { failed = true; break }
+            out.append(e)
+            i = end
+            guard i < bytes.count else { failed = true; break }
+            if bytes[i] == UInt8(ascii: "]") { i += 1; break }
+            guard bytes[i] == UInt8(ascii: ",") else { failed = true; break }
+            i += 1
+        }
+        return out
+    }
+
+    /// Just past the `}` closing the flat object that starts at `start` (strings skipped whole).
+    private func endOfFlatObject(from start: Int) -> Int? {
+        guard start < bytes.count, bytes[start] == UInt8(ascii: "{") else { return nil }
+        var j = start + 1
+        var inString = false
+        while j < bytes.count {
+            let b = bytes[j]
+            if inString {
+                if b == UInt8(ascii: "\\") { j += 1 } else if b == UInt8(ascii: "\"") { inString = false }
+            } else if b == UInt8(ascii: "\"") {
+                inString = true
+            } else if b == UInt8(ascii: "}") {
+                return j + 1
+            } else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") {
+                return nil
+            }
+            j += 1
+        }
+        return nil
+    }
+
     /// A member that may be absent: nil when the next member is another one.
     public mutating func optionalString(_ key: StaticString) -> String? { next(is: key) ? string(key) : nil }
     public mutating func optionalInt(_ key: StaticString) -> Int64? { next(is: key) ? int(key) : nil }
