@@ -59,13 +59,26 @@ public final class StoreStateReader: StateReader {
     }
 
     public func children(of parent: String) throws -> [(key: String, value: JSONValue)] {
+        try children(of: parent) { _, v in try JSONParser.parse(v) }
+    }
+
+    public func childRecords<R: StateRecord>(_ type: R.Type, of parent: String) throws -> [(key: String, record: R)] {
+        try children(of: parent) { k, v in
+            guard let r = R(canonical: v) else { throw StateRecordError(key: k, expected: "\(R.self)") }
+            return r
+        }
+    }
+
+    /// The children of `parent` in byte order, each value read from its stored bytes by `value`.
+    private func children<V>(of parent: String, _ value: (String, UnsafeRawBufferPointer) throws -> V) throws -> [(key: String, V)] {
         let prefix = Array((parent + "/").utf8)
-        var out: [(String, JSONValue)] = []
+        var out: [(String, V)] = []
         try prefix.withUnsafeBytes { start in
             try txn.scan(store.state, from: start) { k, v in
                 guard k.starts(with: prefix) else { return false }
                 if !k[prefix.count...].contains(UInt8(ascii: "/")) {
-                    out.append((String(decoding: k, as: UTF8.self), try JSONParser.parse(v)))
+                    let key = String(decoding: k, as: UTF8.self)
+                    out.append((key, try value(key, v)))
                 }
                 return true
             }
@@ -77,6 +90,15 @@ public final class StoreStateReader: StateReader {
         try Self.withBytes(of: before) { b in
             guard let (k, v) = try txn.last(store.state, before: b), Self.isChild(k, of: parent) else { return nil }
             return (String(decoding: k, as: UTF8.self), try JSONParser.parse(v))
+        }
+    }
+
+    public func predecessorRecord<R: StateRecord>(_ type: R.Type, parent: String, before: String) throws -> (key: String, record: R)? {
+        try Self.withBytes(of: before) { b in
+            guard let (k, v) = try txn.last(store.state, before: b), Self.isChild(k, of: parent) else { return nil }
+            let key = String(decoding: k, as: UTF8.self)
+            guard let r = R(canonical: v) else { throw StateRecordError(key: key, expected: "\(R.self)") }
+            return (key, r)
         }
     }
 }

@@ -21,6 +21,12 @@ import TestSupport
         ("msel/", { MethodologyVersions(record: $0)?.canonical }),
         ("prule/", { PointsRuleRecord(record: $0)?.canonical }),
         ("pts/", { PointsRecord(record: $0)?.canonical }),
+        ("src/", { SourceRecord(record: $0)?.canonical }),
+        ("act/", { ActRecord(record: $0)?.canonical }),
+        ("iv/", { IntervalRecord(record: $0)?.canonical }),
+        ("ivlong/", { LiveCountRecord(record: $0)?.canonical }),
+        ("cap/", { DailyCapRecord(record: $0)?.canonical }),
+        ("elig/", { EligibleRecord(record: $0)?.canonical }),
     ]
 
     @Test func everyStoredRecordOfATypedNamespaceEncodesToItsStoredBytes() throws {
@@ -41,6 +47,8 @@ import TestSupport
         #expect(seen["acct/", default: 0] > 60 && seen["key/", default: 0] > 5 && seen["beh/", default: 0] > 100)
         #expect(seen["consent/", default: 0] > 60 && seen["meth/", default: 0] > 5 && seen["msel/", default: 0] > 5)
         #expect(seen["prule/", default: 0] > 0 && seen["pts/", default: 0] > 10, "\(seen)")
+        #expect(seen["src/", default: 0] > 100 && seen["act/", default: 0] > 0 && seen["iv/", default: 0] > 100, "\(seen)")
+        #expect(seen["cap/", default: 0] > 0 && seen["elig/", default: 0] > 0, "\(seen)")
     }
 
     @Test func anAccountRecordKeepsEveryMemberAndRefusesOthers() throws {

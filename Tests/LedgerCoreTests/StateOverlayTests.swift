@@ -166,6 +166,34 @@ import TestSupport
         #expect(stillBytes, "a frozen overlay changed a slot while reading it")
     }
 
+    /// Typed ordered queries see what the JSON ones see: own writes typed or as JSON over the
+    /// base's, deletions and replacements, and nothing of a rolled-back savepoint.
+    @Test func typedOrderedQueriesMatchTheJSONOnes() throws {
+        let base = StateOverlay(base: EmptyState())
+        base.put("iv/a/journey/0000000000000010", ["end": 20, "platform": "m", "seq": 1])
+        base.putRecord("iv/a/journey/0000000000000030", IntervalRecord(end: Timestamp(millisecondsSinceEpoch: 40), platform: "m", seq: 2))
+        base.freeze()
+        let o = StateOverlay(base: base)
+        o.putRecord("iv/a/journey/0000000000000020", IntervalRecord(end: Timestamp(millisecondsSinceEpoch: 25), platform: "b", seq: 3))
+        o.beginSavepoint()
+        o.put("iv/a/journey/0000000000000030", nil)
+        o.putRecord("iv/a/journey/0000000000000050", IntervalRecord(end: Timestamp(millisecondsSinceEpoch: 60), platform: "b", seq: 4))
+        func agree(before: String) throws {
+            let json = try o.predecessor(parent: "iv/a/journey", before: before)
+            let typed = try o.predecessorRecord(IntervalRecord.self, parent: "iv/a/journey", before: before)
+            #expect(json?.key == typed?.key && json.map { IntervalRecord(record: $0.value) } == typed.map { $0.record }, "before \(before)")
+            let all = try o.children(of: "iv/a/journey"), typedAll = try o.childRecords(IntervalRecord.self, of: "iv/a/journey")
+            #expect(all.map(\.key) == typedAll.map(\.key) && all.map { IntervalRecord(record: $0.value) } == typedAll.map { $0.record })
+        }
+        try agree(before: "iv/a/journey/0000000000000035")
+        #expect(try o.predecessorRecord(IntervalRecord.self, parent: "iv/a/journey", before: "iv/a/journey/0000000000000035")?.record.seq == 3)
+        try agree(before: "iv/a/journey/0000000000000099")
+        #expect(try o.childRecords(IntervalRecord.self, of: "iv/a/journey").map(\.record.seq) == [1, 3, 4])
+        o.rollback()
+        try agree(before: "iv/a/journey/0000000000000099")
+        #expect(try o.childRecords(IntervalRecord.self, of: "iv/a/journey").map(\.record.seq) == [1, 3, 2])
+    }
+
     /// Writes come out in LMDB's byte order, however the keys share or differ in their first
     /// 16 bytes (the sort compares those as integers first).
     @Test func sortedWritesAreInByteOrder() {

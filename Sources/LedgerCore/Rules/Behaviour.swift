@@ -43,10 +43,9 @@ extension RuleContext {
         let srcPath = statePath("src", actor, keySegment(sourceRef))
         assert(srcPath.utf8.count <= 511, "state keys fit LMDB's key size")
         let day = start.cstDay
-        if let earlier = try get(srcPath) {
+        if try state.record(SourceRecord.self, at: srcPath) != nil {
             bumpStats(day: day, region: region, scenario: scenario.rawValue, ["duplicates": 1])
             addTotals(["duplicates": 1])
-            _ = earlier
             return
         }
         var account = try residentAccount(id)
@@ -61,10 +60,10 @@ extension RuleContext {
         var actPath: String?
         if let act {
             let path = statePath("act", scenario.rawValue, act)
-            if let prior = try get(path) {
+            if let prior = try state.record(ActRecord.self, at: path) {
                 throw RuleViolation(field: "act", rule: .behaviourDoubleCounted,
-                                    message: "act \(act) of \(scenario.rawValue) was already reported: entry \(prior.int("seq")) (reported by \(prior.string("platform") ?? "?")) holds it",
-                                    conflictingSeq: UInt64(prior.int("seq")))
+                                    message: "act \(act) of \(scenario.rawValue) was already reported: entry \(prior.seq) (reported by \(prior.platform)) holds it",
+                                    conflictingSeq: UInt64(clamping: prior.seq))
             }
             actPath = path
         }
@@ -72,11 +71,11 @@ extension RuleContext {
             // v2: the accounts linked to one person (account.link) are one person's intervals.
             for other in try linkedAccounts(id, record: account) {
                 if let prior = try latestInterval(account: other, family: family, startingBefore: end, endingAfter: start, startDay: day),
-                   prior.int("end") > start.millisecondsSinceEpoch {
+                   prior.end > start.millisecondsSinceEpoch {
                     let whose = other == id ? "account \(id)" : "account \(other), linked to \(id) as one person,"
                     throw RuleViolation(field: "start", rule: .behaviourDoubleCounted,
-                                        message: "\(whose) already has a \(family) behaviour overlapping \(start)-\(end): entry \(prior.int("seq")) (reported by \(prior.string("platform") ?? "?")) holds it",
-                                        conflictingSeq: UInt64(prior.int("seq")))
+                                        message: "\(whose) already has a \(family) behaviour overlapping \(start)-\(end): entry \(prior.seq) (reported by \(prior.platform)) holds it",
+                                        conflictingSeq: UInt64(clamping: prior.seq))
                 }
             }
             intervalPath = statePath(Self.intervalParent(account: id, family: family, start: start, end: end, startDay: day), pad16(start.millisecondsSinceEpoch))
@@ -93,9 +92,9 @@ extension RuleContext {
             if let cap = meth.dailyCapMg {
                 // Day first, like the interval and history indexes (SPEC.md section 10).
                 let path = statePath("cap", day, id, meth.id)
-                let used = try get(path)?.int("used_mg") ?? 0
+                let used = try state.record(DailyCapRecord.self, at: path)?.usedMg ?? 0
                 credited = min(reduction, max(0, cap - used))
-                put(path, ["used_mg": .int(used + credited)])
+                state.putRecord(path, DailyCapRecord(usedMg: used + credited))
                 capPath = path
             }
         }
@@ -106,14 +105,10 @@ extension RuleContext {
         let seqKey = pad16(Int64(seq))
         if let p = intervalPath {
             try countLongInterval(p, 1)
-            var iv = CanonicalRecord(capacity: 64)
-            iv.int("end", end.millisecondsSinceEpoch); iv.string("platform", actor); iv.int("seq", Int64(seq))
-            state.putCanonical(p, &iv)
+            state.putRecord(p, IntervalRecord(end: end, platform: actor, seq: seq))
         }
-        if let p = actPath { put(p, ["platform": .string(actor), "seq": .int(Int64(seq))]) }
-        var src = CanonicalRecord(capacity: 32)
-        src.int("seq", Int64(seq))
-        state.putCanonical(srcPath, &src)
+        if let p = actPath { state.putRecord(p, ActRecord(platform: actor, seq: seq)) }
+        state.putRecord(srcPath, SourceRecord(seq: seq))
         if qualitative {
             account.qualitativeMg = account.qualitativeMg.saturatingAdding(reduction)
         } else {
@@ -134,9 +129,7 @@ extension RuleContext {
         if credited > 0 {
             // Eligible for aggregation into an issuance request (SPEC.md 8.13).
             let path = statePath("elig", methodology, day, seqKey)
-            var elig = CanonicalRecord(capacity: 96)
-            elig.string("account", id); elig.int("credited_mg", credited); elig.string("platform", actor); elig.string("region", region)
-            state.putCanonical(path, &elig)
+            state.putRecord(path, EligibleRecord(account: id, creditedMg: credited, platform: actor, region: region))
             eligiblePath = path
         }
         var record = BehaviourRecord(account: id, platform: actor, scenario: scenario.rawValue, region: region, day: day, start: start, end: end,
@@ -213,7 +206,10 @@ extension RuleContext {
             pts.add(points, to: \.reversed)
             state.putRecord(ptsPath, pts)
         }
-        if let cap = b.cap, let used = try get(cap) { put(cap, used.adding("used_mg", -credited)) }
+        if let cap = b.cap, var used = try state.record(DailyCapRecord.self, at: cap) {
+            used.usedMg = used.usedMg.saturatingAdding(-credited)
+            state.putRecord(cap, used)
+        }
         if let iv = b.interval {
             put(iv, nil)
             try countLongInterval(iv, -1)
@@ -248,12 +244,13 @@ extension RuleContext {
     /// while the family has any (`ivlong/FAMILY`): most families never do, and each lookup
     /// costs a B-tree search.
     func latestInterval(account: String, family: String, startingBefore end: Timestamp, endingAfter start: Timestamp,
-                        startDay: String) throws -> JSONValue? {
+                        startDay: String) throws -> IntervalRecord? {
         let before = pad16(end.millisecondsSinceEpoch)
-        var latest: (start: Substring, value: JSONValue)?
-        func predecessor(under parent: String) throws -> (start: Substring, value: JSONValue)? {
-            guard let p = try state.predecessor(parent: parent, before: statePath(parent, before)) else { return nil }
-            return (p.key[p.key.index(after: p.key.lastIndex(of: "/")!)...], p.value)
+        var latest: (start: Substring, value: IntervalRecord)?
+        func predecessor(under parent: String) throws -> (start: Substring, value: IntervalRecord)? {
+            guard let p = try state.predecessorRecord(IntervalRecord.self, parent: parent, before: statePath(parent, before)),
+                  let slash = p.key.lastIndex(of: "/") else { return nil }
+            return (p.key[p.key.index(after: slash)...], p.record)
         }
         // Most intervals end on the day they start: the day strings are built only as needed.
         var dayNumber = end.cstDayNumber
@@ -269,7 +266,7 @@ extension RuleContext {
             // 00:00 UTC is 08:00 in China: within that day.
             day = Timestamp(millisecondsSinceEpoch: dayNumber * 86_400_000).cstDay
         }
-        if try get(statePath("ivlong", family))?.int("live") ?? 0 > 0,
+        if try state.record(LiveCountRecord.self, at: statePath("ivlong", family))?.live ?? 0 > 0,
            let p = try predecessor(under: statePath("iv", "long", account, family)), latest.map({ p.start > $0.start }) ?? true {
             latest = p
         }
@@ -280,6 +277,9 @@ extension RuleContext {
     func countLongInterval(_ path: String, _ delta: Int64) throws {
         guard path.hasPrefix("iv/long/") else { return }
         let parts = path.split(separator: "/")
-        try state.updateObject(statePath("ivlong", String(parts[3]))) { $0.add(delta, to: "live") }
+        guard parts.count > 3 else { return }
+        let countPath = statePath("ivlong", String(parts[3]))
+        let live = try state.record(LiveCountRecord.self, at: countPath)?.live ?? 0
+        state.putRecord(countPath, LiveCountRecord(live: live.saturatingAdding(delta)))
     }
 }

@@ -79,9 +79,9 @@ extension RuleContext {
         var consents: [String: Bool] = [:]
         for m in project["methodologies"]!.arrayValue!.compactMap(\.stringValue) {
             for day in days {
-                for (key, e) in try state.children(of: "elig/\(m)/\(day)") {
-                    let account = e.string("account")!, platform = e.string("platform")!, credited = e.int("credited_mg")
-                    guard Region.covers(region, e.string("region")!), platforms?.contains(platform) ?? true else { continue }
+                for (key, e) in try state.childRecords(EligibleRecord.self, of: "elig/\(m)/\(day)") {
+                    let account = e.account, platform = e.platform, credited = e.creditedMg
+                    guard Region.covers(region, e.region), platforms?.contains(platform) ?? true else { continue }
                     let consentKey = "\(account)/\(platform)"
                     let aggregates: Bool
                     if let known = consents[consentKey] { aggregates = known } else {
@@ -162,8 +162,7 @@ extension RuleContext {
                 guard var b = try behaviour(behaviourSeq), let eligible = b.eligible else { throw StateRecordError(key: key, expected: "locked behaviour") }
                 b.request = nil
                 putBehaviour(behaviourSeq, b)
-                put(eligible, ["account": .string(account), "platform": .string(b.platform),
-                               "region": .string(b.region), "credited_mg": .int(m.int("credited_mg"))])
+                state.putRecord(eligible, EligibleRecord(account: account, creditedMg: m.int("credited_mg"), platform: b.platform, region: b.region))
                 put(key, nil)
             }
             put("req/\(id)", r.with("status", "rejected").with("verifier", .string(actor)).with("report_hash", .string(try f.string("report_hash"))))

@@ -232,38 +232,69 @@ public final class StateOverlay: StateReader {
     }
 
     public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
+        try predecessor(parent: parent, before: before, base: { try self.base.predecessor(parent: parent, before: $0) }, own: { try $0.decoded() })
+    }
+
+    public func predecessorRecord<R: StateRecord>(_ type: R.Type, parent: String, before: String) throws -> (key: String, record: R)? {
+        try predecessor(parent: parent, before: before, base: { try self.base.predecessorRecord(R.self, parent: parent, before: $0).map { (key: $0.key, value: $0.record) } },
+                        own: { try Self.typed(R.self, $0, key: parent) })
+            .map { (key: $0.key, record: $0.value) }
+    }
+
+    public func children(of parent: String) throws -> [(key: String, value: JSONValue)] {
+        try children(of: parent, base: try base.children(of: parent), own: { try $0.decoded() })
+    }
+
+    public func childRecords<R: StateRecord>(_ type: R.Type, of parent: String) throws -> [(key: String, record: R)] {
+        try children(of: parent, base: try base.childRecords(R.self, of: parent).map { (key: $0.key, value: $0.record) }, own: { try Self.typed(R.self, $0, key: parent) })
+            .map { (key: $0.key, record: $0.value) }
+    }
+
+    /// What a slot holds as a `R`, nil when absent.
+    private static func typed<R: StateRecord>(_ type: R.Type, _ content: Content, key: String) throws -> R? {
+        if case .typed(let r) = content, let typed = r as? R { return typed }
+        guard let value = try content.decoded() else { return nil }
+        guard let r = R(record: value) else { throw StateRecordError(key: key, expected: "\(R.self)") }
+        return r
+    }
+
+    /// The greatest key below `before` under `parent`, of this overlay's writes and the base's
+    /// (`base(bound)`: the base's predecessor below `bound`), its value read by `own` from a slot.
+    private func predecessor<V>(parent: String, before: String, base: (String) throws -> (key: String, value: V)?,
+                                own: (Content) throws -> V?) throws -> (key: String, value: V)? {
         assert(Self.orderedNamespaces.contains(where: parent.hasPrefix), "predecessor queries only ordered namespaces")
         // Own writes below `before`, newest key first; only the one found is decoded.
         var ownKey: String?
         if let keys = keysByParent[Substring(parent)] {
-            for k in keys where Self.less(k, before) && (ownKey == nil || Self.less(ownKey!, k)) {
+            for k in keys where Self.less(k, before) && ownKey.map({ Self.less($0, k) }) ?? true {
                 if let slot = slots[k], slot.written, !slot.content.isAbsent { ownKey = k }
             }
         }
-        let own = try ownKey.map { k in (key: k, value: try get(k)!) }
+        var mine: (key: String, value: V)?
+        if let k = ownKey, let slot = slots[k], let v = try own(slot.content) { mine = (k, v) }
         // The base's predecessor, skipping keys this overlay deleted or replaced.
         var bound = before
-        while let b = try base.predecessor(parent: parent, before: bound) {
+        while let b = try base(bound) {
             var value = b.value
             if let slot = slots[b.key], slot.written {
-                guard let replaced = try slot.content.decoded() else { bound = b.key; continue }
+                guard let replaced = try own(slot.content) else { bound = b.key; continue }
                 value = replaced
             }
-            if let o = own, !Self.less(o.key, b.key) { return o }
+            if let o = mine, !Self.less(o.key, b.key) { return o }
             return (b.key, value)
         }
-        return own
+        return mine
     }
 
-    public func children(of parent: String) throws -> [(key: String, value: JSONValue)] {
+    private func children<V>(of parent: String, base: [(key: String, value: V)], own: (Content) throws -> V?) throws -> [(key: String, value: V)] {
         assert(Self.orderedNamespaces.contains(where: parent.hasPrefix), "children queries only ordered namespaces")
-        var merged: [String: JSONValue] = [:]
-        for c in try base.children(of: parent) { merged[c.key] = c.value }
+        var merged: [String: V] = [:]
+        for c in base { merged[c.key] = c.value }
         for k in keysByParent[Substring(parent)] ?? [] {
             guard let slot = slots[k], slot.written else { continue }
-            merged[k] = try slot.content.decoded()
+            merged[k] = try own(slot.content)
         }
-        return merged.keys.sorted(by: Self.less).map { ($0, merged[$0]!) }
+        return merged.sorted { Self.less($0.key, $1.key) }.map { (key: $0.key, value: $0.value) }
     }
 
     /// Written keys in byte order (LMDB's), for flushing.

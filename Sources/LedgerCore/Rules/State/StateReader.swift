@@ -11,4 +11,7 @@ public protocol StateReader: AnyObject {
     /// The record at `key` as a typed `StateRecord`; nil when there is none. A default reads
     /// it through `get`; a store decodes it from the stored bytes.
     func record<R: StateRecord>(_ type: R.Type, at key: String) throws -> R?
+    /// `predecessor` and `children` with their values as typed records.
+    func predecessorRecord<R: StateRecord>(_ type: R.Type, parent: String, before: String) throws -> (key: String, record: R)?
+    func childRecords<R: StateRecord>(_ type: R.Type, of parent: String) throws -> [(key: String, record: R)]
 }

@@ -43,4 +43,17 @@ extension StateReader {
         guard let r = R(record: value) else { throw StateRecordError(key: key, expected: "\(R.self)") }
         return r
     }
+
+    public func predecessorRecord<R: StateRecord>(_ type: R.Type, parent: String, before: String) throws -> (key: String, record: R)? {
+        guard let p = try predecessor(parent: parent, before: before) else { return nil }
+        guard let r = R(record: p.value) else { throw StateRecordError(key: p.key, expected: "\(R.self)") }
+        return (p.key, r)
+    }
+
+    public func childRecords<R: StateRecord>(_ type: R.Type, of parent: String) throws -> [(key: String, record: R)] {
+        try children(of: parent).map { c in
+            guard let r = R(record: c.value) else { throw StateRecordError(key: c.key, expected: "\(R.self)") }
+            return (c.key, r)
+        }
+    }
 }

@@ -1,0 +1,135 @@
+/// The small records a behaviour report keeps so that later reports and requests find it
+/// (SPEC.md section 10): what its source reference, act, interval, daily cap and eligibility
+/// hold. The first four matter only while the report window is open (issue 23: they are what
+/// the windows let memory forget).
+
+/// `src/PLATFORM/ESC(ref)`: the seq that first used a source reference.
+public struct SourceRecord: StateRecord, Equatable {
+    public var seq: Int64
+    public init(seq: UInt64) { self.seq = Int64(seq) }
+
+    public init?(canonical bytes: UnsafeRawBufferPointer) {
+        guard var r = RecordReader(bytes) else { return nil }
+        seq = r.int("seq")
+        guard r.complete else { return nil }
+    }
+
+    public var canonical: [UInt8] {
+        var o = CanonicalRecord(capacity: 32)
+        o.int("seq", seq)
+        return o.finish()
+    }
+}
+
+/// `act/SCENARIO/ACT` (v2): the un-reversed report holding a discrete act.
+public struct ActRecord: StateRecord, Equatable {
+    public var platform: String
+    public var seq: Int64
+    public init(platform: String, seq: UInt64) { self.platform = platform; self.seq = Int64(seq) }
+
+    public init?(canonical bytes: UnsafeRawBufferPointer) {
+        guard var r = RecordReader(bytes) else { return nil }
+        platform = r.string("platform")
+        seq = r.int("seq")
+        guard r.complete else { return nil }
+    }
+
+    public var canonical: [UInt8] {
+        var o = CanonicalRecord(capacity: 64)
+        o.string("platform", platform)
+        o.int("seq", seq)
+        return o.finish()
+    }
+}
+
+/// `iv/DAY/ACCOUNT/FAMILY/MS16(start)` or `iv/long/...`: an un-reversed behaviour interval
+/// (its start is in the key).
+public struct IntervalRecord: StateRecord, Equatable {
+    /// ms since the epoch.
+    public var end: Int64
+    public var platform: String
+    public var seq: Int64
+    public init(end: Timestamp, platform: String, seq: UInt64) { self.end = end.millisecondsSinceEpoch; self.platform = platform; self.seq = Int64(seq) }
+
+    public init?(canonical bytes: UnsafeRawBufferPointer) {
+        guard var r = RecordReader(bytes) else { return nil }
+        end = r.int("end")
+        platform = r.string("platform")
+        seq = r.int("seq")
+        guard r.complete else { return nil }
+    }
+
+    public var canonical: [UInt8] {
+        var o = CanonicalRecord(capacity: 64)
+        o.int("end", end)
+        o.string("platform", platform)
+        o.int("seq", seq)
+        return o.finish()
+    }
+}
+
+/// `cap/DAY/ACCOUNT/METHODOLOGY`: mg credited that day under a methodology's daily cap.
+public struct DailyCapRecord: StateRecord, Equatable {
+    public var usedMg: Int64
+    public init(usedMg: Int64) { self.usedMg = usedMg }
+
+    public init?(canonical bytes: UnsafeRawBufferPointer) {
+        guard var r = RecordReader(bytes) else { return nil }
+        usedMg = r.int("used_mg")
+        guard r.complete else { return nil }
+    }
+
+    public var canonical: [UInt8] {
+        var o = CanonicalRecord(capacity: 32)
+        o.int("used_mg", usedMg)
+        return o.finish()
+    }
+}
+
+/// `ivlong/FAMILY`: how many un-reversed intervals of a family are longer than a day.
+public struct LiveCountRecord: StateRecord, Equatable {
+    public var live: Int64
+    public init(live: Int64) { self.live = live }
+
+    public init?(canonical bytes: UnsafeRawBufferPointer) {
+        guard var r = RecordReader(bytes) else { return nil }
+        live = r.int("live")
+        guard r.complete else { return nil }
+    }
+
+    public var canonical: [UInt8] {
+        var o = CanonicalRecord(capacity: 24)
+        o.int("live", live)
+        return o.finish()
+    }
+}
+
+/// `elig/METHODOLOGY/DAY/SEQ16`: a credited, unlocked, unreversed behaviour an issuance
+/// request may aggregate (SPEC.md 8.13).
+public struct EligibleRecord: StateRecord, Equatable {
+    public var account: String
+    public var creditedMg: Int64
+    public var platform: String
+    public var region: String
+    public init(account: String, creditedMg: Int64, platform: String, region: String) {
+        self.account = account; self.creditedMg = creditedMg; self.platform = platform; self.region = region
+    }
+
+    public init?(canonical bytes: UnsafeRawBufferPointer) {
+        guard var r = RecordReader(bytes) else { return nil }
+        account = r.string("account")
+        creditedMg = r.int("credited_mg")
+        platform = r.string("platform")
+        region = r.string("region")
+        guard r.complete else { return nil }
+    }
+
+    public var canonical: [UInt8] {
+        var o = CanonicalRecord(capacity: 96)
+        o.string("account", account)
+        o.int("credited_mg", creditedMg)
+        o.string("platform", platform)
+        o.string("region", region)
+        return o.finish()
+    }
+}
