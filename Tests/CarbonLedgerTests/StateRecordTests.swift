@@ -27,6 +27,12 @@ import TestSupport
         ("ivlong/", { LiveCountRecord(record: $0)?.canonical }),
         ("cap/", { DailyCapRecord(record: $0)?.canonical }),
         ("elig/", { EligibleRecord(record: $0)?.canonical }),
+        ("proj/", { ProjectRecord(record: $0)?.canonical }),
+        ("req/", { RequestRecord(record: $0)?.canonical }),
+        ("reqm/", { RequestMemberRecord(record: $0)?.canonical }),
+        ("batch/", { BatchRecord(record: $0)?.canonical }),
+        ("rng/", { RangeRecord(record: $0)?.canonical }),
+        ("hold/", { HoldingRecord(record: $0)?.canonical }),
     ]
 
     @Test func everyStoredRecordOfATypedNamespaceEncodesToItsStoredBytes() throws {
@@ -49,6 +55,8 @@ import TestSupport
         #expect(seen["prule/", default: 0] > 0 && seen["pts/", default: 0] > 10, "\(seen)")
         #expect(seen["src/", default: 0] > 100 && seen["act/", default: 0] > 0 && seen["iv/", default: 0] > 100, "\(seen)")
         #expect(seen["cap/", default: 0] > 0 && seen["elig/", default: 0] > 0, "\(seen)")
+        #expect(seen["proj/", default: 0] > 0 && seen["req/", default: 0] > 0 && seen["reqm/", default: 0] > 0, "\(seen)")
+        #expect(seen["batch/", default: 0] > 0 && seen["rng/", default: 0] > 1 && seen["hold/", default: 0] > 1, "\(seen)")
     }
 
     @Test func anAccountRecordKeepsEveryMemberAndRefusesOthers() throws {

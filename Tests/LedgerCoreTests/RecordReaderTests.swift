@@ -54,6 +54,29 @@ import Testing
         #expect(same(PointsRuleRecord(pointsPerEvent: 2, mgPerPoint: 0, seq: 4)) && same(ConsentRecord(scenarios: ["*"], aggregate: false, seq: 1)))
     }
 
+    /// A range's state and its members go together: a retired range names its retirement and
+    /// seq, a held one neither; any other combination is refused.
+    @Test func registryRecordsRoundTripAndRangesStateTheirState() {
+        func same<R: StateRecord & Equatable>(_ r: R) -> Bool { r.canonical.withUnsafeBytes { R(canonical: $0) } == r }
+        for state in [RangeRecord.State.held, .retired(retirement: "ret-1", seq: 12), .cancelled(cancellation: "seq-9", seq: 9)] {
+            #expect(same(RangeRecord(last: 40, account: "e-1", state: state)))
+        }
+        for bad in [#"{"account":"a","last":4,"seq":3,"state":"held"}"#, #"{"account":"a","last":4,"retirement":"r","state":"held"}"#,
+                    #"{"account":"a","last":4,"retirement":"r","state":"retired"}"#, #"{"account":"a","cancellation":"c","last":4,"retirement":"r","seq":1,"state":"retired"}"#,
+                    #"{"account":"a","last":4,"state":"lost"}"#] {
+            #expect(Array(bad.utf8).withUnsafeBytes { RangeRecord(canonical: $0) } == nil, "\(bad)")
+        }
+        var r = RequestRecord(project: "p", periodFrom: "20261101", periodTo: "20261130", count: 3, totalMg: 9, root: .zero, seq: 5)
+        #expect(same(r))
+        r.status = .issued; r.approvedMg = 8; r.verifier = "v"; r.reportHash = String(repeating: "a", count: 64); r.batch = "b1"
+        #expect(same(r))
+        #expect(same(ProjectRecord(actor: "a", methodologies: ["m"], owner: "o", platforms: nil, region: "CN", seq: 1)))
+        #expect(same(ProjectRecord(actor: "a", methodologies: [], owner: "o", platforms: ["x", "y"], region: "CN", seq: 1)))
+        var b = BatchRecord(project: "p", request: "r", vintage: "2026", region: "440300", owner: "o", units: 10, serialPrefix: "CN-X", seq: 2)
+        b.held = 4; b.retired = 5; b.cancelled = 1
+        #expect(same(b) && same(HoldingRecord(last: 7)) && same(RequestMemberRecord(account: "a", creditedMg: 1, leaf: .zero)))
+    }
+
     @Test func everyCutIsRefused() {
         let bytes = Self.account.canonical
         for n in 0..<bytes.count { #expect(Self.decode(Array(bytes.prefix(n))) == nil, "cut at \(n)") }

@@ -167,12 +167,12 @@ extension RuleContext {
         }
         if let r = b.request {
             // What the user can still do depends on how far the request went.
-            let request = try get("req/\(r)")
+            let request = try requestRecord(r)
             let why: String
-            switch request?.string("status") {
-            case "issued":
-                why = "units were issued from it (batch \(request?.string("batch") ?? "?")), so it can no longer be reversed; an admin may cancel units of the batch instead (units.cancel)"
-            case "approved":
+            switch request?.status {
+            case .issued?:
+                why = "units were issued from it (batch \(request?.batch ?? "?")), so it can no longer be reversed; an admin may cancel units of the batch instead (units.cancel)"
+            case .approved?:
                 why = "the request was approved, so it can no longer be reversed"
             default:
                 why = "it can be reversed only if the verifier rejects that request"

@@ -46,7 +46,7 @@ extension RuleContext {
     /// A compliance retirement names its scheme and year (v1: also the allowance and gap); the
     /// scheme's rule bounds the company's retirements in that scheme-year together.
     /// Returns the block the registry shows: as stated, and under v2 with the authority's allowance.
-    func checkCompliance(_ f: EventFields, company: String?, batch: JSONValue, units: Int64) throws -> JSONValue {
+    func checkCompliance(_ f: EventFields, company: String?, batch: BatchRecord, units: Int64) throws -> JSONValue {
         let keys = rules >= .v2 ? ["scheme", "year"] : ["allowance_t", "gap_t", "scheme", "year"]
         guard let c = f.obj["compliance"]?.objectValue, c.keys == keys,
               let scheme = c["scheme"]?.stringValue, let year = c["year"]?.intValue, (2000...2100).contains(year) else {
@@ -96,22 +96,22 @@ extension RuleContext {
     }
 
     /// v2: the units' region, vintage and project's scenarios must be ones the scheme accepts.
-    func checkEligibility(_ rule: JSONValue, scheme: String, batch: JSONValue) throws {
-        let region = batch.string("region") ?? ""
+    func checkEligibility(_ rule: JSONValue, scheme: String, batch: BatchRecord) throws {
+        let region = batch.region
         let regions = rule["regions"]?.arrayValue?.compactMap(\.stringValue) ?? []
         guard regions.contains(where: { Region.covers($0, region) }) else {
             throw RuleViolation(field: "batch", rule: .complianceEligibility,
                                 message: "units of region \(region) are not eligible for \(scheme) (its regions: \(regions.joined(separator: ", ")))")
         }
-        let vintage = Int64(batch.string("vintage") ?? "") ?? 0
+        let vintage = Int64(batch.vintage) ?? 0
         guard vintage >= rule.int("vintage_from"), vintage <= rule.int("vintage_to") else {
             throw RuleViolation(field: "batch", rule: .complianceEligibility,
                                 message: "vintage \(vintage) is not eligible for \(scheme) (vintages \(rule.int("vintage_from"))-\(rule.int("vintage_to")))")
         }
         let scenarios = rule["scenarios"]?.arrayValue?.compactMap(\.stringValue) ?? []
         guard !scenarios.contains("*") else { return }
-        let project = batch.string("project") ?? ""
-        for m in try get("proj/\(project)")?["methodologies"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+        let project = batch.project
+        for m in try projectRecord(project)?.methodologies ?? [] {
             let scenario = try get("mid/\(m)")?.string("scenario") ?? "?"
             guard scenarios.contains(scenario) else {
                 throw RuleViolation(field: "batch", rule: .complianceEligibility,

@@ -13,7 +13,7 @@ extension RuleContext {
         let region = try f.region("region")
         _ = try f.text("description", max: 1024)
         if !has(.admin) { try authorizeScope(scenario: "*", region: region, scenarioChecked: false) }
-        guard try get("proj/\(id)") == nil else { throw RuleViolation(field: "project", rule: .projectDuplicate, message: "project \(id) is already registered") }
+        guard try projectRecord(id) == nil else { throw RuleViolation(field: "project", rule: .projectDuplicate, message: "project \(id) is already registered") }
         guard let o = try account(owner), [.project, .platform, .enterprise].contains(o.kind) else {
             throw RuleViolation(field: "owner", rule: .projectOwner, message: "owner \(owner) is not an open project, platform or enterprise account")
         }
@@ -23,10 +23,8 @@ extension RuleContext {
                 throw RuleViolation(field: "methodologies[\(i)]", rule: .projectMethodology, message: "methodology \(m) is qualitative: its reductions earn points only and are never issued")
             }
         }
-        var record: JSONObject = ["owner": .string(owner), "methodologies": .array(methodologies.map(JSONValue.string)), "region": .string(region),
-                                  "actor": .string(actor), "registered_seq": .int(Int64(seq))]
-        if rules >= .v2 { record["platforms"] = .array(try projectPlatforms(f).map(JSONValue.string)) }
-        put("proj/\(id)", .object(record))
+        let platforms = rules >= .v2 ? try projectPlatforms(f) : nil
+        state.putRecord(statePath("proj", id), ProjectRecord(actor: actor, methodologies: methodologies, owner: owner, platforms: platforms, region: region, seq: seq))
     }
 
     /// v2: the platforms whose consented reports a project aggregates. A resident's consent to
@@ -49,19 +47,23 @@ extension RuleContext {
     }
 
     /// A project's registrant or an admin acts for it.
-    func project(_ f: EventFields, field: String = "project") throws -> (String, JSONValue) {
+    func project(_ f: EventFields, field: String = "project") throws -> (String, ProjectRecord) {
         let id = try f.identifier(field)
-        guard let p = try get("proj/\(id)") else { throw RuleViolation(field: field, rule: .projectUnknown, message: "project \(id) is not registered") }
+        guard let p = try projectRecord(id) else { throw RuleViolation(field: field, rule: .projectUnknown, message: "project \(id) is not registered") }
         return (id, p)
     }
+
+    func projectRecord(_ id: String) throws -> ProjectRecord? { try state.record(ProjectRecord.self, at: statePath("proj", id)) }
+    func requestRecord(_ id: String) throws -> RequestRecord? { try state.record(RequestRecord.self, at: statePath("req", id)) }
+    func putRequest(_ id: String, _ r: RequestRecord) { state.putRecord(statePath("req", id), r) }
 
     func issuanceRequest(_ f: EventFields) throws {
         try authorize(.admin, .platform, for: f.type)
         try f.require(["request", "project", "period_from", "period_to"])
         let id = try f.identifier("request")
         let (projectID, project) = try self.project(f)
-        if !has(.admin) && project.string("actor") != actor {
-            throw RuleViolation(field: "project", rule: .authRole, message: "project \(projectID) was registered by \(project.string("actor") ?? "?"); only it or an admin requests issuance")
+        if !has(.admin) && project.actor != actor {
+            throw RuleViolation(field: "project", rule: .authRole, message: "project \(projectID) was registered by \(project.actor); only it or an admin requests issuance")
         }
         let from = try f.string("period_from"), to = try f.string("period_to")
         guard let days = Self.days(from: from, to: to) else {
@@ -70,14 +72,14 @@ extension RuleContext {
         guard to < time.cstDay else {
             throw RuleViolation(field: "period_to", rule: .issuancePeriod, message: "the period must have ended: \(to) is not before today (\(time.cstDay) CST)")
         }
-        guard try get("req/\(id)") == nil else { throw RuleViolation(field: "request", rule: .issuanceDuplicate, message: "request \(id) already exists") }
-        let region = project.string("region")!
+        guard try requestRecord(id) == nil else { throw RuleViolation(field: "request", rule: .issuanceDuplicate, message: "request \(id) already exists") }
+        let region = project.region
         // v1 projects aggregate every platform's consented reports; v2 projects their platforms'.
-        let platforms = project["platforms"]?.arrayValue?.compactMap(\.stringValue)
+        let platforms = project.platforms
         var locked: [(seq: Int64, leaf: Digest)] = []
         var total: Int64 = 0
         var consents: [String: Bool] = [:]
-        for m in project["methodologies"]!.arrayValue!.compactMap(\.stringValue) {
+        for m in project.methodologies {
             for day in days {
                 for (key, e) in try state.childRecords(EligibleRecord.self, of: "elig/\(m)/\(day)") {
                     let account = e.account, platform = e.platform, credited = e.creditedMg
@@ -99,7 +101,7 @@ extension RuleContext {
                     b.request = id
                     putBehaviour(behaviourSeq, b)
                     put(key, nil)
-                    put("reqm/\(id)/\(seqText)", ["account": .string(account), "credited_mg": .int(credited), "leaf": .string(b.leaf.hex)])
+                    state.putRecord(statePath("reqm", id, seqText), RequestMemberRecord(account: account, creditedMg: credited, leaf: b.leaf))
                     locked.append((behaviourSeq, b.leaf))
                     total += credited
                 }
@@ -110,8 +112,7 @@ extension RuleContext {
         }
         locked.sort { $0.seq < $1.seq }
         let root = MerkleHasher().root(ofLeafHashes: locked.map(\.leaf))
-        put("req/\(id)", ["project": .string(projectID), "period_from": .string(from), "period_to": .string(to), "count": .int(Int64(locked.count)),
-                          "total_mg": .int(total), "root": .string(root.hex), "status": "locked", "seq": .int(Int64(seq))])
+        putRequest(id, RequestRecord(project: projectID, periodFrom: from, periodTo: to, count: Int64(locked.count), totalMg: total, root: root, seq: seq))
     }
 
     /// The number a key ends in (`reqm/ID/SEQ16`: the behaviour's seq); -1 for none, which no record has.
@@ -126,46 +127,53 @@ extension RuleContext {
         return (0..<n).map { Timestamp(millisecondsSinceEpoch: a.millisecondsSinceEpoch + $0 * 86_400_000).cstDay }
     }
 
-    func request(_ f: EventFields) throws -> (String, JSONValue, JSONValue) {
+    func request(_ f: EventFields) throws -> (String, RequestRecord, ProjectRecord) {
         let id = try f.identifier("request")
-        guard let r = try get("req/\(id)") else { throw RuleViolation(field: "request", rule: .issuanceUnknown, message: "request \(id) does not exist") }
-        return (id, r, try get("proj/\(r.string("project")!)")!)
+        guard let r = try requestRecord(id) else { throw RuleViolation(field: "request", rule: .issuanceUnknown, message: "request \(id) does not exist") }
+        guard let p = try projectRecord(r.project) else { throw StateRecordError(key: statePath("proj", r.project), expected: "registered project") }
+        return (id, r, p)
     }
 
     func issuanceVerify(_ f: EventFields) throws {
         try authorize(.verifier, for: f.type)
         try f.require(["request", "decision", "report_hash", "lineage_root"], optional: ["amount_mg"])
-        let (id, r, project) = try request(f)
-        try authorizeScope(scenario: "*", region: project.string("region")!, scenarioChecked: false)
-        guard r.string("status") == "locked" else {
-            throw RuleViolation(field: "request", rule: .issuanceState, message: "request \(id) is \(r.string("status") ?? "?"), not awaiting verification")
+        var (id, r, project) = try request(f)
+        try authorizeScope(scenario: "*", region: project.region, scenarioChecked: false)
+        guard r.status == .locked else {
+            throw RuleViolation(field: "request", rule: .issuanceState, message: "request \(id) is \(r.status.rawValue), not awaiting verification")
         }
-        guard try f.string("lineage_root") == r.string("root") else {
-            throw RuleViolation(field: "lineage_root", rule: .issuanceLineage, message: "request \(id) commits to lineage root \(r.string("root")!)")
+        guard try f.string("lineage_root") == r.root else {
+            throw RuleViolation(field: "lineage_root", rule: .issuanceLineage, message: "request \(id) commits to lineage root \(r.root)")
         }
         guard try f.hash("report_hash") != nil else { throw f.fail("report_hash", "must be the SHA-256 (hex) of the verification report") }
         switch try f.string("decision") {
         case "approve":
             let amount = try f.int("amount_mg", min: 1)
-            guard amount <= r.int("total_mg") else {
-                throw RuleViolation(field: "amount_mg", rule: .issuanceAmount, message: "approved \(amount) mg exceeds the \(r.int("total_mg")) mg locked by request \(id)")
+            guard amount <= r.totalMg else {
+                throw RuleViolation(field: "amount_mg", rule: .issuanceAmount, message: "approved \(amount) mg exceeds the \(r.totalMg) mg locked by request \(id)")
             }
-            put("req/\(id)", r.with("status", "approved").with("approved_mg", .int(amount)).with("verifier", .string(actor))
-                .with("report_hash", .string(try f.string("report_hash"))))
+            r.status = .approved
+            r.approvedMg = amount
+            r.verifier = actor
+            r.reportHash = try f.string("report_hash")
+            putRequest(id, r)
         case "reject":
             guard f.obj["amount_mg"] == nil else { throw f.fail("amount_mg", "a rejection approves no amount") }
             // The locks are released and the reductions become eligible again.
-            for (key, m) in try state.children(of: "reqm/\(id)") {
-                let account = m.string("account") ?? ""
-                try addToAccount(account, \.lockedMg, -m.int("credited_mg"))
+            for (key, m) in try state.childRecords(RequestMemberRecord.self, of: statePath("reqm", id)) {
+                let account = m.account
+                try addToAccount(account, \.lockedMg, -m.creditedMg)
                 let behaviourSeq = Self.lastSegment(of: key)
                 guard var b = try behaviour(behaviourSeq), let eligible = b.eligible else { throw StateRecordError(key: key, expected: "locked behaviour") }
                 b.request = nil
                 putBehaviour(behaviourSeq, b)
-                state.putRecord(eligible, EligibleRecord(account: account, creditedMg: m.int("credited_mg"), platform: b.platform, region: b.region))
+                state.putRecord(eligible, EligibleRecord(account: account, creditedMg: m.creditedMg, platform: b.platform, region: b.region))
                 put(key, nil)
             }
-            put("req/\(id)", r.with("status", "rejected").with("verifier", .string(actor)).with("report_hash", .string(try f.string("report_hash"))))
+            r.status = .rejected
+            r.verifier = actor
+            r.reportHash = try f.string("report_hash")
+            putRequest(id, r)
         default:
             throw f.fail("decision", "must be approve or reject")
         }
@@ -174,39 +182,40 @@ extension RuleContext {
     func issuanceIssue(_ f: EventFields) throws {
         try authorize(.issuer, for: f.type)
         try f.require(["request", "project", "batch", "vintage", "region", "units", "lineage_root"])
-        let (id, r, project) = try request(f)
-        guard try f.string("project") == r.string("project") else {
-            throw RuleViolation(field: "project", rule: .issuanceProject, message: "request \(id) is for project \(r.string("project")!)")
+        var (id, r, project) = try request(f)
+        guard try f.string("project") == r.project else {
+            throw RuleViolation(field: "project", rule: .issuanceProject, message: "request \(id) is for project \(r.project)")
         }
         let batch = try f.identifier("batch")
-        guard r.string("status") == "approved" else {
-            throw RuleViolation(field: "request", rule: .issuanceState, message: "request \(id) is \(r.string("status") ?? "?"), not approved")
+        guard r.status == .approved else {
+            throw RuleViolation(field: "request", rule: .issuanceState, message: "request \(id) is \(r.status.rawValue), not approved")
         }
-        guard try f.string("lineage_root") == r.string("root") else {
-            throw RuleViolation(field: "lineage_root", rule: .issuanceLineage, message: "request \(id) commits to lineage root \(r.string("root")!)")
+        guard try f.string("lineage_root") == r.root else {
+            throw RuleViolation(field: "lineage_root", rule: .issuanceLineage, message: "request \(id) commits to lineage root \(r.root)")
         }
-        let units = r.int("approved_mg") / Self.mgPerUnit
+        let approved = r.approvedMg ?? 0
+        let units = approved / Self.mgPerUnit
         guard units >= 1, try f.int("units", min: 1) == units else {
-            throw RuleViolation(field: "units", rule: .issuanceUnits, message: "request \(id) was approved for \(r.int("approved_mg")) mg: \(units) whole units of 1 kg")
+            throw RuleViolation(field: "units", rule: .issuanceUnits, message: "request \(id) was approved for \(approved) mg: \(units) whole units of 1 kg")
         }
-        let region = project.string("region")!
-        guard try f.string("region") == region else { throw RuleViolation(field: "region", rule: .issuanceRegion, message: "project \(r.string("project")!) is in region \(region)") }
-        let vintage = String(r.string("period_to")!.prefix(4))
-        guard try f.string("vintage") == vintage else { throw RuleViolation(field: "vintage", rule: .issuanceVintage, message: "the vintage of a \(r.string("period_from")!)-\(r.string("period_to")!) request is \(vintage)") }
+        let region = project.region
+        guard try f.string("region") == region else { throw RuleViolation(field: "region", rule: .issuanceRegion, message: "project \(r.project) is in region \(region)") }
+        let vintage = String(r.periodTo.prefix(4))
+        guard try f.string("vintage") == vintage else { throw RuleViolation(field: "vintage", rule: .issuanceVintage, message: "the vintage of a \(r.periodFrom)-\(r.periodTo) request is \(vintage)") }
         // A serial is PREFIX-a or PREFIX-a-b, PREFIX ending in the batch id: an id ending in
         // -DIGITS would let one serial name two batches' units (SPEC.md 8.16).
         if rules >= .v2, SerialNumber.isAmbiguousBatchID(batch) {
             throw RuleViolation(field: "batch", rule: .issuanceBatchID,
                                 message: "batch id \(batch) ends in a dash and digits: serial numbers end in -UNIT or -FIRST-LAST, so such an id would make a serial read two ways; end it in a letter (e.g. \(batch)b)")
         }
-        guard try get("batch/\(batch)") == nil else { throw RuleViolation(field: "batch", rule: .issuanceDuplicateBatch, message: "batch \(batch) already exists") }
+        guard try batchRecord(batch) == nil else { throw RuleViolation(field: "batch", rule: .issuanceDuplicateBatch, message: "batch \(batch) already exists") }
         try authorizeScope(scenario: "*", region: region, scenarioChecked: false)
 
         // Whole units are consumed from the locked reductions in seq order; what remains of the
         // last one and of later ones stays with its account, unlocked (but not issuable again).
         var toConsume = units * Self.mgPerUnit
-        for (key, m) in try state.children(of: "reqm/\(id)") {
-            let account = m.string("account") ?? "", credited = m.int("credited_mg")
+        for (key, m) in try state.childRecords(RequestMemberRecord.self, of: statePath("reqm", id)) {
+            let account = m.account, credited = m.creditedMg
             let consumed = min(credited, toConsume)
             toConsume -= consumed
             try addToAccount(account, \.lockedMg, -credited)
@@ -218,15 +227,15 @@ extension RuleContext {
             putBehaviour(behaviourSeq, b)
         }
         assert(toConsume == 0, "approved amount never exceeds the locked total")
-        let owner = project.string("owner")!
-        let prefix = SerialNumber.prefix(region: region, project: r.string("project")!, vintage: vintage, batch: batch)
-        put("batch/\(batch)", ["project": .string(r.string("project")!), "request": .string(id), "vintage": .string(vintage), "region": .string(region),
-                               "owner": .string(owner), "units": .int(units), "held": .int(units), "retired": 0, "cancelled": 0,
-                               "serial_prefix": .string(prefix), "issued_seq": .int(Int64(seq))])
-        put("rng/\(batch)/\(pad16(1))", ["last": .int(units), "state": "held", "account": .string(owner)])
-        put("hold/\(owner)/\(batch)/\(pad16(1))", ["last": .int(units)])
+        let owner = project.owner
+        let prefix = SerialNumber.prefix(region: region, project: r.project, vintage: vintage, batch: batch)
+        putBatch(batch, BatchRecord(project: r.project, request: id, vintage: vintage, region: region, owner: owner, units: units, serialPrefix: prefix, seq: seq))
+        state.putRecord(statePath("rng", batch, pad16(1)), RangeRecord(last: units, account: owner, state: .held))
+        state.putRecord(statePath("hold", owner, batch, pad16(1)), HoldingRecord(last: units))
         try countHeld(owner, units)
-        put("req/\(id)", r.with("status", "issued").with("batch", .string(batch)))
+        r.status = .issued
+        r.batch = batch
+        putRequest(id, r)
         history(owner, ["event": "issuance.issue", "batch": .string(batch), "units": .int(units)])
         addTotals(["units_issued": units])
         try checkSupply(batch)

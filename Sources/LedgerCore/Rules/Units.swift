@@ -19,11 +19,14 @@ extension RuleContext {
         put("xauth/\(account)/\(exchange)", try f.bool("allow") ? ["seq": .int(Int64(seq))] : nil)
     }
 
-    func batch(_ f: EventFields) throws -> (String, JSONValue) {
+    func batch(_ f: EventFields) throws -> (String, BatchRecord) {
         let id = try f.identifier("batch")
-        guard let b = try get("batch/\(id)") else { throw RuleViolation(field: "batch", rule: .unitsUnknownBatch, message: "batch \(id) does not exist") }
+        guard let b = try batchRecord(id) else { throw RuleViolation(field: "batch", rule: .unitsUnknownBatch, message: "batch \(id) does not exist") }
         return (id, b)
     }
+
+    func batchRecord(_ id: String) throws -> BatchRecord? { try state.record(BatchRecord.self, at: statePath("batch", id)) }
+    func putBatch(_ id: String, _ b: BatchRecord) { state.putRecord(statePath("batch", id), b) }
 
 
     func unitsTransfer(_ f: EventFields) throws {
@@ -35,8 +38,8 @@ extension RuleContext {
         let n = try f.int("units", min: 1)
         guard try account(to) != nil else { throw RuleViolation(field: "to", rule: .accountUnknown, message: "account \(to) is not open") }
         guard from != to else { throw f.fail("to", "must differ from from") }
-        let blocks = try state.children(of: "hold/\(from)/\(batch)")
-        let held = blocks.reduce(0) { $0 + $1.value.int("last") - Self.first(of: $1.key) + 1 }
+        let blocks = try state.childRecords(HoldingRecord.self, of: statePath("hold", from, batch))
+        let held = blocks.reduce(0) { $0 + $1.record.last - Self.first(of: $1.key) + 1 }
         guard held >= n else {
             throw RuleViolation(field: "units", rule: .unitsInsufficient, message: "account \(from) holds \(held) units of batch \(batch), fewer than \(n)")
         }
@@ -44,7 +47,7 @@ extension RuleContext {
         var need = n
         var moved: [JSONValue] = []
         for (key, block) in blocks where need > 0 {
-            let first = Self.first(of: key), last = block.int("last")
+            let first = Self.first(of: key), last = block.last
             let take = min(need, last - first + 1)
             need -= take
             try moveHeld(batch: batch, from: from, blockFirst: first, blockLast: last, range: (first, first + take - 1), to: to)
@@ -78,36 +81,41 @@ extension RuleContext {
         return (currency, amount, value)
     }
 
-    /// Moves `range` (inside the held block [blockFirst, blockLast] of `from`) to `to`: held by
-    /// `to`, or retired or cancelled when `to` names a retirement or cancellation.
+    /// Moves `range` (inside the held block [blockFirst, blockLast] of `from`) to `to`, or, when
+    /// `newState` is a retirement or cancellation, out of circulation from `from`.
     func moveHeld(batch: String, from: String, blockFirst: Int64, blockLast: Int64, range: (Int64, Int64), to: String,
-                  state newState: String = "held", record: String? = nil) throws {
+                  state newState: RangeRecord.State = .held) throws {
         let (lo, hi) = range
-        put("hold/\(from)/\(batch)/\(pad16(blockFirst))", nil)
-        put("rng/\(batch)/\(pad16(blockFirst))", nil)
+        func holdingKey(_ account: String, _ first: Int64) -> String { statePath("hold", account, batch, pad16(first)) }
+        func rangeKey(_ first: Int64) -> String { statePath("rng", batch, pad16(first)) }
+        put(holdingKey(from, blockFirst), nil)
+        put(rangeKey(blockFirst), nil)
         if blockFirst < lo {
-            put("hold/\(from)/\(batch)/\(pad16(blockFirst))", ["last": .int(lo - 1)])
-            put("rng/\(batch)/\(pad16(blockFirst))", ["last": .int(lo - 1), "state": "held", "account": .string(from)])
+            state.putRecord(holdingKey(from, blockFirst), HoldingRecord(last: lo - 1))
+            state.putRecord(rangeKey(blockFirst), RangeRecord(last: lo - 1, account: from, state: .held))
         }
         if hi < blockLast {
-            put("hold/\(from)/\(batch)/\(pad16(hi + 1))", ["last": .int(blockLast)])
-            put("rng/\(batch)/\(pad16(hi + 1))", ["last": .int(blockLast), "state": "held", "account": .string(from)])
+            state.putRecord(holdingKey(from, hi + 1), HoldingRecord(last: blockLast))
+            state.putRecord(rangeKey(hi + 1), RangeRecord(last: blockLast, account: from, state: .held))
         }
-        var r: JSONObject = ["last": .int(hi), "state": .string(newState)]
-        if newState == "held" {
-            r["account"] = .string(to)
-            put("hold/\(to)/\(batch)/\(pad16(lo))", ["last": .int(hi)])
-        } else {
-            r["account"] = .string(from)
-            r[newState == "retired" ? "retirement" : "cancellation"] = .string(record!)
-            r["seq"] = .int(Int64(seq))
+        let moved: RangeRecord
+        switch newState {
+        case .held:
+            moved = RangeRecord(last: hi, account: to, state: .held)
+            state.putRecord(holdingKey(to, lo), HoldingRecord(last: hi))
+        case .retired(let id, _):
+            moved = RangeRecord(last: hi, account: from, state: .retired(retirement: id, seq: Int64(seq)))
+        case .cancelled(let id, _):
+            moved = RangeRecord(last: hi, account: from, state: .cancelled(cancellation: id, seq: Int64(seq)))
         }
-        put("rng/\(batch)/\(pad16(lo))", .object(r))
+        state.putRecord(rangeKey(lo), moved)
         try countHeld(from, lo - hi - 1)
-        if newState == "held" { try countHeld(to, hi - lo + 1) }
+        if newState == .held { try countHeld(to, hi - lo + 1) }
     }
 
-    static func first(of key: String) -> Int64 { Int64(key.split(separator: "/").last!)! }
+    /// The first serial of a range or block, the last segment of its key (-1 for a key without
+    /// one, which the rules never write).
+    static func first(of key: String) -> Int64 { key.split(separator: "/").last.flatMap { Int64($0) } ?? -1 }
 
     /// Parses `ranges` ([[first,last],...], ascending, disjoint) and checks `account` holds every
     /// unit of them in `batch`. A range not held is refused naming what holds its first unit the
@@ -129,15 +137,17 @@ extension RuleContext {
                 continue
             }
             // Not held: say by whom or what, from the batch's range index.
-            let holder = try state.predecessor(parent: "rng/\(batch)", before: "rng/\(batch)/\(pad16(unit + 1))")
-            let v = holder?.value
+            let holder = try state.predecessorRecord(RangeRecord.self, parent: statePath("rng", batch), before: statePath("rng", batch, pad16(unit + 1)))?.record
             let what: String
-            switch v?.string("state") {
-            case "retired": throw RuleViolation(field: "ranges[\(i)]", rule: .unitsDoubleSpend, message: "serials \(lo)-\(hi) of batch \(batch) include unit \(unit), already retired by retirement \(v!.string("retirement")!) at seq \(v!.int("seq"))",
-                                                conflictingSeq: UInt64(v!.int("seq")))
-            case "cancelled": throw RuleViolation(field: "ranges[\(i)]", rule: .unitsDoubleSpend, message: "serials \(lo)-\(hi) of batch \(batch) include unit \(unit), cancelled at seq \(v!.int("seq"))",
-                                                  conflictingSeq: UInt64(v!.int("seq")))
-            default: what = v.map { "account \($0.string("account") ?? "?")" } ?? "nobody"
+            switch holder?.state {
+            case .retired(let retirement, let at)?:
+                throw RuleViolation(field: "ranges[\(i)]", rule: .unitsDoubleSpend, message: "serials \(lo)-\(hi) of batch \(batch) include unit \(unit), already retired by retirement \(retirement) at seq \(at)",
+                                    conflictingSeq: UInt64(clamping: at))
+            case .cancelled(_, let at)?:
+                throw RuleViolation(field: "ranges[\(i)]", rule: .unitsDoubleSpend, message: "serials \(lo)-\(hi) of batch \(batch) include unit \(unit), cancelled at seq \(at)",
+                                    conflictingSeq: UInt64(clamping: at))
+            case .held?: what = "account \(holder?.account ?? "?")"
+            case nil: what = "nobody"
             }
             throw RuleViolation(field: "ranges[\(i)]", rule: .unitsNotHeld, message: "account \(account) does not hold all of serials \(lo)-\(hi) of batch \(batch) (unit \(unit) is held by \(what))")
         }
@@ -149,15 +159,16 @@ extension RuleContext {
     /// (units received by two transfers stay two blocks), so a range may span several.
     func heldBlocks(batch: String, account: String, lo: Int64, hi: Int64) throws
         -> (pieces: [(blockFirst: Int64, blockLast: Int64, lo: Int64, hi: Int64)], notHeld: Int64?) {
-        let prefix = "hold/\(account)/\(batch)"
+        let prefix = statePath("hold", account, batch)
         var pieces: [(blockFirst: Int64, blockLast: Int64, lo: Int64, hi: Int64)] = []
         var unit = lo
         while unit <= hi {
             // The block starting last at or before `unit`; it holds `unit` if it reaches it.
-            guard let block = try state.predecessor(parent: prefix, before: "\(prefix)/\(pad16(unit + 1))"), block.value.int("last") >= unit else {
+            guard let block = try state.predecessorRecord(HoldingRecord.self, parent: prefix, before: statePath(prefix, pad16(unit + 1))),
+                  block.record.last >= unit else {
                 return (pieces, unit)
             }
-            let last = block.value.int("last")
+            let last = block.record.last
             pieces.append((Self.first(of: block.key), last, unit, min(last, hi)))
             unit = last + 1
         }
@@ -166,14 +177,14 @@ extension RuleContext {
 
     /// Moves the validated `ranges` of `account` to `newState`, block by block as they stand
     /// when each range is moved: two ranges in one block split it twice.
-    func moveRanges(_ ranges: [(lo: Int64, hi: Int64)], batch: String, account: String, state newState: String, record: String) throws {
+    func moveRanges(_ ranges: [(lo: Int64, hi: Int64)], batch: String, account: String, state newState: RangeRecord.State) throws {
         for r in ranges {
             let (pieces, notHeld) = try heldBlocks(batch: batch, account: account, lo: r.lo, hi: r.hi)
             guard notHeld == nil else {
                 throw RuleViolation(field: "ranges", rule: .supplyInvariant, message: "serials \(r.lo)-\(r.hi) of batch \(batch) were held by \(account) and are not now")
             }
             for p in pieces {
-                try moveHeld(batch: batch, from: account, blockFirst: p.blockFirst, blockLast: p.blockLast, range: (p.lo, p.hi), to: account, state: newState, record: record)
+                try moveHeld(batch: batch, from: account, blockFirst: p.blockFirst, blockLast: p.blockLast, range: (p.lo, p.hi), to: account, state: newState)
             }
         }
     }
@@ -196,12 +207,13 @@ extension RuleContext {
     func unitsRetire(_ f: EventFields) throws {
         try f.require(["retirement", "batch", "account", "ranges", "units", "beneficiary", "purpose", "reason", "jurisdiction", "period_from", "period_to"],
                       optional: ["beneficiary_account", "compliance"] + (rules >= .v3 ? ["footprint"] : []))
-        let (batch, b) = try self.batch(f)
+        let (batch, batchBefore) = try self.batch(f)
+        var b = batchBefore
         let id = try f.identifier("retirement")
         let account = try f.identifier("account")
         try authorizeHolder(account, field: "account", for: f.type)
         guard try get("ret/\(id)") == nil else { throw RuleViolation(field: "retirement", rule: .retirementDuplicate, message: "retirement \(id) already exists") }
-        let ranges = try heldRanges(f, batch: batch, account: account, units: b.int("units"))
+        let ranges = try heldRanges(f, batch: batch, account: account, units: b.units)
         let n = ranges.reduce(0) { $0 + $1.hi - $1.lo + 1 }
         guard try f.int("units", min: 1) == n else { throw f.fail("units", "units must equal the size of the ranges (\(n))") }
         let purpose = try Self.retirementTerms(f)
@@ -218,15 +230,17 @@ extension RuleContext {
         }
         // v3: a retirement made for a registered event footprint counts toward it.
         if f.obj["footprint"] != nil { try countTowardFootprint(try f.identifier("footprint"), units: n) }
-        try moveRanges(ranges, batch: batch, account: account, state: "retired", record: id)
-        put("batch/\(batch)", b.adding("held", -n).adding("retired", n))
+        try moveRanges(ranges, batch: batch, account: account, state: .retired(retirement: id, seq: Int64(seq)))
+        b.held -= n
+        b.retired += n
+        putBatch(batch, b)
         var record = f.obj
         record["type"] = nil
         // v2: the block as the registry shows it, with the authority's allowance (v1: as stated).
         if rules >= .v2, let compliance { record["compliance"] = compliance }
         record["seq"] = .int(Int64(seq))
         record["time"] = .string(time.rfc3339)
-        record["serials"] = .array(ranges.map { .string("\(b.string("serial_prefix")!)-\($0.lo)-\($0.hi)") })
+        record["serials"] = .array(ranges.map { .string("\(b.serialPrefix)-\($0.lo)-\($0.hi)") })
         put("ret/\(id)", .object(record))
         history(account, ["event": "units.retire", "batch": .string(batch), "retirement": .string(id), "units": .int(-n)])
         addTotals(["units_retired": n])
@@ -236,14 +250,17 @@ extension RuleContext {
     func unitsCancel(_ f: EventFields) throws {
         try authorize(.admin, for: f.type)
         try f.require(["batch", "account", "ranges", "units", "reason"])
-        let (batch, b) = try self.batch(f)
+        let (batch, batchBefore) = try self.batch(f)
+        var b = batchBefore
         let account = try f.identifier("account")
-        let ranges = try heldRanges(f, batch: batch, account: account, units: b.int("units"))
+        let ranges = try heldRanges(f, batch: batch, account: account, units: b.units)
         let n = ranges.reduce(0) { $0 + $1.hi - $1.lo + 1 }
         guard try f.int("units", min: 1) == n else { throw f.fail("units", "units must equal the size of the ranges (\(n))") }
         _ = try f.text("reason", max: 1024)
-        try moveRanges(ranges, batch: batch, account: account, state: "cancelled", record: "seq-\(seq)")
-        put("batch/\(batch)", b.adding("held", -n).adding("cancelled", n))
+        try moveRanges(ranges, batch: batch, account: account, state: .cancelled(cancellation: "seq-\(seq)", seq: Int64(seq)))
+        b.held -= n
+        b.cancelled += n
+        putBatch(batch, b)
         history(account, ["event": "units.cancel", "batch": .string(batch), "units": .int(-n)])
         addTotals(["units_cancelled": n])
         try checkSupply(batch)
@@ -257,25 +274,25 @@ extension RuleContext {
             if assertOnFailure { assertionFailure("supply invariant broken for batch \(batch): \(why)") }
             throw RuleViolation(field: "batch", rule: .supplyInvariant, message: "supply invariant broken for batch \(batch): \(why)")
         }
-        guard let b = try get("batch/\(batch)") else { return }
+        guard let b = try batchRecord(batch) else { return }
         var next: Int64 = 1
         var counts: [String: Int64] = [:]
-        for (key, r) in try state.children(of: "rng/\(batch)") {
-            let first = Self.first(of: key), last = r.int("last")
+        for (key, r) in try state.childRecords(RangeRecord.self, of: statePath("rng", batch)) {
+            let first = Self.first(of: key), last = r.last
             let ok = first == next && last >= first
-            if ok, r.string("state") == "held" {
-                let h = try get("hold/\(r.string("account")!)/\(batch)/\(pad16(first))")
-                if h?.int("last") != last { return try broken("held range \(first)-\(last) is not in \(r.string("account")!)'s holdings") }
+            if ok, r.state == .held {
+                let h = try state.record(HoldingRecord.self, at: statePath("hold", r.account, batch, pad16(first)))
+                if h?.last != last { return try broken("held range \(first)-\(last) is not in \(r.account)'s holdings") }
             }
             guard ok else { return try broken("range \(first)-\(last) does not start at \(next)") }
-            counts[r.string("state")!, default: 0] += last - first + 1
+            counts[r.stateName, default: 0] += last - first + 1
             next = last + 1
         }
-        let units = b.int("units")
+        let units = b.units
         guard next == units + 1 else { return try broken("ranges cover 1-\(next - 1), the batch has \(units) units") }
-        guard counts["held", default: 0] == b.int("held"), counts["retired", default: 0] == b.int("retired"),
-              counts["cancelled", default: 0] == b.int("cancelled"), b.int("held") + b.int("retired") + b.int("cancelled") == units else {
-            return try broken("issued \(units) != held \(b.int("held")) + retired \(b.int("retired")) + cancelled \(b.int("cancelled")) (ranges: \(counts))")
+        guard counts["held", default: 0] == b.held, counts["retired", default: 0] == b.retired,
+              counts["cancelled", default: 0] == b.cancelled, b.held + b.retired + b.cancelled == units else {
+            return try broken("issued \(units) != held \(b.held) + retired \(b.retired) + cancelled \(b.cancelled) (ranges: \(counts))")
         }
     }
 }
