@@ -112,6 +112,12 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
+    /// How many entries the state (what the queries read) and the log reflect, from one read
+    /// snapshot: the state is never ahead of the log.
+    public func sizes() throws -> (state: UInt64, log: UInt64) {
+        try store.read { r in (try r.stateSize(), try r.metaU64(.size) ?? 0) }
+    }
+
     public func info() throws -> Info {
         try store.read { r in
             guard let origin = try r.metaString(.origin), let size = try r.metaU64(.size), let head = try r.metaDigest(.head),

@@ -11,6 +11,8 @@ struct APIMiddleware: RouterMiddleware {
     typealias Context = LedgerRequestContext
     let logger: Logger
     let metrics: Metrics
+    /// Reads of `/v1/` say how far the state they read reaches, and wait as they ask.
+    let positions: ReadPositions?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -22,13 +24,38 @@ struct APIMiddleware: RouterMiddleware {
             let r = try Routes.route(request.method, request.uri.path[...])
             route = r
             try Routes.checkQuery(r, request.uri.queryParameters.map(\.key))
-            response = try await next(request, context)
+            if request.method == .get, request.uri.path.hasPrefix("/v1/"), let positions {
+                response = try await Self.read(request, context, positions: positions, next: next)
+            } else {
+                response = try await next(request, context)
+            }
         } catch {
             let f = Self.failure(for: error)
             failure = f
             response = API.failure(f)
         }
         log(request, route: route, status: response.status, failure: failure, since: start, signer: context.notes.signer)
+        return response
+    }
+
+    /// A read of `/v1/` with the state's size it reflects (`Ledger-State-Size`), from a state
+    /// that reaches the `Ledger-Min-Size` it asks for. When the state is short of it, the read is
+    /// first run once to be refused as any read is (a bad parameter is a 400, not a 412), then
+    /// waited for and run again: what it reads may not exist yet (a 404 now is no answer).
+    static func read(_ request: Request, _ context: Context, positions: ReadPositions,
+                     next: (Request, Context) async throws -> Response) async throws -> Response {
+        var (reflected, short) = try positions.check(request)
+        if let wanted = short {
+            do {
+                let probe = try await next(request, context)
+                if (400..<500).contains(probe.status.code) && probe.status.code != 404 { return probe }
+            } catch let f as APIFailure where f.status.code == 404 {
+                // Not there yet: wait for it below.
+            }
+            reflected = try await positions.wait(for: wanted, request)
+        }
+        var response = try await next(request, context)
+        response.headers[ReadPositions.stateSizeHeader] = String(reflected)
         return response
     }
 

@@ -44,12 +44,15 @@ final class Metrics: @unchecked Sendable {
     }
 
     /// The metrics, with the sequencer's count of failed state commits (0 for a replica).
-    func text(stateFaults: Int) -> String {
+    func text(stateFaults: Int, readsWaiting: Int) -> String {
         lock.lock(); defer { lock.unlock() }
         var out = """
         # HELP carbonledger_state_commit_failures_total State commits that failed after their log commit (the state is caught up from the log before the next batch).
         # TYPE carbonledger_state_commit_failures_total counter
         carbonledger_state_commit_failures_total \(stateFaults)
+        # HELP carbonledger_reads_waiting Reads waiting now for the state to reach the Ledger-Min-Size they asked for.
+        # TYPE carbonledger_reads_waiting gauge
+        carbonledger_reads_waiting \(readsWaiting)
         # HELP carbonledger_entries_appended_total Entries appended by this process.
         # TYPE carbonledger_entries_appended_total counter
         carbonledger_entries_appended_total \(entries)

@@ -42,7 +42,7 @@ extension LedgerServer {
     func addReadRoutes(_ routes: RouteRegistrar) throws {
         let pageSize = 1...UInt64(limits.maxEntriesPerPage)
         try routes.get("/healthz") { _, _ in API.text("ok\n") }
-        try routes.get("/metrics") { _, _ in API.text(self.metrics.text(stateFaults: self.committer?.stateFaults ?? 0), contentType: "text/plain; version=0.0.4") }
+        try routes.get("/metrics") { _, _ in API.text(self.metrics.text(stateFaults: self.committer?.stateFaults ?? 0, readsWaiting: self.positions.waiting), contentType: "text/plain; version=0.0.4") }
         try routes.get("/v1/info") { _, _ in
             try self.read {
                 var info = try self.ledger.info().json

@@ -38,6 +38,7 @@ public final class LedgerServer: @unchecked Sendable {
     let committer: GroupCommitter?
     let limits: Limits
     let metrics = Metrics()
+    let positions: ReadPositions
     let rateLimiter: RateLimiter
     let logger: Logger
     let explorer: [String: (type: String, body: [UInt8])]
@@ -48,6 +49,7 @@ public final class LedgerServer: @unchecked Sendable {
         self.limits = limits
         self.logger = logger
         rateLimiter = RateLimiter(rate: limits.submissionsPerSecond, burst: limits.burst)
+        positions = ReadPositions(sizes: { [ledger] in try ledger.sizes() })
         if FileManager.default.fileExists(atPath: LedgerDirectory.keyPath(ledger.directory)) {
             committer = GroupCommitter(sequencer: try ledger.sequencer())
         } else {
@@ -66,7 +68,7 @@ public final class LedgerServer: @unchecked Sendable {
     public func run(host: String, port: Int, onListening: (@Sendable (Int) async -> Void)? = nil) async throws {
         let router = Router(context: LedgerRequestContext.self)
         // Middlewares wrap only the routes added after them.
-        router.add(middleware: APIMiddleware(logger: logger, metrics: metrics))
+        router.add(middleware: APIMiddleware(logger: logger, metrics: metrics, positions: positions))
         let routes = RouteRegistrar(router)
         try addSubmissionRoutes(routes)
         try addReadRoutes(routes)

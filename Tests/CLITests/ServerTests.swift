@@ -81,6 +81,57 @@ import TestSupport
         #expect(server.stop() == 0, "graceful shutdown exits 0")
     }
 
+    /// Read your writes: every read says how many entries the state it read reflects
+    /// (`Ledger-State-Size`), and a read that asks for a size (`Ledger-Min-Size`, the `tree_size`
+    /// a submission was acknowledged with) is answered only from a state that reaches it: at once
+    /// when it does, after waiting when asked to wait, with 412 when it does not.
+    @Test func readsSayHowFarTheStateReachesAndWaitForTheSizeAsked() throws {
+        let d = TempDir()
+        let (dir, key, origin) = try city(d)
+        let server = try ServerProcess(dir: dir)
+        let base = server.base
+        let info = try HTTP.get("\(base)/v1/info")
+        let size = try #require(info.json["size"]?.intValue)
+        #expect(info.headers["ledger-state-size"] == "\(size)")
+        let account = try HTTP.request("GET", "\(base)/v1/accounts/r-00001", headers: ["Ledger-Min-Size": "\(size)"])
+        #expect(account.status == 200 && account.headers["ledger-state-size"] == "\(size)")
+        for bad in ["-1", "ten", "9007199254740992"] {
+            let r = try HTTP.request("GET", "\(base)/v1/info", headers: ["Ledger-Min-Size": bad])
+            #expect(r.status == 400 && r.json["error"]?["field"] == "Ledger-Min-Size", "\(bad): \(r.text)")
+        }
+        // Entries the log does not hold yet, and no wait asked for: refused at once.
+        let ahead = try HTTP.request("GET", "\(base)/v1/info", headers: ["Ledger-Min-Size": "\(size + 1)"])
+        #expect(ahead.status == 412 && ahead.json["error"]?["rule"] == "read.behind" && ahead.json["error"]?["field"] == "Ledger-Min-Size", "\(ahead.text)")
+        #expect(ahead.text.contains("Prefer: wait"))
+
+        // A bad parameter is refused as ever, not waited for.
+        let badQuery = try HTTP.request("GET", "\(base)/v1/entries?from=x", headers: ["Ledger-Min-Size": "\(size + 1)", "Prefer": "wait=60"])
+        #expect(badQuery.status == 400 && badQuery.json["error"]?["field"] == "from")
+        // A read of an account not open yet, asking to wait for the next entry, waits (the server
+        // counts it in /metrics) until the submission opening it lands, then answers with it.
+        let reply = ReplyBox()
+        let reader = onThreads(1) { _ in
+            do {
+                let r = try HTTP.request("GET", "\(base)/v1/accounts/p-read-your-writes", headers: ["Ledger-Min-Size": "\(size + 1)", "Prefer": "wait=60"])
+                reply.status = r.status; reply.data = Data(r.body); reply.headers = r.headers
+            } catch { reply.failure = error }
+        }
+        var polls = 0
+        while !(try HTTP.get("\(base)/metrics").text.contains("carbonledger_reads_waiting 1")) {
+            polls += 1
+            try #require(polls < 20_000, "the read never waited")
+        }
+        let open = try Submission.Unsigned(events: [["type": "account.open", "account": "p-read-your-writes", "kind": "person", "region": "440300"]])
+            .signed(by: key, origin: origin)
+        let posted = try HTTP.post("\(base)/v1/submissions", CanonicalJSON.encode(open.json))
+        #expect(posted.status == 200 && posted.json["tree_size"]?.intValue == size + 1)
+        reader.wait()
+        #expect(reply.failure == nil && reply.status == 200, "\(String(decoding: reply.data, as: UTF8.self))")
+        #expect(reply.headers["ledger-state-size"] == "\(size + 1)")
+        #expect((try? JSONParser.parse(Array(reply.data)))?["kind"] == "person")
+        #expect(try HTTP.get("\(base)/metrics").text.contains("carbonledger_reads_waiting 0"))
+    }
+
     @Test func badRequestsGetTheRight4xxAndChangeNothing() throws {
         let d = TempDir()
         let (dir, key, origin) = try city(d)
