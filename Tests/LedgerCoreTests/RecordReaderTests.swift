@@ -77,6 +77,23 @@ import Testing
         #expect(same(b) && same(HoldingRecord(last: 7)) && same(RequestMemberRecord(account: "a", creditedMg: 1, leaf: .zero)))
     }
 
+    /// The governance records the demo city never writes in every form they take.
+    @Test func governanceRecordsRoundTrip() throws {
+        func same<R: StateRecord & Equatable>(_ r: R) -> Bool { r.canonical.withUnsafeBytes { R(canonical: $0) } == r }
+        #expect(same(RegistryRecord(key: "k+1+AA==", previousKey: "", rotations: 1, sinceSeq: 7)) && same(PersonRecord(accounts: ["a", "b"])))
+        #expect(same(LiveCountRecord(live: 0)) && same(AdminCountRecord(active: 2)) && same(KeyListRecord(keys: [])))
+        var recovery = RecoveryRecord(account: "e-1", role: .exchange, key: "k", reason: "lost \"it\"", proposedBy: "admin-a", seq: 3)
+        #expect(same(recovery))
+        recovery.status = .approved; recovery.decidedBy = "admin-b"; recovery.decidedSeq = 4; recovery.revokedKeys = []
+        #expect(same(recovery))
+        recovery.status = .rejected; recovery.revokedKeys = nil
+        #expect(same(recovery))
+        var fp = FootprintRecord(footprint: "f", title: "马拉松", amountKg: 5, periodFrom: "20261101", periodTo: "20261102", account: "a", seq: 1)
+        fp.retiredKg = 3; fp.retirements = 1
+        #expect(same(fp) && same(MethodologyIDRecord(kind: .qualitative, scenario: "clean_plate")))
+        #expect(same(AllowanceRecord(allowanceT: 10, authority: "sz", gapT: 0, seq: 2)) && same(RedemptionRecord(account: "a", points: 1, reward: "r", seq: 9)))
+    }
+
     @Test func everyCutIsRefused() {
         let bytes = Self.account.canonical
         for n in 0..<bytes.count { #expect(Self.decode(Array(bytes.prefix(n))) == nil, "cut at \(n)") }

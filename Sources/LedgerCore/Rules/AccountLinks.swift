@@ -11,8 +11,8 @@ extension RuleContext {
     /// costs no further read.
     func linkedAccounts(_ id: String, record: AccountRecord) throws -> [String] {
         guard rules >= .v2, let person = record.person,
-              let accounts = try get(statePath("person", person))?["accounts"]?.arrayValue else { return [id] }
-        return [id] + accounts.compactMap(\.stringValue).filter { $0 != id }
+              let accounts = try state.record(PersonRecord.self, at: statePath("person", person))?.accounts else { return [id] }
+        return [id] + accounts.filter { $0 != id }
     }
 
     func accountLink(_ f: EventFields) throws {
@@ -34,7 +34,7 @@ extension RuleContext {
             return  // attested again: no effect
         }
         let personPath = statePath("person", person)
-        let accounts = try get(personPath)?["accounts"]?.arrayValue ?? []
+        let accounts = try state.record(PersonRecord.self, at: personPath)?.accounts ?? []
         guard accounts.count < Self.maxLinkedAccounts else {
             throw RuleViolation(field: "person", rule: .linkLimit, message: "person \(person.prefix(12))... already has \(accounts.count) linked accounts, the most one person may have")
         }
@@ -42,7 +42,7 @@ extension RuleContext {
         account.personSeq = Int64(seq)
         account.personPlatform = actor
         putAccount(id, account)
-        put(personPath, ["accounts": .array(accounts + [.string(id)])])
+        state.putRecord(personPath, PersonRecord(accounts: accounts + [id]))
         history(id, ["event": "account.link", "person": .string(person), "platform": .string(actor), "accounts": .int(Int64(accounts.count + 1))])
     }
 }

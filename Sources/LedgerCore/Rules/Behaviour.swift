@@ -43,7 +43,7 @@ extension RuleContext {
         let srcPath = statePath("src", actor, keySegment(sourceRef))
         assert(srcPath.utf8.count <= 511, "state keys fit LMDB's key size")
         let day = start.cstDay
-        if try state.record(SourceRecord.self, at: srcPath) != nil {
+        if try state.record(SeqRecord.self, at: srcPath) != nil {
             bumpStats(day: day, region: region, scenario: scenario.rawValue, ["duplicates": 1])
             addTotals(["duplicates": 1])
             return
@@ -108,7 +108,7 @@ extension RuleContext {
             state.putRecord(p, IntervalRecord(end: end, platform: actor, seq: seq))
         }
         if let p = actPath { state.putRecord(p, ActRecord(platform: actor, seq: seq)) }
-        state.putRecord(srcPath, SourceRecord(seq: seq))
+        state.putRecord(srcPath, SeqRecord(seq: seq))
         if qualitative {
             account.qualitativeMg = account.qualitativeMg.saturatingAdding(reduction)
         } else {

@@ -38,7 +38,7 @@ extension RuleContext {
             throw RuleViolation(field: "company", rule: .complianceCompany, message: "\(company) is not an open enterprise account")
         }
         try authorizeScope(scenario: "*", region: account.region, scenarioChecked: false)
-        put("allow/\(scheme)/\(year)/\(company)", ["allowance_t": .int(allowance), "gap_t": .int(gap), "authority": .string(actor), "seq": .int(Int64(seq))])
+        state.putRecord(statePath("allow", scheme, String(year), company), AllowanceRecord(allowanceT: allowance, authority: actor, gapT: gap, seq: seq))
         history(company, ["event": "compliance.allowance", "scheme": .string(scheme), "year": .int(year), "allowance_t": .int(allowance),
                           "gap_t": .int(gap), "authority": .string(actor)])
     }
@@ -64,21 +64,21 @@ extension RuleContext {
         var shown = JSONValue.object(c)
         if rules >= .v2 {
             try checkEligibility(rule, scheme: scheme, batch: batch)
-            guard let stated = try get("allow/\(scheme)/\(year)/\(company)") else {
+            guard let stated = try state.record(AllowanceRecord.self, at: statePath("allow", scheme, String(year), company)) else {
                 throw RuleViolation(field: "compliance", rule: .complianceAllowance,
                                     message: "the competent authority of \(scheme) has stated no \(year) allowance for \(company) (compliance.allowance)")
             }
-            (allowance, gap) = (stated.int("allowance_t"), stated.int("gap_t"))
-            shown = shown.with("allowance_t", .int(allowance)).with("gap_t", .int(gap)).with("allowance_seq", .int(stated.int("seq")))
+            (allowance, gap) = (stated.allowanceT, stated.gapT)
+            shown = shown.with("allowance_t", .int(allowance)).with("gap_t", .int(gap)).with("allowance_seq", .int(stated.seq))
         } else {
             guard let a = c["allowance_t"]?.intValue, a >= 1, let g = c["gap_t"]?.intValue, g >= 0 else {
                 throw f.fail("compliance", "a compliance retirement needs {\"scheme\", \"year\", \"allowance_t\" >= 1, \"gap_t\" >= 0}")
             }
             (allowance, gap) = (a, g)
         }
-        let path = "comp/\(scheme)/\(year)/\(company)"
-        let before = try get(path)?.int("units") ?? 0
-        let after = before + units  // kg
+        let path = statePath("comp", scheme, String(year), company)
+        let before = try state.record(UnitsCountRecord.self, at: path)?.units ?? 0
+        let after = before.saturatingAdding(units)  // kg
         // Allowances are at most 2^53-1 t: in kg times a per-mille share that could overflow.
         let (kg, overflow) = allowance.multipliedReportingOverflow(by: rule.int("max_permille"))
         let shareLimit = overflow ? Int64.max : kg
@@ -91,7 +91,7 @@ extension RuleContext {
                 throw RuleViolation(field: "units", rule: .complianceLimit, message: "\(company) would offset \(after) kg in \(scheme) \(year), more than its allowance gap of \(gap) t")
             }
         }
-        put(path, ["units": .int(after)])
+        state.putRecord(path, UnitsCountRecord(units: after))
         return shown.with("offset_kg", .int(after))
     }
 
@@ -112,7 +112,7 @@ extension RuleContext {
         guard !scenarios.contains("*") else { return }
         let project = batch.project
         for m in try projectRecord(project)?.methodologies ?? [] {
-            let scenario = try get("mid/\(m)")?.string("scenario") ?? "?"
+            let scenario = try state.record(MethodologyIDRecord.self, at: statePath("mid", m))?.scenario ?? "?"
             guard scenarios.contains(scenario) else {
                 throw RuleViolation(field: "batch", rule: .complianceEligibility,
                                     message: "project \(project) aggregates \(scenario) (methodology \(m)), not a project type of \(scheme) (\(scenarios.joined(separator: ", ")))")

@@ -6,7 +6,7 @@ extension RuleContext {
         try authorize(.admin, for: f.type)
         try f.require(["footprint", "title", "amount_kg", "period_from", "period_to", "account"])
         let id = try f.identifier("footprint")
-        guard try get("fp/\(id)") == nil else { throw RuleViolation(field: "footprint", rule: .footprintDuplicate, message: "footprint \(id) is already registered") }
+        guard try state.record(FootprintRecord.self, at: statePath("fp", id)) == nil else { throw RuleViolation(field: "footprint", rule: .footprintDuplicate, message: "footprint \(id) is already registered") }
         _ = try f.text("title")
         let amount = try f.int("amount_kg", min: 1)
         let from = try f.string("period_from"), to = try f.string("period_to")
@@ -15,20 +15,18 @@ extension RuleContext {
         }
         let account = try f.identifier("account")
         guard try self.account(account) != nil else { throw RuleViolation(field: "account", rule: .accountUnknown, message: "account \(account) is not open") }
-        var record = f.obj
-        record["type"] = nil
-        record["seq"] = .int(Int64(seq))
-        record["retired_kg"] = 0
-        record["retirements"] = 0
-        put("fp/\(id)", .object(record))
+        state.putRecord(statePath("fp", id), FootprintRecord(footprint: id, title: try f.text("title"), amountKg: amount, periodFrom: from, periodTo: to,
+                                                             account: account, seq: seq))
         history(account, ["event": "footprint.register", "footprint": .string(id), "amount_kg": .int(amount)])
     }
 
     /// A retirement made for footprint `id` (v3): it counts toward it.
     func countTowardFootprint(_ id: String, units: Int64) throws {
-        guard let fp = try get("fp/\(id)") else {
+        guard var fp = try state.record(FootprintRecord.self, at: statePath("fp", id)) else {
             throw RuleViolation(field: "footprint", rule: .footprintUnknown, message: "footprint \(id) is not registered (footprint.register)")
         }
-        put("fp/\(id)", fp.adding("retired_kg", units).adding("retirements", 1))
+        fp.retiredKg = fp.retiredKg.saturatingAdding(units)
+        fp.retirements = fp.retirements.saturatingAdding(1)
+        state.putRecord(statePath("fp", id), fp)
     }
 }

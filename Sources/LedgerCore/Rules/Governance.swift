@@ -6,7 +6,7 @@ extension RuleContext {
         for k in admins {
             putKeyRecord(KeyRecord(actor: k.name, key: k, roles: [.admin], scenarios: ["*"], regions: ["*"], seq: seq), for: k)
         }
-        put("admins", ["active": .int(Int64(admins.count))])
+        state.putRecord("admins", AdminCountRecord(active: Int64(admins.count)))
     }
 
     func keyRegister(_ f: EventFields) throws {
@@ -23,7 +23,7 @@ extension RuleContext {
         try checkUnregistered(key, field: "key")
         try checkHolderRegistration(actor: actor, roles: roles)
         putKeyRecord(KeyRecord(actor: actor, key: key, roles: roles.compactMap(ActorRole.init(rawValue:)), scenarios: scenarios, regions: regions, seq: seq), for: key)
-        if roles.contains(ActorRole.admin.rawValue) { put("admins", try (get("admins") ?? [:]).adding("active", 1)) }
+        if roles.contains(ActorRole.admin.rawValue) { try countAdmins(1) }
         try rememberUnitMovingKey(key, actor: actor, roles: roles)
     }
 
@@ -39,11 +39,10 @@ extension RuleContext {
             throw RuleViolation(field: "key", rule: .keyRevoked, message: "key \(key.name) was already revoked at seq \(revoked)")
         }
         if record.has(.admin) {
-            let admins = try get("admins") ?? [:]
-            guard admins.int("active") > 1 else {
+            guard try state.record(AdminCountRecord.self, at: "admins")?.active ?? 0 > 1 else {
                 throw RuleViolation(field: "key", rule: .keyLastAdmin, message: "key \(key.name) is the last active admin key; register another admin first")
             }
-            put("admins", admins.adding("active", -1))
+            try countAdmins(-1)
         }
         record.revokedSeq = Int64(seq)
         putKeyRecord(record, for: key)
@@ -65,12 +64,16 @@ extension RuleContext {
         // key's own registration stays; revoke it with key.revoke if it must stop acting.
         if let old = registryKey, let record = try keyRecord(old), record.revokedSeq == nil, try keyRecord(key) == nil {
             putKeyRecord(KeyRecord(actor: record.actor, key: key, roles: record.roles, scenarios: record.scenarios, regions: record.regions, seq: seq), for: key)
-            if record.has(.admin) { put("admins", try (get("admins") ?? [:]).adding("active", 1)) }
+            if record.has(.admin) { try countAdmins(1) }
         }
-        let previous = try get("registry")
-        put("registry", ["key": .string(key.description), "since_seq": .int(Int64(seq)),
-                         "previous_key": .string(registryKey?.description ?? ""),
-                         "rotations": .int((previous?.int("rotations") ?? 0) + 1)])
+        let rotations = try state.record(RegistryRecord.self, at: "registry")?.rotations ?? 0
+        state.putRecord("registry", RegistryRecord(key: key.description, previousKey: registryKey?.description ?? "", rotations: rotations + 1, sinceSeq: Int64(seq)))
         registryKey = key
+    }
+
+    /// Counts admin keys becoming active (1) or revoked (-1) in `admins`.
+    func countAdmins(_ delta: Int64) throws {
+        let active = try state.record(AdminCountRecord.self, at: "admins")?.active ?? 0
+        state.putRecord("admins", AdminCountRecord(active: active + delta))
     }
 }

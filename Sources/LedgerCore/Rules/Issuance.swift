@@ -18,8 +18,10 @@ extension RuleContext {
             throw RuleViolation(field: "owner", rule: .projectOwner, message: "owner \(owner) is not an open project, platform or enterprise account")
         }
         for (i, m) in methodologies.enumerated() {
-            guard let meth = try get("mid/\(m)") else { throw RuleViolation(field: "methodologies[\(i)]", rule: .projectMethodology, message: "methodology \(m) is not registered") }
-            guard meth.string("kind") == "quantitative" else {
+            guard let meth = try state.record(MethodologyIDRecord.self, at: statePath("mid", m)) else {
+                throw RuleViolation(field: "methodologies[\(i)]", rule: .projectMethodology, message: "methodology \(m) is not registered")
+            }
+            guard meth.kind == .quantitative else {
                 throw RuleViolation(field: "methodologies[\(i)]", rule: .projectMethodology, message: "methodology \(m) is qualitative: its reductions earn points only and are never issued")
             }
         }

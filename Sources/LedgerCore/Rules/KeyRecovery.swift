@@ -16,7 +16,8 @@ extension RuleContext {
     /// Adds `delta` units to what `account` holds (v2 keeps the count for the rule above).
     func countHeld(_ account: String, _ delta: Int64) throws {
         guard rules >= .v2, delta != 0 else { return }
-        try state.updateObject(Self.heldPath(account)) { $0.add(delta, to: "units") }
+        let held = try state.record(UnitsCountRecord.self, at: Self.heldPath(account))?.units ?? 0
+        state.putRecord(Self.heldPath(account), UnitsCountRecord(units: held.saturatingAdding(delta)))
     }
 
     /// v2: refuses a `key.register` that would hand units to whoever holds the new key.
@@ -28,11 +29,11 @@ extension RuleContext {
         }
         for role in moving {
             let recover = "a new \(role.rawValue) key for it takes key.recover, proposed by one admin and approved by an admin of another actor"
-            if let known = try get(Self.roleKeysPath(role, actor)) {
-                let names = known["keys"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? "?"
+            if let known = try state.record(KeyListRecord.self, at: Self.roleKeysPath(role, actor)) {
+                let names = known.keys.joined(separator: ", ")
                 throw RuleViolation(field: "key", rule: .keyHolderExists, message: "\(actor) already has \(role.rawValue) keys (\(names)); \(recover)")
             }
-            let held = role == .holder ? try get(Self.heldPath(actor))?.int("units") ?? 0 : 0
+            let held = role == .holder ? try state.record(UnitsCountRecord.self, at: Self.heldPath(actor))?.units ?? 0 : 0
             if held > 0 {
                 throw RuleViolation(field: "key", rule: .keyHolderExists, message: "account \(actor) holds \(held) units and has no holder key; \(recover)")
             }
@@ -44,8 +45,8 @@ extension RuleContext {
         guard rules >= .v2 else { return }
         for role in Self.unitMovingRoles where roles.contains(role.rawValue) {
             let path = Self.roleKeysPath(role, actor)
-            let keys = try get(path)?["keys"]?.arrayValue ?? []
-            put(path, ["keys": .array(keys + [.string(key.description)])])
+            let keys = try state.record(KeyListRecord.self, at: path)?.keys ?? []
+            state.putRecord(path, KeyListRecord(keys: keys + [key.description]))
         }
     }
 
@@ -73,20 +74,19 @@ extension RuleContext {
         let key = try f.verifierKey("key")
         let reason = try f.text("reason", max: 1024)
         let path = statePath("recovery", id)
-        if let earlier = try get(path) {
-            throw RuleViolation(field: "proposal", rule: .recoveryDuplicate, message: "recovery proposal \(id) already exists (seq \(earlier.int("proposed_seq")))")
+        if let earlier = try state.record(RecoveryRecord.self, at: path) {
+            throw RuleViolation(field: "proposal", rule: .recoveryDuplicate, message: "recovery proposal \(id) already exists (seq \(earlier.proposedSeq))")
         }
         // A holder key is an open account's; an exchange key is an exchange's that had one.
         if moving == .holder {
             guard try self.account(account) != nil else {
                 throw RuleViolation(field: "account", rule: .accountUnknown, message: "account \(account) is not open")
             }
-        } else if try get(Self.roleKeysPath(.exchange, account)) == nil {
+        } else if try state.record(KeyListRecord.self, at: Self.roleKeysPath(.exchange, account)) == nil {
             throw RuleViolation(field: "account", rule: .accountUnknown, message: "\(account) never had an exchange key: register its first one with key.register")
         }
         try checkUnregistered(key, field: "key")
-        put(path, ["account": .string(account), "role": .string(role), "key": .string(key.description), "reason": .string(reason),
-                   "proposed_by": .string(actor), "proposed_seq": .int(Int64(seq)), "status": "proposed"])
+        state.putRecord(path, RecoveryRecord(account: account, role: moving, key: key.description, reason: reason, proposedBy: actor, seq: seq))
         history(account, ["event": "key.recover", "proposal": .string(id), "role": .string(role), "key": .string(key.description), "by": .string(actor),
                           "reason": .string(reason), "status": "proposed"])
     }
@@ -99,44 +99,48 @@ extension RuleContext {
         guard decision == "approve" || decision == "reject" else { throw f.fail("decision", "must be approve or reject") }
         if f.obj["reason"] != nil { _ = try f.text("reason", max: 1024) }
         let path = statePath("recovery", id)
-        guard let proposal = try get(path) else {
+        guard var proposal = try state.record(RecoveryRecord.self, at: path) else {
             throw RuleViolation(field: "proposal", rule: .recoveryUnknown, message: "no recovery proposal \(id)")
         }
-        guard proposal.string("status") == "proposed" else {
-            throw RuleViolation(field: "proposal", rule: .recoveryState, message: "recovery proposal \(id) is already \(proposal.string("status") ?? "?")")
+        guard proposal.status == .proposed else {
+            throw RuleViolation(field: "proposal", rule: .recoveryState, message: "recovery proposal \(id) is already \(proposal.status.rawValue)")
         }
-        let account = proposal.string("account") ?? ""
-        let role = ActorRole(rawValue: proposal.string("role") ?? "") ?? .holder
+        let account = proposal.account
+        let role = proposal.role
+        proposal.decidedBy = actor
+        proposal.decidedSeq = Int64(seq)
         guard decision == "approve" else {
-            put(path, proposal.with("status", "rejected").with("decided_by", .string(actor)).with("decided_seq", .int(Int64(seq))))
+            proposal.status = .rejected
+            state.putRecord(path, proposal)
             history(account, ["event": "key.recover.approve", "proposal": .string(id), "by": .string(actor), "status": "rejected"])
             return
         }
-        guard actor != proposal.string("proposed_by") else {
+        guard actor != proposal.proposedBy else {
             throw RuleViolation(field: "signer", rule: .recoverySameAdmin,
                                 message: "recovery proposal \(id) was proposed by \(actor); an admin of another actor must approve it")
         }
-        guard let keyText = proposal.string("key"), let key = try? NoteVerifierKey(keyText) else {
+        guard let key = try? NoteVerifierKey(proposal.key) else {
             throw RuleViolation(field: "proposal", rule: .recoveryState, message: "recovery proposal \(id) holds no valid key")
         }
         try checkUnregistered(key, field: "proposal")
         // The old keys of the role are presumed lost or stolen: they stop acting with this event.
-        var revoked: [JSONValue] = []
-        for old in try get(Self.roleKeysPath(role, account))?["keys"]?.arrayValue ?? [] {
-            guard let text = old.stringValue, let k = try? NoteVerifierKey(text), var record = try keyRecord(k),
+        var revoked: [String] = []
+        for text in try state.record(KeyListRecord.self, at: Self.roleKeysPath(role, account))?.keys ?? [] {
+            guard let k = try? NoteVerifierKey(text), var record = try keyRecord(k),
                   record.key == text, record.revokedSeq == nil else { continue }
             record.revokedSeq = Int64(seq)
             record.revokedByRecovery = id
             putKeyRecord(record, for: k)
-            revoked.append(.string(text))
+            revoked.append(text)
         }
         var registered = KeyRecord(actor: account, key: key, roles: [role], scenarios: ["*"], regions: ["*"], seq: seq)
         registered.recovery = id
         putKeyRecord(registered, for: key)
         try rememberUnitMovingKey(key, actor: account, roles: [role.rawValue])
-        put(path, proposal.with("status", "approved").with("decided_by", .string(actor)).with("decided_seq", .int(Int64(seq)))
-            .with("revoked_keys", .array(revoked)))
+        proposal.status = .approved
+        proposal.revokedKeys = revoked
+        state.putRecord(path, proposal)
         history(account, ["event": "key.recover.approve", "proposal": .string(id), "key": .string(key.description), "by": .string(actor),
-                          "status": "approved", "revoked_keys": .array(revoked)])
+                          "status": "approved", "revoked_keys": .array(revoked.map(JSONValue.string))])
     }
 }

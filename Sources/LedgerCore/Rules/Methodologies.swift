@@ -37,7 +37,7 @@ extension RuleContext {
             to = end
         }
         let path = statePath("meth", id, pad16(version))
-        if try get(path) != nil {
+        if try state.record(MethodologyRecord.self, at: path) != nil {
             throw RuleViolation(field: "version", rule: .methodologyDuplicate, message: "methodology \(id) version \(version) is already registered")
         }
         let indexPath = statePath("msel", scenario, region)
@@ -56,7 +56,9 @@ extension RuleContext {
         state.putRecord(path, record)
         index.versions.append(.init(id: id, version: version, validFrom: from, validTo: to))
         state.putRecord(indexPath, index)
-        if try get("mid/\(id)") == nil { put("mid/\(id)", ["scenario": .string(scenario), "kind": .string(kind.rawValue)]) }
+        if try state.record(MethodologyIDRecord.self, at: statePath("mid", id)) == nil {
+            state.putRecord(statePath("mid", id), MethodologyIDRecord(kind: kind, scenario: scenario))
+        }
     }
 
     /// The methodology for `scenario` at `time` in `region`: the most specific region that has

@@ -26,11 +26,11 @@ extension RuleContext {
         // v2: a redemption sent again (same platform and ref) is an idempotent duplicate, like a
         // report's source_ref; the same ref for a different redemption is a client's error.
         let refPath = statePath("rref", actor, keySegment(ref))
-        if rules >= .v2, let first = try get(refPath) {
-            guard first.string("account") == id, first.int("points") == points, first.string("reward") == reward else {
+        if rules >= .v2, let first = try state.record(RedemptionRecord.self, at: refPath) {
+            guard first.account == id, first.points == points, first.reward == reward else {
                 throw RuleViolation(field: "ref", rule: .pointsRefReused,
-                                    message: "ref \(ref) of \(actor) was used at seq \(first.int("seq")) for another redemption (\(first.string("account") ?? "?"), \(first.int("points")) points); a new redemption needs a new ref",
-                                    conflictingSeq: UInt64(first.int("seq")))
+                                    message: "ref \(ref) of \(actor) was used at seq \(first.seq) for another redemption (\(first.account), \(first.points) points); a new redemption needs a new ref",
+                                    conflictingSeq: UInt64(clamping: first.seq))
             }
             addTotals(["redeem_duplicates": 1])
             return
@@ -45,7 +45,7 @@ extension RuleContext {
         pts.add(points, to: \.redeemed)
         state.putRecord(path, pts)
         if rules >= .v2 {
-            put(refPath, ["account": .string(id), "points": .int(points), "reward": .string(reward), "seq": .int(Int64(seq))])
+            state.putRecord(refPath, RedemptionRecord(account: id, points: points, reward: reward, seq: seq))
         }
         history(id, ["event": "points.redeem", "platform": .string(actor), "points": .int(-points), "reward": .string(reward)])
         addTotals(["points_redeemed": points])

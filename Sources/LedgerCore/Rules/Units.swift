@@ -5,7 +5,7 @@ extension RuleContext {
     /// authorised it.
     func authorizeHolder(_ account: String, field: String, for type: String) throws {
         if has(.holder) && actor == account { return }
-        if has(.exchange), try get("xauth/\(account)/\(actor)") != nil { return }
+        if has(.exchange), try state.record(SeqRecord.self, at: statePath("xauth", account, actor)) != nil { return }
         throw RuleViolation(field: field, rule: .authRole,
                             message: "\(type) for account \(account) needs its holder key (role holder, actor \(account)) or an exchange key it authorised; \(signer.name) is actor \(actor) with \(roles.joined(separator: ", "))")
     }
@@ -16,7 +16,7 @@ extension RuleContext {
         guard has(.holder) && actor == account else {
             throw RuleViolation(field: "account", rule: .authRole, message: "only account \(account)'s holder key authorises exchanges for it")
         }
-        put("xauth/\(account)/\(exchange)", try f.bool("allow") ? ["seq": .int(Int64(seq))] : nil)
+        state.putRecord(statePath("xauth", account, exchange), try f.bool("allow") ? SeqRecord(seq: seq) : nil)
     }
 
     func batch(_ f: EventFields) throws -> (String, BatchRecord) {

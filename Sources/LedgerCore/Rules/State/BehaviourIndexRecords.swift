@@ -3,8 +3,9 @@
 /// hold. The first four matter only while the report window is open (issue 23: they are what
 /// the windows let memory forget).
 
-/// `src/PLATFORM/ESC(ref)`: the seq that first used a source reference.
-public struct SourceRecord: StateRecord, Equatable {
+/// A seq alone: `src/PLATFORM/ESC(ref)`, the seq that first used a source reference, and
+/// `xauth/ACCOUNT/EXCHANGE`, the seq at which the account authorised the exchange.
+public struct SeqRecord: StateRecord, Equatable {
     public var seq: Int64
     public init(seq: UInt64) { self.seq = Int64(seq) }
 
