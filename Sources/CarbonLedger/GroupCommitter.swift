@@ -40,6 +40,8 @@ public final class GroupCommitter: @unchecked Sendable {
 
     /// Queues `submission`; `completion` runs on the writer thread after the commit.
     public func submit(_ submission: Submission, completion: @escaping Completion) {
+        // On the submitter's thread: the rules thread then hashes only the entries' tails.
+        let submission = submission.leafPrefixes == nil ? submission.withLeafPrefixes() : submission
         condition.lock()
         if stopping {
             condition.unlock()

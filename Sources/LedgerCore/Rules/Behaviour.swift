@@ -100,7 +100,7 @@ extension RuleContext {
         }
         let points = try pointsFor(scenario: scenario.rawValue, reduction: qualitative ? reduction : credited)
 
-        // The records only this event writes are built as their canonical bytes (CanonicalRecord).
+        // The records only this event writes, typed; their stored bytes are SPEC.md section 10's.
         let methodology = meth.id
         let seqKey = pad16(Int64(seq))
         if let p = intervalPath {

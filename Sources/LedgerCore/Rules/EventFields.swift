@@ -113,11 +113,4 @@ extension JSONValue {
         o[k] = v
         return .object(o)
     }
-
-    /// Returns a copy with integer member `k` increased by `delta`.
-    func adding(_ k: String, _ delta: Int64) -> JSONValue {
-        var o = objectValue ?? JSONObject()
-        o.add(delta, to: k)
-        return .object(o)
-    }
 }

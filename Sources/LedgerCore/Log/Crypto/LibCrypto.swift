@@ -30,7 +30,7 @@ nonisolated(unsafe) private let sha256Algorithm: OpaquePointer = {
 
 /// A reusable SHA-256 context. Not thread-safe: give each thread its own.
 public final class SHA256Context {
-    private let ctx: OpaquePointer
+    fileprivate let ctx: OpaquePointer
 
     public init() {
         guard let ctx = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new failed: out of memory") }
@@ -44,6 +44,13 @@ public final class SHA256Context {
     public func begin() {
         let ok = EVP_DigestInit_ex(ctx, sha256Algorithm, nil)
         precondition(ok == 1, "EVP_DigestInit_ex failed")
+    }
+
+    /// Continues from `other`'s state: what it has absorbed, this digest has absorbed too.
+    @inline(__always)
+    public func copy(from other: SHA256Context) {
+        let ok = EVP_MD_CTX_copy_ex(ctx, other.ctx)
+        precondition(ok == 1, "EVP_MD_CTX_copy_ex failed")
     }
 
     /// Feeds bytes into the current digest.

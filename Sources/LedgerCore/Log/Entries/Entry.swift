@@ -59,12 +59,21 @@ public struct Entry: Equatable, Sendable {
     /// per submission and commit, not once per entry. `parts` carries the signature, which is
     /// written only for `index` 0.
     @inlinable
-    public static func write(seq: UInt64, prev: Digest, timeBytes: [UInt8], eventBytes: [UInt8], index: Int,
-                             parts: SubmissionParts, into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + eventBytes.count + 200 + (index == 0 ? parts.signatureBytes.count : 0))
+    /// An entry's opening, the same wherever it is appended: `{"event":EVENT,"prev":"`
+    /// (`LeafPrefixes` hashes it before the entry is sequenced).
+    static func writeEventPrefix(eventBytes: [UInt8], into out: inout [UInt8]) {
         out.append(contentsOf: #"{"event":"#.utf8)
         out.append(contentsOf: eventBytes)
         out.append(contentsOf: #","prev":""#.utf8)
+    }
+
+    /// The length of that opening for an event of `eventCount` bytes.
+    static func eventPrefixLength(_ eventCount: Int) -> Int { 18 + eventCount }
+
+    public static func write(seq: UInt64, prev: Digest, timeBytes: [UInt8], eventBytes: [UInt8], index: Int,
+                             parts: SubmissionParts, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + eventBytes.count + 200 + (index == 0 ? parts.signatureBytes.count : 0))
+        writeEventPrefix(eventBytes: eventBytes, into: &out)
         prev.writeHex(into: &out)
         out.append(contentsOf: #"","seq":"#.utf8)
         CanonicalJSON.writeInt(Int64(seq), into: &out)

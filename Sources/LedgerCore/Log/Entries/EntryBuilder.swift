@@ -17,10 +17,11 @@ public struct SubmissionEntries {
         bytes.reserveCapacity(sub.eventBytes.count)
         leafHashes.reserveCapacity(sub.eventBytes.count)
         var head = prev
+        let prefixes = sub.leafPrefixes.flatMap { $0.count == sub.eventBytes.count ? $0 : nil }
         for (i, eventBytes) in sub.eventBytes.enumerated() {
             var buf = [UInt8]()
             Entry.write(seq: firstSeq + UInt64(i), prev: head, timeBytes: timeBytes, eventBytes: eventBytes, index: i, parts: parts, into: &buf)
-            head = hasher.leafHash(buf)
+            head = prefixes?.leafHash(i, entry: buf, eventCount: eventBytes.count, hasher: hasher) ?? hasher.leafHash(buf)
             bytes.append(buf)
             leafHashes.append(head)
         }

@@ -13,6 +13,8 @@ public struct Submission: Sendable {
     public let root: Digest
     public let signer: NoteVerifierKey
     public let signature: [UInt8]
+    /// Its entries' leaf hashes begun off the rules thread (`withLeafPrefixes()`), if they were.
+    public internal(set) var leafPrefixes: LeafPrefixes?
 
     /// An unsigned batch, ready to be signed.
     public struct Unsigned: Sendable {
