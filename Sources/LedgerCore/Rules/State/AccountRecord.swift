@@ -56,8 +56,7 @@ public struct AccountRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 320)
+    public func encode(into o: inout CanonicalRecord) {
         o.int("behaviours", behaviours)
         o.int("credited_mg", creditedMg)
         o.int("donated_mg", donatedMg)
@@ -75,6 +74,5 @@ public struct AccountRecord: StateRecord, Equatable {
         o.int("received_mg", receivedMg)
         o.string("region", region)
         o.int("reversed_mg", reversedMg)
-        return o.finish()
     }
 }

@@ -15,10 +15,8 @@ public struct SeqRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 32)
+    public func encode(into o: inout CanonicalRecord) {
         o.int("seq", seq)
-        return o.finish()
     }
 }
 
@@ -35,11 +33,9 @@ public struct ActRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 64)
+    public func encode(into o: inout CanonicalRecord) {
         o.string("platform", platform)
         o.int("seq", seq)
-        return o.finish()
     }
 }
 
@@ -60,12 +56,10 @@ public struct IntervalRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 64)
+    public func encode(into o: inout CanonicalRecord) {
         o.int("end", end)
         o.string("platform", platform)
         o.int("seq", seq)
-        return o.finish()
     }
 }
 
@@ -80,10 +74,8 @@ public struct DailyCapRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 32)
+    public func encode(into o: inout CanonicalRecord) {
         o.int("used_mg", usedMg)
-        return o.finish()
     }
 }
 
@@ -98,10 +90,8 @@ public struct LiveCountRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 24)
+    public func encode(into o: inout CanonicalRecord) {
         o.int("live", live)
-        return o.finish()
     }
 }
 
@@ -125,12 +115,10 @@ public struct EligibleRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 96)
+    public func encode(into o: inout CanonicalRecord) {
         o.string("account", account)
         o.int("credited_mg", creditedMg)
         o.string("platform", platform)
         o.string("region", region)
-        return o.finish()
     }
 }

@@ -68,8 +68,7 @@ public struct BehaviourRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 512)
+    public func encode(into o: inout CanonicalRecord) {
         o.string("account", account)
         if let act { o.string("act", act) }
         o.int("amount", amount)
@@ -93,6 +92,5 @@ public struct BehaviourRecord: StateRecord, Equatable {
         o.string("scenario", scenario)
         o.time("start", start)
         o.int("version", version)
-        return o.finish()
     }
 }

@@ -22,6 +22,28 @@ public struct CanonicalRecord {
         out.append(UInt8(ascii: "{"))
     }
 
+    /// Empties the record for another object, keeping its buffer: a writer that encodes many
+    /// records one after another (the state's commit) allocates once.
+    public mutating func reset() {
+        out.removeAll(keepingCapacity: true)
+        out.append(UInt8(ascii: "{"))
+        finished = false
+        #if DEBUG
+        lastKey = nil
+        #endif
+    }
+
+    /// Closes the object and calls `body` with its bytes, which stay in the record's buffer.
+    public mutating func finishInPlace<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        precondition(!finished, "a CanonicalRecord finished twice")
+        finished = true
+        out.append(UInt8(ascii: "}"))
+        #if DEBUG
+        assert((try? JSONParser.parseCanonical(out))?.objectValue != nil, "a CanonicalRecord is not canonical JSON: \(String(decoding: out, as: UTF8.self))")
+        #endif
+        return try out.withUnsafeBytes(body)
+    }
+
     /// Closes the object and returns its bytes; the record takes no more members.
     public mutating func finish() -> [UInt8] {
         // In place: copying the buffer to close it cost as much as writing it.

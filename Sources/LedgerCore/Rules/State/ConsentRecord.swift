@@ -20,11 +20,9 @@ public struct ConsentRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 96)
+    public func encode(into o: inout CanonicalRecord) {
         o.bool("aggregate", aggregate)
         o.int("granted_seq", grantedSeq)
         o.strings("scenarios", scenarios)
-        return o.finish()
     }
 }

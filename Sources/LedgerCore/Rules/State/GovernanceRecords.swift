@@ -13,10 +13,8 @@ public struct AdminCountRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 24)
+    public func encode(into o: inout CanonicalRecord) {
         o.int("active", active)
-        return o.finish()
     }
 }
 
@@ -41,13 +39,11 @@ public struct RegistryRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 192)
+    public func encode(into o: inout CanonicalRecord) {
         o.string("key", key)
         o.string("previous_key", previousKey)
         o.int("rotations", rotations)
         o.int("since_seq", sinceSeq)
-        return o.finish()
     }
 }
 
@@ -63,10 +59,8 @@ public struct KeyListRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 128)
+    public func encode(into o: inout CanonicalRecord) {
         o.strings("keys", keys)
-        return o.finish()
     }
 }
 
@@ -81,10 +75,8 @@ public struct PersonRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 96)
+    public func encode(into o: inout CanonicalRecord) {
         o.strings("accounts", accounts)
-        return o.finish()
     }
 }
 
@@ -100,10 +92,8 @@ public struct UnitsCountRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 24)
+    public func encode(into o: inout CanonicalRecord) {
         o.int("units", units)
-        return o.finish()
     }
 }
 
@@ -144,8 +134,7 @@ public struct RecoveryRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 320)
+    public func encode(into o: inout CanonicalRecord) {
         o.string("account", account)
         if let decidedBy { o.string("decided_by", decidedBy) }
         if let decidedSeq { o.int("decided_seq", decidedSeq) }
@@ -156,7 +145,6 @@ public struct RecoveryRecord: StateRecord, Equatable {
         if let revokedKeys { o.strings("revoked_keys", revokedKeys) }
         o.string("role", role.rawValue)
         o.string("status", status.rawValue)
-        return o.finish()
     }
 }
 
@@ -173,11 +161,9 @@ public struct MethodologyIDRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 64)
+    public func encode(into o: inout CanonicalRecord) {
         o.string("kind", kind.rawValue)
         o.string("scenario", scenario)
-        return o.finish()
     }
 }
 
@@ -200,13 +186,11 @@ public struct AllowanceRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 96)
+    public func encode(into o: inout CanonicalRecord) {
         o.int("allowance_t", allowanceT)
         o.string("authority", authority)
         o.int("gap_t", gapT)
         o.int("seq", seq)
-        return o.finish()
     }
 }
 
@@ -229,13 +213,11 @@ public struct RedemptionRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 128)
+    public func encode(into o: inout CanonicalRecord) {
         o.string("account", account)
         o.int("points", points)
         o.string("reward", reward)
         o.int("seq", seq)
-        return o.finish()
     }
 }
 
@@ -270,8 +252,7 @@ public struct FootprintRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 256)
+    public func encode(into o: inout CanonicalRecord) {
         o.string("account", account)
         o.int("amount_kg", amountKg)
         o.string("footprint", footprint)
@@ -281,6 +262,5 @@ public struct FootprintRecord: StateRecord, Equatable {
         o.int("retirements", retirements)
         o.int("seq", seq)
         o.string("title", title)
-        return o.finish()
     }
 }

@@ -44,8 +44,7 @@ public struct KeyRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 256)
+    public func encode(into o: inout CanonicalRecord) {
         o.string("actor", actor)
         o.string("key", key)
         if let recovery { o.string("recovery", recovery) }
@@ -55,6 +54,5 @@ public struct KeyRecord: StateRecord, Equatable {
         if let revokedSeq { o.int("revoked_seq", revokedSeq) }
         o.strings("roles", roles.map(\.rawValue))
         o.strings("scenarios", scenarios)
-        return o.finish()
     }
 }

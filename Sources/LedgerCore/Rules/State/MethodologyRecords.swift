@@ -54,8 +54,7 @@ public struct MethodologyRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 320)
+    public func encode(into o: inout CanonicalRecord) {
         if let baselineMg { o.int("baseline_mg", baselineMg) }
         if let dailyCapMg { o.int("daily_cap_mg", dailyCapMg) }
         o.int("factor_mg", factorMg)
@@ -70,7 +69,6 @@ public struct MethodologyRecord: StateRecord, Equatable {
         o.time("valid_from", validFrom)
         if let validTo { o.time("valid_to", validTo) }
         o.int("version", version)
-        return o.finish()
     }
 }
 
@@ -140,9 +138,7 @@ public struct MethodologyVersions: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 64 + 128 * versions.count)
+    public func encode(into o: inout CanonicalRecord) {
         o.records("versions", versions.map(\.canonical))
-        return o.finish()
     }
 }

@@ -20,12 +20,10 @@ public struct PointsRuleRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 64)
+    public func encode(into o: inout CanonicalRecord) {
         o.int("mg_per_point", mgPerPoint)
         o.int("points_per_event", pointsPerEvent)
         o.int("seq", seq)
-        return o.finish()
     }
 }
 
@@ -53,11 +51,9 @@ public struct PointsRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 64)
+    public func encode(into o: inout CanonicalRecord) {
         if let earned { o.int("earned", earned) }
         if let redeemed { o.int("redeemed", redeemed) }
         if let reversed { o.int("reversed", reversed) }
-        return o.finish()
     }
 }

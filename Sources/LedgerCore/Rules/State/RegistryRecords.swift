@@ -28,15 +28,13 @@ public struct ProjectRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 192)
+    public func encode(into o: inout CanonicalRecord) {
         o.string("actor", actor)
         o.strings("methodologies", methodologies)
         o.string("owner", owner)
         if let platforms { o.strings("platforms", platforms) }
         o.string("region", region)
         o.int("registered_seq", registeredSeq)
-        return o.finish()
     }
 }
 
@@ -81,8 +79,7 @@ public struct RequestRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 320)
+    public func encode(into o: inout CanonicalRecord) {
         if let approvedMg { o.int("approved_mg", approvedMg) }
         if let batch { o.string("batch", batch) }
         o.int("count", count)
@@ -95,7 +92,6 @@ public struct RequestRecord: StateRecord, Equatable {
         o.string("status", status.rawValue)
         o.int("total_mg", totalMg)
         if let verifier { o.string("verifier", verifier) }
-        return o.finish()
     }
 }
 
@@ -116,12 +112,10 @@ public struct RequestMemberRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 128)
+    public func encode(into o: inout CanonicalRecord) {
         o.string("account", account)
         o.int("credited_mg", creditedMg)
         o.hex("leaf", leaf)
-        return o.finish()
     }
 }
 
@@ -160,8 +154,7 @@ public struct BatchRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 256)
+    public func encode(into o: inout CanonicalRecord) {
         o.int("cancelled", cancelled)
         o.int("held", held)
         o.int("issued_seq", issuedSeq)
@@ -173,7 +166,6 @@ public struct BatchRecord: StateRecord, Equatable {
         o.string("serial_prefix", serialPrefix)
         o.int("units", units)
         o.string("vintage", vintage)
-        return o.finish()
     }
 }
 
@@ -212,8 +204,7 @@ public struct RangeRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 96)
+    public func encode(into o: inout CanonicalRecord) {
         o.string("account", account)
         if case .cancelled(let id, _) = state { o.string("cancellation", id) }
         o.int("last", last)
@@ -223,7 +214,6 @@ public struct RangeRecord: StateRecord, Equatable {
         case .retired(_, let seq), .cancelled(_, let seq): o.int("seq", seq)
         }
         o.string("state", stateName)
-        return o.finish()
     }
 }
 
@@ -238,9 +228,7 @@ public struct HoldingRecord: StateRecord, Equatable {
         guard r.complete else { return nil }
     }
 
-    public var canonical: [UInt8] {
-        var o = CanonicalRecord(capacity: 32)
+    public func encode(into o: inout CanonicalRecord) {
         o.int("last", last)
-        return o.finish()
     }
 }

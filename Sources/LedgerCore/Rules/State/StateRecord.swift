@@ -11,8 +11,17 @@
 public protocol StateRecord: Sendable {
     /// The record read from its stored canonical JSON bytes; nil when they are not such a record.
     init?(canonical bytes: UnsafeRawBufferPointer)
+    /// Writes its members, in canonical order, into `record` (empty when given).
+    func encode(into record: inout CanonicalRecord)
+}
+
+extension StateRecord {
     /// Its canonical JSON bytes, as stored.
-    var canonical: [UInt8] { get }
+    public var canonical: [UInt8] {
+        var o = CanonicalRecord(capacity: 256)
+        encode(into: &o)
+        return o.finish()
+    }
 }
 
 extension StateRecord {
