@@ -38,7 +38,7 @@ public struct StateWriter {
         bytes.reserveCapacity(1024)
         // Typed records are encoded here, one buffer for all of them (a buffer per record, and
         // its free, measured more instructions on this thread than the JSON records took).
-        var record = CanonicalRecord(capacity: 1024)
+        var encoder = CanonicalRecord(capacity: 1024)
         var touched: [UInt8] = []
         try overlay.forEachWriteInOrder { key, content in
             var key = key
@@ -56,9 +56,9 @@ public struct StateWriter {
                 case .canonical(let record):
                     try record.withUnsafeBytes { try txn.put(store.state, key: UnsafeRawBufferPointer(k), value: $0) }
                 case .typed(let typed):
-                    record.reset()
-                    typed.encode(into: &record)
-                    try record.finishInPlace { try txn.put(store.state, key: UnsafeRawBufferPointer(k), value: $0) }
+                    encoder.reset()
+                    typed.encode(into: &encoder)
+                    try encoder.finishInPlace { try txn.put(store.state, key: UnsafeRawBufferPointer(k), value: $0) }
                 case .absent:
                     try txn.delete(store.state, key: UnsafeRawBufferPointer(k))
                 }

@@ -55,12 +55,9 @@ public struct Entry: Equatable, Sendable {
         }
     }
 
-    /// The hot-path form of `write`: submission parts and the time's 24 bytes are encoded once
-    /// per submission and commit, not once per entry. `parts` carries the signature, which is
-    /// written only for `index` 0.
-    @inlinable
     /// An entry's opening, the same wherever it is appended: `{"event":EVENT,"prev":"`
     /// (`LeafPrefixes` hashes it before the entry is sequenced).
+    @inlinable
     static func writeEventPrefix(eventBytes: [UInt8], into out: inout [UInt8]) {
         out.append(contentsOf: #"{"event":"#.utf8)
         out.append(contentsOf: eventBytes)
@@ -70,6 +67,10 @@ public struct Entry: Equatable, Sendable {
     /// The length of that opening for an event of `eventCount` bytes.
     static func eventPrefixLength(_ eventCount: Int) -> Int { 18 + eventCount }
 
+    /// The hot-path form of `write`: submission parts and the time's 24 bytes are encoded once
+    /// per submission and commit, not once per entry. `parts` carries the signature, which is
+    /// written only for `index` 0.
+    @inlinable
     public static func write(seq: UInt64, prev: Digest, timeBytes: [UInt8], eventBytes: [UInt8], index: Int,
                              parts: SubmissionParts, into out: inout [UInt8]) {
         out.reserveCapacity(out.count + eventBytes.count + 200 + (index == 0 ? parts.signatureBytes.count : 0))
