@@ -39,8 +39,7 @@ public final class StoreStateReader: StateReader {
     public func record<R: StateRecord>(_ type: R.Type, at key: String) throws -> R? {
         try Self.withBytes(of: key) { k in
             guard let raw = try txn.get(store.state, key: k) else { return nil }
-            guard let r = R(canonical: raw) else { throw StateRecordError(key: key, expected: "\(R.self)") }
-            return r
+            return try R.stored(raw, at: key)
         }
     }
 
@@ -64,8 +63,7 @@ public final class StoreStateReader: StateReader {
 
     public func childRecords<R: StateRecord>(_ type: R.Type, of parent: String) throws -> [(key: String, record: R)] {
         try children(of: parent) { k, v in
-            guard let r = R(canonical: v) else { throw StateRecordError(key: k, expected: "\(R.self)") }
-            return r
+            try R.stored(v, at: k)
         }
     }
 
@@ -97,8 +95,7 @@ public final class StoreStateReader: StateReader {
         try Self.withBytes(of: before) { b in
             guard let (k, v) = try txn.last(store.state, before: b), Self.isChild(k, of: parent) else { return nil }
             let key = String(decoding: k, as: UTF8.self)
-            guard let r = R(canonical: v) else { throw StateRecordError(key: key, expected: "\(R.self)") }
-            return (key, r)
+            return (key, try R.stored(v, at: key))
         }
     }
 }

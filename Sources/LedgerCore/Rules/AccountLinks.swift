@@ -11,7 +11,7 @@ extension RuleContext {
     /// costs no further read.
     func linkedAccounts(_ id: String, record: AccountRecord) throws -> [String] {
         guard rules >= .v2, let person = record.person,
-              let accounts = try state.record(PersonRecord.self, at: statePath("person", person))?.accounts else { return [id] }
+              let accounts = try state.record(PersonRecord.self, at: statePath("person", person))?.values else { return [id] }
         return [id] + accounts.filter { $0 != id }
     }
 
@@ -34,7 +34,7 @@ extension RuleContext {
             return  // attested again: no effect
         }
         let personPath = statePath("person", person)
-        let accounts = try state.record(PersonRecord.self, at: personPath)?.accounts ?? []
+        let accounts = try state.record(PersonRecord.self, at: personPath)?.values ?? []
         guard accounts.count < Self.maxLinkedAccounts else {
             throw RuleViolation(field: "person", rule: .linkLimit, message: "person \(person.prefix(12))... already has \(accounts.count) linked accounts, the most one person may have")
         }
@@ -42,7 +42,7 @@ extension RuleContext {
         account.personSeq = Int64(seq)
         account.personPlatform = actor
         putAccount(id, account)
-        state.putRecord(personPath, PersonRecord(accounts: accounts + [id]))
+        state.putRecord(personPath, PersonRecord(accounts + [id]))
         history(id, ["event": "account.link", "person": .string(person), "platform": .string(actor), "accounts": .int(Int64(accounts.count + 1))])
     }
 }

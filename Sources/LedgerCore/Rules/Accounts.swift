@@ -83,10 +83,6 @@ extension RuleContext {
 extension RuleContext {
     /// Region-only or scenario-and-region scope check.
     func authorizeScope(scenario: String, region: String, scenarioChecked: Bool) throws(RuleViolation) {
-        if scenarioChecked { try authorizeScope(scenario: scenario, region: region); return }
-        guard signerRecord?.covers(region: region) == true else {
-            throw RuleViolation(field: "region", rule: .authScope,
-                                message: "key \(signer.name) is not scoped for region \(region) (its regions: \((signerRecord?.regions ?? []).joined(separator: ", ")))")
-        }
+        if scenarioChecked { try authorizeScope(scenario: scenario, region: region) } else { try authorizeRegion(region) }
     }
 }

@@ -92,9 +92,9 @@ extension RuleContext {
             if let cap = meth.dailyCapMg {
                 // Day first, like the interval and history indexes (SPEC.md section 10).
                 let path = statePath("cap", day, id, meth.id)
-                let used = try state.record(DailyCapRecord.self, at: path)?.usedMg ?? 0
+                let used = try state.record(DailyCapRecord.self, at: path)?.value ?? 0
                 credited = min(reduction, max(0, cap - used))
-                state.putRecord(path, DailyCapRecord(usedMg: used + credited))
+                state.putRecord(path, DailyCapRecord(used + credited))
                 capPath = path
             }
         }
@@ -108,7 +108,7 @@ extension RuleContext {
             state.putRecord(p, IntervalRecord(end: end, platform: actor, seq: seq))
         }
         if let p = actPath { state.putRecord(p, ActRecord(platform: actor, seq: seq)) }
-        state.putRecord(srcPath, SeqRecord(seq: seq))
+        state.putRecord(srcPath, SeqRecord(Int64(seq)))
         if qualitative {
             account.qualitativeMg = account.qualitativeMg.saturatingAdding(reduction)
         } else {
@@ -207,7 +207,7 @@ extension RuleContext {
             state.putRecord(ptsPath, pts)
         }
         if let cap = b.cap, var used = try state.record(DailyCapRecord.self, at: cap) {
-            used.usedMg = used.usedMg.saturatingAdding(-credited)
+            used.value = used.value.saturatingAdding(-credited)
             state.putRecord(cap, used)
         }
         if let iv = b.interval {
@@ -266,7 +266,7 @@ extension RuleContext {
             // 00:00 UTC is 08:00 in China: within that day.
             day = Timestamp(millisecondsSinceEpoch: dayNumber * 86_400_000).cstDay
         }
-        if try state.record(LiveCountRecord.self, at: statePath("ivlong", family))?.live ?? 0 > 0,
+        if try state.record(LiveCountRecord.self, at: statePath("ivlong", family))?.value ?? 0 > 0,
            let p = try predecessor(under: statePath("iv", "long", account, family)), latest.map({ p.start > $0.start }) ?? true {
             latest = p
         }
@@ -279,7 +279,7 @@ extension RuleContext {
         let parts = path.split(separator: "/")
         guard parts.count > 3 else { return }
         let countPath = statePath("ivlong", String(parts[3]))
-        let live = try state.record(LiveCountRecord.self, at: countPath)?.live ?? 0
-        state.putRecord(countPath, LiveCountRecord(live: live.saturatingAdding(delta)))
+        let live = try state.record(LiveCountRecord.self, at: countPath)?.value ?? 0
+        state.putRecord(countPath, LiveCountRecord(live.saturatingAdding(delta)))
     }
 }

@@ -77,7 +77,7 @@ extension RuleContext {
             (allowance, gap) = (a, g)
         }
         let path = statePath("comp", scheme, String(year), company)
-        let before = try state.record(UnitsCountRecord.self, at: path)?.units ?? 0
+        let before = try state.record(UnitsCountRecord.self, at: path)?.value ?? 0
         let after = before.saturatingAdding(units)  // kg
         // Allowances are at most 2^53-1 t: in kg times a per-mille share that could overflow.
         let (kg, overflow) = allowance.multipliedReportingOverflow(by: rule.int("max_permille"))
@@ -91,7 +91,7 @@ extension RuleContext {
                 throw RuleViolation(field: "units", rule: .complianceLimit, message: "\(company) would offset \(after) kg in \(scheme) \(year), more than its allowance gap of \(gap) t")
             }
         }
-        state.putRecord(path, UnitsCountRecord(units: after))
+        state.putRecord(path, UnitsCountRecord(after))
         return shown.with("offset_kg", .int(after))
     }
 

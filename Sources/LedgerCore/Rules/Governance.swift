@@ -6,7 +6,7 @@ extension RuleContext {
         for k in admins {
             putKeyRecord(KeyRecord(actor: k.name, key: k, roles: [.admin], scenarios: ["*"], regions: ["*"], seq: seq), for: k)
         }
-        state.putRecord("admins", AdminCountRecord(active: Int64(admins.count)))
+        state.putRecord("admins", AdminCountRecord(Int64(admins.count)))
     }
 
     func keyRegister(_ f: EventFields) throws {
@@ -39,7 +39,7 @@ extension RuleContext {
             throw RuleViolation(field: "key", rule: .keyRevoked, message: "key \(key.name) was already revoked at seq \(revoked)")
         }
         if record.has(.admin) {
-            guard try state.record(AdminCountRecord.self, at: "admins")?.active ?? 0 > 1 else {
+            guard try state.record(AdminCountRecord.self, at: "admins")?.value ?? 0 > 1 else {
                 throw RuleViolation(field: "key", rule: .keyLastAdmin, message: "key \(key.name) is the last active admin key; register another admin first")
             }
             try countAdmins(-1)
@@ -73,7 +73,7 @@ extension RuleContext {
 
     /// Counts admin keys becoming active (1) or revoked (-1) in `admins`.
     func countAdmins(_ delta: Int64) throws {
-        let active = try state.record(AdminCountRecord.self, at: "admins")?.active ?? 0
-        state.putRecord("admins", AdminCountRecord(active: active + delta))
+        let active = try state.record(AdminCountRecord.self, at: "admins")?.value ?? 0
+        state.putRecord("admins", AdminCountRecord(active + delta))
     }
 }

@@ -94,8 +94,8 @@ extension RuleContext {
                     }
                     guard aggregates else { continue }
                     guard var a = try self.account(account), a.availableMg >= credited else { continue }
-                    let seqText = String(key.split(separator: "/").last ?? "")
-                    guard let behaviourSeq = Int64(seqText), var b = try behaviour(behaviourSeq) else {
+                    let behaviourSeq = keyNumber(key)
+                    guard var b = try behaviour(behaviourSeq) else {
                         throw StateRecordError(key: key, expected: "eligible behaviour's entry")
                     }
                     a.lockedMg = a.lockedMg.saturatingAdding(credited)
@@ -103,7 +103,7 @@ extension RuleContext {
                     b.request = id
                     putBehaviour(behaviourSeq, b)
                     put(key, nil)
-                    state.putRecord(statePath("reqm", id, seqText), RequestMemberRecord(account: account, creditedMg: credited, leaf: b.leaf))
+                    state.putRecord(statePath("reqm", id, pad16(behaviourSeq)), RequestMemberRecord(account: account, creditedMg: credited, leaf: b.leaf))
                     locked.append((behaviourSeq, b.leaf))
                     total += credited
                 }
@@ -116,9 +116,6 @@ extension RuleContext {
         let root = MerkleHasher().root(ofLeafHashes: locked.map(\.leaf))
         putRequest(id, RequestRecord(project: projectID, periodFrom: from, periodTo: to, count: Int64(locked.count), totalMg: total, root: root, seq: seq))
     }
-
-    /// The number a key ends in (`reqm/ID/SEQ16`: the behaviour's seq); -1 for none, which no record has.
-    static func lastSegment(of key: String) -> Int64 { key.split(separator: "/").last.flatMap { Int64($0) } ?? -1 }
 
     /// CST dates from `from` through `to`, or nil if malformed or longer than 366 days.
     static func days(from: String, to: String) -> [String]? {
@@ -165,7 +162,7 @@ extension RuleContext {
             for (key, m) in try state.childRecords(RequestMemberRecord.self, of: statePath("reqm", id)) {
                 let account = m.account
                 try addToAccount(account, \.lockedMg, -m.creditedMg)
-                let behaviourSeq = Self.lastSegment(of: key)
+                let behaviourSeq = keyNumber(key)
                 guard var b = try behaviour(behaviourSeq), let eligible = b.eligible else { throw StateRecordError(key: key, expected: "locked behaviour") }
                 b.request = nil
                 putBehaviour(behaviourSeq, b)
@@ -220,9 +217,11 @@ extension RuleContext {
             let account = m.account, credited = m.creditedMg
             let consumed = min(credited, toConsume)
             toConsume -= consumed
-            try addToAccount(account, \.lockedMg, -credited)
-            try addToAccount(account, \.issuedMg, consumed)
-            let behaviourSeq = Self.lastSegment(of: key)
+            try updateAccount(account) { a in
+                a.lockedMg = a.lockedMg.saturatingAdding(-credited)
+                a.issuedMg = a.issuedMg.saturatingAdding(consumed)
+            }
+            let behaviourSeq = keyNumber(key)
             guard var b = try behaviour(behaviourSeq) else { throw StateRecordError(key: key, expected: "locked behaviour") }
             b.issuedMg = consumed
             b.batch = batch
@@ -233,7 +232,7 @@ extension RuleContext {
         let prefix = SerialNumber.prefix(region: region, project: r.project, vintage: vintage, batch: batch)
         putBatch(batch, BatchRecord(project: r.project, request: id, vintage: vintage, region: region, owner: owner, units: units, serialPrefix: prefix, seq: seq))
         state.putRecord(statePath("rng", batch, pad16(1)), RangeRecord(last: units, account: owner, state: .held))
-        state.putRecord(statePath("hold", owner, batch, pad16(1)), HoldingRecord(last: units))
+        state.putRecord(statePath("hold", owner, batch, pad16(1)), HoldingRecord(units))
         try countHeld(owner, units)
         r.status = .issued
         r.batch = batch

@@ -16,8 +16,8 @@ extension RuleContext {
     /// Adds `delta` units to what `account` holds (v2 keeps the count for the rule above).
     func countHeld(_ account: String, _ delta: Int64) throws {
         guard rules >= .v2, delta != 0 else { return }
-        let held = try state.record(UnitsCountRecord.self, at: Self.heldPath(account))?.units ?? 0
-        state.putRecord(Self.heldPath(account), UnitsCountRecord(units: held.saturatingAdding(delta)))
+        let held = try state.record(UnitsCountRecord.self, at: Self.heldPath(account))?.value ?? 0
+        state.putRecord(Self.heldPath(account), UnitsCountRecord(held.saturatingAdding(delta)))
     }
 
     /// v2: refuses a `key.register` that would hand units to whoever holds the new key.
@@ -30,10 +30,10 @@ extension RuleContext {
         for role in moving {
             let recover = "a new \(role.rawValue) key for it takes key.recover, proposed by one admin and approved by an admin of another actor"
             if let known = try state.record(KeyListRecord.self, at: Self.roleKeysPath(role, actor)) {
-                let names = known.keys.joined(separator: ", ")
+                let names = known.values.joined(separator: ", ")
                 throw RuleViolation(field: "key", rule: .keyHolderExists, message: "\(actor) already has \(role.rawValue) keys (\(names)); \(recover)")
             }
-            let held = role == .holder ? try state.record(UnitsCountRecord.self, at: Self.heldPath(actor))?.units ?? 0 : 0
+            let held = role == .holder ? try state.record(UnitsCountRecord.self, at: Self.heldPath(actor))?.value ?? 0 : 0
             if held > 0 {
                 throw RuleViolation(field: "key", rule: .keyHolderExists, message: "account \(actor) holds \(held) units and has no holder key; \(recover)")
             }
@@ -45,8 +45,8 @@ extension RuleContext {
         guard rules >= .v2 else { return }
         for role in Self.unitMovingRoles where roles.contains(role.rawValue) {
             let path = Self.roleKeysPath(role, actor)
-            let keys = try state.record(KeyListRecord.self, at: path)?.keys ?? []
-            state.putRecord(path, KeyListRecord(keys: keys + [key.description]))
+            let keys = try state.record(KeyListRecord.self, at: path)?.values ?? []
+            state.putRecord(path, KeyListRecord(keys + [key.description]))
         }
     }
 
@@ -125,7 +125,7 @@ extension RuleContext {
         try checkUnregistered(key, field: "proposal")
         // The old keys of the role are presumed lost or stolen: they stop acting with this event.
         var revoked: [String] = []
-        for text in try state.record(KeyListRecord.self, at: Self.roleKeysPath(role, account))?.keys ?? [] {
+        for text in try state.record(KeyListRecord.self, at: Self.roleKeysPath(role, account))?.values ?? [] {
             guard let k = try? NoteVerifierKey(text), var record = try keyRecord(k),
                   record.key == text, record.revokedSeq == nil else { continue }
             record.revokedSeq = Int64(seq)

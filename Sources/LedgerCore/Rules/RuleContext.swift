@@ -48,6 +48,11 @@ final class RuleContext {
             throw RuleViolation(field: "scenario", rule: .authScope,
                                 message: "key \(signer.name) is not scoped for scenario \(scenario) (its scenarios: \((signerRecord?.scenarios ?? []).joined(separator: ", ")))")
         }
+        try authorizeRegion(region)
+    }
+
+    /// Requires the signer's scopes to cover `region`.
+    func authorizeRegion(_ region: String) throws(RuleViolation) {
         guard signerRecord?.covers(region: region) == true else {
             throw RuleViolation(field: "region", rule: .authScope,
                                 message: "key \(signer.name) is not scoped for region \(region) (its regions: \((signerRecord?.regions ?? []).joined(separator: ", ")))")
@@ -74,11 +79,16 @@ final class RuleContext {
     func account(_ id: String) throws -> AccountRecord? { try state.record(AccountRecord.self, at: statePath("acct", id)) }
     func putAccount(_ id: String, _ account: AccountRecord) { state.putRecord(statePath("acct", id), account) }
 
+    /// Changes account `id`, which is open, with one read and one write.
+    func updateAccount(_ id: String, _ change: (inout AccountRecord) -> Void) throws {
+        guard var a = try account(id) else { throw StateRecordError(key: statePath("acct", id), expected: "open account") }
+        change(&a)
+        putAccount(id, a)
+    }
+
     /// Adds `delta` to a balance of account `id`, which is open.
     func addToAccount(_ id: String, _ balance: WritableKeyPath<AccountRecord, Int64>, _ delta: Int64) throws {
-        guard var a = try account(id) else { throw StateRecordError(key: statePath("acct", id), expected: "open account") }
-        a[keyPath: balance] = a[keyPath: balance].saturatingAdding(delta)
-        putAccount(id, a)
+        try updateAccount(id) { $0[keyPath: balance] = $0[keyPath: balance].saturatingAdding(delta) }
     }
     func put(_ key: String, _ value: JSONValue?) { state.put(key, value) }
 

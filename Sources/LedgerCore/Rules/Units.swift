@@ -16,7 +16,7 @@ extension RuleContext {
         guard has(.holder) && actor == account else {
             throw RuleViolation(field: "account", rule: .authRole, message: "only account \(account)'s holder key authorises exchanges for it")
         }
-        state.putRecord(statePath("xauth", account, exchange), try f.bool("allow") ? SeqRecord(seq: seq) : nil)
+        state.putRecord(statePath("xauth", account, exchange), try f.bool("allow") ? SeqRecord(Int64(seq)) : nil)
     }
 
     func batch(_ f: EventFields) throws -> (String, BatchRecord) {
@@ -39,7 +39,7 @@ extension RuleContext {
         guard try account(to) != nil else { throw RuleViolation(field: "to", rule: .accountUnknown, message: "account \(to) is not open") }
         guard from != to else { throw f.fail("to", "must differ from from") }
         let blocks = try state.childRecords(HoldingRecord.self, of: statePath("hold", from, batch))
-        let held = blocks.reduce(0) { $0 + $1.record.last - Self.first(of: $1.key) + 1 }
+        let held = blocks.reduce(0) { $0 + $1.record.value - keyNumber($1.key) + 1 }
         guard held >= n else {
             throw RuleViolation(field: "units", rule: .unitsInsufficient, message: "account \(from) holds \(held) units of batch \(batch), fewer than \(n)")
         }
@@ -47,7 +47,7 @@ extension RuleContext {
         var need = n
         var moved: [JSONValue] = []
         for (key, block) in blocks where need > 0 {
-            let first = Self.first(of: key), last = block.last
+            let first = keyNumber(key), last = block.value
             let take = min(need, last - first + 1)
             need -= take
             try moveHeld(batch: batch, from: from, blockFirst: first, blockLast: last, range: (first, first + take - 1), to: to)
@@ -91,18 +91,18 @@ extension RuleContext {
         put(holdingKey(from, blockFirst), nil)
         put(rangeKey(blockFirst), nil)
         if blockFirst < lo {
-            state.putRecord(holdingKey(from, blockFirst), HoldingRecord(last: lo - 1))
+            state.putRecord(holdingKey(from, blockFirst), HoldingRecord(lo - 1))
             state.putRecord(rangeKey(blockFirst), RangeRecord(last: lo - 1, account: from, state: .held))
         }
         if hi < blockLast {
-            state.putRecord(holdingKey(from, hi + 1), HoldingRecord(last: blockLast))
+            state.putRecord(holdingKey(from, hi + 1), HoldingRecord(blockLast))
             state.putRecord(rangeKey(hi + 1), RangeRecord(last: blockLast, account: from, state: .held))
         }
         let moved: RangeRecord
         switch newState {
         case .held:
             moved = RangeRecord(last: hi, account: to, state: .held)
-            state.putRecord(holdingKey(to, lo), HoldingRecord(last: hi))
+            state.putRecord(holdingKey(to, lo), HoldingRecord(hi))
         case .retired(let id, _):
             moved = RangeRecord(last: hi, account: from, state: .retired(retirement: id, seq: Int64(seq)))
         case .cancelled(let id, _):
@@ -112,10 +112,6 @@ extension RuleContext {
         try countHeld(from, lo - hi - 1)
         if newState == .held { try countHeld(to, hi - lo + 1) }
     }
-
-    /// The first serial of a range or block, the last segment of its key (-1 for a key without
-    /// one, which the rules never write).
-    static func first(of key: String) -> Int64 { key.split(separator: "/").last.flatMap { Int64($0) } ?? -1 }
 
     /// Parses `ranges` ([[first,last],...], ascending, disjoint) and checks `account` holds every
     /// unit of them in `batch`. A range not held is refused naming what holds its first unit the
@@ -165,11 +161,11 @@ extension RuleContext {
         while unit <= hi {
             // The block starting last at or before `unit`; it holds `unit` if it reaches it.
             guard let block = try state.predecessorRecord(HoldingRecord.self, parent: prefix, before: statePath(prefix, pad16(unit + 1))),
-                  block.record.last >= unit else {
+                  block.record.value >= unit else {
                 return (pieces, unit)
             }
-            let last = block.record.last
-            pieces.append((Self.first(of: block.key), last, unit, min(last, hi)))
+            let last = block.record.value
+            pieces.append((keyNumber(block.key), last, unit, min(last, hi)))
             unit = last + 1
         }
         return (pieces, nil)
@@ -278,11 +274,11 @@ extension RuleContext {
         var next: Int64 = 1
         var counts: [String: Int64] = [:]
         for (key, r) in try state.childRecords(RangeRecord.self, of: statePath("rng", batch)) {
-            let first = Self.first(of: key), last = r.last
+            let first = keyNumber(key), last = r.last
             let ok = first == next && last >= first
             if ok, r.state == .held {
                 let h = try state.record(HoldingRecord.self, at: statePath("hold", r.account, batch, pad16(first)))
-                if h?.last != last { return try broken("held range \(first)-\(last) is not in \(r.account)'s holdings") }
+                if h?.value != last { return try broken("held range \(first)-\(last) is not in \(r.account)'s holdings") }
             }
             guard ok else { return try broken("range \(first)-\(last) does not start at \(next)") }
             counts[r.stateName, default: 0] += last - first + 1

@@ -59,13 +59,16 @@ public struct Entry: Equatable, Sendable {
     /// (`LeafPrefixes` hashes it before the entry is sequenced).
     @inlinable
     static func writeEventPrefix(eventBytes: [UInt8], into out: inout [UInt8]) {
-        out.append(contentsOf: #"{"event":"#.utf8)
+        out.append(contentsOf: eventOpening.utf8)
         out.append(contentsOf: eventBytes)
-        out.append(contentsOf: #","prev":""#.utf8)
+        out.append(contentsOf: prevOpening.utf8)
     }
 
+    @usableFromInline static let eventOpening = #"{"event":"#
+    @usableFromInline static let prevOpening = #","prev":""#
+
     /// The length of that opening for an event of `eventCount` bytes.
-    static func eventPrefixLength(_ eventCount: Int) -> Int { 18 + eventCount }
+    static func eventPrefixLength(_ eventCount: Int) -> Int { eventOpening.utf8.count + eventCount + prevOpening.utf8.count }
 
     /// The hot-path form of `write`: submission parts and the time's 24 bytes are encoded once
     /// per submission and commit, not once per entry. `parts` carries the signature, which is

@@ -1,24 +1,8 @@
 /// The small records a behaviour report keeps so that later reports and requests find it
-/// (SPEC.md section 10): what its source reference, act, interval, daily cap and eligibility
-/// hold. The first four matter only while the report window is open (issue 23: they are what
-/// the windows let memory forget).
-
-/// A seq alone: `src/PLATFORM/ESC(ref)`, the seq that first used a source reference, and
-/// `xauth/ACCOUNT/EXCHANGE`, the seq at which the account authorised the exchange.
-public struct SeqRecord: StateRecord, Equatable {
-    public var seq: Int64
-    public init(seq: UInt64) { self.seq = Int64(seq) }
-
-    public init?(canonical bytes: UnsafeRawBufferPointer) {
-        guard var r = RecordReader(bytes) else { return nil }
-        seq = r.int("seq")
-        guard r.complete else { return nil }
-    }
-
-    public func encode(into o: inout CanonicalRecord) {
-        o.int("seq", seq)
-    }
-}
+/// (SPEC.md section 10): what its act, interval and eligibility hold (its source reference and
+/// daily cap are single-member records, `SeqRecord` and `DailyCapRecord`). All but eligibility
+/// matter only while the report window is open (issue 23: they are what the windows let memory
+/// forget).
 
 /// `act/SCENARIO/ACT` (v2): the un-reversed report holding a discrete act.
 public struct ActRecord: StateRecord, Equatable {
@@ -60,38 +44,6 @@ public struct IntervalRecord: StateRecord, Equatable {
         o.int("end", end)
         o.string("platform", platform)
         o.int("seq", seq)
-    }
-}
-
-/// `cap/DAY/ACCOUNT/METHODOLOGY`: mg credited that day under a methodology's daily cap.
-public struct DailyCapRecord: StateRecord, Equatable {
-    public var usedMg: Int64
-    public init(usedMg: Int64) { self.usedMg = usedMg }
-
-    public init?(canonical bytes: UnsafeRawBufferPointer) {
-        guard var r = RecordReader(bytes) else { return nil }
-        usedMg = r.int("used_mg")
-        guard r.complete else { return nil }
-    }
-
-    public func encode(into o: inout CanonicalRecord) {
-        o.int("used_mg", usedMg)
-    }
-}
-
-/// `ivlong/FAMILY`: how many un-reversed intervals of a family are longer than a day.
-public struct LiveCountRecord: StateRecord, Equatable {
-    public var live: Int64
-    public init(live: Int64) { self.live = live }
-
-    public init?(canonical bytes: UnsafeRawBufferPointer) {
-        guard var r = RecordReader(bytes) else { return nil }
-        live = r.int("live")
-        guard r.complete else { return nil }
-    }
-
-    public func encode(into o: inout CanonicalRecord) {
-        o.int("live", live)
     }
 }
 

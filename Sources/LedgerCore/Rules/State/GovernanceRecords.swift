@@ -2,22 +2,6 @@
 /// 8.3, 8.6, 8.17, 8.20, 8.24): read by rare events, typed like the rest so that every rule
 /// reads typed records.
 
-/// `admins`: how many admin keys are active.
-public struct AdminCountRecord: StateRecord, Equatable {
-    public var active: Int64
-    public init(active: Int64) { self.active = active }
-
-    public init?(canonical bytes: UnsafeRawBufferPointer) {
-        guard var r = RecordReader(bytes) else { return nil }
-        active = r.int("active")
-        guard r.complete else { return nil }
-    }
-
-    public func encode(into o: inout CanonicalRecord) {
-        o.int("active", active)
-    }
-}
-
 /// `registry`: after a rotation, the registry key in effect, since when, the one before it and
 /// how many rotations there were.
 public struct RegistryRecord: StateRecord, Equatable {
@@ -44,56 +28,6 @@ public struct RegistryRecord: StateRecord, Equatable {
         o.string("previous_key", previousKey)
         o.int("rotations", rotations)
         o.int("since_seq", sinceSeq)
-    }
-}
-
-/// A list of strings under one member: `hkeys/ACTOR` and `xkeys/ACTOR` (`keys`: every key of
-/// the role the actor has had), `person/PERSON` (`accounts`: the accounts linked as the person).
-public struct KeyListRecord: StateRecord, Equatable {
-    public var keys: [String]
-    public init(keys: [String]) { self.keys = keys }
-
-    public init?(canonical bytes: UnsafeRawBufferPointer) {
-        guard var r = RecordReader(bytes) else { return nil }
-        keys = r.strings("keys")
-        guard r.complete else { return nil }
-    }
-
-    public func encode(into o: inout CanonicalRecord) {
-        o.strings("keys", keys)
-    }
-}
-
-/// `person/PERSON` (v2): the accounts attested as one person.
-public struct PersonRecord: StateRecord, Equatable {
-    public var accounts: [String]
-    public init(accounts: [String]) { self.accounts = accounts }
-
-    public init?(canonical bytes: UnsafeRawBufferPointer) {
-        guard var r = RecordReader(bytes) else { return nil }
-        accounts = r.strings("accounts")
-        guard r.complete else { return nil }
-    }
-
-    public func encode(into o: inout CanonicalRecord) {
-        o.strings("accounts", accounts)
-    }
-}
-
-/// `{"units": N}`: `held/ACCOUNT` (v2: the units an account holds now) and
-/// `comp/SCHEME/YEAR/ACCOUNT` (a company's compliance retirements that year, kg).
-public struct UnitsCountRecord: StateRecord, Equatable {
-    public var units: Int64
-    public init(units: Int64) { self.units = units }
-
-    public init?(canonical bytes: UnsafeRawBufferPointer) {
-        guard var r = RecordReader(bytes) else { return nil }
-        units = r.int("units")
-        guard r.complete else { return nil }
-    }
-
-    public func encode(into o: inout CanonicalRecord) {
-        o.int("units", units)
     }
 }
 

@@ -217,18 +217,3 @@ public struct RangeRecord: StateRecord, Equatable {
     }
 }
 
-/// `hold/ACCOUNT/BATCH/FIRST16`: a block of units an account holds (its first is in the key).
-public struct HoldingRecord: StateRecord, Equatable {
-    public var last: Int64
-    public init(last: Int64) { self.last = last }
-
-    public init?(canonical bytes: UnsafeRawBufferPointer) {
-        guard var r = RecordReader(bytes) else { return nil }
-        last = r.int("last")
-        guard r.complete else { return nil }
-    }
-
-    public func encode(into o: inout CanonicalRecord) {
-        o.int("last", last)
-    }
-}

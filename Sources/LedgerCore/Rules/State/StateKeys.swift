@@ -19,6 +19,10 @@ func statePath(_ parts: String...) -> String {
     }
 }
 
+/// The number a key ends in: a range's or block's first serial (`rng/BATCH/FIRST16`), a
+/// locked behaviour's seq (`reqm/ID/SEQ16`); -1 for a key without one, which the rules never write.
+func keyNumber(_ key: String) -> Int64 { key.split(separator: "/").last.flatMap { Int64($0) } ?? -1 }
+
 /// Fixed-width decimal for state keys, so byte order equals numeric order.
 @inlinable
 public func pad16(_ v: Int64) -> String {

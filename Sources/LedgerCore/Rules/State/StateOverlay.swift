@@ -147,8 +147,7 @@ public final class StateOverlay: StateReader {
     public func record<R: StateRecord>(_ type: R.Type, at key: String) throws -> R? {
         if let slot = slots[key] {
             if case .typed(let r) = slot.content, let typed = r as? R { return typed }
-            guard let value = try slot.content.decoded() else { return nil }
-            guard let r = R(record: value) else { throw StateRecordError(key: key, expected: "\(R.self)") }
+            guard let r = try Self.typed(R.self, slot.content, key: key) else { return nil }
             if !frozen { slots[key]!.content = .typed(r) }
             return r
         }
@@ -252,10 +251,14 @@ public final class StateOverlay: StateReader {
 
     /// What a slot holds as a `R`, nil when absent.
     private static func typed<R: StateRecord>(_ type: R.Type, _ content: Content, key: String) throws -> R? {
-        if case .typed(let r) = content, let typed = r as? R { return typed }
+        switch content {
+        case .absent: return nil
+        case .typed(let r): if let typed = r as? R { return typed }
+        case .canonical(let bytes): return try bytes.withUnsafeBytes { b throws(StateRecordError) in try R.stored(b, at: key) }
+        case .value: break
+        }
         guard let value = try content.decoded() else { return nil }
-        guard let r = R(record: value) else { throw StateRecordError(key: key, expected: "\(R.self)") }
-        return r
+        return try R.stored(value, at: key)
     }
 
     /// The greatest key below `before` under `parent`, of this overlay's writes and the base's

@@ -25,6 +25,18 @@ extension StateRecord {
 }
 
 extension StateRecord {
+    /// The record stored at `key` as `bytes`: a value that is not one is a damaged state.
+    public static func stored(_ bytes: UnsafeRawBufferPointer, at key: String) throws(StateRecordError) -> Self {
+        guard let r = Self(canonical: bytes) else { throw StateRecordError(key: key, expected: "\(Self.self)") }
+        return r
+    }
+
+    /// The record stored at `key`, read as JSON.
+    public static func stored(_ value: JSONValue, at key: String) throws(StateRecordError) -> Self {
+        guard let r = Self(record: value) else { throw StateRecordError(key: key, expected: "\(Self.self)") }
+        return r
+    }
+
     /// The record a JSON value holds (a rule that still reads it as JSON wrote it so); nil when
     /// the value is not such a record.
     public init?(record value: JSONValue) {
@@ -49,20 +61,15 @@ extension StateReader {
     /// decode from them instead.
     public func record<R: StateRecord>(_ type: R.Type, at key: String) throws -> R? {
         guard let value = try get(key) else { return nil }
-        guard let r = R(record: value) else { throw StateRecordError(key: key, expected: "\(R.self)") }
-        return r
+        return try R.stored(value, at: key)
     }
 
     public func predecessorRecord<R: StateRecord>(_ type: R.Type, parent: String, before: String) throws -> (key: String, record: R)? {
         guard let p = try predecessor(parent: parent, before: before) else { return nil }
-        guard let r = R(record: p.value) else { throw StateRecordError(key: p.key, expected: "\(R.self)") }
-        return (p.key, r)
+        return (p.key, try R.stored(p.value, at: p.key))
     }
 
     public func childRecords<R: StateRecord>(_ type: R.Type, of parent: String) throws -> [(key: String, record: R)] {
-        try children(of: parent).map { c in
-            guard let r = R(record: c.value) else { throw StateRecordError(key: c.key, expected: "\(R.self)") }
-            return (c.key, r)
-        }
+        try children(of: parent).map { c in (c.key, try R.stored(c.value, at: c.key)) }
     }
 }
