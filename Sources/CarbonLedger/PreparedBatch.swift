@@ -39,17 +39,20 @@ public final class PreparedBatch: @unchecked Sendable {
     /// The submissions, in the order they were prepared.
     public let submissions: [Submission]
     let contents: Contents
-    /// The batch's state changes. Its base is detached after preparation; the next `prepare`
-    /// rebases it onto a fresh snapshot when it builds on this batch.
+    /// The batch's changes of the rules' state. Its base is detached after preparation; the next
+    /// `prepare` rebases it onto the rules' state in memory when it builds on this batch.
     let state: StateOverlay
+    /// What the batch gives the read models, written with its state at the commit.
+    let effects: [Effect]
     /// The writer state the batch was prepared over, and the one its commit leaves.
     let start: WriterState
     let end: WriterState
 
-    init(submissions: [Submission], contents: Contents, state: StateOverlay, start: WriterState, end: WriterState) {
+    init(submissions: [Submission], contents: Contents, state: StateOverlay, effects: [Effect], start: WriterState, end: WriterState) {
         self.submissions = submissions
         self.contents = contents
         self.state = state
+        self.effects = effects
         self.start = start
         self.end = end
     }

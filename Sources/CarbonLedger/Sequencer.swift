@@ -14,6 +14,14 @@ public final class Sequencer: @unchecked Sendable {
     private var cached: WriterState?
     private var committed = 0
     private let lock = NSLock()
+    /// The rules' state in memory, made at the first prepare (a replica never makes one). Only
+    /// code holding `rulesLock` uses it: the rules of one batch at a time.
+    private var resident: ResidentState?
+    private let rulesLock = NSLock()
+    /// Batches committed since their overlays were last merged into `resident` (under `lock`):
+    /// the commit thread adds them, the next prepare merges them on the rules' thread.
+    private var unmerged: [(from: UInt64, to: UInt64, state: StateOverlay)] = []
+    private var keepsUnmerged = false
     /// Commits made by this sequencer (for group-commit tests and metrics).
     public var commitCount: Int { lock.withLock { committed } }
 
@@ -58,26 +66,54 @@ public final class Sequencer: @unchecked Sendable {
         }
     }
 
-    /// How many times a prepare from the store finds the state behind the log after catching it
-    /// up (another process appended in between) before it gives up.
-    private static let catchUpAttempts = 100
-
-    /// Runs the rules over `submissions` in a read snapshot (never blocking readers or the
-    /// writer) and returns what `commit` will write. `previous`, when given, is the batch
-    /// prepared just before, whose commit may still be running on another thread: this batch
-    /// then builds on it, so the rules of one batch and the commit of the one before run on two
-    /// cores. `previous` must have been prepared over a committed state (its own predecessor's
-    /// commit finished); the snapshot check below enforces it.
+    /// Runs the rules over `submissions` (never blocking readers or the writer) and returns what
+    /// `commit` will write. `previous`, when given, is the batch prepared just before, whose
+    /// commit may still be running on another thread: this batch then builds on it, so the rules
+    /// of one batch and the commit of the one before run on two cores. `previous` must have been
+    /// prepared over a committed state (its own predecessor's commit finished); else this throws
+    /// `SequencerError.stateBehind`, and the caller prepares again without it once it committed.
     public func prepare(_ submissions: [Submission], now: Timestamp, after previous: PreparedBatch?,
                         abortOnRejection: Bool = false) throws -> PreparedBatch {
-        guard previous == nil else { return try prepareOnce(submissions, now: now, after: previous, abortOnRejection: abortOnRejection) }
-        var attempt = 0
-        while true {
-            try StateSync.catchUp(store)
-            do {
-                return try prepareOnce(submissions, now: now, after: nil, abortOnRejection: abortOnRejection)
-            } catch SequencerError.stateBehind where attempt < Self.catchUpAttempts {
-                attempt += 1
+        // The state environment is the read models' now; it still follows the log at each commit.
+        if previous == nil { try StateSync.catchUp(store) }
+        return try rulesLock.withLock {
+            try prepareOnce(submissions, now: now, after: previous, abortOnRejection: abortOnRejection)
+        }
+    }
+
+    /// The rules' state in memory as of what `r` sees of the log (`previous == nil`), or as of
+    /// where `previous` starts or ends; made from the state environment the first time.
+    private func rulesState(_ r: StoreReader, after previous: PreparedBatch?) throws -> ResidentState {
+        let state: ResidentState
+        if let existing = resident {
+            state = existing
+        } else {
+            state = try ResidentState.load(r)
+            resident = state
+            lock.withLock { keepsUnmerged = true; unmerged = [] }
+        }
+        for u in lock.withLock({ () -> [(from: UInt64, to: UInt64, state: StateOverlay)] in defer { unmerged = [] }; return unmerged }) where u.from == state.size {
+            state.merge(u.state, size: u.to)
+        }
+        if let p = previous {
+            guard state.size == p.start.frontier.size || state.size == p.end.frontier.size else {
+                throw SequencerError.stateBehind(stateSize: state.size, logSize: p.start.frontier.size)
+            }
+        } else {
+            try StateSync.catchUp(state, log: r)
+        }
+        return state
+    }
+
+    /// The rules' state in memory brought up to the log, as canonical bytes by key, and the
+    /// size it reflects (for tests, which compare it with the state environment's rule records).
+    func rulesStateRecords() throws -> (size: UInt64, records: [String: [UInt8]]) {
+        try rulesLock.withLock {
+            try store.read { r in
+                let state = try rulesState(r, after: nil)
+                var out: [String: [UInt8]] = [:]
+                state.forEachRecord { k, c in out[k] = c.stored }
+                return (state.size, out)
             }
         }
     }
@@ -85,23 +121,26 @@ public final class Sequencer: @unchecked Sendable {
     private func prepareOnce(_ submissions: [Submission], now: Timestamp, after previous: PreparedBatch?,
                              abortOnRejection: Bool) throws -> PreparedBatch {
         try store.read { r -> PreparedBatch in
-            let snapshot = StoreStateReader(r)
-            let stateSize = try r.stateSize()
             var st: WriterState
             var pending: [Digest: UInt64] = [:]
             if let p = previous {
-                // The snapshot is the log `p` was prepared over, or that log with `p` committed;
-                // the state's is either too (the overlay of `p` covers the difference).
+                // The snapshot is the log `p` was prepared over, or that log with `p` committed.
                 if (try? Self.requireHead(of: p.start, in: r)) == nil { try Self.requireHead(of: p.end, in: r) }
-                guard stateSize == p.start.frontier.size || stateSize == p.end.frontier.size else {
-                    throw SequencerError.stateBehind(stateSize: stateSize, logSize: p.start.frontier.size)
+                // The read models follow each commit; one that failed to be written stops the
+                // pipeline, and the prepare without it reports why (`StateSync.catchUp`).
+                let models = try r.stateSize()
+                guard models == p.start.frontier.size || models == p.end.frontier.size else {
+                    throw SequencerError.stateBehind(stateSize: models, logSize: p.start.frontier.size)
                 }
-                p.state.rebase(onto: snapshot)
+            }
+            // Where `p` starts or ends: the overlay of `p` covers the difference.
+            let rules = try rulesState(r, after: previous)
+            if let p = previous {
+                p.state.rebase(onto: rules)
                 st = p.end
                 for a in p.contents.accepted { pending[a.root] = a.firstSeq }
             } else {
-                st = try currentState(r)
-                guard stateSize == st.frontier.size else { throw SequencerError.stateBehind(stateSize: stateSize, logSize: st.frontier.size) }
+                st = try currentState(r, rules: rules)
             }
             let start = st
             let startKey = st.ledger.registryKey
@@ -113,15 +152,19 @@ public final class Sequencer: @unchecked Sendable {
             let hasher = MerkleHasher()
             var batch = PreparedBatch.Contents(time: time)
             batch.outcomes.reserveCapacity(submissions.count)
-            let batchState = StateOverlay(base: previous?.state ?? snapshot,
+            var effects: [Effect] = []
+            let batchState = StateOverlay(base: previous?.state ?? rules,
                                           expectedWrites: submissions.reduce(0) { $0 + $1.events.count } * StateOverlay.writesPerEvent)
             for sub in submissions {
                 let firstSeq = st.frontier.size
                 let lookup = PendingLookup(reader: r, pending: pending)
                 let entries = SubmissionEntries(sub, firstSeq: firstSeq, prev: st.head, time: time, hasher: hasher)
                 batchState.beginSavepoint()
+                let effectsBefore = effects.count
                 do {
-                    let next = try Reducer.apply(sub, to: st.ledger, state: batchState, time: time, leafHashes: entries.leafHashes, lookup: lookup)
+                    // The read models are written from the effects at the commit, off this thread.
+                    let next = try Reducer.apply(sub, to: st.ledger, state: batchState, time: time, leafHashes: entries.leafHashes, lookup: lookup,
+                                                 effects: &effects)
                     if next.registryKey != st.ledger.registryKey, signingKey(for: next.registryKey) == nil {
                         // Not a rule of the log (replay never sees it): this commit could not be signed.
                         throw RuleViolation(field: "registry_key", rule: .registryKeyUnavailable,
@@ -130,6 +173,7 @@ public final class Sequencer: @unchecked Sendable {
                     st.ledger = next
                 } catch let v as RuleViolation {
                     batchState.rollback()
+                    effects.removeSubrange(effectsBefore...)
                     if abortOnRejection { throw Rejection(submissionIndex: batch.outcomes.count, violation: v) }
                     batch.rejections.append((sub.root, Self.rejectionRecord(sub, v)))
                     batch.outcomes.append(.failure(v))
@@ -141,11 +185,11 @@ public final class Sequencer: @unchecked Sendable {
                 batch.outcomes.append(.success(AppendReceipt(firstSeq: firstSeq, count: sub.events.count, root: sub.root, treeSize: 0)))
             }
             if st.frontier.size > start.frontier.size { st.lastTime = time }
-            // The snapshot ends with this closure: nothing may read through it afterwards.
+            // The rules' state changes under later batches: nothing may read through it afterwards.
             // The commit thread reads its writes while the next batch reads through it.
             batchState.freeze()
             batchState.rebase(onto: DetachedState.shared)
-            return PreparedBatch(submissions: submissions, contents: batch, state: batchState, start: start, end: st)
+            return PreparedBatch(submissions: submissions, contents: batch, state: batchState, effects: effects, start: start, end: st)
         }
     }
 
@@ -170,7 +214,9 @@ public final class Sequencer: @unchecked Sendable {
             throw error
         }
         setCached(batch.end, committed: true)
-        commitState(batch.state, from: batch.start.frontier.size, to: batch.end.frontier.size)
+        let from = batch.start.frontier.size, to = batch.end.frontier.size
+        if to > from { lock.withLock { if keepsUnmerged { unmerged.append((from, to, batch.state)) } } }
+        commitState(batch.state, effects: batch.effects, from: from, to: to)
         let size = batch.end.frontier.size
         return c.outcomes.map { $0.map { var r = $0; r.treeSize = size; return r } }
     }
@@ -181,16 +227,22 @@ public final class Sequencer: @unchecked Sendable {
     public var stateFaults: Int { lock.withLock { stateFaultCount } }
     private var stateFaultCount = 0
 
-    /// Writes the state changes of the entries `from ..< to`, just committed to the log. If the
-    /// state is not where they start (an earlier state commit failed, or another process
-    /// caught it up meanwhile), it is caught up from the log instead.
-    private func commitState(_ overlay: StateOverlay, from: UInt64, to: UInt64) {
+    /// Writes the state changes of the entries `from ..< to`, just committed to the log, and
+    /// the read models of their `effects`. If the state is not where they start (an earlier
+    /// state commit failed, or another process caught it up meanwhile), it is caught up from
+    /// the log instead.
+    private func commitState(_ overlay: StateOverlay, effects: [Effect], from: UInt64, to: UInt64) {
         guard to > from else { return }
         do {
             let applied = try store.writeState { sw -> Bool in
                 let size = try sw.size()
                 guard size == from else { return size >= to }
                 try sw.apply(overlay)
+                if !effects.isEmpty {
+                    let models = StateOverlay(base: sw.reader)
+                    try Projection.apply(effects, to: models)
+                    try sw.apply(models)
+                }
                 try sw.setSize(to)
                 return true
             }
@@ -205,7 +257,7 @@ public final class Sequencer: @unchecked Sendable {
     public func check(_ submissions: [Submission], now: Timestamp) throws -> [[RuleViolation]] {
         try StateSync.catchUp(store)
         return try store.read { r in
-            var st = try currentState(r)
+            var st = try currentState(r, rules: StoreStateReader(r))
             let time = max(now, st.lastTime)
             let state = StateOverlay(base: StoreStateReader(r))
             let hasher = MerkleHasher()
@@ -334,7 +386,7 @@ public final class Sequencer: @unchecked Sendable {
     public func replicate(entries: [[UInt8]], checkpoints: [String]) throws -> UInt64 {
         try StateSync.catchUp(store)
         let (start, state, batchState) = try store.write { w -> (UInt64, WriterState, StateOverlay) in
-            var st = try currentState(w.reader)
+            var st = try currentState(w.reader, rules: StoreStateReader(w.reader))
             let start = st.frontier.size
             let stateSize = try w.reader.stateSize()
             guard stateSize == start else { throw SequencerError.stateBehind(stateSize: stateSize, logSize: start) }
@@ -398,15 +450,17 @@ public final class Sequencer: @unchecked Sendable {
             return (start, st, batchState)
         }
         setCached(state, committed: true)
-        commitState(batchState, from: start, to: state.frontier.size)
+        // Its overlay holds read models too: the rules' state in memory replays these entries.
+        commitState(batchState, effects: [], from: start, to: state.frontier.size)
         return state.frontier.size
     }
 
-    /// The cached state if no other writer appended since, else a state rebuilt from the store.
-    private func currentState(_ r: StoreReader) throws -> WriterState {
+    /// The cached state if no other writer appended since, else a state rebuilt from the store
+    /// (the registry key from `rules`, the state as of the log's head).
+    private func currentState(_ r: StoreReader, rules: StateReader) throws -> WriterState {
         let size = try r.metaU64(.size) ?? 0
         if let c = lock.withLock({ cached }), c.frontier.size == size { return c }
-        return try Self.loadState(r, size: size)
+        return try Self.loadState(r, size: size, rules: rules)
     }
 
     /// Throws `concurrentWriter` unless the stored log ends where `state` does: same size and
@@ -430,11 +484,11 @@ public final class Sequencer: @unchecked Sendable {
     /// Rebuilds the writer's state: the frontier from stored nodes, the rule state by replaying
     /// the genesis submission through the reducer, and the registry key of the last rotation
     /// (from the state, which must reflect the whole log).
-    static func loadState(_ r: StoreReader, size: UInt64) throws -> WriterState {
+    static func loadState(_ r: StoreReader, size: UInt64, rules: StateReader) throws -> WriterState {
         guard size > 0 else {
             return WriterState(ledger: LedgerState(), frontier: MerkleFrontier(), head: .zero, lastTime: .minimum)
         }
-        let ledger = try StateSync.ledgerState(at: size, log: r, state: StoreStateReader(r))
+        let ledger = try StateSync.ledgerState(at: size, log: r, state: rules)
         guard let head = try r.metaDigest(.head), let t = try r.metaU64(.lastTime) else { throw StoreError.missing("meta/head or meta/last_time") }
         return WriterState(ledger: ledger, frontier: try MerkleFrontier(size: size, reader: r), head: head,
                            lastTime: Timestamp(millisecondsSinceEpoch: Int64(bitPattern: t)))

@@ -63,12 +63,35 @@ public enum StateSync {
     }
 
     /// Replays the submissions from seq `from` (a submission's first entry) until one ends at or
-    /// past `limit`, writing their state changes and the new state size. Returns that size. The
+    /// past `limit`, writing their state changes and the new state size. Returns that size.
+    static func replay(from: UInt64, upTo limit: UInt64, log r: StoreReader, into sw: StateWriter) throws -> UInt64 {
+        let overlay = StateOverlay(base: sw.reader, expectedWrites: Int(limit - from) * StateOverlay.writesPerEvent)
+        let seq = try replay(from: from, upTo: limit, log: r, into: overlay, project: true)
+        try sw.apply(overlay)
+        try sw.setSize(seq)
+        return seq
+    }
+
+    /// Brings the rules' state in memory up to the log `r` sees, by replaying what it lacks
+    /// (another writer's appends, or a commit that was not merged into it).
+    public static func catchUp(_ resident: ResidentState, log r: StoreReader) throws {
+        let size = try r.metaU64(.size) ?? 0
+        guard resident.size <= size else { throw StoreError.corrupt("the rules' state reflects \(resident.size) entries but the log has only \(size)") }
+        while resident.size < size {
+            let limit = min(size, resident.size + entriesPerTransaction)
+            let overlay = StateOverlay(base: resident, expectedWrites: Int(limit - resident.size) * StateOverlay.writesPerEvent)
+            let end = try replay(from: resident.size, upTo: limit, log: r, into: overlay, project: false)
+            resident.merge(overlay, size: end)
+        }
+    }
+
+    /// Replays the submissions from seq `from` (a submission's first entry) until one ends at or
+    /// past `limit` into `overlay`, whose base is the state after the first `from` entries: the
+    /// rules' changes, and with `project` the read models' too. Returns the seq reached. The
     /// entries are read, hashed and grouped as every replay does (`LogChunks`,
     /// `SubmissionAssembler`): a tail that does not chain onto the entry before is not replayed.
-    static func replay(from: UInt64, upTo limit: UInt64, log r: StoreReader, into sw: StateWriter) throws -> UInt64 {
-        var ledger = try ledgerState(at: from, log: r, state: sw.reader)
-        let overlay = StateOverlay(base: sw.reader, expectedWrites: Int(limit - from) * StateOverlay.writesPerEvent)
+    static func replay(from: UInt64, upTo limit: UInt64, log r: StoreReader, into overlay: StateOverlay, project: Bool) throws -> UInt64 {
+        var ledger = try ledgerState(at: from, log: r, state: overlay)
         func corrupt(_ seq: UInt64, _ why: String) -> StoreError { .corrupt("entry \(seq) \(why) (run `cledger verify`)") }
         var assembler = SubmissionAssembler()
         if from > 0 {
@@ -81,6 +104,7 @@ public enum StateSync {
         var chunks = LogChunks(reader: r, from: from, end: size, chunkSize: Int(min(limit - from, 8192)),
                                workers: max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
         var seq = from
+        var effects: [Effect] = []
         replaying: while true {
             let chunk: LogChunks.Chunk?
             do { chunk = try chunks.next() } catch let f as SubmissionAssembler.Fault { throw corrupt(f.seq, f.reason) }
@@ -93,7 +117,12 @@ public enum StateSync {
                 do throws(SubmissionAssembler.Fault) { done = try assembler.add(entry, leafHash: leaf) } catch { throw corrupt(error.seq, error.reason) }
                 guard let a = done else { continue }
                 do {
-                    ledger = try Reducer.apply(a.submission, to: ledger, state: overlay, time: a.time, leafHashes: a.leafHashes, lookup: r)
+                    if project {
+                        ledger = try Reducer.apply(a.submission, to: ledger, state: overlay, time: a.time, leafHashes: a.leafHashes, lookup: r)
+                    } else {
+                        effects.removeAll(keepingCapacity: true)
+                        ledger = try Reducer.apply(a.submission, to: ledger, state: overlay, time: a.time, leafHashes: a.leafHashes, lookup: r, effects: &effects)
+                    }
                 } catch let v as RuleViolation {
                     throw corrupt(a.firstSeq + UInt64(v.eventIndex ?? 0), "breaks a rule when the state is replayed: \(v)")
                 }
@@ -102,8 +131,6 @@ public enum StateSync {
             }
         }
         if let o = assembler.incomplete, seq < limit { throw corrupt(o.firstSeq, "starts a submission the log holds only \(o.taken) of \(o.count) events of") }
-        try sw.apply(overlay)
-        try sw.setSize(seq)
         return seq
     }
 

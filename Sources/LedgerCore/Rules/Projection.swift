@@ -17,6 +17,18 @@ public enum Projection {
         }
     }
 
+    /// Whether `key` is one of the read models this writes (`hist/`, `stat/`, `mkt/`, `totals`):
+    /// no rule reads them.
+    public static func owns(_ key: String) -> Bool {
+        switch key.utf8.first {
+        case UInt8(ascii: "h"): return key.hasPrefix("hist/")
+        case UInt8(ascii: "s"): return key.hasPrefix("stat/")
+        case UInt8(ascii: "m"): return key.hasPrefix("mkt/")
+        case UInt8(ascii: "t"): return key == "totals"
+        default: return false
+        }
+    }
+
     /// Where the history line of `account` at `seq` goes: under the million of its seq first
     /// (the first 10 digits of SEQ16), so the index's writes stay within the current million's
     /// lines instead of spreading over every account's place in the whole index (SPEC.md

@@ -42,6 +42,16 @@ public final class StateOverlay: StateReader {
 
         init(_ value: JSONValue?) { self = value.map { .value($0) } ?? .absent }
 
+        /// Its canonical JSON bytes, as the state environment stores them; nil when absent.
+        public var stored: [UInt8]? {
+            switch self {
+            case .absent: return nil
+            case .value(let v): return CanonicalJSON.encode(v)
+            case .canonical(let b): return b
+            case .typed(let r): return r.canonical
+            }
+        }
+
         var isAbsent: Bool { if case .absent = self { return true }; return false }
     }
     private var slots: [String: Slot] = [:]
@@ -250,7 +260,7 @@ public final class StateOverlay: StateReader {
     }
 
     /// What a slot holds as a `R`, nil when absent.
-    private static func typed<R: StateRecord>(_ type: R.Type, _ content: Content, key: String) throws -> R? {
+    static func typed<R: StateRecord>(_ type: R.Type, _ content: Content, key: String) throws -> R? {
         switch content {
         case .absent: return nil
         case .typed(let r): if let typed = r as? R { return typed }
@@ -305,6 +315,11 @@ public final class StateOverlay: StateReader {
         var out: [(key: String, value: JSONValue?)] = []
         forEachWriteInOrder { out.append(($0, try! $1.decoded())) }
         return out
+    }
+
+    /// Calls `body` with each written key and what it holds now (`.absent`: deleted), in no order.
+    public func forEachWrite(_ body: (String, Content) throws -> Void) rethrows {
+        for (key, slot) in slots where slot.written { try body(key, slot.content) }
     }
 
     /// Calls `body` with each written key (and its value, nil for a deletion) in byte order.

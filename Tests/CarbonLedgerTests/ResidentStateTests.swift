@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import LedgerCore
+import LedgerDemo
+import LedgerStore
+@testable import CarbonLedger
+import TestSupport
+
+/// The sequencer's rules read the rule state from memory (`ResidentState`), merged from each
+/// committed batch and caught up from the log when another writer appended. Whatever happened,
+/// it must hold exactly the rule records the state environment holds (which `verify` checks
+/// against a replay): record for record, byte for byte.
+@Suite struct ResidentStateTests {
+    /// The rule records of the state environment, by key.
+    static func storedRules(_ ledger: Ledger) throws -> (size: UInt64, records: [String: [UInt8]]) {
+        try ledger.store.read { r in
+            var out: [String: [UInt8]] = [:]
+            try r.stateTxn.scan(r.store.state, from: nil) { k, v in
+                let key = String(decoding: k, as: UTF8.self)
+                if ResidentState.holds(key) { out[key] = Array(v) }
+                return true
+            }
+            return (try r.stateSize(), out)
+        }
+    }
+
+    static func expectInStep(_ sequencer: Sequencer, _ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let memory = try sequencer.rulesStateRecords()
+        let stored = try storedRules(ledger)
+        let logSize = try ledger.info().size
+        #expect(memory.size == logSize && stored.size == logSize, "sizes: memory \(memory.size), stored \(stored.size), log \(logSize)", sourceLocation: sourceLocation)
+        let differing = Set(memory.records.keys).union(stored.records.keys).filter { memory.records[$0] != stored.records[$0] }.sorted()
+        #expect(differing.count == 0, "records differ, first \(differing.prefix(5))", sourceLocation: sourceLocation)
+        #expect(stored.records.count > 100, sourceLocation: sourceLocation)
+    }
+
+    /// Every kind of event the demo runs (issuance, transfers, retirements, reversals,
+    /// redemptions, donations): deletions of eligible behaviours and serial ranges included.
+    @Test func aDemoRunLeavesTheRulesStateInMemoryEqualToTheStoredOne() throws {
+        let dir = TempDir()
+        let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/resident", residents: 60, days: 2)
+        let sequencer = try ledger.sequencer()
+        _ = try DemoRunner(ledger: ledger, sequencer: sequencer, city: city).run()
+        try Self.expectInStep(sequencer, ledger)
+    }
+
+    /// Two writers on one store, one of them pipelined: each one's state in memory misses the
+    /// other's commits until it replays them from the log, and the pipelined one's stale and
+    /// refused batches must leave no trace in it.
+    @Test func twoWritersInterleavedEachKeepTheStoredRulesState() async throws {
+        let dir = TempDir()
+        let (ledger, city, _) = try newDemoCity(dir, origin: ConcurrencyTests.origin, residents: 200, days: 2)
+        let sequencer = try ledger.sequencer()
+        for r in try sequencer.append(try city.setup(), now: .now()) { _ = try r.get() }
+        let traffic = try city.regularBatches(0) + city.regularBatches(1)
+        let mine = traffic.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+        let theirs = traffic.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+        let other = try ledger.sequencer()
+        let committer = GroupCommitter(sequencer: sequencer)
+        let interleaved = Task.detached { () throws -> Int in
+            try theirs.reduce(0) { n, s in n + (try other.append([s], now: .now())[0].get()).count }
+        }
+        // Sent twice: the second copies are refused (replays), inside batches that go through.
+        let results = await committer.race(mine + mine.prefix(5))
+        committer.shutdown()
+        _ = try await interleaved.value
+        let accepted = results.filter { if case .success = $0 { return true }; return false }.count
+        #expect(accepted == mine.count, "\(results.filter { if case .failure = $0 { return true }; return false }.prefix(3))")
+        #expect(try ledger.info().size > UInt64(traffic.count))
+
+        try Self.expectInStep(sequencer, ledger)
+        try Self.expectInStep(other, ledger)
+        // And each goes on from there: an append by one, seen by the other.
+        let last = try city.sign([["type": "note", "text": "after the race"]], by: city.admin)
+        _ = try other.append([last], now: .now())[0].get()
+        try Self.expectInStep(sequencer, ledger)
+        _ = try Verifier(store: ledger.store).verify()
+    }
+
+    /// A writer opened on an existing ledger loads the rule state from the environment, without
+    /// the read models.
+    @Test func aNewWriterLoadsTheStoredRulesState() throws {
+        let dir = TempDir()
+        let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/reload", residents: 40, days: 1)
+        _ = try DemoRunner(ledger: ledger, sequencer: try ledger.sequencer(), city: city).run()
+        let loaded = try ledger.store.read { try ResidentState.load($0) }
+        var keys: [String] = []
+        loaded.forEachRecord { k, _ in keys.append(k) }
+        let stored = try Self.storedRules(ledger).records.count
+        #expect(!keys.contains { Projection.owns($0) } && keys.count == stored)
+        try Self.expectInStep(try ledger.sequencer(), ledger)
+    }
+}
