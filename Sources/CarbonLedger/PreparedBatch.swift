@@ -39,9 +39,12 @@ public final class PreparedBatch: @unchecked Sendable {
     /// The submissions, in the order they were prepared.
     public let submissions: [Submission]
     let contents: Contents
-    /// The batch's changes of the rules' state. Its base is detached after preparation; the next
-    /// `prepare` rebases it onto the rules' state in memory when it builds on this batch.
+    /// The batch's changes of the rules' state in memory, made there and journaled (undone if
+    /// the commit fails), and listed for the commit to store.
     let state: StateOverlay
+    /// Whether the commit went through (set by `Sequencer.commit` under its lock).
+    enum Outcome { case committed, failed }
+    var outcome: Outcome?
     /// What the batch gives the read models, written with its state at the commit.
     let effects: [Effect]
     /// The writer state the batch was prepared over, and the one its commit leaves.

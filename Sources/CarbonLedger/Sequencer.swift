@@ -18,10 +18,12 @@ public final class Sequencer: @unchecked Sendable {
     /// code holding `rulesLock` uses it: the rules of one batch at a time.
     private var resident: ResidentState?
     private let rulesLock = NSLock()
-    /// Batches committed since their overlays were last merged into `resident` (under `lock`):
-    /// the commit thread adds them, the next prepare merges them on the rules' thread.
-    private var unmerged: [(from: UInt64, to: UInt64, state: StateOverlay)] = []
-    private var keepsUnmerged = false
+    /// Batches whose rules changed `resident` and that are not known to be committed, oldest
+    /// first (under `rulesLock`): one that fails is undone before the next prepare from the store.
+    private var unsettled: [PreparedBatch] = []
+    /// Where settled batches are freed: their journals and write lists hold every change of
+    /// the batch, and freeing them showed in profiles of the rules' thread.
+    private let releaseQueue = DispatchQueue(label: "carbonledger.release")
     /// Commits made by this sequencer (for group-commit tests and metrics).
     public var commitCount: Int { lock.withLock { committed } }
 
@@ -81,8 +83,10 @@ public final class Sequencer: @unchecked Sendable {
         }
     }
 
-    /// The rules' state in memory as of what `r` sees of the log (`previous == nil`), or as of
-    /// where `previous` starts or ends; made from the state environment the first time.
+    /// The rules' state in memory as of what `r` sees of the log (`previous == nil`), or with
+    /// `previous` applied; made from the state environment the first time. Batches found
+    /// committed are settled; without `previous`, the others are undone (they failed, or were
+    /// prepared and not committed: one that commits after all is replayed from the log).
     private func rulesState(_ r: StoreReader, after previous: PreparedBatch?) throws -> ResidentState {
         let state: ResidentState
         if let existing = resident {
@@ -90,16 +94,22 @@ public final class Sequencer: @unchecked Sendable {
         } else {
             state = try ResidentState.load(r)
             resident = state
-            lock.withLock { keepsUnmerged = true; unmerged = [] }
         }
-        for u in lock.withLock({ () -> [(from: UInt64, to: UInt64, state: StateOverlay)] in defer { unmerged = [] }; return unmerged }) where u.from == state.size {
-            state.merge(u.state, size: u.to)
-        }
+        let outcomes = lock.withLock { unsettled.map(\.outcome) }
+        let settled = outcomes.prefix { $0 == .committed }.count
+        var done: [PreparedBatch]? = Array(unsettled.prefix(settled))
+        unsettled.removeFirst(settled)
+        dispose(&done, on: releaseQueue)
         if let p = previous {
-            guard state.size == p.start.frontier.size || state.size == p.end.frontier.size else {
+            // Built on `p`, which must still be applied, and must not be over a failed batch.
+            guard unsettled.last === p, !outcomes[settled...].contains(.failed) else {
                 throw SequencerError.stateBehind(stateSize: state.size, logSize: p.start.frontier.size)
             }
         } else {
+            while let b = unsettled.popLast() {
+                b.state.undoAll()
+                state.reflect(size: b.start.frontier.size)
+            }
             try StateSync.catchUp(state, log: r)
         }
         return state
@@ -133,10 +143,8 @@ public final class Sequencer: @unchecked Sendable {
                     throw SequencerError.stateBehind(stateSize: models, logSize: p.start.frontier.size)
                 }
             }
-            // Where `p` starts or ends: the overlay of `p` covers the difference.
             let rules = try rulesState(r, after: previous)
             if let p = previous {
-                p.state.rebase(onto: rules)
                 st = p.end
                 for a in p.contents.accepted { pending[a.root] = a.firstSeq }
             } else {
@@ -153,8 +161,11 @@ public final class Sequencer: @unchecked Sendable {
             var batch = PreparedBatch.Contents(time: time)
             batch.outcomes.reserveCapacity(submissions.count)
             var effects: [Effect] = []
-            let batchState = StateOverlay(base: previous?.state ?? rules,
+            let batchState = StateOverlay(writingThrough: rules,
                                           expectedWrites: submissions.reduce(0) { $0 + $1.events.count } * StateOverlay.writesPerEvent)
+            // Whatever ends the batch early leaves the rules' state as it found it.
+            var isPrepared = false
+            defer { if !isPrepared { batchState.undoAll() } }
             for sub in submissions {
                 let firstSeq = st.frontier.size
                 let lookup = PendingLookup(reader: r, pending: pending)
@@ -185,11 +196,13 @@ public final class Sequencer: @unchecked Sendable {
                 batch.outcomes.append(.success(AppendReceipt(firstSeq: firstSeq, count: sub.events.count, root: sub.root, treeSize: 0)))
             }
             if st.frontier.size > start.frontier.size { st.lastTime = time }
-            // The rules' state changes under later batches: nothing may read through it afterwards.
-            // The commit thread reads its writes while the next batch reads through it.
+            // The commit thread reads its writes while the next batch changes the state.
             batchState.freeze()
-            batchState.rebase(onto: DetachedState.shared)
-            return PreparedBatch(submissions: submissions, contents: batch, state: batchState, effects: effects, start: start, end: st)
+            let prepared = PreparedBatch(submissions: submissions, contents: batch, state: batchState, effects: effects, start: start, end: st)
+            unsettled.append(prepared)
+            rules.reflect(size: st.frontier.size)
+            isPrepared = true
+            return prepared
         }
     }
 
@@ -210,12 +223,13 @@ public final class Sequencer: @unchecked Sendable {
                 }
             }
         } catch {
+            lock.withLock { batch.outcome = .failed }
             setCached(nil)
             throw error
         }
+        lock.withLock { batch.outcome = .committed }
         setCached(batch.end, committed: true)
         let from = batch.start.frontier.size, to = batch.end.frontier.size
-        if to > from { lock.withLock { if keepsUnmerged { unmerged.append((from, to, batch.state)) } } }
         commitState(batch.state, effects: batch.effects, from: from, to: to)
         let size = batch.end.frontier.size
         return c.outcomes.map { $0.map { var r = $0; r.treeSize = size; return r } }

@@ -79,9 +79,13 @@ public enum StateSync {
         guard resident.size <= size else { throw StoreError.corrupt("the rules' state reflects \(resident.size) entries but the log has only \(size)") }
         while resident.size < size {
             let limit = min(size, resident.size + entriesPerTransaction)
-            let overlay = StateOverlay(base: resident, expectedWrites: Int(limit - resident.size) * StateOverlay.writesPerEvent)
-            let end = try replay(from: resident.size, upTo: limit, log: r, into: overlay, project: false)
-            resident.merge(overlay, size: end)
+            let overlay = StateOverlay(writingThrough: resident, expectedWrites: Int(limit - resident.size) * StateOverlay.writesPerEvent)
+            do {
+                resident.reflect(size: try replay(from: resident.size, upTo: limit, log: r, into: overlay, project: false))
+            } catch {
+                overlay.undoAll()
+                throw error
+            }
         }
     }
 

@@ -77,6 +77,27 @@ import TestSupport
         _ = try Verifier(store: ledger.store).verify()
     }
 
+    /// The rules change the state in memory as they run; a batch whose commit failed, or that
+    /// was prepared and dropped, is undone before the next batch from the store.
+    @Test func batchesThatDidNotCommitLeaveNoTraceInMemory() throws {
+        let dir = TempDir()
+        let race = ConcurrencyTests()
+        let (ledger, sequencer, city, resident) = try race.city(dir, platforms: "szmetro", "greenlife")
+        let start = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - 3 * 3_600_000)
+        let ride = try city.sign(race.trip(resident, "metro", amount: 9_000, start: start, minutes: 20, ref: "undone-1"), by: "szmetro")
+        let before = try sequencer.rulesStateRecords()
+        // Prepared and dropped: the same ride is new to the next batch.
+        _ = try sequencer.prepare([ride], now: .now(), after: nil)
+        // Prepared, then overtaken by another writer: its commit fails.
+        let k = try sequencer.prepare([ride], now: .now(), after: nil)
+        _ = try ledger.sequencer().append([try city.sign([["type": "note", "text": "overtakes"]], by: city.admin)], now: .now())[0].get()
+        #expect(throws: SequencerError.self) { try sequencer.commit(k) }
+        let after = try sequencer.rulesStateRecords()
+        #expect(after.records == before.records && after.size == before.size + 1)
+        _ = try sequencer.append([ride], now: .now())[0].get()
+        try Self.expectInStep(sequencer, ledger)
+    }
+
     /// A writer opened on an existing ledger loads the rule state from the environment, without
     /// the read models.
     @Test func aNewWriterLoadsTheStoredRulesState() throws {

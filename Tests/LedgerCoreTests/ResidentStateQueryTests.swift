@@ -1,9 +1,10 @@
 import Testing
 @testable import LedgerCore
 
-/// `ResidentState` answers the ordered queries (`predecessor`, `children`) over what it merged,
-/// as a plain sorted map would: through inserts out of order, deletions (kept listed until they
-/// are half of a parent's keys), and keys deleted and written again.
+/// `ResidentState` answers the ordered queries (`predecessor`, `children`) as a plain sorted map
+/// would, through writes made and undone by overlays writing through it: inserts out of order,
+/// deletions (kept listed until they are half of a parent's keys), keys deleted and written
+/// again, refused submissions and whole batches undone.
 @Suite struct ResidentStateQueryTests {
     /// A deterministic generator: the same batches on every run.
     struct Generator {
@@ -16,26 +17,45 @@ import Testing
 
     static let parents = ["elig/m1/2026-01-01", "elig/m1/2026-01-02", "iv/2026-01-01/p-1/transit"]
 
-    @Test func orderedQueriesMatchASortedMapThroughMergesAndDeletions() throws {
+    @Test func orderedQueriesMatchASortedMapThroughWritesUndoneAndDeletions() throws {
         var g = Generator(state: 23)
         let resident = ResidentState()
         var model: [String: Int64] = [:]
+        var undone = 0
         for round in 0..<60 {
-            let overlay = StateOverlay(base: resident)
+            // A batch: submissions in savepoints, some refused; some batches undone whole (a
+            // commit that failed).
+            let overlay = StateOverlay(writingThrough: resident)
+            var batchModel = model
             // Early rounds mostly write, later ones mostly delete: parents fill up and drain.
             let deleting = round < 20 ? 2 : 7
-            for _ in 0..<40 {
-                let key = statePath(Self.parents[g.next(Self.parents.count)], pad16(Int64(g.next(300))))
-                if g.next(10) < deleting {
-                    overlay.putRecord(key, nil)
-                    model[key] = nil
+            for _ in 0..<8 {
+                overlay.beginSavepoint()
+                var subModel = batchModel
+                for _ in 0..<5 {
+                    let key = statePath(Self.parents[g.next(Self.parents.count)], pad16(Int64(g.next(300))))
+                    if g.next(10) < deleting {
+                        overlay.putRecord(key, nil)
+                        subModel[key] = nil
+                    } else {
+                        let v = Int64(g.next(1_000_000))
+                        overlay.putRecord(key, SeqRecord(v))
+                        subModel[key] = v
+                    }
+                }
+                if g.next(4) == 0 {
+                    overlay.rollback()
                 } else {
-                    let v = Int64(g.next(1_000_000))
-                    overlay.putRecord(key, SeqRecord(v))
-                    model[key] = v
+                    overlay.commitSavepoint()
+                    batchModel = subModel
                 }
             }
-            resident.merge(overlay, size: UInt64(round + 1))
+            if g.next(5) == 0 {
+                overlay.undoAll()
+                undone += 1
+            } else {
+                model = batchModel
+            }
             for parent in Self.parents {
                 let expected = model.filter { $0.key.hasPrefix(parent + "/") }.sorted { StateOverlay.less($0.key, $1.key) }
                 let children = try resident.childRecords(SeqRecord.self, of: parent)
@@ -48,17 +68,47 @@ import Testing
                     #expect(try resident.predecessor(parent: parent, before: before)?.key == want?.key)
                 }
             }
-            #expect(resident.count == model.count && resident.size == UInt64(round + 1))
+            #expect(resident.count == model.count)
         }
+        #expect(undone > 5)
         // Emptied, the parents' lists go too (their deleted keys are not kept for ever).
-        let drain = StateOverlay(base: resident)
+        let drain = StateOverlay(writingThrough: resident)
         for key in model.keys { drain.putRecord(key, nil) }
-        resident.merge(drain, size: 61)
         #expect(model.count > 100 && resident.count == 0 && resident.listedKeys == 0)
         for parent in Self.parents { #expect(try resident.children(of: parent).isEmpty) }
+        // And undone, they are back.
+        drain.undoAll()
+        #expect(resident.count == model.count)
+        for parent in Self.parents {
+            #expect(try resident.children(of: parent).map(\.key) == model.keys.filter { $0.hasPrefix(parent + "/") }.sorted { StateOverlay.less($0, $1) })
+        }
     }
 
-    @Test func aRecordReadTypedIsTheRecordMerged() throws {
+    /// What an overlay writing through lists for the commit: the last write of each key, in
+    /// byte order, deletions included, and nothing of a refused submission.
+    @Test func anOverlayWritingThroughListsItsLastWriteOfEachKey() throws {
+        let resident = ResidentState()
+        let overlay = StateOverlay(writingThrough: resident)
+        overlay.beginSavepoint()
+        overlay.putRecord("src/p/b", SeqRecord(1))
+        overlay.putRecord("src/p/a", SeqRecord(2))
+        overlay.putRecord("src/p/b", SeqRecord(3))
+        overlay.commitSavepoint()
+        overlay.beginSavepoint()
+        overlay.putRecord("src/p/c", SeqRecord(4))
+        overlay.putRecord("src/p/a", nil)
+        overlay.rollback()
+        overlay.beginSavepoint()
+        overlay.putRecord("src/p/a", nil)
+        overlay.commitSavepoint()
+        var listed: [(String, [UInt8]?)] = []
+        overlay.forEachWriteInOrder { k, c in listed.append((k, c.stored)) }
+        #expect(listed.map(\.0) == ["src/p/a", "src/p/b"])
+        #expect(listed[0].1 == nil && listed[1].1 == SeqRecord(3).canonical)
+        #expect(try resident.record(SeqRecord.self, at: "src/p/b")?.value == 3 && resident.count == 1)
+    }
+
+    @Test func aRecordReadTypedIsTheRecordLoaded() throws {
         let resident = ResidentState()
         resident.load(key: "acct/p-1", canonical: AccountRecord(kind: .person, region: "440304", openedSeq: 3).canonical)
         resident.load(key: "totals", canonical: Array(#"{"behaviours":1}"#.utf8))

@@ -4,8 +4,9 @@
 /// here it is a hash lookup, and a record read once stays decoded.
 ///
 /// It holds the rules' namespaces only, not the read models `Projection` writes (the rules
-/// never read those). The sequencer merges each committed batch's overlay into it, in log
-/// order, on the thread that runs the rules; it is not safe to use from two threads at once.
+/// never read those). The rules change it through a `StateOverlay` writing through it, which
+/// journals each change so that a batch whose commit fails is undone; it is used by one thread
+/// at a time.
 public final class ResidentState: StateReader {
     private var records: [String: StateOverlay.Content] = [:]
     /// The keys of each parent of the ordered namespaces (`StateOverlay.orderedNamespaces`),
@@ -34,27 +35,28 @@ public final class ResidentState: StateReader {
     /// Sets the size after loading.
     public func loaded(size: UInt64) { self.size = size }
 
-    /// Takes in the writes of `overlay`, which brings this state from `size` to `newSize`
-    /// entries. The overlay is only read (another thread may be storing it meanwhile).
-    public func merge(_ overlay: StateOverlay, size newSize: UInt64) {
-        precondition(newSize >= size, "the state does not go back")
-        overlay.forEachWrite { key, content in
-            assert(Self.holds(key), "a rule overlay holds no read model (\(key))")
-            set(key, content)
+    /// Records that its records reflect the log's first `size` entries (the sequencer, as it
+    /// applies batches through an overlay writing through it, or undoes them).
+    public func reflect(size: UInt64) { self.size = size }
+
+    /// Sets the record at `key` (`.absent`: removes it) and returns what it held.
+    @discardableResult
+    func set(_ key: String, _ content: StateOverlay.Content) -> StateOverlay.Content {
+        if content.isAbsent {
+            guard let old = records.removeValue(forKey: key) else { return .absent }
+            if StateOverlay.isOrdered(key) { listRemoval(StateOverlay.parent(of: key)) }
+            return old
         }
-        size = newSize
+        if let old = records.updateValue(content, forKey: key) { return old }
+        if StateOverlay.isOrdered(key) { ordered[StateOverlay.parent(of: key), default: OrderedKeys()].insert(key) }
+        return .absent
     }
 
-    private func set(_ key: String, _ content: StateOverlay.Content) {
-        if content.isAbsent {
-            guard records.removeValue(forKey: key) != nil, StateOverlay.isOrdered(key) else { return }
-            let parent = StateOverlay.parent(of: key)
-            ordered[parent]?.dead += 1
-            if let o = ordered[parent], o.dead == o.keys.count || o.dead > 32 && o.dead * 2 > o.keys.count { compact(parent) }
-            return
-        }
-        guard records.updateValue(content, forKey: key) == nil, StateOverlay.isOrdered(key) else { return }
-        ordered[StateOverlay.parent(of: key), default: OrderedKeys()].insert(key)
+    private func listRemoval(_ parent: Substring) {
+        guard let i = ordered.index(forKey: parent) else { return }
+        ordered.values[i].dead += 1
+        let (dead, listed) = (ordered.values[i].dead, ordered.values[i].keys.count)
+        if dead == listed || dead > 32 && dead * 2 > listed { compact(parent) }
     }
 
     /// Drops the keys of `parent` that no longer have a record.

@@ -1,10 +1,13 @@
 import Foundation
 
-/// Buffered writes over a `StateReader`: the reducer's scratch space. The sequencer stacks one
-/// per submission on one per batch, so a rejected submission's writes are simply dropped and
-/// an accepted one's are merged down; only the batch's survive to LMDB, in the same
-/// transaction as the entries. Decoded values are cached, so a key read or written by many
+/// Buffered writes over a `StateReader`: the reducer's scratch space. A savepoint per
+/// submission drops a refused submission's writes; replays and checks keep a batch's writes
+/// here and store them together. Decoded values are cached, so a key read or written by many
 /// events of a batch is decoded and encoded once.
+///
+/// Over the rules' state in memory (`init(writingThrough:)`) it buffers nothing: reads and
+/// writes go to that state, each write journaled so that a refused submission or a batch whose
+/// commit failed is undone, and listed for the commit to store (the sequencer's batches).
 public final class StateOverlay: StateReader {
     /// What the overlay reads through. `rebase(onto:)` replaces it.
     public private(set) var base: StateReader
@@ -57,7 +60,12 @@ public final class StateOverlay: StateReader {
     private var slots: [String: Slot] = [:]
     /// Written keys; `.some(nil)` marks a deletion.
     public var writes: [String: JSONValue?] {
-        slots.compactMapValues { $0.written ? .some(try! $0.content.decoded()) : nil }
+        if resident != nil {
+            var out: [String: JSONValue?] = [:]
+            for w in written { out[w.key] = .some(try! w.content.decoded()) }
+            return out
+        }
+        return slots.compactMapValues { $0.written ? .some(try! $0.content.decoded()) : nil }
     }
     /// Written keys of the ordered namespaces by parent, for `predecessor` and `children`. A key
     /// is listed when a write finds it unwritten; a key written again after a rollback is listed
@@ -82,8 +90,28 @@ public final class StateOverlay: StateReader {
     /// which showed in profiles.
     public init(base: StateReader, expectedWrites: Int = 0) {
         self.base = base
+        self.resident = nil
         slots.reserveCapacity(expectedWrites + expectedWrites / 4)
     }
+
+    /// Changes `state` in place: no second lookup per read and no merge after the commit (both
+    /// showed in profiles of the rules thread, Benchmarks/RESULTS.md). Only one such overlay may
+    /// change `state` at a time, on the thread that owns it.
+    public init(writingThrough state: ResidentState, expectedWrites: Int = 0) {
+        self.base = state
+        self.resident = state
+        written.reserveCapacity(expectedWrites)
+        undo.reserveCapacity(expectedWrites)
+    }
+
+    /// The state this overlay writes through, if it does.
+    let resident: ResidentState?
+    /// Writing through: every write in order, for the commit (the last one of a key wins).
+    private var written: [(key: String, content: Content)] = []
+    /// Writing through: what each write replaced, in order, to undo it.
+    private var undo: [(key: String, previous: Content)] = []
+    /// Writing through: where the open savepoint began in `written` and `undo`.
+    private var savepointStart = (written: 0, undo: 0)
 
     /// Reads through `newBase` from now on. The pipelined sequencer prepares batch k+1 over
     /// batch k's overlay while k commits; before each new batch it rebases k's overlay onto a
@@ -93,6 +121,7 @@ public final class StateOverlay: StateReader {
     /// cache then stays valid.
     public func rebase(onto newBase: StateReader) {
         precondition(!inSavepoint, "rebase inside a savepoint")
+        precondition(resident == nil, "an overlay writing through has no base of its own")
         base = newBase
     }
 
@@ -102,6 +131,10 @@ public final class StateOverlay: StateReader {
     public func beginSavepoint() {
         precondition(!inSavepoint && !frozen, "savepoints do not nest, and a frozen overlay takes no writes")
         inSavepoint = true
+        if resident != nil {
+            savepointStart = (written.count, undo.count)
+            return
+        }
         savepointNumber &+= 1
         // After 2^32 savepoints, numbers of old slots could come round again: start afresh.
         if savepointNumber == 0 {
@@ -119,6 +152,12 @@ public final class StateOverlay: StateReader {
     /// Undoes every write since `beginSavepoint()`, newest first.
     public func rollback() {
         precondition(inSavepoint, "rollback without a savepoint")
+        if resident != nil {
+            undo(from: savepointStart.undo)
+            written.removeSubrange(savepointStart.written...)
+            inSavepoint = false
+            return
+        }
         for (key, previous) in journal.reversed() {
             slots[key] = previous
         }
@@ -126,7 +165,22 @@ public final class StateOverlay: StateReader {
         inSavepoint = false
     }
 
+    /// Writing through: undoes every write this overlay made (a batch whose commit failed, or
+    /// that was prepared and never committed), newest first.
+    public func undoAll() {
+        precondition(!inSavepoint, "undo inside a savepoint")
+        undo(from: 0)
+        written.removeAll()
+    }
+
+    private func undo(from start: Int) {
+        guard let resident else { preconditionFailure("only an overlay writing through keeps undo records") }
+        for (key, previous) in undo[start...].reversed() { _ = resident.set(key, previous) }
+        undo.removeSubrange(start...)
+    }
+
     public func get(_ key: String) throws -> JSONValue? {
+        if let resident { return try resident.get(key) }
         if let slot = slots[key] {
             switch slot.content {
             case .canonical, .typed: break
@@ -155,6 +209,7 @@ public final class StateOverlay: StateReader {
     /// The record at `key` as a `R`, decoded once and then kept typed in this overlay (writes
     /// of it stay typed until they are stored); nil when there is none.
     public func record<R: StateRecord>(_ type: R.Type, at key: String) throws -> R? {
+        if let resident { return try resident.record(R.self, at: key) }
         if let slot = slots[key] {
             if case .typed(let r) = slot.content, let typed = r as? R { return typed }
             guard let r = try Self.typed(R.self, slot.content, key: key) else { return nil }
@@ -188,6 +243,11 @@ public final class StateOverlay: StateReader {
     private func write(_ key: String, _ content: Content) {
         precondition(!frozen, "write to a frozen overlay")
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
+        if let resident {
+            undo.append((key, resident.set(key, content)))
+            written.append((key, content))
+            return
+        }
         // One hash of the key for both the write and the undo record.
         let number = inSavepoint ? savepointNumber : 0
         let previous = slots.updateValue(Slot(content: content, written: true, savepoint: number), forKey: key)
@@ -205,6 +265,7 @@ public final class StateOverlay: StateReader {
     /// An absent key starts from an empty object.
     public func updateObject(_ key: String, _ body: (inout JSONObject) -> Void) throws {
         precondition(!frozen, "write to a frozen overlay")
+        precondition(resident == nil, "read models are not written through the rules' state")
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
         let number = inSavepoint ? savepointNumber : 0
         var index = slots.index(forKey: key)
@@ -241,21 +302,25 @@ public final class StateOverlay: StateReader {
     }
 
     public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
-        try predecessor(parent: parent, before: before, base: { try self.base.predecessor(parent: parent, before: $0) }, own: { try $0.decoded() })
+        if let resident { return try resident.predecessor(parent: parent, before: before) }
+        return try predecessor(parent: parent, before: before, base: { try self.base.predecessor(parent: parent, before: $0) }, own: { try $0.decoded() })
     }
 
     public func predecessorRecord<R: StateRecord>(_ type: R.Type, parent: String, before: String) throws -> (key: String, record: R)? {
-        try predecessor(parent: parent, before: before, base: { try self.base.predecessorRecord(R.self, parent: parent, before: $0).map { (key: $0.key, value: $0.record) } },
+        if let resident { return try resident.predecessorRecord(R.self, parent: parent, before: before) }
+        return try predecessor(parent: parent, before: before, base: { try self.base.predecessorRecord(R.self, parent: parent, before: $0).map { (key: $0.key, value: $0.record) } },
                         own: { try Self.typed(R.self, $0, key: parent) })
             .map { (key: $0.key, record: $0.value) }
     }
 
     public func children(of parent: String) throws -> [(key: String, value: JSONValue)] {
-        try children(of: parent, base: try base.children(of: parent), own: { try $0.decoded() })
+        if let resident { return try resident.children(of: parent) }
+        return try children(of: parent, base: try base.children(of: parent), own: { try $0.decoded() })
     }
 
     public func childRecords<R: StateRecord>(_ type: R.Type, of parent: String) throws -> [(key: String, record: R)] {
-        try children(of: parent, base: try base.childRecords(R.self, of: parent).map { (key: $0.key, value: $0.record) }, own: { try Self.typed(R.self, $0, key: parent) })
+        if let resident { return try resident.childRecords(R.self, of: parent) }
+        return try children(of: parent, base: try base.childRecords(R.self, of: parent).map { (key: $0.key, value: $0.record) }, own: { try Self.typed(R.self, $0, key: parent) })
             .map { (key: $0.key, record: $0.value) }
     }
 
@@ -317,10 +382,6 @@ public final class StateOverlay: StateReader {
         return out
     }
 
-    /// Calls `body` with each written key and what it holds now (`.absent`: deleted), in no order.
-    public func forEachWrite(_ body: (String, Content) throws -> Void) rethrows {
-        for (key, slot) in slots where slot.written { try body(key, slot.content) }
-    }
 
     /// Calls `body` with each written key (and its value, nil for a deletion) in byte order.
     /// LMDB takes sorted puts much faster (its pages stay in cache; Benchmarks/RESULTS.md).
@@ -328,6 +389,7 @@ public final class StateOverlay: StateReader {
     /// the commit thread, so this sorts slot positions by each key's first 16
     /// bytes as integers, compares whole keys only on a tie, and copies no record.
     public func forEachWriteInOrder(_ body: (String, Content) throws -> Void) rethrows {
+        if resident != nil { return try forEachWrittenThroughInOrder(body) }
         var order: [(prefix: (UInt64, UInt64), index: Dictionary<String, Slot>.Index)] = []
         order.reserveCapacity(slots.count)
         var i = slots.startIndex
@@ -340,6 +402,25 @@ public final class StateOverlay: StateReader {
             return Self.less(slots.keys[a.index], slots.keys[b.index])
         }
         for o in order { try body(slots.keys[o.index], slots.values[o.index].content) }
+    }
+
+    /// `forEachWriteInOrder` of an overlay writing through: the last write of each key, sorted
+    /// the same way (a key's writes stay in the order made, so the last is found after a sort).
+    private func forEachWrittenThroughInOrder(_ body: (String, Content) throws -> Void) rethrows {
+        var order: [(prefix: (UInt64, UInt64), index: Int)] = []
+        order.reserveCapacity(written.count)
+        for (i, w) in written.enumerated() { order.append((Self.prefix16(w.key), i)) }
+        order.sort { a, b in
+            if a.prefix != b.prefix { return a.prefix < b.prefix }
+            let ka = written[a.index].key, kb = written[b.index].key
+            if ka != kb { return Self.less(ka, kb) }
+            return a.index < b.index
+        }
+        for (n, o) in order.enumerated() {
+            let key = written[o.index].key
+            if n + 1 < order.count, order[n + 1].prefix == o.prefix, written[order[n + 1].index].key == key { continue }
+            try body(key, written[o.index].content)
+        }
     }
 
     /// A key's first 16 bytes as two big-endian integers (zero-padded): their order is the
