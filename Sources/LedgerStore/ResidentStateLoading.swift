@@ -10,7 +10,7 @@ extension ResidentState {
             state.load(key: String(decoding: k, as: UTF8.self), canonical: Array(v))
             return true
         }
-        state.loaded(size: try reader.stateSize())
+        state.reflect(size: try reader.stateSize())
         return state
     }
 }

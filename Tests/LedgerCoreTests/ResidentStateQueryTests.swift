@@ -112,7 +112,7 @@ import Testing
         let resident = ResidentState()
         resident.load(key: "acct/p-1", canonical: AccountRecord(kind: .person, region: "440304", openedSeq: 3).canonical)
         resident.load(key: "totals", canonical: Array(#"{"behaviours":1}"#.utf8))
-        resident.loaded(size: 5)
+        resident.reflect(size: 5)
         #expect(resident.count == 1, "a read model is not the rules' state")
         #expect(try resident.record(AccountRecord.self, at: "acct/p-1")?.openedSeq == 3)
         #expect(try resident.get("acct/p-1")?["region"]?.stringValue == "440304")

@@ -8,10 +8,10 @@
 /// journals each change so that a batch whose commit fails is undone; it is used by one thread
 /// at a time.
 public final class ResidentState: StateReader {
-    private var records: [String: StateOverlay.Content] = [:]
+    var records: [String: StateOverlay.Content] = [:]
     /// The keys of each parent of the ordered namespaces (`StateOverlay.orderedNamespaces`),
     /// sorted, for `predecessor` and `children`.
-    private var ordered: [Substring: OrderedKeys] = [:]
+    var ordered: [Substring: OrderedKeys] = [:]
     /// How many log entries this state reflects.
     public private(set) var size: UInt64
 
@@ -31,9 +31,6 @@ public final class ResidentState: StateReader {
         guard Self.holds(key) else { return }
         set(key, .canonical(bytes))
     }
-
-    /// Sets the size after loading.
-    public func loaded(size: UInt64) { self.size = size }
 
     /// Records that its records reflect the log's first `size` entries (the sequencer, as it
     /// applies batches through an overlay writing through it, or undoes them).

@@ -165,12 +165,13 @@ public final class StateOverlay: StateReader {
         inSavepoint = false
     }
 
-    /// Writing through: undoes every write this overlay made (a batch whose commit failed, or
-    /// that was prepared and never committed), newest first.
+    /// Writing through: undoes every change this overlay made to the state (a batch whose
+    /// commit failed, or that was prepared and not committed), newest first. Its list of writes
+    /// stays: a commit of the batch may be reading it on another thread, and if that commit
+    /// goes through after all, the state replays the batch from the log.
     public func undoAll() {
         precondition(!inSavepoint, "undo inside a savepoint")
         undo(from: 0)
-        written.removeAll()
     }
 
     private func undo(from start: Int) {
