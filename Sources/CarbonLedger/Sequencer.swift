@@ -24,6 +24,13 @@ public final class Sequencer: @unchecked Sendable {
     /// Where settled batches are freed: their journals and write lists hold every change of
     /// the batch, and freeing them showed in profiles of the rules' thread.
     private let releaseQueue = DispatchQueue(label: "carbonledger.release")
+    /// The cold layers (`ResidentState.layers`) of committed batches and replays, in log
+    /// order, each with the size its writes reach (under `rulesLock`): dropped from `resident`
+    /// once the state environment reaches that size.
+    private var warm: [(end: UInt64, layer: ColdLayer)] = []
+    /// The size up to which cold records were evicted: a state environment below it (another
+    /// writer rebuilding it) cannot serve them yet.
+    private var evictedThrough: UInt64 = 0
     /// Commits made by this sequencer (for group-commit tests and metrics).
     public var commitCount: Int { lock.withLock { committed } }
 
@@ -76,28 +83,43 @@ public final class Sequencer: @unchecked Sendable {
     /// `SequencerError.stateBehind`, and the caller prepares again without it once it committed.
     public func prepare(_ submissions: [Submission], now: Timestamp, after previous: PreparedBatch?,
                         abortOnRejection: Bool = false) throws -> PreparedBatch {
-        // The state environment is the read models' now; it still follows the log at each commit.
-        if previous == nil { try StateSync.catchUp(store) }
-        return try rulesLock.withLock {
-            try prepareOnce(submissions, now: now, after: previous, abortOnRejection: abortOnRejection)
+        guard previous == nil else {
+            return try rulesLock.withLock { try prepareOnce(submissions, now: now, after: previous, abortOnRejection: abortOnRejection) }
+        }
+        var attempt = 0
+        while true {
+            // The state environment follows the log at each commit, and serves the cold records.
+            try StateSync.catchUp(store)
+            do {
+                return try rulesLock.withLock { try prepareOnce(submissions, now: now, after: nil, abortOnRejection: abortOnRejection) }
+            } catch SequencerError.stateBehind where attempt < Self.catchUpAttempts {
+                attempt += 1
+            }
         }
     }
 
-    /// The rules' state in memory as of what `r` sees of the log (`previous == nil`), or with
-    /// `previous` applied; made from the state environment the first time. Batches found
-    /// committed are settled; without `previous`, the others are undone (they failed, or were
-    /// prepared and not committed: one that commits after all is replayed from the log).
-    private func rulesState(_ r: StoreReader, after previous: PreparedBatch?) throws -> ResidentState {
-        let state: ResidentState
-        if let existing = resident {
-            state = existing
-        } else {
-            state = try ResidentState.load(r)
-            resident = state
-        }
+    /// How many times a prepare from the store finds the state environment behind the cold
+    /// records it must serve after catching it up (another writer rebuilding it) before it gives up.
+    private static let catchUpAttempts = 100
+
+    /// The rules' state in memory, made from the state environment the first time.
+    private func rulesState(_ r: StoreReader) throws -> ResidentState {
+        if let existing = resident { return existing }
+        let state = try ResidentState.load(r)
+        resident = state
+        return state
+    }
+
+    /// Brings `state` (its `cold` reader set to `r`'s) to what `r` sees of the log
+    /// (`previous == nil`), or to `previous` applied. Batches found committed are settled, and
+    /// the cold records the state environment now has are evicted; without `previous`, the
+    /// other batches are undone (they failed, or were prepared and not committed: one that
+    /// commits after all is replayed from the log).
+    private func settle(_ state: ResidentState, _ r: StoreReader, after previous: PreparedBatch?) throws {
         let outcomes = lock.withLock { unsettled.map(\.outcome) }
         let settled = outcomes.prefix { $0 == .committed }.count
         var done: [PreparedBatch]? = Array(unsettled.prefix(settled))
+        for b in done ?? [] { warm.append((b.end.frontier.size, b.state.coldLayer)) }
         unsettled.removeFirst(settled)
         dispose(&done, on: releaseQueue)
         if let p = previous {
@@ -110,20 +132,40 @@ public final class Sequencer: @unchecked Sendable {
                 b.state.undoAll()
                 state.reflect(size: b.start.frontier.size)
             }
-            try StateSync.catchUp(state, log: r)
         }
-        return state
+        if previous == nil { warm += try StateSync.catchUp(state, log: r) }
+        try evictCold(state, models: r.stateSize())
     }
 
-    /// The rules' state in memory brought up to the log, as canonical bytes by key, and the
-    /// size it reflects (for tests, which compare it with the state environment's rule records).
-    func rulesStateRecords() throws -> (size: UInt64, records: [String: [UInt8]]) {
+    /// Drops the cold layers of the committed batches and replays the state environment
+    /// (`models` entries) has: the layers after them shadow the environment as they did these.
+    private func evictCold(_ state: ResidentState, models: UInt64) throws {
+        guard models >= evictedThrough else {
+            // Another writer is rebuilding the environment: the dropped records are not back yet.
+            throw SequencerError.stateBehind(stateSize: models, logSize: evictedThrough)
+        }
+        let n = warm.prefix { $0.end <= models }.count
+        guard n > 0 else { return }
+        var dropped: [ColdLayer]? = warm[..<n].map(\.layer)
+        for layer in dropped ?? [] { state.drop(layer) }
+        evictedThrough = warm[n - 1].end
+        warm.removeFirst(n)
+        dispose(&dropped, on: releaseQueue)
+    }
+
+    /// The rules' state in memory brought up to the log, as canonical bytes by key, the size it
+    /// reflects and the cold layers it still holds (for tests, which compare it with the state
+    /// environment's rule records).
+    func rulesStateRecords() throws -> (size: UInt64, records: [String: [UInt8]], coldLayers: Int) {
         try rulesLock.withLock {
             try store.read { r in
-                let state = try rulesState(r, after: nil)
+                let state = try rulesState(r)
+                state.cold = StoreStateReader(r)
+                defer { state.cold = nil }
+                try settle(state, r, after: nil)
                 var out: [String: [UInt8]] = [:]
                 state.forEachRecord { k, c in out[k] = c.stored }
-                return (state.size, out)
+                return (state.size, out, state.layers.count)
             }
         }
     }
@@ -143,7 +185,11 @@ public final class Sequencer: @unchecked Sendable {
                     throw SequencerError.stateBehind(stateSize: models, logSize: p.start.frontier.size)
                 }
             }
-            let rules = try rulesState(r, after: previous)
+            let rules = try rulesState(r)
+            // Cold records are read from this snapshot of the environment, and from no other.
+            rules.cold = StoreStateReader(r)
+            defer { rules.cold = nil }
+            try settle(rules, r, after: previous)
             if let p = previous {
                 st = p.end
                 for a in p.contents.accepted { pending[a.root] = a.firstSeq }

@@ -73,10 +73,13 @@ public enum StateSync {
     }
 
     /// Brings the rules' state in memory up to the log `r` sees, by replaying what it lacks
-    /// (another writer's appends, or a commit that was not merged into it).
-    public static func catchUp(_ resident: ResidentState, log r: StoreReader) throws {
+    /// (another writer's appends, or a commit that was not applied to it). Returns the cold
+    /// layers of the replay, with the size each reaches, for the caller to drop once the state
+    /// environment has them. The state's `cold` reader must be set.
+    public static func catchUp(_ resident: ResidentState, log r: StoreReader) throws -> [(end: UInt64, layer: ColdLayer)] {
         let size = try r.metaU64(.size) ?? 0
         guard resident.size <= size else { throw StoreError.corrupt("the rules' state reflects \(resident.size) entries but the log has only \(size)") }
+        var warm: [(end: UInt64, layer: ColdLayer)] = []
         while resident.size < size {
             let limit = min(size, resident.size + entriesPerTransaction)
             let overlay = StateOverlay(writingThrough: resident, expectedWrites: Int(limit - resident.size) * StateOverlay.writesPerEvent)
@@ -86,7 +89,9 @@ public enum StateSync {
                 overlay.undoAll()
                 throw error
             }
+            warm.append((resident.size, overlay.coldLayer))
         }
+        return warm
     }
 
     /// Replays the submissions from seq `from` (a submission's first entry) until one ends at or

@@ -6,18 +6,19 @@ import LedgerStore
 @testable import CarbonLedger
 import TestSupport
 
-/// The sequencer's rules read the rule state from memory (`ResidentState`), merged from each
-/// committed batch and caught up from the log when another writer appended. Whatever happened,
-/// it must hold exactly the rule records the state environment holds (which `verify` checks
-/// against a replay): record for record, byte for byte.
+/// The sequencer's rules read the rule state from memory (`ResidentState`), changed in place by
+/// each batch and caught up from the log when another writer appended. Whatever happened, once
+/// the state environment has caught up it must hold exactly the environment's rule records
+/// (which `verify` checks against a replay), record for record and byte for byte, but the cold
+/// ones (`beh/`, `elig/`), which it leaves to the environment.
 @Suite struct ResidentStateTests {
-    /// The rule records of the state environment, by key.
+    /// The rule records of the state environment that the state in memory keeps, by key.
     static func storedRules(_ ledger: Ledger) throws -> (size: UInt64, records: [String: [UInt8]]) {
         try ledger.store.read { r in
             var out: [String: [UInt8]] = [:]
             try r.stateTxn.scan(r.store.state, from: nil) { k, v in
                 let key = String(decoding: k, as: UTF8.self)
-                if ResidentState.holds(key) { out[key] = Array(v) }
+                if ResidentState.holds(key) && !ResidentState.isCold(key) { out[key] = Array(v) }
                 return true
             }
             return (try r.stateSize(), out)
@@ -29,6 +30,8 @@ import TestSupport
         let stored = try storedRules(ledger)
         let logSize = try ledger.info().size
         #expect(memory.size == logSize && stored.size == logSize, "sizes: memory \(memory.size), stored \(stored.size), log \(logSize)", sourceLocation: sourceLocation)
+        // Once the environment has caught up, the cold records are its alone.
+        #expect(memory.coldLayers == 0 && !memory.records.keys.contains(where: ResidentState.isCold), sourceLocation: sourceLocation)
         let differing = Set(memory.records.keys).union(stored.records.keys).filter { memory.records[$0] != stored.records[$0] }.sorted()
         #expect(differing.count == 0, "records differ, first \(differing.prefix(5))", sourceLocation: sourceLocation)
         #expect(stored.records.count > 100, sourceLocation: sourceLocation)
@@ -77,14 +80,20 @@ import TestSupport
         _ = try Verifier(store: ledger.store).verify()
     }
 
+    /// A small city with two platforms, and a metro ride of one of its residents.
+    static func cityWithARide(_ dir: TempDir, ref: String) throws -> (Ledger, Sequencer, DemoCity, Submission) {
+        let race = ConcurrencyTests()
+        let (ledger, sequencer, city, resident) = try race.city(dir, platforms: "szmetro", "greenlife")
+        let start = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - 2 * 3_600_000)
+        let ride = try city.sign(race.trip(resident, "metro", amount: 9_000, start: start, minutes: 20, ref: ref), by: "szmetro")
+        return (ledger, sequencer, city, ride)
+    }
+
     /// The rules change the state in memory as they run; a batch whose commit failed, or that
     /// was prepared and dropped, is undone before the next batch from the store.
     @Test func batchesThatDidNotCommitLeaveNoTraceInMemory() throws {
         let dir = TempDir()
-        let race = ConcurrencyTests()
-        let (ledger, sequencer, city, resident) = try race.city(dir, platforms: "szmetro", "greenlife")
-        let start = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - 3 * 3_600_000)
-        let ride = try city.sign(race.trip(resident, "metro", amount: 9_000, start: start, minutes: 20, ref: "undone-1"), by: "szmetro")
+        let (ledger, sequencer, city, ride) = try Self.cityWithARide(dir, ref: "undone-1")
         let before = try sequencer.rulesStateRecords()
         // Prepared and dropped: the same ride is new to the next batch.
         _ = try sequencer.prepare([ride], now: .now(), after: nil)
@@ -96,6 +105,25 @@ import TestSupport
         #expect(after.records == before.records && after.size == before.size + 1)
         _ = try sequencer.append([ride], now: .now())[0].get()
         try Self.expectInStep(sequencer, ledger)
+    }
+
+    /// A behaviour's record is cold: the batch after its report reads it from the report's
+    /// batch (not committed yet, so not in the environment), and once both commit the state in
+    /// memory lets go of it.
+    @Test func aReversalInTheNextBatchReadsTheReportFromMemory() throws {
+        let dir = TempDir()
+        let (ledger, sequencer, city, ride) = try Self.cityWithARide(dir, ref: "cold-1")
+        let k = try sequencer.prepare([ride], now: .now(), after: nil)
+        let seq = try k.contents.outcomes[0].get().firstSeq
+        let reverse = try city.sign(["type": "behaviour.reverse", "seq": .int(Int64(seq)), "reason": "refunded"], by: "szmetro")
+        let k1 = try sequencer.prepare([reverse], now: .now(), after: k)
+        #expect(try ledger.store.read { try $0.state("beh/\(pad16(Int64(seq)))") } == nil, "the environment has not got the report yet")
+        _ = try sequencer.commit(k)
+        let results = try sequencer.commit(k1)
+        #expect(try results[0].get().firstSeq == seq + 1)
+        #expect(try ledger.store.read { try $0.state("beh/\(pad16(Int64(seq)))") }?["reversed_seq"]?.intValue == Int64(seq + 1))
+        try Self.expectInStep(sequencer, ledger)
+        _ = try Verifier(store: ledger.store).verify()
     }
 
     /// A writer opened on an existing ledger loads the rule state from the environment, without

@@ -15,7 +15,7 @@ import Testing
         }
     }
 
-    static let parents = ["elig/m1/2026-01-01", "elig/m1/2026-01-02", "iv/2026-01-01/p-1/transit"]
+    static let parents = ["rng/b-1", "hold/p-1/b-1", "iv/20260101/p-1/transit"]
 
     @Test func orderedQueriesMatchASortedMapThroughWritesUndoneAndDeletions() throws {
         var g = Generator(state: 23)
@@ -82,6 +82,44 @@ import Testing
         for parent in Self.parents {
             #expect(try resident.children(of: parent).map(\.key) == model.keys.filter { $0.hasPrefix(parent + "/") }.sorted { StateOverlay.less($0, $1) })
         }
+    }
+
+    /// A cold namespace (`elig/`, `beh/`) is read from the environment, with each batch's cold
+    /// writes and deletions on top (its layer), until the layer is dropped (the environment has
+    /// them by then).
+    @Test func coldRecordsAreTheEnvironmentsWithTheStatesOwnOnTop() throws {
+        let environment = StateOverlay(base: EmptyState())
+        for seq in [1, 2, 3] { environment.putRecord("elig/m/20260101/\(pad16(Int64(seq)))", EligibleRecord(account: "p-\(seq)", creditedMg: 10, platform: "x", region: "440304")) }
+        environment.putRecord("beh/\(pad16(1))", SeqRecord(1))
+        let resident = ResidentState()
+        resident.load(key: "beh/\(pad16(2))", canonical: SeqRecord(2).canonical)
+        #expect(resident.count == 0, "cold records are left to the environment")
+        resident.cold = environment
+        let overlay = StateOverlay(writingThrough: resident)
+        overlay.putRecord("elig/m/20260101/\(pad16(2))", nil)
+        overlay.putRecord("elig/m/20260101/\(pad16(4))", EligibleRecord(account: "p-4", creditedMg: 40, platform: "x", region: "440304"))
+        let children = { try resident.childRecords(EligibleRecord.self, of: "elig/m/20260101").map(\.record.account) }
+        #expect(try children() == ["p-1", "p-3", "p-4"])
+        #expect(try resident.record(EligibleRecord.self, at: "elig/m/20260101/\(pad16(2))") == nil, "a deletion hides the environment's record")
+        #expect(try resident.record(SeqRecord.self, at: "beh/\(pad16(1))")?.value == 1 && resident.count == 0 && resident.layers.count == 1)
+        // A savepoint rolled back puts the layer back as it was.
+        overlay.beginSavepoint()
+        overlay.putRecord("elig/m/20260101/\(pad16(4))", nil)
+        overlay.putRecord("elig/m/20260101/\(pad16(5))", EligibleRecord(account: "p-5", creditedMg: 50, platform: "x", region: "440304"))
+        #expect(try children() == ["p-1", "p-3", "p-5"])
+        overlay.rollback()
+        #expect(try children() == ["p-1", "p-3", "p-4"])
+        // The environment catches up; the state drops the layer.
+        for (k, c) in overlay.writes { environment.put(k, c) }
+        resident.drop(overlay.coldLayer)
+        let afterEviction = try children()
+        #expect(resident.layers.isEmpty && afterEviction == ["p-1", "p-3", "p-4"])
+        // Undone, a write of a record the state did not hold leaves it to the environment again.
+        let again = StateOverlay(writingThrough: resident)
+        again.putRecord("beh/\(pad16(1))", nil)
+        #expect(try resident.get("beh/\(pad16(1))") == nil)
+        again.undoAll()
+        #expect(try resident.record(SeqRecord.self, at: "beh/\(pad16(1))")?.value == 1 && resident.layers.isEmpty)
     }
 
     /// What an overlay writing through lists for the commit: the last write of each key, in

@@ -1,12 +1,17 @@
-/// The whole rule state in memory, as of the log's first `size` entries: what the sequencer's
-/// rules read instead of the state environment (issue 23). Read from LMDB, every rule read was a
+/// The rule state in memory, as of the log's first `size` entries: what the sequencer's rules
+/// read instead of the state environment (issue 23). Read from LMDB, every rule read was a
 /// B-tree search and a decode, a sixth of the rules thread's instructions (Benchmarks/RESULTS.md);
 /// here it is a hash lookup, and a record read once stays decoded.
 ///
 /// It holds the rules' namespaces only, not the read models `Projection` writes (the rules
-/// never read those). The rules change it through a `StateOverlay` writing through it, which
-/// journals each change so that a batch whose commit fails is undone; it is used by one thread
-/// at a time.
+/// never read those). The cold namespaces (`isCold`: a behaviour's record and its eligibility,
+/// one of each per report, read again only by a reversal or an issuance request) are read from
+/// `cold`, the environment in the rules' read snapshot, under the `layers` of the batches the
+/// environment does not have yet: each batch's cold writes (deletions as `.absent`), dropped
+/// whole once the environment has caught up with it.
+///
+/// The rules change it through a `StateOverlay` writing through it, which journals each change
+/// so that a batch whose commit fails is undone; it is used by one thread at a time.
 public final class ResidentState: StateReader {
     var records: [String: StateOverlay.Content] = [:]
     /// The keys of each parent of the ordered namespaces (`StateOverlay.orderedNamespaces`),
@@ -14,21 +19,36 @@ public final class ResidentState: StateReader {
     var ordered: [Substring: OrderedKeys] = [:]
     /// How many log entries this state reflects.
     public private(set) var size: UInt64
+    /// Where the cold records this state does not hold are read: set by the sequencer for the
+    /// duration of a read snapshot. Reading one without it is a bug (it stops the process).
+    public var cold: StateReader?
+    /// The cold writes of batches and replays the environment may not have yet, oldest first.
+    public private(set) var layers: [ColdLayer] = []
 
     public init(size: UInt64 = 0) {
         self.size = size
     }
 
-    /// Records held.
+    /// Records held (not counting the cold layers').
     public var count: Int { records.count }
 
     /// Whether `key` is the rules' (a record this state holds) rather than a read model's.
     public static func holds(_ key: String) -> Bool { !Projection.owns(key) }
 
-    /// Adds a record as the state environment stores it (canonical JSON), while loading. Keys
-    /// may come in any order; a read model's key is ignored.
+    /// Whether `key` is in a cold namespace: kept in memory only until the state environment has it.
+    @inline(__always)
+    public static func isCold(_ key: String) -> Bool {
+        switch key.utf8.first {
+        case UInt8(ascii: "b"): return key.hasPrefix("beh/")
+        case UInt8(ascii: "e"): return key.hasPrefix("elig/")
+        default: return false
+        }
+    }
+
+    /// Adds a record as the state environment stores it (canonical JSON), while loading: a
+    /// read model's or a cold namespace's key is left to the environment.
     public func load(key: String, canonical bytes: [UInt8]) {
-        guard Self.holds(key) else { return }
+        guard Self.holds(key), !Self.isCold(key) else { return }
         set(key, .canonical(bytes))
     }
 
@@ -36,17 +56,38 @@ public final class ResidentState: StateReader {
     /// applies batches through an overlay writing through it, or undoes them).
     public func reflect(size: UInt64) { self.size = size }
 
-    /// Sets the record at `key` (`.absent`: removes it) and returns what it held.
+    /// Sets the record at `key` (`.absent`: removes it), which is not cold, and returns what
+    /// it held.
     @discardableResult
-    func set(_ key: String, _ content: StateOverlay.Content) -> StateOverlay.Content {
+    func set(_ key: String, _ content: StateOverlay.Content) -> StateOverlay.Content? {
+        assert(!Self.isCold(key), "cold records go to a batch's layer")
         if content.isAbsent {
-            guard let old = records.removeValue(forKey: key) else { return .absent }
+            guard let old = records.removeValue(forKey: key) else { return nil }
             if StateOverlay.isOrdered(key) { listRemoval(StateOverlay.parent(of: key)) }
             return old
         }
         if let old = records.updateValue(content, forKey: key) { return old }
         if StateOverlay.isOrdered(key) { ordered[StateOverlay.parent(of: key), default: OrderedKeys()].insert(key) }
-        return .absent
+        return nil
+    }
+
+    /// Adds a batch's layer of cold writes, the newest.
+    func push(_ layer: ColdLayer) { layers.append(layer) }
+
+    /// Removes a layer: a batch undone (the newest), or one the environment has caught up with
+    /// (the oldest).
+    public func drop(_ layer: ColdLayer) {
+        if layers.last === layer {
+            layers.removeLast()
+        } else if let i = layers.firstIndex(where: { $0 === layer }) {
+            layers.remove(at: i)
+        }
+    }
+
+    /// A cold record as the layers have it, newest first; nil when none has it.
+    private func layered(_ key: String) -> StateOverlay.Content? {
+        for layer in layers.reversed() { if let c = layer.records[key] { return c } }
+        return nil
     }
 
     private func listRemoval(_ parent: Substring) {
@@ -64,11 +105,23 @@ public final class ResidentState: StateReader {
         if !o.keys.isEmpty { ordered[parent] = o }
     }
 
+    private func coldStore(_ key: String) -> StateReader {
+        guard let cold else { preconditionFailure("read of the cold record \(key) outside a read snapshot of the state environment") }
+        return cold
+    }
+
     public func get(_ key: String) throws -> JSONValue? {
-        try records[key]?.decoded()
+        guard Self.isCold(key) else { return try records[key]?.decoded() }
+        if let c = layered(key) { return try c.decoded() }
+        return try coldStore(key).get(key)
     }
 
     public func record<R: StateRecord>(_ type: R.Type, at key: String) throws -> R? {
+        if Self.isCold(key) {
+            // Not kept decoded: cold records are read again too seldom to be worth the memory.
+            if let c = layered(key) { return try StateOverlay.typed(R.self, c, key: key) }
+            return try coldStore(key).record(R.self, at: key)
+        }
         guard let content = records[key] else { return nil }
         if case .typed(let r) = content, let typed = r as? R { return typed }
         guard let r = try StateOverlay.typed(R.self, content, key: key) else { return nil }
@@ -78,39 +131,54 @@ public final class ResidentState: StateReader {
     }
 
     public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
-        guard let (key, content) = predecessorContent(parent: parent, before: before), let v = try content.decoded() else { return nil }
-        return (key, v)
+        try predecessor(parent: parent, before: before, read: get, children: children)
     }
 
     public func predecessorRecord<R: StateRecord>(_ type: R.Type, parent: String, before: String) throws -> (key: String, record: R)? {
-        guard let (key, _) = predecessorContent(parent: parent, before: before), let r = try record(R.self, at: key) else { return nil }
-        return (key, r)
+        try predecessor(parent: parent, before: before, read: { try self.record(R.self, at: $0) }, children: { try self.childRecords(R.self, of: $0).map { (key: $0.key, value: $0.record) } })
+            .map { (key: $0.key, record: $0.value) }
     }
 
     public func children(of parent: String) throws -> [(key: String, value: JSONValue)] {
-        try liveChildren(of: parent).compactMap { k, c in try c.decoded().map { (k, $0) } }
+        try children(of: parent, read: get) { try $0.children(of: parent) }
     }
 
     public func childRecords<R: StateRecord>(_ type: R.Type, of parent: String) throws -> [(key: String, record: R)] {
-        try liveChildren(of: parent).compactMap { k, _ in try record(R.self, at: k).map { (k, $0) } }
+        try children(of: parent, read: { try self.record(R.self, at: $0) }) { try $0.childRecords(R.self, of: parent).map { (key: $0.key, value: $0.record) } }
+            .map { (key: $0.key, record: $0.value) }
     }
 
-    /// The greatest key of `parent` below `before` that has a record.
-    private func predecessorContent(parent: String, before: String) -> (String, StateOverlay.Content)? {
+    /// The greatest key of `parent` below `before` that has a record, read by `read`.
+    private func predecessor<V>(parent: String, before: String, read: (String) throws -> V?,
+                                children: (String) throws -> [(key: String, value: V)]) throws -> (key: String, value: V)? {
         assert(StateOverlay.orderedNamespaces.contains(where: parent.hasPrefix), "predecessor queries only ordered namespaces")
+        // No rule asks for a cold namespace's predecessor; were one to, the merged children answer.
+        if Self.isCold(parent + "/") { return try children(parent).last { StateOverlay.less($0.key, before) } }
         guard let o = ordered[Substring(parent)] else { return nil }
         var i = o.lowerBound(before)
         while i > 0 {
             i -= 1
-            if let c = records[o.keys[i]] { return (o.keys[i], c) }
+            if records[o.keys[i]] != nil, let v = try read(o.keys[i]) { return (o.keys[i], v) }
         }
         return nil
     }
 
-    private func liveChildren(of parent: String) -> [(String, StateOverlay.Content)] {
+    /// The children of `parent` in byte order, read by `read`; a cold parent's are the
+    /// environment's (`stored`), with what this state holds instead (or deleted) merged in.
+    private func children<V>(of parent: String, read: (String) throws -> V?,
+                             stored: (StateReader) throws -> [(key: String, value: V)]) throws -> [(key: String, value: V)] {
         assert(StateOverlay.orderedNamespaces.contains(where: parent.hasPrefix), "children queries only ordered namespaces")
-        guard let o = ordered[Substring(parent)] else { return [] }
-        return o.keys.compactMap { k in records[k].map { (k, $0) } }
+        guard Self.isCold(parent + "/") else {
+            return try (ordered[Substring(parent)]?.keys ?? []).compactMap { k in records[k] == nil ? nil : try read(k).map { (k, $0) } }
+        }
+        // The environment's, and the layers' keys of this parent (read through the layers); an
+        // issuance request asks, a few times a day, so scanning the layers is cheap enough.
+        var merged: [String: V] = [:]
+        for (k, v) in try stored(coldStore(parent)) { merged[k] = v }
+        for layer in layers {
+            for k in layer.records.keys where StateOverlay.parent(of: k) == parent { merged[k] = try read(k) }
+        }
+        return merged.sorted { StateOverlay.less($0.key, $1.key) }.map { (key: $0.key, value: $0.value) }
     }
 
     /// Keys listed for the ordered queries, deleted ones included (for tests).
@@ -120,6 +188,13 @@ public final class ResidentState: StateReader {
     public func forEachRecord(_ body: (String, StateOverlay.Content) throws -> Void) rethrows {
         for (k, c) in records { try body(k, c) }
     }
+}
+
+/// The cold records one batch or replay wrote (a deletion as `.absent`), kept until the state
+/// environment has them (`ResidentState.layers`).
+public final class ColdLayer: @unchecked Sendable {
+    var records: [String: StateOverlay.Content] = [:]
+    init() {}
 }
 
 /// The keys of one parent in byte order. A deleted key stays listed (`dead` counts them) until

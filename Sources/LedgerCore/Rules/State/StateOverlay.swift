@@ -102,14 +102,19 @@ public final class StateOverlay: StateReader {
         self.resident = state
         written.reserveCapacity(expectedWrites)
         undo.reserveCapacity(expectedWrites)
+        state.push(coldLayer)
     }
+
+    /// Writing through: this overlay's cold writes (`ResidentState.isCold`), a layer of the state
+    /// until the environment has them.
+    public let coldLayer = ColdLayer()
 
     /// The state this overlay writes through, if it does.
     let resident: ResidentState?
     /// Writing through: every write in order, for the commit (the last one of a key wins).
     private var written: [(key: String, content: Content)] = []
-    /// Writing through: what each write replaced, in order, to undo it.
-    private var undo: [(key: String, previous: Content)] = []
+    /// Writing through: what each write replaced (nil: nothing held), in order, to undo it.
+    private var undo: [(key: String, previous: Content?)] = []
     /// Writing through: where the open savepoint began in `written` and `undo`.
     private var savepointStart = (written: 0, undo: 0)
 
@@ -166,17 +171,26 @@ public final class StateOverlay: StateReader {
     }
 
     /// Writing through: undoes every change this overlay made to the state (a batch whose
-    /// commit failed, or that was prepared and not committed), newest first. Its list of writes
-    /// stays: a commit of the batch may be reading it on another thread, and if that commit
-    /// goes through after all, the state replays the batch from the log.
+    /// commit failed, or that was prepared and not committed), newest first, and removes its
+    /// cold layer. Its list of writes stays: a commit of the batch may be reading it on another
+    /// thread, and if that commit goes through after all, the state replays the batch from the log.
     public func undoAll() {
         precondition(!inSavepoint, "undo inside a savepoint")
         undo(from: 0)
+        resident?.drop(coldLayer)
     }
 
     private func undo(from start: Int) {
         guard let resident else { preconditionFailure("only an overlay writing through keeps undo records") }
-        for (key, previous) in undo[start...].reversed() { _ = resident.set(key, previous) }
+        for (key, previous) in undo[start...].reversed() {
+            if ResidentState.isCold(key) {
+                coldLayer.records[key] = previous
+            } else if let previous {
+                resident.set(key, previous)
+            } else {
+                resident.set(key, .absent)
+            }
+        }
         undo.removeSubrange(start...)
     }
 
@@ -245,7 +259,8 @@ public final class StateOverlay: StateReader {
         precondition(!frozen, "write to a frozen overlay")
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
         if let resident {
-            undo.append((key, resident.set(key, content)))
+            let previous = ResidentState.isCold(key) ? coldLayer.records.updateValue(content, forKey: key) : resident.set(key, content)
+            undo.append((key, previous))
             written.append((key, content))
             return
         }
