@@ -135,6 +135,7 @@ public final class Sequencer: @unchecked Sendable {
         }
         if previous == nil { warm += try StateSync.catchUp(state, log: r) }
         try evictCold(state, models: r.stateSize())
+        if state.filterIsFull { state.rebuildFilter(storedKeys: try ResidentState.filteredKeys(r)) }
     }
 
     /// Drops the cold layers of the committed batches and replays the state environment

@@ -122,28 +122,76 @@ import Testing
         #expect(try resident.record(SeqRecord.self, at: "beh/\(pad16(1))")?.value == 1 && resident.layers.isEmpty)
     }
 
+    /// The duplicate index is cold too, behind a filter: a key never written is answered from
+    /// memory, without a read of the environment; a key the environment has is read from it.
+    @Test func theDuplicateIndexReadsTheEnvironmentOnlyForKeysItMayHold() throws {
+        final class CountingReader: StateReader {
+            let inner: StateOverlay
+            var reads = 0
+            init(_ inner: StateOverlay) { self.inner = inner }
+            func get(_ key: String) throws -> JSONValue? { reads += 1; return try inner.get(key) }
+            func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? { try inner.predecessor(parent: parent, before: before) }
+            func children(of parent: String) throws -> [(key: String, value: JSONValue)] { try inner.children(of: parent) }
+        }
+        let environment = StateOverlay(base: EmptyState())
+        let resident = ResidentState()
+        resident.expectFiltered(1_000)
+        for i in 0..<1_000 {
+            let key = "src/szmetro/trip-\(i)"
+            environment.putRecord(key, SeqRecord(Int64(i)))
+            resident.load(key: key, canonical: SeqRecord(Int64(i)).canonical)
+        }
+        let reader = CountingReader(environment)
+        resident.cold = reader
+        #expect(resident.count == 0)
+        #expect(try resident.record(SeqRecord.self, at: "src/szmetro/trip-7")?.value == 7 && reader.reads == 1)
+        var found = 0
+        for i in 1_000..<21_000 where try resident.record(SeqRecord.self, at: "src/szmetro/trip-\(i)") != nil { found += 1 }
+        #expect(found == 0 && reader.reads < 1 + 20, "\(reader.reads - 1) of 20,000 reads of keys never written reached the environment")
+        // A key written in a batch is the batch's, then the environment's once the layer goes.
+        let overlay = StateOverlay(writingThrough: resident)
+        overlay.putRecord("src/szmetro/new", SeqRecord(5_000))
+        let before = reader.reads
+        #expect(try resident.record(SeqRecord.self, at: "src/szmetro/new")?.value == 5_000 && reader.reads == before)
+        environment.putRecord("src/szmetro/new", SeqRecord(5_000))
+        resident.drop(overlay.coldLayer)
+        #expect(try resident.record(SeqRecord.self, at: "src/szmetro/new")?.value == 5_000 && reader.reads == before + 1)
+    }
+
+    /// The filter never forgets a key, and stays tight up to its capacity.
+    @Test func theKeyFilterHasNoFalseNegativesAndFewFalsePositives() {
+        var filter = KeyFilter(capacity: 50_000)
+        for i in 0..<50_000 { filter.insert("src/p/\(i)") }
+        #expect((0..<50_000).allSatisfy { filter.mayContain("src/p/\($0)") })
+        let falsePositives = (50_000..<150_000).filter { filter.mayContain("src/p/\($0)") }.count
+        #expect(falsePositives < 200, "\(falsePositives) of 100,000")
+        #expect(!filter.isFull)
+        for i in 50_000..<filter.capacity + 1 { filter.insert("src/p/\(i)") }
+        #expect(filter.isFull)
+    }
+
     /// What an overlay writing through lists for the commit: the last write of each key, in
     /// byte order, deletions included, and nothing of a refused submission.
     @Test func anOverlayWritingThroughListsItsLastWriteOfEachKey() throws {
         let resident = ResidentState()
         let overlay = StateOverlay(writingThrough: resident)
         overlay.beginSavepoint()
-        overlay.putRecord("src/p/b", SeqRecord(1))
-        overlay.putRecord("src/p/a", SeqRecord(2))
-        overlay.putRecord("src/p/b", SeqRecord(3))
+        overlay.putRecord("xauth/p/b", SeqRecord(1))
+        overlay.putRecord("xauth/p/a", SeqRecord(2))
+        overlay.putRecord("xauth/p/b", SeqRecord(3))
         overlay.commitSavepoint()
         overlay.beginSavepoint()
-        overlay.putRecord("src/p/c", SeqRecord(4))
-        overlay.putRecord("src/p/a", nil)
+        overlay.putRecord("xauth/p/c", SeqRecord(4))
+        overlay.putRecord("xauth/p/a", nil)
         overlay.rollback()
         overlay.beginSavepoint()
-        overlay.putRecord("src/p/a", nil)
+        overlay.putRecord("xauth/p/a", nil)
         overlay.commitSavepoint()
         var listed: [(String, [UInt8]?)] = []
         overlay.forEachWriteInOrder { k, c in listed.append((k, c.stored)) }
-        #expect(listed.map(\.0) == ["src/p/a", "src/p/b"])
+        #expect(listed.map(\.0) == ["xauth/p/a", "xauth/p/b"])
         #expect(listed[0].1 == nil && listed[1].1 == SeqRecord(3).canonical)
-        #expect(try resident.record(SeqRecord.self, at: "src/p/b")?.value == 3 && resident.count == 1)
+        #expect(try resident.record(SeqRecord.self, at: "xauth/p/b")?.value == 3 && resident.count == 1)
     }
 
     @Test func aRecordReadTypedIsTheRecordLoaded() throws {

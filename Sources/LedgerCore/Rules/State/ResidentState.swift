@@ -5,10 +5,11 @@
 ///
 /// It holds the rules' namespaces only, not the read models `Projection` writes (the rules
 /// never read those). The cold namespaces (`isCold`: a behaviour's record and its eligibility,
-/// one of each per report, read again only by a reversal or an issuance request) are read from
-/// `cold`, the environment in the rules' read snapshot, under the `layers` of the batches the
-/// environment does not have yet: each batch's cold writes (deletions as `.absent`), dropped
-/// whole once the environment has caught up with it.
+/// one of each per report, read again only by a reversal or an issuance request; and the
+/// duplicate index, read by every report but almost always for a key it lacks, which a filter
+/// answers) are read from `cold`, the environment in the rules' read snapshot, under the
+/// `layers` of the batches the environment does not have yet: each batch's cold writes
+/// (deletions as `.absent`), dropped whole once the environment has caught up with it.
 ///
 /// The rules change it through a `StateOverlay` writing through it, which journals each change
 /// so that a batch whose commit fails is undone; it is used by one thread at a time.
@@ -24,6 +25,8 @@ public final class ResidentState: StateReader {
     public var cold: StateReader?
     /// The cold writes of batches and replays the environment may not have yet, oldest first.
     public private(set) var layers: [ColdLayer] = []
+    /// The keys of the duplicate index (`src/`, cold) that may be in the environment.
+    private var filter = KeyFilter(capacity: 0)
 
     public init(size: UInt64 = 0) {
         self.size = size
@@ -41,15 +44,53 @@ public final class ResidentState: StateReader {
         switch key.utf8.first {
         case UInt8(ascii: "b"): return key.hasPrefix("beh/")
         case UInt8(ascii: "e"): return key.hasPrefix("elig/")
+        case UInt8(ascii: "s"): return isFiltered(key)
         default: return false
         }
     }
 
+    /// Whether `key` is in the duplicate index, whose keys a filter remembers.
+    @inline(__always)
+    public static func isFiltered(_ key: String) -> Bool { key.hasPrefix("src/") }
+
     /// Adds a record as the state environment stores it (canonical JSON), while loading: a
-    /// read model's or a cold namespace's key is left to the environment.
+    /// read model's or a cold namespace's key is left to the environment (the filter notes a
+    /// duplicate index key; give their count first with `expectFiltered`).
     public func load(key: String, canonical bytes: [UInt8]) {
-        guard Self.holds(key), !Self.isCold(key) else { return }
+        guard Self.holds(key) else { return }
+        if Self.isFiltered(key) { filter.insert(key) }
+        guard !Self.isCold(key) else { return }
         set(key, .canonical(bytes))
+    }
+
+    /// Sizes the filter for `count` duplicate index keys about to be loaded, and as many more.
+    public func expectFiltered(_ count: Int) {
+        filter = KeyFilter(capacity: 2 * count)
+    }
+
+    /// Whether the filter holds so many keys that it should be rebuilt larger (`rebuildFilter`).
+    public var filterIsFull: Bool { filter.isFull }
+
+    /// Rebuilds the filter, twice as large as its keys need: from the duplicate index keys of
+    /// the environment and those of the layers.
+    public func rebuildFilter(storedKeys: [String]) {
+        var layered = 0
+        for layer in layers { layered += layer.records.count }
+        var rebuilt = KeyFilter(capacity: 2 * (storedKeys.count + layered))
+        for k in storedKeys { rebuilt.insert(k) }
+        for layer in layers { for k in layer.records.keys where Self.isFiltered(k) { rebuilt.insert(k) } }
+        filter = rebuilt
+    }
+
+    /// A cold write was made to a layer: the filter learns a duplicate index key.
+    func wroteCold(_ key: String) {
+        if Self.isFiltered(key) { filter.insert(key) }
+    }
+
+    /// Whether the layers or the environment may hold cold `key` (always, but for the
+    /// duplicate index: every key written to a layer goes into the filter first).
+    private func mayBeHeld(_ key: String) -> Bool {
+        !Self.isFiltered(key) || filter.mayContain(key)
     }
 
     /// Records that its records reflect the log's first `size` entries (the sequencer, as it
@@ -112,6 +153,7 @@ public final class ResidentState: StateReader {
 
     public func get(_ key: String) throws -> JSONValue? {
         guard Self.isCold(key) else { return try records[key]?.decoded() }
+        guard mayBeHeld(key) else { return nil }
         if let c = layered(key) { return try c.decoded() }
         return try coldStore(key).get(key)
     }
@@ -119,6 +161,7 @@ public final class ResidentState: StateReader {
     public func record<R: StateRecord>(_ type: R.Type, at key: String) throws -> R? {
         if Self.isCold(key) {
             // Not kept decoded: cold records are read again too seldom to be worth the memory.
+            guard mayBeHeld(key) else { return nil }
             if let c = layered(key) { return try StateOverlay.typed(R.self, c, key: key) }
             return try coldStore(key).record(R.self, at: key)
         }

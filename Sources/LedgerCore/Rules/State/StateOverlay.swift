@@ -102,6 +102,9 @@ public final class StateOverlay: StateReader {
         self.resident = state
         written.reserveCapacity(expectedWrites)
         undo.reserveCapacity(expectedWrites)
+        // A report writes three cold records (its behaviour, eligibility and source reference)
+        // of its ten or so; growing the layer rehashes every key in it.
+        coldLayer.records.reserveCapacity(expectedWrites * 3 / 10)
         state.push(coldLayer)
     }
 
@@ -259,7 +262,13 @@ public final class StateOverlay: StateReader {
         precondition(!frozen, "write to a frozen overlay")
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
         if let resident {
-            let previous = ResidentState.isCold(key) ? coldLayer.records.updateValue(content, forKey: key) : resident.set(key, content)
+            let previous: Content?
+            if ResidentState.isCold(key) {
+                previous = coldLayer.records.updateValue(content, forKey: key)
+                resident.wroteCold(key)
+            } else {
+                previous = resident.set(key, content)
+            }
             undo.append((key, previous))
             written.append((key, content))
             return
