@@ -6,10 +6,28 @@ extension ResidentState {
     /// moved past it, and the caller replays the rest.
     public static func load(_ reader: StoreReader) throws -> ResidentState {
         let state = ResidentState()
-        state.expectFiltered(try filteredKeys(reader).count)
-        try reader.stateTxn.scan(reader.store.state, from: nil) { k, v in
-            state.load(key: String(decoding: k, as: UTF8.self), canonical: Array(v))
-            return true
+        let filtered = try filteredKeys(reader)
+        state.expectFiltered(filtered.count)
+        for key in filtered { state.noteStored(filteredKey: key) }
+        // Namespaces the state does not keep are stepped over, not read: the read models and
+        // the cold records are most of the environment's pages.
+        var from: [UInt8] = []
+        while true {
+            var next: [UInt8]?
+            try from.withUnsafeBytes { start in
+                try reader.stateTxn.scan(reader.store.state, from: from.isEmpty ? nil : start) { k, v in
+                    let key = String(decoding: k, as: UTF8.self)
+                    if let slash = k.firstIndex(of: UInt8(ascii: "/")), ResidentState.isCold(key) || !ResidentState.holds(key) {
+                        // Past every key of this namespace: its prefix and the greatest byte.
+                        next = Array(k[...slash]) + [0xFF]
+                        return false
+                    }
+                    state.load(key: key, canonical: Array(v))
+                    return true
+                }
+            }
+            guard let n = next else { break }
+            from = n
         }
         state.reflect(size: try reader.stateSize())
         return state

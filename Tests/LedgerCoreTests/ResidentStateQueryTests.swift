@@ -139,7 +139,7 @@ import Testing
         for i in 0..<1_000 {
             let key = "src/szmetro/trip-\(i)"
             environment.putRecord(key, SeqRecord(Int64(i)))
-            resident.load(key: key, canonical: SeqRecord(Int64(i)).canonical)
+            resident.noteStored(filteredKey: key)
         }
         let reader = CountingReader(environment)
         resident.cold = reader

@@ -54,13 +54,17 @@ public final class ResidentState: StateReader {
     public static func isFiltered(_ key: String) -> Bool { key.hasPrefix("src/") }
 
     /// Adds a record as the state environment stores it (canonical JSON), while loading: a
-    /// read model's or a cold namespace's key is left to the environment (the filter notes a
-    /// duplicate index key; give their count first with `expectFiltered`).
+    /// read model's or a cold namespace's key is left to the environment.
     public func load(key: String, canonical bytes: [UInt8]) {
-        guard Self.holds(key) else { return }
-        if Self.isFiltered(key) { filter.insert(key) }
-        guard !Self.isCold(key) else { return }
+        guard Self.holds(key), !Self.isCold(key) else { return }
         set(key, .canonical(bytes))
+    }
+
+    /// Notes a duplicate index key the environment holds, while loading (give their count
+    /// first with `expectFiltered`).
+    public func noteStored(filteredKey key: String) {
+        assert(Self.isFiltered(key), "only the duplicate index is filtered")
+        filter.insert(key)
     }
 
     /// Sizes the filter for `count` duplicate index keys about to be loaded, and as many more.
