@@ -154,16 +154,30 @@ public final class Sequencer: @unchecked Sendable {
         dispose(&dropped, on: releaseQueue)
     }
 
-    /// The rules' state in memory brought up to the log, as canonical bytes by key, the size it
-    /// reflects and the cold layers it still holds (for tests, which compare it with the state
-    /// environment's rule records).
-    func rulesStateRecords() throws -> (size: UInt64, records: [String: [UInt8]], coldLayers: Int) {
-        try rulesLock.withLock {
+    /// Loads the rules' state into memory now (it is otherwise loaded by the first batch, which
+    /// then waits for it) and brings it up to the log. Returns the records it holds and the
+    /// entries it reflects. A server calls it before it serves.
+    public func loadRulesState() throws -> (records: Int, size: UInt64) {
+        try StateSync.catchUp(store)
+        return try rulesLock.withLock {
             try store.read { r in
                 let state = try rulesState(r)
                 state.cold = StoreStateReader(r)
                 defer { state.cold = nil }
                 try settle(state, r, after: nil)
+                return (state.count, state.size)
+            }
+        }
+    }
+
+    /// The rules' state in memory brought up to the log, as canonical bytes by key, the size it
+    /// reflects and the cold layers it still holds (for tests, which compare it with the state
+    /// environment's rule records).
+    func rulesStateRecords() throws -> (size: UInt64, records: [String: [UInt8]], coldLayers: Int) {
+        _ = try loadRulesState()
+        return try rulesLock.withLock {
+            try store.read { r in
+                let state = try rulesState(r)
                 var out: [String: [UInt8]] = [:]
                 state.forEachRecord { k, c in out[k] = c.stored }
                 return (state.size, out, state.layers.count)

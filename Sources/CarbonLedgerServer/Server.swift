@@ -51,7 +51,14 @@ public final class LedgerServer: @unchecked Sendable {
         rateLimiter = RateLimiter(rate: limits.submissionsPerSecond, burst: limits.burst)
         positions = ReadPositions(sizes: { [ledger] in try ledger.sizes() })
         if FileManager.default.fileExists(atPath: LedgerDirectory.keyPath(ledger.directory)) {
-            committer = GroupCommitter(sequencer: try ledger.sequencer())
+            // The rule state is loaded before serving, not by the first submission.
+            let sequencer = try ledger.sequencer()
+            let started = ContinuousClock.now
+            let loaded = try sequencer.loadRulesState()
+            let took = (ContinuousClock.now - started).components
+            logger.info("rule state loaded", metadata: ["records": "\(loaded.records)", "entries": "\(loaded.size)",
+                                                        "seconds": "\(String(format: "%.3f", Double(took.seconds) + Double(took.attoseconds) / 1e18))"])
+            committer = GroupCommitter(sequencer: sequencer)
         } else {
             committer = nil
         }

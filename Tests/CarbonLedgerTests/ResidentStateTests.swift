@@ -127,7 +127,7 @@ import TestSupport
     }
 
     /// A writer opened on an existing ledger loads the rule state from the environment, without
-    /// the read models.
+    /// the read models and the cold records (a server does so before it serves).
     @Test func aNewWriterLoadsTheStoredRulesState() throws {
         let dir = TempDir()
         let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/reload", residents: 40, days: 1)
@@ -137,6 +137,10 @@ import TestSupport
         loaded.forEachRecord { k, _ in keys.append(k) }
         let stored = try Self.storedRules(ledger).records.count
         #expect(!keys.contains { Projection.owns($0) } && keys.count == stored)
-        try Self.expectInStep(try ledger.sequencer(), ledger)
+        let writer = try ledger.sequencer()
+        let beforeServing = try writer.loadRulesState()
+        let logSize = try ledger.info().size
+        #expect(beforeServing.records == stored && beforeServing.size == logSize)
+        try Self.expectInStep(writer, ledger)
     }
 }
