@@ -121,10 +121,12 @@ public final class Sequencer: @unchecked Sendable {
         var done: [PreparedBatch]? = Array(unsettled.prefix(settled))
         for b in done ?? [] { warm.append((b.end.frontier.size, b.state.coldLayer)) }
         unsettled.removeFirst(settled)
+        // The newest batch applied: committed by now, or not yet.
+        let newest = (unsettled.last ?? done?.last).map(ObjectIdentifier.init)
         dispose(&done, on: releaseQueue)
         if let p = previous {
-            // Built on `p`, which must still be applied, and must not be over a failed batch.
-            guard unsettled.last === p, !outcomes[settled...].contains(.failed) else {
+            // Built on `p`, which must be the newest batch applied, and not over a failed one.
+            guard newest == ObjectIdentifier(p), !outcomes[settled...].contains(.failed) else {
                 throw SequencerError.stateBehind(stateSize: state.size, logSize: p.start.frontier.size)
             }
         } else {

@@ -107,6 +107,22 @@ import TestSupport
         try Self.expectInStep(sequencer, ledger)
     }
 
+    /// A batch prepared after one whose commit has already ended builds on it (the pipeline
+    /// does not fall back to the store because the commit was quick).
+    @Test func aBatchPreparedAfterACommittedOneBuildsOnIt() throws {
+        let dir = TempDir()
+        let (ledger, sequencer, city, ride) = try Self.cityWithARide(dir, ref: "quick-1")
+        let k = try sequencer.prepare([ride], now: .now(), after: nil)
+        _ = try sequencer.commit(k)
+        let note = try city.sign([["type": "note", "text": "after a quick commit"]], by: city.admin)
+        let k1 = try sequencer.prepare([note, ride], now: .now(), after: k)
+        let results = try sequencer.commit(k1)
+        #expect(try results[0].get().firstSeq == k.end.frontier.size)
+        guard case .failure(let replay) = results[1] else { Issue.record("a resend was appended"); return }
+        #expect(replay.id == "submission.replay")
+        try Self.expectInStep(sequencer, ledger)
+    }
+
     /// A behaviour's record is cold: the batch after its report reads it from the report's
     /// batch (not committed yet, so not in the environment), and once both commit the state in
     /// memory lets go of it.

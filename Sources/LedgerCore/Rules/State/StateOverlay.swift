@@ -121,12 +121,12 @@ public final class StateOverlay: StateReader {
     /// Writing through: where the open savepoint began in `written` and `undo`.
     private var savepointStart = (written: 0, undo: 0)
 
-    /// Reads through `newBase` from now on. The pipelined sequencer prepares batch k+1 over
-    /// batch k's overlay while k commits; before each new batch it rebases k's overlay onto a
-    /// fresh snapshot of the store, so the chain of overlays never grows beyond two. Sound only
-    /// when `newBase` differs from the old base at most by this overlay's own writes (the
-    /// snapshot was taken after the batches below committed, and no one else wrote): the read
-    /// cache then stays valid.
+    /// Reads through `newBase` from now on. The verifier's pipelined replay applies chunk k+1
+    /// over chunk k's overlay while k is stored; before each new chunk it rebases k's overlay
+    /// onto a fresh snapshot of the store, so the chain of overlays never grows beyond two.
+    /// Sound only when `newBase` differs from the old base at most by this overlay's own writes
+    /// (the snapshot was taken after the chunks below were stored, and no one else wrote): the
+    /// read cache then stays valid.
     public func rebase(onto newBase: StateReader) {
         precondition(!inSavepoint, "rebase inside a savepoint")
         precondition(resident == nil, "an overlay writing through has no base of its own")
@@ -406,7 +406,6 @@ public final class StateOverlay: StateReader {
         forEachWriteInOrder { out.append(($0, try! $1.decoded())) }
         return out
     }
-
 
     /// Calls `body` with each written key (and its value, nil for a deletion) in byte order.
     /// LMDB takes sorted puts much faster (its pages stay in cache; Benchmarks/RESULTS.md).
