@@ -14,10 +14,10 @@
 /// The rules change it through a `StateOverlay` writing through it, which journals each change
 /// so that a batch whose commit fails is undone; it is used by one thread at a time.
 public final class ResidentState: StateReader {
-    var records: [String: StateOverlay.Content] = [:]
+    private var records: [String: StateOverlay.Content] = [:]
     /// The keys of each parent of the ordered namespaces (`StateOverlay.orderedNamespaces`),
     /// sorted, for `predecessor` and `children`.
-    var ordered: [Substring: OrderedKeys] = [:]
+    private var ordered: [Substring: OrderedKeys] = [:]
     /// How many log entries this state reflects.
     public private(set) var size: UInt64
     /// Where the cold records this state does not hold are read: set by the sequencer for the
