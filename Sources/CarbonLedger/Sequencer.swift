@@ -115,7 +115,7 @@ public final class Sequencer: @unchecked Sendable {
     /// the cold records the state environment now has are evicted; without `previous`, the
     /// other batches are undone (they failed, or were prepared and not committed: one that
     /// commits after all is replayed from the log).
-    private func settle(_ state: ResidentState, _ r: StoreReader, after previous: PreparedBatch?) throws {
+    private func settle(_ state: ResidentState, _ r: StoreReader, models: UInt64, after previous: PreparedBatch?) throws {
         let outcomes = lock.withLock { unsettled.map(\.outcome) }
         let settled = outcomes.prefix { $0 == .committed }.count
         var done: [PreparedBatch]? = Array(unsettled.prefix(settled))
@@ -136,7 +136,7 @@ public final class Sequencer: @unchecked Sendable {
             }
         }
         if previous == nil { warm += try StateSync.catchUp(state, log: r) }
-        try evictCold(state, models: r.stateSize())
+        try evictCold(state, models: models)
         if state.filterIsFull { state.rebuildFilter(storedKeys: try ResidentState.filteredKeys(r)) }
     }
 
@@ -166,7 +166,7 @@ public final class Sequencer: @unchecked Sendable {
                 let state = try rulesState(r)
                 state.cold = StoreStateReader(r)
                 defer { state.cold = nil }
-                try settle(state, r, after: nil)
+                try settle(state, r, models: try r.stateSize(), after: nil)
                 return (state.count, state.size)
             }
         }
@@ -192,12 +192,12 @@ public final class Sequencer: @unchecked Sendable {
         try store.read { r -> PreparedBatch in
             var st: WriterState
             var pending: [Digest: UInt64] = [:]
+            let models = try r.stateSize()
             if let p = previous {
                 // The snapshot is the log `p` was prepared over, or that log with `p` committed.
                 if (try? Self.requireHead(of: p.start, in: r)) == nil { try Self.requireHead(of: p.end, in: r) }
                 // The read models follow each commit; one that failed to be written stops the
                 // pipeline, and the prepare without it reports why (`StateSync.catchUp`).
-                let models = try r.stateSize()
                 guard models == p.start.frontier.size || models == p.end.frontier.size else {
                     throw SequencerError.stateBehind(stateSize: models, logSize: p.start.frontier.size)
                 }
@@ -206,7 +206,7 @@ public final class Sequencer: @unchecked Sendable {
             // Cold records are read from this snapshot of the environment, and from no other.
             rules.cold = StoreStateReader(r)
             defer { rules.cold = nil }
-            try settle(rules, r, after: previous)
+            try settle(rules, r, models: models, after: previous)
             if let p = previous {
                 st = p.end
                 for a in p.contents.accepted { pending[a.root] = a.firstSeq }

@@ -218,12 +218,11 @@ public final class ResidentState: StateReader {
         guard Self.isCold(parent + "/") else {
             return try (ordered[Substring(parent)]?.keys ?? []).compactMap { k in records[k] == nil ? nil : try read(k).map { (k, $0) } }
         }
-        // The environment's, and the layers' keys of this parent (read through the layers); an
-        // issuance request asks, a few times a day, so scanning the layers is cheap enough.
+        // The environment's, and the layers' keys of this parent (read through the layers).
         var merged: [String: V] = [:]
         for (k, v) in try stored(coldStore(parent)) { merged[k] = v }
         for layer in layers {
-            for k in layer.records.keys where StateOverlay.parent(of: k) == parent { merged[k] = try read(k) }
+            for k in layer.keysByParent[Substring(parent)] ?? [] { merged[k] = try read(k) }
         }
         return merged.sorted { StateOverlay.less($0.key, $1.key) }.map { (key: $0.key, value: $0.value) }
     }
@@ -241,7 +240,18 @@ public final class ResidentState: StateReader {
 /// environment has them (`ResidentState.layers`).
 public final class ColdLayer: @unchecked Sendable {
     var records: [String: StateOverlay.Content] = [:]
+    /// The keys of ordered namespaces (`elig/`) it holds, by parent, for `children`: an
+    /// issuance request asks for a day's, and a replay holds tens of thousands of reports in a
+    /// layer. A key stays listed after a rollback takes it out (`children` reads every listed key).
+    var keysByParent: [Substring: [String]] = [:]
     init() {}
+
+    /// Sets `key` (`.absent`: deleted) and returns what the layer held there.
+    func write(_ key: String, _ content: StateOverlay.Content) -> StateOverlay.Content? {
+        let previous = records.updateValue(content, forKey: key)
+        if previous == nil, StateOverlay.isOrdered(key) { keysByParent[StateOverlay.parent(of: key), default: []].append(key) }
+        return previous
+    }
 }
 
 /// The keys of one parent in byte order. A deleted key stays listed (`dead` counts them) until

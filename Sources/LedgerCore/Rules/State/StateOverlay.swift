@@ -188,10 +188,8 @@ public final class StateOverlay: StateReader {
         for (key, previous) in undo[start...].reversed() {
             if ResidentState.isCold(key) {
                 coldLayer.records[key] = previous
-            } else if let previous {
-                resident.set(key, previous)
             } else {
-                resident.set(key, .absent)
+                resident.set(key, previous ?? .absent)
             }
         }
         undo.removeSubrange(start...)
@@ -264,7 +262,7 @@ public final class StateOverlay: StateReader {
         if let resident {
             let previous: Content?
             if ResidentState.isCold(key) {
-                previous = coldLayer.records.updateValue(content, forKey: key)
+                previous = coldLayer.write(key, content)
                 resident.wroteCold(key)
             } else {
                 previous = resident.set(key, content)
