@@ -105,7 +105,7 @@ public final class Sequencer: @unchecked Sendable {
     /// The rules' state in memory, made from the state environment the first time.
     private func rulesState(_ r: StoreReader) throws -> ResidentState {
         if let existing = resident { return existing }
-        let state = try ResidentState.load(r)
+        let state = try ResidentState.load(r, agedBefore: try Self.firstDayInUse(r))
         resident = state
         return state
     }
@@ -156,6 +156,29 @@ public final class Sequencer: @unchecked Sendable {
         dispose(&dropped, on: releaseQueue)
     }
 
+    /// The first CST day whose intervals and daily caps the rules can still reach after the log
+    /// `r` reads (`Windows.firstDayInUse`); nil for a log without windows (before v3).
+    static func firstDayInUse(_ r: StoreReader) throws -> String? {
+        guard let bytes = try r.entryBytes(0), let genesis = try? Entry.decode(bytes), let windows = Windows.of(genesis: genesis.event),
+              let last = try r.metaU64(.lastTime) else { return nil }
+        return windows.firstDayInUse(at: Timestamp(millisecondsSinceEpoch: Int64(bitPattern: last)))
+    }
+
+    /// Ages the intervals and daily caps of the days before `day` out of `state` (they stay in
+    /// the environment), so that the memory they take is bounded by the windows. Only once the
+    /// environment in the rules' snapshot (`models` entries) has every one `state` holds: those
+    /// of the batches and replays before the unsettled batches, and none of the unsettled wrote
+    /// one (the windows forbid it; checked, since a dropped record the environment lacks would
+    /// be lost). Else it waits for a later batch.
+    private func age(_ state: ResidentState, before day: String, models: UInt64) {
+        guard state.agedBefore.map({ $0 < day }) ?? true else { return }
+        let applied = unsettled.first?.start.frontier.size ?? state.size
+        guard models >= applied, !unsettled.contains(where: { $0.state.wrote { ResidentState.dayOf($0).map { $0 < day } ?? false } }) else { return }
+        state.age(before: day)
+        // A rebuilt environment must be back to here before it can serve them.
+        evictedThrough = max(evictedThrough, applied)
+    }
+
     /// Loads the rules' state into memory now (it is otherwise loaded by the first batch, which
     /// then waits for it) and brings it up to the log. Returns the records it holds and the
     /// entries it reflects. A server calls it before it serves.
@@ -175,14 +198,14 @@ public final class Sequencer: @unchecked Sendable {
     /// The rules' state in memory brought up to the log, as canonical bytes by key, the size it
     /// reflects and the cold layers it still holds (for tests, which compare it with the state
     /// environment's rule records).
-    func rulesStateRecords() throws -> (size: UInt64, records: [String: [UInt8]], coldLayers: Int) {
+    func rulesStateRecords() throws -> (size: UInt64, records: [String: [UInt8]], coldLayers: Int, agedBefore: String?) {
         _ = try loadRulesState()
         return try rulesLock.withLock {
             try store.read { r in
                 let state = try rulesState(r)
                 var out: [String: [UInt8]] = [:]
                 state.forEachRecord { k, c in out[k] = c.stored }
-                return (state.size, out, state.layers.count)
+                return (state.size, out, state.layers.count, state.agedBefore)
             }
         }
     }
@@ -220,6 +243,7 @@ public final class Sequencer: @unchecked Sendable {
                 throw SequencerError.notTheRegistryKey(current: startKey!, held: keys.map(\.verifierKey))
             }
             let time = max(now, st.lastTime)
+            if let windows = st.ledger.windows { age(rules, before: windows.firstDayInUse(at: time), models: models) }
             let hasher = MerkleHasher()
             var batch = PreparedBatch.Contents(time: time)
             batch.outcomes.reserveCapacity(submissions.count)

@@ -10,24 +10,27 @@ import TestSupport
 /// each batch and caught up from the log when another writer appended. Whatever happened, once
 /// the state environment has caught up it must hold exactly the environment's rule records
 /// (which `verify` checks against a replay), record for record and byte for byte, but the cold
-/// ones (`beh/`, `elig/`), which it leaves to the environment.
+/// ones (`beh/`, `elig/`, `src/`, `act/`, and the intervals and daily caps of days aged out),
+/// which it leaves to the environment.
 @Suite struct ResidentStateTests {
     /// The rule records of the state environment that the state in memory keeps, by key.
-    static func storedRules(_ ledger: Ledger) throws -> (size: UInt64, records: [String: [UInt8]]) {
+    static func storedRules(_ ledger: Ledger, agedBefore: String?) throws -> (size: UInt64, records: [String: [UInt8]]) {
         try ledger.store.read { r in
             var out: [String: [UInt8]] = [:]
             try r.stateTxn.scan(r.store.state, from: nil) { k, v in
                 let key = String(decoding: k, as: UTF8.self)
-                if ResidentState.holds(key) && !ResidentState.isCold(key) { out[key] = Array(v) }
+                let aged = agedBefore.map { before in ResidentState.dayOf(key).map { $0 < before } ?? false } ?? false
+                if ResidentState.holds(key) && !ResidentState.isCold(key) && !aged { out[key] = Array(v) }
                 return true
             }
             return (try r.stateSize(), out)
         }
     }
 
-    static func expectInStep(_ sequencer: Sequencer, _ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    @discardableResult
+    static func expectInStep(_ sequencer: Sequencer, _ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws -> (records: [String: [UInt8]], agedBefore: String?) {
         let memory = try sequencer.rulesStateRecords()
-        let stored = try storedRules(ledger)
+        let stored = try storedRules(ledger, agedBefore: memory.agedBefore)
         let logSize = try ledger.info().size
         #expect(memory.size == logSize && stored.size == logSize, "sizes: memory \(memory.size), stored \(stored.size), log \(logSize)", sourceLocation: sourceLocation)
         // Once the environment has caught up, the cold records are its alone.
@@ -35,6 +38,7 @@ import TestSupport
         let differing = Set(memory.records.keys).union(stored.records.keys).filter { memory.records[$0] != stored.records[$0] }.sorted()
         #expect(differing.count == 0, "records differ, first \(differing.prefix(5))", sourceLocation: sourceLocation)
         #expect(stored.records.count > 100, sourceLocation: sourceLocation)
+        return (memory.records, memory.agedBefore)
     }
 
     /// Every kind of event the demo runs (issuance, transfers, retirements, reversals,
@@ -151,12 +155,56 @@ import TestSupport
         let loaded = try ledger.store.read { try ResidentState.load($0) }
         var keys: [String] = []
         loaded.forEachRecord { k, _ in keys.append(k) }
-        let stored = try Self.storedRules(ledger).records.count
+        let stored = try Self.storedRules(ledger, agedBefore: nil).records.count
         #expect(!keys.contains { Projection.owns($0) } && keys.count == stored)
         let writer = try ledger.sequencer()
         let beforeServing = try writer.loadRulesState()
         let logSize = try ledger.info().size
         #expect(beforeServing.records == stored && beforeServing.size == logSize)
         try Self.expectInStep(writer, ledger)
+    }
+
+    /// Under the programme's windows the writer's memory holds the intervals and daily caps of
+    /// the days a rule can still reach, not of every day: a city reporting each evening (report
+    /// window 1 day, reversal 2) ages the older days out, keeps the rest equal to the
+    /// environment, reverses what the window allows, and a writer opened later loads no more.
+    @Test func theWindowsBoundTheDaysHeldInMemory() throws {
+        let dir = TempDir()
+        let registry = try NoteSigningKey.generate(name: "registry")
+        var o = DemoCity.Options()
+        o.residents = 80
+        o.days = 8
+        let origin = "carbonledger.example/windows"
+        let city = try DemoCity(origin: origin, admin: registry, options: o, endingBefore: .now())
+        func day(_ d: Int) -> String { Timestamp(millisecondsSinceEpoch: city.firstDay + Int64(d) * 86_400_000).cstDay }
+        func evening(_ d: Int) -> Timestamp { Timestamp(millisecondsSinceEpoch: city.firstDay + Int64(d) * 86_400_000 + 23 * 3_600_000 + 1_800_000) }
+        let ledger = try Ledger.create(directory: dir.sub("ledger"), origin: origin, key: registry, windows: Windows(reportDays: 1, reversalDays: 2),
+                                       now: Timestamp(millisecondsSinceEpoch: city.firstDay))
+        let sequencer = try ledger.sequencer()
+        for r in try sequencer.append(try city.setup(), now: Timestamp(millisecondsSinceEpoch: city.firstDay)) { _ = try r.get() }
+        var firstReport: [Int: UInt64] = [:]
+        for d in 0..<o.days {
+            let results = try sequencer.append(try city.regularBatches(d), now: evening(d))
+            firstReport[d] = try results[0].get().firstSeq
+            #expect(results.allSatisfy { if case .success = $0 { return true }; return false })
+        }
+        // At the last evening the rules can reach day 5 on (reversals two days back).
+        let last = o.days - 1
+        let reversed = try sequencer.append(try city.reversals(of: [firstReport[last - 2]!]), now: evening(last))
+        #expect(throws: Never.self) { try reversed[0].get() }
+        let late = try sequencer.append(try city.reversals(of: [firstReport[last - 3]!]), now: evening(last))
+        guard case .failure(let refused) = late[0] else { Issue.record("a reversal past the window was appended"); return }
+        #expect(refused.id == "reverse.late")
+
+        let held = try Self.expectInStep(sequencer, ledger)
+        #expect(held.agedBefore == day(last - 2))
+        #expect(Set(held.records.keys.compactMap { ResidentState.dayOf($0).map(String.init) }) == [day(last - 2), day(last - 1), day(last)])
+        let storedDays = try ledger.store.read { r in Set(try r.stateRecords(prefix: "cap/").compactMap { ResidentState.dayOf($0.0).map(String.init) }) }
+        #expect(storedDays.count == o.days, "the environment keeps every day")
+        // A writer opened now loads the days in use only.
+        let reopened = try ledger.sequencer()
+        let again = try Self.expectInStep(reopened, ledger)
+        #expect(again.agedBefore == held.agedBefore && again.records == held.records)
+        _ = try Verifier(store: ledger.store).verify()
     }
 }

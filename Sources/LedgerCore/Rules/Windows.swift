@@ -40,6 +40,16 @@ public struct Windows: Equatable, Sendable {
         time.cstDayNumber <= start.cstDayNumber + reversalDays
     }
 
+    /// The first CST day (YYYYMMDD) whose day-indexed records (intervals, daily caps) a rule
+    /// may read or write at `time` or later: a report reads the intervals of the day before its
+    /// start, at most `reportDays` back; a reversal changes those of its behaviour's day, at most
+    /// `reversalDays` back. A batch's time is never before its log's last (`Sequencer`), so the
+    /// days before this one are done with: the writer's memory lets go of them.
+    public func firstDayInUse(at time: Timestamp) -> String {
+        // 00:00 UTC is 08:00 in China: within the day numbered.
+        Timestamp(millisecondsSinceEpoch: (time.cstDayNumber - max(reportDays + 1, reversalDays)) * 86_400_000).cstDay
+    }
+
     /// The last instant at which a behaviour of the CST day that begins at `dayStart` may be
     /// reported: the end of the day `reportDays` after it. What a query of a period's behaviours
     /// need read no further than.

@@ -6,10 +6,16 @@
 /// It holds the rules' namespaces only, not the read models `Projection` writes (the rules
 /// never read those). The cold namespaces (`isCold`: a behaviour's record and its eligibility,
 /// one of each per report, read again only by a reversal or an issuance request; and the
-/// duplicate index, read by every report but almost always for a key it lacks, which a filter
-/// answers) are read from `cold`, the environment in the rules' read snapshot, under the
+/// duplicate and act indexes, read by every report of their kind but almost always for a key
+/// they lack, which a filter answers) are read from `cold`, the environment in the rules' read snapshot, under the
 /// `layers` of the batches the environment does not have yet: each batch's cold writes
 /// (deletions as `.absent`), dropped whole once the environment has caught up with it.
+///
+/// The day-indexed records (intervals `iv/DAY/…` and daily caps `cap/DAY/…`, one or two per
+/// report) are cold once their day is before `agedBefore`: the programme's windows let no rule
+/// reach them any more (`Windows.firstDayInUse`), so the sequencer ages them out (`age`) and
+/// the memory they take is bounded by the windows, not by the log's length. Were a rule to
+/// reach one after all, it would read it from the environment like any cold record.
 ///
 /// The rules change it through a `StateOverlay` writing through it, which journals each change
 /// so that a batch whose commit fails is undone; it is used by one thread at a time.
@@ -25,8 +31,12 @@ public final class ResidentState: StateReader {
     public var cold: StateReader?
     /// The cold writes of batches and replays the environment may not have yet, oldest first.
     public private(set) var layers: [ColdLayer] = []
-    /// The keys of the duplicate index (`src/`, cold) that may be in the environment.
+    /// The keys of the cold filtered namespaces (`isFiltered`) that may be in the environment.
     private var filter = KeyFilter(capacity: 0)
+    /// Intervals and daily caps of CST days (YYYYMMDD) before this one are cold (`age`).
+    public private(set) var agedBefore: String?
+    /// The day-indexed keys this state has held records at, by day (`dayOf`), for `age`.
+    private var dayKeys: [Substring: [String]] = [:]
 
     public init(size: UInt64 = 0) {
         self.size = size
@@ -44,30 +54,78 @@ public final class ResidentState: StateReader {
         switch key.utf8.first {
         case UInt8(ascii: "b"): return key.hasPrefix("beh/")
         case UInt8(ascii: "e"): return key.hasPrefix("elig/")
-        case UInt8(ascii: "s"): return isFiltered(key)
+        case UInt8(ascii: "a"): return key.hasPrefix("act/")
+        case UInt8(ascii: "s"): return key.hasPrefix("src/")
         default: return false
         }
     }
 
-    /// Whether `key` is in the duplicate index, whose keys a filter remembers.
+    /// Whether `key` is cold in this state: in a cold namespace, or of a day aged out.
     @inline(__always)
-    public static func isFiltered(_ key: String) -> Bool { key.hasPrefix("src/") }
+    public func isCold(_ key: String) -> Bool {
+        if Self.isCold(key) { return true }
+        guard let agedBefore, let day = Self.dayOf(key) else { return false }
+        return day < agedBefore
+    }
+
+    /// Whether `key` is in the duplicate index (`src/`) or the act index (`act/`): read by every
+    /// report of their kind, almost always for a key they lack, so a filter of their keys answers.
+    @inline(__always)
+    public static func isFiltered(_ key: String) -> Bool { key.hasPrefix("src/") || key.hasPrefix("act/") }
+
+    /// The namespaces `isFiltered` names, for loading their keys.
+    public static let filteredNamespaces = ["act/", "src/"]
+
+    /// The CST day (YYYYMMDD) of a day-indexed key, `iv/DAY/…` or `cap/DAY/…`; nil for any
+    /// other (long intervals, `iv/long/…`, have none).
+    @inline(__always)
+    public static func dayOf(_ key: String) -> Substring? {
+        let u = key.utf8
+        let skip: Int
+        switch u.first {
+        case UInt8(ascii: "i"): guard key.hasPrefix("iv/") else { return nil }; skip = 3
+        case UInt8(ascii: "c"): guard key.hasPrefix("cap/") else { return nil }; skip = 4
+        default: return nil
+        }
+        let from = u.index(u.startIndex, offsetBy: skip)
+        guard let to = u.index(from, offsetBy: 8, limitedBy: u.endIndex), to < u.endIndex, u[to] == UInt8(ascii: "/"),
+              u[from..<to].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        return key[from..<to]
+    }
+
+    /// Lets go of the intervals and daily caps of the days before `day` (YYYYMMDD), which are
+    /// cold from now on. The caller makes sure the environment has every one this state holds
+    /// and that no batch not yet committed wrote one. Returns how many records were dropped.
+    @discardableResult
+    public func age(before day: String) -> Int {
+        if let agedBefore, day <= agedBefore { return 0 }
+        var dropped = 0
+        for d in dayKeys.keys.filter({ $0 < day }) {
+            for key in dayKeys.removeValue(forKey: d) ?? [] {
+                if records.removeValue(forKey: key) != nil { dropped += 1 }
+                // A parent of these namespaces is of one day: its whole list goes.
+                if StateOverlay.isOrdered(key) { ordered.removeValue(forKey: StateOverlay.parent(of: key)) }
+            }
+        }
+        agedBefore = day
+        return dropped
+    }
 
     /// Adds a record as the state environment stores it (canonical JSON), while loading: a
     /// read model's or a cold namespace's key is left to the environment.
     public func load(key: String, canonical bytes: [UInt8]) {
-        guard Self.holds(key), !Self.isCold(key) else { return }
+        guard Self.holds(key), !isCold(key) else { return }
         set(key, .canonical(bytes))
     }
 
     /// Notes a duplicate index key the environment holds, while loading (give their count
     /// first with `expectFiltered`).
     public func noteStored(filteredKey key: String) {
-        assert(Self.isFiltered(key), "only the duplicate index is filtered")
+        assert(Self.isFiltered(key), "only the duplicate and act indexes are filtered")
         filter.insert(key)
     }
 
-    /// Sizes the filter for `count` duplicate index keys about to be loaded, and as many more.
+    /// Sizes the filter for `count` filtered keys about to be loaded, and as many more.
     public func expectFiltered(_ count: Int) {
         filter = KeyFilter(capacity: 2 * count)
     }
@@ -86,13 +144,13 @@ public final class ResidentState: StateReader {
         filter = rebuilt
     }
 
-    /// A cold write was made to a layer: the filter learns a duplicate index key.
+    /// A cold write was made to a layer: the filter learns a filtered key.
     func wroteCold(_ key: String) {
         if Self.isFiltered(key) { filter.insert(key) }
     }
 
     /// Whether the layers or the environment may hold cold `key` (always, but for the
-    /// duplicate index: every key written to a layer goes into the filter first).
+    /// filtered namespaces: every key written to a layer goes into the filter first).
     private func mayBeHeld(_ key: String) -> Bool {
         !Self.isFiltered(key) || filter.mayContain(key)
     }
@@ -105,13 +163,14 @@ public final class ResidentState: StateReader {
     /// it held.
     @discardableResult
     func set(_ key: String, _ content: StateOverlay.Content) -> StateOverlay.Content? {
-        assert(!Self.isCold(key), "cold records go to a batch's layer")
+        assert(!isCold(key), "cold records go to a batch's layer")
         if content.isAbsent {
             guard let old = records.removeValue(forKey: key) else { return nil }
             if StateOverlay.isOrdered(key) { listRemoval(StateOverlay.parent(of: key)) }
             return old
         }
         if let old = records.updateValue(content, forKey: key) { return old }
+        if let day = Self.dayOf(key) { dayKeys[day, default: []].append(key) }
         if StateOverlay.isOrdered(key) { ordered[StateOverlay.parent(of: key), default: OrderedKeys()].insert(key) }
         return nil
     }
@@ -156,14 +215,14 @@ public final class ResidentState: StateReader {
     }
 
     public func get(_ key: String) throws -> JSONValue? {
-        guard Self.isCold(key) else { return try records[key]?.decoded() }
+        guard isCold(key) else { return try records[key]?.decoded() }
         guard mayBeHeld(key) else { return nil }
         if let c = layered(key) { return try c.decoded() }
         return try coldStore(key).get(key)
     }
 
     public func record<R: StateRecord>(_ type: R.Type, at key: String) throws -> R? {
-        if Self.isCold(key) {
+        if isCold(key) {
             // Not kept decoded: cold records are read again too seldom to be worth the memory.
             guard mayBeHeld(key) else { return nil }
             if let c = layered(key) { return try StateOverlay.typed(R.self, c, key: key) }
@@ -200,7 +259,7 @@ public final class ResidentState: StateReader {
                                 children: (String) throws -> [(key: String, value: V)]) throws -> (key: String, value: V)? {
         assert(StateOverlay.orderedNamespaces.contains(where: parent.hasPrefix), "predecessor queries only ordered namespaces")
         // No rule asks for a cold namespace's predecessor; were one to, the merged children answer.
-        if Self.isCold(parent + "/") { return try children(parent).last { StateOverlay.less($0.key, before) } }
+        if isCold(parent + "/") { return try children(parent).last { StateOverlay.less($0.key, before) } }
         guard let o = ordered[Substring(parent)] else { return nil }
         var i = o.lowerBound(before)
         while i > 0 {
@@ -215,7 +274,7 @@ public final class ResidentState: StateReader {
     private func children<V>(of parent: String, read: (String) throws -> V?,
                              stored: (StateReader) throws -> [(key: String, value: V)]) throws -> [(key: String, value: V)] {
         assert(StateOverlay.orderedNamespaces.contains(where: parent.hasPrefix), "children queries only ordered namespaces")
-        guard Self.isCold(parent + "/") else {
+        guard isCold(parent + "/") else {
             return try (ordered[Substring(parent)]?.keys ?? []).compactMap { k in records[k] == nil ? nil : try read(k).map { (k, $0) } }
         }
         // The environment's, and the layers' keys of this parent (read through the layers).

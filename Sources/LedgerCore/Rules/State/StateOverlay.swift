@@ -116,6 +116,11 @@ public final class StateOverlay: StateReader {
     let resident: ResidentState?
     /// Writing through: every write in order, for the commit (the last one of a key wins).
     private var written: [(key: String, content: Content)] = []
+    /// Writing through: whether a write was made to a key `matching`.
+    public func wrote(_ matching: (String) -> Bool) -> Bool {
+        written.contains { matching($0.key) }
+    }
+
     /// Writing through: what each write replaced (nil: nothing held), in order, to undo it.
     private var undo: [(key: String, previous: Content?)] = []
     /// Writing through: where the open savepoint began in `written` and `undo`.
@@ -185,8 +190,10 @@ public final class StateOverlay: StateReader {
 
     private func undo(from start: Int) {
         guard let resident else { preconditionFailure("only an overlay writing through keeps undo records") }
+        // Routed as the writes were: the state ages days out only when no batch not yet
+        // committed has written to them (`Sequencer`), so no key changed sides in between.
         for (key, previous) in undo[start...].reversed() {
-            if ResidentState.isCold(key) {
+            if resident.isCold(key) {
                 coldLayer.records[key] = previous
             } else {
                 resident.set(key, previous ?? .absent)
@@ -261,7 +268,7 @@ public final class StateOverlay: StateReader {
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
         if let resident {
             let previous: Content?
-            if ResidentState.isCold(key) {
+            if resident.isCold(key) {
                 previous = coldLayer.write(key, content)
                 resident.wroteCold(key)
             } else {
