@@ -23,10 +23,13 @@ public final class GroupCommitter: @unchecked Sendable {
     private var held = false
     /// Most events one transaction takes; the rest wait for the next one.
     public let maxEventsPerCommit: Int
+    /// The time each batch is prepared at: the wall clock, or a benchmark's simulated days.
+    private let clock: @Sendable () -> Timestamp
 
-    public init(sequencer: Sequencer, maxEventsPerCommit: Int = 100_000) {
+    public init(sequencer: Sequencer, maxEventsPerCommit: Int = 100_000, clock: @escaping @Sendable () -> Timestamp = { .now() }) {
         self.sequencer = sequencer
         self.maxEventsPerCommit = maxEventsPerCommit
+        self.clock = clock
         // The writer thread keeps the committer alive until `shutdown()`, so a dropped reference
         // can never leave the thread waiting on a freed condition.
         let t = Thread { self.run() }
@@ -163,7 +166,7 @@ public final class GroupCommitter: @unchecked Sendable {
 
             // Over the running commit; if that cannot be done (another writer, a storage error),
             // again from the store once the commit has ended.
-            var prepared = try? sequencer.prepare(batch.map(\.submission), now: .now(), after: inFlight?.prepared)
+            var prepared = try? sequencer.prepare(batch.map(\.submission), now: clock(), after: inFlight?.prepared)
             if let f = inFlight {
                 inFlight = nil
                 switch f.join() {
@@ -181,7 +184,7 @@ public final class GroupCommitter: @unchecked Sendable {
             }
             if prepared == nil {
                 do {
-                    prepared = try sequencer.prepare(batch.map(\.submission), now: .now(), after: nil)
+                    prepared = try sequencer.prepare(batch.map(\.submission), now: clock(), after: nil)
                 } catch {
                     for p in batch { p.completion(.failure(error)) }
                     continue

@@ -48,6 +48,12 @@ struct StressAppend: ParsableCommand {
     @Option(help: "With --workload behaviour: also write the timed submissions, one JSON per line, to this file (for the comparison baselines).")
     var export: String?
 
+    @Flag(help: "With --workload behaviour: the ledger's clock follows the simulated days, which then start today: each day's reports are appended at 23:30 CST of their day, so the programme's windows move on as in a real year (any ledger init makes, with its default windows, will do). Prints the rule state the writer holds every --sample-days days.")
+    var simulatedClock = false
+
+    @Option(help: "With --simulated-clock: how many simulated days between two lines on the writer's memory.")
+    var sampleDays: Int = 30
+
     @Flag(help: "Skip fsync on commit.")
     var noSync = false
 
@@ -58,6 +64,8 @@ struct StressAppend: ParsableCommand {
         if report && batches == 0 { throw ValidationError("--report needs --batches") }
         if workload == .behaviour && !report { throw ValidationError("--workload behaviour needs --report") }
         guard firstDay >= 0 else { throw ValidationError("--first-day must be >= 0") }
+        if simulatedClock && workload != .behaviour { throw ValidationError("--simulated-clock needs --workload behaviour") }
+        guard sampleDays >= 1 else { throw ValidationError("--sample-days must be >= 1") }
     }
 
     func run() throws {
@@ -75,7 +83,8 @@ struct StressAppend: ParsableCommand {
             }
             return try Submission.Unsigned(events: events).signed(by: signer, origin: origin)
         }
-        let committer = GroupCommitter(sequencer: sequencer)
+        let clock = SimulatedClock(.now())
+        let committer = simulatedClock ? GroupCommitter(sequencer: sequencer, clock: { clock.now }) : GroupCommitter(sequencer: sequencer)
         defer { committer.shutdown() }
         let out = FileHandle.standardOutput
         let lock = NSLock()
@@ -87,16 +96,22 @@ struct StressAppend: ParsableCommand {
             o.residents = residents
             o.days = 366
             // The simulated year ends yesterday, so its first days are a year old: a window
-            // shorter than that would refuse them (SPEC.md 8.7), and a half-refused run measures nothing.
-            if let w = try ledger.info().windows, w.reportDays < Int64(o.days) {
-                throw CLIError("the behaviour workload reports the \(o.days) days before today; this ledger's genesis lets a behaviour be reported only \(w.reportDays) days after its day: create the ledger with `cledger init --report-days \(o.days) --reversal-days \(o.days)`")
+            // shorter than that would refuse them (SPEC.md 8.7), and a half-refused run measures
+            // nothing. With the simulated clock it starts today instead, and each day is reported on the day.
+            if !simulatedClock, let w = try ledger.info().windows, w.reportDays < Int64(o.days) {
+                throw CLIError("the behaviour workload reports the \(o.days) days before today; this ledger's genesis lets a behaviour be reported only \(w.reportDays) days after its day: create the ledger with `cledger init --report-days \(o.days) --reversal-days \(o.days)`, or run with --simulated-clock")
             }
-            let city = try DemoCity(origin: origin, admin: signer, options: o, endingBefore: .now())
+            let ending = simulatedClock ? Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch + Int64(o.days) * 86_400_000) : .now()
+            let city = try DemoCity(origin: origin, admin: signer, options: o, endingBefore: ending)
             // The city's keys and submissions are deterministic: a ledger that has its setup
             // already (an earlier run) continues with it.
             let setup = try city.setup()
             if try ledger.store.read({ try $0.firstSeq(ofSubmission: setup[0].root) }) == nil {
                 for r in try sequencer.append(setup, now: .now()) { _ = try r.get() }
+            }
+            if simulatedClock {
+                try runSimulatedDays(city, days: o.days)
+                return
             }
             var subs: [Submission] = []
             var d = firstDay
@@ -126,17 +141,52 @@ struct StressAppend: ParsableCommand {
         /// span ends with the state flushed to disk: its commits skip fsync, and a run that left
         /// their pages in the page cache would look faster than the disk allows.
         func timed(_ work: [Submission], events: Int) throws -> String {
+            try timed { try runClients(work.count) { b in work[b] }; return (0, events) }
+        }
+
+        /// The same for appends made by `append`, which returns how many events it appended and
+        /// the seconds of its own time that were not appending (taken off the timed span).
+        func timed(_ append: () throws -> (untimed: TimeInterval, events: Int)) throws -> String {
             let commitsBefore = sequencer.commitCount
             let device = DeviceWrites(directory: ledgerDirectory.dir)
             let written = device?.bytes()
             let start = Date()
-            try runClients(work.count) { b in work[b] }
+            let (untimed, events) = try append()
             let appended = Date()
             try sequencer.store.syncState()
-            let secs = Date().timeIntervalSince(start)
+            let secs = Date().timeIntervalSince(start) - untimed
             let flush = String(format: "%.3f", Date().timeIntervalSince(appended))
             let disk = device?.report(since: written, events: events) ?? ""
             return "\(sequencer.commitCount - commitsBefore) commits, \(String(format: "%.3f", secs)) s (\(flush) s of it flushing the state at the end)\(disk), allocator \(Allocator.description): \(Int(Double(events) / secs)) events/s"
+        }
+
+        /// The simulated days from --first-day on, each signed, then appended at its evening
+        /// (signing is not timed), until --batches submissions; every --sample-days days, a line
+        /// on the rule state held in memory and the anonymous RSS.
+        func runSimulatedDays(_ city: DemoCity, days: Int) throws {
+            var submitted = 0, events = 0, d = firstDay
+            let line = try timed { () throws -> (untimed: TimeInterval, events: Int) in
+                var untimed: TimeInterval = 0
+                while submitted < batches && d < days {
+                    let signing = Date()
+                    let work = Array(try city.regularBatches(d).prefix(batches - submitted))
+                    untimed += Date().timeIntervalSince(signing)
+                    clock.set(Timestamp(millisecondsSinceEpoch: city.firstDay + Int64(d) * 86_400_000 + 23 * 3_600_000 + 1_800_000))
+                    try runClients(work.count) { b in work[b] }
+                    submitted += work.count
+                    events += work.reduce(0) { $0 + $1.events.count }
+                    d += 1
+                    if (d - firstDay) % sampleDays == 0 || submitted >= batches || d == days {
+                        let sampling = Date()
+                        let held = try sequencer.loadRulesState()
+                        let rss = anonymousResidentBytes().map { "\($0 / 1_048_576) MiB" } ?? "unknown"
+                        print("day \(d - 1): \(events) events, rule state \(held.records) records in memory, anonymous RSS \(rss)")
+                        untimed += Date().timeIntervalSince(sampling)
+                    }
+                }
+                return (untimed, events)
+            }
+            print("appended \(events) behaviour events of days \(firstDay)-\(d - 1) in \(submitted) submissions on the simulated clock, \(line)")
         }
 
         func runClients(_ total: Int, _ produce: @escaping @Sendable (Int) throws -> Submission) throws {

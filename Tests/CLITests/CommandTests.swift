@@ -150,6 +150,14 @@ import TestSupport
         #expect(windowed.status == 1 && windowed.stderr.contains("only 30 days after its day: create the ledger with `cledger init --report-days 366 --reversal-days 366`"),
                 "\(windowed.stderr)")
         #expect(try Ledger(directory: d.sub("W")).info().size == 1, "a refused run appended")
+        // On the simulated clock each day is reported on its day: the default windows take it.
+        let simulated = try CLI.tool(["stress-append", "--dir", d.sub("W"), "--workload", "behaviour", "--residents", "300", "--batches", "6", "--report",
+                                      "--simulated-clock", "--sample-days", "1"])
+        #expect(simulated.status == 0 && simulated.stdout.contains("day 0: ") && simulated.stdout.contains("records in memory, anonymous RSS ")
+                && simulated.stdout.contains("in 6 submissions on the simulated clock"), "\(simulated.stdout)\(simulated.stderr)")
+        #expect(try Ledger(directory: d.sub("W")).info().size > 6 && CLI.run(["verify", "--dir", d.sub("W")]).status == 0)
+        let notes = try CLI.tool(["stress-append", "--dir", d.sub("W"), "--batches", "1", "--simulated-clock"])
+        #expect(notes.status != 0 && notes.stderr.contains("--simulated-clock needs --workload behaviour"), "\(notes.stderr)")
     }
 
     /// `verify --audit-state`: the first run replays everything into the directory, the next
