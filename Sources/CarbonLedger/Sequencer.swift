@@ -158,7 +158,7 @@ public final class Sequencer: @unchecked Sendable {
 
     /// The first CST day whose intervals and daily caps the rules can still reach after the log
     /// `r` reads (`Windows.firstDayInUse`); nil for a log without windows (before v3).
-    static func firstDayInUse(_ r: StoreReader) throws -> String? {
+    static func firstDayInUse(_ r: StoreReader) throws -> Int? {
         guard let bytes = try r.entryBytes(0), let genesis = try? Entry.decode(bytes), let windows = Windows.of(genesis: genesis.event),
               let last = try r.metaU64(.lastTime) else { return nil }
         return windows.firstDayInUse(at: Timestamp(millisecondsSinceEpoch: Int64(bitPattern: last)))
@@ -170,7 +170,7 @@ public final class Sequencer: @unchecked Sendable {
     /// of the batches and replays before the unsettled batches, and none of the unsettled wrote
     /// one (the windows forbid it; checked, since a dropped record the environment lacks would
     /// be lost). Else it waits for a later batch.
-    private func age(_ state: ResidentState, before day: String, models: UInt64) {
+    private func age(_ state: ResidentState, before day: Int, models: UInt64) {
         guard state.agedBefore.map({ $0 < day }) ?? true else { return }
         let applied = unsettled.first?.start.frontier.size ?? state.size
         guard models >= applied, !unsettled.contains(where: { $0.state.wrote { ResidentState.dayOf($0).map { $0 < day } ?? false } }) else { return }
@@ -198,7 +198,7 @@ public final class Sequencer: @unchecked Sendable {
     /// The rules' state in memory brought up to the log, as canonical bytes by key, the size it
     /// reflects and the cold layers it still holds (for tests, which compare it with the state
     /// environment's rule records).
-    func rulesStateRecords() throws -> (size: UInt64, records: [String: [UInt8]], coldLayers: Int, agedBefore: String?) {
+    func rulesStateRecords() throws -> (size: UInt64, records: [String: [UInt8]], coldLayers: Int, agedBefore: Int?) {
         _ = try loadRulesState()
         return try rulesLock.withLock {
             try store.read { r in

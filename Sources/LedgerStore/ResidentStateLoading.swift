@@ -5,7 +5,7 @@ extension ResidentState {
     /// caller makes sure the environment is trusted (`StateSync.catchUp`); the log may have
     /// moved past it, and the caller replays the rest. The intervals and daily caps of days
     /// before `agedBefore` are left to the environment (`ResidentState.age`).
-    public static func load(_ reader: StoreReader, agedBefore: String? = nil) throws -> ResidentState {
+    public static func load(_ reader: StoreReader, agedBefore: Int? = nil) throws -> ResidentState {
         let state = ResidentState()
         if let agedBefore { state.age(before: agedBefore) }
         let filtered = try filteredKeys(reader)
@@ -22,7 +22,7 @@ extension ResidentState {
                     if let aged = state.agedBefore, let day = ResidentState.dayOf(key), day < aged,
                        let slash = k.firstIndex(of: UInt8(ascii: "/")) {
                         // To the namespace's first day not aged out (`iv/long/` sorts after every day).
-                        next = Array(k[...slash]) + Array(aged.utf8)
+                        next = Array(k[...slash]) + Array(String(aged).utf8)
                         return false
                     }
                     if let slash = k.firstIndex(of: UInt8(ascii: "/")), ResidentState.isCold(key) || !ResidentState.holds(key) {

@@ -14,7 +14,7 @@ import TestSupport
 /// which it leaves to the environment.
 @Suite struct ResidentStateTests {
     /// The rule records of the state environment that the state in memory keeps, by key.
-    static func storedRules(_ ledger: Ledger, agedBefore: String?) throws -> (size: UInt64, records: [String: [UInt8]]) {
+    static func storedRules(_ ledger: Ledger, agedBefore: Int?) throws -> (size: UInt64, records: [String: [UInt8]]) {
         try ledger.store.read { r in
             var out: [String: [UInt8]] = [:]
             try r.stateTxn.scan(r.store.state, from: nil) { k, v in
@@ -28,7 +28,7 @@ import TestSupport
     }
 
     @discardableResult
-    static func expectInStep(_ sequencer: Sequencer, _ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws -> (records: [String: [UInt8]], agedBefore: String?) {
+    static func expectInStep(_ sequencer: Sequencer, _ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws -> (records: [String: [UInt8]], agedBefore: Int?) {
         let memory = try sequencer.rulesStateRecords()
         let stored = try storedRules(ledger, agedBefore: memory.agedBefore)
         let logSize = try ledger.info().size
@@ -176,7 +176,7 @@ import TestSupport
         o.days = 8
         let origin = "carbonledger.example/windows"
         let city = try DemoCity(origin: origin, admin: registry, options: o, endingBefore: .now())
-        func day(_ d: Int) -> String { Timestamp(millisecondsSinceEpoch: city.firstDay + Int64(d) * 86_400_000).cstDay }
+        func day(_ d: Int) -> Int { Timestamp(millisecondsSinceEpoch: city.firstDay + Int64(d) * 86_400_000).cstDate }
         func evening(_ d: Int) -> Timestamp { Timestamp(millisecondsSinceEpoch: city.firstDay + Int64(d) * 86_400_000 + 23 * 3_600_000 + 1_800_000) }
         let ledger = try Ledger.create(directory: dir.sub("ledger"), origin: origin, key: registry, windows: Windows(reportDays: 1, reversalDays: 2),
                                        now: Timestamp(millisecondsSinceEpoch: city.firstDay))
@@ -198,8 +198,8 @@ import TestSupport
 
         let held = try Self.expectInStep(sequencer, ledger)
         #expect(held.agedBefore == day(last - 2))
-        #expect(Set(held.records.keys.compactMap { ResidentState.dayOf($0).map(String.init) }) == [day(last - 2), day(last - 1), day(last)])
-        let storedDays = try ledger.store.read { r in Set(try r.stateRecords(prefix: "cap/").compactMap { ResidentState.dayOf($0.0).map(String.init) }) }
+        #expect(Set(held.records.keys.compactMap(ResidentState.dayOf)) == [day(last - 2), day(last - 1), day(last)])
+        let storedDays = try ledger.store.read { r in Set(try r.stateRecords(prefix: "cap/").compactMap { ResidentState.dayOf($0.0) }) }
         #expect(storedDays.count == o.days, "the environment keeps every day")
         // A writer opened now loads the days in use only.
         let reopened = try ledger.sequencer()

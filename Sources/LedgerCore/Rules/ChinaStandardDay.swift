@@ -16,9 +16,13 @@ extension Timestamp {
     /// The calendar day in China Standard Time (UTC+08:00) as YYYYMMDD, the day daily caps and
     /// statistics use.
     public var cstDay: String {
-        let (y, m, d) = Timestamp.civil(fromDays: cstDayNumber)
-        let v = y * 10_000 + m * 100 + d
-        let s = String(v)
+        let s = String(cstDate)
         return s.utf8.count >= 8 ? s : String(repeating: "0", count: 8 - s.utf8.count) + s
+    }
+
+    /// `cstDay` as the number YYYYMMDD: what state keys indexed by day are compared by.
+    public var cstDate: Int {
+        let (y, m, d) = Timestamp.civil(fromDays: cstDayNumber)
+        return Int(y * 10_000 + m * 100 + d)
     }
 }

@@ -33,10 +33,10 @@ public final class ResidentState: StateReader {
     public private(set) var layers: [ColdLayer] = []
     /// The keys of the cold filtered namespaces (`isFiltered`) that may be in the environment.
     private var filter = KeyFilter(capacity: 0)
-    /// Intervals and daily caps of CST days (YYYYMMDD) before this one are cold (`age`).
-    public private(set) var agedBefore: String?
+    /// Intervals and daily caps of CST days before this one (YYYYMMDD as a number) are cold (`age`).
+    public private(set) var agedBefore: Int?
     /// The day-indexed keys this state has held records at, by day (`dayOf`), for `age`.
-    private var dayKeys: [Substring: [String]] = [:]
+    private var dayKeys: [Int: [String]] = [:]
 
     public init(size: UInt64 = 0) {
         self.size = size
@@ -52,10 +52,10 @@ public final class ResidentState: StateReader {
     @inline(__always)
     public static func isCold(_ key: String) -> Bool {
         switch key.utf8.first {
-        case UInt8(ascii: "b"): return key.hasPrefix("beh/")
-        case UInt8(ascii: "e"): return key.hasPrefix("elig/")
-        case UInt8(ascii: "a"): return key.hasPrefix("act/")
-        case UInt8(ascii: "s"): return key.hasPrefix("src/")
+        case UInt8(ascii: "b"): return key.hasBytePrefix("beh/")
+        case UInt8(ascii: "e"): return key.hasBytePrefix("elig/")
+        case UInt8(ascii: "a"): return key.hasBytePrefix("act/")
+        case UInt8(ascii: "s"): return key.hasBytePrefix("src/")
         default: return false
         }
     }
@@ -71,33 +71,49 @@ public final class ResidentState: StateReader {
     /// Whether `key` is in the duplicate index (`src/`) or the act index (`act/`): read by every
     /// report of their kind, almost always for a key they lack, so a filter of their keys answers.
     @inline(__always)
-    public static func isFiltered(_ key: String) -> Bool { key.hasPrefix("src/") || key.hasPrefix("act/") }
+    public static func isFiltered(_ key: String) -> Bool {
+        switch key.utf8.first {
+        case UInt8(ascii: "a"): return key.hasBytePrefix("act/")
+        case UInt8(ascii: "s"): return key.hasBytePrefix("src/")
+        default: return false
+        }
+    }
 
     /// The namespaces `isFiltered` names, for loading their keys.
     public static let filteredNamespaces = ["act/", "src/"]
 
-    /// The CST day (YYYYMMDD) of a day-indexed key, `iv/DAY/…` or `cap/DAY/…`; nil for any
-    /// other (long intervals, `iv/long/…`, have none).
+    /// The CST day (YYYYMMDD as a number) of a day-indexed key, `iv/DAY/…` or `cap/DAY/…`; nil
+    /// for any other (long intervals, `iv/long/…`, have none). Read as bytes, and a number, not
+    /// a substring: it runs per read and write, and substrings of a string cost a search for
+    /// character boundaries and Unicode comparisons.
     @inline(__always)
-    public static func dayOf(_ key: String) -> Substring? {
-        let u = key.utf8
+    public static func dayOf(_ key: String) -> Int? {
+        if let day = key.utf8.withContiguousStorageIfAvailable(day(ofKey:)) { return day }
+        return Array(key.utf8).withUnsafeBufferPointer(day(ofKey:))
+    }
+
+    private static func day(ofKey b: UnsafeBufferPointer<UInt8>) -> Int? {
         let skip: Int
-        switch u.first {
-        case UInt8(ascii: "i"): guard key.hasPrefix("iv/") else { return nil }; skip = 3
-        case UInt8(ascii: "c"): guard key.hasPrefix("cap/") else { return nil }; skip = 4
+        switch b.first {
+        case UInt8(ascii: "i"): guard b.count > 11, b[1] == UInt8(ascii: "v"), b[2] == UInt8(ascii: "/") else { return nil }; skip = 3
+        case UInt8(ascii: "c"): guard b.count > 12, b[1] == UInt8(ascii: "a"), b[2] == UInt8(ascii: "p"), b[3] == UInt8(ascii: "/") else { return nil }; skip = 4
         default: return nil
         }
-        let from = u.index(u.startIndex, offsetBy: skip)
-        guard let to = u.index(from, offsetBy: 8, limitedBy: u.endIndex), to < u.endIndex, u[to] == UInt8(ascii: "/"),
-              u[from..<to].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
-        return key[from..<to]
+        guard b[skip + 8] == UInt8(ascii: "/") else { return nil }
+        var day = 0
+        for i in skip..<(skip + 8) {
+            let digit = b[i] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            day = day * 10 + Int(digit)
+        }
+        return day
     }
 
     /// Lets go of the intervals and daily caps of the days before `day` (YYYYMMDD), which are
     /// cold from now on. The caller makes sure the environment has every one this state holds
     /// and that no batch not yet committed wrote one. Returns how many records were dropped.
     @discardableResult
-    public func age(before day: String) -> Int {
+    public func age(before day: Int) -> Int {
         if let agedBefore, day <= agedBefore { return 0 }
         var dropped = 0
         for d in dayKeys.keys.filter({ $0 < day }) {

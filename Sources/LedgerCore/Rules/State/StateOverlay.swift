@@ -323,11 +323,12 @@ public final class StateOverlay: StateReader {
     @inline(__always)
     static func isOrdered(_ key: String) -> Bool {
         switch key.utf8.first {
-        case UInt8(ascii: "i"), UInt8(ascii: "e"), UInt8(ascii: "r"), UInt8(ascii: "h"):
-            // Bytes, not `hasPrefix` (which compares Unicode characters): this runs per write.
-            return orderedNamespaces.contains { key.utf8.starts(with: $0.utf8) }
-        default:
-            return false
+        // `orderedNamespaces`, written out as bytes (`hasBytePrefix`): this runs per write.
+        case UInt8(ascii: "i"): return key.hasBytePrefix("iv/")
+        case UInt8(ascii: "e"): return key.hasBytePrefix("elig/")
+        case UInt8(ascii: "r"): return key.hasBytePrefix("reqm/") || key.hasBytePrefix("rng/")
+        case UInt8(ascii: "h"): return key.hasBytePrefix("hold/")
+        default: return false
         }
     }
 
