@@ -180,7 +180,8 @@ struct StressAppend: ParsableCommand {
                         let sampling = Date()
                         let held = try sequencer.loadRulesState()
                         let rss = anonymousResidentBytes().map { "\($0 / 1_048_576) MiB" } ?? "unknown"
-                        print("day \(d - 1): \(events) events, rule state \(held.records) records in memory, anonymous RSS \(rss)")
+                        // Written now, not when a buffer fills: a benchmark kills the run on this line.
+                        out.write(Data("day \(d - 1): \(events) events, rule state \(held.records) records in memory, anonymous RSS \(rss)\n".utf8))
                         untimed += Date().timeIntervalSince(sampling)
                     }
                 }

@@ -160,6 +160,23 @@ import TestSupport
         #expect(notes.status != 0 && notes.stderr.contains("--simulated-clock needs --workload behaviour"), "\(notes.stderr)")
     }
 
+    /// `restart-time` times what a server does before it serves, and appends nothing.
+    @Test func restartTimeTimesTheStepsBeforeServing() throws {
+        let d = TempDir()
+        try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
+        try CLI.run(["init", "--dir", d.sub("L"), "--origin", "o.test/city", "--key", d.sub("reg.key"), "--report-days", "366", "--reversal-days", "366"])
+        #expect(try CLI.tool(["stress-append", "--dir", d.sub("L"), "--workload", "behaviour", "--residents", "300", "--batches", "3", "--report"]).status == 0)
+        let size = try Ledger(directory: d.sub("L")).info().size
+        let r = try CLI.tool(["restart-time", "--dir", d.sub("L")])
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(r.status == 0 && lines.count == 3, "\(r.stdout)\(r.stderr)")
+        #expect(lines.first?.hasSuffix(" s (0 entries replayed into the state)") == true, "\(lines)")
+        #expect(lines.dropFirst().first.map { $0.hasPrefix("rule state: ") && $0.contains(" records for \(size) entries loaded in ") } == true, "\(lines)")
+        #expect(lines.last?.hasPrefix("ready to serve after ") == true, "\(lines)")
+        #expect(try Ledger(directory: d.sub("L")).info().size == size)
+        #expect(try CLI.tool(["restart-time", "--dir", d.sub("none")]).status != 0)
+    }
+
     /// `verify --audit-state`: the first run replays everything into the directory, the next
     /// only what was appended since; a directory that is not an audit state exits 2, unchanged.
     @Test func verifyWithAnAuditStateReplaysOnlyWhatWasAppendedSince() throws {
@@ -213,7 +230,7 @@ import TestSupport
     /// The user commands `cledger --help` lists, in order; the developer tools are not among them.
     static let userCommands = ["keygen", "init", "sign", "submit", "info", "checkpoint", "proof", "verify", "account", "holdings", "list", "replay", "stats", "leaderboard", "market", "footprint", "pledges",
                                "retirements", "certificate", "lineage", "serve", "mirror", "rotate-key", "upgrade", "export", "demo"]
-    static let toolCommands = ["stress-append", "bench-proofs"]
+    static let toolCommands = ["stress-append", "bench-proofs", "restart-time"]
 
     @Test func cledgerListsOnlyUserCommandsAndTheToolsTheirOwn() throws {
         func listed(_ help: String) -> [String] {
@@ -250,7 +267,7 @@ import TestSupport
     @Test(arguments: [["keygen"], ["init"], ["sign"], ["submit"], ["info"], ["checkpoint"], ["checkpoint", "show"], ["checkpoint", "verify"], ["proof"], ["proof", "inclusion"],
                       ["proof", "consistency"], ["proof", "verify"], ["verify"], ["account"], ["holdings"], ["list"], ["replay"], ["stats"], ["leaderboard"], ["market"], ["footprint"], ["pledges"], ["demo"], ["retirements"], ["certificate", "export"],
                       ["certificate", "verify"], ["certificate", "render"], ["lineage"], ["lineage", "show"], ["lineage", "verify"], ["serve"], ["mirror"], ["rotate-key"], ["upgrade"], ["export"], ["export", "tiles"],
-                      ["stress-append"], ["bench-proofs"]])
+                      ["stress-append"], ["bench-proofs"], ["restart-time"]])
     func everyCommandExplainsEveryOption(command: [String]) throws {
         let r = try CLI.run(command + ["--help"], executable: Self.toolCommands.contains(command[0]) ? CLI.tools : CLI.binary)
         #expect(r.status == 0)
