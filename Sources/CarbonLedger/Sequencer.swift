@@ -137,7 +137,7 @@ public final class Sequencer: @unchecked Sendable {
         }
         if previous == nil { warm += try StateSync.catchUp(state, log: r) }
         try evictCold(state, models: models)
-        if state.filterIsFull { state.rebuildFilter(storedKeys: try ResidentState.filteredKeys(r)) }
+        if state.filterIsFull { try state.rebuildFilter(from: r) }
     }
 
     /// Drops the cold layers of the committed batches and replays the state environment

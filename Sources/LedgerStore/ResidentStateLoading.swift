@@ -8,18 +8,29 @@ extension ResidentState {
     public static func load(_ reader: StoreReader, agedBefore: Int? = nil) throws -> ResidentState {
         let state = ResidentState()
         if let agedBefore { state.age(before: agedBefore) }
-        let filtered = try filteredKeys(reader)
-        state.expectFiltered(filtered.count)
-        for key in filtered { state.noteStored(filteredKey: key) }
-        // Namespaces the state does not keep are stepped over, not read: the read models and
-        // the cold records are most of the environment's pages.
+        try state.rebuildFilter(from: reader)
+        // Counted first, so that the table is made once: grown by doubling from empty, its
+        // copies were most of the page faults of a restart (millions of records).
+        var count = 0
+        try forEachHeld(reader, agedBefore: state.agedBefore) { _, _ in count += 1 }
+        state.reserveCapacity(count)
+        try forEachHeld(reader, agedBefore: state.agedBefore) { key, value in state.load(key: key, canonical: Array(value)) }
+        state.reflect(size: try reader.stateSize())
+        return state
+    }
+
+    /// Calls `body` with each record of the state environment the state in memory holds (its
+    /// value valid only during the call). Namespaces it does not keep, and the days aged out of
+    /// the day-indexed ones, are stepped over, not read: the read models and the cold records
+    /// are most of the environment's pages.
+    private static func forEachHeld(_ reader: StoreReader, agedBefore: Int?, _ body: (String, UnsafeRawBufferPointer) -> Void) throws {
         var from: [UInt8] = []
         while true {
             var next: [UInt8]?
             try from.withUnsafeBytes { start in
                 try reader.stateTxn.scan(reader.store.state, from: from.isEmpty ? nil : start) { k, v in
                     let key = String(decoding: k, as: UTF8.self)
-                    if let aged = state.agedBefore, let day = ResidentState.dayOf(key), day < aged,
+                    if let aged = agedBefore, let day = ResidentState.dayOf(key), day < aged,
                        let slash = k.firstIndex(of: UInt8(ascii: "/")) {
                         // To the namespace's first day not aged out (`iv/long/` sorts after every day).
                         next = Array(k[...slash]) + Array(String(aged).utf8)
@@ -30,30 +41,39 @@ extension ResidentState {
                         next = Array(k[...slash]) + [0xFF]
                         return false
                     }
-                    state.load(key: key, canonical: Array(v))
+                    body(key, v)
                     return true
                 }
             }
             guard let n = next else { break }
             from = n
         }
-        state.reflect(size: try reader.stateSize())
-        return state
     }
 
-    /// The keys of the state environment's filtered namespaces (`isFiltered`), to build the filter.
-    public static func filteredKeys(_ reader: StoreReader) throws -> [String] {
-        var keys: [String] = []
+    /// Builds the key filter anew from the keys of the state environment's filtered namespaces
+    /// (`isFiltered`) and the layers': read twice, to count and to insert, as bytes (at 20
+    /// million keys, a string of each was most of a restart).
+    public func rebuildFilter(from reader: StoreReader) throws {
+        let count = try Self.forEachFilteredKey(reader) { _ in }
+        try rebuildFilter(storedCount: count) { insert in try Self.forEachFilteredKey(reader, insert) }
+    }
+
+    /// Calls `body` with each key of the state environment's filtered namespaces, as bytes
+    /// valid only during the call; returns how many there are.
+    @discardableResult
+    static func forEachFilteredKey(_ reader: StoreReader, _ body: (UnsafeRawBufferPointer) -> Void) throws -> Int {
+        var count = 0
         for namespace in filteredNamespaces {
             let prefix = Array(namespace.utf8)
             try prefix.withUnsafeBytes { start in
                 try reader.stateTxn.scan(reader.store.state, from: start) { k, _ in
                     guard k.starts(with: prefix) else { return false }
-                    keys.append(String(decoding: k, as: UTF8.self))
+                    body(k)
+                    count += 1
                     return true
                 }
             }
         }
-        return keys
+        return count
     }
 }

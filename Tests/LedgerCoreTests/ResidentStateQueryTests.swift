@@ -135,11 +135,9 @@ import Testing
         }
         let environment = StateOverlay(base: EmptyState())
         let resident = ResidentState()
-        resident.expectFiltered(1_000)
-        for i in 0..<1_000 {
-            let key = "src/szmetro/trip-\(i)"
-            environment.putRecord(key, SeqRecord(Int64(i)))
-            resident.noteStored(filteredKey: key)
+        for i in 0..<1_000 { environment.putRecord("src/szmetro/trip-\(i)", SeqRecord(Int64(i))) }
+        resident.rebuildFilter(storedCount: 1_000) { insert in
+            for i in 0..<1_000 { Array("src/szmetro/trip-\(i)".utf8).withUnsafeBytes(insert) }
         }
         let reader = CountingReader(environment)
         resident.cold = reader

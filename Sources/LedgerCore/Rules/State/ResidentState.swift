@@ -127,6 +127,11 @@ public final class ResidentState: StateReader {
         return dropped
     }
 
+    /// Makes room for `count` records more, before loading them.
+    public func reserveCapacity(_ count: Int) {
+        records.reserveCapacity(records.count + count)
+    }
+
     /// Adds a record as the state environment stores it (canonical JSON), while loading: a
     /// read model's or a cold namespace's key is left to the environment.
     public func load(key: String, canonical bytes: [UInt8]) {
@@ -134,28 +139,17 @@ public final class ResidentState: StateReader {
         set(key, .canonical(bytes))
     }
 
-    /// Notes a duplicate index key the environment holds, while loading (give their count
-    /// first with `expectFiltered`).
-    public func noteStored(filteredKey key: String) {
-        assert(Self.isFiltered(key), "only the duplicate and act indexes are filtered")
-        filter.insert(key)
-    }
-
-    /// Sizes the filter for `count` filtered keys about to be loaded, and as many more.
-    public func expectFiltered(_ count: Int) {
-        filter = KeyFilter(capacity: 2 * count)
-    }
-
     /// Whether the filter holds so many keys that it should be rebuilt larger (`rebuildFilter`).
     public var filterIsFull: Bool { filter.isFull }
 
-    /// Rebuilds the filter, twice as large as its keys need: from the duplicate index keys of
-    /// the environment and those of the layers.
-    public func rebuildFilter(storedKeys: [String]) {
+    /// Builds the filter anew, twice as large as its keys need: the `storedCount` keys of the
+    /// environment's filtered namespaces, which `storedKeys` hands to its argument one by one
+    /// as bytes, and those of the layers. When loading, and when the filter is full.
+    public func rebuildFilter(storedCount: Int, storedKeys: (_ insert: (UnsafeRawBufferPointer) -> Void) throws -> Void) rethrows {
         var layered = 0
         for layer in layers { layered += layer.records.count }
-        var rebuilt = KeyFilter(capacity: 2 * (storedKeys.count + layered))
-        for k in storedKeys { rebuilt.insert(k) }
+        var rebuilt = KeyFilter(capacity: 2 * (storedCount + layered))
+        try storedKeys { rebuilt.insert(bytes: $0) }
         for layer in layers { for k in layer.records.keys where Self.isFiltered(k) { rebuilt.insert(k) } }
         filter = rebuilt
     }
