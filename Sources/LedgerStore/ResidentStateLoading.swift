@@ -52,7 +52,7 @@ extension ResidentState {
 
     /// Builds the key filter anew from the keys of the state environment's filtered namespaces
     /// (`isFiltered`) and the layers': read twice, to count and to insert, as bytes (at 20
-    /// million keys, a string of each was most of a restart).
+    /// million keys, a string of each cost a restart seconds).
     public func rebuildFilter(from reader: StoreReader) throws {
         let count = try Self.forEachFilteredKey(reader) { _ in }
         try rebuildFilter(storedCount: count) { insert in try Self.forEachFilteredKey(reader, insert) }

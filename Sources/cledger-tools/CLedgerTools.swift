@@ -6,7 +6,7 @@ import ArgumentParser
 struct CLedgerTools: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cledger-tools",
-        abstract: "CarbonLedger's developer tools: generated load for crash tests and benchmarks, proof timings.",
+        abstract: "CarbonLedger's developer tools: generated load for crash tests and benchmarks, proof and restart timings.",
         discussion: "Not for production ledgers: stress-append signs and appends generated submissions. Users run `cledger`.",
         subcommands: [StressAppend.self, BenchProofs.self, RestartTime.self])
 }

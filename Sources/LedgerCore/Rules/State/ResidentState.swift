@@ -7,9 +7,9 @@
 /// never read those). The cold namespaces (`isCold`: a behaviour's record and its eligibility,
 /// one of each per report, read again only by a reversal or an issuance request; and the
 /// duplicate and act indexes, read by every report of their kind but almost always for a key
-/// they lack, which a filter answers) are read from `cold`, the environment in the rules' read snapshot, under the
-/// `layers` of the batches the environment does not have yet: each batch's cold writes
-/// (deletions as `.absent`), dropped whole once the environment has caught up with it.
+/// they lack, which a filter answers) are read from `cold`, the environment in the rules' read
+/// snapshot, under the `layers` of the batches the environment does not have yet: each batch's
+/// cold writes (deletions as `.absent`), dropped whole once the environment has caught up with it.
 ///
 /// The day-indexed records (intervals `iv/DAY/…` and daily caps `cap/DAY/…`, one or two per
 /// report) are cold once their day is before `agedBefore`: the programme's windows let no rule
