@@ -4,9 +4,10 @@ extension ResidentState {
     /// The rules' records of the state environment as `reader` sees it, and its size. The
     /// caller makes sure the environment is trusted (`StateSync.catchUp`); the log may have
     /// moved past it, and the caller replays the rest. The intervals and daily caps of days
-    /// before `agedBefore` are left to the environment (`ResidentState.age`).
+    /// before `agedBefore` are left to the environment (`ResidentState.age`); without it (a log
+    /// without windows), no day is.
     public static func load(_ reader: StoreReader, agedBefore: Int? = nil) throws -> ResidentState {
-        let state = ResidentState()
+        let state = ResidentState(agesDays: agedBefore != nil)
         if let agedBefore { state.age(before: agedBefore) }
         try state.rebuildFilter(from: reader)
         // Counted first, so that the table is made once: grown by doubling from empty, its

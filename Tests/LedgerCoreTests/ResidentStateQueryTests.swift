@@ -201,6 +201,19 @@ import Testing
         #expect(try resident.record(DailyCapRecord.self, at: "cap/20261203/p-1/m")?.value == 7)
     }
 
+    /// A state made for a log without windows lists no day's keys; should its log gain windows
+    /// after all (loaded before its genesis), the first ageing finds them.
+    @Test func aStateWithoutWindowsFindsItsDaysAtAFirstAgeing() throws {
+        let resident = ResidentState(agesDays: false)
+        let overlay = StateOverlay(writingThrough: resident)
+        overlay.putRecord("cap/20261201/p-1/m", DailyCapRecord(7))
+        overlay.putRecord("cap/20261202/p-1/m", DailyCapRecord(8))
+        overlay.putRecord("acct/p-1", AccountRecord(kind: .person, region: "440304", openedSeq: 1))
+        resident.drop(overlay.coldLayer)
+        #expect(resident.age(before: 20261202) == 1 && resident.count == 2)
+        #expect(try resident.record(DailyCapRecord.self, at: "cap/20261202/p-1/m")?.value == 8)
+    }
+
     /// The filter never forgets a key, and stays tight up to its capacity.
     @Test func theKeyFilterHasNoFalseNegativesAndFewFalsePositives() {
         var filter = KeyFilter(capacity: 50_000)

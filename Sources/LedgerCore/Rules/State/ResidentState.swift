@@ -35,11 +35,17 @@ public final class ResidentState: StateReader {
     private var filter = KeyFilter(capacity: 0)
     /// Intervals and daily caps of CST days before this one (YYYYMMDD as a number) are cold (`age`).
     public private(set) var agedBefore: Int?
-    /// The day-indexed keys this state has held records at, by day (`dayOf`), for `age`.
+    /// The day-indexed keys this state has held records at, by day (`dayOf`), for `age`; not
+    /// kept for a log without windows, which never ages a day out, until a first `age`.
     private var dayKeys: [Int: [String]] = [:]
+    private var tracksDays: Bool
 
-    public init(size: UInt64 = 0) {
+    /// `agesDays`: whether the log has windows, so that days will be aged out (`age`): else the
+    /// keys of each day are not listed (a state loaded before its log's genesis lists them at
+    /// its first `age`).
+    public init(size: UInt64 = 0, agesDays: Bool = true) {
         self.size = size
+        tracksDays = agesDays
     }
 
     /// Records held (not counting the cold layers').
@@ -115,6 +121,10 @@ public final class ResidentState: StateReader {
     @discardableResult
     public func age(before day: Int) -> Int {
         if let agedBefore, day <= agedBefore { return 0 }
+        if !tracksDays {
+            for key in records.keys { if let d = Self.dayOf(key) { dayKeys[d, default: []].append(key) } }
+            tracksDays = true
+        }
         var dropped = 0
         for d in dayKeys.keys.filter({ $0 < day }) {
             for key in dayKeys.removeValue(forKey: d) ?? [] {
@@ -180,7 +190,7 @@ public final class ResidentState: StateReader {
             return old
         }
         if let old = records.updateValue(content, forKey: key) { return old }
-        if let day = Self.dayOf(key) { dayKeys[day, default: []].append(key) }
+        if tracksDays, let day = Self.dayOf(key) { dayKeys[day, default: []].append(key) }
         if StateOverlay.isOrdered(key) { ordered[StateOverlay.parent(of: key), default: OrderedKeys()].insert(key) }
         return nil
     }
