@@ -122,8 +122,7 @@ public final class Ledger: @unchecked Sendable {
         try store.read { r in
             guard let origin = try r.metaString(.origin), let size = try r.metaU64(.size), let head = try r.metaDigest(.head),
                   let cp = try r.metaString(.checkpoint) else { throw LedgerError.notALedger(directory) }
-            guard let g = try r.entryBytes(0) else { throw StoreError.missing("entry 0 (genesis)") }
-            let genesis = try Entry.decode(g)
+            let genesis = try r.genesis()
             let rules = Reducer.ruleSet(ofGenesis: genesis.event), windows = Windows.of(genesis: genesis.event)
             // The current registry key: the last rotation's, or the genesis entry's.
             if let rotated = try r.rotatedRegistryKey() {

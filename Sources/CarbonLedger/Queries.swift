@@ -26,6 +26,13 @@ extension StoreReader {
 
     func state(_ key: String) throws -> JSONValue? { try StoreStateReader(self).get(key) }
 
+    /// Entry 0, the genesis: the origin, the registry key, the rule set and the windows the log
+    /// is bound to.
+    func genesis() throws -> Entry {
+        guard let bytes = try entryBytes(0) else { throw StoreError.missing("entry 0 (genesis)") }
+        return try Entry.decode(bytes)
+    }
+
     /// The newest `limit` lines of an account's history before seq `before` (all seqs if nil),
     /// oldest first, and whether older lines exist (for paging back). The lines are kept under
     /// `hist/MILLION/ACCOUNT/SEQ16` (SPEC.md section 10): the millions present are found by

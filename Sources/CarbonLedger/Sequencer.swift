@@ -157,9 +157,10 @@ public final class Sequencer: @unchecked Sendable {
     }
 
     /// The first CST day whose intervals and daily caps the rules can still reach after the log
-    /// `r` reads (`Windows.firstDayInUse`); nil for a log without windows (before v3).
+    /// `r` reads (`Windows.firstDayInUse`); nil for a log without windows (before v3), or
+    /// without its genesis yet.
     static func firstDayInUse(_ r: StoreReader) throws -> Int? {
-        guard let bytes = try r.entryBytes(0), let genesis = try? Entry.decode(bytes), let windows = Windows.of(genesis: genesis.event),
+        guard try r.metaU64(.size) ?? 0 > 0, let windows = Windows.of(genesis: try r.genesis().event),
               let last = try r.metaU64(.lastTime) else { return nil }
         return windows.firstDayInUse(at: Timestamp(millisecondsSinceEpoch: Int64(bitPattern: last)))
     }
@@ -180,11 +181,12 @@ public final class Sequencer: @unchecked Sendable {
     }
 
     /// Loads the rules' state into memory now (it is otherwise loaded by the first batch, which
-    /// then waits for it) and brings it up to the log. Returns the records it holds and the
-    /// entries it reflects. A server calls it before it serves.
-    public func loadRulesState() throws -> (records: Int, size: UInt64) {
+    /// then waits for it) and brings it up to the log. Returns the records it holds, the
+    /// entries it reflects and the seconds it took. A server calls it before it serves.
+    public func loadRulesState() throws -> (records: Int, size: UInt64, seconds: Double) {
+        let started = ContinuousClock.now
         try StateSync.catchUp(store)
-        return try rulesLock.withLock {
+        let (records, size) = try rulesLock.withLock {
             try store.read { r in
                 let state = try rulesState(r)
                 state.cold = StoreStateReader(r)
@@ -193,6 +195,8 @@ public final class Sequencer: @unchecked Sendable {
                 return (state.count, state.size)
             }
         }
+        let took = (ContinuousClock.now - started).components
+        return (records, size, Double(took.seconds) + Double(took.attoseconds) / 1e18)
     }
 
     /// The rules' state in memory brought up to the log, as canonical bytes by key, the size it

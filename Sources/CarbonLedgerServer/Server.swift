@@ -53,11 +53,9 @@ public final class LedgerServer: @unchecked Sendable {
         if FileManager.default.fileExists(atPath: LedgerDirectory.keyPath(ledger.directory)) {
             // The rule state is loaded before serving, not by the first submission.
             let sequencer = try ledger.sequencer()
-            let started = ContinuousClock.now
             let loaded = try sequencer.loadRulesState()
-            let took = (ContinuousClock.now - started).components
             logger.info("rule state loaded", metadata: ["records": "\(loaded.records)", "entries": "\(loaded.size)",
-                                                        "seconds": "\(String(format: "%.3f", Double(took.seconds) + Double(took.attoseconds) / 1e18))"])
+                                                        "seconds": "\(String(format: "%.3f", loaded.seconds))"])
             committer = GroupCommitter(sequencer: sequencer)
         } else {
             committer = nil

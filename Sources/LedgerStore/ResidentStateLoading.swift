@@ -15,34 +15,39 @@ extension ResidentState {
         var count = 0
         try forEachHeld(reader, agedBefore: state.agedBefore) { _, _ in count += 1 }
         state.reserveCapacity(count)
-        try forEachHeld(reader, agedBefore: state.agedBefore) { key, value in state.load(key: key, canonical: Array(value)) }
+        try forEachHeld(reader, agedBefore: state.agedBefore) { key, value in
+            state.load(key: String(decoding: key, as: UTF8.self), canonical: Array(value))
+        }
         state.reflect(size: try reader.stateSize())
         return state
     }
 
-    /// Calls `body` with each record of the state environment the state in memory holds (its
-    /// value valid only during the call). Namespaces it does not keep, and the days aged out of
-    /// the day-indexed ones, are stepped over, not read: the read models and the cold records
-    /// are most of the environment's pages.
-    private static func forEachHeld(_ reader: StoreReader, agedBefore: Int?, _ body: (String, UnsafeRawBufferPointer) -> Void) throws {
+    /// Calls `body` with the key and value of each record of the state environment the state in
+    /// memory holds (bytes valid only during the call). Namespaces it does not keep, and the
+    /// days aged out of the day-indexed ones, are stepped over, not read: the read models and
+    /// the cold records are most of the environment's pages. A key is tested by its bytes and
+    /// its namespace (a short string, not allocated): the count before a load walks millions.
+    private static func forEachHeld(_ reader: StoreReader, agedBefore: Int?, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) throws {
         var from: [UInt8] = []
         while true {
             var next: [UInt8]?
             try from.withUnsafeBytes { start in
                 try reader.stateTxn.scan(reader.store.state, from: from.isEmpty ? nil : start) { k, v in
-                    let key = String(decoding: k, as: UTF8.self)
-                    if let aged = agedBefore, let day = ResidentState.dayOf(key), day < aged,
-                       let slash = k.firstIndex(of: UInt8(ascii: "/")) {
-                        // To the namespace's first day not aged out (`iv/long/` sorts after every day).
-                        next = Array(k[...slash]) + Array(String(aged).utf8)
-                        return false
+                    if let slash = k.firstIndex(of: UInt8(ascii: "/")) {
+                        if let aged = agedBefore, let day = ResidentState.dayOf(keyBytes: k), day < aged {
+                            // To the namespace's first day not aged out (`iv/long/` sorts after every day).
+                            next = Array(k[...slash]) + Array(String(aged).utf8)
+                            return false
+                        }
+                        // Whether a namespace is kept is a test of its prefix, slash included.
+                        let namespace = String(decoding: k[...slash], as: UTF8.self)
+                        if ResidentState.isCold(namespace) || !ResidentState.holds(namespace) {
+                            // Past every key of this namespace: its prefix and the greatest byte.
+                            next = Array(k[...slash]) + [0xFF]
+                            return false
+                        }
                     }
-                    if let slash = k.firstIndex(of: UInt8(ascii: "/")), ResidentState.isCold(key) || !ResidentState.holds(key) {
-                        // Past every key of this namespace: its prefix and the greatest byte.
-                        next = Array(k[...slash]) + [0xFF]
-                        return false
-                    }
-                    body(key, v)
+                    body(k, v)
                     return true
                 }
             }

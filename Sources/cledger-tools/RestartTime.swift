@@ -25,10 +25,11 @@ struct RestartTime: ParsableCommand {
         let catchUp = ledger.openingCatchUp ?? StateSync.Outcome()
         let what = catchUp.rebuilt ? "state rebuilt from the log" : "\(catchUp.replayed) entries replayed into the state"
         print("opened in \(Self.seconds(opened.timeIntervalSince(start))) s (\(what))")
-        let loaded = try ledger.sequencer().loadRulesState()
+        let sequencer = try ledger.sequencer()
+        let loaded = try sequencer.loadRulesState()
         let done = Date()
         let rss = anonymousResidentBytes().map { ", anonymous RSS \($0 / 1_048_576) MiB" } ?? ""
-        print("rule state: \(loaded.records) records for \(loaded.size) entries loaded in \(Self.seconds(done.timeIntervalSince(opened))) s\(rss)")
+        print("rule state: \(loaded.records) records for \(loaded.size) entries loaded in \(Self.seconds(loaded.seconds)) s\(rss)")
         print("ready to serve after \(Self.seconds(done.timeIntervalSince(start))) s")
     }
 

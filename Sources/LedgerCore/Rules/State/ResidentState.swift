@@ -94,11 +94,12 @@ public final class ResidentState: StateReader {
     /// character boundaries and Unicode comparisons.
     @inline(__always)
     public static func dayOf(_ key: String) -> Int? {
-        if let day = key.utf8.withContiguousStorageIfAvailable(day(ofKey:)) { return day }
-        return Array(key.utf8).withUnsafeBufferPointer(day(ofKey:))
+        if let day = key.utf8.withContiguousStorageIfAvailable({ dayOf(keyBytes: UnsafeRawBufferPointer($0)) }) { return day }
+        return Array(key.utf8).withUnsafeBytes(dayOf(keyBytes:))
     }
 
-    private static func day(ofKey b: UnsafeBufferPointer<UInt8>) -> Int? {
+    /// `dayOf` a key given as its bytes (a key read from the environment, while loading).
+    public static func dayOf(keyBytes b: UnsafeRawBufferPointer) -> Int? {
         let skip: Int
         switch b.first {
         case UInt8(ascii: "i"): guard b.count > 11, b[1] == UInt8(ascii: "v"), b[2] == UInt8(ascii: "/") else { return nil }; skip = 3
@@ -279,7 +280,9 @@ public final class ResidentState: StateReader {
                                 children: (String) throws -> [(key: String, value: V)]) throws -> (key: String, value: V)? {
         assert(StateOverlay.orderedNamespaces.contains(where: parent.hasPrefix), "predecessor queries only ordered namespaces")
         // No rule asks for a cold namespace's predecessor; were one to, the merged children answer.
-        if isCold(parent + "/") { return try children(parent).last { StateOverlay.less($0.key, before) } }
+        // A parent is its namespace and a segment or more ("iv/DAY/ACCOUNT/FAMILY"): it is cold
+        // as its keys are.
+        if isCold(parent) { return try children(parent).last { StateOverlay.less($0.key, before) } }
         guard let o = ordered[Substring(parent)] else { return nil }
         var i = o.lowerBound(before)
         while i > 0 {
@@ -294,7 +297,7 @@ public final class ResidentState: StateReader {
     private func children<V>(of parent: String, read: (String) throws -> V?,
                              stored: (StateReader) throws -> [(key: String, value: V)]) throws -> [(key: String, value: V)] {
         assert(StateOverlay.orderedNamespaces.contains(where: parent.hasPrefix), "children queries only ordered namespaces")
-        guard isCold(parent + "/") else {
+        guard isCold(parent) else {
             return try (ordered[Substring(parent)]?.keys ?? []).compactMap { k in records[k] == nil ? nil : try read(k).map { (k, $0) } }
         }
         // The environment's, and the layers' keys of this parent (read through the layers).
