@@ -81,15 +81,22 @@ public final class GroupCommitter: @unchecked Sendable {
         }
     }
 
-    /// Finishes every queued submission, then stops the writer thread.
+    /// Finishes every queued submission, then stops the writer thread and writes the rules
+    /// checkpoint up to the last commit (so that the next start replays nothing).
     public func shutdown() {
         condition.lock()
         let wasStopping = stopping
         stopping = true
         condition.broadcast()
         condition.unlock()
-        if !wasStopping { stopped.wait() }
+        if !wasStopping {
+            stopped.wait()
+            sequencer.writeRulesCheckpoint()
+        }
     }
+
+    /// Why the writer's rules checkpoints stopped, if they did (they never stop its appends).
+    public var rulesCheckpointFault: String? { sequencer.rulesCheckpoint.fault }
 
     /// A batch whose commit runs on the commit thread while the next batch is prepared.
     private final class InFlight: @unchecked Sendable {

@@ -31,6 +31,17 @@ public final class Sequencer: @unchecked Sendable {
     /// The size up to which cold records were evicted: a state environment below it (another
     /// writer rebuilding it) cannot serve them yet.
     private var evictedThrough: UInt64 = 0
+    /// The rules checkpoint's keeper, made with the rules' state (`rulesState`).
+    private var checkpointer: RuleCheckpointer?
+    /// How the rules' state was made (`loadRulesState` reports it).
+    private var loadedFrom: RulesStateLoad.Source = .stateEnvironment
+    /// How many entries, and how long, a committed batch's writes wait before the rules
+    /// checkpoint takes them (`RuleCheckpointer`): what a restart replays at most. Set before the
+    /// first batch (the rules' thread reads them).
+    public var checkpointEntries: UInt64 = Sequencer.defaultCheckpointEntries
+    public var checkpointInterval: Duration = Sequencer.defaultCheckpointInterval
+    public static let defaultCheckpointEntries: UInt64 = 262_144
+    public static let defaultCheckpointInterval: Duration = .seconds(60)
     /// Commits made by this sequencer (for group-commit tests and metrics).
     public var commitCount: Int { lock.withLock { committed } }
 
@@ -102,12 +113,54 @@ public final class Sequencer: @unchecked Sendable {
     /// records it must serve after catching it up (another writer rebuilding it) before it gives up.
     private static let catchUpAttempts = 100
 
-    /// The rules' state in memory, made from the state environment the first time.
+    /// The rules' state in memory, made the first time from the rules checkpoint and the log
+    /// after it; from the state environment when the checkpoint is not the log's (none yet,
+    /// another log's, or a history since rewritten), which the checkpoint then becomes.
     private func rulesState(_ r: StoreReader) throws -> ResidentState {
         if let existing = resident { return existing }
-        let state = try ResidentState.load(r, agedBefore: try Self.firstDayInUse(r))
+        let agedBefore = try Self.firstDayInUse(r)
+        let checkpoints = try store.ruleCheckpoints()
+        let state: ResidentState
+        let position: RuleCheckpoints.Position
+        var spans: [StateSync.ReplayedSpan] = []
+        if let loaded = try Self.load(checkpoints, log: r, agedBefore: agedBefore) {
+            (state, position, spans) = loaded
+            loadedFrom = .checkpoint(size: position.size, replayed: state.size - position.size)
+        } else {
+            state = try ResidentState.load(r, agedBefore: agedBefore)
+            position = RuleCheckpoints.Position(size: state.size, head: try Self.leafHash(before: state.size, r))
+            try checkpoints.replace(with: StoreStateReader(r), at: position)
+            loadedFrom = .stateEnvironment
+        }
+        let keeper = RuleCheckpointer(checkpoints, log: store, at: position)
+        for span in spans {
+            warm.append((span.end, span.overlay.coldLayer))
+            keeper.append(span)
+        }
+        checkpointer = keeper
         resident = state
         return state
+    }
+
+    /// The rules' state loaded from `checkpoints` and brought up to the log `r` sees, reading
+    /// the cold records from the checkpoint; nil when it holds none that is this log's.
+    private static func load(_ checkpoints: RuleCheckpoints, log r: StoreReader, agedBefore: Int?) throws
+        -> (ResidentState, RuleCheckpoints.Position, [StateSync.ReplayedSpan])? {
+        try checkpoints.read { position, records in
+            guard let position, position.size <= (try r.metaU64(.size) ?? 0),
+                  try leafHash(before: position.size, r) == position.head else { return nil }
+            let state = try ResidentState.load(records, agedBefore: agedBefore)
+            state.cold = records
+            defer { state.cold = nil }
+            return (state, position, try StateSync.catchUp(state, log: r))
+        }
+    }
+
+    /// The leaf hash of the entry before `size` (zero for none): a checkpoint's head.
+    private static func leafHash(before size: UInt64, _ r: StoreReader) throws -> Digest {
+        guard size > 0 else { return .zero }
+        guard let bytes = try r.entryBytes(size - 1) else { return .zero }
+        return MerkleHasher().leafHash(bytes)
     }
 
     /// Brings `state` (its `cold` reader set to `r`'s) to what `r` sees of the log
@@ -116,14 +169,9 @@ public final class Sequencer: @unchecked Sendable {
     /// other batches are undone (they failed, or were prepared and not committed: one that
     /// commits after all is replayed from the log).
     private func settle(_ state: ResidentState, _ r: StoreReader, models: UInt64, after previous: PreparedBatch?) throws {
-        let outcomes = lock.withLock { unsettled.map(\.outcome) }
-        let settled = outcomes.prefix { $0 == .committed }.count
-        var done: [PreparedBatch]? = Array(unsettled.prefix(settled))
-        for b in done ?? [] { warm.append((b.end.frontier.size, b.state.coldLayer)) }
-        unsettled.removeFirst(settled)
+        let (outcomes, settled, newestSettled) = settleCommitted()
         // The newest batch applied: committed by now, or not yet.
-        let newest = (unsettled.last ?? done?.last).map(ObjectIdentifier.init)
-        dispose(&done, on: releaseQueue)
+        let newest = unsettled.last.map(ObjectIdentifier.init) ?? newestSettled
         if let p = previous {
             // Built on `p`, which must be the newest batch applied, and not over a failed one.
             guard newest == ObjectIdentifier(p), !outcomes[settled...].contains(.failed) else {
@@ -135,9 +183,32 @@ public final class Sequencer: @unchecked Sendable {
                 state.reflect(size: b.start.frontier.size)
             }
         }
-        if previous == nil { warm += try StateSync.catchUp(state, log: r) }
+        if previous == nil {
+            for span in try StateSync.catchUp(state, log: r) {
+                warm.append((span.end, span.overlay.coldLayer))
+                checkpointer?.append(span)
+            }
+        }
         try evictCold(state, models: models)
         if state.filterIsFull { try state.rebuildFilter(from: r) }
+        checkpointer?.stepIfDue(entries: checkpointEntries, interval: checkpointInterval)
+    }
+
+    /// Takes the batches found committed, oldest first, out of `unsettled`: their cold layers
+    /// wait for the state environment (`warm`), their writes for the rules checkpoint. Returns
+    /// the outcomes the unsettled batches had, how many were settled, and the newest of those.
+    private func settleCommitted() -> (outcomes: [PreparedBatch.Outcome?], settled: Int, newest: ObjectIdentifier?) {
+        let outcomes = lock.withLock { unsettled.map(\.outcome) }
+        let settled = outcomes.prefix { $0 == .committed }.count
+        var done: [PreparedBatch]? = Array(unsettled.prefix(settled))
+        for b in done ?? [] {
+            warm.append((b.end.frontier.size, b.state.coldLayer))
+            checkpointer?.append(StateSync.ReplayedSpan(start: b.start.frontier.size, end: b.end.frontier.size, overlay: b.state))
+        }
+        unsettled.removeFirst(settled)
+        let newest = done?.last.map(ObjectIdentifier.init)
+        dispose(&done, on: releaseQueue)
+        return (outcomes, settled, newest)
     }
 
     /// Drops the cold layers of the committed batches and replays the state environment
@@ -181,9 +252,8 @@ public final class Sequencer: @unchecked Sendable {
     }
 
     /// Loads the rules' state into memory now (it is otherwise loaded by the first batch, which
-    /// then waits for it) and brings it up to the log. Returns the records it holds, the
-    /// entries it reflects and the seconds it took. A server calls it before it serves.
-    public func loadRulesState() throws -> (records: Int, size: UInt64, seconds: Double) {
+    /// then waits for it) and brings it up to the log. A server calls it before it serves.
+    public func loadRulesState() throws -> RulesStateLoad {
         let started = ContinuousClock.now
         try StateSync.catchUp(store)
         let (records, size) = try rulesLock.withLock {
@@ -196,7 +266,24 @@ public final class Sequencer: @unchecked Sendable {
             }
         }
         let took = (ContinuousClock.now - started).components
-        return (records, size, Double(took.seconds) + Double(took.attoseconds) / 1e18)
+        return RulesStateLoad(records: records, size: size, seconds: Double(took.seconds) + Double(took.attoseconds) / 1e18,
+                              source: rulesLock.withLock { loadedFrom })
+    }
+
+    /// Writes the rules checkpoint up to the last committed batch now, and waits for it: before
+    /// a clean stop, so that the next start replays nothing.
+    public func writeRulesCheckpoint() {
+        rulesLock.withLock {
+            // The batches committed since the last prepare, which would have settled them.
+            _ = settleCommitted()
+            checkpointer?.stepIfDue(entries: checkpointEntries, interval: checkpointInterval, force: true)
+        }
+        checkpointer?.wait()
+    }
+
+    /// The rules checkpoint's state: the steps this writer wrote, and why they stopped, if they did.
+    public var rulesCheckpoint: (steps: Int, fault: String?) {
+        rulesLock.withLock { (checkpointer?.steps ?? 0, checkpointer?.fault) }
     }
 
     /// The rules' state in memory brought up to the log, as canonical bytes by key, the size it
@@ -598,4 +685,27 @@ public final class Sequencer: @unchecked Sendable {
         return WriterState(ledger: ledger, frontier: try MerkleFrontier(size: size, reader: r), head: head,
                            lastTime: Timestamp(millisecondsSinceEpoch: Int64(bitPattern: t)))
     }
+}
+
+/// How a writer's rules' state was made (`Sequencer.loadRulesState`).
+public struct RulesStateLoad: Sendable {
+    public enum Source: Equatable, Sendable, CustomStringConvertible {
+        /// From the rules checkpoint after `size` entries, and `replayed` entries of the log after it.
+        case checkpoint(size: UInt64, replayed: UInt64)
+        /// From the state environment: the rules checkpoint was not the log's (none yet, another
+        /// log's, or a history since rewritten), and was rebuilt from it.
+        case stateEnvironment
+
+        public var description: String {
+            switch self {
+            case .checkpoint(let size, let replayed): return "the rules checkpoint after \(size) entries and \(replayed) entries of the log after it"
+            case .stateEnvironment: return "the state environment (the rules checkpoint held no state of this log, and was made from it)"
+            }
+        }
+    }
+    /// Records held in memory, the entries they reflect, the seconds it took.
+    public var records: Int
+    public var size: UInt64
+    public var seconds: Double
+    public var source: Source
 }

@@ -73,25 +73,34 @@ public enum StateSync {
     }
 
     /// Brings the rules' state in memory up to the log `r` sees, by replaying what it lacks
-    /// (another writer's appends, or a commit that was not applied to it). Returns the cold
-    /// layers of the replay, with the size each reaches, for the caller to drop once the state
-    /// environment has them. The state's `cold` reader must be set.
-    public static func catchUp(_ resident: ResidentState, log r: StoreReader) throws -> [(end: UInt64, layer: ColdLayer)] {
+    /// (another writer's appends, or a commit that was not applied to it). Returns the overlays
+    /// of the replay, with the entries each covers: the caller drops their cold layers once the
+    /// state environment has them, and stores their writes in the rules checkpoint. The state's
+    /// `cold` reader must be set.
+    public static func catchUp(_ resident: ResidentState, log r: StoreReader) throws -> [ReplayedSpan] {
         let size = try r.metaU64(.size) ?? 0
         guard resident.size <= size else { throw StoreError.corrupt("the rules' state reflects \(resident.size) entries but the log has only \(size)") }
-        var warm: [(end: UInt64, layer: ColdLayer)] = []
+        var spans: [ReplayedSpan] = []
         while resident.size < size {
-            let limit = min(size, resident.size + entriesPerTransaction)
-            let overlay = StateOverlay(writingThrough: resident, expectedWrites: Int(limit - resident.size) * StateOverlay.writesPerEvent)
+            let start = resident.size
+            let limit = min(size, start + entriesPerTransaction)
+            let overlay = StateOverlay(writingThrough: resident, expectedWrites: Int(limit - start) * StateOverlay.writesPerEvent)
             do {
-                resident.reflect(size: try replay(from: resident.size, upTo: limit, log: r, into: overlay, project: false))
+                resident.reflect(size: try replay(from: start, upTo: limit, log: r, into: overlay, project: false))
             } catch {
                 overlay.undoAll()
                 throw error
             }
-            warm.append((resident.size, overlay.coldLayer))
+            spans.append(ReplayedSpan(start: start, end: resident.size, overlay: overlay))
         }
-        return warm
+        return spans
+    }
+
+    /// Entries `start ..< end` replayed into the rules' state in memory, and their writes.
+    public struct ReplayedSpan {
+        public var start: UInt64
+        public var end: UInt64
+        public var overlay: StateOverlay
     }
 
     /// Replays the submissions from seq `from` (a submission's first entry) until one ends at or

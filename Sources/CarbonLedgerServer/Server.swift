@@ -27,6 +27,10 @@ public final class LedgerServer: @unchecked Sendable {
         public var bodyTimeout = 30.0
         /// Connections served at once; more wait in the listen backlog until one closes.
         public var maxConnections = 4096
+        /// Entries, and seconds, after which the rules checkpoint takes the committed batches'
+        /// writes (`Sequencer.checkpointEntries`): what a restart replays at most.
+        public var checkpointEntries = Sequencer.defaultCheckpointEntries
+        public var checkpointSeconds = 60.0
         /// Request line and headers: bytes a field, bytes in all, and fields.
         public var maxHeaderFieldBytes = 16 << 10
         public var maxHeaderBytes = 64 << 10
@@ -53,9 +57,11 @@ public final class LedgerServer: @unchecked Sendable {
         if FileManager.default.fileExists(atPath: LedgerDirectory.keyPath(ledger.directory)) {
             // The rule state is loaded before serving, not by the first submission.
             let sequencer = try ledger.sequencer()
+            sequencer.checkpointEntries = limits.checkpointEntries
+            sequencer.checkpointInterval = .milliseconds(Int64(limits.checkpointSeconds * 1000))
             let loaded = try sequencer.loadRulesState()
             logger.info("rule state loaded", metadata: ["records": "\(loaded.records)", "entries": "\(loaded.size)",
-                                                        "seconds": "\(String(format: "%.3f", loaded.seconds))"])
+                                                        "seconds": "\(String(format: "%.3f", loaded.seconds))", "from": "\(loaded.source)"])
             committer = GroupCommitter(sequencer: sequencer)
         } else {
             committer = nil
@@ -92,6 +98,9 @@ public final class LedgerServer: @unchecked Sendable {
                                           "header_timeout": "\(limits.headerTimeout)", "body_timeout": "\(limits.bodyTimeout)"])
         try await app.runService()
         committer?.shutdown()
+        if let fault = committer?.rulesCheckpointFault {
+            logger.error("the rules checkpoint stopped; the next start replays the log from its last step", metadata: ["error": "\(fault)"])
+        }
         // The state was written without fsync: flushed now, the next boot trusts it as it is
         // instead of rebuilding it from the log (SPEC.md section 10).
         do { try ledger.store.syncState() } catch {

@@ -147,6 +147,20 @@ public final class LogStore: @unchecked Sendable {
         if let standIn = standInDirectory { try? FileManager.default.removeItem(atPath: standIn) }
     }
 
+    /// The rules checkpoint (`DIR/rules`, `RuleCheckpoints`), opened by the first writer that
+    /// asks for it: every writer of this store shares it, as LMDB opens an environment once per
+    /// process.
+    public func ruleCheckpoints() throws -> RuleCheckpoints {
+        try rulesCheckpointLock.withLock {
+            if let c = rulesCheckpoint { return c }
+            let c = try RuleCheckpoints(ledgerPath: env.path)
+            rulesCheckpoint = c
+            return c
+        }
+    }
+    private var rulesCheckpoint: RuleCheckpoints?
+    private let rulesCheckpointLock = NSLock()
+
     /// Set after this process's first state commit (see `syncState`).
     var wroteState: Bool {
         get { wroteStateLock.withLock { wroteStateValue } }

@@ -7,6 +7,12 @@ extension ResidentState {
     /// before `agedBefore` are left to the environment (`ResidentState.age`); without it (a log
     /// without windows), no day is.
     public static func load(_ reader: StoreReader, agedBefore: Int? = nil) throws -> ResidentState {
+        try load(StoreStateReader(reader), agedBefore: agedBefore)
+    }
+
+    /// `load` from the records `reader` sees: the state environment's, or a rules checkpoint's
+    /// (`RuleCheckpoints`).
+    public static func load(_ reader: StoreStateReader, agedBefore: Int? = nil) throws -> ResidentState {
         let state = ResidentState(agesDays: agedBefore != nil)
         if let agedBefore { state.age(before: agedBefore) }
         try state.rebuildFilter(from: reader)
@@ -18,7 +24,7 @@ extension ResidentState {
         try forEachHeld(reader, agedBefore: state.agedBefore) { key, value in
             state.load(key: String(decoding: key, as: UTF8.self), canonical: Array(value))
         }
-        state.reflect(size: try reader.stateSize())
+        state.reflect(size: try reader.size())
         return state
     }
 
@@ -27,12 +33,12 @@ extension ResidentState {
     /// days aged out of the day-indexed ones, are stepped over, not read: the read models and
     /// the cold records are most of the environment's pages. A key is tested by its bytes and
     /// its namespace (a short string, not allocated): the count before a load walks millions.
-    private static func forEachHeld(_ reader: StoreReader, agedBefore: Int?, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) throws {
+    private static func forEachHeld(_ reader: StoreStateReader, agedBefore: Int?, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) throws {
         var from: [UInt8] = []
         while true {
             var next: [UInt8]?
             try from.withUnsafeBytes { start in
-                try reader.stateTxn.scan(reader.store.state, from: from.isEmpty ? nil : start) { k, v in
+                try reader.txn.scan(reader.records, from: from.isEmpty ? nil : start) { k, v in
                     if let slash = k.firstIndex(of: UInt8(ascii: "/")) {
                         if let aged = agedBefore, let day = ResidentState.dayOf(keyBytes: k), day < aged {
                             // To the namespace's first day not aged out (`iv/long/` sorts after every day).
@@ -60,6 +66,11 @@ extension ResidentState {
     /// (`isFiltered`) and the layers': read twice, to count and to insert, as bytes (at 20
     /// million keys, a string of each cost a restart seconds).
     public func rebuildFilter(from reader: StoreReader) throws {
+        try rebuildFilter(from: StoreStateReader(reader))
+    }
+
+    /// `rebuildFilter` from the records `reader` sees.
+    public func rebuildFilter(from reader: StoreStateReader) throws {
         let count = try Self.forEachFilteredKey(reader) { _ in }
         try rebuildFilter(storedCount: count) { insert in try Self.forEachFilteredKey(reader, insert) }
     }
@@ -67,12 +78,12 @@ extension ResidentState {
     /// Calls `body` with each key of the state environment's filtered namespaces, as bytes
     /// valid only during the call; returns how many there are.
     @discardableResult
-    static func forEachFilteredKey(_ reader: StoreReader, _ body: (UnsafeRawBufferPointer) -> Void) throws -> Int {
+    static func forEachFilteredKey(_ reader: StoreStateReader, _ body: (UnsafeRawBufferPointer) -> Void) throws -> Int {
         var count = 0
         for namespace in filteredNamespaces {
             let prefix = Array(namespace.utf8)
             try prefix.withUnsafeBytes { start in
-                try reader.stateTxn.scan(reader.store.state, from: start) { k, _ in
+                try reader.txn.scan(reader.records, from: start) { k, _ in
                     guard k.starts(with: prefix) else { return false }
                     body(k)
                     count += 1

@@ -33,41 +33,54 @@ public struct StateWriter {
     /// Writes an overlay's changes (canonical JSON; deletions remove the key), and lists the
     /// keys in one new `touched` record when the store has that database.
     public func apply(_ overlay: StateOverlay) throws {
-        // One encoding buffer for the whole batch (tens of thousands of records).
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(1024)
-        // Typed records are encoded here, one buffer for all of them (a buffer per record, and
-        // its free, measured more instructions on this thread than the JSON records took).
-        var encoder = CanonicalRecord(capacity: 1024)
+        var writer = RecordWriter()
         var touched: [UInt8] = []
         try overlay.forEachWriteInOrder { key, content in
-            var key = key
-            try key.withUTF8 { k in
-                if store.touched != nil {
+            if store.touched != nil {
+                var key = key
+                key.withUTF8 { k in
                     touched.append(UInt8(k.count >> 8))
                     touched.append(UInt8(k.count & 0xFF))
                     touched.append(contentsOf: k)
                 }
-                switch content {
-                case .value(let v):
-                    bytes.removeAll(keepingCapacity: true)
-                    CanonicalJSON.write(v, into: &bytes)
-                    try bytes.withUnsafeBytes { try txn.put(store.state, key: UnsafeRawBufferPointer(k), value: $0) }
-                case .canonical(let record):
-                    try record.withUnsafeBytes { try txn.put(store.state, key: UnsafeRawBufferPointer(k), value: $0) }
-                case .typed(let typed):
-                    encoder.reset()
-                    typed.encode(into: &encoder)
-                    try encoder.finishInPlace { try txn.put(store.state, key: UnsafeRawBufferPointer(k), value: $0) }
-                case .absent:
-                    try txn.delete(store.state, key: UnsafeRawBufferPointer(k))
-                }
             }
+            try writer.write(key, content, to: store.state, in: txn)
         }
         if let t = store.touched, !touched.isEmpty {
             let last = try withUnsafeBytes(of: UInt64.max.bigEndian) { try txn.last(t, before: $0) }
             let next = (last.flatMap { decodeU64($0.key) } ?? 0) + 1
             try withKey(next) { k in try touched.withUnsafeBytes { try txn.put(t, key: k, value: $0) } }
+        }
+    }
+}
+
+/// Stores records as the rules left them (canonical JSON; `.absent` deletes the key), with one
+/// encoding buffer for a whole batch of tens of thousands of records: a buffer per record, and
+/// its free, measured more instructions on the commit thread than the JSON records took.
+struct RecordWriter {
+    private var bytes: [UInt8] = []
+    private var encoder = CanonicalRecord(capacity: 1024)
+
+    init() { bytes.reserveCapacity(1024) }
+
+    mutating func write(_ key: String, _ content: StateOverlay.Content, to db: LMDBDatabase, in txn: LMDBTransaction) throws {
+        var key = key
+        try key.withUTF8 { k in
+            let k = UnsafeRawBufferPointer(k)
+            switch content {
+            case .value(let v):
+                bytes.removeAll(keepingCapacity: true)
+                CanonicalJSON.write(v, into: &bytes)
+                try bytes.withUnsafeBytes { try txn.put(db, key: k, value: $0) }
+            case .canonical(let record):
+                try record.withUnsafeBytes { try txn.put(db, key: k, value: $0) }
+            case .typed(let typed):
+                encoder.reset()
+                typed.encode(into: &encoder)
+                try encoder.finishInPlace { try txn.put(db, key: k, value: $0) }
+            case .absent:
+                try txn.delete(db, key: k)
+            }
         }
     }
 }

@@ -1,21 +1,31 @@
 import Foundation
 import LedgerCore
 
-/// The `state` database seen through one transaction, as the reducer's `StateReader`.
+/// The `state` database seen through one transaction, as the reducer's `StateReader`; or the
+/// records of a rules checkpoint (`RuleCheckpoints`), which are the same keys and bytes.
 public final class StoreStateReader: StateReader {
-    let store: LogStore
     let txn: LMDBTransaction
+    let records: LMDBDatabase
+    let metaDatabase: LMDBDatabase
 
     public init(store: LogStore, txn: LMDBTransaction) {
-        self.store = store
         self.txn = txn
+        records = store.state
+        metaDatabase = store.stateMeta
+    }
+
+    /// The records of `records` and the size under `meta`, through `txn`.
+    init(txn: LMDBTransaction, records: LMDBDatabase, meta: LMDBDatabase) {
+        self.txn = txn
+        self.records = records
+        self.metaDatabase = meta
     }
 
     /// The state of `reader`'s snapshot.
     public convenience init(_ reader: StoreReader) { self.init(store: reader.store, txn: reader.stateTxn) }
 
     func meta(_ key: StateMetaKey) throws -> [UInt8]? {
-        try txn.value(named: key.rawValue, in: store.stateMeta)
+        try txn.value(named: key.rawValue, in: metaDatabase)
     }
 
     /// How many log entries this state reflects.
@@ -30,7 +40,7 @@ public final class StoreStateReader: StateReader {
     // re-check canonical form (that re-encoding was a tenth of each read in profiles).
     public func get(_ key: String) throws -> JSONValue? {
         try Self.withBytes(of: key) { k in
-            guard let raw = try txn.get(store.state, key: k) else { return nil }
+            guard let raw = try txn.get(records, key: k) else { return nil }
             return try JSONParser.parse(raw)
         }
     }
@@ -38,7 +48,7 @@ public final class StoreStateReader: StateReader {
     /// Decoded from the stored bytes in the transaction's pages, with no JSON tree between.
     public func record<R: StateRecord>(_ type: R.Type, at key: String) throws -> R? {
         try Self.withBytes(of: key) { k in
-            guard let raw = try txn.get(store.state, key: k) else { return nil }
+            guard let raw = try txn.get(records, key: k) else { return nil }
             return try R.stored(raw, at: key)
         }
     }
@@ -72,7 +82,7 @@ public final class StoreStateReader: StateReader {
         let prefix = Array((parent + "/").utf8)
         var out: [(String, V)] = []
         try prefix.withUnsafeBytes { start in
-            try txn.scan(store.state, from: start) { k, v in
+            try txn.scan(records, from: start) { k, v in
                 guard k.starts(with: prefix) else { return false }
                 if !k[prefix.count...].contains(UInt8(ascii: "/")) {
                     let key = String(decoding: k, as: UTF8.self)
@@ -86,14 +96,14 @@ public final class StoreStateReader: StateReader {
 
     public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
         try Self.withBytes(of: before) { b in
-            guard let (k, v) = try txn.last(store.state, before: b), Self.isChild(k, of: parent) else { return nil }
+            guard let (k, v) = try txn.last(records, before: b), Self.isChild(k, of: parent) else { return nil }
             return (String(decoding: k, as: UTF8.self), try JSONParser.parse(v))
         }
     }
 
     public func predecessorRecord<R: StateRecord>(_ type: R.Type, parent: String, before: String) throws -> (key: String, record: R)? {
         try Self.withBytes(of: before) { b in
-            guard let (k, v) = try txn.last(store.state, before: b), Self.isChild(k, of: parent) else { return nil }
+            guard let (k, v) = try txn.last(records, before: b), Self.isChild(k, of: parent) else { return nil }
             let key = String(decoding: k, as: UTF8.self)
             return (key, try R.stored(v, at: key))
         }

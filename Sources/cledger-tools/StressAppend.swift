@@ -54,10 +54,14 @@ struct StressAppend: ParsableCommand {
     @Option(help: "With --simulated-clock: how many simulated days between two lines on the writer's memory.")
     var sampleDays: Int = 30
 
+    @Option(help: "Entries after which the rules checkpoint (DIR/rules) takes the committed writes, as `cledger serve --checkpoint-entries`.")
+    var checkpointEntries: UInt64 = Sequencer.defaultCheckpointEntries
+
     @Flag(help: "Skip fsync on commit.")
     var noSync = false
 
     func validate() throws {
+        guard checkpointEntries >= 1 else { throw ValidationError("--checkpoint-entries must be >= 1") }
         guard (1...Submission.maxEvents).contains(eventsPerBatch) else { throw ValidationError("--events-per-batch must be 1 to \(Submission.maxEvents)") }
         guard batches >= 0 else { throw ValidationError("--batches must be >= 0") }
         guard clients >= 1 else { throw ValidationError("--clients must be >= 1") }
@@ -75,6 +79,7 @@ struct StressAppend: ParsableCommand {
         let origin = try ledger.info().origin
         let signer = try LedgerDirectory.readSigningKey(key ?? LedgerDirectory.keyPath(ledgerDirectory.dir))
         let sequencer = try ledger.sequencer()
+        sequencer.checkpointEntries = checkpointEntries
         let runID = Hex.encode(try Ed25519PrivateKey.generate().seed.prefix(8))
         let perBatch = eventsPerBatch
         let make: @Sendable (Int) throws -> Submission = { b in

@@ -43,6 +43,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Connections served at once; more wait in the listen backlog (default: 4096, or the open-file limit less 64 if lower).")
     var maxConnections: Int?
 
+    @Option(help: "Entries after which the rules checkpoint (DIR/rules) takes the committed writes: a restart replays at most about this many.")
+    var checkpointEntries: UInt64 = Sequencer.defaultCheckpointEntries
+
+    @Option(help: "Seconds after which the rules checkpoint takes the committed writes when fewer entries came.")
+    var checkpointSeconds: Double = 60
+
     @Flag(help: "Skip fsync on commit (faster; loses recent commits on power failure).")
     var noSync = false
 
@@ -55,6 +61,10 @@ struct Serve: AsyncParsableCommand {
             guard v.isFinite, v >= 0.001, v <= 86_400 else { throw ValidationError("\(name) must be from 0.001 to 86400 seconds") }
         }
         if let m = maxConnections { guard (1...1_000_000).contains(m) else { throw ValidationError("--max-connections must be 1 to 1000000") } }
+        guard (1...1_000_000_000_000).contains(checkpointEntries) else { throw ValidationError("--checkpoint-entries must be from 1 to 1000000000000") }
+        guard checkpointSeconds.isFinite, checkpointSeconds >= 0.001, checkpointSeconds <= 86_400 else {
+            throw ValidationError("--checkpoint-seconds must be from 0.001 to 86400")
+        }
     }
 
     func run() async throws {
@@ -68,6 +78,8 @@ struct Serve: AsyncParsableCommand {
         limits.idleTimeout = idleTimeout
         limits.headerTimeout = headerTimeout
         limits.bodyTimeout = bodyTimeout
+        limits.checkpointEntries = checkpointEntries
+        limits.checkpointSeconds = checkpointSeconds
         let descriptors = FileLimit.raise()
         // Each connection is a descriptor; LMDB, the log and the listener need some of their own.
         let fit = max(1, descriptors - 64)

@@ -1,3 +1,4 @@
+import Foundation
 import CarbonLedger
 import LedgerCore
 import LedgerDemo
@@ -35,9 +36,12 @@ public enum ForgedAppend {
             try w.putMeta(.lastTime, u64: UInt64(time.millisecondsSinceEpoch))
             return size
         }
-        // The state claims to reflect the forged entries too, or the next writer's open would
-        // replay them and refuse the ledger.
+        // The state claims to reflect the forged entries too, and the rules checkpoint is gone
+        // (the state is then copied into it), or the next writer's open would replay them from
+        // either and refuse the ledger.
         try ledger.store.writeState { try $0.setSize(size) }
+        let checkpoint = ledger.directory + "/" + RuleCheckpoints.directory
+        if FileManager.default.fileExists(atPath: checkpoint) { try FileManager.default.removeItem(atPath: checkpoint) }
     }
 }
 

@@ -1,0 +1,126 @@
+import Foundation
+import LedgerCore
+
+/// The rules' state as of one point of the log, in its own LMDB environment (`DIR/rules`): every
+/// record the rules keep (the state in memory's, the cold ones and the days aged out of it), not
+/// the read models. A writer that starts loads the records it holds in memory from here and
+/// replays only the log after it, reading the cold records from here too: the state
+/// environment, where the same records sit among the read models, was a restart of tens of
+/// seconds of paging at 20 million entries (Benchmarks/RESULTS.md).
+///
+/// It moves forward in steps, one write transaction each, fsynced (`advance`): the writes of
+/// the batches from where it stands to a later submission boundary, so it always holds the
+/// state after exactly `size` entries, whose last one's leaf hash is `head`: a checkpoint that
+/// is not the log's (another log, a history rewritten since, a log restored from an older
+/// backup) is recognised and not loaded. A crash in a step leaves the step before.
+public final class RuleCheckpoints: @unchecked Sendable {
+    /// The subdirectory of the ledger directory.
+    public static let directory = "rules"
+    /// What `format` holds: this layout, and the log format whose rules' keys it holds (a log of
+    /// another format keys them differently: its checkpoint is rebuilt).
+    public static let format = "carbonledger-rules/1 " + LogStore.format
+
+    public let env: LMDBEnvironment
+    /// State key (ASCII) -> canonical JSON, as the state environment stores them.
+    let records: LMDBDatabase
+    /// `format`, `size` (u64 BE) and `head` (32 bytes).
+    let meta: LMDBDatabase
+
+    /// Where a checkpoint stands: the state after the log's first `size` entries, the last of
+    /// which has leaf hash `head`.
+    public struct Position: Equatable, Sendable {
+        public var size: UInt64
+        public var head: Digest
+
+        public init(size: UInt64, head: Digest) {
+            self.size = size
+            self.head = head
+        }
+    }
+
+    /// Opens (or creates) the checkpoint of the ledger directory `ledgerPath`; a writer's
+    /// `LogStore.ruleCheckpoints()` does, once per process.
+    init(ledgerPath: String) throws {
+        let path = ledgerPath + "/" + Self.directory
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError.missing("the rules checkpoint directory \(path) cannot be created: \(error.localizedDescription)")
+        }
+        env = try LMDBEnvironment(path: path)
+        records = try env.openDatabase("records")
+        meta = try env.openDatabase("meta")
+    }
+
+    /// Runs `body` over one read transaction: where the checkpoint stands (nil when it holds
+    /// none, or one of another format), and its records.
+    public func read<R>(_ body: (Position?, StoreStateReader) throws -> R) throws -> R {
+        try env.read { txn in try body(try Self.position(txn, meta), StoreStateReader(txn: txn, records: records, meta: meta)) }
+    }
+
+    /// Calls `body` with each record, in key order; returns where the checkpoint stands.
+    @discardableResult
+    public func forEachRecord(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Position? {
+        try env.read { txn in
+            try txn.scan(records, from: nil) { k, v in
+                try body(k, v)
+                return true
+            }
+            return try Self.position(txn, meta)
+        }
+    }
+
+    static func position(_ txn: LMDBTransaction, _ meta: LMDBDatabase) throws -> Position? {
+        guard let format = try txn.value(named: "format", in: meta), format == Array(Self.format.utf8),
+              let size = try txn.value(named: StateMetaKey.size.rawValue, in: meta)?.withUnsafeBytes(decodeU64),
+              let head = try txn.value(named: "head", in: meta).flatMap(Digest.init(bytes:)) else { return nil }
+        return Position(size: size, head: head)
+    }
+
+    private func setPosition(_ p: Position, _ txn: LMDBTransaction) throws {
+        func put(_ name: String, _ value: [UInt8]) throws {
+            try Array(name.utf8).withUnsafeBytes { k in try value.withUnsafeBytes { try txn.put(meta, key: k, value: $0) } }
+        }
+        try put("format", Array(Self.format.utf8))
+        try put(StateMetaKey.size.rawValue, withUnsafeBytes(of: p.size.bigEndian) { Array($0) })
+        try put("head", p.head.bytes)
+    }
+
+    /// Why a step was not taken.
+    public enum Refusal: Error, Equatable, CustomStringConvertible {
+        /// The checkpoint is not where the step starts: another writer moved it, or it was replaced.
+        case notAt(expected: UInt64?, found: UInt64?)
+
+        public var description: String {
+            switch self {
+            case .notAt(let e, let f):
+                return "the rules checkpoint holds \(f.map { "the state after \($0) entries" } ?? "no state"), not the \(e.map(String.init) ?? "empty") state the step starts from"
+            }
+        }
+    }
+
+    /// Moves the checkpoint from `from` (where it must stand) to `to`, writing what `writes`
+    /// hands its argument in order (the later write of a key wins; `.absent` deletes it).
+    public func advance(from: Position?, to: Position, _ writes: (_ write: (String, StateOverlay.Content) throws -> Void) throws -> Void) throws {
+        try env.write { txn in
+            let found = try Self.position(txn, meta)
+            guard found == from else { throw Refusal.notAt(expected: from?.size, found: found?.size) }
+            var writer = RecordWriter()
+            try writes { key, content in try writer.write(key, content, to: records, in: txn) }
+            try setPosition(to, txn)
+        }
+    }
+
+    /// Replaces the checkpoint with the state after `to.size` entries: the records `reader`
+    /// sees that the rules keep (`ResidentState.holds`), copied in key order.
+    public func replace(with reader: StoreStateReader, at to: Position) throws {
+        try env.write { txn in
+            try txn.clear(records)
+            try reader.txn.scan(reader.records, from: nil) { k, v in
+                if ResidentState.holds(String(decoding: k, as: UTF8.self)) { try txn.put(records, key: k, value: v, append: true) }
+                return true
+            }
+            try setPosition(to, txn)
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+import LedgerCore
+import LedgerDemo
+import LedgerStore
+@testable import CarbonLedger
+import TestSupport
+
+/// The rules checkpoint (`DIR/rules`): the rules' records after a point of the log, moved on in
+/// steps behind the writer, from which a writer starts instead of the state environment. It must
+/// always hold exactly the records a replay of its entries leaves (the state environment's rule
+/// records, when that is at the same point), and a checkpoint that is not the log's must never be
+/// loaded.
+@Suite struct RuleCheckpointTests {
+    /// The rule records of the state environment (cold ones included), by key, and its size.
+    static func storedRules(_ ledger: Ledger) throws -> (size: UInt64, records: [String: [UInt8]]) {
+        try ledger.store.read { r in
+            var out: [String: [UInt8]] = [:]
+            try r.stateTxn.scan(r.store.state, from: nil) { k, v in
+                let key = String(decoding: k, as: UTF8.self)
+                if ResidentState.holds(key) { out[key] = Array(v) }
+                return true
+            }
+            return (try r.stateSize(), out)
+        }
+    }
+
+    /// The checkpoint's records and where it stands.
+    static func checkpoint(_ ledger: Ledger) throws -> (position: RuleCheckpoints.Position?, records: [String: [UInt8]]) {
+        var out: [String: [UInt8]] = [:]
+        let position = try ledger.store.ruleCheckpoints().forEachRecord { k, v in out[String(decoding: k, as: UTF8.self)] = Array(v) }
+        return (position, out)
+    }
+
+    static func expectCheckpointIsTheState(_ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let stored = try storedRules(ledger)
+        let held = try checkpoint(ledger)
+        #expect(held.position?.size == stored.size, "checkpoint at \(String(describing: held.position)), state at \(stored.size)", sourceLocation: sourceLocation)
+        let differing = Set(held.records.keys).union(stored.records.keys).filter { held.records[$0] != stored.records[$0] }.sorted()
+        #expect(differing.count == 0, "records differ, first \(differing.prefix(5))", sourceLocation: sourceLocation)
+        #expect(stored.records.keys.contains(where: ResidentState.isCold), "the cold records are the checkpoint's too", sourceLocation: sourceLocation)
+    }
+
+    /// Steps every 100 entries through every kind of event the demo runs (deletions of eligible
+    /// behaviours and serial ranges, reversals, transfers): the checkpoint written last holds the
+    /// state environment's rule records, byte for byte.
+    @Test func stepsLeaveTheCheckpointEqualToTheStoredRules() throws {
+        let dir = TempDir()
+        let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/checkpoint", residents: 60, days: 2)
+        let sequencer = try ledger.sequencer()
+        sequencer.checkpointEntries = 100
+        _ = try DemoRunner(ledger: ledger, sequencer: sequencer, city: city).run()
+        sequencer.writeRulesCheckpoint()
+        let written = sequencer.rulesCheckpoint
+        #expect(written.fault == nil && written.steps > 3, "\(written)")
+        try Self.expectCheckpointIsTheState(ledger)
+    }
+
+    /// A writer started after more was appended loads the checkpoint and replays only the log
+    /// after it, reading the cold records from the checkpoint: the tail reverses a report made
+    /// before it, which the state environment already shows reversed.
+    @Test func aWriterLoadsTheCheckpointAndReplaysTheTail() throws {
+        let dir = TempDir()
+        let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/tail", residents: 60, days: 3)
+        let first = try ledger.sequencer()
+        first.checkpointEntries = .max
+        first.checkpointInterval = .seconds(86_400)
+        for r in try first.append(try city.setup(), now: .now()) { _ = try r.get() }
+        let reports = try first.append(try city.regularBatches(0), now: .now())
+        first.writeRulesCheckpoint()
+        let at = try Self.checkpoint(ledger).position
+        #expect(at?.size == (try ledger.info().size))
+        // Not checkpointed: a day more, and the reversal of the day before's first report.
+        for r in try first.append(try city.regularBatches(1), now: .now()) { _ = try r.get() }
+        let reported = try reports[0].get().firstSeq
+        _ = try first.append(try city.reversals(of: [reported]), now: .now())[0].get()
+        #expect(try Self.checkpoint(ledger).position == at, "no step was due")
+        let size = try ledger.info().size
+
+        let second = try ledger.sequencer()
+        let loaded = try second.loadRulesState()
+        #expect(loaded.source == .checkpoint(size: at?.size ?? 0, replayed: size - (at?.size ?? 0)) && loaded.size == size, "\(loaded.source)")
+        try ResidentStateTests.expectInStep(second, ledger)
+        // It goes on from the tail it replayed.
+        for r in try second.append(try city.regularBatches(2), now: .now()) { _ = try r.get() }
+        second.writeRulesCheckpoint()
+        try Self.expectCheckpointIsTheState(ledger)
+        _ = try Verifier(store: ledger.store).verify()
+    }
+
+    /// A checkpoint of another log (same files, another history) is not loaded: the writer loads
+    /// the state environment and makes the checkpoint from it.
+    @Test func aCheckpointOfAnotherLogIsReplacedNotLoaded() throws {
+        let dir = TempDir()
+        let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/other", residents: 40, days: 1)
+        let writer = try ledger.sequencer()
+        for r in try writer.append(try city.setup(), now: .now()) { _ = try r.get() }
+        for r in try writer.append(try city.regularBatches(0), now: .now()) { _ = try r.get() }
+        writer.writeRulesCheckpoint()
+        // Another ledger of the same city, as long, whose files get this one's checkpoint.
+        let otherDir = TempDir()
+        let otherPath: String = try {
+            let (other, otherCity, _) = try newDemoCity(otherDir, origin: "carbonledger.example/other", residents: 40, days: 1)
+            let s = try other.sequencer()
+            for r in try s.append(try otherCity.setup(), now: .now()) { _ = try r.get() }
+            for r in try s.append(try otherCity.regularBatches(0), now: .now()) { _ = try r.get() }
+            #expect(try other.info().size == (try ledger.info().size), "the head, not the size, tells them apart")
+            return other.directory
+        }()
+        try FileManager.default.removeItem(atPath: otherPath + "/" + RuleCheckpoints.directory)
+        try FileManager.default.copyItem(atPath: ledger.directory + "/" + RuleCheckpoints.directory, toPath: otherPath + "/" + RuleCheckpoints.directory)
+        let reopened = try Ledger(directory: otherPath)
+        let loaded = try reopened.sequencer().loadRulesState()
+        #expect(loaded.source == .stateEnvironment)
+        try Self.expectCheckpointIsTheState(reopened)
+    }
+}
