@@ -13,7 +13,7 @@ import LedgerStore
 /// checkpoint keeps the state of an older step, which is still the log's, and the next writer to
 /// start replays from there (and rebuilds it, if it is not the log's any more).
 final class RuleCheckpointer: @unchecked Sendable {
-    let checkpoints: RuleCheckpoints
+    let checkpoints: RuleCheckpoints?
     private let log: LogStore
 
     /// The batches' and replays' writes not yet handed to a step, oldest first, contiguous
@@ -31,12 +31,14 @@ final class RuleCheckpointer: @unchecked Sendable {
     private var stoppedBy: String?
     private var stepsWritten = 0
 
-    /// Takes over the checkpoint at `position` (what a starting writer loaded, or wrote).
-    init(_ checkpoints: RuleCheckpoints, log: LogStore, at position: RuleCheckpoints.Position) {
+    /// Takes over the checkpoint at `position` (what a starting writer loaded, or wrote); or,
+    /// with `stoppedBy`, keeps none (it could not be opened or made).
+    init(_ checkpoints: RuleCheckpoints?, log: LogStore, at position: RuleCheckpoints.Position, stoppedBy: String? = nil) {
         self.checkpoints = checkpoints
         self.log = log
         self.position = position
         self.end = position.size
+        self.stoppedBy = checkpoints == nil ? stoppedBy ?? "no rules checkpoint" : stoppedBy
     }
 
     /// Why this writer's checkpoints stopped, if they did.
@@ -79,7 +81,7 @@ final class RuleCheckpointer: @unchecked Sendable {
     func wait() { inFlight.wait() }
 
     private func write(_ step: [StateSync.ReplayedSpan]) {
-        guard fault == nil, let last = step.last else { return }
+        guard fault == nil, let checkpoints, let last = step.last else { return }
         do {
             let head = try log.read { r -> Digest in
                 guard let bytes = try r.entryBytes(last.end - 1) else { throw StoreError.missing("entry \(last.end - 1)") }

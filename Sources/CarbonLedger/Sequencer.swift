@@ -34,13 +34,13 @@ public final class Sequencer: @unchecked Sendable {
     /// The rules checkpoint's keeper, made with the rules' state (`rulesState`).
     private var checkpointer: RuleCheckpointer?
     /// How the rules' state was made (`loadRulesState` reports it).
-    private var loadedFrom: RulesStateLoad.Source = .stateEnvironment
+    private var loadedFrom: RulesStateLoad.Source = .stateEnvironment(why: "not loaded yet")
     /// How many entries, and how long, a committed batch's writes wait before the rules
     /// checkpoint takes them (`RuleCheckpointer`): what a restart replays at most. Set before the
     /// first batch (the rules' thread reads them).
     public var checkpointEntries: UInt64 = Sequencer.defaultCheckpointEntries
     public var checkpointInterval: Duration = Sequencer.defaultCheckpointInterval
-    public static let defaultCheckpointEntries: UInt64 = 262_144
+    public static let defaultCheckpointEntries: UInt64 = 32_768
     public static let defaultCheckpointInterval: Duration = .seconds(60)
     /// Commits made by this sequencer (for group-commit tests and metrics).
     public var commitCount: Int { lock.withLock { committed } }
@@ -115,44 +115,75 @@ public final class Sequencer: @unchecked Sendable {
 
     /// The rules' state in memory, made the first time from the rules checkpoint and the log
     /// after it; from the state environment when the checkpoint is not the log's (none yet,
-    /// another log's, or a history since rewritten), which the checkpoint then becomes.
+    /// another log's, a history since rewritten) or cannot be read, and the checkpoint is then
+    /// made from it. The checkpoint is derived: one that cannot be written stops its steps,
+    /// never the appends.
     private func rulesState(_ r: StoreReader) throws -> ResidentState {
         if let existing = resident { return existing }
         let agedBefore = try Self.firstDayInUse(r)
-        let checkpoints = try store.ruleCheckpoints()
-        let state: ResidentState
-        let position: RuleCheckpoints.Position
-        var spans: [StateSync.ReplayedSpan] = []
-        if let loaded = try Self.load(checkpoints, log: r, agedBefore: agedBefore) {
-            (state, position, spans) = loaded
-            loadedFrom = .checkpoint(size: position.size, replayed: state.size - position.size)
-        } else {
-            state = try ResidentState.load(r, agedBefore: agedBefore)
-            position = RuleCheckpoints.Position(size: state.size, head: try Self.leafHash(before: state.size, r))
-            try checkpoints.replace(with: StoreStateReader(r), at: position)
-            loadedFrom = .stateEnvironment
+        var checkpoints: RuleCheckpoints?
+        var why: String
+        do {
+            let opened = try store.ruleCheckpoints()
+            checkpoints = opened
+            switch try Self.load(opened, log: r, agedBefore: agedBefore) {
+            case .loaded(let state, let position, let spans):
+                loadedFrom = .checkpoint(size: position.size, replayed: state.size - position.size)
+                keep(RuleCheckpointer(opened, log: store, at: position), replayed: spans)
+                resident = state
+                return state
+            case .notThisLog(let reason):
+                why = reason
+            }
+        } catch {
+            why = "it could not be read (\(error))"
         }
-        let keeper = RuleCheckpointer(checkpoints, log: store, at: position)
+        let state = try ResidentState.load(r, agedBefore: agedBefore)
+        let position = RuleCheckpoints.Position(size: state.size, head: try Self.leafHash(before: state.size, r))
+        var fault: String?
+        do {
+            guard let checkpoints else { throw StoreError.missing(store.env.path + "/" + RuleCheckpoints.directory) }
+            try checkpoints.replace(with: StoreStateReader(r), at: position)
+        } catch {
+            fault = "it could not be made from the state environment (\(error))"
+        }
+        loadedFrom = .stateEnvironment(why: why)
+        keep(RuleCheckpointer(checkpoints, log: store, at: position, stoppedBy: fault), replayed: [])
+        resident = state
+        return state
+    }
+
+    /// Takes `keeper` as the rules checkpoint's, with the writes of the entries the starting
+    /// writer replayed after it.
+    private func keep(_ keeper: RuleCheckpointer, replayed spans: [StateSync.ReplayedSpan]) {
         for span in spans {
             warm.append((span.end, span.overlay.coldLayer))
             keeper.append(span)
         }
         checkpointer = keeper
-        resident = state
-        return state
+    }
+
+    private enum CheckpointLoad {
+        case loaded(ResidentState, RuleCheckpoints.Position, [StateSync.ReplayedSpan])
+        case notThisLog(String)
     }
 
     /// The rules' state loaded from `checkpoints` and brought up to the log `r` sees, reading
-    /// the cold records from the checkpoint; nil when it holds none that is this log's.
-    private static func load(_ checkpoints: RuleCheckpoints, log r: StoreReader, agedBefore: Int?) throws
-        -> (ResidentState, RuleCheckpoints.Position, [StateSync.ReplayedSpan])? {
+    /// the cold records from the checkpoint; or why the checkpoint is not this log's.
+    private static func load(_ checkpoints: RuleCheckpoints, log r: StoreReader, agedBefore: Int?) throws -> CheckpointLoad {
         try checkpoints.read { position, records in
-            guard let position, position.size <= (try r.metaU64(.size) ?? 0),
-                  try leafHash(before: position.size, r) == position.head else { return nil }
+            guard let position else { return .notThisLog("it holds no state in this format") }
+            let logSize = try r.metaU64(.size) ?? 0
+            guard position.size <= logSize else {
+                return .notThisLog("it holds the state after \(position.size) entries, and the log has \(logSize) (an older copy of the log?)")
+            }
+            guard try leafHash(before: position.size, r) == position.head else {
+                return .notThisLog("its last entry, \(position.size &- 1), is not the log's (another log, or a history rewritten since)")
+            }
             let state = try ResidentState.load(records, agedBefore: agedBefore)
             state.cold = records
             defer { state.cold = nil }
-            return (state, position, try StateSync.catchUp(state, log: r))
+            return .loaded(state, position, try StateSync.catchUp(state, log: r))
         }
     }
 
@@ -201,13 +232,16 @@ public final class Sequencer: @unchecked Sendable {
         let outcomes = lock.withLock { unsettled.map(\.outcome) }
         let settled = outcomes.prefix { $0 == .committed }.count
         var done: [PreparedBatch]? = Array(unsettled.prefix(settled))
+        var undone: [[(key: String, previous: StateOverlay.Content?)]]? = []
         for b in done ?? [] {
             warm.append((b.end.frontier.size, b.state.coldLayer))
+            undone?.append(b.state.releaseUndo())
             checkpointer?.append(StateSync.ReplayedSpan(start: b.start.frontier.size, end: b.end.frontier.size, overlay: b.state))
         }
         unsettled.removeFirst(settled)
         let newest = done?.last.map(ObjectIdentifier.init)
         dispose(&done, on: releaseQueue)
+        dispose(&undone, on: releaseQueue)
         return (outcomes, settled, newest)
     }
 
@@ -221,7 +255,12 @@ public final class Sequencer: @unchecked Sendable {
         let n = warm.prefix { $0.end <= models }.count
         guard n > 0 else { return }
         var dropped: [ColdLayer]? = warm[..<n].map(\.layer)
-        for layer in dropped ?? [] { state.drop(layer) }
+        var released: [[String: StateOverlay.Content]]? = []
+        for layer in dropped ?? [] {
+            state.drop(layer)
+            released?.append(layer.release())
+        }
+        dispose(&released, on: releaseQueue)
         evictedThrough = warm[n - 1].end
         warm.removeFirst(n)
         dispose(&dropped, on: releaseQueue)
@@ -692,14 +731,14 @@ public struct RulesStateLoad: Sendable {
     public enum Source: Equatable, Sendable, CustomStringConvertible {
         /// From the rules checkpoint after `size` entries, and `replayed` entries of the log after it.
         case checkpoint(size: UInt64, replayed: UInt64)
-        /// From the state environment: the rules checkpoint was not the log's (none yet, another
-        /// log's, or a history since rewritten), and was rebuilt from it.
-        case stateEnvironment
+        /// From the state environment, and why not from the rules checkpoint (which was then
+        /// made from it).
+        case stateEnvironment(why: String)
 
         public var description: String {
             switch self {
             case .checkpoint(let size, let replayed): return "the rules checkpoint after \(size) entries and \(replayed) entries of the log after it"
-            case .stateEnvironment: return "the state environment (the rules checkpoint held no state of this log, and was made from it)"
+            case .stateEnvironment(let why): return "the state environment, not the rules checkpoint: \(why)"
             }
         }
     }

@@ -12,8 +12,9 @@ struct RestartTime: ParsableCommand {
         discussion: """
             Opens the ledger for writing, which brings its state environment up to the log (after a \
             kill, it replays the entries the state missed), then loads the writer's rule state into \
-            memory (`cledger serve` does both before it listens). Prints a line per step and the \
-            time to serving. Appends nothing.
+            memory from the rules checkpoint and the log after it (`cledger serve` does both before \
+            it listens). Prints a line per step and the time to serving, then writes the rules \
+            checkpoint up to the log as a server's clean stop does. Appends nothing.
             """)
 
     @OptionGroup var ledgerDirectory: LedgerDirectoryOption
@@ -31,6 +32,7 @@ struct RestartTime: ParsableCommand {
         let rss = anonymousResidentBytes().map { ", anonymous RSS \($0 / 1_048_576) MiB" } ?? ""
         print("rule state: \(loaded.records) records for \(loaded.size) entries loaded in \(Self.seconds(loaded.seconds)) s\(rss), from \(loaded.source)")
         print("ready to serve after \(Self.seconds(done.timeIntervalSince(start))) s")
+        sequencer.writeRulesCheckpoint()
     }
 
     static func seconds(_ t: TimeInterval) -> String { String(format: "%.3f", t) }

@@ -111,7 +111,33 @@ import TestSupport
         try FileManager.default.copyItem(atPath: ledger.directory + "/" + RuleCheckpoints.directory, toPath: otherPath + "/" + RuleCheckpoints.directory)
         let reopened = try Ledger(directory: otherPath)
         let loaded = try reopened.sequencer().loadRulesState()
-        #expect(loaded.source == .stateEnvironment)
+        guard case .stateEnvironment(let why) = loaded.source else { Issue.record("loaded \(loaded.source)"); return }
+        #expect(why.contains("is not the log's"), "\(why)")
         try Self.expectCheckpointIsTheState(reopened)
+    }
+
+    /// A checkpoint that cannot be made (its directory's name taken by a file) stops the
+    /// checkpoint's steps, never the appends, and says why.
+    @Test func aCheckpointThatCannotBeMadeStopsItsStepsNotTheAppends() throws {
+        let dir = TempDir()
+        let (path, city): (String, DemoCity) = try {
+            let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/nocheckpoint", residents: 20, days: 1)
+            return (ledger.directory, city)
+        }()
+        try FileManager.default.removeItem(atPath: path + "/" + RuleCheckpoints.directory)
+        #expect(FileManager.default.createFile(atPath: path + "/" + RuleCheckpoints.directory, contents: Data("not a directory".utf8)))
+        let ledger = try Ledger(directory: path)
+        let writer = try ledger.sequencer()
+        writer.checkpointEntries = 1
+        for r in try writer.append(try city.setup(), now: .now()) { _ = try r.get() }
+        for r in try writer.append(try city.regularBatches(0), now: .now()) { _ = try r.get() }
+        writer.writeRulesCheckpoint()
+        let loaded = try writer.loadRulesState()
+        guard case .stateEnvironment(let why) = loaded.source else { Issue.record("loaded \(loaded.source)"); return }
+        #expect(why.contains("could not be read") && why.contains(RuleCheckpoints.directory), "\(why)")
+        let state = writer.rulesCheckpoint
+        #expect(state.steps == 0 && state.fault?.contains("could not be made") == true, "\(state)")
+        #expect(loaded.size == (try ledger.info().size) && loaded.size > 100)
+        try ResidentStateTests.expectInStep(writer, ledger)
     }
 }

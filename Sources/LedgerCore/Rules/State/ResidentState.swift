@@ -328,6 +328,15 @@ public final class ColdLayer: @unchecked Sendable {
     var keysByParent: [Substring: [String]] = [:]
     init() {}
 
+    /// Empties the layer, once the state environment has its records and no state reads it:
+    /// its overlay, which keeps its writes for the rules checkpoint, keeps it too. Returns what
+    /// it held, for the caller to free off the rules' thread.
+    public func release() -> [String: StateOverlay.Content] {
+        keysByParent = [:]
+        defer { records = [:] }
+        return records
+    }
+
     /// Sets `key` (`.absent`: deleted) and returns what the layer held there.
     func write(_ key: String, _ content: StateOverlay.Content) -> StateOverlay.Content? {
         let previous = records.updateValue(content, forKey: key)

@@ -188,6 +188,15 @@ public final class StateOverlay: StateReader {
         resident?.drop(coldLayer)
     }
 
+    /// Writing through: lets go of the undo records of a batch known committed, which is never
+    /// undone; its writes stay, for the rules checkpoint (the undo records hold every value the
+    /// batch replaced, as much memory again).
+    public func releaseUndo() -> [(key: String, previous: Content?)] {
+        precondition(!inSavepoint, "release inside a savepoint")
+        defer { undo = [] }
+        return undo
+    }
+
     private func undo(from start: Int) {
         guard let resident else { preconditionFailure("only an overlay writing through keeps undo records") }
         // Routed as the writes were: the state ages days out only when no batch not yet
