@@ -312,12 +312,13 @@ public final class Sequencer: @unchecked Sendable {
     /// Writes the rules checkpoint up to the last committed batch now, and waits for it: before
     /// a clean stop, so that the next start replays nothing.
     public func writeRulesCheckpoint() {
-        rulesLock.withLock {
+        let keeper = rulesLock.withLock {
             // The batches committed since the last prepare, which would have settled them.
             _ = settleCommitted()
             checkpointer?.stepIfDue(entries: checkpointEntries, interval: checkpointInterval, force: true)
+            return checkpointer
         }
-        checkpointer?.wait()
+        keeper?.wait()
     }
 
     /// The rules checkpoint's state: the steps this writer wrote, and why they stopped, if they did.
