@@ -4,10 +4,11 @@ import LedgerStore
 
 /// Moves the rules checkpoint (`RuleCheckpoints`) along behind a writer, on a thread of its own:
 /// the writes of the committed batches (and of the replays of other writers' entries) are kept
-/// in order, and every so many entries or seconds, whichever comes first (the sequencer's
-/// `checkpointEntries` and `checkpointInterval`), handed over to be written in one step. So a writer that starts again replays at most about that much of the
-/// log, and the rules thread never waits for the checkpoint's disk (but when a step is still
-/// being written as the next is due: that bounds the batches kept waiting).
+/// in order and, every so many entries or seconds, whichever comes first (the sequencer's
+/// `checkpointEntries` and `checkpointInterval`), handed over to be written in one step. So a
+/// writer that starts again replays about that much of the log at most, and the rules thread
+/// waits for the checkpoint's disk only when a step is due while the one before is still being
+/// written: that bounds the writes kept waiting, and the memory they take.
 ///
 /// A step that fails (a full disk) stops the checkpoints of this writer, never its appends: the
 /// checkpoint keeps the state of an older step, which is still the log's, and the next writer to
@@ -26,7 +27,7 @@ final class RuleCheckpointer: @unchecked Sendable {
     private let inFlight = DispatchGroup()
     /// Where the checkpoint stands once the steps handed over are written (read and written on
     /// `queue` only).
-    private var position: RuleCheckpoints.Position?
+    private var position: RuleCheckpoints.Position
     private let lock = NSLock()
     private var stoppedBy: String?
     private var stepsWritten = 0
@@ -45,6 +46,13 @@ final class RuleCheckpointer: @unchecked Sendable {
     var fault: String? { lock.withLock { stoppedBy } }
     /// Steps written by this writer.
     var steps: Int { lock.withLock { stepsWritten } }
+
+    /// Stops the steps of this writer, from the rules' thread: what it keeps no longer follows
+    /// from where the checkpoint stands.
+    func abandon(_ why: String) {
+        stop(why)
+        waiting = []
+    }
 
     private func stop(_ why: String) {
         lock.withLock { if stoppedBy == nil { stoppedBy = why } }

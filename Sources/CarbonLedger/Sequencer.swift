@@ -214,6 +214,17 @@ public final class Sequencer: @unchecked Sendable {
                 state.reflect(size: b.start.frontier.size)
             }
         }
+        if previous == nil && models > state.size {
+            // Another writer's entries, which the state environment already reflects: replayed
+            // over it, their rules would read its cold records as those entries left them (a
+            // report would find its own duplicate-index key). Loaded from it instead.
+            var dropped: [ColdLayer]? = warm.map(\.layer)
+            warm = []
+            dispose(&dropped, on: releaseQueue)
+            state.adopt(try ResidentState.load(r, agedBefore: try Self.firstDayInUse(r)))
+            evictedThrough = 0
+            checkpointer?.abandon("another writer appended entries before \(state.size): its steps go on, this writer's stop")
+        }
         if previous == nil {
             for span in try StateSync.catchUp(state, log: r) {
                 warm.append((span.end, span.overlay.coldLayer))

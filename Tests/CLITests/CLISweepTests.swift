@@ -115,7 +115,8 @@ import TestSupport
                      ["proof", "consistency", "--dir", city, "--from", "5", "--to", "3"], ["proof", "inclusion", "--dir", city, "--seq", "5", "--size", "3"],
                      ["account", "--dir", city, "r-00001", "--history", "-5"], ["verify", "--dir", city, "--threads", "0"],
                      ["serve", "--dir", city, "--port", "70000"], ["serve", "--dir", city, "--idle-timeout", "0"], ["serve", "--dir", city, "--rate", "1e300"],
-                     ["serve", "--dir", city, "--max-connections", "100000000"],
+                     ["serve", "--dir", city, "--max-connections", "100000000"], ["serve", "--dir", city, "--checkpoint-entries", "0"],
+                     ["serve", "--dir", city, "--checkpoint-seconds", "0"], ["serve", "--dir", city, "--checkpoint-seconds", "nan"],
                      ["mirror", "--from", "http://127.0.0.1:1/", "--dir", d.sub("m"), "--follow", "--interval", "-1"],
                      ["mirror", "--from", "http://127.0.0.1:1/", "--dir", d.sub("m"), "--follow", "--interval", "1e308"], ["demo", "--dir", city, "--residents", "0"]] {
             let r = try CLI.run(args, cwd: d.path)

@@ -351,6 +351,9 @@ import TestSupport
         // The server flushed the state it wrote without fsync, so a reboot would trust it.
         let (size, synced) = try store.read { r in (try r.metaU64(.size), try r.metaU64(.stateSynced)) }
         #expect(synced != nil && synced == size, "the server did not record its state as flushed: \(String(describing: synced)) of \(String(describing: size))")
+        // And wrote the rules checkpoint up to its last commit: its next start replays nothing.
+        let checkpoint = try store.ruleCheckpoints().forEachRecord { _, _ in }
+        #expect(checkpoint?.size == size, "rules checkpoint at \(String(describing: checkpoint)), log at \(String(describing: size))")
         for parts in lines {
             let bytes = try store.read { try $0.entryBytes(UInt64(parts[0])!) }
             let entry = try Entry.decode(try #require(bytes, "acknowledged seq \(parts[0]) is missing"))

@@ -84,6 +84,23 @@ import TestSupport
         _ = try Verifier(store: ledger.store).verify()
     }
 
+    /// Another writer reverses a report this writer made: the state environment then holds the
+    /// report reversed, so this writer, replaying the reversal over it, would find the report
+    /// reversed already. It loads the other's entries from the environment instead.
+    @Test func anotherWritersReversalIsLoadedNotReplayedOverTheEnvironment() throws {
+        let dir = TempDir()
+        let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/reversed-by-another", residents: 30, days: 1)
+        let mine = try ledger.sequencer()
+        for r in try mine.append(try city.setup(), now: .now()) { _ = try r.get() }
+        let reported = try mine.append(try city.regularBatches(0), now: .now())[0].get().firstSeq
+        // Settles the reports' batch: its behaviours are the environment's alone from here on.
+        _ = try mine.append([try city.sign([["type": "note", "text": "before the other's reversal"]], by: city.admin)], now: .now())[0].get()
+        _ = try ledger.sequencer().append(try city.reversals(of: [reported]), now: .now())[0].get()
+        _ = try mine.append([try city.sign([["type": "note", "text": "after the other's reversal"]], by: city.admin)], now: .now())[0].get()
+        try Self.expectInStep(mine, ledger)
+        #expect(try ledger.store.read { try $0.state("beh/\(pad16(Int64(reported)))") }?["reversed_seq"] != nil)
+    }
+
     /// A small city with two platforms, and a metro ride of one of its residents.
     static func cityWithARide(_ dir: TempDir, ref: String) throws -> (Ledger, Sequencer, DemoCity, Submission) {
         let race = ConcurrencyTests()

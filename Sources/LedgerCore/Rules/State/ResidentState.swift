@@ -138,6 +138,20 @@ public final class ResidentState: StateReader {
         return dropped
     }
 
+    /// Takes the records, filter and days of `loaded`, a state just loaded from the state
+    /// environment, in place of its own (the batches over it were undone, its layers dropped):
+    /// the sequencer's state when another writer's entries are already in the environment.
+    public func adopt(_ loaded: ResidentState) {
+        records = loaded.records
+        ordered = loaded.ordered
+        size = loaded.size
+        layers = []
+        filter = loaded.filter
+        agedBefore = loaded.agedBefore
+        dayKeys = loaded.dayKeys
+        tracksDays = loaded.tracksDays
+    }
+
     /// Makes room for `count` records more, before loading them.
     public func reserveCapacity(_ count: Int) {
         records.reserveCapacity(records.count + count)
