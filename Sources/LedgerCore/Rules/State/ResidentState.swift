@@ -342,9 +342,9 @@ public final class ColdLayer: @unchecked Sendable {
     var keysByParent: [Substring: [String]] = [:]
     init() {}
 
-    /// Empties the layer, once the state environment has its records and no state reads it:
-    /// its overlay, which keeps its writes for the rules checkpoint, keeps it too. Returns what
-    /// it held, for the caller to free off the rules' thread.
+    /// Empties the layer, once the state environment has its records and no state reads it (the
+    /// overlay that made it still refers to it while it keeps its writes for the rules
+    /// checkpoint). Returns what it held, for the caller to free off the rules' thread.
     public func release() -> [String: StateOverlay.Content] {
         keysByParent = [:]
         defer { records = [:] }
