@@ -94,7 +94,8 @@ public final class RuleCheckpoints: @unchecked Sendable {
         public var description: String {
             switch self {
             case .notAt(let e, let f):
-                return "the rules checkpoint holds \(f.map { "the state after \($0) entries" } ?? "no state"), not the \(e.map(String.init) ?? "empty") state the step starts from"
+                func state(_ size: UInt64?) -> String { size.map { "the state after \($0) entries" } ?? "no state" }
+                return "the rules checkpoint holds \(state(f)), not \(state(e)), where the step starts: another writer moved it"
             }
         }
     }
