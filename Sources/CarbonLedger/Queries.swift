@@ -33,6 +33,14 @@ extension StoreReader {
         return try Entry.decode(bytes)
     }
 
+    /// The leaf hash of the entry before `size` (zero for none): the head of a log of `size`
+    /// entries, as `meta/head` holds it for the whole log and a rules checkpoint for its own.
+    func leafHash(ofEntryBefore size: UInt64) throws -> Digest {
+        guard size > 0 else { return .zero }
+        guard let bytes = try entryBytes(size - 1) else { throw StoreError.missing("entry \(size - 1)") }
+        return MerkleHasher().leafHash(bytes)
+    }
+
     /// The newest `limit` lines of an account's history before seq `before` (all seqs if nil),
     /// oldest first, and whether older lines exist (for paging back). The lines are kept under
     /// `hist/MILLION/ACCOUNT/SEQ16` (SPEC.md section 10): the millions present are found by

@@ -19,7 +19,7 @@ final class RuleCheckpointer: @unchecked Sendable {
 
     /// The batches' and replays' writes not yet handed to a step, oldest first, contiguous
     /// (used under the sequencer's rules lock, as `append` and `stepIfDue` are).
-    private var waiting: [StateSync.ReplayedSpan] = []
+    private var waiting: [StateSync.AppliedSpan] = []
     /// Where the entries of `waiting` end: the checkpoint's size once they are written.
     private var end: UInt64
     private var lastStep = ContinuousClock.now
@@ -59,7 +59,7 @@ final class RuleCheckpointer: @unchecked Sendable {
     }
 
     /// Keeps the writes of the committed entries `span.start ..< span.end` for a step.
-    func append(_ span: StateSync.ReplayedSpan) {
+    func append(_ span: StateSync.AppliedSpan) {
         guard span.end > span.start, fault == nil else { return }
         guard span.start == end else {
             // Never a gap: a step over one would make a checkpoint that is no state of the log.
@@ -88,14 +88,10 @@ final class RuleCheckpointer: @unchecked Sendable {
     /// Waits until every step handed over is written.
     func wait() { inFlight.wait() }
 
-    private func write(_ step: [StateSync.ReplayedSpan]) {
+    private func write(_ step: [StateSync.AppliedSpan]) {
         guard fault == nil, let checkpoints, let last = step.last else { return }
         do {
-            let head = try log.read { r -> Digest in
-                guard let bytes = try r.entryBytes(last.end - 1) else { throw StoreError.missing("entry \(last.end - 1)") }
-                return MerkleHasher().leafHash(bytes)
-            }
-            let to = RuleCheckpoints.Position(size: last.end, head: head)
+            let to = RuleCheckpoints.Position(size: last.end, head: try log.read { try $0.leafHash(ofEntryBefore: last.end) })
             try checkpoints.advance(from: position, to: to) { write in
                 for span in step { try span.overlay.forEachWriteInOrder(write) }
             }

@@ -129,7 +129,8 @@ public final class Sequencer: @unchecked Sendable {
             switch try Self.load(opened, log: r, agedBefore: agedBefore) {
             case .loaded(let state, let position, let spans):
                 loadedFrom = .checkpoint(size: position.size, replayed: state.size - position.size)
-                keep(RuleCheckpointer(opened, log: store, at: position), replayed: spans)
+                checkpointer = RuleCheckpointer(opened, log: store, at: position)
+                for span in spans { applied(span) }
                 resident = state
                 return state
             case .notThisLog(let reason):
@@ -139,7 +140,7 @@ public final class Sequencer: @unchecked Sendable {
             why = "it could not be read (\(error))"
         }
         let state = try ResidentState.load(r, agedBefore: agedBefore)
-        let position = RuleCheckpoints.Position(size: state.size, head: try Self.leafHash(before: state.size, r))
+        let position = RuleCheckpoints.Position(size: state.size, head: try r.leafHash(ofEntryBefore: state.size))
         var fault: String?
         do {
             guard let checkpoints else { throw StoreError.missing(store.env.path + "/" + RuleCheckpoints.directory) }
@@ -148,23 +149,20 @@ public final class Sequencer: @unchecked Sendable {
             fault = "it could not be made from the state environment (\(error))"
         }
         loadedFrom = .stateEnvironment(why: why)
-        keep(RuleCheckpointer(checkpoints, log: store, at: position, stoppedBy: fault), replayed: [])
+        checkpointer = RuleCheckpointer(checkpoints, log: store, at: position, stoppedBy: fault)
         resident = state
         return state
     }
 
-    /// Takes `keeper` as the rules checkpoint's, with the writes of the entries the starting
-    /// writer replayed after it.
-    private func keep(_ keeper: RuleCheckpointer, replayed spans: [StateSync.ReplayedSpan]) {
-        for span in spans {
-            warm.append((span.end, span.overlay.coldLayer))
-            keeper.append(span)
-        }
-        checkpointer = keeper
+    /// Entries applied to the rules' state and committed: their cold layer waits for the state
+    /// environment (`warm`), their writes for the rules checkpoint's next step.
+    private func applied(_ span: StateSync.AppliedSpan) {
+        warm.append((span.end, span.overlay.coldLayer))
+        checkpointer?.append(span)
     }
 
     private enum CheckpointLoad {
-        case loaded(ResidentState, RuleCheckpoints.Position, [StateSync.ReplayedSpan])
+        case loaded(ResidentState, RuleCheckpoints.Position, [StateSync.AppliedSpan])
         case notThisLog(String)
     }
 
@@ -177,7 +175,7 @@ public final class Sequencer: @unchecked Sendable {
             guard position.size <= logSize else {
                 return .notThisLog("it holds the state after \(position.size) entries, and the log has \(logSize) (an older copy of the log?)")
             }
-            guard try leafHash(before: position.size, r) == position.head else {
+            guard try r.leafHash(ofEntryBefore: position.size) == position.head else {
                 return .notThisLog("its last entry, \(position.size &- 1), is not the log's (another log, or a history rewritten since)")
             }
             let state = try ResidentState.load(records, agedBefore: agedBefore)
@@ -185,13 +183,6 @@ public final class Sequencer: @unchecked Sendable {
             defer { state.cold = nil }
             return .loaded(state, position, try StateSync.catchUp(state, log: r))
         }
-    }
-
-    /// The leaf hash of the entry before `size` (zero for none): a checkpoint's head.
-    private static func leafHash(before size: UInt64, _ r: StoreReader) throws -> Digest {
-        guard size > 0 else { return .zero }
-        guard let bytes = try r.entryBytes(size - 1) else { return .zero }
-        return MerkleHasher().leafHash(bytes)
     }
 
     /// Brings `state` (its `cold` reader set to `r`'s) to what `r` sees of the log
@@ -226,10 +217,7 @@ public final class Sequencer: @unchecked Sendable {
             checkpointer?.abandon("another writer appended entries before \(state.size): its steps go on, this writer's stop")
         }
         if previous == nil {
-            for span in try StateSync.catchUp(state, log: r) {
-                warm.append((span.end, span.overlay.coldLayer))
-                checkpointer?.append(span)
-            }
+            for span in try StateSync.catchUp(state, log: r) { applied(span) }
         }
         try evictCold(state, models: models)
         if state.filterIsFull { try state.rebuildFilter(from: r) }
@@ -243,16 +231,15 @@ public final class Sequencer: @unchecked Sendable {
         let outcomes = lock.withLock { unsettled.map(\.outcome) }
         let settled = outcomes.prefix { $0 == .committed }.count
         var done: [PreparedBatch]? = Array(unsettled.prefix(settled))
-        var undone: [[(key: String, previous: StateOverlay.Content?)]]? = []
+        var undoRecords: [[(key: String, previous: StateOverlay.Content?)]]? = []
         for b in done ?? [] {
-            warm.append((b.end.frontier.size, b.state.coldLayer))
-            undone?.append(b.state.releaseUndo())
-            checkpointer?.append(StateSync.ReplayedSpan(start: b.start.frontier.size, end: b.end.frontier.size, overlay: b.state))
+            undoRecords?.append(b.state.releaseUndo())
+            applied(StateSync.AppliedSpan(start: b.start.frontier.size, end: b.end.frontier.size, overlay: b.state))
         }
         unsettled.removeFirst(settled)
         let newest = done?.last.map(ObjectIdentifier.init)
         dispose(&done, on: releaseQueue)
-        dispose(&undone, on: releaseQueue)
+        dispose(&undoRecords, on: releaseQueue)
         return (outcomes, settled, newest)
     }
 

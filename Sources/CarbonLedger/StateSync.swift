@@ -77,10 +77,10 @@ public enum StateSync {
     /// of the replay, with the entries each covers: the caller drops their cold layers once the
     /// state environment has them, and stores their writes in the rules checkpoint. The state's
     /// `cold` reader must be set.
-    public static func catchUp(_ resident: ResidentState, log r: StoreReader) throws -> [ReplayedSpan] {
+    public static func catchUp(_ resident: ResidentState, log r: StoreReader) throws -> [AppliedSpan] {
         let size = try r.metaU64(.size) ?? 0
         guard resident.size <= size else { throw StoreError.corrupt("the rules' state reflects \(resident.size) entries but the log has only \(size)") }
-        var spans: [ReplayedSpan] = []
+        var spans: [AppliedSpan] = []
         while resident.size < size {
             let start = resident.size
             let limit = min(size, start + entriesPerTransaction)
@@ -91,13 +91,14 @@ public enum StateSync {
                 overlay.undoAll()
                 throw error
             }
-            spans.append(ReplayedSpan(start: start, end: resident.size, overlay: overlay))
+            spans.append(AppliedSpan(start: start, end: resident.size, overlay: overlay))
         }
         return spans
     }
 
-    /// Entries `start ..< end` replayed into the rules' state in memory, and their writes.
-    public struct ReplayedSpan {
+    /// Entries `start ..< end` applied to the rules' state in memory (a batch, or a replay), and
+    /// the overlay holding their writes.
+    public struct AppliedSpan {
         public var start: UInt64
         public var end: UInt64
         public var overlay: StateOverlay

@@ -15,12 +15,19 @@ import TestSupport
 @Suite struct ResidentStateTests {
     /// The rule records of the state environment that the state in memory keeps, by key.
     static func storedRules(_ ledger: Ledger, agedBefore: Int?) throws -> (size: UInt64, records: [String: [UInt8]]) {
+        try storedRules(ledger) { key in
+            let aged = agedBefore.map { before in ResidentState.dayOf(key).map { $0 < before } ?? false } ?? false
+            return !ResidentState.isCold(key) && !aged
+        }
+    }
+
+    /// The rule records of the state environment whose keys `keeping` accepts, by key, and its size.
+    static func storedRules(_ ledger: Ledger, keeping: (String) -> Bool) throws -> (size: UInt64, records: [String: [UInt8]]) {
         try ledger.store.read { r in
             var out: [String: [UInt8]] = [:]
             try r.stateTxn.scan(r.store.state, from: nil) { k, v in
                 let key = String(decoding: k, as: UTF8.self)
-                let aged = agedBefore.map { before in ResidentState.dayOf(key).map { $0 < before } ?? false } ?? false
-                if ResidentState.holds(key) && !ResidentState.isCold(key) && !aged { out[key] = Array(v) }
+                if ResidentState.holds(key) && keeping(key) { out[key] = Array(v) }
                 return true
             }
             return (try r.stateSize(), out)
@@ -91,12 +98,12 @@ import TestSupport
         let dir = TempDir()
         let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/reversed-by-another", residents: 30, days: 1)
         let mine = try ledger.sequencer()
-        for r in try mine.append(try city.setup(), now: .now()) { _ = try r.get() }
-        let reported = try mine.append(try city.regularBatches(0), now: .now())[0].get().firstSeq
+        try mine.appendAccepted(try city.setup())
+        let reported = try mine.appendAccepted(try city.regularBatches(0))[0].firstSeq
         // Settles the reports' batch: its behaviours are the environment's alone from here on.
-        _ = try mine.append([try city.sign([["type": "note", "text": "before the other's reversal"]], by: city.admin)], now: .now())[0].get()
-        _ = try ledger.sequencer().append(try city.reversals(of: [reported]), now: .now())[0].get()
-        _ = try mine.append([try city.sign([["type": "note", "text": "after the other's reversal"]], by: city.admin)], now: .now())[0].get()
+        try mine.appendAccepted([try city.sign([["type": "note", "text": "before the other's reversal"]], by: city.admin)])
+        try ledger.sequencer().appendAccepted(try city.reversals(of: [reported]))
+        try mine.appendAccepted([try city.sign([["type": "note", "text": "after the other's reversal"]], by: city.admin)])
         try Self.expectInStep(mine, ledger)
         #expect(try ledger.store.read { try $0.state("beh/\(pad16(Int64(reported)))") }?["reversed_seq"] != nil)
     }

@@ -12,19 +12,6 @@ import TestSupport
 /// records, when that is at the same point), and a checkpoint that is not the log's must never be
 /// loaded.
 @Suite struct RuleCheckpointTests {
-    /// The rule records of the state environment (cold ones included), by key, and its size.
-    static func storedRules(_ ledger: Ledger) throws -> (size: UInt64, records: [String: [UInt8]]) {
-        try ledger.store.read { r in
-            var out: [String: [UInt8]] = [:]
-            try r.stateTxn.scan(r.store.state, from: nil) { k, v in
-                let key = String(decoding: k, as: UTF8.self)
-                if ResidentState.holds(key) { out[key] = Array(v) }
-                return true
-            }
-            return (try r.stateSize(), out)
-        }
-    }
-
     /// The checkpoint's records and where it stands.
     static func checkpoint(_ ledger: Ledger) throws -> (position: RuleCheckpoints.Position?, records: [String: [UInt8]]) {
         var out: [String: [UInt8]] = [:]
@@ -33,7 +20,8 @@ import TestSupport
     }
 
     static func expectCheckpointIsTheState(_ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let stored = try storedRules(ledger)
+        // Every rule record, the cold ones and the days aged out of memory included.
+        let stored = try ResidentStateTests.storedRules(ledger) { _ in true }
         let held = try checkpoint(ledger)
         #expect(held.position?.size == stored.size, "checkpoint at \(String(describing: held.position)), state at \(stored.size)", sourceLocation: sourceLocation)
         let differing = Set(held.records.keys).union(stored.records.keys).filter { held.records[$0] != stored.records[$0] }.sorted()
@@ -65,15 +53,15 @@ import TestSupport
         let first = try ledger.sequencer()
         first.checkpointEntries = .max
         first.checkpointInterval = .seconds(86_400)
-        for r in try first.append(try city.setup(), now: .now()) { _ = try r.get() }
-        let reports = try first.append(try city.regularBatches(0), now: .now())
+        try first.appendAccepted(try city.setup())
+        let reports = try first.appendAccepted(try city.regularBatches(0))
         first.writeRulesCheckpoint()
         let at = try Self.checkpoint(ledger).position
         #expect(at?.size == (try ledger.info().size))
         // Not checkpointed: a day more, and the reversal of the day before's first report.
-        for r in try first.append(try city.regularBatches(1), now: .now()) { _ = try r.get() }
-        let reported = try reports[0].get().firstSeq
-        _ = try first.append(try city.reversals(of: [reported]), now: .now())[0].get()
+        try first.appendAccepted(try city.regularBatches(1))
+        let reported = reports[0].firstSeq
+        try first.appendAccepted(try city.reversals(of: [reported]))
         #expect(try Self.checkpoint(ledger).position == at, "no step was due")
         let size = try ledger.info().size
 
@@ -82,7 +70,7 @@ import TestSupport
         #expect(loaded.source == .checkpoint(size: at?.size ?? 0, replayed: size - (at?.size ?? 0)) && loaded.size == size, "\(loaded.source)")
         try ResidentStateTests.expectInStep(second, ledger)
         // It goes on from the tail it replayed.
-        for r in try second.append(try city.regularBatches(2), now: .now()) { _ = try r.get() }
+        try second.appendAccepted(try city.regularBatches(2))
         second.writeRulesCheckpoint()
         try Self.expectCheckpointIsTheState(ledger)
         _ = try Verifier(store: ledger.store).verify()
@@ -94,16 +82,16 @@ import TestSupport
         let dir = TempDir()
         let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/other", residents: 40, days: 1)
         let writer = try ledger.sequencer()
-        for r in try writer.append(try city.setup(), now: .now()) { _ = try r.get() }
-        for r in try writer.append(try city.regularBatches(0), now: .now()) { _ = try r.get() }
+        try writer.appendAccepted(try city.setup())
+        try writer.appendAccepted(try city.regularBatches(0))
         writer.writeRulesCheckpoint()
         // Another ledger of the same city, as long, whose files get this one's checkpoint.
         let otherDir = TempDir()
         let otherPath: String = try {
             let (other, otherCity, _) = try newDemoCity(otherDir, origin: "carbonledger.example/other", residents: 40, days: 1)
             let s = try other.sequencer()
-            for r in try s.append(try otherCity.setup(), now: .now()) { _ = try r.get() }
-            for r in try s.append(try otherCity.regularBatches(0), now: .now()) { _ = try r.get() }
+            try s.appendAccepted(try otherCity.setup())
+            try s.appendAccepted(try otherCity.regularBatches(0))
             #expect(try other.info().size == (try ledger.info().size), "the head, not the size, tells them apart")
             return other.directory
         }()
@@ -127,11 +115,11 @@ import TestSupport
         let first = try ledger.sequencer(), second = try ledger.sequencer()
         first.checkpointEntries = 1
         second.checkpointEntries = 1
-        for r in try first.append(try city.setup(), now: .now()) { _ = try r.get() }
+        try first.appendAccepted(try city.setup())
         for (d, writer) in [(0, second), (1, first)] {
-            for r in try writer.append(try city.regularBatches(d), now: .now()) { _ = try r.get() }
+            try writer.appendAccepted(try city.regularBatches(d))
         }
-        _ = try second.append([try city.sign([["type": "note", "text": "last"]], by: city.admin)], now: .now())[0].get()
+        try second.appendAccepted([try city.sign([["type": "note", "text": "last"]], by: city.admin)])
         first.writeRulesCheckpoint()
         second.writeRulesCheckpoint()
         let faults = [first.rulesCheckpoint, second.rulesCheckpoint].compactMap(\.fault)
@@ -158,8 +146,8 @@ import TestSupport
         let ledger = try Ledger(directory: path)
         let writer = try ledger.sequencer()
         writer.checkpointEntries = 1
-        for r in try writer.append(try city.setup(), now: .now()) { _ = try r.get() }
-        for r in try writer.append(try city.regularBatches(0), now: .now()) { _ = try r.get() }
+        try writer.appendAccepted(try city.setup())
+        try writer.appendAccepted(try city.regularBatches(0))
         writer.writeRulesCheckpoint()
         let loaded = try writer.loadRulesState()
         guard case .stateEnvironment(let why) = loaded.source else { Issue.record("loaded \(loaded.source)"); return }

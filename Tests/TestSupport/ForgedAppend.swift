@@ -67,3 +67,12 @@ extension RuleHarness {
         return (ledger, results)
     }
 }
+
+extension Sequencer {
+    /// Appends `submissions` in one batch at `now`, and throws the rule of the first one refused:
+    /// for tests whose every submission must go in.
+    @discardableResult
+    public func appendAccepted(_ submissions: [Submission], now: Timestamp = .now()) throws -> [AppendReceipt] {
+        try append(submissions, now: now).map { try $0.get() }
+    }
+}

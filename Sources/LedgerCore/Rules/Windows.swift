@@ -43,8 +43,9 @@ public struct Windows: Equatable, Sendable {
     /// The first CST day (YYYYMMDD, `Timestamp.cstDate`) whose day-indexed records (intervals,
     /// daily caps) a rule may read or write at `time` or later: a report reads the intervals of
     /// the day before its start, at most `reportDays` back; a reversal changes those of its
-    /// behaviour's day, at most `reversalDays` back. A batch's time is never before its log's last (`Sequencer`), so the
-    /// days before this one are done with: the writer's memory lets go of them.
+    /// behaviour's day, at most `reversalDays` back. A batch's time is never before its log's
+    /// last (`Sequencer`), so the days before this one are done with: the writer's memory lets
+    /// go of them.
     public func firstDayInUse(at time: Timestamp) -> Int {
         // 00:00 UTC is 08:00 in China: within the day numbered.
         Timestamp(millisecondsSinceEpoch: (time.cstDayNumber - max(reportDays + 1, reversalDays)) * 86_400_000).cstDate
