@@ -95,7 +95,8 @@ public final class GroupCommitter: @unchecked Sendable {
         }
     }
 
-    /// Why the writer's rules checkpoints stopped, if they did (they never stop its appends).
+    /// Why the last step of the writer's rules checkpoint failed, if it did (a failed step never
+    /// stops the appends; it is written with the next).
     public var rulesCheckpointFault: String? { sequencer.rulesCheckpoint.fault }
 
     /// A batch whose commit runs on the commit thread while the next batch is prepared.

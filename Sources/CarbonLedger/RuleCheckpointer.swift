@@ -10,11 +10,13 @@ import LedgerStore
 /// waits for the checkpoint's disk only when a step is due while the one before is still being
 /// written: that bounds the writes kept waiting, and the memory they take.
 ///
-/// A step that fails (a full disk) stops the checkpoints of this writer, never its appends: the
-/// checkpoint keeps the state of an older step, which is still the log's, and the next writer to
-/// start replays from there (and rebuilds it, if it is not the log's any more).
+/// The checkpoint is also where the writer reads the cold records it let go of: a batch's cold
+/// layer is dropped once a step has written it (`holds`). A step that fails (a full disk) is
+/// tried again at the next one, its writes kept: the appends go on, the cold layers stay in
+/// memory meanwhile. One that finds the checkpoint moved by another writer ends this keeper:
+/// the sequencer loads its rules' state from the checkpoint again.
 final class RuleCheckpointer: @unchecked Sendable {
-    let checkpoints: RuleCheckpoints?
+    let checkpoints: RuleCheckpoints
     private let log: LogStore
 
     /// The batches' and replays' writes not yet handed to a step, oldest first, contiguous
@@ -25,80 +27,117 @@ final class RuleCheckpointer: @unchecked Sendable {
     private var lastStep = ContinuousClock.now
     private let queue = DispatchQueue(label: "carbonledger.rules-checkpoint")
     private let inFlight = DispatchGroup()
-    /// Where the checkpoint stands once the steps handed over are written (read and written on
-    /// `queue` only).
-    private var position: RuleCheckpoints.Position
     private let lock = NSLock()
-    private var stoppedBy: String?
+    // Under `lock`:
+    /// Where the steps written leave the checkpoint.
+    private var written: RuleCheckpoints.Position
+    /// Where the step being written leaves it.
+    private var writing: RuleCheckpoints.Position?
+    /// A step that failed, to be written first at the next one.
+    private var failed: [StateSync.AppliedSpan] = []
+    private var lastFailure: String?
+    /// Set when what this keeper holds no longer follows from where the checkpoint stands.
+    private var movedBy: String?
     private var stepsWritten = 0
+    /// Called before each step is written, with the size it reaches; what it throws fails the
+    /// step (tests make a step fail with it).
+    var beforeStep: (@Sendable (UInt64) throws -> Void)?
 
-    /// Takes over the checkpoint at `position` (what a starting writer loaded, or wrote); or,
-    /// with `stoppedBy`, keeps none (it could not be opened or made).
-    init(_ checkpoints: RuleCheckpoints?, log: LogStore, at position: RuleCheckpoints.Position, stoppedBy: String? = nil) {
+    /// Takes over the checkpoint at `position` (what a starting writer loaded, or wrote).
+    init(_ checkpoints: RuleCheckpoints, log: LogStore, at position: RuleCheckpoints.Position) {
         self.checkpoints = checkpoints
         self.log = log
-        self.position = position
+        self.written = position
         self.end = position.size
-        self.stoppedBy = checkpoints == nil ? stoppedBy ?? "no rules checkpoint" : stoppedBy
     }
 
-    /// Why this writer's checkpoints stopped, if they did.
-    var fault: String? { lock.withLock { stoppedBy } }
-    /// Steps written by this writer.
+    /// Why the last step failed, or why this keeper ended; nil when the last step was written.
+    var fault: String? { lock.withLock { movedBy ?? lastFailure } }
+    /// Steps written by this keeper.
     var steps: Int { lock.withLock { stepsWritten } }
+    /// Whether the checkpoint moved under this keeper: the writer must load its state again.
+    var isMoved: Bool { lock.withLock { movedBy != nil } }
 
-    /// Stops the steps of this writer, from the rules' thread: what it keeps no longer follows
-    /// from where the checkpoint stands.
-    func abandon(_ why: String) {
-        stop(why)
-        waiting = []
-    }
-
-    private func stop(_ why: String) {
-        lock.withLock { if stoppedBy == nil { stoppedBy = why } }
+    /// Whether a checkpoint seen at `position` is this keeper's: where its steps left it, or
+    /// where the one being written does. Its cold records are then those of every span up to there.
+    func holds(_ position: RuleCheckpoints.Position?) -> Bool {
+        lock.withLock { movedBy == nil && position != nil && (position == written || position == writing) }
     }
 
     /// Keeps the writes of the committed entries `span.start ..< span.end` for a step.
     func append(_ span: StateSync.AppliedSpan) {
-        guard span.end > span.start, fault == nil else { return }
+        guard span.end > span.start, !isMoved else { return }
         guard span.start == end else {
             // Never a gap: a step over one would make a checkpoint that is no state of the log.
-            stop("the writes of entries \(span.start) ..< \(span.end) do not follow the \(end) kept for it")
-            waiting = []
+            end(because: "the writes of entries \(span.start) ..< \(span.end) do not follow the \(end) kept for it")
             return
         }
         waiting.append(span)
         end = span.end
     }
 
-    /// Hands the writes kept to a step when `entries` entries or `interval` have passed since
-    /// the last one (or now, with `force`).
-    func stepIfDue(entries: UInt64, interval: Duration, force: Bool = false) {
-        guard let first = waiting.first, fault == nil else { return }
-        guard force || end - first.start >= entries || ContinuousClock.now - lastStep >= interval else { return }
-        let step = waiting
+    private func end(because why: String) {
+        lock.withLock { if movedBy == nil { movedBy = why } }
         waiting = []
+    }
+
+    /// Hands the writes kept (after those of a step that failed) to a step when `entries`
+    /// entries or `interval` have passed since the last one (or now, with `force`).
+    func stepIfDue(entries: UInt64, interval: Duration, force: Bool = false) {
+        guard !isMoved else { return }
+        let retry = lock.withLock { failed }
+        guard let first = retry.first ?? waiting.first else { return }
+        guard force || end - first.start >= entries || ContinuousClock.now - lastStep >= interval else { return }
         lastStep = ContinuousClock.now
         // One step at a time: the rules wait here only when the disk is behind them.
         inFlight.wait()
+        let step = lock.withLock {
+            defer { failed = [] }
+            return failed + waiting
+        }
+        waiting = []
+        guard let last = step.last else { return }
         let handed = Handoff(value: step)
-        queue.async(group: inFlight) { [self] in write(handed.value) }
+        do {
+            let to = RuleCheckpoints.Position(size: last.end, head: try log.read { try $0.leafHash(ofEntryBefore: last.end) })
+            lock.withLock { writing = to }
+            queue.async(group: inFlight) { [self] in write(handed.value, to: to) }
+        } catch {
+            failedStep(handed.value, "the log's entry \(last.end - 1) could not be read: \(error)")
+        }
     }
 
     /// Waits until every step handed over is written.
     func wait() { inFlight.wait() }
 
-    private func write(_ step: [StateSync.AppliedSpan]) {
-        guard fault == nil, let checkpoints, let last = step.last else { return }
+    private func write(_ step: [StateSync.AppliedSpan], to: RuleCheckpoints.Position) {
+        let from = lock.withLock { written }
         do {
-            let to = RuleCheckpoints.Position(size: last.end, head: try log.read { try $0.leafHash(ofEntryBefore: last.end) })
-            try checkpoints.advance(from: position, to: to) { write in
+            try beforeStep?(to.size)
+            try checkpoints.advance(from: from, to: to) { write in
                 for span in step { try span.overlay.forEachWriteInOrder(write) }
             }
-            position = to
-            lock.withLock { stepsWritten += 1 }
+            lock.withLock {
+                written = to
+                writing = nil
+                lastFailure = nil
+                stepsWritten += 1
+            }
+        } catch let refusal as RuleCheckpoints.Refusal {
+            lock.withLock {
+                writing = nil
+                if movedBy == nil { movedBy = refusal.description }
+            }
         } catch {
-            stop("a step to entry \(last.end) failed: \(error)")
+            failedStep(step, "a step to entry \(to.size) failed, to be tried again at the next: \(error)")
+        }
+    }
+
+    private func failedStep(_ step: [StateSync.AppliedSpan], _ why: String) {
+        lock.withLock {
+            writing = nil
+            failed = step
+            lastFailure = why
         }
     }
 }

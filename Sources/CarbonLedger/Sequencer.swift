@@ -24,15 +24,17 @@ public final class Sequencer: @unchecked Sendable {
     /// Where settled batches are freed: their journals and write lists hold every change of
     /// the batch, and freeing them showed in profiles of the rules' thread.
     private let releaseQueue = DispatchQueue(label: "carbonledger.release")
-    /// The cold layers (`ResidentState.layers`) of committed batches and replays, in log
-    /// order, each with the size its writes reach (under `rulesLock`): dropped from `resident`
-    /// once the state environment reaches that size.
+    /// The cold layers (`ResidentState.layers`) of committed batches, replays and ageings, in
+    /// log order, each with the size its writes reach (under `rulesLock`): dropped from
+    /// `resident` once the rules checkpoint, where the cold records are read, reaches that size.
     private var warm: [(end: UInt64, layer: ColdLayer)] = []
-    /// The size up to which cold records were evicted: a state environment below it (another
-    /// writer rebuilding it) cannot serve them yet.
-    private var evictedThrough: UInt64 = 0
     /// The rules checkpoint's keeper, made with the rules' state (`rulesState`).
     private var checkpointer: RuleCheckpointer?
+    /// Times the rules' state was loaded (again, after another writer moved the checkpoint).
+    private var loads = 0
+    var rulesStateLoads: Int { rulesLock.withLock { loads } }
+    /// Given to each keeper of the rules checkpoint (`RuleCheckpointer.beforeStep`, for tests).
+    var checkpointStepHook: (@Sendable (UInt64) throws -> Void)?
     /// How the rules' state was made (`loadRulesState` reports it).
     private var loadedFrom: RulesStateLoad.Source = .stateEnvironment(why: "not loaded yet")
     /// How many entries, and how long, a committed batch's writes wait before the rules
@@ -113,49 +115,73 @@ public final class Sequencer: @unchecked Sendable {
     /// records it must serve after catching it up (another writer rebuilding it) before it gives up.
     private static let catchUpAttempts = 100
 
-    /// The rules' state in memory, made the first time from the rules checkpoint and the log
-    /// after it; from the state environment when the checkpoint is not the log's (none yet,
-    /// another log's, a history since rewritten) or cannot be read, and the checkpoint is then
-    /// made from it. The checkpoint is derived: one that cannot be written stops its steps,
-    /// never the appends.
-    private func rulesState(_ r: StoreReader) throws -> ResidentState {
-        if let existing = resident { return existing }
+    /// The rules' state in memory and the keeper of the checkpoint its cold records are read
+    /// from, made the first time from the rules checkpoint and the log after it; from the state
+    /// environment when the checkpoint is not the log's (none yet, another log's, a history
+    /// since rewritten), and the checkpoint is then made from it. A writer cannot go on without
+    /// its checkpoint: one that cannot be opened or made is an error, as a state environment's is.
+    private func rulesState(_ r: StoreReader) throws -> (ResidentState, RuleCheckpointer) {
+        if let resident, let checkpointer { return (resident, checkpointer) }
         let agedBefore = try Self.firstDayInUse(r)
-        var checkpoints: RuleCheckpoints?
-        var why: String
-        do {
-            let opened = try store.ruleCheckpoints()
-            checkpoints = opened
-            switch try Self.load(opened, log: r, agedBefore: agedBefore) {
-            case .loaded(let state, let position, let spans):
-                loadedFrom = .checkpoint(size: position.size, replayed: state.size - position.size)
-                checkpointer = RuleCheckpointer(opened, log: store, at: position)
-                for span in spans { applied(span) }
-                resident = state
-                return state
-            case .notThisLog(let reason):
-                why = reason
-            }
-        } catch {
-            why = "it could not be read (\(error))"
-        }
-        let state = try ResidentState.load(r, agedBefore: agedBefore)
-        let position = RuleCheckpoints.Position(size: state.size, head: try r.leafHash(ofEntryBefore: state.size))
-        var fault: String?
-        do {
-            guard let checkpoints else { throw StoreError.missing(store.env.path + "/" + RuleCheckpoints.directory) }
+        let checkpoints = try store.ruleCheckpoints()
+        let state: ResidentState, keeper: RuleCheckpointer
+        switch try Self.load(checkpoints, log: r, agedBefore: agedBefore) {
+        case .loaded(let loaded, let position, let spans):
+            loadedFrom = .checkpoint(size: position.size, replayed: loaded.size - position.size)
+            (state, keeper) = (loaded, RuleCheckpointer(checkpoints, log: store, at: position))
+            checkpointer = keeper
+            for span in spans { applied(span) }
+        case .notThisLog(let why):
+            state = try ResidentState.load(r, agedBefore: agedBefore)
+            let position = RuleCheckpoints.Position(size: state.size, head: try r.leafHash(ofEntryBefore: state.size))
             try checkpoints.replace(with: StoreStateReader(r), at: position)
-        } catch {
-            fault = "it could not be made from the state environment (\(error))"
+            loadedFrom = .stateEnvironment(why: why)
+            keeper = RuleCheckpointer(checkpoints, log: store, at: position)
+            checkpointer = keeper
         }
-        loadedFrom = .stateEnvironment(why: why)
-        checkpointer = RuleCheckpointer(checkpoints, log: store, at: position, stoppedBy: fault)
+        keeper.beforeStep = checkpointStepHook
+        loads += 1
         resident = state
-        return state
+        return (state, keeper)
     }
 
-    /// Entries applied to the rules' state and committed: their cold layer waits for the state
-    /// environment (`warm`), their writes for the rules checkpoint's next step.
+    /// Runs `body` with the rules' state, whose cold records are read from the rules
+    /// checkpoint in one read snapshot (`cold`) and from the layers of what that snapshot lacks
+    /// (the others are dropped first). When another writer moved the checkpoint, what this
+    /// writer holds no longer follows from it: the state is loaded again from the checkpoint
+    /// and the log (`pipelined`: a batch built on the state in memory cannot be, and this throws
+    /// `SequencerError.stateBehind`; its caller prepares again from the store).
+    private func withRules<R>(_ r: StoreReader, pipelined: Bool, _ body: (ResidentState, StoreStateReader) throws -> R) throws -> R {
+        for _ in 0...Self.catchUpAttempts {
+            let (state, keeper) = try rulesState(r)
+            let done: R? = try keeper.checkpoints.read { position, records in
+                guard let position, keeper.holds(position) else { return nil }
+                state.cold = records
+                defer { state.cold = nil }
+                evictCold(state, through: position.size)
+                return try body(state, records)
+            }
+            if let done { return done }
+            guard !pipelined else { throw SequencerError.stateBehind(stateSize: state.size, logSize: try r.metaU64(.size) ?? 0) }
+            dropRulesState(keeper)
+        }
+        throw SequencerError.checkpointMoving(attempts: Self.catchUpAttempts + 1)
+    }
+
+    /// Lets go of the rules' state and its keeper, to be loaded again: the batches over it are
+    /// committed or failed by now (a commit's outcome is in the log the next load reads).
+    private func dropRulesState(_ keeper: RuleCheckpointer) {
+        keeper.wait()
+        var dropped: (ResidentState?, [PreparedBatch], [(end: UInt64, layer: ColdLayer)])? = (resident, unsettled, warm)
+        resident = nil
+        checkpointer = nil
+        unsettled = []
+        warm = []
+        dispose(&dropped, on: releaseQueue)
+    }
+
+    /// Entries applied to the rules' state and committed: their writes wait for the rules
+    /// checkpoint's next step, their cold layer until that step is written (`warm`).
     private func applied(_ span: StateSync.AppliedSpan) {
         warm.append((span.end, span.overlay.coldLayer))
         checkpointer?.append(span)
@@ -185,12 +211,13 @@ public final class Sequencer: @unchecked Sendable {
         }
     }
 
-    /// Brings `state` (its `cold` reader set to `r`'s) to what `r` sees of the log
-    /// (`previous == nil`), or to `previous` applied. Batches found committed are settled, and
-    /// the cold records the state environment now has are evicted; without `previous`, the
-    /// other batches are undone (they failed, or were prepared and not committed: one that
-    /// commits after all is replayed from the log).
-    private func settle(_ state: ResidentState, _ r: StoreReader, models: UInt64, after previous: PreparedBatch?) throws {
+    /// Brings `state` (its `cold` reader set to the rules checkpoint's `cold`) to what `r` sees
+    /// of the log (`previous == nil`), or to `previous` applied. Batches found committed are
+    /// settled; without `previous`, the other batches are undone (they failed, or were prepared
+    /// and not committed: one that commits after all is replayed from the log), and another
+    /// writer's entries are replayed over the state (the checkpoint is this writer's, so it is
+    /// not past them).
+    private func settle(_ state: ResidentState, _ r: StoreReader, cold: StoreStateReader, after previous: PreparedBatch?) throws {
         let (outcomes, settled, newestSettled) = settleCommitted()
         // The newest batch applied: committed by now, or not yet.
         let newest = unsettled.last.map(ObjectIdentifier.init) ?? newestSettled
@@ -205,27 +232,15 @@ public final class Sequencer: @unchecked Sendable {
                 state.reflect(size: b.start.frontier.size)
             }
         }
-        if previous == nil && models > state.size {
-            // Another writer's entries, which the state environment already reflects: replayed
-            // over it, their rules would read its cold records as those entries left them (a
-            // report would find its own duplicate-index key). Loaded from it instead.
-            var dropped: [ColdLayer]? = warm.map(\.layer)
-            warm = []
-            dispose(&dropped, on: releaseQueue)
-            state.adopt(try ResidentState.load(r, agedBefore: try Self.firstDayInUse(r)))
-            evictedThrough = 0
-            checkpointer?.abandon("another writer appended entries before \(state.size): its steps go on, this writer's stop")
-        }
         if previous == nil {
             for span in try StateSync.catchUp(state, log: r) { applied(span) }
         }
-        try evictCold(state, models: models)
-        if state.filterIsFull { try state.rebuildFilter(from: r) }
+        if state.filterIsFull { try state.rebuildFilter(from: cold) }
         checkpointer?.stepIfDue(entries: checkpointEntries, interval: checkpointInterval)
     }
 
-    /// Takes the batches found committed, oldest first, out of `unsettled`: their cold layers
-    /// wait for the state environment (`warm`), their writes for the rules checkpoint. Returns
+    /// Takes the batches found committed, oldest first, out of `unsettled`: their writes wait
+    /// for the rules checkpoint, their cold layers until it has them (`warm`). Returns
     /// the outcomes the unsettled batches had, how many were settled, and the newest of those.
     private func settleCommitted() -> (outcomes: [PreparedBatch.Outcome?], settled: Int, newest: ObjectIdentifier?) {
         let outcomes = lock.withLock { unsettled.map(\.outcome) }
@@ -243,14 +258,10 @@ public final class Sequencer: @unchecked Sendable {
         return (outcomes, settled, newest)
     }
 
-    /// Drops the cold layers of the committed batches and replays the state environment
-    /// (`models` entries) has: the layers after them shadow the environment as they did these.
-    private func evictCold(_ state: ResidentState, models: UInt64) throws {
-        guard models >= evictedThrough else {
-            // Another writer is rebuilding the environment: the dropped records are not back yet.
-            throw SequencerError.stateBehind(stateSize: models, logSize: evictedThrough)
-        }
-        let n = warm.prefix { $0.end <= models }.count
+    /// Drops the cold layers the rules checkpoint has (it holds the first `size` entries' state):
+    /// the layers after them shadow it as they did these.
+    private func evictCold(_ state: ResidentState, through size: UInt64) {
+        let n = warm.prefix { $0.end <= size }.count
         guard n > 0 else { return }
         var dropped: [ColdLayer]? = warm[..<n].map(\.layer)
         var released: [[String: StateOverlay.Content]]? = []
@@ -259,7 +270,6 @@ public final class Sequencer: @unchecked Sendable {
             released?.append(layer.release())
         }
         dispose(&released, on: releaseQueue)
-        evictedThrough = warm[n - 1].end
         warm.removeFirst(n)
         dispose(&dropped, on: releaseQueue)
     }
@@ -273,19 +283,16 @@ public final class Sequencer: @unchecked Sendable {
         return windows.firstDayInUse(at: Timestamp(millisecondsSinceEpoch: Int64(bitPattern: last)))
     }
 
-    /// Ages the intervals and daily caps of the days before `day` out of `state` (they stay in
-    /// the environment), so that the memory they take is bounded by the windows. Only once the
-    /// environment in the rules' snapshot (`models` entries) has every one `state` holds: those
-    /// of the batches and replays before the unsettled batches, and none of the unsettled wrote
-    /// one (the windows forbid it; checked, since a dropped record the environment lacks would
-    /// be lost). Else it waits for a later batch.
-    private func age(_ state: ResidentState, before day: Int, models: UInt64) {
+    /// Ages the intervals and daily caps of the days before `day` out of `state`, so that the
+    /// memory they take is bounded by the windows: they wait in a cold layer until the rules
+    /// checkpoint has them, as of the entries before the unsettled batches. Only when none of
+    /// those wrote one (the windows forbid it; checked, since the layer would miss the write).
+    /// Else it waits for a later batch.
+    private func age(_ state: ResidentState, before day: Int) {
         guard state.agedBefore.map({ $0 < day }) ?? true else { return }
         let applied = unsettled.first?.start.frontier.size ?? state.size
-        guard models >= applied, !unsettled.contains(where: { $0.state.wrote { ResidentState.dayOf($0).map { $0 < day } ?? false } }) else { return }
-        state.age(before: day)
-        // A rebuilt environment must be back to here before it can serve them.
-        evictedThrough = max(evictedThrough, applied)
+        guard !unsettled.contains(where: { $0.state.wrote { ResidentState.dayOf($0).map { $0 < day } ?? false } }) else { return }
+        if let layer = state.age(before: day) { warm.append((applied, layer)) }
     }
 
     /// Loads the rules' state into memory now (it is otherwise loaded by the first batch, which
@@ -295,11 +302,10 @@ public final class Sequencer: @unchecked Sendable {
         try StateSync.catchUp(store)
         let (records, size) = try rulesLock.withLock {
             try store.read { r in
-                let state = try rulesState(r)
-                state.cold = StoreStateReader(r)
-                defer { state.cold = nil }
-                try settle(state, r, models: try r.stateSize(), after: nil)
-                return (state.count, state.size)
+                try withRules(r, pipelined: false) { state, cold in
+                    try settle(state, r, cold: cold, after: nil)
+                    return (state.count, state.size)
+                }
             }
         }
         let took = (ContinuousClock.now - started).components
@@ -319,31 +325,38 @@ public final class Sequencer: @unchecked Sendable {
         keeper?.wait()
     }
 
-    /// The rules checkpoint's state: the steps this writer wrote, and why they stopped, if they did.
+    /// The rules checkpoint's state: the steps this writer's keeper wrote, and why its last one
+    /// failed (or why it ended), if it did.
     public var rulesCheckpoint: (steps: Int, fault: String?) {
         rulesLock.withLock { (checkpointer?.steps ?? 0, checkpointer?.fault) }
     }
 
-    /// The rules' state in memory brought up to the log, as canonical bytes by key, the size it
-    /// reflects and the cold layers it still holds (for tests, which compare it with the state
-    /// environment's rule records).
+    /// The rules' state in memory brought up to the log and checkpointed, as canonical bytes by
+    /// key, the size it reflects and the cold layers it still holds (for tests, which compare it
+    /// with the state environment's rule records).
     func rulesStateRecords() throws -> (size: UInt64, records: [String: [UInt8]], coldLayers: Int, agedBefore: Int?) {
-        _ = try loadRulesState()
-        return try rulesLock.withLock {
-            try store.read { r in
-                let state = try rulesState(r)
-                var out: [String: [UInt8]] = [:]
-                state.forEachRecord { k, c in out[k] = c.stored }
-                return (state.size, out, state.layers.count, state.agedBefore)
+        while true {
+            _ = try loadRulesState()
+            writeRulesCheckpoint()
+            let loadsBefore = rulesStateLoads
+            let found = try rulesLock.withLock {
+                try store.read { r in
+                    try withRules(r, pipelined: false) { state, _ in
+                        var out: [String: [UInt8]] = [:]
+                        state.forEachRecord { k, c in out[k] = c.stored }
+                        return (state.size, out, state.layers.count, state.agedBefore)
+                    }
+                }
             }
+            // Loaded again (another writer's step moved the checkpoint): what it replayed is not
+            // checkpointed yet.
+            if rulesStateLoads == loadsBefore { return found }
         }
     }
 
     private func prepareOnce(_ submissions: [Submission], now: Timestamp, after previous: PreparedBatch?,
                              abortOnRejection: Bool) throws -> PreparedBatch {
         try store.read { r -> PreparedBatch in
-            var st: WriterState
-            var pending: [Digest: UInt64] = [:]
             let models = try r.stateSize()
             if let p = previous {
                 // The snapshot is the log `p` was prepared over, or that log with `p` committed.
@@ -354,71 +367,71 @@ public final class Sequencer: @unchecked Sendable {
                     throw SequencerError.stateBehind(stateSize: models, logSize: p.start.frontier.size)
                 }
             }
-            let rules = try rulesState(r)
-            // Cold records are read from this snapshot of the environment, and from no other.
-            rules.cold = StoreStateReader(r)
-            defer { rules.cold = nil }
-            try settle(rules, r, models: models, after: previous)
-            if let p = previous {
-                st = p.end
-                for a in p.contents.accepted { pending[a.root] = a.firstSeq }
-            } else {
-                st = try currentState(r, rules: rules)
-            }
-            let start = st
-            let startKey = st.ledger.registryKey
-            // Another process may have rotated the registry key since this sequencer started.
-            if st.frontier.size > 0, signingKey(for: startKey) == nil {
-                throw SequencerError.notTheRegistryKey(current: startKey!, held: keys.map(\.verifierKey))
-            }
-            let time = max(now, st.lastTime)
-            if let windows = st.ledger.windows { age(rules, before: windows.firstDayInUse(at: time), models: models) }
-            let hasher = MerkleHasher()
-            var batch = PreparedBatch.Contents(time: time)
-            batch.outcomes.reserveCapacity(submissions.count)
-            var effects: [Effect] = []
-            let batchState = StateOverlay(writingThrough: rules,
-                                          expectedWrites: submissions.reduce(0) { $0 + $1.events.count } * StateOverlay.writesPerEvent)
-            // Whatever ends the batch early leaves the rules' state as it found it.
-            var isPrepared = false
-            defer { if !isPrepared { batchState.undoAll() } }
-            for sub in submissions {
-                let firstSeq = st.frontier.size
-                let lookup = PendingLookup(reader: r, pending: pending)
-                let entries = SubmissionEntries(sub, firstSeq: firstSeq, prev: st.head, time: time, hasher: hasher)
-                batchState.beginSavepoint()
-                let effectsBefore = effects.count
-                do {
-                    // The read models are written from the effects at the commit, off this thread.
-                    let next = try Reducer.apply(sub, to: st.ledger, state: batchState, time: time, leafHashes: entries.leafHashes, lookup: lookup,
-                                                 effects: &effects)
-                    if next.registryKey != st.ledger.registryKey, signingKey(for: next.registryKey) == nil {
-                        // Not a rule of the log (replay never sees it): this commit could not be signed.
-                        throw RuleViolation(field: "registry_key", rule: .registryKeyUnavailable,
-                                            message: "the sequencer does not hold the private key of \(next.registryKey!.name); put it in the ledger directory as \(LedgerDirectory.nextKeyFile) before submitting the rotation")
-                    }
-                    st.ledger = next
-                } catch let v as RuleViolation {
-                    batchState.rollback()
-                    effects.removeSubrange(effectsBefore...)
-                    if abortOnRejection { throw Rejection(submissionIndex: batch.outcomes.count, violation: v) }
-                    batch.rejections.append((sub.root, Self.rejectionRecord(sub, v)))
-                    batch.outcomes.append(.failure(v))
-                    continue
+            return try withRules(r, pipelined: previous != nil) { rules, cold in
+                try settle(rules, r, cold: cold, after: previous)
+                var st: WriterState
+                var pending: [Digest: UInt64] = [:]
+                if let p = previous {
+                    st = p.end
+                    for a in p.contents.accepted { pending[a.root] = a.firstSeq }
+                } else {
+                    st = try currentState(r, rules: rules)
                 }
-                batchState.commitSavepoint()
-                batch.append(entries, root: sub.root, firstSeq: firstSeq, to: &st, hasher: hasher)
-                pending[sub.root] = firstSeq
-                batch.outcomes.append(.success(AppendReceipt(firstSeq: firstSeq, count: sub.events.count, root: sub.root, treeSize: 0)))
+                let start = st
+                let startKey = st.ledger.registryKey
+                // Another process may have rotated the registry key since this sequencer started.
+                if st.frontier.size > 0, signingKey(for: startKey) == nil {
+                    throw SequencerError.notTheRegistryKey(current: startKey!, held: keys.map(\.verifierKey))
+                }
+                let time = max(now, st.lastTime)
+                if let windows = st.ledger.windows { age(rules, before: windows.firstDayInUse(at: time)) }
+                let hasher = MerkleHasher()
+                var batch = PreparedBatch.Contents(time: time)
+                batch.outcomes.reserveCapacity(submissions.count)
+                var effects: [Effect] = []
+                let batchState = StateOverlay(writingThrough: rules,
+                                              expectedWrites: submissions.reduce(0) { $0 + $1.events.count } * StateOverlay.writesPerEvent)
+                // Whatever ends the batch early leaves the rules' state as it found it.
+                var isPrepared = false
+                defer { if !isPrepared { batchState.undoAll() } }
+                for sub in submissions {
+                    let firstSeq = st.frontier.size
+                    let lookup = PendingLookup(reader: r, pending: pending)
+                    let entries = SubmissionEntries(sub, firstSeq: firstSeq, prev: st.head, time: time, hasher: hasher)
+                    batchState.beginSavepoint()
+                    let effectsBefore = effects.count
+                    do {
+                        // The read models are written from the effects at the commit, off this thread.
+                        let next = try Reducer.apply(sub, to: st.ledger, state: batchState, time: time, leafHashes: entries.leafHashes, lookup: lookup,
+                                                     effects: &effects)
+                        if next.registryKey != st.ledger.registryKey, signingKey(for: next.registryKey) == nil {
+                            // Not a rule of the log (replay never sees it): this commit could not be signed.
+                            throw RuleViolation(field: "registry_key", rule: .registryKeyUnavailable,
+                                                message: "the sequencer does not hold the private key of \(next.registryKey!.name); put it in the ledger directory as \(LedgerDirectory.nextKeyFile) before submitting the rotation")
+                        }
+                        st.ledger = next
+                    } catch let v as RuleViolation {
+                        batchState.rollback()
+                        effects.removeSubrange(effectsBefore...)
+                        if abortOnRejection { throw Rejection(submissionIndex: batch.outcomes.count, violation: v) }
+                        batch.rejections.append((sub.root, Self.rejectionRecord(sub, v)))
+                        batch.outcomes.append(.failure(v))
+                        continue
+                    }
+                    batchState.commitSavepoint()
+                    batch.append(entries, root: sub.root, firstSeq: firstSeq, to: &st, hasher: hasher)
+                    pending[sub.root] = firstSeq
+                    batch.outcomes.append(.success(AppendReceipt(firstSeq: firstSeq, count: sub.events.count, root: sub.root, treeSize: 0)))
+                }
+                if st.frontier.size > start.frontier.size { st.lastTime = time }
+                // The commit thread reads its writes while the next batch changes the state.
+                batchState.freeze()
+                let prepared = PreparedBatch(submissions: submissions, contents: batch, state: batchState, effects: effects, start: start, end: st)
+                unsettled.append(prepared)
+                rules.reflect(size: st.frontier.size)
+                isPrepared = true
+                return prepared
             }
-            if st.frontier.size > start.frontier.size { st.lastTime = time }
-            // The commit thread reads its writes while the next batch changes the state.
-            batchState.freeze()
-            let prepared = PreparedBatch(submissions: submissions, contents: batch, state: batchState, effects: effects, start: start, end: st)
-            unsettled.append(prepared)
-            rules.reflect(size: st.frontier.size)
-            isPrepared = true
-            return prepared
         }
     }
 

@@ -99,7 +99,7 @@ public final class LedgerServer: @unchecked Sendable {
         try await app.runService()
         committer?.shutdown()
         if let fault = committer?.rulesCheckpointFault {
-            logger.error("the rules checkpoint stopped; the next start replays the log from its last step", metadata: ["error": "\(fault)"])
+            logger.error("the last step of the rules checkpoint failed; the next start replays the log from the step before", metadata: ["error": "\(fault)"])
         }
         // The state was written without fsync: flushed now, the next boot trusts it as it is
         // instead of rebuilding it from the log (SPEC.md section 10).

@@ -11,7 +11,7 @@ import TestSupport
 /// the state environment has caught up it must hold exactly the environment's rule records
 /// (which `verify` checks against a replay), record for record and byte for byte, but the cold
 /// ones (`beh/`, `elig/`, `src/`, `act/`, and the intervals and daily caps of days aged out),
-/// which it leaves to the environment.
+/// which it leaves to the rules checkpoint.
 @Suite struct ResidentStateTests {
     /// The rule records of the state environment that the state in memory keeps, by key.
     static func storedRules(_ ledger: Ledger, agedBefore: Int?) throws -> (size: UInt64, records: [String: [UInt8]]) {
@@ -40,8 +40,8 @@ import TestSupport
         let stored = try storedRules(ledger, agedBefore: memory.agedBefore)
         let logSize = try ledger.info().size
         #expect(memory.size == logSize && stored.size == logSize, "sizes: memory \(memory.size), stored \(stored.size), log \(logSize)", sourceLocation: sourceLocation)
-        // Once the environment has caught up, the cold records are its alone.
-        #expect(memory.coldLayers == 0 && !memory.records.keys.contains(where: ResidentState.isCold), sourceLocation: sourceLocation)
+        // Once the checkpoint has caught up, the cold records are its alone.
+        #expect(memory.coldLayers == 0 && !memory.records.keys.contains(where: ResidentState.isCold), "\(memory.coldLayers) cold layers, \(sequencer.rulesCheckpoint)", sourceLocation: sourceLocation)
         let differing = Set(memory.records.keys).union(stored.records.keys).filter { memory.records[$0] != stored.records[$0] }.sorted()
         #expect(differing.count == 0, "records differ, first \(differing.prefix(5))", sourceLocation: sourceLocation)
         #expect(stored.records.count > 100, sourceLocation: sourceLocation)
@@ -92,8 +92,9 @@ import TestSupport
     }
 
     /// Another writer reverses a report this writer made: the state environment then holds the
-    /// report reversed, so this writer, replaying the reversal over it, would find the report
-    /// reversed already. It loads the other's entries from the environment instead.
+    /// report reversed, so this writer, replaying the reversal with the environment as its cold
+    /// store, would find the report reversed already. Its cold store is the rules checkpoint,
+    /// which is not past the entries it replays.
     @Test func anotherWritersReversalIsLoadedNotReplayedOverTheEnvironment() throws {
         let dir = TempDir()
         let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/reversed-by-another", residents: 30, days: 1)

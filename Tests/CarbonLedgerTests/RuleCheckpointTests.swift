@@ -104,12 +104,11 @@ import TestSupport
         try Self.expectCheckpointIsTheState(reopened)
     }
 
-    /// Two writers of one ledger, each stepping after every batch: a writer that finds the
-    /// other's entries in the state environment loads its rule state from there (replayed, their
-    /// rules would read the environment as those entries left it) and stops its steps, since what
-    /// it holds no longer follows from its last one; the appends of both go on, and the
-    /// checkpoint stays a state of the log, which a third writer loads and replays from.
-    @Test func twoWritersInterleavedStopTheirStepsAndKeepTheCheckpointTheLogs() throws {
+    /// Two writers of one ledger, each stepping after every batch: a writer whose checkpoint the
+    /// other moved loads its rules' state again from the checkpoint and the log (what it held no
+    /// longer follows from the checkpoint, where its cold records are read), and steps on from
+    /// there; the checkpoint stays a state of the log, which a third writer loads.
+    @Test func twoWritersInterleavedLoadTheMovedCheckpointAgainAndKeepItTheLogs() throws {
         let dir = TempDir()
         let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/twowriters", residents: 40, days: 2)
         let first = try ledger.sequencer(), second = try ledger.sequencer()
@@ -120,22 +119,43 @@ import TestSupport
             try writer.appendAccepted(try city.regularBatches(d))
         }
         try second.appendAccepted([try city.sign([["type": "note", "text": "last"]], by: city.admin)])
-        first.writeRulesCheckpoint()
-        second.writeRulesCheckpoint()
-        let faults = [first.rulesCheckpoint, second.rulesCheckpoint].compactMap(\.fault)
-        #expect(faults.count == 2 && faults.allSatisfy { $0.contains("another writer appended") }, "\(faults)")
+        #expect(first.rulesStateLoads == 2 && second.rulesStateLoads == 2, "each loaded again after the other moved the checkpoint")
         try ResidentStateTests.expectInStep(first, ledger)
         try ResidentStateTests.expectInStep(second, ledger)
+        try Self.expectCheckpointIsTheState(ledger)
         let third = try ledger.sequencer()
         let loaded = try third.loadRulesState()
-        guard case .checkpoint(_, let replayed) = loaded.source else { Issue.record("loaded \(loaded.source)"); return }
-        #expect(replayed > 0, "the steps stopped before the end of the log")
+        #expect(loaded.source == .checkpoint(size: loaded.size, replayed: 0), "\(loaded.source)")
         try ResidentStateTests.expectInStep(third, ledger)
     }
 
-    /// A checkpoint that cannot be made (its directory's name taken by a file) stops the
-    /// checkpoint's steps, never the appends, and says why.
-    @Test func aCheckpointThatCannotBeMadeStopsItsStepsNotTheAppends() throws {
+    /// A step that fails (here made to fail by the test's hook) is written with the next one:
+    /// the appends go on, the cold layers wait in memory, and the checkpoint ends equal to the
+    /// state, with nothing of the failed step lost.
+    @Test func aFailedStepIsWrittenWithTheNext() throws {
+        let dir = TempDir()
+        let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/failedstep", residents: 40, days: 2)
+        let writer = try ledger.sequencer()
+        writer.checkpointEntries = 1
+        let failures = StepsTried()
+        writer.checkpointStepHook = { size in
+            if failures.next() < 2 { throw StoreError.corrupt("a step to \(size) made to fail by the test") }
+        }
+        try writer.appendAccepted(try city.setup())
+        try writer.appendAccepted(try city.regularBatches(0))
+        let refused = writer.rulesCheckpoint
+        #expect(refused.fault?.contains("made to fail by the test") == true, "\(refused)")
+        try writer.appendAccepted(try city.regularBatches(1))
+        writer.writeRulesCheckpoint()
+        let written = writer.rulesCheckpoint
+        #expect(written.fault == nil && written.steps > 0 && failures.value >= 3, "\(written), \(failures.value) steps tried")
+        try Self.expectCheckpointIsTheState(ledger)
+        try ResidentStateTests.expectInStep(writer, ledger)
+    }
+
+    /// A writer cannot go on without its checkpoint (its directory's name taken by a file): the
+    /// append is an error naming the directory, and the log is as it was.
+    @Test func aCheckpointThatCannotBeMadeIsAnError() throws {
         let dir = TempDir()
         let (path, city): (String, DemoCity) = try {
             let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/nocheckpoint", residents: 20, days: 1)
@@ -144,17 +164,23 @@ import TestSupport
         try FileManager.default.removeItem(atPath: path + "/" + RuleCheckpoints.directory)
         #expect(FileManager.default.createFile(atPath: path + "/" + RuleCheckpoints.directory, contents: Data("not a directory".utf8)))
         let ledger = try Ledger(directory: path)
+        let size = try ledger.info().size
         let writer = try ledger.sequencer()
-        writer.checkpointEntries = 1
-        try writer.appendAccepted(try city.setup())
-        try writer.appendAccepted(try city.regularBatches(0))
-        writer.writeRulesCheckpoint()
-        let loaded = try writer.loadRulesState()
-        guard case .stateEnvironment(let why) = loaded.source else { Issue.record("loaded \(loaded.source)"); return }
-        #expect(why.contains("could not be read") && why.contains(RuleCheckpoints.directory), "\(why)")
-        let state = writer.rulesCheckpoint
-        #expect(state.steps == 0 && state.fault?.contains("could not be made") == true, "\(state)")
-        #expect(loaded.size == (try ledger.info().size) && loaded.size > 100)
-        try ResidentStateTests.expectInStep(writer, ledger)
+        do {
+            _ = try writer.append(try city.setup(), now: .now())
+            Issue.record("appended without a rules checkpoint")
+        } catch {
+            #expect("\(error)".contains(path + "/" + RuleCheckpoints.directory), "\(error)")
+        }
+        #expect(try ledger.info().size == size)
     }
+}
+
+/// The steps a test's hook saw.
+private final class StepsTried: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    /// How many were seen before this one.
+    func next() -> Int { lock.withLock { defer { n += 1 }; return n } }
+    var value: Int { lock.withLock { n } }
 }

@@ -179,9 +179,15 @@ import Testing
                 && ResidentState.dayOf("cap/20261201/p-1/m") == 20261201 && ResidentState.dayOf("consent/20261201/x") == nil
                 && ResidentState.dayOf("iv/2026120x/p-1/journey/1") == nil && ResidentState.dayOf("cap/20261201") == nil)
 
-        #expect(resident.age(before: 20261203) == 6 && resident.count == 5 && resident.agedBefore == 20261203)
+        resident.cold = nil
+        let aged = resident.age(before: 20261203)
+        #expect(aged?.count == 6 && resident.count == 5 && resident.agedBefore == 20261203)
         #expect(resident.isCold("cap/20261202/p-1/m") && !resident.isCold("cap/20261203/p-1/m") && !resident.isCold("iv/long/p-1/journey/x"))
-        #expect(resident.age(before: 20261202) == 0 && resident.agedBefore == 20261203, "days never come back")
+        // Until the cold store has them, the aged records are read from their layer.
+        #expect(try resident.record(DailyCapRecord.self, at: "cap/20261202/p-1/m")?.value == 7)
+        #expect(resident.age(before: 20261202) == nil && resident.agedBefore == 20261203, "days never come back")
+        if let aged { resident.drop(aged) }
+        resident.cold = environment
         // Read from the environment, the same as before.
         #expect(try resident.record(DailyCapRecord.self, at: "cap/20261201/p-1/m")?.value == 7)
         #expect(try resident.predecessorRecord(IntervalRecord.self, parent: "iv/20261202/p-1/journey", before: "iv/20261202/p-1/journey/\(pad16(2))")?.record.seq == 1)
@@ -210,7 +216,7 @@ import Testing
         overlay.putRecord("cap/20261202/p-1/m", DailyCapRecord(8))
         overlay.putRecord("acct/p-1", AccountRecord(kind: .person, region: "440304", openedSeq: 1))
         resident.drop(overlay.coldLayer)
-        #expect(resident.age(before: 20261202) == 1 && resident.count == 2)
+        #expect(resident.age(before: 20261202)?.count == 1 && resident.count == 2)
         #expect(try resident.record(DailyCapRecord.self, at: "cap/20261202/p-1/m")?.value == 8)
     }
 

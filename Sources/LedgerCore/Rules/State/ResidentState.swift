@@ -7,15 +7,16 @@
 /// never read those). The cold namespaces (`isCold`: a behaviour's record and its eligibility,
 /// one of each per report, read again only by a reversal or an issuance request; and the
 /// duplicate and act indexes, read by every report of their kind but almost always for a key
-/// they lack, which a filter answers) are read from `cold`, the environment in the rules' read
-/// snapshot, under the `layers` of the batches the environment does not have yet: each batch's
-/// cold writes (deletions as `.absent`), dropped whole once the environment has caught up with it.
+/// they lack, which a filter answers) are read from `cold`, the cold store (the rules
+/// checkpoint) in the rules' read snapshot, under the `layers` of the batches it does not have
+/// yet: each batch's cold writes (deletions as `.absent`), dropped whole once the cold store has
+/// caught up with it.
 ///
 /// The day-indexed records (intervals `iv/DAY/…` and daily caps `cap/DAY/…`, one or two per
 /// report) are cold once their day is before `agedBefore`: the programme's windows let no rule
 /// reach them any more (`Windows.firstDayInUse`), so the sequencer ages them out (`age`) and
 /// the memory they take is bounded by the windows, not by the log's length. Were a rule to
-/// reach one after all, it would read it from the environment like any cold record.
+/// reach one after all, it would read it from the cold store like any cold record.
 ///
 /// The rules change it through a `StateOverlay` writing through it, which journals each change
 /// so that a batch whose commit fails is undone; it is used by one thread at a time.
@@ -29,9 +30,9 @@ public final class ResidentState: StateReader {
     /// Where the cold records this state does not hold are read: set by the sequencer for the
     /// duration of a read snapshot. Reading one without it is a bug (it stops the process).
     public var cold: StateReader?
-    /// The cold writes of batches and replays the environment may not have yet, oldest first.
+    /// The cold writes of batches, replays and ageings the cold store may not have yet, oldest first.
     public private(set) var layers: [ColdLayer] = []
-    /// The keys of the cold filtered namespaces (`isFiltered`) that may be in the environment.
+    /// The keys of the cold filtered namespaces (`isFiltered`) that may be in the cold store.
     private var filter = KeyFilter(capacity: 0)
     /// Intervals and daily caps of CST days before this one (YYYYMMDD as a number) are cold (`age`).
     public private(set) var agedBefore: Int?
@@ -54,7 +55,7 @@ public final class ResidentState: StateReader {
     /// Whether `key` is the rules' (a record this state holds) rather than a read model's.
     public static func holds(_ key: String) -> Bool { !Projection.owns(key) }
 
-    /// Whether `key` is in a cold namespace: kept in memory only until the state environment has it.
+    /// Whether `key` is in a cold namespace: kept in memory only until the cold store has it.
     @inline(__always)
     public static func isCold(_ key: String) -> Bool {
         switch key.utf8.first {
@@ -98,7 +99,7 @@ public final class ResidentState: StateReader {
         return Array(key.utf8).withUnsafeBytes(dayOf(keyBytes:))
     }
 
-    /// `dayOf` a key given as its bytes (a key read from the environment, while loading).
+    /// `dayOf` a key given as its bytes (a key read from the store, while loading).
     public static func dayOf(keyBytes b: UnsafeRawBufferPointer) -> Int? {
         let skip: Int
         switch b.first {
@@ -117,39 +118,28 @@ public final class ResidentState: StateReader {
     }
 
     /// Lets go of the intervals and daily caps of the days before `day` (YYYYMMDD), which are
-    /// cold from now on. The caller makes sure the environment has every one this state holds
-    /// and that no batch not yet committed wrote one. Returns how many records were dropped.
+    /// cold from now on: they move to a new cold layer, returned (nil if none moved), which the
+    /// caller drops once the cold store has them. The caller makes sure that no batch not yet
+    /// committed wrote one (the windows forbid it).
     @discardableResult
-    public func age(before day: Int) -> Int {
-        if let agedBefore, day <= agedBefore { return 0 }
+    public func age(before day: Int) -> ColdLayer? {
+        if let agedBefore, day <= agedBefore { return nil }
         if !tracksDays {
             for key in records.keys { if let d = Self.dayOf(key) { dayKeys[d, default: []].append(key) } }
             tracksDays = true
         }
-        var dropped = 0
+        let moved = ColdLayer()
         for d in dayKeys.keys.filter({ $0 < day }) {
             for key in dayKeys.removeValue(forKey: d) ?? [] {
-                if records.removeValue(forKey: key) != nil { dropped += 1 }
+                if let content = records.removeValue(forKey: key) { _ = moved.write(key, content) }
                 // A parent of these namespaces is of one day: its whole list goes.
                 if StateOverlay.isOrdered(key) { ordered.removeValue(forKey: StateOverlay.parent(of: key)) }
             }
         }
         agedBefore = day
-        return dropped
-    }
-
-    /// Takes the records, filter and days of `loaded`, a state just loaded from the state
-    /// environment, in place of its own (the batches over it were undone, its layers dropped):
-    /// the sequencer's state when another writer's entries are already in the environment.
-    public func adopt(_ loaded: ResidentState) {
-        records = loaded.records
-        ordered = loaded.ordered
-        size = loaded.size
-        layers = []
-        filter = loaded.filter
-        agedBefore = loaded.agedBefore
-        dayKeys = loaded.dayKeys
-        tracksDays = loaded.tracksDays
+        guard !moved.records.isEmpty else { return nil }
+        push(moved)
+        return moved
     }
 
     /// Makes room for `count` records more, before loading them.
@@ -157,8 +147,8 @@ public final class ResidentState: StateReader {
         records.reserveCapacity(records.count + count)
     }
 
-    /// Adds a record as the state environment stores it (canonical JSON), while loading: a
-    /// read model's or a cold namespace's key is left to the environment.
+    /// Adds a record as the stores keep it (canonical JSON), while loading: a read model's or
+    /// a cold namespace's key is left to the store.
     public func load(key: String, canonical bytes: [UInt8]) {
         guard Self.holds(key), !isCold(key) else { return }
         set(key, .canonical(bytes))
@@ -184,7 +174,7 @@ public final class ResidentState: StateReader {
         if Self.isFiltered(key) { filter.insert(key) }
     }
 
-    /// Whether the layers or the environment may hold cold `key` (always, but for the
+    /// Whether the layers or the cold store may hold cold `key` (always, but for the
     /// filtered namespaces: every key written to a layer goes into the filter first).
     private func mayBeHeld(_ key: String) -> Bool {
         !Self.isFiltered(key) || filter.mayContain(key)
@@ -213,7 +203,7 @@ public final class ResidentState: StateReader {
     /// Adds a batch's layer of cold writes, the newest.
     func push(_ layer: ColdLayer) { layers.append(layer) }
 
-    /// Removes a layer: a batch undone (the newest), or one the environment has caught up with
+    /// Removes a layer: a batch undone (the newest), or one the cold store has caught up with
     /// (the oldest).
     public func drop(_ layer: ColdLayer) {
         if layers.last === layer {
@@ -245,7 +235,7 @@ public final class ResidentState: StateReader {
     }
 
     private func coldStore(_ key: String) -> StateReader {
-        guard let cold else { preconditionFailure("read of the cold record \(key) outside a read snapshot of the state environment") }
+        guard let cold else { preconditionFailure("read of the cold record \(key) outside a read snapshot of the cold store") }
         return cold
     }
 
@@ -307,14 +297,14 @@ public final class ResidentState: StateReader {
     }
 
     /// The children of `parent` in byte order, read by `read`; a cold parent's are the
-    /// environment's (`stored`), with what this state holds instead (or deleted) merged in.
+    /// cold store's (`stored`), with what this state holds instead (or deleted) merged in.
     private func children<V>(of parent: String, read: (String) throws -> V?,
                              stored: (StateReader) throws -> [(key: String, value: V)]) throws -> [(key: String, value: V)] {
         assert(StateOverlay.orderedNamespaces.contains(where: parent.hasPrefix), "children queries only ordered namespaces")
         guard isCold(parent) else {
             return try (ordered[Substring(parent)]?.keys ?? []).compactMap { k in records[k] == nil ? nil : try read(k).map { (k, $0) } }
         }
-        // The environment's, and the layers' keys of this parent (read through the layers).
+        // The cold store's, and the layers' keys of this parent (read through the layers).
         var merged: [String: V] = [:]
         for (k, v) in try stored(coldStore(parent)) { merged[k] = v }
         for layer in layers {
@@ -333,7 +323,7 @@ public final class ResidentState: StateReader {
 }
 
 /// The cold records one batch or replay wrote (a deletion as `.absent`), kept until the state
-/// environment has them (`ResidentState.layers`).
+/// cold store has them (`ResidentState.layers`).
 public final class ColdLayer: @unchecked Sendable {
     var records: [String: StateOverlay.Content] = [:]
     /// The keys of ordered namespaces (`elig/`) it holds, by parent, for `children`: an
@@ -342,7 +332,10 @@ public final class ColdLayer: @unchecked Sendable {
     var keysByParent: [Substring: [String]] = [:]
     init() {}
 
-    /// Empties the layer, once the state environment has its records and no state reads it (the
+    /// Records (and deletions) it holds.
+    public var count: Int { records.count }
+
+    /// Empties the layer, once the cold store has its records and no state reads it (the
     /// overlay that made it still refers to it while it keeps its writes for the rules
     /// checkpoint). Returns what it held, for the caller to free off the rules' thread.
     public func release() -> [String: StateOverlay.Content] {
