@@ -14,12 +14,13 @@ public final class Ledger: @unchecked Sendable {
         self.directory = directory
         self.store = try LogStore(path: directory, options: options, allowingAbsentState: allowingAbsentState)
         guard try store.read({ try $0.metaU64(.size) }) ?? 0 > 0 else { throw LedgerError.notALedger(directory) }
-        // A writer's open brings the state up to the log (after a crash or a power loss).
-        if !options.readOnly { openingCatchUp = try StateSync.catchUp(store) }
+        // A writer's open empties a state that cannot be trusted (after a power loss); its first
+        // sequencer rebuilds it, and replays what a crash left it without (`loadRulesState`).
+        if !options.readOnly { openingEmptiedState = try StateSync.trust(store) }
     }
 
-    /// What the writer's open did to bring the state up to the log (nil for a reader).
-    public private(set) var openingCatchUp: StateSync.Outcome?
+    /// Whether the writer's open emptied the state environment, for the writer to rebuild it.
+    public private(set) var openingEmptiedState = false
 
     private init(directory: String, store: LogStore) {
         self.directory = directory

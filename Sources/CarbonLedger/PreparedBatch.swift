@@ -46,17 +46,26 @@ public final class PreparedBatch: @unchecked Sendable {
     enum Outcome { case committed, failed }
     var outcome: Outcome?
     /// What the batch gives the read models, written with its state at the commit.
-    let effects: [Effect]
+    let effects: StateSync.AppliedSpan.Effects
+    /// Whether its state changes and read models were written after the commit (set by
+    /// `Sequencer.commit` under its lock): the rules checkpoint takes them only once they were.
+    enum StateWrite { case pending, written, failed }
+    var stateWrite = StateWrite.pending
     /// The writer state the batch was prepared over, and the one its commit leaves.
     let start: WriterState
     let end: WriterState
 
-    init(submissions: [Submission], contents: Contents, state: StateOverlay, effects: [Effect], start: WriterState, end: WriterState) {
+    init(submissions: [Submission], contents: Contents, state: StateOverlay, effects: StateSync.AppliedSpan.Effects, start: WriterState, end: WriterState) {
         self.submissions = submissions
         self.contents = contents
         self.state = state
         self.effects = effects
         self.start = start
         self.end = end
+    }
+
+    /// The entries it applied, its overlay and its effects.
+    var span: StateSync.AppliedSpan {
+        StateSync.AppliedSpan(start: start.frontier.size, end: end.frontier.size, overlay: state, effects: effects)
     }
 }

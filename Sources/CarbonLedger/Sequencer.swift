@@ -28,6 +28,12 @@ public final class Sequencer: @unchecked Sendable {
     /// log order, each with the size its writes reach (under `rulesLock`): dropped from
     /// `resident` once the rules checkpoint, where the cold records are read, reaches that size.
     private var warm: [(end: UInt64, layer: ColdLayer)] = []
+    /// Spans committed whose state-environment writes are not known to be done, oldest first,
+    /// with the batch of each (nil for a replay): `project` hands them to the checkpoint.
+    private var unprojected: [(span: StateSync.AppliedSpan, batch: PreparedBatch?)] = []
+    /// Entries written to the state environment from the rules' state in memory rather than by
+    /// their batch's commit (under `lock`; `loadRulesState` reports it).
+    private var stateReplayed: UInt64 = 0
     /// The rules checkpoint's keeper, made with the rules' state (`rulesState`).
     private var checkpointer: RuleCheckpointer?
     /// Times the rules' state was loaded (again, after another writer moved the checkpoint).
@@ -36,7 +42,7 @@ public final class Sequencer: @unchecked Sendable {
     /// Given to each keeper of the rules checkpoint (`RuleCheckpointer.beforeStep`, for tests).
     var checkpointStepHook: (@Sendable (UInt64) throws -> Void)?
     /// How the rules' state was made (`loadRulesState` reports it).
-    private var loadedFrom: RulesStateLoad.Source = .stateEnvironment(why: "not loaded yet")
+    private var loadedFrom: RulesStateLoad.Source = .replay(why: "not loaded yet")
     /// How many entries, and how long, a committed batch's writes wait before the rules
     /// checkpoint takes them (`RuleCheckpointer`): what a restart replays at most. Set before the
     /// first batch (the rules' thread reads them).
@@ -101,8 +107,8 @@ public final class Sequencer: @unchecked Sendable {
         }
         var attempt = 0
         while true {
-            // The state environment follows the log at each commit, and serves the cold records.
-            try StateSync.catchUp(store)
+            // A state environment that cannot be trusted is emptied, and rebuilt by the replay.
+            try StateSync.trust(store)
             do {
                 return try rulesLock.withLock { try prepareOnce(submissions, now: now, after: nil, abortOnRejection: abortOnRejection) }
             } catch SequencerError.stateBehind where attempt < Self.catchUpAttempts {
@@ -116,53 +122,65 @@ public final class Sequencer: @unchecked Sendable {
     private static let catchUpAttempts = 100
 
     /// The rules' state in memory and the keeper of the checkpoint its cold records are read
-    /// from, made the first time from the rules checkpoint and the log after it; from the state
-    /// environment when the checkpoint is not the log's (none yet, another log's, a history
-    /// since rewritten), and the checkpoint is then made from it. A writer cannot go on without
-    /// its checkpoint: one that cannot be opened or made is an error, as a state environment's is.
+    /// from, made the first time: from the rules checkpoint, when it is the log's (its `head`
+    /// is the log's entry there) and not past the state environment; else empty, the
+    /// checkpoint emptied too, for the replay to make both from the first entry (no checkpoint
+    /// yet, another log's or format's, a history since rewritten, a state environment rebuilt).
+    /// Either way the replay (`catchUp`) then brings it to the log. A writer cannot go on
+    /// without its checkpoint: one that cannot be opened or written is an error, as a state
+    /// environment's is.
     private func rulesState(_ r: StoreReader) throws -> (ResidentState, RuleCheckpointer) {
         if let resident, let checkpointer { return (resident, checkpointer) }
-        let agedBefore = try Self.firstDayInUse(r)
         let checkpoints = try store.ruleCheckpoints()
         let state: ResidentState, keeper: RuleCheckpointer
-        switch try Self.load(checkpoints, log: r, agedBefore: agedBefore) {
-        case .loaded(let loaded, let position, let spans):
-            loadedFrom = .checkpoint(size: position.size, replayed: loaded.size - position.size)
+        switch try Self.load(checkpoints, log: r, agedBefore: try Self.firstDayInUse(r)) {
+        case .loaded(let loaded, let position):
+            loadedFrom = .checkpoint(size: position.size, replayed: (try r.metaU64(.size) ?? 0) - position.size)
             (state, keeper) = (loaded, RuleCheckpointer(checkpoints, log: store, at: position))
-            checkpointer = keeper
-            for span in spans { applied(span) }
         case .notThisLog(let why):
-            state = try ResidentState.load(r, agedBefore: agedBefore)
-            let position = RuleCheckpoints.Position(size: state.size, head: try r.leafHash(ofEntryBefore: state.size))
-            try checkpoints.replace(with: StoreStateReader(r), at: position)
-            loadedFrom = .stateEnvironment(why: why)
-            keeper = RuleCheckpointer(checkpoints, log: store, at: position)
-            checkpointer = keeper
+            let empty = RuleCheckpoints.Position(size: 0, head: .zero)
+            try checkpoints.reset(at: empty)
+            loadedFrom = .replay(why: why)
+            let hasWindows = try r.metaU64(.size) ?? 0 > 0 && Windows.of(genesis: try r.genesis().event) != nil
+            (state, keeper) = (ResidentState(agesDays: hasWindows), RuleCheckpointer(checkpoints, log: store, at: empty))
         }
         keeper.beforeStep = checkpointStepHook
         loads += 1
         resident = state
+        checkpointer = keeper
         return (state, keeper)
     }
 
-    /// Runs `body` with the rules' state, whose cold records are read from the rules
-    /// checkpoint in one read snapshot (`cold`) and from the layers of what that snapshot lacks
-    /// (the others are dropped first). When another writer moved the checkpoint, what this
-    /// writer holds no longer follows from it: the state is loaded again from the checkpoint
-    /// and the log (`pipelined`: a batch built on the state in memory cannot be, and this throws
-    /// `SequencerError.stateBehind`; its caller prepares again from the store).
-    private func withRules<R>(_ r: StoreReader, pipelined: Bool, _ body: (ResidentState, StoreStateReader) throws -> R) throws -> R {
+    /// Why the rules' state must be loaded again: another writer moved the rules checkpoint (what
+    /// this writer holds no longer follows from it), or emptied the state environment (this
+    /// writer's changes it has not written can no longer be).
+    private struct Reload: Error {}
+
+    /// Runs `body` with the rules' state settled (`settle`) and, without `previous`, brought up
+    /// to the log `r` sees (`catchUp`), its cold records read from the rules checkpoint in one
+    /// read snapshot (`cold`) and from the layers of what that snapshot lacks (the others are
+    /// dropped first). When the state must be loaded again (`Reload`), it is, from the
+    /// checkpoint and the log; with `previous` (a batch built on the state in memory) this throws
+    /// `SequencerError.stateBehind` instead, and its caller prepares again from the store.
+    private func withRules<R>(_ r: StoreReader, after previous: PreparedBatch? = nil, _ body: (ResidentState, StoreStateReader) throws -> R) throws -> R {
         for _ in 0...Self.catchUpAttempts {
             let (state, keeper) = try rulesState(r)
-            let done: R? = try keeper.checkpoints.read { position, records in
-                guard let position, keeper.holds(position) else { return nil }
-                state.cold = records
-                defer { state.cold = nil }
-                evictCold(state, through: position.size)
-                return try body(state, records)
-            }
-            if let done { return done }
-            guard !pipelined else { throw SequencerError.stateBehind(stateSize: state.size, logSize: try r.metaU64(.size) ?? 0) }
+            do {
+                try settle(state, after: previous)
+                if previous == nil { try catchUp(state, keeper, log: r) }
+                let done: R? = try keeper.checkpoints.read { position, records in
+                    guard let position, keeper.holds(position) else { return nil }
+                    state.cold = records
+                    defer { state.cold = nil }
+                    evictCold(state, through: position.size)
+                    try project(models: try r.stateSize())
+                    if state.filterIsFull { try state.rebuildFilter(from: records) }
+                    keeper.stepIfDue(entries: checkpointEntries, interval: checkpointInterval)
+                    return try body(state, records)
+                }
+                if let done { return done }
+            } catch is Reload {}
+            guard previous == nil else { throw SequencerError.stateBehind(stateSize: state.size, logSize: try r.metaU64(.size) ?? 0) }
             dropRulesState(keeper)
         }
         throw SequencerError.checkpointMoving(attempts: Self.catchUpAttempts + 1)
@@ -172,57 +190,82 @@ public final class Sequencer: @unchecked Sendable {
     /// committed or failed by now (a commit's outcome is in the log the next load reads).
     private func dropRulesState(_ keeper: RuleCheckpointer) {
         keeper.wait()
-        var dropped: (ResidentState?, [PreparedBatch], [(end: UInt64, layer: ColdLayer)])? = (resident, unsettled, warm)
+        var dropped: (ResidentState?, [PreparedBatch], [(end: UInt64, layer: ColdLayer)], [(StateSync.AppliedSpan, PreparedBatch?)])? =
+            (resident, unsettled, warm, unprojected)
         resident = nil
         checkpointer = nil
         unsettled = []
         warm = []
+        unprojected = []
         dispose(&dropped, on: releaseQueue)
     }
 
-    /// Entries applied to the rules' state and committed: their writes wait for the rules
-    /// checkpoint's next step, their cold layer until that step is written (`warm`).
-    private func applied(_ span: StateSync.AppliedSpan) {
+    /// Entries applied to the rules' state and committed (by `batch`, or replayed): their
+    /// cold layer waits until the rules checkpoint has them (`warm`), their writes until the
+    /// state environment has them (`project`) and then for the checkpoint's next step.
+    private func applied(_ span: StateSync.AppliedSpan, batch: PreparedBatch?) {
         warm.append((span.end, span.overlay.coldLayer))
-        checkpointer?.append(span)
+        unprojected.append((span, batch))
+    }
+
+    /// Hands the spans the state environment has (its first `models` entries, or written since)
+    /// to the rules checkpoint, oldest first, writing those it lacks: those replayed, and the
+    /// batches whose state commit failed. A batch's state commit still running ends the walk
+    /// (its span and those after it wait for a later one). So the checkpoint is never past the
+    /// state environment, and a writer that starts finds the environment's tail in the log
+    /// after the checkpoint. Throws `Reload` when the environment is behind a span (emptied).
+    private func project(models: UInt64) throws {
+        while let (span, batch) = unprojected.first {
+            if models < span.end {
+                let write = batch.map { b in lock.withLock { b.stateWrite } }
+                if write == .pending { return }
+                if write != .written {
+                    let written = try store.writeState { sw -> UInt64? in try sw.size() >= span.end ? 0 : StateSync.write(span, to: sw) }
+                    guard let written else { throw Reload() }
+                    lock.withLock { stateReplayed += written }
+                }
+            }
+            unprojected.removeFirst()
+            var kept = span
+            kept.effects = StateSync.AppliedSpan.Effects()
+            checkpointer?.append(kept)
+        }
     }
 
     private enum CheckpointLoad {
-        case loaded(ResidentState, RuleCheckpoints.Position, [StateSync.AppliedSpan])
+        case loaded(ResidentState, RuleCheckpoints.Position)
         case notThisLog(String)
     }
 
-    /// The rules' state loaded from `checkpoints` and brought up to the log `r` sees, reading
-    /// the cold records from the checkpoint; or why the checkpoint is not this log's.
+    /// The rules' state loaded from `checkpoints` (the intervals and daily caps of days before
+    /// `agedBefore` left there), if it is the log `r` sees and not past its state environment;
+    /// else why not.
     private static func load(_ checkpoints: RuleCheckpoints, log r: StoreReader, agedBefore: Int?) throws -> CheckpointLoad {
         try checkpoints.read { position, records in
             guard let position else { return .notThisLog("it holds no state in this format") }
-            let logSize = try r.metaU64(.size) ?? 0
+            let logSize = try r.metaU64(.size) ?? 0, models = try r.stateSize()
             guard position.size <= logSize else {
                 return .notThisLog("it holds the state after \(position.size) entries, and the log has \(logSize) (an older copy of the log?)")
             }
             guard try r.leafHash(ofEntryBefore: position.size) == position.head else {
                 return .notThisLog("its last entry, \(position.size &- 1), is not the log's (another log, or a history rewritten since)")
             }
-            let state = try ResidentState.load(records, agedBefore: agedBefore)
-            state.cold = records
-            defer { state.cold = nil }
-            return .loaded(state, position, try StateSync.catchUp(state, log: r))
+            guard position.size <= models else {
+                return .notThisLog("it holds the state after \(position.size) entries, and the state environment only \(models) (rebuilt)")
+            }
+            return .loaded(try ResidentState.load(records, agedBefore: agedBefore), position)
         }
     }
 
-    /// Brings `state` (its `cold` reader set to the rules checkpoint's `cold`) to what `r` sees
-    /// of the log (`previous == nil`), or to `previous` applied. Batches found committed are
-    /// settled; without `previous`, the other batches are undone (they failed, or were prepared
-    /// and not committed: one that commits after all is replayed from the log), and another
-    /// writer's entries are replayed over the state (the checkpoint is this writer's, so it is
-    /// not past them).
-    private func settle(_ state: ResidentState, _ r: StoreReader, cold: StoreStateReader, after previous: PreparedBatch?) throws {
+    /// Settles the batches over `state`: those found committed wait for the state environment
+    /// and the rules checkpoint; with `previous`, which must be the newest batch applied and not
+    /// over a failed one, that is all; without it, the others are undone (they failed, or were
+    /// prepared and not committed: one that commits after all is replayed from the log).
+    private func settle(_ state: ResidentState, after previous: PreparedBatch?) throws {
         let (outcomes, settled, newestSettled) = settleCommitted()
         // The newest batch applied: committed by now, or not yet.
         let newest = unsettled.last.map(ObjectIdentifier.init) ?? newestSettled
         if let p = previous {
-            // Built on `p`, which must be the newest batch applied, and not over a failed one.
             guard newest == ObjectIdentifier(p), !outcomes[settled...].contains(.failed) else {
                 throw SequencerError.stateBehind(stateSize: state.size, logSize: p.start.frontier.size)
             }
@@ -232,16 +275,42 @@ public final class Sequencer: @unchecked Sendable {
                 state.reflect(size: b.start.frontier.size)
             }
         }
-        if previous == nil {
-            for span in try StateSync.catchUp(state, log: r) { applied(span) }
+    }
+
+    /// The one replay of the log: brings `state` to what `r` sees of the log, span by span,
+    /// each with its own read snapshot of the rules checkpoint, whose steps go on meanwhile (so
+    /// a replay from the first entry lets go of the cold records it made as it goes, and ages
+    /// the days out as the batches did). The spans the state environment lacks are written to
+    /// it (`project`), with their read models. At a writer's start, after another writer's
+    /// appends, after a crash that left the environment behind, and to rebuild it.
+    private func catchUp(_ state: ResidentState, _ keeper: RuleCheckpointer, log r: StoreReader) throws {
+        let size = try r.metaU64(.size) ?? 0, models = try r.stateSize()
+        guard state.size <= size else { throw StoreError.corrupt("the rules' state reflects \(state.size) entries but the log has only \(size)") }
+        guard state.size < size else { return }
+        let windows = Windows.of(genesis: try r.genesis().event)
+        while state.size < size {
+            let span = try keeper.checkpoints.read { position, records -> StateSync.AppliedSpan in
+                guard let position, keeper.holds(position) else { throw Reload() }
+                state.cold = records
+                defer { state.cold = nil }
+                evictCold(state, through: position.size)
+                // Split where the environment ends: it takes whole spans.
+                let limit = state.size < models ? models : size
+                return try StateSync.replay(state, log: r, limit: limit, effects: state.size >= models)
+            }
+            applied(span, batch: nil)
+            try project(models: models)
+            keeper.stepIfDue(entries: checkpointEntries, interval: checkpointInterval)
+            if let windows, let bytes = try r.entryBytes(span.end - 1) {
+                age(state, before: windows.firstDayInUse(at: try Entry.decode(bytes).time))
+            }
         }
-        if state.filterIsFull { try state.rebuildFilter(from: cold) }
-        checkpointer?.stepIfDue(entries: checkpointEntries, interval: checkpointInterval)
     }
 
     /// Takes the batches found committed, oldest first, out of `unsettled`: their writes wait
-    /// for the rules checkpoint, their cold layers until it has them (`warm`). Returns
-    /// the outcomes the unsettled batches had, how many were settled, and the newest of those.
+    /// for the state environment and the rules checkpoint, their cold layers until the
+    /// checkpoint has them (`warm`). Returns the outcomes the unsettled batches had, how many
+    /// were settled, and the newest of those.
     private func settleCommitted() -> (outcomes: [PreparedBatch.Outcome?], settled: Int, newest: ObjectIdentifier?) {
         let outcomes = lock.withLock { unsettled.map(\.outcome) }
         let settled = outcomes.prefix { $0 == .committed }.count
@@ -249,7 +318,7 @@ public final class Sequencer: @unchecked Sendable {
         var undoRecords: [[(key: String, previous: StateOverlay.Content?)]]? = []
         for b in done ?? [] {
             undoRecords?.append(b.state.releaseUndo())
-            applied(StateSync.AppliedSpan(start: b.start.frontier.size, end: b.end.frontier.size, overlay: b.state))
+            applied(b.span, batch: b)
         }
         unsettled.removeFirst(settled)
         let newest = done?.last.map(ObjectIdentifier.init)
@@ -296,29 +365,28 @@ public final class Sequencer: @unchecked Sendable {
     }
 
     /// Loads the rules' state into memory now (it is otherwise loaded by the first batch, which
-    /// then waits for it) and brings it up to the log. A server calls it before it serves.
+    /// then waits for it) and brings it, and the state environment, up to the log. A server
+    /// calls it before it serves.
     public func loadRulesState() throws -> RulesStateLoad {
         let started = ContinuousClock.now
-        try StateSync.catchUp(store)
+        let rebuilt = try StateSync.trust(store)
+        let before = lock.withLock { stateReplayed }
         let (records, size) = try rulesLock.withLock {
-            try store.read { r in
-                try withRules(r, pipelined: false) { state, cold in
-                    try settle(state, r, cold: cold, after: nil)
-                    return (state.count, state.size)
-                }
-            }
+            try store.read { r in try withRules(r) { state, _ in (state.count, state.size) } }
         }
         let took = (ContinuousClock.now - started).components
         return RulesStateLoad(records: records, size: size, seconds: Double(took.seconds) + Double(took.attoseconds) / 1e18,
-                              source: rulesLock.withLock { loadedFrom })
+                              source: rulesLock.withLock { loadedFrom },
+                              state: StateSync.Outcome(replayed: lock.withLock { stateReplayed } - before, rebuilt: rebuilt))
     }
 
-    /// Writes the rules checkpoint up to the last committed batch now, and waits for it: before
-    /// a clean stop, so that the next start replays nothing.
+    /// Writes the rules checkpoint up to the last committed batch the state environment has
+    /// now, and waits for it: before a clean stop, so that the next start replays nothing.
     public func writeRulesCheckpoint() {
         let keeper = rulesLock.withLock {
             // The batches committed since the last prepare, which would have settled them.
             _ = settleCommitted()
+            if let models = try? store.read({ try $0.stateSize() }) { try? project(models: models) }
             checkpointer?.stepIfDue(entries: checkpointEntries, interval: checkpointInterval, force: true)
             return checkpointer
         }
@@ -341,7 +409,7 @@ public final class Sequencer: @unchecked Sendable {
             let loadsBefore = rulesStateLoads
             let found = try rulesLock.withLock {
                 try store.read { r in
-                    try withRules(r, pipelined: false) { state, _ in
+                    try withRules(r) { state, _ in
                         var out: [String: [UInt8]] = [:]
                         state.forEachRecord { k, c in out[k] = c.stored }
                         return (state.size, out, state.layers.count, state.agedBefore)
@@ -367,8 +435,7 @@ public final class Sequencer: @unchecked Sendable {
                     throw SequencerError.stateBehind(stateSize: models, logSize: p.start.frontier.size)
                 }
             }
-            return try withRules(r, pipelined: previous != nil) { rules, cold in
-                try settle(rules, r, cold: cold, after: previous)
+            return try withRules(r, after: previous) { rules, _ in
                 var st: WriterState
                 var pending: [Digest: UInt64] = [:]
                 if let p = previous {
@@ -388,7 +455,7 @@ public final class Sequencer: @unchecked Sendable {
                 let hasher = MerkleHasher()
                 var batch = PreparedBatch.Contents(time: time)
                 batch.outcomes.reserveCapacity(submissions.count)
-                var effects: [Effect] = []
+                var effects = StateSync.AppliedSpan.Effects()
                 let batchState = StateOverlay(writingThrough: rules,
                                               expectedWrites: submissions.reduce(0) { $0 + $1.events.count } * StateOverlay.writesPerEvent)
                 // Whatever ends the batch early leaves the rules' state as it found it.
@@ -399,11 +466,11 @@ public final class Sequencer: @unchecked Sendable {
                     let lookup = PendingLookup(reader: r, pending: pending)
                     let entries = SubmissionEntries(sub, firstSeq: firstSeq, prev: st.head, time: time, hasher: hasher)
                     batchState.beginSavepoint()
-                    let effectsBefore = effects.count
+                    let effectsBefore = effects.list.count
                     do {
                         // The read models are written from the effects at the commit, off this thread.
                         let next = try Reducer.apply(sub, to: st.ledger, state: batchState, time: time, leafHashes: entries.leafHashes, lookup: lookup,
-                                                     effects: &effects)
+                                                     effects: &effects.list)
                         if next.registryKey != st.ledger.registryKey, signingKey(for: next.registryKey) == nil {
                             // Not a rule of the log (replay never sees it): this commit could not be signed.
                             throw RuleViolation(field: "registry_key", rule: .registryKeyUnavailable,
@@ -412,13 +479,14 @@ public final class Sequencer: @unchecked Sendable {
                         st.ledger = next
                     } catch let v as RuleViolation {
                         batchState.rollback()
-                        effects.removeSubrange(effectsBefore...)
+                        effects.list.removeSubrange(effectsBefore...)
                         if abortOnRejection { throw Rejection(submissionIndex: batch.outcomes.count, violation: v) }
                         batch.rejections.append((sub.root, Self.rejectionRecord(sub, v)))
                         batch.outcomes.append(.failure(v))
                         continue
                     }
                     batchState.commitSavepoint()
+                    effects.starts.append((firstSeq, effectsBefore))
                     batch.append(entries, root: sub.root, firstSeq: firstSeq, to: &st, hasher: hasher)
                     pending[sub.root] = firstSeq
                     batch.outcomes.append(.success(AppendReceipt(firstSeq: firstSeq, count: sub.events.count, root: sub.root, treeSize: 0)))
@@ -458,51 +526,43 @@ public final class Sequencer: @unchecked Sendable {
         }
         lock.withLock { batch.outcome = .committed }
         setCached(batch.end, committed: true)
-        let from = batch.start.frontier.size, to = batch.end.frontier.size
-        commitState(batch.state, effects: batch.effects, from: from, to: to)
+        commitState(batch)
         let size = batch.end.frontier.size
         return c.outcomes.map { $0.map { var r = $0; r.treeSize = size; return r } }
     }
 
     /// State commits that failed after their log commit (for metrics and tests). The log is
-    /// durable by then, so no caller's submission fails; the next `prepare` catches the state
-    /// up from the log, and reports the fault then if it persists.
+    /// durable by then, so no caller's submission fails; the next `prepare` writes what they
+    /// missed from the rules' state in memory (`project`), and reports the fault if it persists.
     public var stateFaults: Int { lock.withLock { stateFaultCount } }
     private var stateFaultCount = 0
 
-    /// Writes the state changes of the entries `from ..< to`, just committed to the log, and
-    /// the read models of their `effects`. If the state is not where they start (an earlier
-    /// state commit failed, or another process caught it up meanwhile), it is caught up from
-    /// the log instead.
-    private func commitState(_ overlay: StateOverlay, effects: [Effect], from: UInt64, to: UInt64) {
-        guard to > from else { return }
+    /// Writes the state changes of a batch just committed to the log, and the read models of its
+    /// effects, if the state environment is where the batch starts (another writer may have
+    /// written it already, replaying it); else, or if it fails, the next `prepare` does.
+    private func commitState(_ batch: PreparedBatch) {
+        let span = batch.span
+        var outcome = PreparedBatch.StateWrite.failed
         do {
-            let applied = try store.writeState { sw -> Bool in
-                let size = try sw.size()
-                guard size == from else { return size >= to }
-                try sw.apply(overlay)
-                if !effects.isEmpty {
-                    let models = StateOverlay(base: sw.reader)
-                    try Projection.apply(effects, to: models)
-                    try sw.apply(models)
-                }
-                try sw.setSize(to)
-                return true
+            let written = try span.end == span.start ? 0 : store.writeState { sw -> UInt64? in
+                try sw.size() >= span.end ? 0 : StateSync.write(span, to: sw)
             }
-            if !applied { try StateSync.catchUp(store) }
+            if written != nil { outcome = .written }
         } catch {
             lock.withLock { stateFaultCount += 1 }
         }
+        lock.withLock { batch.stateWrite = outcome }
     }
 
     /// What appending `submissions` in order would refuse, every event's rule (`Reducer.check`),
-    /// one list per submission; nothing is written but the state's catch-up to the log.
+    /// one list per submission; nothing is written but the catch-up of the states to the log.
     public func check(_ submissions: [Submission], now: Timestamp) throws -> [[RuleViolation]] {
-        try StateSync.catchUp(store)
-        return try store.read { r in
-            var st = try currentState(r, rules: StoreStateReader(r))
+        try StateSync.trust(store)
+        return try rulesLock.withLock { try store.read { r in try withRules(r) { rules, _ in
+            var st = try currentState(r, rules: rules)
             let time = max(now, st.lastTime)
-            let state = StateOverlay(base: StoreStateReader(r))
+            // Over the rules' state in memory, which it leaves as it is.
+            let state = StateOverlay(base: rules)
             let hasher = MerkleHasher()
             var pending: [Digest: UInt64] = [:]
             var found: [[RuleViolation]] = []
@@ -521,7 +581,7 @@ public final class Sequencer: @unchecked Sendable {
                 pending[sub.root] = firstSeq
             }
             return found
-        }
+        } } }
     }
 
     /// Why an all-or-nothing append was refused.
@@ -627,14 +687,47 @@ public final class Sequencer: @unchecked Sendable {
     /// All or nothing. `entries` must end at a submission boundary, `checkpoints` sorted.
     @discardableResult
     public func replicate(entries: [[UInt8]], checkpoints: [String]) throws -> UInt64 {
-        try StateSync.catchUp(store)
-        let (start, state, batchState) = try store.write { w -> (UInt64, WriterState, StateOverlay) in
-            var st = try currentState(w.reader, rules: StoreStateReader(w.reader))
+        try StateSync.trust(store)
+        return try rulesLock.withLock {
+            // The rules' state brought up to the log first, its cold records read from the
+            // rules checkpoint as the rules run below.
+            let rules = try store.read { r in try withRules(r) { rules, _ in rules } }
+            guard let keeper = checkpointer else { throw SequencerError.checkpointMoving(attempts: 0) }
+            let (state, span) = try keeper.checkpoints.read { position, cold -> (WriterState, StateSync.AppliedSpan) in
+                guard keeper.holds(position) else { throw SequencerError.checkpointMoving(attempts: 1) }
+                rules.cold = cold
+                defer { rules.cold = nil }
+                let batchState = StateOverlay(writingThrough: rules, expectedWrites: entries.count * StateOverlay.writesPerEvent)
+                do {
+                    let (state, effects) = try replicate(entries, checkpoints, into: batchState, rules: rules)
+                    batchState.freeze()
+                    let span = StateSync.AppliedSpan(start: rules.size, end: state.frontier.size, overlay: batchState, effects: effects)
+                    rules.reflect(size: span.end)
+                    return (state, span)
+                } catch {
+                    batchState.undoAll()
+                    throw error
+                }
+            }
+            setCached(state, committed: true)
+            applied(span, batch: nil)
+            // The state environment now, as a commit does; else the next replication does.
+            if let models = try? store.read({ try $0.stateSize() }) { try? project(models: models) }
+            return state.frontier.size
+        }
+    }
+
+    /// `replicate`'s write transaction: the entries checked and appended, their rules applied
+    /// to `batchState` over the rules' state `rules`. Returns the writer state after them and
+    /// what they give the read models.
+    private func replicate(_ entries: [[UInt8]], _ checkpoints: [String], into batchState: StateOverlay,
+                           rules: ResidentState) throws -> (WriterState, StateSync.AppliedSpan.Effects) {
+        try store.write { w -> (WriterState, StateSync.AppliedSpan.Effects) in
+            var st = try currentState(w.reader, rules: rules)
             let start = st.frontier.size
-            let stateSize = try w.reader.stateSize()
-            guard stateSize == start else { throw SequencerError.stateBehind(stateSize: stateSize, logSize: start) }
+            guard rules.size == start else { throw SequencerError.stateBehind(stateSize: rules.size, logSize: start) }
             let hasher = MerkleHasher()
-            let batchState = StateOverlay(base: StoreStateReader(w.reader))
+            var effects = StateSync.AppliedSpan.Effects()
             // A replica refuses what breaks a rule instead of recording it: no refusals, so no time.
             var received = PreparedBatch.Contents(time: .minimum)
             var pending: [Digest: UInt64] = [:]
@@ -658,8 +751,9 @@ public final class Sequencer: @unchecked Sendable {
                 let built = SubmissionEntries(sub, firstSeq: firstSeq, prev: st.head, time: a.time, hasher: hasher)
                 for k in 0..<built.bytes.count where built.bytes[k] != entries[Int(firstSeq - start) + k] { throw ReplicationError.entryMismatch(seq: firstSeq + UInt64(k)) }
                 do {
+                    effects.starts.append((firstSeq, effects.list.count))
                     st.ledger = try Reducer.apply(sub, to: st.ledger, state: batchState, time: a.time, leafHashes: built.leafHashes,
-                                                  lookup: PendingLookup(reader: w.reader, pending: pending))
+                                                  lookup: PendingLookup(reader: w.reader, pending: pending), effects: &effects.list)
                 } catch let v as RuleViolation {
                     throw ReplicationError.rule(seq: firstSeq + UInt64(v.eventIndex ?? 0), v)
                 }
@@ -687,15 +781,8 @@ public final class Sequencer: @unchecked Sendable {
                 throw ReplicationError.checkpoint(size: st.frontier.size, "no checkpoint of the registry covers the entries up to here")
             }
             try Self.write(received, to: w)
-            // The state's writes are read after the snapshot they were made over has ended.
-            batchState.freeze()
-            batchState.rebase(onto: DetachedState.shared)
-            return (start, st, batchState)
+            return (st, effects)
         }
-        setCached(state, committed: true)
-        // Its overlay holds read models too: the rules' state in memory replays these entries.
-        commitState(batchState, effects: [], from: start, to: state.frontier.size)
-        return state.frontier.size
     }
 
     /// The cached state if no other writer appended since, else a state rebuilt from the store
@@ -743,14 +830,14 @@ public struct RulesStateLoad: Sendable {
     public enum Source: Equatable, Sendable, CustomStringConvertible {
         /// From the rules checkpoint after `size` entries, and `replayed` entries of the log after it.
         case checkpoint(size: UInt64, replayed: UInt64)
-        /// From the state environment, and why not from the rules checkpoint (which was then
-        /// made from it).
-        case stateEnvironment(why: String)
+        /// From a replay of the whole log, and why not from the rules checkpoint (which the
+        /// replay made again).
+        case replay(why: String)
 
         public var description: String {
             switch self {
             case .checkpoint(let size, let replayed): return "the rules checkpoint after \(size) entries and \(replayed) entries of the log after it"
-            case .stateEnvironment(let why): return "the state environment, not the rules checkpoint: \(why)"
+            case .replay(let why): return "a replay of the whole log, not the rules checkpoint: \(why)"
             }
         }
     }
@@ -759,4 +846,6 @@ public struct RulesStateLoad: Sendable {
     public var size: UInt64
     public var seconds: Double
     public var source: Source
+    /// What it did to the state environment: emptied it (rebuilt), wrote entries it lacked.
+    public var state: StateSync.Outcome
 }

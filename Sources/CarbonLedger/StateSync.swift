@@ -2,15 +2,16 @@ import Foundation
 import LedgerCore
 import LedgerStore
 
-/// Brings the state environment up to the log (SPEC.md section 10). A commit makes the log
-/// durable first and writes the state after it without fsync, so:
-/// - after a crash between the two, the state trails the log by that commit, which is replayed;
+/// The state environment's side of a writer's start (SPEC.md section 10). A commit makes the
+/// log durable first and writes the state after it without fsync, so:
+/// - after a crash between the two, the state trails the log by that commit, which the writer
+///   replays from its rules' state (`Sequencer`);
 /// - after a power loss, a state neither written in this boot nor flushed since its last change
-///   may have lost some pages and kept others, so it is rebuilt from entry 0.
-/// Every writer runs it before it reads the state to prepare a batch; a commit that finds the
-/// state behind where it expected runs it too.
+///   may have lost some pages and kept others, so it is emptied (`trust`) and rebuilt from entry 0.
+/// And the one replay of the log into the rules' state in memory every writer runs, at its start
+/// and when another writer appended (`replay`).
 public enum StateSync {
-    /// What a catch-up did.
+    /// What a writer's start did to the state environment.
     public struct Outcome: Equatable, Sendable {
         /// Entries replayed into the state.
         public var replayed: UInt64 = 0
@@ -23,93 +24,101 @@ public enum StateSync {
         }
     }
 
-    /// Entries replayed per state transaction (rounded up to a whole submission): bounds the
-    /// replay's memory whatever the length of the tail.
+    /// Entries replayed per span (rounded up to a whole submission): bounds the replay's memory
+    /// whatever the length of the tail, since a span's cold writes are let go of once the rules
+    /// checkpoint has them.
     static let entriesPerTransaction: UInt64 = 65_536
 
-    /// Replays into the state whatever of the log it does not reflect; rebuilds it first when it
-    /// cannot be trusted. Cheap when there is nothing to do (one read snapshot).
+    /// Empties the state environment when it cannot be trusted (written in another boot and not
+    /// flushed since, or ahead of the log), for a writer to rebuild it from the log. Returns
+    /// whether it did. Cheap when there is nothing to do (one read snapshot).
     @discardableResult
-    public static func catchUp(_ store: LogStore) throws -> Outcome {
-        var outcome = Outcome()
+    public static func trust(_ store: LogStore) throws -> Bool {
         let (trusted, stateSize, logSize) = try store.read { r in
             (try store.stateIsTrusted(r), try r.stateSize(), try r.metaU64(.size) ?? 0)
         }
-        if trusted && stateSize == logSize { return outcome }
-        if !trusted || stateSize > logSize {
-            // A log commit first: it removes `meta/state_synced` and moves the epoch, so a flush
-            // racing this rebuild is not recorded as holding it.
-            try store.write { w in try w.putMeta(.stateEpoch, u64: (try w.reader.metaU64(.stateEpoch) ?? 0) + 1) }
-            try store.writeState { try $0.removeAll() }
-            outcome.rebuilt = true
-        }
-        while true {
-            // Each transaction starts where the stored state ends: another writer catching up
-            // at the same time only makes this one's work shorter.
-            let replayed = try store.writeState { sw -> UInt64? in
-                try store.read { r -> UInt64? in
-                    let from = try sw.size(), to = try r.metaU64(.size) ?? 0
-                    guard from < to else {
-                        guard from == to else { throw StoreError.corrupt("the state reflects \(from) entries but the log has only \(to)") }
-                        return nil
-                    }
-                    let end = try replay(from: from, upTo: min(to, from + entriesPerTransaction), log: r, into: sw)
-                    return end - from
-                }
-            }
-            guard let n = replayed else { return outcome }
-            outcome.replayed += n
-        }
+        guard !trusted || stateSize > logSize else { return false }
+        // A log commit first: it removes `meta/state_synced` and moves the epoch, so a flush
+        // racing this rebuild is not recorded as holding it.
+        try store.write { w in try w.putMeta(.stateEpoch, u64: (try w.reader.metaU64(.stateEpoch) ?? 0) + 1) }
+        try store.writeState { try $0.removeAll() }
+        return true
     }
 
-    /// Replays the submissions from seq `from` (a submission's first entry) until one ends at or
-    /// past `limit`, writing their state changes and the new state size. Returns that size.
-    static func replay(from: UInt64, upTo limit: UInt64, log r: StoreReader, into sw: StateWriter) throws -> UInt64 {
-        let overlay = StateOverlay(base: sw.reader, expectedWrites: Int(limit - from) * StateOverlay.writesPerEvent)
-        let seq = try replay(from: from, upTo: limit, log: r, into: overlay, project: true)
-        try sw.apply(overlay)
-        try sw.setSize(seq)
-        return seq
-    }
-
-    /// Brings the rules' state in memory up to the log `r` sees, by replaying what it lacks
-    /// (another writer's appends, or a commit that was not applied to it). Returns the overlays
-    /// of the replay, with the entries each covers: the caller drops their cold layers once the
-    /// state environment has them, and stores their writes in the rules checkpoint. The state's
-    /// `cold` reader must be set.
-    public static func catchUp(_ resident: ResidentState, log r: StoreReader) throws -> [AppliedSpan] {
+    /// Replays into the rules' state in memory one span of the log it lacks: the submissions
+    /// from `resident.size` until one ends at or past `limit` (at most `entriesPerTransaction`
+    /// entries), keeping what they give the read models when `effects`. The state's `cold`
+    /// reader must be set.
+    public static func replay(_ resident: ResidentState, log r: StoreReader, limit: UInt64, effects: Bool) throws -> AppliedSpan {
+        let start = resident.size
         let size = try r.metaU64(.size) ?? 0
-        guard resident.size <= size else { throw StoreError.corrupt("the rules' state reflects \(resident.size) entries but the log has only \(size)") }
-        var spans: [AppliedSpan] = []
-        while resident.size < size {
-            let start = resident.size
-            let limit = min(size, start + entriesPerTransaction)
-            let overlay = StateOverlay(writingThrough: resident, expectedWrites: Int(limit - start) * StateOverlay.writesPerEvent)
-            do {
-                resident.reflect(size: try replay(from: start, upTo: limit, log: r, into: overlay, project: false))
-            } catch {
-                overlay.undoAll()
-                throw error
-            }
-            spans.append(AppliedSpan(start: start, end: resident.size, overlay: overlay))
+        guard start < size else { throw StoreError.corrupt("the rules' state reflects \(start) entries and the log has \(size): nothing to replay") }
+        let limit = min(size, limit, start + entriesPerTransaction)
+        let overlay = StateOverlay(writingThrough: resident, expectedWrites: Int(limit - start) * StateOverlay.writesPerEvent)
+        var span = AppliedSpan(start: start, end: start, overlay: overlay)
+        do {
+            span.end = try replay(from: start, upTo: limit, log: r, into: overlay, effects: &span.effects, keep: effects)
+        } catch {
+            overlay.undoAll()
+            throw error
         }
-        return spans
+        resident.reflect(size: span.end)
+        return span
     }
 
-    /// Entries `start ..< end` applied to the rules' state in memory (a batch, or a replay), and
-    /// the overlay holding their writes.
+    /// Entries `start ..< end` applied to the rules' state in memory (a batch, or a replay), the
+    /// overlay holding their writes, and, until the state environment has them, what they give
+    /// the read models.
     public struct AppliedSpan {
         public var start: UInt64
         public var end: UInt64
         public var overlay: StateOverlay
+        public var effects = Effects()
+
+        /// What the span's submissions give the read models, in order, and where each
+        /// submission's begin: a state environment another writer took partway into the span
+        /// gets those of the submissions after that point.
+        public struct Effects {
+            public var list: [Effect] = []
+            /// Each submission's first seq and the index of its first effect, in order.
+            public var starts: [(seq: UInt64, index: Int)] = []
+
+            public init() {}
+
+            /// The effects of the submissions from seq `from` on; nil when `from` is not where
+            /// one begins (or none were kept).
+            func from(_ seq: UInt64) -> ArraySlice<Effect>? {
+                guard let i = starts.firstIndex(where: { $0.seq == seq }) else { return nil }
+                return list[starts[i].index...]
+            }
+        }
+    }
+
+    /// Writes the span's changes and read models to the state environment of `sw`, from where
+    /// it stands (a submission boundary inside the span, or its start) to the span's end: every
+    /// record the span wrote as it left it, and the effects of the submissions from there.
+    /// Returns the entries written; nil, writing nothing, when the environment is not within the
+    /// span.
+    static func write(_ span: AppliedSpan, to sw: StateWriter) throws -> UInt64? {
+        let size = try sw.size()
+        guard size >= span.start, size < span.end, let effects = span.effects.from(size) else { return nil }
+        try sw.apply(span.overlay)
+        if !effects.isEmpty {
+            let models = StateOverlay(base: sw.reader)
+            try Projection.apply(Array(effects), to: models)
+            try sw.apply(models)
+        }
+        try sw.setSize(span.end)
+        return span.end - size
     }
 
     /// Replays the submissions from seq `from` (a submission's first entry) until one ends at or
-    /// past `limit` into `overlay`, whose base is the state after the first `from` entries: the
-    /// rules' changes, and with `project` the read models' too. Returns the seq reached. The
+    /// past `limit` into `overlay`, whose base is the state after the first `from` entries, and
+    /// what they give the read models into `effects` with `keep`. Returns the seq reached. The
     /// entries are read, hashed and grouped as every replay does (`LogChunks`,
     /// `SubmissionAssembler`): a tail that does not chain onto the entry before is not replayed.
-    static func replay(from: UInt64, upTo limit: UInt64, log r: StoreReader, into overlay: StateOverlay, project: Bool) throws -> UInt64 {
+    static func replay(from: UInt64, upTo limit: UInt64, log r: StoreReader, into overlay: StateOverlay, effects kept: inout AppliedSpan.Effects,
+                       keep: Bool) throws -> UInt64 {
         var ledger = try ledgerState(at: from, log: r, state: overlay)
         func corrupt(_ seq: UInt64, _ why: String) -> StoreError { .corrupt("entry \(seq) \(why) (run `cledger verify`)") }
         var assembler = SubmissionAssembler()
@@ -136,8 +145,10 @@ public enum StateSync {
                 do throws(SubmissionAssembler.Fault) { done = try assembler.add(entry, leafHash: leaf) } catch { throw corrupt(error.seq, error.reason) }
                 guard let a = done else { continue }
                 do {
-                    if project {
-                        ledger = try Reducer.apply(a.submission, to: ledger, state: overlay, time: a.time, leafHashes: a.leafHashes, lookup: r)
+                    if keep {
+                        kept.starts.append((a.firstSeq, kept.list.count))
+                        ledger = try Reducer.apply(a.submission, to: ledger, state: overlay, time: a.time, leafHashes: a.leafHashes, lookup: r,
+                                                   effects: &kept.list)
                     } else {
                         effects.removeAll(keepingCapacity: true)
                         ledger = try Reducer.apply(a.submission, to: ledger, state: overlay, time: a.time, leafHashes: a.leafHashes, lookup: r, effects: &effects)

@@ -39,8 +39,9 @@ public final class LedgerMirror {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         store = try LogStore(path: directory)
-        try StateSync.catchUp(store)
         sequencer = Sequencer(replicaOf: store)
+        // What a crash left the state without, before anything is followed.
+        _ = try sequencer.loadRulesState()
         self.registryKey = registryKey
     }
 

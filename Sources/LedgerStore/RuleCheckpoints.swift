@@ -112,6 +112,15 @@ public final class RuleCheckpoints: @unchecked Sendable {
         }
     }
 
+    /// Empties the checkpoint and sets it at `to` (the state before the first entry, for a
+    /// replay from there to make it again).
+    public func reset(at to: Position) throws {
+        try env.write { txn in
+            try txn.clear(records)
+            try setPosition(to, txn)
+        }
+    }
+
     /// Replaces the checkpoint with the state after `to.size` entries: the records `reader`
     /// sees that the rules keep (`ResidentState.holds`), copied in key order.
     public func replace(with reader: StoreStateReader, at to: Position) throws {

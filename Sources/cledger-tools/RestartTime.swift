@@ -10,11 +10,11 @@ struct RestartTime: ParsableCommand {
         commandName: "restart-time",
         abstract: "Open a ledger as a server does before it serves, and time each step.",
         discussion: """
-            Opens the ledger for writing, which brings its state environment up to the log (after a \
-            kill, it replays the entries the state missed), then loads the writer's rule state into \
-            memory from the rules checkpoint and the log after it (`cledger serve` does both before \
-            it listens). Prints a line per step and the time to serving, then writes the rules \
-            checkpoint up to the log as a server's clean stop does. Appends nothing.
+            Opens the ledger for writing, then loads the writer's rule state into memory from the \
+            rules checkpoint and the log after it, writing to the state environment what a kill left \
+            it without (`cledger serve` does both before it listens). Prints a line per step and the \
+            time to serving, then writes the rules checkpoint up to the log as a server's clean stop \
+            does. Appends nothing.
             """)
 
     @OptionGroup var ledgerDirectory: LedgerDirectoryOption
@@ -23,14 +23,12 @@ struct RestartTime: ParsableCommand {
         let start = Date()
         let ledger = try ledgerDirectory.open(options: LMDBOptions())
         let opened = Date()
-        let catchUp = ledger.openingCatchUp ?? StateSync.Outcome()
-        let what = catchUp.rebuilt ? "state rebuilt from the log" : "\(catchUp.replayed) entries replayed into the state"
-        print("opened in \(Self.seconds(opened.timeIntervalSince(start))) s (\(what))")
+        print("opened in \(Self.seconds(opened.timeIntervalSince(start))) s\(ledger.openingEmptiedState ? " (state emptied, to be rebuilt)" : "")")
         let sequencer = try ledger.sequencer()
         let loaded = try sequencer.loadRulesState()
         let done = Date()
         let rss = anonymousResidentBytes().map { ", anonymous RSS \($0 / 1_048_576) MiB" } ?? ""
-        print("rule state: \(loaded.records) records for \(loaded.size) entries loaded in \(Self.seconds(loaded.seconds)) s\(rss), from \(loaded.source)")
+        print("rule state: \(loaded.records) records for \(loaded.size) entries loaded in \(Self.seconds(loaded.seconds)) s\(rss), from \(loaded.source); \(loaded.state.replayed) entries written to the state environment")
         print("ready to serve after \(Self.seconds(done.timeIntervalSince(start))) s")
         sequencer.writeRulesCheckpoint()
     }

@@ -23,6 +23,13 @@ import TestSupport
 
     static func readOnly(_ path: String) throws -> LogStore { try readOnlyStore(path) }
 
+    /// What a writer's start does to the state environment (`Sequencer.loadRulesState`).
+    @discardableResult
+    static func catchUp(_ store: LogStore) throws -> StateSync.Outcome { try Sequencer(replicaOf: store).loadRulesState().state }
+
+    @discardableResult
+    static func catchUp(_ path: String) throws -> StateSync.Outcome { try catchUp(try Ledger(directory: path).store) }
+
     static func sizes(_ path: String) throws -> (log: UInt64, state: UInt64) {
         try readOnly(path).read { r in (try r.metaU64(.size) ?? 0, try r.stateSize()) }
     }
@@ -62,8 +69,8 @@ import TestSupport
             try store.rawPut(store.state, key: key, value: original)
         }
 
-        // The next writer to open the ledger replays what the state missed.
-        do { _ = try Ledger(directory: path) }
+        // The next writer to start replays what the state missed.
+        #expect(try Self.catchUp(path) == StateSync.Outcome(replayed: after.log - before.log))
         #expect(try Self.sizes(path) == (after.log, after.log))
         #expect(try stateBytes(Self.readOnly(path)) == expected)
         #expect(try Verifier(store: Self.readOnly(path)).verify().stateSize == after.log)
@@ -82,7 +89,7 @@ import TestSupport
             try store.rawDelete(store.meta, key: Array(MetaKey.stateSynced.rawValue.utf8))
             try store.rawPut(store.state, key: Array("totals".utf8), value: Array(#"{"credited_mg":1}"#.utf8))
             #expect(try !store.read { try store.stateIsTrusted($0) })
-            let outcome = try StateSync.catchUp(store)
+            let outcome = try Self.catchUp(store)
             #expect(outcome == StateSync.Outcome(replayed: size, rebuilt: true))
             #expect(try store.read { try store.stateIsTrusted($0) })
         }
@@ -100,7 +107,7 @@ import TestSupport
         #expect(try store.read { try $0.metaU64(.stateSynced) } == 13)
         try store.rawPut(store.stateMeta, key: Array("boot".utf8), value: earlierBoot)
         #expect(try store.read { try store.stateIsTrusted($0) })
-        #expect(try StateSync.catchUp(store) == StateSync.Outcome())
+        #expect(try Self.catchUp(store) == StateSync.Outcome())
 
         // A commit removes the record (durably, with the log) before the state changes.
         try Fixture.fill(ledger, batches: 1, size: 4, tag: "later")
@@ -108,7 +115,7 @@ import TestSupport
         #expect(try store.rawGet(store.stateMeta, key: Array("boot".utf8)) == LogStore.bootID)
         try store.rawPut(store.stateMeta, key: Array("boot".utf8), value: earlierBoot)
         #expect(try !store.read { try store.stateIsTrusted($0) })
-        #expect(try StateSync.catchUp(store) == StateSync.Outcome(replayed: 17, rebuilt: true))
+        #expect(try Self.catchUp(store) == StateSync.Outcome(replayed: 17, rebuilt: true))
         #expect(try Verifier(store: store).verify().stateSize == 17)
     }
 
@@ -120,7 +127,7 @@ import TestSupport
         let size = try Self.sizes(path).log
         try FileManager.default.removeItem(atPath: path + "/" + LogStore.stateDirectory)
         #expect(throws: StoreError.self) { try Self.readOnly(path) }
-        do { _ = try Ledger(directory: path) }
+        try Self.catchUp(path)
         #expect(try Self.sizes(path) == (size, size))
         #expect(try stateBytes(Self.readOnly(path)) == expected)
     }
@@ -135,7 +142,7 @@ import TestSupport
         try Self.replace(path + "/data.mdb", with: dir.sub("log-after-day-0"))
         let (log, state) = try Self.sizes(path)
         #expect(state > log)
-        do { _ = try Ledger(directory: path) }
+        try Self.catchUp(path)
         #expect(try Self.sizes(path) == (log, log))
         #expect(try stateBytes(Self.readOnly(path)) == expected)
     }
@@ -159,13 +166,56 @@ import TestSupport
             let next = try #require(try store.rawGet(store.entries, key: be64(moved + 1)))
             try store.rawPut(store.entries, key: be64(moved), value: next)
         }
-        #expect(throws: StoreError.self) { try Ledger(directory: path) }
         do {
             let store = try LogStore(path: path)
-            #expect { try StateSync.catchUp(store) } throws: { e in
+            #expect { try Self.catchUp(store) } throws: { e in
                 "\(e)".contains("entry \(moved)") && "\(e)".contains("says seq \(moved + 1)") && "\(e)".contains("cledger verify")
             }
         }
         #expect(try Self.sizes(path) == (log, before.log))
     }
+
+    /// Another writer may write the state environment up to a point inside a span this writer
+    /// replayed (its batches are cut elsewhere): the span is written from there, every record
+    /// as the span left it and the read models of its submissions after that point, and the
+    /// environment ends as one that was never behind, byte for byte.
+    @Test func aSpanIsWrittenFromWhereTheStateStandsInsideIt() throws {
+        let dir = TempDir()
+        let (ledger, city, _) = try newDemoCity(dir, origin: Self.origin, residents: 30, days: 2)
+        let path = ledger.directory, stateDir = ledger.directory + "/" + LogStore.stateDirectory
+        let rulesDir = ledger.directory + "/" + RuleCheckpoints.directory
+        let writer = try ledger.sequencer()
+        try writer.appendAccepted(try city.setup())
+        writer.writeRulesCheckpoint()
+        let a = try ledger.info().size
+        try FileManager.default.copyItem(atPath: rulesDir, toPath: dir.sub("rules-at-a"))
+        try writer.appendAccepted(try city.regularBatches(0))
+        let b = try ledger.info().size
+        try FileManager.default.copyItem(atPath: stateDir, toPath: dir.sub("state-at-b"))
+        try writer.appendAccepted(try city.regularBatches(1))
+        let c = try ledger.info().size
+        let expected = try stateBytes(Self.readOnly(path))
+        #expect(a < b && b < c)
+
+        try Self.replace(stateDir, with: dir.sub("state-at-b"))
+        try Self.replace(rulesDir, with: dir.sub("rules-at-a"))
+        let store = try LogStore(path: path)
+        let span = try store.ruleCheckpoints().read { position, records in
+            #expect(position?.size == a)
+            let state = try ResidentState.load(records)
+            state.cold = records
+            defer { state.cold = nil }
+            return try store.read { r in try StateSync.replay(state, log: r, limit: c, effects: true) }
+        }
+        #expect(span.start == a && span.end == c, "one span over both days")
+        #expect(try store.writeState { try StateSync.write(span, to: $0) } == c - b)
+        #expect(try stateBytes(store) == expected)
+        // Not from a point where no submission of the span begins.
+        try Self.replace(stateDir, with: dir.sub("state-at-b"))
+        let inside = try LogStore(path: path)
+        let notAStart = try #require((b + 1 ..< c).first { seq in !span.effects.starts.contains { $0.seq == seq } })
+        try inside.writeState { try $0.setSize(notAStart) }
+        #expect(try inside.writeState { try StateSync.write(span, to: $0) } == nil)
+    }
 }
+

@@ -9,9 +9,17 @@ import LedgerStore
 /// reducer.
 public enum ForgedAppend {
     public static func append(_ subs: [Submission], to ledger: Ledger, registryKey: NoteSigningKey) throws {
+        // The rules checkpoint up to the log first, to be moved past the forged entries below.
+        let writer = try ledger.sequencer()
+        _ = try writer.loadRulesState()
+        writer.writeRulesCheckpoint()
+        let checkpoints = try ledger.store.ruleCheckpoints()
+        guard let before = try checkpoints.read({ p, _ in p }), before.size == (try ledger.info().size) else {
+            throw StoreError.corrupt("the rules checkpoint is not at the log's end before the forgery")
+        }
         let hasher = MerkleHasher()
         let origin = try ledger.info().origin
-        let size = try ledger.store.write { w -> UInt64 in
+        let (size, head) = try ledger.store.write { w -> (UInt64, Digest) in
             var size = try w.reader.metaU64(.size)!
             var frontier = try MerkleFrontier(size: size, reader: w.reader)
             var head = try w.reader.metaDigest(.head)!
@@ -34,14 +42,12 @@ public enum ForgedAppend {
             try w.putMeta(.size, u64: size)
             try w.putMeta(.head, head.bytes)
             try w.putMeta(.lastTime, u64: UInt64(time.millisecondsSinceEpoch))
-            return size
+            return (size, head)
         }
-        // The state claims to reflect the forged entries too, and the rules checkpoint is gone
-        // (the state is then copied into it), or the next writer's open would replay them from
-        // either and refuse the ledger.
+        // The state and the rules checkpoint claim to reflect the forged entries too, or the
+        // next writer's start would replay them from either and refuse the ledger.
         try ledger.store.writeState { try $0.setSize(size) }
-        let checkpoint = ledger.directory + "/" + RuleCheckpoints.directory
-        if FileManager.default.fileExists(atPath: checkpoint) { try FileManager.default.removeItem(atPath: checkpoint) }
+        try checkpoints.advance(from: before, to: RuleCheckpoints.Position(size: size, head: head)) { _ in }
     }
 }
 
