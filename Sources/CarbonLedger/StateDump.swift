@@ -16,12 +16,15 @@ struct StateDump {
     /// True if the database has no records after these.
     var done = true
 
-    init(_ txn: LMDBTransaction, _ db: LMDBDatabase, from: [UInt8]?, limit: Int, through: [UInt8]? = nil) throws {
+    /// At most `limit` records from `from` on (through `through`), those `skipping` names left out.
+    init(_ txn: LMDBTransaction, _ db: LMDBDatabase, from: [UInt8]?, limit: Int, through: [UInt8]? = nil,
+         skipping: ((UnsafeRawBufferPointer) -> Bool)? = nil) throws {
         var out: [Record] = []
         var more = false
         func visit(_ start: UnsafeRawBufferPointer?) throws {
             try txn.scan(db, from: start) { k, v in
                 if let t = through, t.lexicographicallyPrecedes(k) { return false }
+                if let skipping, skipping(k) { return true }
                 if out.count == limit { more = true; return false }
                 out.append(Record(key: Array(k), value: Array(v)))
                 return true

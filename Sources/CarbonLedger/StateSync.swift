@@ -96,13 +96,15 @@ public enum StateSync {
 
     /// Writes the span's changes and read models to the state environment of `sw`, from where
     /// it stands (a submission boundary inside the span, or its start) to the span's end: every
-    /// record the span wrote as it left it, and the effects of the submissions from there.
+    /// record the span wrote as it left it (but those only the rules read), and the effects of
+    /// the submissions from there.
     /// Returns the entries written; nil, writing nothing, when the environment is not within the
     /// span.
     static func write(_ span: AppliedSpan, to sw: StateWriter) throws -> UInt64? {
         let size = try sw.size()
         guard size >= span.start, size < span.end, let effects = span.effects.from(size) else { return nil }
-        try sw.apply(span.overlay)
+        // The rules' records no query reads are the rules checkpoint's alone.
+        try sw.apply(span.overlay, skipping: ResidentState.isRulesOnly)
         if !effects.isEmpty {
             let models = StateOverlay(base: sw.reader)
             try Projection.apply(Array(effects), to: models)

@@ -47,6 +47,11 @@ public final class LogStore: @unchecked Sendable {
     /// keys intervals and daily caps by day first, and account history by million entries
     /// first (SPEC.md section 10).
     public static let format = "carbonledger-lmdb/4"
+    /// The format tag stored under `state_meta/format`: the log's, and the version of what the
+    /// state environment keeps (2: the read models and the rules' records the queries read, not
+    /// those only the rules read; those are the rules checkpoint's). A state of another is
+    /// rebuilt by a writer (`stateIsTrusted`) and refused by readers until then.
+    public static let stateFormat = format + " state/2"
     /// Formats whose log is this format's: a writer takes them over, and the state, whose
     /// `state_meta/format` then differs, is rebuilt from the log (`stateIsTrusted`).
     public static let upgradableFormats: Set<String> = ["carbonledger-lmdb/3"]
@@ -90,7 +95,7 @@ public final class LogStore: @unchecked Sendable {
         guard env.options.readOnly, !stateAbsent else { return }
         try stateEnv.read { txn in
             let found = try txn.value(named: StateMetaKey.format.rawValue, in: stateMeta).map { String(decoding: $0, as: UTF8.self) }
-            if found == Self.format { return }
+            if found == Self.stateFormat { return }
             if found == nil, try txn.count(state) == 0 { return }
             throw StoreError.staleState(found: found)
         }

@@ -1,17 +1,10 @@
 import LedgerCore
 
 extension ResidentState {
-    /// The rules' records of the state environment as `reader` sees it, and its size. The
-    /// caller makes sure the environment is trusted (`StateSync.catchUp`); the log may have
-    /// moved past it, and the caller replays the rest. The intervals and daily caps of days
-    /// before `agedBefore` are left to the environment (`ResidentState.age`); without it (a log
-    /// without windows), no day is.
-    public static func load(_ reader: StoreReader, agedBefore: Int? = nil) throws -> ResidentState {
-        try load(StoreStateReader(reader), agedBefore: agedBefore)
-    }
-
-    /// `load` from the records `reader` sees: the state environment's, or a rules checkpoint's
-    /// (`RuleCheckpoints`).
+    /// The records the state in memory keeps of a rules checkpoint (`RuleCheckpoints`) as
+    /// `reader` sees it, and its size; the log may have moved past it, and the caller replays
+    /// the rest. The intervals and daily caps of days before `agedBefore` are left to the
+    /// checkpoint (`ResidentState.age`); without it (a log without windows), no day is.
     public static func load(_ reader: StoreStateReader, agedBefore: Int? = nil) throws -> ResidentState {
         let state = ResidentState(agesDays: agedBefore != nil)
         if let agedBefore { state.age(before: agedBefore) }
@@ -28,10 +21,10 @@ extension ResidentState {
         return state
     }
 
-    /// Calls `body` with the key and value of each record of the state environment the state in
-    /// memory holds (bytes valid only during the call). Namespaces it does not keep, and the
-    /// days aged out of the day-indexed ones, are stepped over, not read: the read models and
-    /// the cold records are most of the environment's pages. A key is tested by its bytes and
+    /// Calls `body` with the key and value of each record of the checkpoint the state in memory
+    /// holds (bytes valid only during the call). Namespaces it does not keep, and the days aged
+    /// out of the day-indexed ones, are stepped over, not read: the cold records are most of the
+    /// checkpoint's pages. A key is tested by its bytes and
     /// its namespace (a short string, not allocated): the count before a load walks millions.
     private static func forEachHeld(_ reader: StoreStateReader, agedBefore: Int?, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) throws {
         var from: [UInt8] = []
@@ -62,20 +55,15 @@ extension ResidentState {
         }
     }
 
-    /// Builds the key filter anew from the keys of the state environment's filtered namespaces
+    /// Builds the key filter anew from the keys of the checkpoint's filtered namespaces
     /// (`isFiltered`) and the layers': read twice, to count and to insert, as bytes (at 20
     /// million keys, a string of each cost a restart seconds).
-    public func rebuildFilter(from reader: StoreReader) throws {
-        try rebuildFilter(from: StoreStateReader(reader))
-    }
-
-    /// `rebuildFilter` from the records `reader` sees.
     public func rebuildFilter(from reader: StoreStateReader) throws {
         let count = try Self.forEachFilteredKey(reader) { _ in }
         try rebuildFilter(storedCount: count) { insert in try Self.forEachFilteredKey(reader, insert) }
     }
 
-    /// Calls `body` with each key of the state environment's filtered namespaces, as bytes
+    /// Calls `body` with each key of the checkpoint's filtered namespaces, as bytes
     /// valid only during the call; returns how many there are.
     @discardableResult
     static func forEachFilteredKey(_ reader: StoreStateReader, _ body: (UnsafeRawBufferPointer) -> Void) throws -> Int {

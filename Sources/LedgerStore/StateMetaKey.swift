@@ -9,7 +9,7 @@ public enum StateMetaKey: String, CaseIterable, Sendable {
     /// The machine's boot id when the state was last written: within the same boot the page
     /// cache holds every state commit, whether or not it reached the disk.
     case boot
-    /// `LogStore.format` when the state was last written: a state another format wrote is
+    /// `LogStore.stateFormat` when the state was last written: a state another format wrote is
     /// rebuilt from the log, whose format is the same.
     case format
     /// Only in an auditor's kept replay (`verify --audit-state`): where it stands, as canonical

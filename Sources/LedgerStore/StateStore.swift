@@ -15,7 +15,7 @@ extension LogStore {
             let w = StateWriter(store: self, txn: txn)
             let r = try body(w)
             try w.putMeta(.boot, Self.bootID ?? [])
-            try w.putMeta(.format, Array(Self.format.utf8))
+            try w.putMeta(.format, Array(Self.stateFormat.utf8))
             return r
         }
         wroteState = true
@@ -28,7 +28,7 @@ extension LogStore {
     public func stateIsTrusted(_ r: StoreReader) throws -> Bool {
         let size = try r.stateSize()
         if size == 0, try r.stateTxn.count(state) == 0 { return true }
-        guard try r.stateMeta(.format) == Array(Self.format.utf8) else { return false }
+        guard try r.stateMeta(.format) == Array(Self.stateFormat.utf8) else { return false }
         if let boot = Self.bootID, try r.stateMeta(.boot) == boot { return true }
         return try r.metaU64(.stateSynced) == size
     }

@@ -30,12 +30,14 @@ public struct StateWriter {
         try setSize(0)
     }
 
-    /// Writes an overlay's changes (canonical JSON; deletions remove the key), and lists the
-    /// keys in one new `touched` record when the store has that database.
-    public func apply(_ overlay: StateOverlay) throws {
+    /// Writes an overlay's changes (canonical JSON; deletions remove the key) but those of the
+    /// keys `skipping` names, and lists the keys in one new `touched` record when the store has
+    /// that database.
+    public func apply(_ overlay: StateOverlay, skipping: ((String) -> Bool)? = nil) throws {
         var writer = RecordWriter()
         var touched: [UInt8] = []
         try overlay.forEachWriteInOrder { key, content in
+            if let skipping, skipping(key) { return }
             if store.touched != nil {
                 var key = key
                 key.withUTF8 { k in

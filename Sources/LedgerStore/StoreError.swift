@@ -28,7 +28,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
                 + "The log itself is the same in every format: `cledger mirror` pointed at a server running the cledger that wrote it "
                 + "builds a verified copy in the current format"
         case .staleState(let found):
-            return "the ledger's state (projections) is in format \(found ?? "3"), not \(LogStore.format): open the ledger once for "
+            return "the ledger's state (projections) is in format \(found ?? "3"), not \(LogStore.stateFormat): open the ledger once for "
                 + "writing (`cledger upgrade --dir DIR`) and it is rebuilt from the log"
         }
     }

@@ -360,7 +360,7 @@ import TestSupport
         do {
             let ledger = try Ledger(directory: dir)
             #expect(try ledger.store.read { try $0.metaString(.format) } == LogStore.format)
-            #expect(try ledger.store.read { try $0.stateMeta(.format) } == Array(LogStore.format.utf8))
+            #expect(try ledger.store.read { try $0.stateMeta(.format) } == Array(LogStore.stateFormat.utf8))
             #expect(ledger.store.tookOverFormat == nil && !ledger.openingEmptiedState)
         }
         let twice = try CLI.run(["upgrade", "--dir", dir])

@@ -78,7 +78,11 @@ import TestSupport
             let report = try v.verify()
             #expect(report.entries == snap.size)
             var ro = LMDBOptions(); ro.readOnly = true
-            #expect(try stateBytes(LogStore(path: scratch.sub("replay"), options: ro)) == snap.state, "replay as of \(snap.size) differs from the live state then")
+            // The replay's records but those only the rules read, which the live state does not keep.
+            let replayed = try stateBytes(LogStore(path: scratch.sub("replay"), options: ro)).filter { record in
+                !ResidentState.isRulesOnly(String(decoding: record.prefix { $0 != 0 }, as: UTF8.self))
+            }
+            #expect(replayed == snap.state, "replay as of \(snap.size) differs from the live state then")
         }
         let full = try Verifier(store: ledger.store).verify()
         #expect(full.stateKeysCompared > 100)

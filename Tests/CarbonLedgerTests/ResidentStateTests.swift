@@ -8,43 +8,90 @@ import TestSupport
 
 /// The sequencer's rules read the rule state from memory (`ResidentState`), changed in place by
 /// each batch and caught up from the log when another writer appended. Whatever happened, once
-/// the state environment has caught up it must hold exactly the environment's rule records
-/// (which `verify` checks against a replay), record for record and byte for byte, but the cold
-/// ones (`beh/`, `elig/`, `src/`, `act/`, and the intervals and daily caps of days aged out),
-/// which it leaves to the rules checkpoint.
+/// checkpointed it must hold exactly the rules checkpoint's records, record for record and byte
+/// for byte, but the cold ones (`beh/`, `elig/`, `src/`, `act/`, and the intervals and daily caps
+/// of days aged out), which it leaves to the checkpoint; the checkpoint must hold exactly what an
+/// independent replay of the log (the verifier's, into an audit state) builds, and the state
+/// environment the same records of the namespaces it keeps.
 @Suite struct ResidentStateTests {
-    /// The rule records of the state environment that the state in memory keeps, by key.
-    static func storedRules(_ ledger: Ledger, agedBefore: Int?) throws -> (size: UInt64, records: [String: [UInt8]]) {
-        try storedRules(ledger) { key in
-            let aged = agedBefore.map { before in ResidentState.dayOf(key).map { $0 < before } ?? false } ?? false
-            return !ResidentState.isCold(key) && !aged
+    /// The records of a store's `records` scan whose keys the rules keep and `keeping` accepts.
+    static func rules(_ txn: LMDBTransaction, _ db: LMDBDatabase, keeping: (String) -> Bool) throws -> [String: [UInt8]] {
+        var out: [String: [UInt8]] = [:]
+        try txn.scan(db, from: nil) { k, v in
+            let key = String(decoding: k, as: UTF8.self)
+            if ResidentState.holds(key) && keeping(key) { out[key] = Array(v) }
+            return true
         }
+        return out
     }
 
-    /// The rule records of the state environment whose keys `keeping` accepts, by key, and its size.
-    static func storedRules(_ ledger: Ledger, keeping: (String) -> Bool) throws -> (size: UInt64, records: [String: [UInt8]]) {
-        try ledger.store.read { r in
-            var out: [String: [UInt8]] = [:]
-            try r.stateTxn.scan(r.store.state, from: nil) { k, v in
-                let key = String(decoding: k, as: UTF8.self)
-                if ResidentState.holds(key) && keeping(key) { out[key] = Array(v) }
-                return true
-            }
-            return (try r.stateSize(), out)
+    /// The rules checkpoint's records whose keys `keeping` accepts, by key, and its size.
+    static func checkpointRules(_ ledger: Ledger, keeping: (String) -> Bool = { _ in true }) throws -> (size: UInt64?, records: [String: [UInt8]]) {
+        var out: [String: [UInt8]] = [:]
+        let position = try ledger.store.ruleCheckpoints().forEachRecord { k, v in
+            let key = String(decoding: k, as: UTF8.self)
+            if keeping(key) { out[key] = Array(v) }
         }
+        return (position?.size, out)
     }
 
+    /// The rules' records of the state environment, by key, and its size.
+    static func environmentRules(_ ledger: Ledger) throws -> (size: UInt64, records: [String: [UInt8]]) {
+        try ledger.store.read { r in (try r.stateSize(), try rules(r.stateTxn, r.store.state) { _ in true }) }
+    }
+
+    /// The rules' records an independent replay of the whole log builds: the verifier's, kept in
+    /// an audit state.
+    static func replayedRules(_ ledger: Ledger) throws -> [String: [UInt8]] {
+        let dir = TempDir()
+        var v = Verifier(store: ledger.store)
+        v.auditStateDirectory = dir.sub("audit")
+        _ = try v.verify()
+        return try readOnlyStore(dir.sub("audit")).read { r in try rules(r.stateTxn, r.store.state) { _ in true } }
+    }
+
+    /// The keys on which two sets of records differ.
+    static func differing(_ a: [String: [UInt8]], _ b: [String: [UInt8]]) -> [String] {
+        Set(a.keys).union(b.keys).filter { a[$0] != b[$0] }.sorted()
+    }
+
+    /// The checkpoint is at the log's end and holds exactly an independent replay's rule
+    /// records, cold ones included; the state environment, those of them it keeps.
+    static func expectCheckpointIsTheState(_ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let held = try checkpointRules(ledger)
+        let logSize = try ledger.info().size
+        #expect(held.size == logSize, "checkpoint at \(String(describing: held.size)), log at \(logSize)", sourceLocation: sourceLocation)
+        let replayed = differing(held.records, try replayedRules(ledger))
+        #expect(replayed.isEmpty, "checkpoint and replay differ, first \(replayed.prefix(5))", sourceLocation: sourceLocation)
+        #expect(held.records.keys.contains(where: ResidentState.isCold) && held.records.keys.contains(where: ResidentState.isRulesOnly),
+                "the cold records are the checkpoint's too", sourceLocation: sourceLocation)
+        let environment = try environmentRules(ledger)
+        #expect(environment.size == logSize, sourceLocation: sourceLocation)
+        let kept = differing(environment.records, held.records.filter { !ResidentState.isRulesOnly($0.key) })
+        #expect(kept.isEmpty, "environment and checkpoint differ, first \(kept.prefix(5))", sourceLocation: sourceLocation)
+        #expect(!environment.records.keys.contains(where: ResidentState.isRulesOnly), "the rules-only records are not the environment's",
+                sourceLocation: sourceLocation)
+    }
+
+    /// The writer's rule state in memory, checkpointed, equals the checkpoint's records it
+    /// keeps, and the checkpoint is the state (`expectCheckpointIsTheState`).
     @discardableResult
     static func expectInStep(_ sequencer: Sequencer, _ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws -> (records: [String: [UInt8]], agedBefore: Int?) {
         let memory = try sequencer.rulesStateRecords()
-        let stored = try storedRules(ledger, agedBefore: memory.agedBefore)
         let logSize = try ledger.info().size
-        #expect(memory.size == logSize && stored.size == logSize, "sizes: memory \(memory.size), stored \(stored.size), log \(logSize)", sourceLocation: sourceLocation)
+        let held = try checkpointRules(ledger) { key in
+            let aged = memory.agedBefore.map { before in ResidentState.dayOf(key).map { $0 < before } ?? false } ?? false
+            return !ResidentState.isCold(key) && !aged
+        }
+        #expect(memory.size == logSize && held.size == logSize, "sizes: memory \(memory.size), checkpoint \(String(describing: held.size)), log \(logSize)",
+                sourceLocation: sourceLocation)
         // Once the checkpoint has caught up, the cold records are its alone.
-        #expect(memory.coldLayers == 0 && !memory.records.keys.contains(where: ResidentState.isCold), "\(memory.coldLayers) cold layers, \(sequencer.rulesCheckpoint)", sourceLocation: sourceLocation)
-        let differing = Set(memory.records.keys).union(stored.records.keys).filter { memory.records[$0] != stored.records[$0] }.sorted()
-        #expect(differing.count == 0, "records differ, first \(differing.prefix(5))", sourceLocation: sourceLocation)
-        #expect(stored.records.count > 100, sourceLocation: sourceLocation)
+        #expect(memory.coldLayers == 0 && !memory.records.keys.contains(where: ResidentState.isCold), "\(memory.coldLayers) cold layers, \(sequencer.rulesCheckpoint)",
+                sourceLocation: sourceLocation)
+        let differing = differing(memory.records, held.records)
+        #expect(differing.isEmpty, "records differ, first \(differing.prefix(5))", sourceLocation: sourceLocation)
+        #expect(held.records.count > 100, sourceLocation: sourceLocation)
+        try expectCheckpointIsTheState(ledger, sourceLocation: sourceLocation)
         return (memory.records, memory.agedBefore)
     }
 
@@ -171,16 +218,18 @@ import TestSupport
         _ = try Verifier(store: ledger.store).verify()
     }
 
-    /// A writer opened on an existing ledger loads the rule state from the environment, without
-    /// the read models and the cold records (a server does so before it serves).
+    /// A writer opened on an existing ledger loads the rule state from the rules checkpoint,
+    /// without the cold records (a server does so before it serves).
     @Test func aNewWriterLoadsTheStoredRulesState() throws {
         let dir = TempDir()
         let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/reload", residents: 40, days: 1)
-        _ = try DemoRunner(ledger: ledger, sequencer: try ledger.sequencer(), city: city).run()
-        let loaded = try ledger.store.read { try ResidentState.load($0) }
+        let first = try ledger.sequencer()
+        _ = try DemoRunner(ledger: ledger, sequencer: first, city: city).run()
+        first.writeRulesCheckpoint()
+        let loaded = try ledger.store.ruleCheckpoints().read { _, records in try ResidentState.load(records) }
         var keys: [String] = []
         loaded.forEachRecord { k, _ in keys.append(k) }
-        let stored = try Self.storedRules(ledger, agedBefore: nil).records.count
+        let stored = try Self.checkpointRules(ledger) { !ResidentState.isCold($0) }.records.count
         #expect(!keys.contains { Projection.owns($0) } && keys.count == stored)
         let writer = try ledger.sequencer()
         let beforeServing = try writer.loadRulesState()
@@ -224,8 +273,8 @@ import TestSupport
         let held = try Self.expectInStep(sequencer, ledger)
         #expect(held.agedBefore == day(last - 2))
         #expect(Set(held.records.keys.compactMap(ResidentState.dayOf)) == [day(last - 2), day(last - 1), day(last)])
-        let storedDays = try ledger.store.read { r in Set(try r.stateRecords(prefix: "cap/").compactMap { ResidentState.dayOf($0.0) }) }
-        #expect(storedDays.count == o.days, "the environment keeps every day")
+        let storedDays = Set(try Self.checkpointRules(ledger) { $0.hasPrefix("cap/") }.records.keys.compactMap(ResidentState.dayOf))
+        #expect(storedDays.count == o.days, "the checkpoint keeps every day")
         // A writer opened now loads the days in use only.
         let reopened = try ledger.sequencer()
         let again = try Self.expectInStep(reopened, ledger)

@@ -51,12 +51,21 @@ import TestSupport
     @Test func everyStoredRecordOfATypedNamespaceEncodesToItsStoredBytes() throws {
         let dir = TempDir()
         let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/records", residents: 60, days: 2)
-        _ = try DemoRunner(ledger: ledger, sequencer: try ledger.sequencer(), city: city).run()
+        let writer = try ledger.sequencer()
+        _ = try DemoRunner(ledger: ledger, sequencer: writer, city: city).run()
+        writer.writeRulesCheckpoint()
         var seen: [String: Int] = [:]
-        for record in try stateBytes(ledger.store) {
-            guard let zero = record.firstIndex(of: 0) else { continue }
-            let key = String(decoding: record[..<zero], as: UTF8.self)
-            let bytes = Array(record[(zero + 1)...])
+        // The state environment's records, and those only the rules read, which are the rules
+        // checkpoint's alone.
+        var stored: [(String, [UInt8])] = try stateBytes(ledger.store).compactMap { record in
+            guard let zero = record.firstIndex(of: 0) else { return nil }
+            return (String(decoding: record[..<zero], as: UTF8.self), Array(record[(zero + 1)...]))
+        }
+        try ledger.store.ruleCheckpoints().forEachRecord { k, v in
+            let key = String(decoding: k, as: UTF8.self)
+            if ResidentState.isRulesOnly(key) { stored.append((key, Array(v))) }
+        }
+        for (key, bytes) in stored {
             guard let type = Self.typed.first(where: { key.hasPrefix($0.prefix) }) else { continue }
             let encoded = type.roundTrip(try JSONParser.parseCanonical(bytes))
             #expect(encoded == bytes, "\(key): \(String(decoding: bytes, as: UTF8.self)) came back as \(encoded.map { String(decoding: $0, as: UTF8.self) } ?? "nothing")")

@@ -217,5 +217,24 @@ import TestSupport
         try inside.writeState { try $0.setSize(notAStart) }
         #expect(try inside.writeState { try StateSync.write(span, to: $0) } == nil)
     }
+
+    /// A state environment an earlier cledger wrote (format `carbonledger-lmdb/4`, which kept the
+    /// paths only the rules read too) is refused by readers, naming the remedy, and rebuilt by
+    /// the next writer without them.
+    @Test func aStateOfTheEarlierFormatIsRebuiltWithoutTheRulesOnlyPaths() throws {
+        let dir = TempDir()
+        let (path, _) = try Self.cityLedger(dir)
+        let expected = try stateBytes(Self.readOnly(path))
+        let size = try Self.sizes(path).log
+        do {
+            let store = try LogStore(path: path)
+            try store.rawPut(store.stateMeta, key: Array(StateMetaKey.format.rawValue.utf8), value: Array(LogStore.format.utf8))
+            try store.rawPut(store.state, key: Array("src/szmetro/stale".utf8), value: Array(#"{"seq":1}"#.utf8))
+        }
+        #expect { try Self.readOnly(path) } throws: { "\($0)".contains(LogStore.stateFormat) && "\($0)".contains("cledger upgrade") }
+        #expect(try Self.catchUp(LogStore(path: path)) == StateSync.Outcome(replayed: size, rebuilt: true))
+        #expect(try stateBytes(Self.readOnly(path)) == expected)
+        #expect(try Verifier(store: Self.readOnly(path)).verify().stateSize == size)
+    }
 }
 

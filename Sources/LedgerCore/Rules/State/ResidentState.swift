@@ -1,3 +1,5 @@
+import Foundation
+
 /// The rule state in memory, as of the log's first `size` entries: what the sequencer's rules
 /// read instead of the state environment (issue 23). Read from LMDB, every rule read was a
 /// B-tree search and a decode, a sixth of the rules thread's instructions (Benchmarks/RESULTS.md);
@@ -82,6 +84,33 @@ public final class ResidentState: StateReader {
         switch key.utf8.first {
         case UInt8(ascii: "a"): return key.hasBytePrefix("act/")
         case UInt8(ascii: "s"): return key.hasBytePrefix("src/")
+        default: return false
+        }
+    }
+
+    /// Whether `key` is read by the rules alone, never by a query: the duplicate and act
+    /// indexes, the intervals (and the count of long ones), the daily caps and the eligible
+    /// behaviours, most of a report's writes. The state environment does not keep them: they
+    /// are the rules checkpoint's (and the state in memory's) only.
+    @inline(__always)
+    public static func isRulesOnly(_ key: String) -> Bool {
+        if let only = key.utf8.withContiguousStorageIfAvailable({ isRulesOnly(keyBytes: UnsafeRawBufferPointer($0)) }) { return only }
+        return Array(key.utf8).withUnsafeBytes(isRulesOnly(keyBytes:))
+    }
+
+    /// `isRulesOnly` of a key given as its bytes (a key of a store being scanned).
+    public static func isRulesOnly(keyBytes b: UnsafeRawBufferPointer) -> Bool {
+        func starts(_ prefix: StaticString) -> Bool {
+            let n = prefix.utf8CodeUnitCount
+            guard b.count >= n, let base = b.baseAddress else { return false }
+            return memcmp(base, prefix.utf8Start, n) == 0
+        }
+        switch b.first {
+        case UInt8(ascii: "s"): return starts("src/")
+        case UInt8(ascii: "a"): return starts("act/")
+        case UInt8(ascii: "i"): return starts("iv/") || starts("ivlong/")
+        case UInt8(ascii: "c"): return starts("cap/")
+        case UInt8(ascii: "e"): return starts("elig/")
         default: return false
         }
     }
