@@ -23,6 +23,12 @@ import TestSupport
 
     static func readOnly(_ path: String) throws -> LogStore { try readOnlyStore(path) }
 
+    /// `cityLedger`'s directory, its state's records and its log's size.
+    static func cityState(_ dir: TempDir) throws -> (path: String, state: [[UInt8]], size: UInt64) {
+        let (path, _) = try cityLedger(dir)
+        return (path, try stateBytes(readOnly(path)), try sizes(path).log)
+    }
+
     /// What a writer's start does to the state environment (`Sequencer.loadRulesState`).
     @discardableResult
     static func catchUp(_ store: LogStore) throws -> StateSync.Outcome { try Sequencer(replicaOf: store).loadRulesState().state }
@@ -78,9 +84,7 @@ import TestSupport
 
     @Test func aStateNeitherWrittenInThisBootNorFlushedIsRebuiltFromTheLog() throws {
         let dir = TempDir()
-        let (path, _) = try Self.cityLedger(dir)
-        let expected = try stateBytes(Self.readOnly(path))
-        let size = try Self.sizes(path).log
+        let (path, expected, size) = try Self.cityState(dir)
         do {
             let store = try LogStore(path: path)
             // As after a power loss: written in an earlier boot, not flushed since, and with a
@@ -122,9 +126,7 @@ import TestSupport
     /// What `verify` advises for a damaged state file: remove it, and a writer rebuilds it.
     @Test func aRemovedStateIsRebuiltByTheNextWriter() throws {
         let dir = TempDir()
-        let (path, _) = try Self.cityLedger(dir)
-        let expected = try stateBytes(Self.readOnly(path))
-        let size = try Self.sizes(path).log
+        let (path, expected, size) = try Self.cityState(dir)
         try FileManager.default.removeItem(atPath: path + "/" + LogStore.stateDirectory)
         #expect(throws: StoreError.self) { try Self.readOnly(path) }
         try Self.catchUp(path)
@@ -223,9 +225,7 @@ import TestSupport
     /// the next writer without them.
     @Test func aStateOfTheEarlierFormatIsRebuiltWithoutTheRulesOnlyPaths() throws {
         let dir = TempDir()
-        let (path, _) = try Self.cityLedger(dir)
-        let expected = try stateBytes(Self.readOnly(path))
-        let size = try Self.sizes(path).log
+        let (path, expected, size) = try Self.cityState(dir)
         do {
             let store = try LogStore(path: path)
             try store.rawPut(store.stateMeta, key: Array(StateMetaKey.format.rawValue.utf8), value: Array(LogStore.format.utf8))
