@@ -215,7 +215,15 @@ public final class Sequencer: @unchecked Sendable {
     /// state environment, and a writer that starts finds the environment's tail in the log
     /// after the checkpoint. Throws `Reload` when the environment is behind a span (emptied).
     private func project(models: UInt64) throws {
-        while let (span, batch) = unprojected.first {
+        var handed = 0
+        // The batches and effects handed over are freed off this thread (their entries, nodes
+        // and read-model lines are most of a batch's memory).
+        defer {
+            var done: [(span: StateSync.AppliedSpan, batch: PreparedBatch?)]? = Array(unprojected.prefix(handed))
+            unprojected.removeFirst(handed)
+            dispose(&done, on: releaseQueue)
+        }
+        for (span, batch) in unprojected {
             if models < span.end {
                 let write = batch.map { b in lock.withLock { b.stateWrite } }
                 if write == .pending { return }
@@ -225,7 +233,7 @@ public final class Sequencer: @unchecked Sendable {
                     lock.withLock { stateReplayed += written }
                 }
             }
-            unprojected.removeFirst()
+            handed += 1
             var kept = span
             kept.effects = StateSync.AppliedSpan.Effects()
             checkpointer?.append(kept)

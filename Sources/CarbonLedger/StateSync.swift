@@ -107,7 +107,7 @@ public enum StateSync {
         try sw.apply(span.overlay, skipping: ResidentState.isRulesOnly)
         if !effects.isEmpty {
             let models = StateOverlay(base: sw.reader)
-            try Projection.apply(Array(effects), to: models)
+            try Projection.apply(effects, to: models)
             try sw.apply(models)
         }
         try sw.setSize(span.end)

@@ -1,7 +1,7 @@
 /// Writes the reducer's effects as the read models SPEC.md section 10 lays out: `hist/`,
 /// `stat/`, `mkt/` and `totals`. The one writer of those records, wherever they are kept.
 public enum Projection {
-    public static func apply(_ effects: [Effect], to state: StateOverlay) throws {
+    public static func apply(_ effects: some Collection<Effect>, to state: StateOverlay) throws {
         for effect in effects {
             switch effect {
             case .history(let seq, let account, let line):
