@@ -117,8 +117,8 @@ public final class Sequencer: @unchecked Sendable {
         }
     }
 
-    /// How many times a prepare from the store finds the state environment behind the cold
-    /// records it must serve after catching it up (another writer rebuilding it) before it gives up.
+    /// How many times a prepare from the store tries again, after another writer moved the
+    /// rules checkpoint (the rules' state loaded again) or left the state behind, before it gives up.
     private static let catchUpAttempts = 100
 
     /// The rules' state in memory and the keeper of the checkpoint its cold records are read
@@ -219,9 +219,11 @@ public final class Sequencer: @unchecked Sendable {
         // The batches and effects handed over are freed off this thread (their entries, nodes
         // and read-model lines are most of a batch's memory).
         defer {
-            var done: [(span: StateSync.AppliedSpan, batch: PreparedBatch?)]? = Array(unprojected.prefix(handed))
-            unprojected.removeFirst(handed)
-            dispose(&done, on: releaseQueue)
+            if handed > 0 {
+                var done: [(span: StateSync.AppliedSpan, batch: PreparedBatch?)]? = Array(unprojected.prefix(handed))
+                unprojected.removeFirst(handed)
+                dispose(&done, on: releaseQueue)
+            }
         }
         for (span, batch) in unprojected {
             if models < span.end {
@@ -302,6 +304,8 @@ public final class Sequencer: @unchecked Sendable {
                 state.cold = records
                 defer { state.cold = nil }
                 evictCold(state, through: position.size)
+                // A replay from the first entry fills the key filter many times over.
+                if state.filterIsFull { try state.rebuildFilter(from: records) }
                 // Split where the environment ends: it takes whole spans.
                 let limit = state.size < models ? models : size
                 return try StateSync.replay(state, log: r, limit: limit, effects: state.size >= models)
