@@ -310,6 +310,9 @@ public final class Sequencer: @unchecked Sendable {
                 let limit = state.size < models ? models : size
                 return try StateSync.replay(state, log: r, limit: limit, effects: state.size >= models)
             }
+            // Replayed from the log, it is never undone: its undo records go at once.
+            var undo: [(key: String, previous: StateOverlay.Content?)]? = span.overlay.releaseUndo()
+            dispose(&undo, on: releaseQueue)
             applied(span, batch: nil)
             try project(models: models)
             keeper.stepIfDue(entries: checkpointEntries, interval: checkpointInterval)
