@@ -27,7 +27,7 @@ public enum StateSync {
     /// Entries replayed per span (rounded up to a whole submission): bounds the replay's memory
     /// whatever the length of the tail, since a span's cold writes are let go of once the rules
     /// checkpoint has them.
-    static let entriesPerTransaction: UInt64 = 65_536
+    static let entriesPerSpan: UInt64 = 65_536
 
     /// Empties the state environment when it cannot be trusted (written in another boot and not
     /// flushed since, or ahead of the log), for a writer to rebuild it from the log. Returns
@@ -46,14 +46,14 @@ public enum StateSync {
     }
 
     /// Replays into the rules' state in memory one span of the log it lacks: the submissions
-    /// from `resident.size` until one ends at or past `limit` (at most `entriesPerTransaction`
+    /// from `resident.size` until one ends at or past `limit` (at most `entriesPerSpan`
     /// entries), keeping what they give the read models when `effects`. The state's `cold`
     /// reader must be set.
     public static func replay(_ resident: ResidentState, log r: StoreReader, limit: UInt64, effects: Bool) throws -> AppliedSpan {
         let start = resident.size
         let size = try r.metaU64(.size) ?? 0
         guard start < size else { throw StoreError.corrupt("the rules' state reflects \(start) entries and the log has \(size): nothing to replay") }
-        let limit = min(size, limit, start + entriesPerTransaction)
+        let limit = min(size, limit, start + entriesPerSpan)
         let overlay = StateOverlay(writingThrough: resident, expectedWrites: Int(limit - start) * StateOverlay.writesPerEvent)
         var span = AppliedSpan(start: start, end: start, overlay: overlay)
         do {
@@ -76,8 +76,8 @@ public enum StateSync {
         public var effects = Effects()
 
         /// What the span's submissions give the read models, in order, and where each
-        /// submission's begin: a state environment another writer took partway into the span
-        /// gets those of the submissions after that point.
+        /// submission's effects begin: a state environment another writer took partway into the
+        /// span gets those of the submissions after that point.
         public struct Effects {
             public var list: [Effect] = []
             /// Each submission's first seq and the index of its first effect, in order.

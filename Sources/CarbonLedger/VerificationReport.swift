@@ -11,7 +11,7 @@ public struct VerificationReport: Sendable {
     public var stateKeysCompared: Int
     /// The log size at which the projections were compared: the log's size, unless a crash or
     /// a failed state write between a commit's log and its state left the state behind (caught
-    /// up when the ledger is next opened for writing; SPEC.md section 10).
+    /// up by the next writer to start; SPEC.md section 10).
     public var stateSize: UInt64
     public var submissions: UInt64
     public var checkpointsChecked: UInt64
