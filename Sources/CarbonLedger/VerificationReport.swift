@@ -31,4 +31,9 @@ public struct VerificationReport: Sendable {
     /// Where the replay began: 0, or the size an audit state had verified earlier (only the
     /// entries from there on were replayed).
     public var resumedFrom: UInt64 = 0
+    /// The rules checkpoint (`DIR/rules`) compared with the replay: its size and the records
+    /// compared; nil when it was not (none, not this log's, before where the replay began, or
+    /// moved by a writer while the replay ran: `rulesCheckpointNote` says which).
+    public var rulesCheckpointCompared: (size: UInt64, records: Int)?
+    public var rulesCheckpointNote: String?
 }

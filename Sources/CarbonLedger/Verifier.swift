@@ -164,6 +164,20 @@ private struct Replay {
         guard stateSize <= size else { throw Self.fail(nil, "the state reflects \(stateSize) entries but the log has only \(size)") }
         let compareAt: UInt64? = verifier.upTo == nil && stateSize >= start ? stateSize : nil
         var compared: Int?
+        // The rules checkpoint is compared when the replay reaches its size, if it is this log's.
+        let (checkpoint, checkpointNote) = verifier.upTo == nil ? try rulesCheckpoint(from: start, size: size) : (nil, nil)
+        var checkpointCompared: (size: UInt64, records: Int)?
+        var checkpointMoved: String?
+        func compareCheckpointHere() throws {
+            guard let (checkpoints, position) = checkpoint, position.size == seqReached else { return }
+            try writing?.wait()
+            if let n = try compareCheckpoint(checkpoints, at: position) {
+                checkpointCompared = (position.size, n)
+            } else {
+                checkpointMoved = "not compared: a writer moved the rules checkpoint while the replay ran"
+            }
+        }
+        var seqReached = start
         // Three stages on two cores: this thread reads chunk i+1 from the log and hands it to be
         // decoded and hashed, runs the rules of chunk i over the replayed state, and hands chunk
         // i's state changes to be written to the scratch store while it goes on. The rules of a
@@ -172,7 +186,7 @@ private struct Replay {
         let writeQueue = DispatchQueue(label: "carbonledger.verify.scratch")
         // A chunk ends where the state is compared, so the scratch store holds exactly that.
         var chunks = LogChunks(reader: reader, from: start, end: end, chunkSize: verifier.chunkSize, workers: max(1, verifier.workers - 1),
-                               stops: compareAt.map { [$0] } ?? [])
+                               stops: Array(Set([compareAt, checkpoint?.1.size].compactMap { $0 })).sorted())
         let scratch = self.scratch
         var previous: StateOverlay?
         var writing: BackgroundResult<Void>?
@@ -184,6 +198,7 @@ private struct Replay {
         // A state behind the log (after a crash) is compared when the replay reaches it; one
         // at the head after the log's own checks (`finish`), as their faults explain more.
         if compareAt == start && start < size { compared = try compareState(at: start) }
+        try compareCheckpointHere()
         while let chunk = try Self.next(&chunks) {
             let hashed = chunk.entries, n = hashed.count
             let beforeChunk = self
@@ -225,10 +240,12 @@ private struct Replay {
             dispose(&previous, on: writeQueue)
             previous = overlay
             seq += UInt64(n)
+            seqReached = seq
             if seq == compareAt && seq < size {
                 try writing?.wait()
                 compared = try compareState(at: seq)
             }
+            try compareCheckpointHere()
             verifier.progress?(seq, end)
         }
         try writing?.wait()
@@ -247,7 +264,71 @@ private struct Replay {
         var report = try finish(size: size, stateKeysCompared: compared, compareAt: compareAt)
         report.resumedFrom = start
         report.comparedWrittenOnly = writtenOnly && report.projectionsCompared
+        report.rulesCheckpointCompared = checkpointCompared
+        report.rulesCheckpointNote = checkpointMoved ?? checkpointNote
         return report
+    }
+
+    /// The rules checkpoint to compare and where it stands, when it is this log's and the
+    /// replay from `start` reaches it; else nil and why not (nil when there is none).
+    func rulesCheckpoint(from start: UInt64, size: UInt64) throws -> ((RuleCheckpoints, RuleCheckpoints.Position)?, String?) {
+        guard let checkpoints = try reader.store.ruleCheckpointsIfPresent() else { return (nil, nil) }
+        guard let position = try checkpoints.position() else { return (nil, "not compared: it holds no state in this format (a writer makes it again)") }
+        // Empty before the first entry: nothing to compare, and nothing a writer would load.
+        guard position.size > 0 else { return (nil, nil) }
+        guard position.size <= size, try reader.leafHash(ofEntryBefore: position.size) == position.head else {
+            return (nil, "not compared: it is not this log's (a writer replays the whole log and makes it again)")
+        }
+        guard position.size > start else {
+            return (nil, "not compared: it stands at \(position.size) entries, where the audit state's replay had been before this run")
+        }
+        return ((checkpoints, position), nil)
+    }
+
+    /// The rules checkpoint against the replay of its first `position.size` entries: the same
+    /// rule records (every record but the read models), byte for byte. Nil when the checkpoint
+    /// no longer stands there (a writer stepped it meanwhile).
+    func compareCheckpoint(_ checkpoints: RuleCheckpoints, at position: RuleCheckpoints.Position) throws -> Int? {
+        func text(_ b: UnsafeRawBufferPointer) -> String { String(decoding: b.prefix(300), as: UTF8.self) }
+        func fault(_ key: String, stored: String?, replayed: String?) -> VerificationFailure {
+            let what: String
+            switch (stored, replayed) {
+            case (let l?, nil): what = "holds \(key) = \(l), which a replay of the log does not produce"
+            case (nil, let r?): what = "lacks \(key) (a replay of the log produces \(r))"
+            case (let l?, let r?): what = "holds \(key) = \(l), where a replay of the log has \(r)"
+            case (nil, nil): what = "differs at \(key)"
+            }
+            return Self.fail(nil, "the rules checkpoint (\(RuleCheckpoints.directory)/, the state after \(position.size) entries) \(what): "
+                                  + "remove the ledger directory's \(RuleCheckpoints.directory)/ subdirectory and the next writer replays the whole log to make it again")
+        }
+        return try scratch.read { s -> Int? in
+            // The replay's rule records, in key order, a chunk at a time.
+            var chunk: [StateDump.Record] = [], index = 0, from: [UInt8]? = nil, done = false
+            func nextReplayed() throws -> StateDump.Record? {
+                if index == chunk.count {
+                    guard !done else { return nil }
+                    let dump = try StateDump(s.stateTxn, scratch.state, from: from, limit: 4096,
+                                             skipping: { Projection.owns(String(decoding: $0, as: UTF8.self)) })
+                    (chunk, index, done) = (dump.records, 0, dump.done)
+                    guard let last = chunk.last else { return nil }
+                    from = last.key + [0]
+                }
+                index += 1
+                return chunk[index - 1]
+            }
+            var compared = 0
+            var replayed = try nextReplayed()
+            let stood = try checkpoints.forEachRecord(at: position) { k, v in
+                if let r = replayed, r.key.lexicographicallyPrecedes(k) { throw fault(r.keyText, stored: nil, replayed: r.valueText) }
+                guard let r = replayed, r.key.elementsEqual(k) else { throw fault(String(decoding: k, as: UTF8.self), stored: text(v), replayed: nil) }
+                guard r.value.elementsEqual(v) else { throw fault(r.keyText, stored: text(v), replayed: r.valueText) }
+                compared += 1
+                replayed = try nextReplayed()
+            }
+            guard stood else { return nil }
+            if let r = replayed { throw fault(r.keyText, stored: nil, replayed: r.valueText) }
+            return compared
+        }
     }
 
     /// The live projections against the replay of the first `size` entries (a submission

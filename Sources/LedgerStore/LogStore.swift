@@ -166,6 +166,19 @@ public final class LogStore: @unchecked Sendable {
     private var rulesCheckpoint: RuleCheckpoints?
     private let rulesCheckpointLock = NSLock()
 
+    /// The rules checkpoint if the directory has one (nil, and nothing made, if not), opened
+    /// read-only by a read-only store: what `verify` compares with its replay.
+    public func ruleCheckpointsIfPresent() throws -> RuleCheckpoints? {
+        try rulesCheckpointLock.withLock {
+            if let c = rulesCheckpoint { return c }
+            let path = env.path + "/" + RuleCheckpoints.directory
+            guard FileManager.default.fileExists(atPath: path + "/data.mdb") else { return nil }
+            let c = try RuleCheckpoints(ledgerPath: env.path, readOnly: env.options.readOnly)
+            rulesCheckpoint = c
+            return c
+        }
+    }
+
     /// Set after this process's first state commit (see `syncState`).
     var wroteState: Bool {
         get { wroteStateLock.withLock { wroteStateValue } }

@@ -39,15 +39,20 @@ public final class RuleCheckpoints: @unchecked Sendable {
     }
 
     /// Opens (or creates) the checkpoint of the ledger directory `ledgerPath`; a writer's
-    /// `LogStore.ruleCheckpoints()` does, once per process.
-    init(ledgerPath: String) throws {
+    /// `LogStore.ruleCheckpoints()` does, once per process. `readOnly`: opens an existing one
+    /// for reading (`verify`).
+    init(ledgerPath: String, readOnly: Bool = false) throws {
         let path = ledgerPath + "/" + Self.directory
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw StoreError.missing("the rules checkpoint directory \(path) cannot be created: \(error.localizedDescription)")
+        var options = LMDBOptions()
+        options.readOnly = readOnly
+        if !readOnly {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError.missing("the rules checkpoint directory \(path) cannot be created: \(error.localizedDescription)")
+            }
         }
-        env = try LMDBEnvironment(path: path)
+        env = try LMDBEnvironment(path: path, options: options)
         records = try env.openDatabase("records")
         meta = try env.openDatabase("meta")
     }
@@ -67,6 +72,24 @@ public final class RuleCheckpoints: @unchecked Sendable {
                 return true
             }
             return try Self.position(txn, meta)
+        }
+    }
+
+    /// Where the checkpoint stands now.
+    public func position() throws -> Position? {
+        try env.read { txn in try Self.position(txn, meta) }
+    }
+
+    /// Calls `body` with each record, in key order, if the checkpoint stands at `position` (in
+    /// one read snapshot); returns whether it did.
+    public func forEachRecord(at position: Position, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+        try env.read { txn in
+            guard try Self.position(txn, meta) == position else { return false }
+            try txn.scan(records, from: nil) { k, v in
+                try body(k, v)
+                return true
+            }
+            return true
         }
     }
 

@@ -11,7 +11,8 @@ struct Verify: ParsableCommand {
             Re-canonicalises and re-hashes every entry, checks every prev link, every submission's root and \
             signature, every rule (the same reducer the sequencer runs, replaying the state into a scratch \
             store), every stored Merkle node and checkpoint, the latest checkpoint's signature and root, and \
-            that the stored projections equal the replayed state byte for byte. Reports the first bad seq and why. \
+            that the stored projections, and the rules checkpoint (rules/) when the replay reaches its size, \
+            equal the replayed state byte for byte. Reports the first bad seq and why. \
             Hashing uses all cores; progress is shown when standard error is a terminal. Exit status: 0 \
             verified, 1 a fault found (named with its seq), 2 the --audit-state directory cannot be used \
             (nothing was verified or changed; the message says why), 3 the data file is so damaged that reading it \
@@ -81,6 +82,11 @@ struct Verify: ParsableCommand {
             print("OK: \(counted(report.entries, "entry", "entries"))\(replayed), \(counted(report.submissions, "submission")), \(counted(report.checkpointsChecked, "checkpoint")), \(report.comparedWrittenOnly ? "the projections written since the last comparison (\(counted(report.stateKeysCompared, "write")))" : counted(report.stateKeysCompared, "projection")) equal to a replay; verified in \(String(format: "%.2f", secs)) s")
             print("checkpoint: \(report.checkpoint.origin) size \(report.checkpoint.size) root \(report.checkpoint.root.base64)")
             if let a = auditState { print("audit state: \(a) holds the replay of these \(report.entries) entries; the next `verify --audit-state \(a)` starts there") }
+            if let c = report.rulesCheckpointCompared {
+                print("rules checkpoint: \(counted(c.records, "record")) of the state after \(counted(c.size, "entry", "entries")) equal to the replay")
+            } else if let why = report.rulesCheckpointNote {
+                print("rules checkpoint: \(why)")
+            }
             if ledger.store.stateAbsent {
                 print("note: the directory holds no state (no \(LogStore.stateDirectory)/ subdirectory), so no projections were compared; the log, its tree, checkpoints, signatures and every rule were verified. The next writer to open the ledger rebuilds the state from the log")
             } else if !report.projectionsCompared {

@@ -177,6 +177,9 @@ import TestSupport
         #expect(lines.last?.hasPrefix("ready to serve after ") == true, "\(lines)")
         #expect(try Ledger(directory: d.sub("L")).info().size == size)
         #expect(try CLI.tool(["restart-time", "--dir", d.sub("none")]).status != 0)
+        // `verify` compares the checkpoint the clean stops wrote with its replay.
+        let verify = try CLI.run(["verify", "--dir", d.sub("L")])
+        #expect(verify.status == 0 && verify.stdout.contains(" records of the state after \(size) entries equal to the replay"), "\(verify.stdout)")
     }
 
     /// `verify --audit-state`: the first run replays everything into the directory, the next

@@ -156,6 +156,43 @@ import TestSupport
         try ResidentStateTests.expectInStep(writer, ledger)
     }
 
+    /// `verify` compares the checkpoint with its replay when it reaches the checkpoint's size:
+    /// equal, it says how many records; a record changed, added or removed is named with the
+    /// remedy; a checkpoint of another history is not compared, and says why.
+    @Test func verifyComparesTheCheckpointWithItsReplay() throws {
+        let dir = TempDir()
+        let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/verified", residents: 40, days: 1)
+        let writer = try ledger.sequencer()
+        try writer.appendAccepted(try city.setup())
+        try writer.appendAccepted(try city.regularBatches(0))
+        writer.writeRulesCheckpoint()
+        // More after the checkpoint: the replay compares it on the way.
+        try writer.appendAccepted([try city.sign([["type": "note", "text": "after the checkpoint"]], by: city.admin)])
+        let checkpoints = try ledger.store.ruleCheckpoints()
+        let at = try #require(try checkpoints.position())
+        #expect(at.size < (try ledger.info().size))
+        let report = try Verifier(store: ledger.store).verify()
+        let compared = try #require(report.rulesCheckpointCompared)
+        let held = try Self.checkpoint(ledger).records
+        #expect(compared.size == at.size && compared.records == held.count && compared.records > 100)
+
+        let (key, value) = try #require(held.first { ResidentState.isRulesOnly($0.key) })
+        for (change, named) in [((key, Array(#"{"seq":1}"#.utf8)), "where a replay of the log has"), (("src/forged/1", value), "which a replay of the log does not produce"),
+                                ((key, nil as [UInt8]?), "lacks \(key)")] {
+            try checkpoints.advance(from: at, to: at) { write in try write(change.0, change.1.map { .canonical($0) } ?? .absent) }
+            #expect { try Verifier(store: ledger.store).verify() } throws: { e in
+                "\(e)".contains("rules checkpoint") && "\(e)".contains(named) && "\(e)".contains("remove the ledger directory's rules/")
+            }
+            // Put back as it was.
+            try checkpoints.advance(from: at, to: at) { write in try write(change.0, change.0 == key ? .canonical(value) : .absent) }
+        }
+        #expect(try Verifier(store: ledger.store).verify().rulesCheckpointCompared?.records == compared.records)
+
+        try checkpoints.advance(from: at, to: RuleCheckpoints.Position(size: at.size, head: .zero)) { _ in }
+        let other = try Verifier(store: ledger.store).verify()
+        #expect(other.rulesCheckpointCompared == nil && other.rulesCheckpointNote?.contains("not this log's") == true)
+    }
+
     /// A writer cannot go on without its checkpoint (its directory's name taken by a file): the
     /// append is an error naming the directory, and the log is as it was.
     @Test func aCheckpointThatCannotBeMadeIsAnError() throws {
