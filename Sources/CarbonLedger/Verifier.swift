@@ -272,8 +272,15 @@ private struct Replay {
     /// The rules checkpoint to compare and where it stands, when it is this log's and the
     /// replay from `start` reaches it; else nil and why not (nil when there is none).
     func rulesCheckpoint(from start: UInt64, size: UInt64) throws -> ((RuleCheckpoints, RuleCheckpoints.Position)?, String?) {
-        guard let checkpoints = try reader.store.ruleCheckpointsIfPresent() else { return (nil, nil) }
-        guard let position = try checkpoints.position() else { return (nil, "not compared: it holds no state in this format (a writer makes it again)") }
+        let checkpoints: RuleCheckpoints, found: RuleCheckpoints.Position?
+        do {
+            guard let opened = try reader.store.ruleCheckpointsIfPresent() else { return (nil, nil) }
+            (checkpoints, found) = (opened, try opened.position())
+        } catch {
+            throw Self.fail(nil, "the rules checkpoint (\(RuleCheckpoints.directory)/) cannot be read (\(error)): remove the ledger directory's "
+                                 + "\(RuleCheckpoints.directory)/ subdirectory and the next writer replays the whole log to make it again")
+        }
+        guard let position = found else { return (nil, "not compared: it holds no state in this format (a writer makes it again)") }
         // Empty before the first entry: nothing to compare, and nothing a writer would load.
         guard position.size > 0 else { return (nil, nil) }
         guard position.size <= size, try reader.leafHash(ofEntryBefore: position.size) == position.head else {

@@ -158,7 +158,8 @@ import TestSupport
 
     /// `verify` compares the checkpoint with its replay when it reaches the checkpoint's size:
     /// equal, it says how many records; a record changed, added or removed is named with the
-    /// remedy; a checkpoint of another history is not compared, and says why.
+    /// remedy, and so is a checkpoint file that cannot be read; a checkpoint of another history
+    /// is not compared, and says why.
     @Test func verifyComparesTheCheckpointWithItsReplay() throws {
         let dir = TempDir()
         let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/verified", residents: 40, days: 1)
@@ -187,6 +188,13 @@ import TestSupport
             try checkpoints.advance(from: at, to: at) { write in try write(change.0, change.0 == key ? .canonical(value) : .absent) }
         }
         #expect(try Verifier(store: ledger.store).verify().rulesCheckpointCompared?.records == compared.records)
+
+        // A checkpoint file that is not one: named, with the remedy.
+        try FileManager.default.copyItem(atPath: ledger.directory, toPath: dir.sub("damaged"))
+        #expect(FileManager.default.createFile(atPath: dir.sub("damaged") + "/" + RuleCheckpoints.directory + "/data.mdb", contents: Data(repeating: 0x5A, count: 65_536)))
+        #expect { try Verifier(store: readOnlyStore(dir.sub("damaged"))).verify() } throws: { e in
+            "\(e)".contains("the rules checkpoint (rules/) cannot be read") && "\(e)".contains("remove the ledger directory's rules/")
+        }
 
         try checkpoints.advance(from: at, to: RuleCheckpoints.Position(size: at.size, head: .zero)) { _ in }
         let other = try Verifier(store: ledger.store).verify()
