@@ -75,9 +75,8 @@ import TestSupport
         // One accepted submission per event type (the first entry of that type), rebuilt from the log.
         func originals() throws -> (submissions: [String: Submission], events: [String: JSONValue]) {
             var original: [String: Submission] = [:], event: [String: JSONValue] = [:]
-            let size = try ledger.info().size
             try ledger.store.read { r in
-                for seq in 1..<size {
+                for seq in 1..<(try r.metaU64(.size) ?? 0) {
                     let e = try Entry.decode(try #require(try r.entryBytes(seq)))
                     let type = e.event["type"]!.stringValue!
                     guard original[type] == nil else { continue }
