@@ -148,7 +148,7 @@ import TestSupport
         let mine = try ledger.sequencer()
         try mine.appendAccepted(try city.setup())
         let reported = try mine.appendAccepted(try city.regularBatches(0))[0].firstSeq
-        // Settles the reports' batch: its behaviours are the environment's alone from here on.
+        // Settles the reports' batch: its behaviours are read from the stores from here on.
         try mine.appendAccepted([try city.sign([["type": "note", "text": "before the other's reversal"]], by: city.admin)])
         try ledger.sequencer().appendAccepted(try city.reversals(of: [reported]))
         try mine.appendAccepted([try city.sign([["type": "note", "text": "after the other's reversal"]], by: city.admin)])
@@ -241,7 +241,7 @@ import TestSupport
     /// Under the programme's windows the writer's memory holds the intervals and daily caps of
     /// the days a rule can still reach, not of every day: a city reporting each evening (report
     /// window 1 day, reversal 2) ages the older days out, keeps the rest equal to the
-    /// environment, reverses what the window allows, and a writer opened later loads no more.
+    /// checkpoint, reverses what the window allows, and a writer opened later loads no more.
     @Test func theWindowsBoundTheDaysHeldInMemory() throws {
         let dir = TempDir()
         let registry = try NoteSigningKey.generate(name: "registry")

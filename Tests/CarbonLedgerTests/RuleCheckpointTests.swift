@@ -7,10 +7,10 @@ import LedgerStore
 import TestSupport
 
 /// The rules checkpoint (`DIR/rules`): the rules' records after a point of the log, moved on in
-/// steps behind the writer, from which a writer starts instead of the state environment. It must
-/// always hold exactly the records a replay of its entries leaves (the state environment's rule
-/// records, when that is at the same point), and a checkpoint that is not the log's must never be
-/// loaded.
+/// steps behind the writer, from which a writer starts instead of replaying the whole log, and
+/// where it reads the cold records. It must always hold exactly the records a replay of its
+/// entries leaves (an independent replay's, the verifier's), and a checkpoint that is not the
+/// log's must never be loaded.
 @Suite struct RuleCheckpointTests {
     /// The checkpoint's records and where it stands.
     static func checkpoint(_ ledger: Ledger) throws -> (position: RuleCheckpoints.Position?, records: [String: [UInt8]]) {
