@@ -133,7 +133,8 @@ public final class Sequencer: @unchecked Sendable {
         if let resident, let checkpointer { return (resident, checkpointer) }
         let checkpoints = try store.ruleCheckpoints()
         let state: ResidentState, keeper: RuleCheckpointer
-        switch try Self.load(checkpoints, log: r, agedBefore: try Self.firstDayInUse(r)) {
+        let windows = try Self.windows(r)
+        switch try Self.load(checkpoints, log: r, agedBefore: try windows.flatMap { try Self.firstDayInUse($0, r) }) {
         case .loaded(let loaded, let position):
             loadedFrom = .checkpoint(size: position.size, replayed: (try r.metaU64(.size) ?? 0) - position.size)
             (state, keeper) = (loaded, RuleCheckpointer(checkpoints, log: store, at: position))
@@ -141,8 +142,7 @@ public final class Sequencer: @unchecked Sendable {
             let empty = RuleCheckpoints.Position(size: 0, head: .zero)
             try checkpoints.reset(at: empty)
             loadedFrom = .replay(why: why)
-            let hasWindows = try r.metaU64(.size) ?? 0 > 0 && Windows.of(genesis: try r.genesis().event) != nil
-            (state, keeper) = (ResidentState(agesDays: hasWindows), RuleCheckpointer(checkpoints, log: store, at: empty))
+            (state, keeper) = (ResidentState(agesDays: windows != nil), RuleCheckpointer(checkpoints, log: store, at: empty))
         }
         keeper.beforeStep = checkpointStepHook
         loads += 1
@@ -297,7 +297,7 @@ public final class Sequencer: @unchecked Sendable {
         let size = try r.metaU64(.size) ?? 0, models = try r.stateSize()
         guard state.size <= size else { throw StoreError.corrupt("the rules' state reflects \(state.size) entries but the log has only \(size)") }
         guard state.size < size else { return }
-        let windows = Windows.of(genesis: try r.genesis().event)
+        let windows = try Self.windows(r)
         while state.size < size {
             let span = try keeper.checkpoints.read { position, records -> StateSync.AppliedSpan in
                 guard let position, keeper.holds(position) else { throw Reload() }
@@ -358,12 +358,17 @@ public final class Sequencer: @unchecked Sendable {
         dispose(&dropped, on: releaseQueue)
     }
 
-    /// The first CST day whose intervals and daily caps the rules can still reach after the log
-    /// `r` reads (`Windows.firstDayInUse`); nil for a log without windows (before v3), or
+    /// The programme's windows of the log `r` reads: nil for a log without them (before v3), or
     /// without its genesis yet.
-    static func firstDayInUse(_ r: StoreReader) throws -> Int? {
-        guard try r.metaU64(.size) ?? 0 > 0, let windows = Windows.of(genesis: try r.genesis().event),
-              let last = try r.metaU64(.lastTime) else { return nil }
+    static func windows(_ r: StoreReader) throws -> Windows? {
+        guard try r.metaU64(.size) ?? 0 > 0 else { return nil }
+        return Windows.of(genesis: try r.genesis().event)
+    }
+
+    /// The first CST day whose intervals and daily caps the rules can still reach under
+    /// `windows` after the log `r` reads (`Windows.firstDayInUse`).
+    static func firstDayInUse(_ windows: Windows, _ r: StoreReader) throws -> Int? {
+        guard let last = try r.metaU64(.lastTime) else { return nil }
         return windows.firstDayInUse(at: Timestamp(millisecondsSinceEpoch: Int64(bitPattern: last)))
     }
 
@@ -401,6 +406,8 @@ public final class Sequencer: @unchecked Sendable {
         let keeper = rulesLock.withLock {
             // The batches committed since the last prepare, which would have settled them.
             _ = settleCommitted()
+            // A state environment that cannot be read or written now keeps its spans out of this
+            // step (the checkpoint is never past it): the next start replays them.
             if let models = try? store.read({ try $0.stateSize() }) { try? project(models: models) }
             checkpointer?.stepIfDue(entries: checkpointEntries, interval: checkpointInterval, force: true)
             return checkpointer

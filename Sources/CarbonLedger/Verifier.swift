@@ -168,16 +168,6 @@ private struct Replay {
         let (checkpoint, checkpointNote) = verifier.upTo == nil ? try rulesCheckpoint(from: start, size: size) : (nil, nil)
         var checkpointCompared: (size: UInt64, records: Int)?
         var checkpointMoved: String?
-        func compareCheckpointHere() throws {
-            guard let (checkpoints, position) = checkpoint, position.size == seqReached else { return }
-            try writing?.wait()
-            if let n = try compareCheckpoint(checkpoints, at: position) {
-                checkpointCompared = (position.size, n)
-            } else {
-                checkpointMoved = "not compared: a writer moved the rules checkpoint while the replay ran"
-            }
-        }
-        var seqReached = start
         // Three stages on two cores: this thread reads chunk i+1 from the log and hands it to be
         // decoded and hashed, runs the rules of chunk i over the replayed state, and hands chunk
         // i's state changes to be written to the scratch store while it goes on. The rules of a
@@ -198,7 +188,6 @@ private struct Replay {
         // A state behind the log (after a crash) is compared when the replay reaches it; one
         // at the head after the log's own checks (`finish`), as their faults explain more.
         if compareAt == start && start < size { compared = try compareState(at: start) }
-        try compareCheckpointHere()
         while let chunk = try Self.next(&chunks) {
             let hashed = chunk.entries, n = hashed.count
             let beforeChunk = self
@@ -240,12 +229,19 @@ private struct Replay {
             dispose(&previous, on: writeQueue)
             previous = overlay
             seq += UInt64(n)
-            seqReached = seq
             if seq == compareAt && seq < size {
                 try writing?.wait()
                 compared = try compareState(at: seq)
             }
-            try compareCheckpointHere()
+            // After `start` (`rulesCheckpoint`): a chunk ends there.
+            if let (checkpoints, position) = checkpoint, seq == position.size {
+                try writing?.wait()
+                if let n = try compareCheckpoint(checkpoints, at: position) {
+                    checkpointCompared = (position.size, n)
+                } else {
+                    checkpointMoved = "not compared: a writer moved the rules checkpoint while the replay ran"
+                }
+            }
             verifier.progress?(seq, end)
         }
         try writing?.wait()
@@ -296,45 +292,18 @@ private struct Replay {
     /// rule records (every record but the read models), byte for byte. Nil when the checkpoint
     /// no longer stands there (a writer stepped it meanwhile).
     func compareCheckpoint(_ checkpoints: RuleCheckpoints, at position: RuleCheckpoints.Position) throws -> Int? {
-        func text(_ b: UnsafeRawBufferPointer) -> String { String(decoding: b.prefix(300), as: UTF8.self) }
-        func fault(_ key: String, stored: String?, replayed: String?) -> VerificationFailure {
-            let what: String
-            switch (stored, replayed) {
-            case (let l?, nil): what = "holds \(key) = \(l), which a replay of the log does not produce"
-            case (nil, let r?): what = "lacks \(key) (a replay of the log produces \(r))"
-            case (let l?, let r?): what = "holds \(key) = \(l), where a replay of the log has \(r)"
-            case (nil, nil): what = "differs at \(key)"
-            }
-            return Self.fail(nil, "the rules checkpoint (\(RuleCheckpoints.directory)/, the state after \(position.size) entries) \(what): "
-                                  + "remove the ledger directory's \(RuleCheckpoints.directory)/ subdirectory and the next writer replays the whole log to make it again")
-        }
-        return try scratch.read { s -> Int? in
-            // The replay's rule records, in key order, a chunk at a time.
-            var chunk: [StateDump.Record] = [], index = 0, from: [UInt8]? = nil, done = false
-            func nextReplayed() throws -> StateDump.Record? {
-                if index == chunk.count {
-                    guard !done else { return nil }
-                    let dump = try StateDump(s.stateTxn, scratch.state, from: from, limit: 4096,
-                                             skipping: { Projection.owns(String(decoding: $0, as: UTF8.self)) })
-                    (chunk, index, done) = (dump.records, 0, dump.done)
-                    guard let last = chunk.last else { return nil }
-                    from = last.key + [0]
+        try checkpoints.read(at: position) { txn, records in
+            try compareRecords(txn, records, skipping: { Projection.owns(String(decoding: $0, as: UTF8.self)) }) { key, stored, replayed in
+                let what: String
+                switch (stored, replayed) {
+                case (let l?, nil): what = "holds \(key) = \(l), which a replay of the log does not produce"
+                case (nil, let r?): what = "lacks \(key) (a replay of the log produces \(r))"
+                case (let l?, let r?): what = "holds \(key) = \(l), where a replay of the log has \(r)"
+                case (nil, nil): what = "differs at \(key)"
                 }
-                index += 1
-                return chunk[index - 1]
+                return Self.fail(nil, "the rules checkpoint (\(RuleCheckpoints.directory)/, the state after \(position.size) entries) \(what): "
+                                      + "remove the ledger directory's \(RuleCheckpoints.directory)/ subdirectory and the next writer replays the whole log to make it again")
             }
-            var compared = 0
-            var replayed = try nextReplayed()
-            let stood = try checkpoints.forEachRecord(at: position) { k, v in
-                if let r = replayed, r.key.lexicographicallyPrecedes(k) { throw fault(r.keyText, stored: nil, replayed: r.valueText) }
-                guard let r = replayed, r.key.elementsEqual(k) else { throw fault(String(decoding: k, as: UTF8.self), stored: text(v), replayed: nil) }
-                guard r.value.elementsEqual(v) else { throw fault(r.keyText, stored: text(v), replayed: r.valueText) }
-                compared += 1
-                replayed = try nextReplayed()
-            }
-            guard stood else { return nil }
-            if let r = replayed { throw fault(r.keyText, stored: nil, replayed: r.valueText) }
-            return compared
         }
     }
 
@@ -637,38 +606,40 @@ private struct Replay {
         _ = try walk(reader.store.meta, keySize: nil, valueSize: nil) { known.contains(Array($0)) }
     }
 
-    /// The live projections must equal the replayed state byte for byte. Compared in chunks of
-    /// key ranges, so memory stays bounded whatever the state's size.
+    /// The live projections must equal the replayed state byte for byte, but the paths the
+    /// state environment does not keep.
     func compareProjections() throws -> Int {
+        try compareRecords(reader.stateTxn, reader.store.state, skipping: ResidentState.isRulesOnly(keyBytes:), fault: Self.projectionFault)
+    }
+
+    /// The records of `db` (through `txn`) against the replayed state's, both but those
+    /// `skipping` names: the same keys with the same bytes, else `fault` of the first key that
+    /// differs (its stored and replayed values, nil where absent). Compared in chunks of key
+    /// ranges, so memory stays bounded whatever the state's size. Returns the records compared.
+    func compareRecords(_ txn: LMDBTransaction, _ db: LMDBDatabase, skipping: @escaping (UnsafeRawBufferPointer) -> Bool,
+                        fault: (String, String?, String?) -> VerificationFailure) throws -> Int {
         try scratch.read { s in
             var from: [UInt8]? = nil
             var compared = 0
             while true {
-                let live = try StateDump(reader.stateTxn, reader.store.state, from: from, limit: 4096, skipping: ResidentState.isRulesOnly(keyBytes:))
-                // The replay's records up to the live chunk's last key (all remaining ones at the
-                // end), but those the state environment does not keep.
+                let live = try StateDump(txn, db, from: from, limit: 4096, skipping: skipping)
+                // The replay's records up to the live chunk's last key (all remaining ones at the end).
                 let replayed = try StateDump(s.stateTxn, scratch.state, from: from, limit: Int.max, through: live.done ? nil : live.records.last?.key,
-                                             skipping: ResidentState.isRulesOnly(keyBytes:))
-                for (k, pair) in zip(live.records, replayed.records).enumerated() {
-                    if pair.0.key != pair.1.key {
-                        let (a, b) = pair
-                        if a.key.lexicographicallyPrecedes(b.key) {
-                            throw Self.projectionFault(a.keyText, stored: a.valueText, replayed: nil)
-                        }
-                        throw Self.projectionFault(b.keyText, stored: nil, replayed: b.valueText)
+                                             skipping: skipping)
+                for (a, b) in zip(live.records, replayed.records) {
+                    if a.key != b.key {
+                        if a.key.lexicographicallyPrecedes(b.key) { throw fault(a.keyText, a.valueText, nil) }
+                        throw fault(b.keyText, nil, b.valueText)
                     }
-                    guard pair.0.value == pair.1.value else {
-                        throw Self.projectionFault(pair.0.keyText, stored: pair.0.valueText, replayed: pair.1.valueText)
-                    }
-                    _ = k
+                    guard a.value == b.value else { throw fault(a.keyText, a.valueText, b.valueText) }
                 }
                 if live.records.count > replayed.records.count {
                     let extra = live.records[replayed.records.count]
-                    throw Self.projectionFault(extra.keyText, stored: extra.valueText, replayed: nil)
+                    throw fault(extra.keyText, extra.valueText, nil)
                 }
                 if replayed.records.count > live.records.count {
                     let extra = replayed.records[live.records.count]
-                    throw Self.projectionFault(extra.keyText, stored: nil, replayed: extra.valueText)
+                    throw fault(extra.keyText, nil, extra.valueText)
                 }
                 compared += live.records.count
                 guard !live.done, let last = live.records.last?.key else { return compared }

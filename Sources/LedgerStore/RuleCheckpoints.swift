@@ -80,17 +80,10 @@ public final class RuleCheckpoints: @unchecked Sendable {
         try env.read { txn in try Self.position(txn, meta) }
     }
 
-    /// Calls `body` with each record, in key order, if the checkpoint stands at `position` (in
-    /// one read snapshot); returns whether it did.
-    public func forEachRecord(at position: Position, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
-        try env.read { txn in
-            guard try Self.position(txn, meta) == position else { return false }
-            try txn.scan(records, from: nil) { k, v in
-                try body(k, v)
-                return true
-            }
-            return true
-        }
+    /// Runs `body` over the records database in one read snapshot, if the checkpoint stands at
+    /// `position` there; nil if it does not.
+    public func read<R>(at position: Position, _ body: (LMDBTransaction, LMDBDatabase) throws -> R) throws -> R? {
+        try env.read { txn in try Self.position(txn, meta) == position ? body(txn, records) : nil }
     }
 
     static func position(_ txn: LMDBTransaction, _ meta: LMDBDatabase) throws -> Position? {
@@ -140,19 +133,6 @@ public final class RuleCheckpoints: @unchecked Sendable {
     public func reset(at to: Position) throws {
         try env.write { txn in
             try txn.clear(records)
-            try setPosition(to, txn)
-        }
-    }
-
-    /// Replaces the checkpoint with the state after `to.size` entries: the records `reader`
-    /// sees that the rules keep (`ResidentState.holds`), copied in key order.
-    public func replace(with reader: StoreStateReader, at to: Position) throws {
-        try env.write { txn in
-            try txn.clear(records)
-            try reader.txn.scan(reader.records, from: nil) { k, v in
-                if ResidentState.holds(String(decoding: k, as: UTF8.self)) { try txn.put(records, key: k, value: v, append: true) }
-                return true
-            }
             try setPosition(to, txn)
         }
     }

@@ -19,6 +19,16 @@ import TestSupport
         return (position, out)
     }
 
+    /// A city of 40 residents with its setup and first day appended, checkpointed, and its writer.
+    static func checkpointedDay(_ dir: TempDir, origin: String) throws -> (Ledger, DemoCity, Sequencer) {
+        let (ledger, city, _) = try newDemoCity(dir, origin: origin, residents: 40, days: 1)
+        let writer = try ledger.sequencer()
+        try writer.appendAccepted(try city.setup())
+        try writer.appendAccepted(try city.regularBatches(0))
+        writer.writeRulesCheckpoint()
+        return (ledger, city, writer)
+    }
+
     static func expectCheckpointIsTheState(_ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws {
         try ResidentStateTests.expectCheckpointIsTheState(ledger, sourceLocation: sourceLocation)
     }
@@ -74,18 +84,11 @@ import TestSupport
     /// replays the whole log and makes the checkpoint anew as it goes.
     @Test func aCheckpointOfAnotherLogIsReplacedNotLoaded() throws {
         let dir = TempDir()
-        let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/other", residents: 40, days: 1)
-        let writer = try ledger.sequencer()
-        try writer.appendAccepted(try city.setup())
-        try writer.appendAccepted(try city.regularBatches(0))
-        writer.writeRulesCheckpoint()
+        let (ledger, _, _) = try Self.checkpointedDay(dir, origin: "carbonledger.example/other")
         // Another ledger of the same city, as long, whose files get this one's checkpoint.
         let otherDir = TempDir()
         let otherPath: String = try {
-            let (other, otherCity, _) = try newDemoCity(otherDir, origin: "carbonledger.example/other", residents: 40, days: 1)
-            let s = try other.sequencer()
-            try s.appendAccepted(try otherCity.setup())
-            try s.appendAccepted(try otherCity.regularBatches(0))
+            let (other, _, _) = try Self.checkpointedDay(otherDir, origin: "carbonledger.example/other")
             #expect(try other.info().size == (try ledger.info().size), "the head, not the size, tells them apart")
             return other.directory
         }()
@@ -162,11 +165,7 @@ import TestSupport
     /// is not compared, and says why.
     @Test func verifyComparesTheCheckpointWithItsReplay() throws {
         let dir = TempDir()
-        let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/verified", residents: 40, days: 1)
-        let writer = try ledger.sequencer()
-        try writer.appendAccepted(try city.setup())
-        try writer.appendAccepted(try city.regularBatches(0))
-        writer.writeRulesCheckpoint()
+        let (ledger, city, writer) = try Self.checkpointedDay(dir, origin: "carbonledger.example/verified")
         // More after the checkpoint: the replay compares it on the way.
         try writer.appendAccepted([try city.sign([["type": "note", "text": "after the checkpoint"]], by: city.admin)])
         let checkpoints = try ledger.store.ruleCheckpoints()
