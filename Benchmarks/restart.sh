@@ -2,7 +2,7 @@
 # Time to serving after a SIGKILL: grows one city's ledger on the simulated clock (every rule
 # on, the default windows, durable commits) until it has reported --days simulated days, kills
 # the writer with SIGKILL as it goes on to the next day, then times what a server does before it
-# serves (`cledger-tools restart-time`: open, catch the state up, load the rule state), once
+# serves (`cledger-tools restart-time`: open, load the rule state and replay the tail), once
 # after the kill and once more after that clean stop.
 # The kill comes when the writer has printed its line on day --days - 1 (what it has observably
 # done), not after a time. About 1.5 behaviour events per resident a day.

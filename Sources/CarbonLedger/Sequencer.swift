@@ -447,12 +447,12 @@ public final class Sequencer: @unchecked Sendable {
     private func prepareOnce(_ submissions: [Submission], now: Timestamp, after previous: PreparedBatch?,
                              abortOnRejection: Bool) throws -> PreparedBatch {
         try store.read { r -> PreparedBatch in
-            let models = try r.stateSize()
             if let p = previous {
                 // The snapshot is the log `p` was prepared over, or that log with `p` committed.
                 if (try? Self.requireHead(of: p.start, in: r)) == nil { try Self.requireHead(of: p.end, in: r) }
                 // The read models follow each commit; one that failed to be written stops the
-                // pipeline, and the prepare without it reports why (`StateSync.catchUp`).
+                // pipeline, and the prepare without it writes it again, or reports why (`project`).
+                let models = try r.stateSize()
                 guard models == p.start.frontier.size || models == p.end.frontier.size else {
                     throw SequencerError.stateBehind(stateSize: models, logSize: p.start.frontier.size)
                 }
