@@ -263,7 +263,13 @@ public final class Sequencer: @unchecked Sendable {
             guard position.size <= models else {
                 return .notThisLog("it holds the state after \(position.size) entries, and the state environment only \(models) (rebuilt)")
             }
-            return .loaded(try ResidentState.load(records, agedBefore: agedBefore), position)
+            do {
+                return .loaded(try ResidentState.load(records, agedBefore: agedBefore), position)
+            } catch StoreError.corrupt(let what) {
+                // A record the state in memory would hold that does not read back (LMDB keeps no
+                // checksums): the log makes the state again, never a state read wrong.
+                return .notThisLog("a record of it is damaged (\(what))")
+            }
         }
     }
 

@@ -16,9 +16,11 @@ struct StateDump {
     /// True if the database has no records after these.
     var done = true
 
-    /// At most `limit` records from `from` on (through `through`), those `skipping` names left out.
+    /// At most `limit` records from `from` on (through `through`), those `skipping` names left
+    /// out. `canonicalizing`: the rules checkpoint's packed records as their canonical JSON (one
+    /// that is not well formed is copied as it is, and so differs from any JSON).
     init(_ txn: LMDBTransaction, _ db: LMDBDatabase, from: [UInt8]?, limit: Int, through: [UInt8]? = nil,
-         skipping: ((UnsafeRawBufferPointer) -> Bool)? = nil) throws {
+         skipping: ((UnsafeRawBufferPointer) -> Bool)? = nil, canonicalizing: Bool = false) throws {
         var out: [Record] = []
         var more = false
         func visit(_ start: UnsafeRawBufferPointer?) throws {
@@ -26,7 +28,8 @@ struct StateDump {
                 if let t = through, t.lexicographicallyPrecedes(k) { return false }
                 if let skipping, skipping(k) { return true }
                 if out.count == limit { more = true; return false }
-                out.append(Record(key: Array(k), value: Array(v)))
+                let value = canonicalizing && PackedRecord.isPacked(v) ? PackedRecord.canonical(v) ?? Array(v) : Array(v)
+                out.append(Record(key: Array(k), value: value))
                 return true
             }
         }

@@ -293,7 +293,7 @@ private struct Replay {
     /// no longer stands there (a writer stepped it meanwhile).
     func compareCheckpoint(_ checkpoints: RuleCheckpoints, at position: RuleCheckpoints.Position) throws -> Int? {
         try checkpoints.read(at: position) { txn, records in
-            try compareRecords(txn, records, skipping: { Projection.owns(String(decoding: $0, as: UTF8.self)) }) { key, stored, replayed in
+            try compareRecords(txn, records, canonicalizing: true, skipping: { Projection.owns(String(decoding: $0, as: UTF8.self)) }) { key, stored, replayed in
                 let what: String
                 switch (stored, replayed) {
                 case (let l?, nil): what = "holds \(key) = \(l), which a replay of the log does not produce"
@@ -616,13 +616,13 @@ private struct Replay {
     /// `skipping` names: the same keys with the same bytes, else `fault` of the first key that
     /// differs (its stored and replayed values, nil where absent). Compared in chunks of key
     /// ranges, so memory stays bounded whatever the state's size. Returns the records compared.
-    func compareRecords(_ txn: LMDBTransaction, _ db: LMDBDatabase, skipping: @escaping (UnsafeRawBufferPointer) -> Bool,
+    func compareRecords(_ txn: LMDBTransaction, _ db: LMDBDatabase, canonicalizing: Bool = false, skipping: @escaping (UnsafeRawBufferPointer) -> Bool,
                         fault: (String, String?, String?) -> VerificationFailure) throws -> Int {
         try scratch.read { s in
             var from: [UInt8]? = nil
             var compared = 0
             while true {
-                let live = try StateDump(txn, db, from: from, limit: 4096, skipping: skipping)
+                let live = try StateDump(txn, db, from: from, limit: 4096, skipping: skipping, canonicalizing: canonicalizing)
                 // The replay's records up to the live chunk's last key (all remaining ones at the end).
                 let replayed = try StateDump(s.stateTxn, scratch.state, from: from, limit: Int.max, through: live.done ? nil : live.records.last?.key,
                                              skipping: skipping)

@@ -15,6 +15,10 @@ extension ResidentState {
         try forEachHeld(reader, agedBefore: state.agedBefore) { _, _ in count += 1 }
         state.reserveCapacity(count)
         try forEachHeld(reader, agedBefore: state.agedBefore) { key, value in
+            // Kept as stored, packed or not, and read as JSON only when a rule asks (writing the
+            // JSON of every record here was half a restart's time); checked now, so that a record
+            // that does not read back sends the writer to the log rather than a rule to an error.
+            if PackedRecord.isPacked(value), !PackedRecord.isWellFormed(value) { throw RuleCheckpoints.damaged(String(decoding: key, as: UTF8.self)) }
             state.load(key: String(decoding: key, as: UTF8.self), canonical: Array(value))
         }
         state.reflect(size: try reader.size())
@@ -26,7 +30,7 @@ extension ResidentState {
     /// out of the day-indexed ones, are stepped over, not read: the cold records are most of the
     /// checkpoint's pages. A key is tested by its bytes and
     /// its namespace (a short string, not allocated): the count before a load walks millions.
-    private static func forEachHeld(_ reader: StoreStateReader, agedBefore: Int?, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) throws {
+    private static func forEachHeld(_ reader: StoreStateReader, agedBefore: Int?, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
         var from: [UInt8] = []
         while true {
             var next: [UInt8]?
@@ -46,7 +50,7 @@ extension ResidentState {
                             return false
                         }
                     }
-                    body(k, v)
+                    try body(k, v)
                     return true
                 }
             }

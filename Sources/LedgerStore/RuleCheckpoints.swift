@@ -17,11 +17,13 @@ public final class RuleCheckpoints: @unchecked Sendable {
     /// The subdirectory of the ledger directory.
     public static let directory = "rules"
     /// What `format` holds: this layout, and the log format whose rules' keys it holds (a log of
-    /// another format keys them differently: its checkpoint is rebuilt).
-    public static let format = "carbonledger-rules/1 " + LogStore.format
+    /// another format keys them differently: its checkpoint is rebuilt). Layout 2 stores the
+    /// typed records packed (`PackedRecord`); 1 stored canonical JSON only.
+    public static let format = "carbonledger-rules/2 " + LogStore.format
 
     public let env: LMDBEnvironment
-    /// State key (ASCII) -> canonical JSON, as the state environment stores them.
+    /// State key (ASCII) -> the record: a typed one packed (`PackedRecord`), any other as
+    /// canonical JSON. Readers get canonical JSON (`StoreStateReader`, `forEachRecord`).
     let records: LMDBDatabase
     /// `format`, `size` (u64 BE) and `head` (32 bytes).
     let meta: LMDBDatabase
@@ -63,16 +65,34 @@ public final class RuleCheckpoints: @unchecked Sendable {
         try env.read { txn in try body(try Self.position(txn, meta), StoreStateReader(txn: txn, records: records, meta: meta)) }
     }
 
-    /// Calls `body` with each record, in key order; returns where the checkpoint stands.
+    /// Calls `body` with each record in key order, as the state environment would store it
+    /// (canonical JSON; `stored`: as this checkpoint stores it); returns where the checkpoint
+    /// stands. A record that is not well formed is an error naming it.
     @discardableResult
-    public func forEachRecord(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Position? {
+    public func forEachRecord(stored: Bool = false, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Position? {
         try env.read { txn in
             try txn.scan(records, from: nil) { k, v in
-                try body(k, v)
+                if stored || !PackedRecord.isPacked(v) {
+                    try body(k, v)
+                } else {
+                    try Self.canonical(v, at: k).withUnsafeBytes { try body(k, $0) }
+                }
                 return true
             }
             return try Self.position(txn, meta)
         }
+    }
+
+    /// The canonical JSON of a packed record stored at `key`; a damaged one is an error that
+    /// says how to rebuild the checkpoint.
+    static func canonical(_ packed: UnsafeRawBufferPointer, at key: UnsafeRawBufferPointer) throws -> [UInt8] {
+        guard let json = PackedRecord.canonical(packed) else { throw damaged(String(decoding: key, as: UTF8.self)) }
+        return json
+    }
+
+    /// The error of a packed record at `key` that does not read back.
+    static func damaged(_ key: String) -> StoreError {
+        .corrupt("the rules checkpoint's record \(key) is damaged (its packed bytes do not read back); remove the ledger directory's \(directory)/ subdirectory and the next writer replays the whole log to make it again")
     }
 
     /// Where the checkpoint stands now.
@@ -122,7 +142,7 @@ public final class RuleCheckpoints: @unchecked Sendable {
         try env.write { txn in
             let found = try Self.position(txn, meta)
             guard found == from else { throw Refusal.notAt(expected: from?.size, found: found?.size) }
-            var writer = RecordWriter()
+            var writer = RecordWriter(packed: true)
             try writes { key, content in try writer.write(key, content, to: records, in: txn) }
             try setPosition(to, txn)
         }

@@ -59,11 +59,15 @@ public struct StateWriter {
 /// Stores records as the rules left them (canonical JSON; `.absent` deletes the key), with one
 /// encoding buffer for a whole batch of tens of thousands of records: a buffer per record, and
 /// its free, measured more instructions on the commit thread than the JSON records took.
+/// `packed`: the typed records in the rules checkpoint's compact form (`PackedRecord`).
 struct RecordWriter {
     private var bytes: [UInt8] = []
-    private var encoder = CanonicalRecord(capacity: 1024)
+    private var encoder: CanonicalRecord
 
-    init() { bytes.reserveCapacity(1024) }
+    init(packed: Bool = false) {
+        encoder = CanonicalRecord(capacity: 1024, packed: packed)
+        bytes.reserveCapacity(1024)
+    }
 
     mutating func write(_ key: String, _ content: StateOverlay.Content, to db: LMDBDatabase, in txn: LMDBTransaction) throws {
         var key = key
@@ -75,7 +79,12 @@ struct RecordWriter {
                 CanonicalJSON.write(v, into: &bytes)
                 try bytes.withUnsafeBytes { try txn.put(db, key: k, value: $0) }
             case .canonical(let record):
-                try record.withUnsafeBytes { try txn.put(db, key: k, value: $0) }
+                try record.withUnsafeBytes { r in
+                    // A record loaded packed from the rules checkpoint goes anywhere else as its JSON.
+                    guard PackedRecord.isPacked(r), !encoder.packed else { return try txn.put(db, key: k, value: r) }
+                    guard let json = PackedRecord.canonical(r) else { throw RuleCheckpoints.damaged(String(decoding: k, as: UTF8.self)) }
+                    try json.withUnsafeBytes { try txn.put(db, key: k, value: $0) }
+                }
             case .typed(let typed):
                 encoder.reset()
                 typed.encode(into: &encoder)

@@ -41,7 +41,7 @@ public final class StoreStateReader: StateReader {
     public func get(_ key: String) throws -> JSONValue? {
         try Self.withBytes(of: key) { k in
             guard let raw = try txn.get(records, key: k) else { return nil }
-            return try JSONParser.parse(raw)
+            return try Self.parse(raw, at: k)
         }
     }
 
@@ -49,8 +49,25 @@ public final class StoreStateReader: StateReader {
     public func record<R: StateRecord>(_ type: R.Type, at key: String) throws -> R? {
         try Self.withBytes(of: key) { k in
             guard let raw = try txn.get(records, key: k) else { return nil }
-            return try R.stored(raw, at: key)
+            return try Self.decode(R.self, raw, at: key)
         }
+    }
+
+    /// A stored record as `R`: one that is not is a damaged state, or a damaged rules
+    /// checkpoint when packed (only the checkpoint packs records), each named with its remedy.
+    static func decode<R: StateRecord>(_ type: R.Type, _ raw: UnsafeRawBufferPointer, at key: String) throws -> R {
+        guard let r = R(canonical: raw) else {
+            if PackedRecord.isPacked(raw) { throw RuleCheckpoints.damaged(key) }
+            throw StateRecordError(key: key, expected: "\(R.self)")
+        }
+        return r
+    }
+
+    /// A stored record as JSON: the rules checkpoint's packed records (`PackedRecord`) are read
+    /// through their canonical JSON.
+    static func parse(_ raw: UnsafeRawBufferPointer, at key: UnsafeRawBufferPointer) throws -> JSONValue {
+        guard PackedRecord.isPacked(raw) else { return try JSONParser.parse(raw) }
+        return try JSONParser.parse(try RuleCheckpoints.canonical(raw, at: key))
     }
 
     /// A key's bytes, not copied when the string is native (the rules' interpolated keys are):
@@ -68,12 +85,12 @@ public final class StoreStateReader: StateReader {
     }
 
     public func children(of parent: String) throws -> [(key: String, value: JSONValue)] {
-        try children(of: parent) { _, v in try JSONParser.parse(v) }
+        try children(of: parent) { k, v in try Array(k.utf8).withUnsafeBytes { try Self.parse(v, at: $0) } }
     }
 
     public func childRecords<R: StateRecord>(_ type: R.Type, of parent: String) throws -> [(key: String, record: R)] {
         try children(of: parent) { k, v in
-            try R.stored(v, at: k)
+            try Self.decode(R.self, v, at: k)
         }
     }
 
@@ -97,7 +114,7 @@ public final class StoreStateReader: StateReader {
     public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
         try Self.withBytes(of: before) { b in
             guard let (k, v) = try txn.last(records, before: b), Self.isChild(k, of: parent) else { return nil }
-            return (String(decoding: k, as: UTF8.self), try JSONParser.parse(v))
+            return (String(decoding: k, as: UTF8.self), try Self.parse(v, at: k))
         }
     }
 
@@ -105,7 +122,7 @@ public final class StoreStateReader: StateReader {
         try Self.withBytes(of: before) { b in
             guard let (k, v) = try txn.last(records, before: b), Self.isChild(k, of: parent) else { return nil }
             let key = String(decoding: k, as: UTF8.self)
-            return (key, try R.stored(v, at: key))
+            return (key, try Self.decode(R.self, v, at: key))
         }
     }
 }

@@ -105,6 +105,38 @@ import TestSupport
         try ResidentStateTests.expectInStep(replaying, reopened)
     }
 
+    /// A record of the checkpoint that the state in memory would hold and that does not read
+    /// back (a packed account cut short): the writer replays the log instead, and says why.
+    @Test func aDamagedCheckpointRecordIsReplayedNotLoaded() throws {
+        let dir = TempDir()
+        let (ledger, _, _) = try Self.checkpointedDay(dir, origin: "carbonledger.example/damaged")
+        let checkpoints = try ledger.store.ruleCheckpoints()
+        let at = try #require(try checkpoints.position())
+        var account: (key: String, bytes: [UInt8])?
+        try checkpoints.forEachRecord(stored: true) { k, v in
+            if account == nil, k.starts(with: Array("acct/".utf8)) { account = (String(decoding: k, as: UTF8.self), Array(v)) }
+        }
+        let damaged = try #require(account)
+        #expect(damaged.bytes.first == PackedRecord.marker)
+        try checkpoints.advance(from: at, to: at) { write in try write(damaged.key, .canonical(Array(damaged.bytes.dropLast(2)))) }
+        #expect(throws: StoreError.self) { try checkpoints.forEachRecord { _, _ in } }
+        // Read as a cold record (typed or as JSON), it is an error with the checkpoint's remedy.
+        for read in [{ r in _ = try r.record(AccountRecord.self, at: damaged.key) }, { r in _ = try r.get(damaged.key) }] as [(StoreStateReader) throws -> Void] {
+            #expect { try checkpoints.read { _, records in try read(records) } } throws: { e in
+                "\(e)".contains(damaged.key) && "\(e)".contains("remove the ledger directory's rules/")
+            }
+        }
+
+        let reopened = try Ledger(directory: ledger.directory)
+        let replaying = try reopened.sequencer()
+        let loaded = try replaying.loadRulesState()
+        guard case .replay(let why) = loaded.source else { Issue.record("loaded \(loaded.source)"); return }
+        #expect(why.contains("damaged") && why.contains(damaged.key), "\(why)")
+        replaying.writeRulesCheckpoint()
+        try Self.expectCheckpointIsTheState(reopened)
+        try ResidentStateTests.expectInStep(replaying, reopened)
+    }
+
     /// Two writers of one ledger, each stepping after every batch: a writer whose checkpoint the
     /// other moved loads its rules' state again from the checkpoint and the log (what it held no
     /// longer follows from the checkpoint, where its cold records are read), and steps on from
@@ -177,14 +209,28 @@ import TestSupport
         #expect(compared.size == at.size && compared.records == held.count && compared.records > 100)
 
         let (key, value) = try #require(held.first { ResidentState.isRulesOnly($0.key) })
+        // A behaviour's record as the checkpoint stores it, packed: a byte of its leaf hash
+        // changed reads as another record, a cut one as none.
+        var packed: (key: String, bytes: [UInt8])?
+        try checkpoints.forEachRecord(stored: true) { k, v in
+            if packed == nil, k.starts(with: Array("beh/".utf8)) { packed = (String(decoding: k, as: UTF8.self), Array(v)) }
+        }
+        let beh = try #require(packed)
+        #expect(beh.bytes.first == PackedRecord.marker)
+        var flipped = beh.bytes
+        let leaf = try #require(held.first { $0.key == beh.key }.flatMap { r in try? JSONParser.parse(r.value)["leaf"]?.stringValue })
+        let at32 = try #require(flipped.indices.first { i in i + 32 <= flipped.count && Digest(bytes: flipped[i..<(i + 32)])?.hex == leaf })
+        flipped[at32] ^= 1
         for (change, named) in [((key, Array(#"{"seq":1}"#.utf8)), "where a replay of the log has"), (("src/forged/1", value), "which a replay of the log does not produce"),
-                                ((key, nil as [UInt8]?), "lacks \(key)")] {
+                                ((key, nil as [UInt8]?), "lacks \(key)"), ((beh.key, flipped), "holds \(beh.key)"),
+                                ((beh.key, Array(beh.bytes.dropLast())), "holds \(beh.key)")] {
+            let original = held.first { $0.key == change.0 }?.value
             try checkpoints.advance(from: at, to: at) { write in try write(change.0, change.1.map { .canonical($0) } ?? .absent) }
             #expect { try Verifier(store: ledger.store).verify() } throws: { e in
                 "\(e)".contains("rules checkpoint") && "\(e)".contains(named) && "\(e)".contains("remove the ledger directory's rules/")
             }
-            // Put back as it was.
-            try checkpoints.advance(from: at, to: at) { write in try write(change.0, change.0 == key ? .canonical(value) : .absent) }
+            // Put back as it was (as canonical JSON: a checkpoint may hold either form).
+            try checkpoints.advance(from: at, to: at) { write in try write(change.0, original.map { .canonical($0) } ?? .absent) }
         }
         #expect(try Verifier(store: ledger.store).verify().rulesCheckpointCompared?.records == compared.records)
 

@@ -11,41 +11,56 @@ import TestSupport
 /// rules can hold them typed without a byte of the projections changing. Each record type is
 /// listed with the namespace it is stored under.
 @Suite struct StateRecordTests {
+    /// A stored record decoded and encoded again: as canonical JSON, and packed as the rules
+    /// checkpoint stores it (`PackedRecord`), that read back both as its type and as JSON.
+    struct Forms {
+        let canonical: [UInt8], packed: [UInt8], packedDecoded: [UInt8]?, packedAsJSON: [UInt8]?
+    }
+
+    static func trip<R: StateRecord>(_ type: R.Type) -> @Sendable (JSONValue) -> Forms? {
+        { value in
+            guard let r = R(record: value) else { return nil }
+            let packed = r.packed
+            return Forms(canonical: r.canonical, packed: packed, packedDecoded: packed.withUnsafeBytes { R(canonical: $0) }?.canonical,
+                         packedAsJSON: packed.withUnsafeBytes { PackedRecord.canonical($0) })
+        }
+    }
+
     /// Namespace prefix, and how its records decode and encode again.
-    static let typed: [(prefix: String, roundTrip: @Sendable (JSONValue) -> [UInt8]?)] = [
-        ("acct/", { AccountRecord(record: $0)?.canonical }),
-        ("key/", { KeyRecord(record: $0)?.canonical }),
-        ("beh/", { BehaviourRecord(record: $0)?.canonical }),
-        ("consent/", { ConsentRecord(record: $0)?.canonical }),
-        ("meth/", { MethodologyRecord(record: $0)?.canonical }),
-        ("msel/", { MethodologyVersions(record: $0)?.canonical }),
-        ("prule/", { PointsRuleRecord(record: $0)?.canonical }),
-        ("pts/", { PointsRecord(record: $0)?.canonical }),
-        ("src/", { SeqRecord(record: $0)?.canonical }),
-        ("act/", { ActRecord(record: $0)?.canonical }),
-        ("iv/", { IntervalRecord(record: $0)?.canonical }),
-        ("ivlong/", { LiveCountRecord(record: $0)?.canonical }),
-        ("cap/", { DailyCapRecord(record: $0)?.canonical }),
-        ("elig/", { EligibleRecord(record: $0)?.canonical }),
-        ("proj/", { ProjectRecord(record: $0)?.canonical }),
-        ("req/", { RequestRecord(record: $0)?.canonical }),
-        ("reqm/", { RequestMemberRecord(record: $0)?.canonical }),
-        ("batch/", { BatchRecord(record: $0)?.canonical }),
-        ("rng/", { RangeRecord(record: $0)?.canonical }),
-        ("hold/", { HoldingRecord(record: $0)?.canonical }),
-        ("xauth/", { SeqRecord(record: $0)?.canonical }),
-        ("admins", { AdminCountRecord(record: $0)?.canonical }),
-        ("registry", { RegistryRecord(record: $0)?.canonical }),
-        ("hkeys/", { KeyListRecord(record: $0)?.canonical }),
-        ("xkeys/", { KeyListRecord(record: $0)?.canonical }),
-        ("person/", { PersonRecord(record: $0)?.canonical }),
-        ("held/", { UnitsCountRecord(record: $0)?.canonical }),
-        ("comp/", { UnitsCountRecord(record: $0)?.canonical }),
-        ("recovery/", { RecoveryRecord(record: $0)?.canonical }),
-        ("mid/", { MethodologyIDRecord(record: $0)?.canonical }),
-        ("allow/", { AllowanceRecord(record: $0)?.canonical }),
-        ("rref/", { RedemptionRecord(record: $0)?.canonical }),
-        ("fp/", { FootprintRecord(record: $0)?.canonical }),
+    static let typed: [(prefix: String, roundTrip: @Sendable (JSONValue) -> Forms?)] = [
+        ("acct/", trip(AccountRecord.self)),
+        ("key/", trip(KeyRecord.self)),
+        ("beh/", trip(BehaviourRecord.self)),
+        ("consent/", trip(ConsentRecord.self)),
+        ("meth/", trip(MethodologyRecord.self)),
+        ("msel/", trip(MethodologyVersions.self)),
+        ("prule/", trip(PointsRuleRecord.self)),
+        ("pts/", trip(PointsRecord.self)),
+        ("src/", trip(SeqRecord.self)),
+        ("act/", trip(ActRecord.self)),
+        ("iv/", trip(IntervalRecord.self)),
+        ("ivlong/", trip(LiveCountRecord.self)),
+        ("cap/", trip(DailyCapRecord.self)),
+        ("elig/", trip(EligibleRecord.self)),
+        ("proj/", trip(ProjectRecord.self)),
+        ("req/", trip(RequestRecord.self)),
+        ("reqm/", trip(RequestMemberRecord.self)),
+        ("batch/", trip(BatchRecord.self)),
+        ("rng/", trip(RangeRecord.self)),
+        ("hold/", trip(HoldingRecord.self)),
+        ("xauth/", trip(SeqRecord.self)),
+        ("admins", trip(AdminCountRecord.self)),
+        ("registry", trip(RegistryRecord.self)),
+        ("hkeys/", trip(KeyListRecord.self)),
+        ("xkeys/", trip(KeyListRecord.self)),
+        ("person/", trip(PersonRecord.self)),
+        ("held/", trip(UnitsCountRecord.self)),
+        ("comp/", trip(UnitsCountRecord.self)),
+        ("recovery/", trip(RecoveryRecord.self)),
+        ("mid/", trip(MethodologyIDRecord.self)),
+        ("allow/", trip(AllowanceRecord.self)),
+        ("rref/", trip(RedemptionRecord.self)),
+        ("fp/", trip(FootprintRecord.self)),
     ]
 
     @Test func everyStoredRecordOfATypedNamespaceEncodesToItsStoredBytes() throws {
@@ -61,15 +76,29 @@ import TestSupport
             guard let zero = record.firstIndex(of: 0) else { return nil }
             return (String(decoding: record[..<zero], as: UTF8.self), Array(record[(zero + 1)...]))
         }
-        try ledger.store.ruleCheckpoints().forEachRecord { k, v in
+        // The checkpoint as it stores its records: the typed ones packed.
+        var packedInCheckpoint: [String: [UInt8]] = [:]
+        try ledger.store.ruleCheckpoints().forEachRecord(stored: true) { k, v in
             let key = String(decoding: k, as: UTF8.self)
-            if ResidentState.isRulesOnly(key) { stored.append((key, Array(v))) }
+            if PackedRecord.isPacked(v) { packedInCheckpoint[key] = Array(v) }
+            if ResidentState.isRulesOnly(key) { stored.append((key, try #require(PackedRecord.canonical(stored: v)))) }
         }
+        var packed: [String: Int] = [:]
         for (key, bytes) in stored {
             guard let type = Self.typed.first(where: { key.hasPrefix($0.prefix) }) else { continue }
-            let encoded = type.roundTrip(try JSONParser.parseCanonical(bytes))
-            #expect(encoded == bytes, "\(key): \(String(decoding: bytes, as: UTF8.self)) came back as \(encoded.map { String(decoding: $0, as: UTF8.self) } ?? "nothing")")
+            let forms = type.roundTrip(try JSONParser.parseCanonical(bytes))
+            #expect(forms?.canonical == bytes, "\(key): \(String(decoding: bytes, as: UTF8.self)) came back as \(forms.map { String(decoding: $0.canonical, as: UTF8.self) } ?? "nothing")")
+            #expect(forms?.packedDecoded == bytes && forms?.packedAsJSON == bytes, "\(key): its packed form reads back otherwise")
+            #expect((forms?.packed.count ?? .max) < bytes.count, "\(key): packed in \(forms?.packed.count ?? 0) bytes, not fewer than its JSON's \(bytes.count)")
+            if let inCheckpoint = packedInCheckpoint[key] {
+                #expect(inCheckpoint == forms?.packed, "\(key): the checkpoint's packed bytes are not the record's")
+                packed[type.prefix, default: 0] += 1
+            }
             seen[type.prefix, default: 0] += 1
+        }
+        // A report's records, most of the checkpoint, are stored packed.
+        for prefix in ["beh/", "src/", "iv/", "elig/", "acct/", "pts/"] {
+            #expect(packed[prefix, default: 0] > 5, "\(prefix) \(packed)")
         }
         // The city opens residents, employees, enterprises, platforms, projects and a welfare account.
         #expect(seen["acct/", default: 0] > 60 && seen["key/", default: 0] > 5 && seen["beh/", default: 0] > 100)
@@ -83,6 +112,38 @@ import TestSupport
         // long interval: RecordReaderTests has them) was met, so none went unchecked.
         let unmet = Self.typed.map(\.prefix).filter { seen[$0] == nil }
         #expect(unmet.sorted() == ["ivlong/", "person/", "registry"], "\(seen)")
+    }
+
+    /// A record the writer loaded packed from the rules checkpoint and holds as it was stored
+    /// goes to the state environment as its JSON, to the checkpoint packed; one that does not
+    /// read back goes to neither.
+    @Test func aLoadedPackedRecordIsStoredAsJSONOutsideTheCheckpoint() throws {
+        let dir = TempDir()
+        let ledger = try Ledger.create(directory: dir.sub("ledger"), origin: "carbonledger.example/packed", key: try NoteSigningKey.generate(name: "registry"))
+        let account = AccountRecord(kind: .person, region: "440300", openedSeq: 3)
+        for read in [true, false] {
+            let o = StateOverlay(base: EmptyState())
+            o.putCanonical("acct/packed", bytes: account.packed)
+            #expect(try read ? o.record(AccountRecord.self, at: "acct/packed") == account : o.get("acct/packed")?["region"] == "440300")
+        }
+        // (Unread: a read keeps the record decoded, and it is then written from that.)
+        let overlay = StateOverlay(base: EmptyState())
+        overlay.putCanonical("acct/packed", bytes: account.packed)
+        try ledger.store.writeState { try $0.apply(overlay) }
+        #expect(try stateBytes(ledger.store).contains(Array("acct/packed".utf8) + [0] + account.canonical))
+        let checkpoints = try ledger.store.ruleCheckpoints()
+        let at = try checkpoints.position()
+        try checkpoints.advance(from: at, to: RuleCheckpoints.Position(size: 0, head: .zero)) { write in
+            try overlay.forEachWriteInOrder { try write($0, $1) }
+        }
+        var stored: [UInt8]?
+        try checkpoints.forEachRecord(stored: true) { k, v in if k.elementsEqual("acct/packed".utf8) { stored = Array(v) } }
+        #expect(stored == account.packed)
+
+        let damaged = StateOverlay(base: EmptyState())
+        damaged.putCanonical("acct/damaged", bytes: Array(account.packed.dropLast()))
+        #expect(throws: (any Error).self) { try ledger.store.writeState { try $0.apply(damaged) } }
+        #expect(try !stateBytes(ledger.store).contains { $0.starts(with: Array("acct/damaged".utf8)) })
     }
 
     @Test func anAccountRecordKeepsEveryMemberAndRefusesOthers() throws {

@@ -47,11 +47,11 @@ public struct BehaviourRecord: StateRecord, Equatable {
         creditedMg = r.int("credited_mg")
         day = r.string("day")
         eligible = r.optionalString("eligible")
-        guard let end = Timestamp(rfc3339: r.string("end")) else { return nil }
+        guard let end = r.time("end") else { return nil }
         self.end = end
         interval = r.optionalString("interval")
         issuedMg = r.optionalInt("issued_mg")
-        guard let leaf = Digest(hex: r.string("leaf")) else { return nil }
+        guard let leaf = r.digest("leaf") else { return nil }
         self.leaf = leaf
         methodology = r.string("methodology")
         platform = r.string("platform")
@@ -62,7 +62,7 @@ public struct BehaviourRecord: StateRecord, Equatable {
         request = r.optionalString("request")
         reversedSeq = r.optionalInt("reversed_seq")
         scenario = r.string("scenario")
-        guard let start = Timestamp(rfc3339: r.string("start")) else { return nil }
+        guard let start = r.time("start") else { return nil }
         self.start = start
         version = r.int("version")
         guard r.complete else { return nil }

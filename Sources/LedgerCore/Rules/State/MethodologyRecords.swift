@@ -44,10 +44,10 @@ public struct MethodologyRecord: StateRecord, Equatable {
         scenario = r.string("scenario")
         title = r.string("title")
         unit = r.string("unit")
-        guard let from = Timestamp(rfc3339: r.string("valid_from")) else { return nil }
+        guard let from = r.time("valid_from") else { return nil }
         validFrom = from
-        if let to = r.optionalString("valid_to") {
-            guard let t = Timestamp(rfc3339: to) else { return nil }
+        if r.next(is: "valid_to") {
+            guard let t = r.time("valid_to") else { return nil }
             validTo = t
         }
         version = r.int("version")
@@ -97,10 +97,10 @@ public struct MethodologyVersions: StateRecord, Equatable {
             let fromMs = r.int("from_ms")
             id = r.string("id")
             let toMs = r.optionalInt("to_ms")
-            guard let from = Timestamp(rfc3339: r.string("valid_from")), from.millisecondsSinceEpoch == fromMs else { return nil }
+            guard let from = r.time("valid_from"), from.millisecondsSinceEpoch == fromMs else { return nil }
             validFrom = from
-            if let text = r.optionalString("valid_to") {
-                guard let to = Timestamp(rfc3339: text), to.millisecondsSinceEpoch == toMs else { return nil }
+            if r.next(is: "valid_to") {
+                guard let to = r.time("valid_to"), to.millisecondsSinceEpoch == toMs else { return nil }
                 validTo = to
             } else if toMs != nil {
                 return nil

@@ -3,23 +3,37 @@
 /// expects next; a record whose bytes differ in any way from what its type writes (another
 /// member, another order, another type, trailing bytes) leaves the reader `failed`, never traps.
 /// Strings are copied out, so the bytes (an LMDB page) need to live only during the decoding.
+///
+/// It reads the rules checkpoint's compact form of the same members too (`PackedRecord`), told
+/// apart by its first byte: so every record type decodes from either.
 public struct RecordReader {
     private let bytes: UnsafeRawBufferPointer
     private var i = 1
     private var members = 0
     public private(set) var failed = false
+    /// Whether the bytes are `PackedRecord`'s form.
+    private let packed: Bool
 
     public init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "{") else { return nil }
+        if PackedRecord.isPacked(bytes) {
+            packed = true
+        } else {
+            guard bytes.count >= 2, bytes[0] == UInt8(ascii: "{") else { return nil }
+            packed = false
+        }
         self.bytes = bytes
     }
 
     /// Whether every member was read as asked and the object ends there.
-    public var complete: Bool { !failed && i == bytes.count - 1 && bytes[i] == UInt8(ascii: "}") }
+    public var complete: Bool {
+        if packed { return !failed && i == bytes.count }
+        return !failed && i == bytes.count - 1 && bytes[i] == UInt8(ascii: "}")
+    }
 
     /// Whether the next member is `key` (nothing is consumed).
     public func next(is key: StaticString) -> Bool {
         guard !failed else { return false }
+        if packed { return PackedRecord.Cursor(bytes, at: i).nextName(is: key) }
         var j = i
         if members > 0 {
             guard j < bytes.count, bytes[j] == UInt8(ascii: ",") else { return false }
@@ -36,9 +50,16 @@ public struct RecordReader {
         return same && bytes[j + n] == UInt8(ascii: "\"") && bytes[j + n + 1] == UInt8(ascii: ":")
     }
 
-    /// Consumes `"key":`, or fails.
+    /// Consumes `"key":` (or the packed name), or fails.
     private mutating func member(_ key: StaticString) -> Bool {
         guard next(is: key) else { failed = true; return false }
+        if packed {
+            var c = PackedRecord.Cursor(bytes, at: i)
+            _ = c.name()
+            i = c.i
+            members += 1
+            return true
+        }
         i += (members > 0 ? 1 : 0) + key.utf8CodeUnitCount + 3
         members += 1
         return true
@@ -46,16 +67,41 @@ public struct RecordReader {
 
     public mutating func int(_ key: StaticString) -> Int64 {
         guard member(key) else { return 0 }
+        if packed { return read(.int) { $0.int() } ?? 0 }
         return integer()
     }
 
     public mutating func string(_ key: StaticString) -> String {
         guard member(key) else { return "" }
+        if packed { return read(.string) { $0.string() } ?? "" }
         return text()
+    }
+
+    /// A time: its RFC 3339 text (section 3) in JSON, its milliseconds packed. Nil (and
+    /// `failed`) when the member is not one.
+    public mutating func time(_ key: StaticString) -> Timestamp? {
+        if packed { return member(key) ? read(.time) { $0.time() } : nil }
+        guard let t = Timestamp(rfc3339: string(key)) else { failed = true; return nil }
+        return t
+    }
+
+    /// A SHA-256: 64 hex digits in JSON, 32 bytes packed. Nil (and `failed`) when not one.
+    public mutating func digest(_ key: StaticString) -> Digest? {
+        if packed { return member(key) ? read(.digest) { $0.digest() } : nil }
+        guard let d = Digest(hex: string(key)) else { failed = true; return nil }
+        return d
     }
 
     public mutating func bool(_ key: StaticString) -> Bool {
         guard member(key) else { return false }
+        if packed {
+            guard i < bytes.count else { failed = true; return false }
+            switch bytes[i] {
+            case PackedRecord.Tag.trueValue.rawValue: i += 1; return true
+            case PackedRecord.Tag.falseValue.rawValue: i += 1; return false
+            default: failed = true; return false
+            }
+        }
         if literal("true") { return true }
         if literal("false") { return false }
         failed = true
@@ -63,6 +109,18 @@ public struct RecordReader {
     }
 
     public mutating func strings(_ key: StaticString) -> [String] {
+        if packed {
+            guard member(key) else { return [] }
+            return read(.strings) { c in
+                guard let n = c.count() else { return nil }
+                var out: [String] = []
+                for _ in 0..<n {
+                    guard let s = c.string() else { return nil }
+                    out.append(s)
+                }
+                return out
+            } ?? []
+        }
         guard member(key), i < bytes.count, bytes[i] == UInt8(ascii: "[") else { failed = true; return [] }
         i += 1
         var out: [String] = []
@@ -79,6 +137,18 @@ public struct RecordReader {
 
     /// An array of flat objects, each decoded by `element` from its own bytes.
     public mutating func objects<T>(_ key: StaticString, _ element: (UnsafeRawBufferPointer) -> T?) -> [T] {
+        if packed {
+            guard member(key) else { return [] }
+            return read(.records) { c in
+                guard let n = c.count() else { return nil }
+                var out: [T] = []
+                for _ in 0..<n {
+                    guard let nested = c.slice(), let e = element(nested) else { return nil }
+                    out.append(e)
+                }
+                return out
+            } ?? []
+        }
         guard member(key), i < bytes.count, bytes[i] == UInt8(ascii: "[") else { failed = true; return [] }
         i += 1
         var out: [T] = []
@@ -114,6 +184,14 @@ public struct RecordReader {
             j += 1
         }
         return nil
+    }
+
+    /// A packed member's value of tag `tag`, read by `value`; nil (and `failed`) when it is not one.
+    private mutating func read<V>(_ tag: PackedRecord.Tag, _ value: (inout PackedRecord.Cursor) -> V?) -> V? {
+        var c = PackedRecord.Cursor(bytes, at: i)
+        guard c.byte() == tag.rawValue, let v = value(&c) else { failed = true; return nil }
+        i = c.i
+        return v
     }
 
     /// A member that may be absent: nil when the next member is another one.

@@ -107,7 +107,7 @@ public struct RequestMemberRecord: StateRecord, Equatable {
         guard var r = RecordReader(bytes) else { return nil }
         account = r.string("account")
         creditedMg = r.int("credited_mg")
-        guard let leaf = Digest(hex: r.string("leaf")) else { return nil }
+        guard let leaf = r.digest("leaf") else { return nil }
         self.leaf = leaf
         guard r.complete else { return nil }
     }

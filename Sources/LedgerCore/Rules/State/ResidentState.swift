@@ -176,8 +176,8 @@ public final class ResidentState: StateReader {
         records.reserveCapacity(records.count + count)
     }
 
-    /// Adds a record as the stores keep it (canonical JSON), while loading: a read model's or
-    /// a cold namespace's key is left to the store.
+    /// Adds a record as the stores keep it (canonical JSON, or the rules checkpoint's packed form
+    /// of it), while loading: a read model's or a cold namespace's key is left to the store.
     public func load(key: String, canonical bytes: [UInt8]) {
         guard Self.holds(key), !isCold(key) else { return }
         set(key, .canonical(bytes))

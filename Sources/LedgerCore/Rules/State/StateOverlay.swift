@@ -27,7 +27,9 @@ public final class StateOverlay: StateReader {
         case absent
         case value(JSONValue)
         /// The canonical bytes of a record the rules wrote whole (`putCanonical`): parsed only
-        /// if read again, copied to the store as they are.
+        /// if read again, copied to the store as they are. Or a record loaded from the rules
+        /// checkpoint as it stores it, maybe packed (`PackedRecord`, checked well formed when
+        /// loaded): read as its JSON, and stored as that JSON but in the checkpoint.
         case canonical([UInt8])
         /// A record the rules read or wrote as a typed value (`StateRecord`): encoded when
         /// stored, or when a rule still reads it as JSON.
@@ -38,7 +40,10 @@ public final class StateOverlay: StateReader {
             switch self {
             case .absent: return nil
             case .value(let v): return v
-            case .canonical(let b): return try JSONParser.parse(b)
+            case .canonical(let b):
+                // A damaged packed record (loads check they are not) is parsed as it is, and refused.
+                if b.first == PackedRecord.marker { return try JSONParser.parse(b.withUnsafeBytes { PackedRecord.canonical($0) } ?? b) }
+                return try JSONParser.parse(b)
             case .typed(let r): return try JSONParser.parse(r.canonical)
             }
         }
@@ -50,7 +55,7 @@ public final class StateOverlay: StateReader {
             switch self {
             case .absent: return nil
             case .value(let v): return CanonicalJSON.encode(v)
-            case .canonical(let b): return b
+            case .canonical(let b): return b.first == PackedRecord.marker ? b.withUnsafeBytes { PackedRecord.canonical($0) } ?? b : b
             case .typed(let r): return r.canonical
             }
         }

@@ -73,3 +73,12 @@ extension StateReader {
         try children(of: parent).map { c in (c.key, try R.stored(c.value, at: c.key)) }
     }
 }
+
+extension StateRecord {
+    /// Its compact form, as the rules checkpoint stores it (`PackedRecord`).
+    public var packed: [UInt8] {
+        var o = CanonicalRecord(capacity: 256, packed: true)
+        encode(into: &o)
+        return o.finish()
+    }
+}
