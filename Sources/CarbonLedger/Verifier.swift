@@ -293,7 +293,7 @@ private struct Replay {
     /// no longer stands there (a writer stepped it meanwhile).
     func compareCheckpoint(_ checkpoints: RuleCheckpoints, at position: RuleCheckpoints.Position) throws -> Int? {
         try checkpoints.read(at: position) { txn, records in
-            try compareRecords(txn, records, canonicalizing: true, skipping: { Projection.owns(String(decoding: $0, as: UTF8.self)) }) { key, stored, replayed in
+            try compareRecords(txn, records, canonicalizing: true, skipping: Projection.owns(keyBytes:)) { key, stored, replayed in
                 let what: String
                 switch (stored, replayed) {
                 case (let l?, nil): what = "holds \(key) = \(l), which a replay of the log does not produce"

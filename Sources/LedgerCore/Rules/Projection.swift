@@ -29,6 +29,17 @@ public enum Projection {
         }
     }
 
+    /// `owns` of a key given as its bytes (a store's key being scanned: no string made).
+    public static func owns(keyBytes k: UnsafeRawBufferPointer) -> Bool {
+        switch k.first {
+        case UInt8(ascii: "h"): return k.starts(with: "hist/".utf8)
+        case UInt8(ascii: "s"): return k.starts(with: "stat/".utf8)
+        case UInt8(ascii: "m"): return k.starts(with: "mkt/".utf8)
+        case UInt8(ascii: "t"): return k.elementsEqual("totals".utf8)
+        default: return false
+        }
+    }
+
     /// Where the history line of `account` at `seq` goes: under the million of its seq first
     /// (the first 10 digits of SEQ16), so the index's writes stay within the current million's
     /// lines instead of spreading over every account's place in the whole index (SPEC.md
