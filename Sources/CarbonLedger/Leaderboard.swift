@@ -98,28 +98,26 @@ public enum LeaderboardError: Error, Equatable, CustomStringConvertible {
 extension Ledger {
     public func leaderboard(_ q: Leaderboard.Query) throws -> Leaderboard {
         _ = try Leaderboard.Query.period(month: nil, from: q.from, to: q.to)
-        guard let first = Timestamp(cstDay: q.from), let last = Timestamp(cstDay: q.to) else { throw LeaderboardError.badDay("from", q.from) }
-        // Behaviours of the period are reported no earlier than its first day less the future
-        // tolerance and, with a report window, no later than the window allows after its last
-        // day (the rules' own bounds): only the entries committed in between are read.
-        let fromSeq = try entriesCommitted(atOrBefore: Timestamp(millisecondsSinceEpoch: first.millisecondsSinceEpoch - Reducer.futureTolerance - 1))
-        let toSeq: UInt64? = try info().windows.map { try entriesCommitted(atOrBefore: $0.lastReport(ofDayStartingAt: last)) }
+        // The leaderboard's read model (`lb/DAY/ACCOUNT/SCENARIO/PLATFORM/REGION`, SPEC.md section
+        // 10): each account's credited behaviours not reversed, by day first, so the period is
+        // one range of keys.
         var credited: [String: (mg: Int64, n: Int)] = [:]
         try store.read { r in
-            let start = Array("beh/\(pad16(Int64(fromSeq)))".utf8), prefix = Array("beh/".utf8)
-            let end = toSeq.map { Array("beh/\(pad16(Int64($0)))".utf8) }
+            let start = Array("lb/\(q.from)/".utf8), prefix = Array("lb/".utf8)
             try start.withUnsafeBytes { from in
                 try r.stateTxn.scan(r.store.state, from: from) { k, v in
                     guard k.starts(with: prefix) else { return false }
-                    if let end, !k.lexicographicallyPrecedes(end) { return false }
-                    let b = try JSONParser.parseCanonical(Array(v))
-                    guard let day = b["day"]?.stringValue, day >= q.from, day <= q.to, b["reversed_seq"] == nil,
-                          let mg = b["credited_mg"]?.intValue, mg > 0, let account = b["account"]?.stringValue else { return true }
-                    if let s = q.scenario, b["scenario"]?.stringValue != s { return true }
-                    if let p = q.platform, b["platform"]?.stringValue != p { return true }
-                    if let region = q.region, !(b["region"]?.stringValue.map { Region.covers(region, $0) } ?? false) { return true }
+                    let parts = k[prefix.count...].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+                    guard parts.count == 5 else { throw StoreError.corrupt("the leaderboard's record \(String(decoding: k, as: UTF8.self)) is not lb/DAY/ACCOUNT/SCENARIO/PLATFORM/REGION") }
+                    let (day, account, scenario, platform, region) = (parts[0], parts[1], parts[2], parts[3], parts[4])
+                    guard day <= q.to else { return false }
+                    let row = try JSONParser.parseCanonical(Array(v))
+                    guard let n = row["behaviours"]?.intValue, n > 0, let mg = row["credited_mg"]?.intValue else { return true }
+                    if let s = q.scenario, scenario != s { return true }
+                    if let p = q.platform, platform != p { return true }
+                    if let r = q.region, !Region.covers(r, region) { return true }
                     let was = credited[account] ?? (0, 0)
-                    credited[account] = (was.mg.saturatingAdding(mg), was.n + 1)
+                    credited[account] = (was.mg.saturatingAdding(mg), Int(clamping: Int64(was.n).saturatingAdding(n)))
                     return true
                 }
             }

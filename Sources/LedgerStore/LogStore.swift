@@ -48,10 +48,11 @@ public final class LogStore: @unchecked Sendable {
     /// first (SPEC.md section 10).
     public static let format = "carbonledger-lmdb/4"
     /// The format tag stored under `state_meta/format`: the log's, and the version of what the
-    /// state environment keeps (2: the read models and the rules' records the queries read, not
-    /// those only the rules read; those are the rules checkpoint's). A state of another is
-    /// rebuilt by a writer (`stateIsTrusted`) and refused by readers until then.
-    public static let stateFormat = format + " state/2"
+    /// state environment keeps (3: the read models, `lb/` among them, and the rules' records the
+    /// queries read, not those only the rules read, which are the rules checkpoint's; 2 kept the
+    /// behaviours' records and had no `lb/`). A state of another is rebuilt by a writer
+    /// (`stateIsTrusted`) and refused by readers until then.
+    public static let stateFormat = format + " state/3"
     /// Formats whose log is this format's: a writer takes them over, and the state, whose
     /// `state_meta/format` then differs, is rebuilt from the log (`stateIsTrusted`).
     public static let upgradableFormats: Set<String> = ["carbonledger-lmdb/3"]

@@ -58,7 +58,9 @@ import TestSupport
                          city.platforms[String(parts[2])]!)])
 
         // A reversal of some behaviour that is neither locked in a request nor spent.
-        let behaviours = try ledger.store.read { try $0.stateRecords(prefix: "beh/", limit: 200) }
+        // (The rules checkpoint keeps the behaviours' records, the state environment does not.)
+        sequencer.writeRulesCheckpoint()
+        let behaviours = try ledger.store.ruleCheckpoints().read { _, records in try records.children(of: "beh") }
         var reversed = false
         for (key, b) in behaviours where b["request"] == nil && !reversed {
             let platform = try #require(city.platforms[b["platform"]!.stringValue!])

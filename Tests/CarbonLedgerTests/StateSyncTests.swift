@@ -221,15 +221,18 @@ import TestSupport
     }
 
     /// A state environment an earlier cledger wrote (format `carbonledger-lmdb/4`, which kept the
-    /// paths only the rules read too) is refused by readers, naming the remedy, and rebuilt by
-    /// the next writer without them.
-    @Test func aStateOfTheEarlierFormatIsRebuiltWithoutTheRulesOnlyPaths() throws {
+    /// paths only the rules read too; `state/2`, which kept the behaviours' records and had no
+    /// leaderboard) is refused by readers, naming the remedy, and rebuilt by the next writer
+    /// without them.
+    @Test(arguments: [(LogStore.format, "src/szmetro/stale"), (LogStore.format + " state/2", "beh/0000000000000001")])
+    func aStateOfTheEarlierFormatIsRebuiltWithoutTheRulesOnlyPaths(format: String, stale: String) throws {
         let dir = TempDir()
         let (path, expected, size) = try Self.cityState(dir)
+        #expect(expected.contains { $0.starts(with: Array("lb/".utf8)) } && !expected.contains { $0.starts(with: Array("beh/".utf8)) })
         do {
             let store = try LogStore(path: path)
-            try store.rawPut(store.stateMeta, key: Array(StateMetaKey.format.rawValue.utf8), value: Array(LogStore.format.utf8))
-            try store.rawPut(store.state, key: Array("src/szmetro/stale".utf8), value: Array(#"{"seq":1}"#.utf8))
+            try store.rawPut(store.stateMeta, key: Array(StateMetaKey.format.rawValue.utf8), value: Array(format.utf8))
+            try store.rawPut(store.state, key: Array(stale.utf8), value: Array(#"{"seq":1}"#.utf8))
         }
         #expect { try Self.readOnly(path) } throws: { "\($0)".contains(LogStore.stateFormat) && "\($0)".contains("cledger upgrade") }
         #expect(try Self.catchUp(LogStore(path: path)) == StateSync.Outcome(replayed: size, rebuilt: true))

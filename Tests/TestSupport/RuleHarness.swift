@@ -66,7 +66,7 @@ public final class RuleHarness {
 
     /// The read models of SPEC.md section 10, which only `Projection` writes.
     public static func isReadModel(_ key: String) -> Bool {
-        key.hasPrefix("hist/") || key.hasPrefix("stat/") || key.hasPrefix("mkt/") || key == "totals"
+        key.hasPrefix("hist/") || key.hasPrefix("stat/") || key.hasPrefix("mkt/") || key.hasPrefix("lb/") || key == "totals"
     }
 
     public struct ReadModelWrittenByRules: Error, CustomStringConvertible {

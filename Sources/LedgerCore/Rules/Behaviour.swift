@@ -140,6 +140,7 @@ extension RuleContext {
         record.eligible = eligiblePath
         record.interval = intervalPath
         putBehaviour(Int64(seq), record)
+        if credited > 0 { addCredited(record, behaviours: 1) }
         var line = CanonicalRecord(capacity: 128)
         line.int("credited_mg", credited); line.string("event", "behaviour.report"); line.int("points", points)
         line.int("qualitative_mg", qualitative ? reduction : 0); line.string("scenario", scenario.rawValue)
@@ -221,6 +222,7 @@ extension RuleContext {
         history(id, ["event": "behaviour.reverse", "seq": .int(target), "reversed_mg": .int(credited), "points": .int(-points)])
         bumpStats(day: b.day, region: b.region, scenario: b.scenario,
                       ["reversed_mg": credited, "reversals": 1, "qualitative_mg": -qualitativeMg, "points": -points])
+        if credited > 0 { addCredited(b, behaviours: -1) }
         addTotals(["reversed_mg": credited, "qualitative_mg": -qualitativeMg, "points_reversed": points])
     }
 

@@ -1,6 +1,6 @@
 /// What an applied event gives the read models beside the rules' own state: a line of an
-/// account's history, statistics by day, region and scenario, the market's by month, and the
-/// ledger-wide totals. The
+/// account's history, statistics by day, region and scenario, the market's by month, the
+/// ledger-wide totals, and the credited behaviours the leaderboard ranks. The
 /// reducer returns them and never reads them back; `Projection` writes them. Rules decide, read
 /// models report: a read model can then be written elsewhere and later (off the write path)
 /// without a rule noticing.
@@ -14,6 +14,9 @@ public enum Effect: Sendable, Equatable {
     /// Counters of the transfers of a CST month (YYYYMM): all of them (`currency` nil), or
     /// those priced in `currency` (v3).
     case market(month: String, currency: String?, deltas: [Delta])
+    /// The credited mg and count of `account`'s credited behaviours of (`day`, `scenario`,
+    /// `platform`, `region`): a report adds, its reversal takes away (the leaderboard's source).
+    case credited(day: String, account: String, scenario: String, platform: String, region: String, mg: Int64, behaviours: Int64)
 
     public struct Delta: Sendable, Equatable {
         public var counter: String

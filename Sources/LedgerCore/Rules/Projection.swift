@@ -1,5 +1,5 @@
 /// Writes the reducer's effects as the read models SPEC.md section 10 lays out: `hist/`,
-/// `stat/`, `mkt/` and `totals`. The one writer of those records, wherever they are kept.
+/// `stat/`, `mkt/`, `lb/` and `totals`. The one writer of those records, wherever they are kept.
 public enum Projection {
     public static func apply(_ effects: some Collection<Effect>, to state: StateOverlay) throws {
         for effect in effects {
@@ -13,15 +13,21 @@ public enum Projection {
             case .market(let month, let currency, let deltas):
                 let path = currency.map { statePath("mkt", month, $0) } ?? statePath("mkt", month)
                 try state.updateObject(path) { for d in deltas { $0.add(d.amount, to: d.counter) } }
+            case .credited(let day, let account, let scenario, let platform, let region, let mg, let behaviours):
+                try state.updateObject(statePath("lb", day, account, scenario, platform, region)) {
+                    $0.add(behaviours, to: "behaviours")
+                    $0.add(mg, to: "credited_mg")
+                }
             }
         }
     }
 
-    /// Whether `key` is one of the read models this writes (`hist/`, `stat/`, `mkt/`, `totals`):
-    /// no rule reads them.
+    /// Whether `key` is one of the read models this writes (`hist/`, `stat/`, `mkt/`, `lb/`,
+    /// `totals`): no rule reads them.
     public static func owns(_ key: String) -> Bool {
         switch key.utf8.first {
         case UInt8(ascii: "h"): return key.hasPrefix("hist/")
+        case UInt8(ascii: "l"): return key.hasPrefix("lb/")
         case UInt8(ascii: "s"): return key.hasPrefix("stat/")
         case UInt8(ascii: "m"): return key.hasPrefix("mkt/")
         case UInt8(ascii: "t"): return key == "totals"
@@ -33,6 +39,7 @@ public enum Projection {
     public static func owns(keyBytes k: UnsafeRawBufferPointer) -> Bool {
         switch k.first {
         case UInt8(ascii: "h"): return k.starts(with: "hist/".utf8)
+        case UInt8(ascii: "l"): return k.starts(with: "lb/".utf8)
         case UInt8(ascii: "s"): return k.starts(with: "stat/".utf8)
         case UInt8(ascii: "m"): return k.starts(with: "mkt/".utf8)
         case UInt8(ascii: "t"): return k.elementsEqual("totals".utf8)

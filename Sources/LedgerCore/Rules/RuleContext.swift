@@ -115,6 +115,13 @@ final class RuleContext {
         effects.append(.market(month: String(time.cstDay.prefix(6)), currency: currency, deltas: deltas.map { Effect.Delta($0.key, $0.value) }))
     }
 
+    /// Adds a credited behaviour (`behaviours` 1) or takes its reversal away (-1) from the
+    /// leaderboard's read model.
+    func addCredited(_ b: BehaviourRecord, behaviours: Int64) {
+        effects.append(.credited(day: b.day, account: b.account, scenario: b.scenario, platform: b.platform, region: b.region,
+                                 mg: behaviours < 0 ? -b.creditedMg : b.creditedMg, behaviours: behaviours))
+    }
+
     /// Adds to the statistics of a behaviour's day, region and scenario.
     func bumpStats(day: String, region: String, scenario: String, _ deltas: KeyValuePairs<String, Int64>) {
         effects.append(.stats(day: day, region: region, scenario: scenario, deltas: deltas.map { Effect.Delta($0.key, $0.value) }))

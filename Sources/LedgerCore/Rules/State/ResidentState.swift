@@ -88,9 +88,10 @@ public final class ResidentState: StateReader {
         }
     }
 
-    /// Whether `key` is read by the rules alone, never by a query: the duplicate and act
-    /// indexes, the intervals (and the count of long ones), the daily caps and the eligible
-    /// behaviours, most of a report's writes. The state environment does not keep them: they
+    /// Whether `key` is read by the rules alone, never by a query: the behaviours' records (the
+    /// leaderboard reads its own read model, `lb/`), the duplicate and act indexes, the
+    /// intervals (and the count of long ones), the daily caps and the eligible behaviours: all
+    /// of a report's writes but its account's, points' and read models'. The state environment does not keep them: they
     /// are the rules checkpoint's (and the state in memory's) only.
     @inline(__always)
     public static func isRulesOnly(_ key: String) -> Bool {
@@ -106,6 +107,7 @@ public final class ResidentState: StateReader {
             return memcmp(base, prefix.utf8Start, n) == 0
         }
         switch b.first {
+        case UInt8(ascii: "b"): return starts("beh/")
         case UInt8(ascii: "s"): return starts("src/")
         case UInt8(ascii: "a"): return starts("act/")
         case UInt8(ascii: "i"): return starts("iv/") || starts("ivlong/")
