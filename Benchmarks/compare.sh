@@ -48,9 +48,11 @@ echo "$fline"
 floor=$(echo "$fline" | sed -E 's/.* ([0-9]+) entries\/s.*/\1/')
 
 echo "== state floor (C: the same LMDB reads and writes the rules make per behaviour report, no rules, no JSON; then four smaller state models)"
+# Its source of keys and values: the ledger's rule records and read models as JSON.
+"$tools" rules-json --dir "$work/ledger" --out "$work/rules-json" >/dev/null
 for model in full short-values four-records compact behaviour-blobs; do
   mkdir "$work/state-$model"
-  mline=$("$work/state_floor" "$work/ledger" "$work/state-$model" 1000 "$model")
+  mline=$("$work/state_floor" "$work/ledger" "$work/rules-json" "$work/state-$model" 1000 "$model")
   echo "$mline"
   if [ "$model" = full ]; then state_floor=$(echo "$mline" | sed -E 's/.* ([0-9]+) events\/s .*/\1/'); fi
   rm -rf "$work/state-$model"

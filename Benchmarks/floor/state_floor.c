@@ -8,11 +8,15 @@
  *   - state writes: src, interval, cap, account, points, eligible, behaviour and history
  *     records, sorted by key, put in one transaction per batch (no fsync, like cledger's state
  *     environment); the log's transaction per batch is durable.
- * Values are taken from the source ledger's final state, so sizes are realistic. Records every
+ * Values are taken from the source ledger's final state, so sizes are realistic: from
+ * SOURCE_STATE_DIR, an LMDB environment whose database `state` holds every record as canonical
+ * JSON (`cledger-tools rules-json` writes one from a ledger: its rules checkpoint and read
+ * models; the ledger's own state environment keeps neither the records only the rules read nor
+ * JSON for them). Records every
  * event in a batch shares (statistics, totals, the signer's key, methodologies) are left out,
  * and keys read again within a batch are read again from LMDB: a floor, not a model.
  *
- * usage: state_floor SOURCE_LEDGER_DIR DEST_DIR [BATCH [MODEL]]
+ * usage: state_floor SOURCE_LEDGER_DIR SOURCE_STATE_DIR DEST_DIR [BATCH [MODEL]]
  * MODEL is what a smaller state would cost, for comparison: `full` (default, today's records),
  * `short-values` (every value cut to at most 16 bytes, as fixed-layout binary records would
  * be), `four-records` (only src, interval, account and behaviour records written: the history,
@@ -85,9 +89,9 @@ static MDB_env *openEnv(const char *path, unsigned flags) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3) { fprintf(stderr, "usage: %s SOURCE_LEDGER_DIR DEST_DIR [BATCH [full|short-values|four-records|compact|behaviour-blobs]]\n", argv[0]); return 2; }
-    size_t batch = argc > 3 ? (size_t)atol(argv[3]) : 1000;
-    const char *model = argc > 4 ? argv[4] : "full";
+    if (argc < 4) { fprintf(stderr, "usage: %s SOURCE_LEDGER_DIR SOURCE_STATE_DIR DEST_DIR [BATCH [full|short-values|four-records|compact|behaviour-blobs]]\n", argv[0]); return 2; }
+    size_t batch = argc > 4 ? (size_t)atol(argv[4]) : 1000;
+    const char *model = argc > 5 ? argv[5] : "full";
     if (!strcmp(model, "short-values")) shortValues = 1;
     else if (!strcmp(model, "four-records")) fourRecords = 1;
     else if (!strcmp(model, "compact")) shortValues = fourRecords = 1;
@@ -98,8 +102,7 @@ int main(int argc, char **argv) {
 
     /* Load the source's entries and, per behaviour report, the keys and values (not timed). */
     MDB_env *srclog = openEnv(argv[1], MDB_RDONLY);
-    snprintf(path, sizeof path, "%s/state", argv[1]);
-    MDB_env *srcst = openEnv(path, MDB_RDONLY);
+    MDB_env *srcst = openEnv(argv[2], MDB_RDONLY);
     MDB_txn *lt; MDB_dbi entries; MDB_cursor *cur; MDB_val k, v;
     CHECK(mdb_txn_begin(srclog, NULL, MDB_RDONLY, &lt), "txn_begin");
     CHECK(mdb_dbi_open(lt, "entries", 0, &entries), "dbi_open entries");
@@ -146,10 +149,10 @@ int main(int argc, char **argv) {
 
     /* The destination starts with every record behaviour reports read but do not create
      * (accounts, consents, points), as a ledger's setup leaves them. */
-    snprintf(path, sizeof path, "%s/log", argv[2]);
+    snprintf(path, sizeof path, "%s/log", argv[3]);
     if (mkdir(path, 0700) != 0) { perror(path); return 1; }
     MDB_env *log = openEnv(path, 0);
-    snprintf(path, sizeof path, "%s/state", argv[2]);
+    snprintf(path, sizeof path, "%s/state", argv[3]);
     if (mkdir(path, 0700) != 0) { perror(path); return 1; }
     MDB_env *state = openEnv(path, MDB_NOSYNC);
     MDB_txn *txn; MDB_dbi ldbi, sdbi;

@@ -8,5 +8,5 @@ struct CLedgerTools: ParsableCommand {
         commandName: "cledger-tools",
         abstract: "CarbonLedger's developer tools: generated load for crash tests and benchmarks, proof and restart timings.",
         discussion: "Not for production ledgers: stress-append signs and appends generated submissions. Users run `cledger`.",
-        subcommands: [StressAppend.self, BenchProofs.self, RestartTime.self])
+        subcommands: [StressAppend.self, BenchProofs.self, RestartTime.self, RulesJSON.self])
 }
