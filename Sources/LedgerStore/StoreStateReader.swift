@@ -41,7 +41,7 @@ public final class StoreStateReader: StateReader {
     public func get(_ key: String) throws -> JSONValue? {
         try Self.withBytes(of: key) { k in
             guard let raw = try txn.get(records, key: k) else { return nil }
-            return try Self.parse(raw, at: k)
+            return try Self.parse(raw, key: key)
         }
     }
 
@@ -65,9 +65,10 @@ public final class StoreStateReader: StateReader {
 
     /// A stored record as JSON: the rules checkpoint's packed records (`PackedRecord`) are read
     /// through their canonical JSON.
-    static func parse(_ raw: UnsafeRawBufferPointer, at key: UnsafeRawBufferPointer) throws -> JSONValue {
+    static func parse(_ raw: UnsafeRawBufferPointer, key: @autoclosure () -> String) throws -> JSONValue {
         guard PackedRecord.isPacked(raw) else { return try JSONParser.parse(raw) }
-        return try JSONParser.parse(try RuleCheckpoints.canonical(raw, at: key))
+        guard let json = PackedRecord.canonical(raw) else { throw RuleCheckpoints.damaged(key()) }
+        return try JSONParser.parse(json)
     }
 
     /// A key's bytes, not copied when the string is native (the rules' interpolated keys are):
@@ -85,7 +86,7 @@ public final class StoreStateReader: StateReader {
     }
 
     public func children(of parent: String) throws -> [(key: String, value: JSONValue)] {
-        try children(of: parent) { k, v in try Array(k.utf8).withUnsafeBytes { try Self.parse(v, at: $0) } }
+        try children(of: parent) { k, v in try Self.parse(v, key: k) }
     }
 
     public func childRecords<R: StateRecord>(_ type: R.Type, of parent: String) throws -> [(key: String, record: R)] {
@@ -114,7 +115,8 @@ public final class StoreStateReader: StateReader {
     public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
         try Self.withBytes(of: before) { b in
             guard let (k, v) = try txn.last(records, before: b), Self.isChild(k, of: parent) else { return nil }
-            return (String(decoding: k, as: UTF8.self), try Self.parse(v, at: k))
+            let key = String(decoding: k, as: UTF8.self)
+            return (key, try Self.parse(v, key: key))
         }
     }
 

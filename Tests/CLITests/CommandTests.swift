@@ -235,7 +235,36 @@ import TestSupport
     /// The user commands `cledger --help` lists, in order; the developer tools are not among them.
     static let userCommands = ["keygen", "init", "sign", "submit", "info", "checkpoint", "proof", "verify", "account", "holdings", "list", "replay", "stats", "leaderboard", "market", "footprint", "pledges",
                                "retirements", "certificate", "lineage", "serve", "mirror", "rotate-key", "upgrade", "export", "demo"]
-    static let toolCommands = ["stress-append", "bench-proofs", "restart-time"]
+    static let toolCommands = ["stress-append", "bench-proofs", "restart-time", "rules-json"]
+
+    /// `cledger-tools rules-json`, the state floor's source: every rule record as canonical JSON
+    /// (the behaviours' and the other records only the rules keep included) and the read models,
+    /// in a new environment; an existing --out or a ledger without a checkpoint is refused.
+    @Test func rulesJSONWritesTheRuleStateAsJSON() throws {
+        let d = TempDir()
+        let keys = d.sub("reg.key"), dir = d.sub("L"), out = d.sub("json")
+        #expect(try CLI.run(["keygen", "--name", "reg", "--out", keys]).status == 0)
+        #expect(try CLI.run(["init", "--dir", dir, "--origin", "rules.json/test", "--key", keys, "--report-days", "366", "--reversal-days", "366"]).status == 0)
+        try FileManager.default.removeItem(atPath: dir + "/" + RuleCheckpoints.directory)
+        let refused = try CLI.tool(["rules-json", "--dir", dir, "--out", out])
+        #expect(refused.status != 0 && refused.stderr.contains("no rules checkpoint") && !FileManager.default.fileExists(atPath: out), "\(refused.stderr)")
+        #expect(try CLI.tool(["stress-append", "--dir", dir, "--workload", "behaviour", "--batches", "3", "--residents", "200", "--report"]).status == 0)
+        let r = try CLI.tool(["rules-json", "--dir", dir, "--out", out])
+        #expect(r.status == 0 && r.stdout.contains("rule records"), "\(r.stderr)")
+        var prefixes: [String: Int] = [:]
+        let env = try LMDBEnvironment(path: out, options: LMDBOptions())
+        let state = try env.openDatabase("state")
+        try env.read { txn in
+            try txn.scan(state, from: nil) { k, v in
+                let key = String(decoding: k, as: UTF8.self)
+                prefixes[String(key.prefix { $0 != "/" }), default: 0] += 1
+                #expect((try? JSONParser.parseCanonical(Array(v))) != nil, "\(key) is not canonical JSON")
+                return true
+            }
+        }
+        for p in ["beh", "src", "iv", "elig", "acct", "hist", "lb", "stat"] { #expect(prefixes[p, default: 0] > 0, "\(p): \(prefixes)") }
+        #expect(try CLI.tool(["rules-json", "--dir", dir, "--out", out]).status != 0, "an existing --out is written over")
+    }
 
     @Test func cledgerListsOnlyUserCommandsAndTheToolsTheirOwn() throws {
         func listed(_ help: String) -> [String] {
