@@ -121,6 +121,15 @@ import Testing
         }
     }
 
+    /// The member names are the format: distinct, at most 255 (0xFF writes a name out), and
+    /// each found under its own byte.
+    @Test func thePackedNamesAreDistinctAndFoundUnderTheirByte() {
+        let names = PackedRecord.names.map(\.description)
+        #expect(names.count < 255 && Set(names).count == names.count)
+        for (i, name) in PackedRecord.names.enumerated() { #expect(PackedRecord.id(of: name) == UInt8(i), "\(name)") }
+        #expect(PackedRecord.id(of: "not_a_member") == nil)
+    }
+
     @Test func everyCutOfAPackedRecordIsRefused() {
         let bytes = Self.account.packed
         #expect(bytes.first == PackedRecord.marker && bytes.count < Self.account.canonical.count / 2)

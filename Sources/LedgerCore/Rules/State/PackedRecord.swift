@@ -26,8 +26,9 @@ public enum PackedRecord {
     }
 
     /// Member names by their byte. The format: append new names, never reorder or remove (the
-    /// checkpoint's format, `RuleCheckpoints.format`, would have to change). A record member
-    /// not listed here is stored with its name written out.
+    /// checkpoint's format, `RuleCheckpoints.format`, would have to change); at most 255 of
+    /// them (`inlineName` is the 256th byte). A record member not listed here is stored with
+    /// its name written out.
     static let names: [StaticString] = [
         "account", "act", "actor", "aggregate", "allow", "allowance_t", "amount", "amount_kg", "amount_mg",
         "approved_mg", "authority", "baseline_mg", "batch", "behaviours", "cancellation", "cancelled", "cap", "count",
@@ -161,8 +162,8 @@ public enum PackedRecord {
         }
     }
 
-    /// Whether `name` has exactly `bytes`: a length and a `memcmp` (a generic comparison of
-    /// the two sequences was most of a record's decoding).
+    /// Whether `name` has exactly `bytes`: a length and a `memcmp`, per member of every record
+    /// read or written.
     @inline(__always)
     static func same(_ name: StaticString, _ bytes: UnsafeRawBufferPointer) -> Bool {
         let n = name.utf8CodeUnitCount
