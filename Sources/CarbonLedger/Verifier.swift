@@ -273,8 +273,7 @@ private struct Replay {
             guard let opened = try reader.store.ruleCheckpointsIfPresent() else { return (nil, nil) }
             (checkpoints, found) = (opened, try opened.position())
         } catch {
-            throw Self.fail(nil, "the rules checkpoint (\(RuleCheckpoints.directory)/) cannot be read (\(error)): remove the ledger directory's "
-                                 + "\(RuleCheckpoints.directory)/ subdirectory and the next writer replays the whole log to make it again")
+            throw Self.fail(nil, "the rules checkpoint (\(RuleCheckpoints.directory)/) cannot be read (\(error)): \(RuleCheckpoints.remedy)")
         }
         guard let position = found else { return (nil, "not compared: it holds no state in this format (a writer makes it again)") }
         // Empty before the first entry: nothing to compare, and nothing a writer would load.
@@ -301,8 +300,7 @@ private struct Replay {
                 case (let l?, let r?): what = "holds \(key) = \(l), where a replay of the log has \(r)"
                 case (nil, nil): what = "differs at \(key)"
                 }
-                return Self.fail(nil, "the rules checkpoint (\(RuleCheckpoints.directory)/, the state after \(position.size) entries) \(what): "
-                                      + "remove the ledger directory's \(RuleCheckpoints.directory)/ subdirectory and the next writer replays the whole log to make it again")
+                return Self.fail(nil, "the rules checkpoint (\(RuleCheckpoints.directory)/, the state after \(position.size) entries) \(what): \(RuleCheckpoints.remedy)")
             }
         }
     }

@@ -75,7 +75,7 @@ public final class RuleCheckpoints: @unchecked Sendable {
                 if stored || !PackedRecord.isPacked(v) {
                     try body(k, v)
                 } else {
-                    try Self.canonical(v, at: k).withUnsafeBytes { try body(k, $0) }
+                    try Self.canonical(v, key: String(decoding: k, as: UTF8.self)).withUnsafeBytes { try body(k, $0) }
                 }
                 return true
             }
@@ -85,15 +85,18 @@ public final class RuleCheckpoints: @unchecked Sendable {
 
     /// The canonical JSON of a packed record stored at `key`; a damaged one is an error that
     /// says how to rebuild the checkpoint.
-    static func canonical(_ packed: UnsafeRawBufferPointer, at key: UnsafeRawBufferPointer) throws -> [UInt8] {
-        guard let json = PackedRecord.canonical(packed) else { throw damaged(String(decoding: key, as: UTF8.self)) }
+    static func canonical(_ packed: UnsafeRawBufferPointer, key: @autoclosure () -> String) throws -> [UInt8] {
+        guard let json = PackedRecord.canonical(packed) else { throw damaged(key()) }
         return json
     }
 
     /// The error of a packed record at `key` that does not read back.
     static func damaged(_ key: String) -> StoreError {
-        .corrupt("the rules checkpoint's record \(key) is damaged (its packed bytes do not read back); remove the ledger directory's \(directory)/ subdirectory and the next writer replays the whole log to make it again")
+        .corrupt("the rules checkpoint's record \(key) is damaged (its packed bytes do not read back): \(remedy)")
     }
+
+    /// What to do about a damaged or unreadable checkpoint, wherever it is found.
+    public static let remedy = "remove the ledger directory's \(directory)/ subdirectory and the next writer replays the whole log to make it again"
 
     /// Where the checkpoint stands now.
     public func position() throws -> Position? {

@@ -82,8 +82,7 @@ struct RecordWriter {
                 try record.withUnsafeBytes { r in
                     // A record loaded packed from the rules checkpoint goes anywhere else as its JSON.
                     guard PackedRecord.isPacked(r), !encoder.packed else { return try txn.put(db, key: k, value: r) }
-                    guard let json = PackedRecord.canonical(r) else { throw RuleCheckpoints.damaged(String(decoding: k, as: UTF8.self)) }
-                    try json.withUnsafeBytes { try txn.put(db, key: k, value: $0) }
+                    try RuleCheckpoints.canonical(r, key: String(decoding: k, as: UTF8.self)).withUnsafeBytes { try txn.put(db, key: k, value: $0) }
                 }
             case .typed(let typed):
                 encoder.reset()

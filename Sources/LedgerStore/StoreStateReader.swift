@@ -56,19 +56,18 @@ public final class StoreStateReader: StateReader {
     /// A stored record as `R`: one that is not is a damaged state, or a damaged rules
     /// checkpoint when packed (only the checkpoint packs records), each named with its remedy.
     static func decode<R: StateRecord>(_ type: R.Type, _ raw: UnsafeRawBufferPointer, at key: String) throws -> R {
-        guard let r = R(canonical: raw) else {
-            if PackedRecord.isPacked(raw) { throw RuleCheckpoints.damaged(key) }
-            throw StateRecordError(key: key, expected: "\(R.self)")
+        do {
+            return try R.stored(raw, at: key)
+        } catch {
+            throw PackedRecord.isPacked(raw) ? RuleCheckpoints.damaged(key) : error
         }
-        return r
     }
 
     /// A stored record as JSON: the rules checkpoint's packed records (`PackedRecord`) are read
     /// through their canonical JSON.
     static func parse(_ raw: UnsafeRawBufferPointer, key: @autoclosure () -> String) throws -> JSONValue {
         guard PackedRecord.isPacked(raw) else { return try JSONParser.parse(raw) }
-        guard let json = PackedRecord.canonical(raw) else { throw RuleCheckpoints.damaged(key()) }
-        return try JSONParser.parse(json)
+        return try JSONParser.parse(try RuleCheckpoints.canonical(raw, key: key()))
     }
 
     /// A key's bytes, not copied when the string is native (the rules' interpolated keys are):

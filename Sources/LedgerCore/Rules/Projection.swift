@@ -25,14 +25,8 @@ public enum Projection {
     /// Whether `key` is one of the read models this writes (`hist/`, `stat/`, `mkt/`, `lb/`,
     /// `totals`): no rule reads them.
     public static func owns(_ key: String) -> Bool {
-        switch key.utf8.first {
-        case UInt8(ascii: "h"): return key.hasPrefix("hist/")
-        case UInt8(ascii: "l"): return key.hasPrefix("lb/")
-        case UInt8(ascii: "s"): return key.hasPrefix("stat/")
-        case UInt8(ascii: "m"): return key.hasPrefix("mkt/")
-        case UInt8(ascii: "t"): return key == "totals"
-        default: return false
-        }
+        if let owned = key.utf8.withContiguousStorageIfAvailable({ owns(keyBytes: UnsafeRawBufferPointer($0)) }) { return owned }
+        return Array(key.utf8).withUnsafeBytes(owns(keyBytes:))
     }
 
     /// `owns` of a key given as its bytes (a store's key being scanned: no string made).

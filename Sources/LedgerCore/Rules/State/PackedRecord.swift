@@ -125,21 +125,20 @@ public enum PackedRecord {
                 if writing { out.append(UInt8(ascii: "]")) }
             case .time:
                 guard let t = r.time() else { return false }
-                if writing {
-                    out.append(UInt8(ascii: "\""))
-                    t.write(into: &out)
-                    out.append(UInt8(ascii: "\""))
-                }
+                if writing { quoted(&out) { t.write(into: &$0) } }
             case .digest:
                 guard let d = r.digest() else { return false }
-                if writing {
-                    out.append(UInt8(ascii: "\""))
-                    d.writeHex(into: &out)
-                    out.append(UInt8(ascii: "\""))
-                }
+                if writing { quoted(&out) { d.writeHex(into: &$0) } }
             }
         }
         return true
+    }
+
+    /// Appends what `text` writes in quotes (a time's or a digest's JSON string).
+    private static func quoted(_ out: inout [UInt8], _ text: (inout [UInt8]) -> Void) {
+        out.append(UInt8(ascii: "\""))
+        text(&out)
+        out.append(UInt8(ascii: "\""))
     }
 
     /// `canonical(_:)` of stored bytes that may be either form: canonical JSON is returned as it is.

@@ -109,18 +109,7 @@ public struct RecordReader {
     }
 
     public mutating func strings(_ key: StaticString) -> [String] {
-        if packed {
-            guard member(key) else { return [] }
-            return read(.strings) { c in
-                guard let n = c.count() else { return nil }
-                var out: [String] = []
-                for _ in 0..<n {
-                    guard let s = c.string() else { return nil }
-                    out.append(s)
-                }
-                return out
-            } ?? []
-        }
+        if packed { return packedArray(key, .strings) { $0.string() } }
         guard member(key), i < bytes.count, bytes[i] == UInt8(ascii: "[") else { failed = true; return [] }
         i += 1
         var out: [String] = []
@@ -137,18 +126,7 @@ public struct RecordReader {
 
     /// An array of flat objects, each decoded by `element` from its own bytes.
     public mutating func objects<T>(_ key: StaticString, _ element: (UnsafeRawBufferPointer) -> T?) -> [T] {
-        if packed {
-            guard member(key) else { return [] }
-            return read(.records) { c in
-                guard let n = c.count() else { return nil }
-                var out: [T] = []
-                for _ in 0..<n {
-                    guard let nested = c.slice(), let e = element(nested) else { return nil }
-                    out.append(e)
-                }
-                return out
-            } ?? []
-        }
+        if packed { return packedArray(key, .records) { c in c.slice().flatMap(element) } }
         guard member(key), i < bytes.count, bytes[i] == UInt8(ascii: "[") else { failed = true; return [] }
         i += 1
         var out: [T] = []
@@ -192,6 +170,21 @@ public struct RecordReader {
         guard c.byte() == tag.rawValue, let v = value(&c) else { failed = true; return nil }
         i = c.i
         return v
+    }
+
+    /// A packed array member of tag `tag`: its count, then each element read by `element`;
+    /// empty (and `failed`) when it is not one.
+    private mutating func packedArray<T>(_ key: StaticString, _ tag: PackedRecord.Tag, _ element: (inout PackedRecord.Cursor) -> T?) -> [T] {
+        guard member(key) else { return [] }
+        return read(tag) { c in
+            guard let n = c.count() else { return nil }
+            var out: [T] = []
+            for _ in 0..<n {
+                guard let e = element(&c) else { return nil }
+                out.append(e)
+            }
+            return out
+        } ?? []
     }
 
     /// A member that may be absent: nil when the next member is another one.

@@ -40,10 +40,7 @@ public final class StateOverlay: StateReader {
             switch self {
             case .absent: return nil
             case .value(let v): return v
-            case .canonical(let b):
-                // A damaged packed record (loads check they are not) is parsed as it is, and refused.
-                if b.first == PackedRecord.marker { return try JSONParser.parse(b.withUnsafeBytes { PackedRecord.canonical($0) } ?? b) }
-                return try JSONParser.parse(b)
+            case .canonical(let b): return try JSONParser.parse(Self.json(b))
             case .typed(let r): return try JSONParser.parse(r.canonical)
             }
         }
@@ -55,12 +52,19 @@ public final class StateOverlay: StateReader {
             switch self {
             case .absent: return nil
             case .value(let v): return CanonicalJSON.encode(v)
-            case .canonical(let b): return b.first == PackedRecord.marker ? b.withUnsafeBytes { PackedRecord.canonical($0) } ?? b : b
+            case .canonical(let b): return Self.json(b)
             case .typed(let r): return r.canonical
             }
         }
 
         var isAbsent: Bool { if case .absent = self { return true }; return false }
+
+        /// The JSON of stored bytes: a packed record's (`PackedRecord`), else the bytes. A
+        /// damaged packed record (loads check they are not) stays as it is, which no JSON
+        /// reader takes.
+        static func json(_ stored: [UInt8]) -> [UInt8] {
+            stored.first == PackedRecord.marker ? stored.withUnsafeBytes { PackedRecord.canonical($0) } ?? stored : stored
+        }
     }
     private var slots: [String: Slot] = [:]
     /// Written keys; `.some(nil)` marks a deletion.
