@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerStore
 
 /// Collects concurrently arriving submissions and appends them in shared transactions: while
 /// one commit is being fsynced the next batch queues up, so durability costs one fsync per

@@ -379,14 +379,16 @@ public final class Sequencer: @unchecked Sendable {
     }
 
     /// Ages the intervals and daily caps of the days before `day` out of `state`, so that the
-    /// memory they take is bounded by the windows: they wait in a cold layer until the rules
-    /// checkpoint has them, as of the entries before the unsettled batches. Only when none of
-    /// those wrote one (the windows forbid it; checked, since the layer would miss the write).
-    /// Else it waits for a later batch.
+    /// memory they take is bounded by the report window: they wait in a cold layer until the
+    /// rules checkpoint has them, as of the entries before the unsettled batches. Only when none
+    /// of those wrote a record of the days it lets go of while it was held (a reversal of an
+    /// older behaviour may: the layer would miss the write); else it waits for a later batch.
+    /// What they wrote of days already let go of is in their own cold layers.
     private func age(_ state: ResidentState, before day: Int) {
         guard state.agedBefore.map({ $0 < day }) ?? true else { return }
         let applied = unsettled.first?.start.frontier.size ?? state.size
-        guard !unsettled.contains(where: { $0.state.wrote { ResidentState.dayOf($0).map { $0 < day } ?? false } }) else { return }
+        let held = state.agedBefore ?? .min
+        guard !unsettled.contains(where: { $0.state.wrote { ResidentState.dayOf($0).map { (held..<day).contains($0) } ?? false } }) else { return }
         if let layer = state.age(before: day) { warm.append((applied, layer)) }
     }
 
@@ -397,12 +399,12 @@ public final class Sequencer: @unchecked Sendable {
         let started = ContinuousClock.now
         let rebuilt = try StateSync.trust(store)
         let before = lock.withLock { stateReplayed }
-        let (records, size) = try rulesLock.withLock {
-            try store.read { r in try withRules(r) { state, _ in (state.count, state.size) } }
+        let (records, size, filter) = try rulesLock.withLock {
+            try store.read { r in try withRules(r) { state, _ in (state.count, state.size, state.filterSource) } }
         }
         let took = (ContinuousClock.now - started).components
         return RulesStateLoad(records: records, size: size, seconds: Double(took.seconds) + Double(took.attoseconds) / 1e18,
-                              source: rulesLock.withLock { loadedFrom },
+                              source: rulesLock.withLock { loadedFrom }, filter: filter,
                               state: StateSync.Outcome(replayed: lock.withLock { stateReplayed } - before, rebuilt: rebuilt))
     }
 
@@ -874,6 +876,8 @@ public struct RulesStateLoad: Sendable {
     public var size: UInt64
     public var seconds: Double
     public var source: Source
+    /// What the key filter was built from (nil: nothing stored, it holds what the replay wrote).
+    public var filter: ResidentState.FilterSource?
     /// What it did to the state environment: emptied it (rebuilt), wrote entries it lacked.
     public var state: StateSync.Outcome
 }

@@ -53,6 +53,10 @@ public struct LMDBOptions: Sendable {
     /// Skip fsync on commit. Off by default: a commit is durable when it returns.
     public var noSync = false
     public var maxDatabases: UInt32 = 16
+    /// No readahead on the map (MDB_NORDAHEAD): for an environment read in key order whose
+    /// pages lie scattered over a file larger than memory, where each page fault would read the
+    /// device's whole readahead window around it (the rules checkpoint; `RuleCheckpoints`).
+    public var noReadahead = false
     public init() {}
 }
 
@@ -92,6 +96,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
             }
             var flags = UInt32(MDB_NOTLS)
             if options.readOnly { flags |= UInt32(MDB_RDONLY) }
+            if options.noReadahead { flags |= UInt32(MDB_NORDAHEAD) }
             // A reader without write permission on the lock file (an auditor's read-only copy)
             // cannot register in LMDB's reader table: open without the lock. Such a reader is
             // only safe while no writer runs, which holds for a directory it cannot write.

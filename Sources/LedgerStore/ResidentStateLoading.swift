@@ -8,7 +8,20 @@ extension ResidentState {
     public static func load(_ reader: StoreStateReader, agedBefore: Int? = nil) throws -> ResidentState {
         let state = ResidentState(agesDays: agedBefore != nil)
         if let agedBefore { state.age(before: agedBefore) }
-        try state.rebuildFilter(from: reader)
+        // The key filter is built from the checkpoint's hashes on another thread meanwhile (it
+        // was a fifth of a restart at 20 million entries, all cache misses); the records it
+        // reads are the snapshot's, so it is waited for before this returns or throws.
+        let building = try FilterHashes.startBuilding(reader)
+        let held = Result { try loadHeld(into: state, reader) }
+        let built = try building?.wait() ?? nil
+        try held.get()
+        if let built { state.install(built) } else { try state.rebuildFilter(fromKeysOf: reader) }
+        state.reflect(size: try reader.size())
+        return state
+    }
+
+    /// Loads the records the state in memory holds.
+    private static func loadHeld(into state: ResidentState, _ reader: StoreStateReader) throws {
         // Counted first, so that the table is made once: grown by doubling from empty, its
         // copies were most of the page faults of a restart (millions of records).
         var count = 0
@@ -21,8 +34,6 @@ extension ResidentState {
             if PackedRecord.isPacked(value), !PackedRecord.isWellFormed(value) { throw RuleCheckpoints.damaged(String(decoding: key, as: UTF8.self)) }
             state.load(key: String(decoding: key, as: UTF8.self), canonical: Array(value))
         }
-        state.reflect(size: try reader.size())
-        return state
     }
 
     /// Calls `body` with the key and value of each record of the checkpoint the state in memory
@@ -59,12 +70,22 @@ extension ResidentState {
         }
     }
 
-    /// Builds the key filter anew from the keys of the checkpoint's filtered namespaces
-    /// (`isFiltered`) and the layers': read twice, to count and to insert, as bytes (at 20
-    /// million keys, a string of each cost a restart seconds).
+    /// Builds the key filter anew from the checkpoint's hashes of its filtered keys
+    /// (`FilterHashes`), and the layers'; from the keys themselves when `reader` is not a
+    /// checkpoint's or its hashes are not whole. When the filter is full.
     public func rebuildFilter(from reader: StoreStateReader) throws {
+        if let built = try FilterHashes.startBuilding(reader, room: layeredKeys)?.wait() ?? nil { return install(built) }
+        try rebuildFilter(fromKeysOf: reader)
+    }
+
+    /// Builds the key filter from the keys of `reader`'s filtered namespaces, read twice (to
+    /// count and to insert) under a seed of its own, and the layers'.
+    func rebuildFilter(fromKeysOf reader: StoreStateReader) throws {
+        let seed = UInt64.random(in: .min ... .max)
         let count = try Self.forEachFilteredKey(reader) { _ in }
-        try rebuildFilter(storedCount: count) { insert in try Self.forEachFilteredKey(reader, insert) }
+        try rebuildFilter(seed: seed, source: .storedKeys(count)) { insert in
+            try Self.forEachFilteredKey(reader) { insert(Self.filterHash(keyBytes: $0, seed: seed)) }
+        }
     }
 
     /// Calls `body` with each key of the checkpoint's filtered namespaces, as bytes

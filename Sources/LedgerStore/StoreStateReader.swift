@@ -7,18 +7,22 @@ public final class StoreStateReader: StateReader {
     let txn: LMDBTransaction
     let records: LMDBDatabase
     let metaDatabase: LMDBDatabase
+    /// A rules checkpoint's hashes of its filtered keys (`FilterHashes`); nil for the state environment.
+    let filterHashes: LMDBDatabase?
 
     public init(store: LogStore, txn: LMDBTransaction) {
         self.txn = txn
         records = store.state
         metaDatabase = store.stateMeta
+        filterHashes = nil
     }
 
     /// The records of `records` and the size under `meta`, through `txn`.
-    init(txn: LMDBTransaction, records: LMDBDatabase, meta: LMDBDatabase) {
+    init(txn: LMDBTransaction, records: LMDBDatabase, meta: LMDBDatabase, filterHashes: LMDBDatabase? = nil) {
         self.txn = txn
         self.records = records
         self.metaDatabase = meta
+        self.filterHashes = filterHashes
     }
 
     /// The state of `reader`'s snapshot.

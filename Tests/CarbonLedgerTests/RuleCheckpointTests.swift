@@ -267,6 +267,56 @@ import TestSupport
         }
         #expect(try ledger.info().size == size)
     }
+
+    /// The checkpoint keeps the hashes of its duplicate- and act-index keys (`FilterHashes`): a
+    /// writer started from it builds its key filter from them, without reading a key, and still
+    /// finds a report the checkpoint holds sent again (changed, so a new submission) a duplicate.
+    /// With every hash record damaged (LMDB keeps no checksums) it reads the keys instead, and
+    /// finds it too: never a filter without a key.
+    @Test func aWriterStartedFromTheCheckpointFindsItsDuplicates() throws {
+        for damaged in [false, true] {
+            let dir = TempDir()
+            let origin = "carbonledger.example/filter"
+            let (ledger, city, _) = try Self.checkpointedDay(dir, origin: origin)
+            let checkpoints = try ledger.store.ruleCheckpoints()
+            // Opened outside any transaction: opening one takes LMDB's writer lock.
+            let db = try checkpoints.env.openDatabase(FilterHashes.database)
+            let stored = try checkpoints.env.read { txn in try txn.count(db) }
+            #expect(stored > 0, "a step wrote filtered keys")
+            if damaged {
+                try checkpoints.env.write { txn in
+                    var records: [([UInt8], [UInt8])] = []
+                    try txn.scan(db, from: nil) { k, v in records.append((Array(k), Array(v))); return true }
+                    for (k, var v) in records {
+                        for i in 32..<v.count { v[i] ^= 0x5A }
+                        try k.withUnsafeBytes { k in try v.withUnsafeBytes { try txn.put(db, key: k, value: $0) } }
+                    }
+                }
+            }
+            let resent = try city.regularBatches(0)[0]
+            let changed = resent.events.map { e -> JSONValue in
+                var o = e.objectValue ?? [:]
+                o["amount"] = .int((o["amount"]?.intValue ?? 0) + 1)
+                return .object(o)
+            }
+            let again = try Submission.Unsigned(events: changed).signed(by: city.platforms["szmetro"]!, origin: origin)
+            #expect(again.root != resent.root)
+
+            let second = try ledger.sequencer()
+            let loaded = try second.loadRulesState()
+            #expect(loaded.source == .checkpoint(size: loaded.size, replayed: 0), "\(loaded.source)")
+            var keys = 0
+            try checkpoints.forEachRecord(stored: true) { k, _ in
+                if ResidentState.filteredNamespaces.contains(where: { k.starts(with: Array($0.utf8)) }) { keys += 1 }
+            }
+            #expect(keys >= changed.count)
+            #expect(loaded.filter == (damaged ? .storedKeys(keys) : .storedHashes(keys)), "\(String(describing: loaded.filter))")
+            func duplicates() throws -> Int64 { try ledger.store.read { try StoreStateReader($0).get("totals") }?["duplicates"]?.intValue ?? 0 }
+            let before = try duplicates()
+            _ = try second.append([again], now: .now())[0].get()
+            #expect(try duplicates() == before + Int64(changed.count), "every event of the batch sent again is a duplicate (damaged: \(damaged))")
+        }
+    }
 }
 
 /// The steps a test's hook saw, and whether it fails them.

@@ -136,8 +136,8 @@ import Testing
         let environment = StateOverlay(base: EmptyState())
         let resident = ResidentState()
         for i in 0..<1_000 { environment.putRecord("src/szmetro/trip-\(i)", SeqRecord(Int64(i))) }
-        resident.rebuildFilter(storedCount: 1_000) { insert in
-            for i in 0..<1_000 { Array("src/szmetro/trip-\(i)".utf8).withUnsafeBytes(insert) }
+        resident.rebuildFilter(seed: 42, source: .storedHashes(1_000)) { insert in
+            for i in 0..<1_000 { insert(Array("src/szmetro/trip-\(i)".utf8).withUnsafeBytes { ResidentState.filterHash(keyBytes: $0, seed: 42) }) }
         }
         let reader = CountingReader(environment)
         resident.cold = reader

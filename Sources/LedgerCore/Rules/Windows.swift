@@ -41,14 +41,16 @@ public struct Windows: Equatable, Sendable {
     }
 
     /// The first CST day (YYYYMMDD, `Timestamp.cstDate`) whose day-indexed records (intervals,
-    /// daily caps) a rule may read or write at `time` or later: a report reads the intervals of
-    /// the day before its start, at most `reportDays` back; a reversal changes those of its
-    /// behaviour's day, at most `reversalDays` back. A batch's time is never before its log's
-    /// last (`Sequencer`), so the days before this one are done with: the writer's memory lets
-    /// go of them.
+    /// daily caps) a report may read or write at `time` or later: those of the day before its
+    /// start, at most `reportDays` back. A batch's time is never before its log's last
+    /// (`Sequencer`), so the writer's memory lets go of the days before this one. A reversal
+    /// reaches further back (its behaviour's day, at most `reversalDays`), but reversals are
+    /// rare and touch two records: it reads and writes those of a day let go of in the cold
+    /// store. Holding the reversal window's days too held three times the records at the
+    /// standard windows, and a restart loaded them all.
     public func firstDayInUse(at time: Timestamp) -> Int {
         // 00:00 UTC is 08:00 in China: within the day numbered.
-        Timestamp(millisecondsSinceEpoch: (time.cstDayNumber - max(reportDays + 1, reversalDays)) * 86_400_000).cstDate
+        Timestamp(millisecondsSinceEpoch: (time.cstDayNumber - (reportDays + 1)) * 86_400_000).cstDate
     }
 
     /// The last instant at which a behaviour of the CST day that begins at `dayStart` may be

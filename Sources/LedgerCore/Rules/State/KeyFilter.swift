@@ -9,19 +9,24 @@
 /// so an insert or a check misses the cache once or twice instead of once per probe. Building
 /// the filter of 20 million keys at a restart took seconds of cache misses with the probes
 /// spread over the whole table; a block costs a few false positives more (the test bounds them).
+///
+/// A key goes in as its 64-bit hash under the filter's seed, which does not depend on the
+/// filter's size: the rules checkpoint stores the hashes of its keys under its own seed
+/// (`RuleCheckpoints`), and a filter built from them takes that seed.
 struct KeyFilter {
     private var words: [UInt64]
     private var mask: Int
     /// Keys inserted, and how many it takes before the false positives pass about 1 in 1,000.
     private(set) var count = 0
     private(set) var capacity: Int
-    /// The hash's seed, drawn for each filter: keys chosen to collide cost a platform only reads
-    /// of the environment, and cannot be chosen without it.
-    private let seed = UInt64.random(in: .min ... .max)
+    /// The hash's seed, drawn for each filter or the checkpoint's: keys chosen to collide cost a
+    /// platform only reads of the store, and cannot be chosen without it.
+    let seed: UInt64
     private static let bitsPerKey = 16
     private static let probes = 8
 
-    init(capacity: Int) {
+    init(capacity: Int, seed: UInt64 = .random(in: .min ... .max)) {
+        self.seed = seed
         var bits = 1 << 16
         while bits < capacity * Self.bitsPerKey { bits <<= 1 }
         words = Array(repeating: 0, count: bits / 64)
@@ -36,13 +41,8 @@ struct KeyFilter {
         insert(hash: Self.withBytes(key) { Self.hash($0, seed: seed) })
     }
 
-    /// Inserts a key given as its bytes: loading millions of keys from the environment makes
-    /// no string of any.
-    mutating func insert(bytes: UnsafeRawBufferPointer) {
-        insert(hash: Self.hash(bytes, seed: seed))
-    }
-
-    private mutating func insert(hash h: UInt64) {
+    /// Inserts a key given as its hash under this filter's seed (`hash(_:seed:)`).
+    mutating func insert(hash h: UInt64) {
         let (block, a, b) = probes(h)
         for i in 0..<Self.probes {
             let bit = Int(truncatingIfNeeded: a &+ UInt64(i) &* b) & 511

@@ -15,10 +15,11 @@ import Foundation
 /// caught up with it.
 ///
 /// The day-indexed records (intervals `iv/DAY/…` and daily caps `cap/DAY/…`, one or two per
-/// report) are cold once their day is before `agedBefore`: the programme's windows let no rule
-/// reach them any more (`Windows.firstDayInUse`), so the sequencer ages them out (`age`) and
-/// the memory they take is bounded by the windows, not by the log's length. Were a rule to
-/// reach one after all, it would read it from the cold store like any cold record.
+/// report) are cold once their day is before `agedBefore`: the programme's report window lets no
+/// report reach them any more (`Windows.firstDayInUse`), so the sequencer ages them out (`age`)
+/// and the memory they take is bounded by that window, not by the log's length. A reversal of
+/// an older behaviour (the reversal window is longer) reads and writes its interval and daily
+/// cap in the cold store, like any cold record.
 ///
 /// The rules change it through a `StateOverlay` writing through it, which journals each change
 /// so that a batch whose commit fails is undone; it is used by one thread at a time.
@@ -188,16 +189,68 @@ public final class ResidentState: StateReader {
     /// Whether the filter holds so many keys that it should be rebuilt larger (`rebuildFilter`).
     public var filterIsFull: Bool { filter.isFull }
 
-    /// Builds the filter anew, twice as large as its keys need: the `storedCount` keys of the
-    /// environment's filtered namespaces, which `storedKeys` hands to its argument one by one
-    /// as bytes, and those of the layers. When loading, and when the filter is full.
-    public func rebuildFilter(storedCount: Int, storedKeys: (_ insert: (UnsafeRawBufferPointer) -> Void) throws -> Void) rethrows {
-        var layered = 0
-        for layer in layers { layered += layer.records.count }
-        var rebuilt = KeyFilter(capacity: 2 * (storedCount + layered))
-        try storedKeys { rebuilt.insert(bytes: $0) }
-        for layer in layers { for k in layer.records.keys where Self.isFiltered(k) { rebuilt.insert(k) } }
-        filter = rebuilt
+    /// What the key filter was last built from (`rebuildFilter`): the cold store's hashes of its
+    /// filtered keys, or those keys themselves; and how many.
+    public enum FilterSource: Equatable, Sendable, CustomStringConvertible {
+        case storedHashes(Int)
+        case storedKeys(Int)
+
+        public var description: String {
+            switch self {
+            case .storedHashes(let n): return "\(n) stored key hashes"
+            case .storedKeys(let n): return "\(n) stored keys"
+            }
+        }
+    }
+
+    /// What the key filter was last built from; nil while it holds only what this state wrote.
+    public private(set) var filterSource: FilterSource?
+
+    /// Builds the filter anew under `seed`, twice as large as its keys need: the keys of the
+    /// cold store's filtered namespaces, as many as `source` says, which `storedHashes` hands to
+    /// its argument one by one as their hashes under `seed` (`filterHash`), and those of the
+    /// layers. When the filter is full.
+    public func rebuildFilter(seed: UInt64, source: FilterSource, storedHashes: (_ insert: (UInt64) -> Void) throws -> Void) rethrows {
+        install(try Self.buildFilter(seed: seed, source: source, room: layeredKeys, storedHashes: storedHashes))
+    }
+
+    /// The records of the layers (the keys a filter built from the cold store must have room for).
+    public var layeredKeys: Int {
+        var n = 0
+        for layer in layers { n += layer.records.count }
+        return n
+    }
+
+    /// A key filter built apart from any state (a load builds it on another thread while it
+    /// loads the records), for `install`.
+    public struct BuiltFilter: Sendable {
+        fileprivate let filter: KeyFilter
+        public let source: FilterSource
+    }
+
+    /// A filter of the keys `storedHashes` hands over (`rebuildFilter`), with room for `room` more.
+    public static func buildFilter(seed: UInt64, source: FilterSource, room: Int = 0,
+                                   storedHashes: (_ insert: (UInt64) -> Void) throws -> Void) rethrows -> BuiltFilter {
+        let stored: Int
+        switch source { case .storedHashes(let n), .storedKeys(let n): stored = n }
+        var filter = KeyFilter(capacity: 2 * (stored + room), seed: seed)
+        try storedHashes { filter.insert(hash: $0) }
+        return BuiltFilter(filter: filter, source: source)
+    }
+
+    /// Makes `built` the key filter, with the keys of the layers added.
+    public func install(_ built: BuiltFilter) {
+        var f = built.filter
+        for layer in layers { for k in layer.records.keys where Self.isFiltered(k) { f.insert(k) } }
+        filter = f
+        filterSource = built.source
+    }
+
+    /// The hash under `seed` by which the key filter knows a key given as its bytes: the rules
+    /// checkpoint stores those of its filtered keys, so that a start reads 8 bytes a key and
+    /// no key (`RuleCheckpoints`).
+    public static func filterHash(keyBytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
+        KeyFilter.hash(keyBytes, seed: seed)
     }
 
     /// A cold write was made to a layer: the filter learns a filtered key.

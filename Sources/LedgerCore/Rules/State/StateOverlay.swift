@@ -57,7 +57,7 @@ public final class StateOverlay: StateReader {
             }
         }
 
-        var isAbsent: Bool { if case .absent = self { return true }; return false }
+        public var isAbsent: Bool { if case .absent = self { return true }; return false }
 
         /// The JSON of stored bytes: a packed record's (`PackedRecord`), else the bytes. A
         /// damaged packed record (loads check they are not) stays as it is, which no JSON
