@@ -291,17 +291,20 @@ private struct Replay {
     /// rule records (every record but the read models), byte for byte. Nil when the checkpoint
     /// no longer stands there (a writer stepped it meanwhile).
     func compareCheckpoint(_ checkpoints: RuleCheckpoints, at position: RuleCheckpoints.Position) throws -> Int? {
-        try checkpoints.read(at: position) { txn, records in
-            try compareRecords(txn, records, canonicalizing: true, skipping: Projection.owns(keyBytes:)) { key, stored, replayed in
-                let what: String
+        func failure(_ what: String) -> VerificationFailure {
+            Self.fail(nil, "the rules checkpoint (\(RuleCheckpoints.directory)/, the state after \(position.size) entries) \(what): \(RuleCheckpoints.remedy)")
+        }
+        return try checkpoints.read(at: position) { txn, records in
+            let compared = try compareRecords(txn, records, canonicalizing: true, skipping: Projection.owns(keyBytes:)) { key, stored, replayed in
                 switch (stored, replayed) {
-                case (let l?, nil): what = "holds \(key) = \(l), which a replay of the log does not produce"
-                case (nil, let r?): what = "lacks \(key) (a replay of the log produces \(r))"
-                case (let l?, let r?): what = "holds \(key) = \(l), where a replay of the log has \(r)"
-                case (nil, nil): what = "differs at \(key)"
+                case (let l?, nil): return failure("holds \(key) = \(l), which a replay of the log does not produce")
+                case (nil, let r?): return failure("lacks \(key) (a replay of the log produces \(r))")
+                case (let l?, let r?): return failure("holds \(key) = \(l), where a replay of the log has \(r)")
+                case (nil, nil): return failure("differs at \(key)")
                 }
-                return Self.fail(nil, "the rules checkpoint (\(RuleCheckpoints.directory)/, the state after \(position.size) entries) \(what): \(RuleCheckpoints.remedy)")
             }
+            if let problem = try checkpoints.filterProblem(txn) { throw failure(problem) }
+            return compared
         }
     }
 

@@ -6,8 +6,9 @@ import LedgerCore
 /// from them, 8 bytes a key read in order, instead of reading every key of those namespaces
 /// twice (to count, then to insert): at 20 million entries that was most of a restart.
 ///
-/// Database `filter`: per step that wrote filtered keys, under the size it reached (u64 BE), the
-/// SHA-256 of the seed (u64 LE), that size and the hashes, then the hashes (u64 LE each). A key
+/// Database `filter`: per step that wrote filtered keys, under its number (u64 BE, from 0 when
+/// the checkpoint was emptied), the SHA-256 of the seed (u64 LE), that number and the hashes,
+/// then the hashes (u64 LE each). A key
 /// deleted later (a reversal's act) keeps its hash: the filter never forgets a key anyway.
 /// LMDB keeps no checksums: a record whose digest does not match, or a missing seed, makes the
 /// start read the keys themselves instead (`ResidentState.load`), never a filter without a key.
@@ -44,23 +45,28 @@ public enum FilterHashes {
             hashes.append(key.withUTF8 { ResidentState.filterHash(keyBytes: UnsafeRawBufferPointer($0), seed: seed) })
         }
 
-        /// Stores the hashes collected under the size the step reaches (none: nothing written).
-        func store(at size: UInt64, _ txn: LMDBTransaction, database: LMDBDatabase) throws {
+        /// Stores the hashes collected in a record after the others (none: nothing written).
+        func store(_ txn: LMDBTransaction, database: LMDBDatabase) throws {
             guard !hashes.isEmpty else { return }
+            // Numbered, not keyed by the size the step reaches: a step to where the checkpoint
+            // stands (a test's, or a repair's) must add to the hashes, not replace a step's.
+            let number = try [UInt8](repeating: 0xFF, count: 9).withUnsafeBytes { end in
+                try txn.last(database, before: end).map { k, _ in k.count == 8 ? UInt64(bigEndian: k.loadUnaligned(as: UInt64.self)) &+ 1 : 0 }
+            } ?? 0
             var value = [UInt8](repeating: 0, count: 32)
             value.reserveCapacity(32 + hashes.count * 8)
             for h in hashes { withUnsafeBytes(of: h.littleEndian) { value.append(contentsOf: $0) } }
-            let digest = value.withUnsafeBytes { FilterHashes.digest(seed: seed, size: size, hashes: UnsafeRawBufferPointer(rebasing: $0[32...])) }
+            let digest = value.withUnsafeBytes { FilterHashes.digest(seed: seed, number: number, hashes: UnsafeRawBufferPointer(rebasing: $0[32...])) }
             digest.withUnsafeBytes { d in value.withUnsafeMutableBytes { $0.copyMemory(from: d) } }
-            try withUnsafeBytes(of: size.bigEndian) { k in try value.withUnsafeBytes { try txn.put(database, key: k, value: $0) } }
+            try withUnsafeBytes(of: number.bigEndian) { k in try value.withUnsafeBytes { try txn.put(database, key: k, value: $0) } }
         }
     }
 
-    private static func digest(seed: UInt64, size: UInt64, hashes: UnsafeRawBufferPointer) -> Digest {
+    private static func digest(seed: UInt64, number: UInt64, hashes: UnsafeRawBufferPointer) -> Digest {
         let sha = SHA256Context()
         sha.begin()
         withUnsafeBytes(of: seed.littleEndian) { sha.update($0) }
-        withUnsafeBytes(of: size.bigEndian) { sha.update($0) }
+        withUnsafeBytes(of: number.bigEndian) { sha.update($0) }
         sha.update(hashes)
         return sha.finish()
     }
@@ -73,7 +79,7 @@ public enum FilterHashes {
     /// `room`: keys more it is to have room for (the layers').
     static func startBuilding(_ reader: StoreStateReader, room: Int = 0) throws -> BackgroundResult<ResidentState.BuiltFilter?>? {
         guard let database = reader.filterHashes, let seed = try seed(reader.txn, meta: reader.metaDatabase) else { return nil }
-        var records: [(size: UInt64, value: UnsafeRawBufferPointer)] = []
+        var records: [(number: UInt64, value: UnsafeRawBufferPointer)] = []
         var count = 0, whole = true
         try reader.txn.scan(database, from: nil) { k, v in
             guard k.count == 8, v.count > 32, (v.count - 32) % 8 == 0 else { whole = false; return false }
@@ -86,9 +92,9 @@ public enum FilterHashes {
         return BackgroundResult(on: .global()) {
             var intact = true
             let built = ResidentState.buildFilter(seed: seed, source: .storedHashes(stored), room: room) { insert in
-                for (size, v) in pages.value {
+                for (number, v) in pages.value {
                     let hashes = UnsafeRawBufferPointer(rebasing: v[32...])
-                    guard digest(seed: seed, size: size, hashes: hashes).withUnsafeBytes({ $0.elementsEqual(v[..<32]) }) else { intact = false; return }
+                    guard digest(seed: seed, number: number, hashes: hashes).withUnsafeBytes({ $0.elementsEqual(v[..<32]) }) else { intact = false; return }
                     var i = 0
                     while i < hashes.count {
                         insert(UInt64(littleEndian: hashes.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
@@ -98,5 +104,48 @@ public enum FilterHashes {
             }
             return intact ? built : nil
         }
+    }
+}
+
+extension FilterHashes {
+    /// What is wrong with the key filter's hashes of the checkpoint `txn` reads, or nil: every
+    /// record whole, and the hash of every key of the filtered namespaces of `records` among
+    /// them (a writer builds its filter from them: a key without its hash would make a report
+    /// sent again a new one). For `verify`.
+    static func problem(_ txn: LMDBTransaction, database: LMDBDatabase, meta: LMDBDatabase, records: LMDBDatabase) throws -> String? {
+        guard let seed = try seed(txn, meta: meta) else { return "has no seed of its key filter's hashes (meta/\(seedKey))" }
+        var stored = Set<UInt64>()
+        var damaged: UInt64?
+        try txn.scan(database, from: nil) { k, v in
+            let number = k.count == 8 ? UInt64(bigEndian: k.loadUnaligned(as: UInt64.self)) : 0
+            guard k.count == 8, v.count > 32, (v.count - 32) % 8 == 0,
+                  digest(seed: seed, number: number, hashes: UnsafeRawBufferPointer(rebasing: v[32...])).withUnsafeBytes({ $0.elementsEqual(v[..<32]) }) else {
+                damaged = number
+                return false
+            }
+            var i = 32
+            while i < v.count {
+                stored.insert(UInt64(littleEndian: v.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+                i += 8
+            }
+            return true
+        }
+        if let damaged { return "has a damaged record of its key filter's hashes (\(database)/\(damaged))" }
+        var missing: String?
+        for namespace in ResidentState.filteredNamespaces {
+            let prefix = Array(namespace.utf8)
+            try prefix.withUnsafeBytes { start in
+                try txn.scan(records, from: start) { k, _ in
+                    guard k.starts(with: prefix) else { return false }
+                    guard stored.contains(ResidentState.filterHash(keyBytes: k, seed: seed)) else {
+                        missing = String(decoding: k, as: UTF8.self)
+                        return false
+                    }
+                    return true
+                }
+            }
+            if let missing { return "lacks the hash of \(missing) among its key filter's (\(database)/)" }
+        }
+        return nil
     }
 }

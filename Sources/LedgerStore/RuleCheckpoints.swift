@@ -117,6 +117,12 @@ public final class RuleCheckpoints: @unchecked Sendable {
         try env.read { txn in try Self.position(txn, meta) == position ? body(txn, records) : nil }
     }
 
+    /// What is wrong with the key filter's hashes in `txn` (`FilterHashes`), or nil: for `verify`,
+    /// in a transaction of `read(at:)`.
+    public func filterProblem(_ txn: LMDBTransaction) throws -> String? {
+        try FilterHashes.problem(txn, database: filterHashes, meta: meta, records: records)
+    }
+
     static func position(_ txn: LMDBTransaction, _ meta: LMDBDatabase) throws -> Position? {
         guard let format = try txn.value(named: "format", in: meta), format == Array(Self.format.utf8),
               let size = try txn.value(named: StateMetaKey.size.rawValue, in: meta)?.withUnsafeBytes(decodeU64),
@@ -162,7 +168,7 @@ public final class RuleCheckpoints: @unchecked Sendable {
                 filtered.wrote(key, content)
                 try writer.write(key, content, to: records, in: txn)
             }
-            try filtered.store(at: to.size, txn, database: filterHashes)
+            try filtered.store(txn, database: filterHashes)
             try setPosition(to, txn)
         }
     }

@@ -317,6 +317,34 @@ import TestSupport
             #expect(try duplicates() == before + Int64(changed.count), "every event of the batch sent again is a duplicate (damaged: \(damaged))")
         }
     }
+
+    /// `verify` checks the key filter's hashes the checkpoint keeps: each record whole, and the
+    /// hash of every duplicate- and act-index key among them (a writer that loaded a filter
+    /// without one would take a report sent again for a new one).
+    @Test func verifyChecksTheKeyFilterHashes() throws {
+        let dir = TempDir()
+        let (ledger, _, _) = try Self.checkpointedDay(dir, origin: "carbonledger.example/filter-verified")
+        #expect(try Verifier(store: ledger.store).verify().rulesCheckpointCompared != nil)
+        let checkpoints = try ledger.store.ruleCheckpoints()
+        let db = try checkpoints.env.openDatabase(FilterHashes.database)
+        var records: [([UInt8], [UInt8])] = []
+        try checkpoints.env.read { txn in try txn.scan(db, from: nil) { k, v in records.append((Array(k), Array(v))); return true } }
+        let (key, value) = try #require(records.last)
+        var flipped = value
+        flipped[flipped.count - 1] ^= 1
+        for (changed, named) in [(nil, "lacks the hash of "), (flipped, "has a damaged record of its key filter's hashes")] as [([UInt8]?, String)] {
+            try checkpoints.env.write { txn in
+                try key.withUnsafeBytes { k in
+                    if let changed { try changed.withUnsafeBytes { try txn.put(db, key: k, value: $0) } } else { try txn.delete(db, key: k) }
+                }
+            }
+            #expect { try Verifier(store: ledger.store).verify() } throws: { e in
+                "\(e)".contains("the rules checkpoint (rules/") && "\(e)".contains(named) && "\(e)".contains("remove the ledger directory's rules/")
+            }
+            try checkpoints.env.write { txn in try key.withUnsafeBytes { k in try value.withUnsafeBytes { try txn.put(db, key: k, value: $0) } } }
+        }
+        #expect(try Verifier(store: ledger.store).verify().rulesCheckpointCompared != nil)
+    }
 }
 
 /// The steps a test's hook saw, and whether it fails them.
