@@ -9,7 +9,7 @@ extension ResidentState {
         let state = ResidentState(agesDays: agedBefore != nil)
         if let agedBefore { state.age(before: agedBefore) }
         // The key filter is built from the checkpoint's hashes on another thread meanwhile (it
-        // was a fifth of a restart at 20 million entries, all cache misses); the records it
+        // was over a quarter of a restart at 20 million entries, all cache misses); the records it
         // reads are the snapshot's, so it is waited for before this returns or throws.
         let building = try FilterHashes.startBuilding(reader)
         let held = Result { try loadHeld(into: state, reader) }

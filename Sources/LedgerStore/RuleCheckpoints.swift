@@ -1,3 +1,4 @@
+import CLMDB
 import Foundation
 import LedgerCore
 
@@ -28,8 +29,9 @@ public final class RuleCheckpoints: @unchecked Sendable {
     let records: LMDBDatabase
     /// `format`, `size` (u64 BE), `head` (32 bytes) and the filter's seed (`FilterHashes`).
     let meta: LMDBDatabase
-    /// The hashes of the filtered keys, a record per step (`FilterHashes`).
-    let filterHashes: LMDBDatabase
+    /// The hashes of the filtered keys, a record per step (`FilterHashes`); nil only when opened
+    /// read-only, in a checkpoint of an earlier layout (which `position` does not read either).
+    let filterHashes: LMDBDatabase?
 
     /// Where a checkpoint stands: the state after the log's first `size` entries, the last of
     /// which has leaf hash `head`.
@@ -64,7 +66,14 @@ public final class RuleCheckpoints: @unchecked Sendable {
         env = try LMDBEnvironment(path: path, options: options)
         records = try env.openDatabase("records")
         meta = try env.openDatabase("meta")
-        filterHashes = try env.openDatabase(FilterHashes.database)
+        // Read-only, a checkpoint of an earlier layout has none (and `position` reads it as none).
+        let opened: Result<LMDBDatabase, LMDBError>
+        do { opened = .success(try env.openDatabase(FilterHashes.database)) } catch { opened = .failure(error) }
+        switch opened {
+        case .success(let db): filterHashes = db
+        case .failure(.failed(_, MDB_NOTFOUND, _)) where readOnly: filterHashes = nil
+        case .failure(let error): throw error
+        }
     }
 
     /// Runs `body` over one read transaction: where the checkpoint stands (nil when it holds
@@ -120,7 +129,8 @@ public final class RuleCheckpoints: @unchecked Sendable {
     /// What is wrong with the key filter's hashes in `txn` (`FilterHashes`), or nil: for `verify`,
     /// in a transaction of `read(at:)`.
     public func filterProblem(_ txn: LMDBTransaction) throws -> String? {
-        try FilterHashes.problem(txn, database: filterHashes, meta: meta, records: records)
+        guard let filterHashes else { return "has no database of its key filter's hashes (\(FilterHashes.database))" }
+        return try FilterHashes.problem(txn, database: filterHashes, meta: meta, records: records)
     }
 
     static func position(_ txn: LMDBTransaction, _ meta: LMDBDatabase) throws -> Position? {
@@ -160,7 +170,7 @@ public final class RuleCheckpoints: @unchecked Sendable {
             let found = try Self.position(txn, meta)
             guard found == from else { throw Refusal.notAt(expected: from?.size, found: found?.size) }
             var writer = RecordWriter(packed: true)
-            guard let seed = try FilterHashes.seed(txn, meta: meta) else {
+            guard let filterHashes, let seed = try FilterHashes.seed(txn, meta: meta) else {
                 throw StoreError.corrupt("the rules checkpoint has no seed of its key filter's hashes: \(Self.remedy)")
             }
             var filtered = FilterHashes.Collector(seed: seed)
@@ -178,6 +188,7 @@ public final class RuleCheckpoints: @unchecked Sendable {
     public func reset(at to: Position) throws {
         try env.write { txn in
             try txn.clear(records)
+            guard let filterHashes else { throw StoreError.missing("the rules checkpoint has no database of its key filter's hashes: \(Self.remedy)") }
             try FilterHashes.reset(txn, database: filterHashes, meta: meta)
             try setPosition(to, txn)
         }
