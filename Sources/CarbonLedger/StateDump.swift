@@ -28,8 +28,7 @@ struct StateDump {
                 if let t = through, t.lexicographicallyPrecedes(k) { return false }
                 if let skipping, skipping(k) { return true }
                 if out.count == limit { more = true; return false }
-                let value = canonicalizing && PackedRecord.isPacked(v) ? PackedRecord.canonical(v) ?? Array(v) : Array(v)
-                out.append(Record(key: Array(k), value: value))
+                out.append(Record(key: Array(k), value: canonicalizing ? PackedRecord.json(stored: v) : Array(v)))
                 return true
             }
         }

@@ -71,20 +71,38 @@ public enum FilterHashes {
         return sha.finish()
     }
 
+    /// A stored record's number, digest and hashes; nil when its shape is none a step writes.
+    private static func record(_ k: UnsafeRawBufferPointer, _ v: UnsafeRawBufferPointer) -> (number: UInt64, digest: UnsafeRawBufferPointer, hashes: UnsafeRawBufferPointer)? {
+        guard k.count == 8, v.count > 32, (v.count - 32) % 8 == 0 else { return nil }
+        return (UInt64(bigEndian: k.loadUnaligned(as: UInt64.self)), UnsafeRawBufferPointer(rebasing: v[..<32]), UnsafeRawBufferPointer(rebasing: v[32...]))
+    }
+
+    /// Hands a whole record's hashes to `body`; false (nothing handed) when its digest does not match.
+    private static func forEachHash(of r: (number: UInt64, digest: UnsafeRawBufferPointer, hashes: UnsafeRawBufferPointer), seed: UInt64,
+                                    _ body: (UInt64) -> Void) -> Bool {
+        guard digest(seed: seed, number: r.number, hashes: r.hashes).withUnsafeBytes({ $0.elementsEqual(r.digest) }) else { return false }
+        var i = 0
+        while i < r.hashes.count {
+            body(UInt64(littleEndian: r.hashes.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+            i += 8
+        }
+        return true
+    }
+
     /// Starts building the key filter from the checkpoint's hashes that `reader` sees, on
-    /// another thread; nil when there is no seed or a record has a length no step writes. The
+    /// another thread; nil when there is no seed or a record has a shape no step writes. The
     /// thread reads the records' pages, never the transaction (whose cursors are this thread's),
     /// and each record only once its digest matches: its result is nil at the first that does
     /// not. Wait for it before `reader`'s transaction ends: the pages are valid until then.
     /// `room`: keys more it is to have room for (the layers').
     static func startBuilding(_ reader: StoreStateReader, room: Int = 0) throws -> BackgroundResult<ResidentState.BuiltFilter?>? {
         guard let database = reader.filterHashes, let seed = try seed(reader.txn, meta: reader.metaDatabase) else { return nil }
-        var records: [(number: UInt64, value: UnsafeRawBufferPointer)] = []
+        var records: [(number: UInt64, digest: UnsafeRawBufferPointer, hashes: UnsafeRawBufferPointer)] = []
         var count = 0, whole = true
         try reader.txn.scan(database, from: nil) { k, v in
-            guard k.count == 8, v.count > 32, (v.count - 32) % 8 == 0 else { whole = false; return false }
-            records.append((UInt64(bigEndian: k.loadUnaligned(as: UInt64.self)), v))
-            count += (v.count - 32) / 8
+            guard let r = record(k, v) else { whole = false; return false }
+            records.append(r)
+            count += r.hashes.count / 8
             return true
         }
         guard whole else { return nil }
@@ -92,14 +110,9 @@ public enum FilterHashes {
         return BackgroundResult(on: .global()) {
             var intact = true
             let built = ResidentState.buildFilter(seed: seed, source: .storedHashes(stored), room: room) { insert in
-                for (number, v) in pages.value {
-                    let hashes = UnsafeRawBufferPointer(rebasing: v[32...])
-                    guard digest(seed: seed, number: number, hashes: hashes).withUnsafeBytes({ $0.elementsEqual(v[..<32]) }) else { intact = false; return }
-                    var i = 0
-                    while i < hashes.count {
-                        insert(UInt64(littleEndian: hashes.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
-                        i += 8
-                    }
+                for r in pages.value where !forEachHash(of: r, seed: seed, insert) {
+                    intact = false
+                    return
                 }
             }
             return intact ? built : nil
@@ -108,44 +121,26 @@ public enum FilterHashes {
 }
 
 extension FilterHashes {
-    /// What is wrong with the key filter's hashes of the checkpoint `txn` reads, or nil: every
-    /// record whole, and the hash of every key of the filtered namespaces of `records` among
-    /// them (a writer builds its filter from them: a key without its hash would make a report
-    /// sent again a new one). For `verify`.
-    static func problem(_ txn: LMDBTransaction, database: LMDBDatabase, meta: LMDBDatabase, records: LMDBDatabase) throws -> String? {
-        guard let seed = try seed(txn, meta: meta) else { return "has no seed of its key filter's hashes (meta/\(seedKey))" }
+    /// What is wrong with the key filter's hashes of the checkpoint `reader` reads, or nil: every
+    /// record whole, and the hash of every key of its filtered namespaces among them (a writer
+    /// builds its filter from them: a key without its hash would make a report sent again a new
+    /// one). For `verify`.
+    static func problem(_ reader: StoreStateReader, database: LMDBDatabase) throws -> String? {
+        guard let seed = try seed(reader.txn, meta: reader.metaDatabase) else { return "has no seed of its key filter's hashes (meta/\(seedKey))" }
         var stored = Set<UInt64>()
-        var damaged: UInt64?
-        try txn.scan(database, from: nil) { k, v in
-            let number = k.count == 8 ? UInt64(bigEndian: k.loadUnaligned(as: UInt64.self)) : 0
-            guard k.count == 8, v.count > 32, (v.count - 32) % 8 == 0,
-                  digest(seed: seed, number: number, hashes: UnsafeRawBufferPointer(rebasing: v[32...])).withUnsafeBytes({ $0.elementsEqual(v[..<32]) }) else {
-                damaged = number
+        var damaged: String?
+        try reader.txn.scan(database, from: nil) { k, v in
+            guard let r = record(k, v), forEachHash(of: r, seed: seed, { stored.insert($0) }) else {
+                damaged = k.count == 8 ? String(UInt64(bigEndian: k.loadUnaligned(as: UInt64.self))) : Hex.encode(k)
                 return false
-            }
-            var i = 32
-            while i < v.count {
-                stored.insert(UInt64(littleEndian: v.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
-                i += 8
             }
             return true
         }
-        if let damaged { return "has a damaged record of its key filter's hashes (\(database)/\(damaged))" }
+        if let damaged { return "has a damaged record of its key filter's hashes (\(database.name)/\(damaged))" }
         var missing: String?
-        for namespace in ResidentState.filteredNamespaces {
-            let prefix = Array(namespace.utf8)
-            try prefix.withUnsafeBytes { start in
-                try txn.scan(records, from: start) { k, _ in
-                    guard k.starts(with: prefix) else { return false }
-                    guard stored.contains(ResidentState.filterHash(keyBytes: k, seed: seed)) else {
-                        missing = String(decoding: k, as: UTF8.self)
-                        return false
-                    }
-                    return true
-                }
-            }
-            if let missing { return "lacks the hash of \(missing) among its key filter's (\(database)/)" }
+        try ResidentState.forEachFilteredKey(reader) { k in
+            if missing == nil, !stored.contains(ResidentState.filterHash(keyBytes: k, seed: seed)) { missing = String(decoding: k, as: UTF8.self) }
         }
-        return nil
+        return missing.map { "lacks the hash of \($0) among its key filter's (\(database.name)/)" }
     }
 }

@@ -130,6 +130,16 @@ public final class LMDBEnvironment: @unchecked Sendable {
         try open(name: name)
     }
 
+    /// `openDatabase`, but nil when the environment is read-only and has no database `name`
+    /// (one an earlier layout did not have).
+    public func openDatabaseIfPresent(_ name: String) throws(LMDBError) -> LMDBDatabase? {
+        do {
+            return try open(name: name)
+        } catch .failed(_, MDB_NOTFOUND, _) where options.readOnly {
+            return nil
+        }
+    }
+
     /// The environment's unnamed database, whose keys are the names of its named databases.
     public func openMainDatabase() throws(LMDBError) -> LMDBDatabase {
         try open(name: nil)

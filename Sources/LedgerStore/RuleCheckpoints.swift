@@ -1,4 +1,3 @@
-import CLMDB
 import Foundation
 import LedgerCore
 
@@ -67,13 +66,7 @@ public final class RuleCheckpoints: @unchecked Sendable {
         records = try env.openDatabase("records")
         meta = try env.openDatabase("meta")
         // Read-only, a checkpoint of an earlier layout has none (and `position` reads it as none).
-        let opened: Result<LMDBDatabase, LMDBError>
-        do { opened = .success(try env.openDatabase(FilterHashes.database)) } catch { opened = .failure(error) }
-        switch opened {
-        case .success(let db): filterHashes = db
-        case .failure(.failed(_, MDB_NOTFOUND, _)) where readOnly: filterHashes = nil
-        case .failure(let error): throw error
-        }
+        filterHashes = try env.openDatabaseIfPresent(FilterHashes.database)
     }
 
     /// Runs `body` over one read transaction: where the checkpoint stands (nil when it holds
@@ -130,7 +123,7 @@ public final class RuleCheckpoints: @unchecked Sendable {
     /// in a transaction of `read(at:)`.
     public func filterProblem(_ txn: LMDBTransaction) throws -> String? {
         guard let filterHashes else { return "has no database of its key filter's hashes (\(FilterHashes.database))" }
-        return try FilterHashes.problem(txn, database: filterHashes, meta: meta, records: records)
+        return try FilterHashes.problem(StoreStateReader(txn: txn, records: records, meta: meta), database: filterHashes)
     }
 
     static func position(_ txn: LMDBTransaction, _ meta: LMDBDatabase) throws -> Position? {

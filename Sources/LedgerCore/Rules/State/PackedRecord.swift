@@ -146,6 +146,13 @@ public enum PackedRecord {
         isPacked(bytes) ? canonical(bytes) : Array(bytes)
     }
 
+    /// The JSON of stored bytes for a comparison or a JSON reader: `canonical(stored:)`, and a
+    /// damaged packed record as it is stored, which no JSON reader takes and which differs from
+    /// any JSON.
+    public static func json(stored bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        canonical(stored: bytes) ?? Array(bytes)
+    }
+
     /// The byte `name` is written as, or nil when it is written out. An open-addressed table
     /// over the names' FNV-1a hashes: every member of every record written looks its name up.
     static func id(of name: StaticString) -> UInt8? {
@@ -206,21 +213,22 @@ public enum PackedRecord {
     }
 
     static func writeCount(_ n: Int, into out: inout [UInt8]) {
-        var v = UInt64(n)
+        writeVarint(UInt64(n), into: &out)
+    }
+
+    /// Zigzag, so that small negative numbers take few bytes too.
+    static func writeInt(_ v: Int64, into out: inout [UInt8]) {
+        writeVarint(UInt64(bitPattern: (v << 1) ^ (v >> 63)), into: &out)
+    }
+
+    /// LEB128, in its shortest form (`Cursor.varint` reads no other).
+    private static func writeVarint(_ value: UInt64, into out: inout [UInt8]) {
+        var v = value
         while v >= 0x80 {
             out.append(UInt8(truncatingIfNeeded: v) | 0x80)
             v >>= 7
         }
         out.append(UInt8(v))
-    }
-
-    static func writeInt(_ v: Int64, into out: inout [UInt8]) {
-        var z = UInt64(bitPattern: (v << 1) ^ (v >> 63))
-        while z >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: z) | 0x80)
-            z >>= 7
-        }
-        out.append(UInt8(z))
     }
 
     static func writeString(_ s: String, into out: inout [UInt8]) {

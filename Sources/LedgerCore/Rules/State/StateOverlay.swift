@@ -63,7 +63,7 @@ public final class StateOverlay: StateReader {
         /// damaged packed record (loads check they are not) stays as it is, which no JSON
         /// reader takes.
         static func json(_ stored: [UInt8]) -> [UInt8] {
-            stored.first == PackedRecord.marker ? stored.withUnsafeBytes { PackedRecord.canonical($0) } ?? stored : stored
+            stored.first == PackedRecord.marker ? stored.withUnsafeBytes(PackedRecord.json(stored:)) : stored
         }
     }
     private var slots: [String: Slot] = [:]
