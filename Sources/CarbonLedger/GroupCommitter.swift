@@ -42,7 +42,8 @@ public final class GroupCommitter: @unchecked Sendable {
     /// State commits that failed after their log commit (`Sequencer.stateFaults`).
     public var stateFaults: Int { sequencer.stateFaults }
 
-    /// Queues `submission`; `completion` runs on the writer thread after the commit.
+    /// Queues `submission`; `completion` runs on the commit thread once its commit is durable
+    /// (the state environment may not have it yet: `Sequencer.whenStateHas`).
     public func submit(_ submission: Submission, completion: @escaping Completion) {
         // On the submitter's thread: the rules thread then hashes only the entries' tails.
         let submission = submission.leafPrefixes == nil ? submission.withLeafPrefixes() : submission
@@ -75,11 +76,17 @@ public final class GroupCommitter: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Appends `submission` and returns once it is durable.
+    /// Appends `submission` and returns once it is durable and the state environment has it,
+    /// so that what the caller reads next sees it (the completion of `submit(_:completion:)`
+    /// runs at durability, before the state's write).
     public func submit(_ submission: Submission) async throws -> AppendReceipt {
-        try await withCheckedThrowingContinuation { cont in
+        let receipt = try await withCheckedThrowingContinuation { cont in
             submit(submission) { cont.resume(with: $0) }
         }
+        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
+            sequencer.whenStateHas(size: receipt.treeSize) { cont.resume() }
+        }
+        return receipt
     }
 
     /// Finishes every queued submission, then stops the writer thread and writes the rules

@@ -47,8 +47,8 @@ public final class PreparedBatch: @unchecked Sendable {
     var outcome: Outcome?
     /// What the batch gives the read models, written with its state at the commit.
     let effects: StateSync.AppliedSpan.Effects
-    /// Whether its state changes and read models were written after the commit (set by
-    /// `Sequencer.commit` under its lock): the rules checkpoint takes them only once they were.
+    /// Whether its state changes and read models were written after the commit (set by the
+    /// `Projector` under its lock): the rules checkpoint takes them only once they were.
     enum StateWrite { case pending, written, failed }
     var stateWrite = StateWrite.pending
     /// The writer state the batch was prepared over, and the one its commit leaves.

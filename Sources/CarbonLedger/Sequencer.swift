@@ -24,6 +24,8 @@ public final class Sequencer: @unchecked Sendable {
     /// Where settled batches are freed: their journals and write lists hold every change of
     /// the batch, and freeing them showed in profiles of the rules' thread.
     private let releaseQueue = DispatchQueue(label: "carbonledger.release")
+    /// Writes each committed batch to the state environment, on its own thread.
+    private let projector: Projector
     /// The cold layers (`ResidentState.layers`) of committed batches, replays and ageings, in
     /// log order, each with the size its writes reach (under `rulesLock`): dropped from
     /// `resident` once the rules checkpoint, where the cold records are read, reaches that size.
@@ -56,6 +58,7 @@ public final class Sequencer: @unchecked Sendable {
     public init(store: LogStore, key: NoteSigningKey) {
         self.store = store
         self.keys = [key]
+        projector = Projector(store: store)
     }
 
     /// A sequencer holding several registry keys (the current one and the next, for a rotation).
@@ -63,12 +66,20 @@ public final class Sequencer: @unchecked Sendable {
         precondition(!keys.isEmpty, "a sequencer needs the registry key")
         self.store = store
         self.keys = keys
+        projector = Projector(store: store)
     }
 
     /// A writer for a replica (a mirror): it appends only what `replicate` verifies.
     public init(replicaOf store: LogStore) {
         self.store = store
         self.keys = []
+        projector = Projector(store: store)
+    }
+
+    deinit {
+        // Its store is closed by whoever lets go of it last: not the projector's thread.
+        projector.drain()
+        checkpointer?.wait()
     }
 
     /// The private key for `key`, if this sequencer holds it.
@@ -87,7 +98,10 @@ public final class Sequencer: @unchecked Sendable {
         while true {
             let batch = try prepare(submissions, now: now, after: nil, abortOnRejection: abortOnRejection)
             do {
-                return try commit(batch)
+                let results = try commit(batch)
+                // Its caller reads what it appended: the state has it when this returns.
+                projector.wait(for: batch)
+                return results
             } catch SequencerError.concurrentWriter {
                 continue  // prepare again over what the other writer appended
             }
@@ -227,7 +241,7 @@ public final class Sequencer: @unchecked Sendable {
         }
         for (span, batch) in unprojected {
             if models < span.end {
-                let write = batch.map { b in lock.withLock { b.stateWrite } }
+                let write = batch.map { projector.stateWrite(of: $0) }
                 if write == .pending { return }
                 if write != .written {
                     let written = try store.writeState { sw -> UInt64? in try sw.size() >= span.end ? 0 : StateSync.write(span, to: sw) }
@@ -411,6 +425,8 @@ public final class Sequencer: @unchecked Sendable {
     /// Writes the rules checkpoint up to the last committed batch the state environment has
     /// now, and waits for it: before a clean stop, so that the next start replays nothing.
     public func writeRulesCheckpoint() {
+        // The batches committed are the checkpoint's once the state environment has them.
+        projector.drain()
         let keeper = rulesLock.withLock {
             // The batches committed since the last prepare, which would have settled them.
             _ = settleCommitted()
@@ -534,8 +550,9 @@ public final class Sequencer: @unchecked Sendable {
     }
 
     /// Makes a prepared batch durable: one write transaction and one fsync for its entries,
-    /// tree nodes, submission index, refusals and signed checkpoint; then its state changes, in
-    /// the state's environment without fsync (`commitState`). Throws
+    /// tree nodes, submission index, refusals and signed checkpoint. Its state changes go to the
+    /// state's environment after it, without fsync, on the projector's thread (`Projector`):
+    /// wait for them with `whenStateHas(size:)` to read what it appended. Throws
     /// `SequencerError.concurrentWriter` (nothing written) if another process appended since
     /// the batch was prepared, and storage errors (nothing written either).
     public func commit(_ batch: PreparedBatch) throws -> [Result<AppendReceipt, RuleViolation>] {
@@ -556,7 +573,7 @@ public final class Sequencer: @unchecked Sendable {
         }
         lock.withLock { batch.outcome = .committed }
         setCached(batch.end, committed: true)
-        commitState(batch)
+        projector.enqueue(batch)
         let size = batch.end.frontier.size
         return c.outcomes.map { $0.map { var r = $0; r.treeSize = size; return r } }
     }
@@ -564,24 +581,31 @@ public final class Sequencer: @unchecked Sendable {
     /// State commits that failed after their log commit (for metrics and tests). The log is
     /// durable by then, so no caller's submission fails; the next `prepare` writes what they
     /// missed from the rules' state in memory (`project`), and reports the fault if it persists.
-    public var stateFaults: Int { lock.withLock { stateFaultCount } }
-    private var stateFaultCount = 0
+    public var stateFaults: Int { projector.faultCount }
 
-    /// Writes the state changes of a batch just committed to the log, and the read models of its
-    /// effects, if the state environment is where the batch starts (another writer may have
-    /// written it already, replaying it); else, or if it fails, the next `prepare` does.
-    private func commitState(_ batch: PreparedBatch) {
-        let span = batch.span
-        var outcome = PreparedBatch.StateWrite.failed
-        do {
-            let written = try span.end == span.start ? 0 : store.writeState { sw -> UInt64? in
-                try sw.size() >= span.end ? 0 : StateSync.write(span, to: sw)
-            }
-            if written != nil { outcome = .written }
-        } catch {
-            lock.withLock { stateFaultCount += 1 }
-        }
-        lock.withLock { batch.stateWrite = outcome }
+    /// Blocks until the state environment has every batch committed so far (or their write
+    /// failed, for the next `prepare` to make good): before flushing the state, or stopping.
+    public func waitForState() {
+        projector.drain()
+    }
+
+    /// Runs `resume` once the state environment has the batches committed up to log size `size`
+    /// (or their write failed): a caller that will read what it appended waits for this.
+    public func whenStateHas(size: UInt64, _ resume: @escaping @Sendable () -> Void) {
+        projector.whenHandled(through: size, resume)
+    }
+
+    /// Holds the state's writes back until `resumeStateWrites()`, and counts their transactions
+    /// (tests: what a commit acknowledges before the state has it, and what queues meanwhile).
+    func holdStateWrites() { projector.hold() }
+    func resumeStateWrites() { projector.resume() }
+    var stateTransactions: Int { projector.transactionCount }
+
+    /// Told the log size the state's writes reached (or failed at) after each of them: the
+    /// server wakes the reads waiting for the state (`Ledger-Min-Size`). Set before appending.
+    public var onStateWritten: (@Sendable (UInt64) -> Void)? {
+        get { projector.onHandled }
+        set { projector.onHandled = newValue }
     }
 
     /// What appending `submissions` in order would refuse, every event's rule (`Reducer.check`),

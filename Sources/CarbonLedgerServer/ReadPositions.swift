@@ -7,9 +7,10 @@ import LedgerCore
 /// Read your writes (issue 23, item 4): every read of `/v1/` answers with `Ledger-State-Size`,
 /// how many entries of the log (at least) the state it read reflects; a reader that was told
 /// `tree_size` N for its submission sends `Ledger-Min-Size: N` and its read waits until the
-/// state reflects N entries. Today the state is written before a submission is acknowledged, so
-/// a read after an acknowledgement from this server never waits; the contract is for clients of
-/// replicas (a mirror catching up) and of projections that will trail the log.
+/// state reflects N entries. The state is written after the log's commit, on the projector's
+/// thread (`Projector`); this server answers a submission once the state has it too, so a read
+/// after that answer never waits, and the contract is for reads racing another client's
+/// submission and for clients of replicas (a mirror catching up).
 ///
 /// While the state trails the log (N is at most the log's size) a read waits up to 10 s; for
 /// entries the log does not hold yet it waits only when asked to (`Prefer: wait=SECONDS`, RFC

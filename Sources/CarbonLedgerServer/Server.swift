@@ -62,6 +62,8 @@ public final class LedgerServer: @unchecked Sendable {
             let loaded = try sequencer.loadRulesState()
             logger.info("rule state loaded", metadata: ["records": "\(loaded.records)", "entries": "\(loaded.size)",
                                                         "seconds": "\(String(format: "%.3f", loaded.seconds))", "from": "\(loaded.source)"])
+            // Reads waiting for the state (`Ledger-Min-Size`) look again after each of its writes.
+            sequencer.onStateWritten = { [positions] _ in positions.advanced() }
             committer = GroupCommitter(sequencer: sequencer)
         } else {
             committer = nil

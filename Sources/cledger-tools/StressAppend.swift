@@ -158,6 +158,7 @@ struct StressAppend: ParsableCommand {
             let start = Date()
             let (untimed, events) = try append()
             let appended = Date()
+            sequencer.waitForState()
             try sequencer.store.syncState()
             let secs = Date().timeIntervalSince(start) - untimed
             let flush = String(format: "%.3f", Date().timeIntervalSince(appended))

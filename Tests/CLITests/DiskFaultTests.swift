@@ -116,10 +116,13 @@ import TestSupport
             try Self.readOnly(dir).store.read { r in (try r.metaU64(.size) ?? 0, try r.stateSize()) }
         }
         let behind = try sizes()
-        #expect(behind.state < behind.log && behind.log > 10_000, "\(behind)")
+        #expect(behind.state <= behind.log && behind.log > 10_000, "\(behind)")
         let verify = try CLI.run(["verify", "--dir", dir])
         #expect(verify.status == 0, "\(verify.stderr)")
-        #expect(verify.stdout.contains("the projections reflect the first \(behind.state) entries"), "\(verify.stdout)")
+        // The state's writes run after the log's, on the projector's thread: whether the last of
+        // them found room (pages the full filesystem's file had freed) depends on the moment.
+        // Where the state trails the log, verify compares it where it stands and says so.
+        #expect(behind.state == behind.log || verify.stdout.contains("the projections reflect the first \(behind.state) entries"), "\(verify.stdout)")
 
         #expect(try Self.sh("mount -o remount,size=64m '\(state)'").status == 0)
         let resumed = try CLI.tool(["stress-append", "--dir", dir, "--batches", "3", "--events-per-batch", "40"])

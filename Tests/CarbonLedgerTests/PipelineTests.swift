@@ -41,9 +41,58 @@ import TestSupport
         #expect(replay.id == "submission.replay" && replay.conflictingSeq == won.firstSeq)
 
         #expect(try ledger.info().size == sizeBefore + 2)
+        sequencer.waitForState()
         try Invariants.accounts(ledger)
         let report = try Verifier(store: ledger.store).verify()
         #expect(report.entries == sizeBefore + 2 && report.stateKeysCompared > 0)
+    }
+
+    /// The state environment is written after the log's commit, on the projector's thread: a
+    /// submitter waiting for durability is answered while the state's write is held back, one
+    /// waiting for the state is not, and the batches that queued meanwhile are written in
+    /// commit order, one transaction each.
+    @Test func theStateIsWrittenAfterTheLogCommitOnTheProjectorsThread() throws {
+        let dir = TempDir()
+        let (ledger, sequencer, city, resident) = try race.city(dir, platforms: "szmetro", "greenlife")
+        let sizeBefore = try ledger.info().size
+        let stateSize = { try ledger.store.read { try $0.stateSize() } }
+        #expect(try stateSize() == sizeBefore)
+        let rides = try (0..<3).map { i in
+            let start = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - Int64(6 - i) * 3_600_000)
+            return try city.sign(race.trip(resident, "metro", amount: 1_000, start: start, minutes: 20, ref: "projected-\(i)"), by: "szmetro")
+        }
+        sequencer.holdStateWrites()
+        let k = try sequencer.prepare([rides[0]], now: .now(), after: nil)
+        let k1 = try sequencer.prepare([rides[1]], now: .now(), after: k)
+        _ = try sequencer.commit(k)[0].get()
+        _ = try sequencer.commit(k1)[0].get()
+        #expect(try ledger.info().size == sizeBefore + 2 && stateSize() == sizeBefore, "the log commit waited for the state")
+        let stateHasThem = NSCondition()
+        nonisolated(unsafe) var told = false
+        sequencer.whenStateHas(size: sizeBefore + 2) { stateHasThem.withLock { told = true; stateHasThem.signal() } }
+        #expect(!stateHasThem.withLock { told }, "told before the state had the batches")
+
+        // The group committer's completion comes at durability, the state still held back.
+        let committer = GroupCommitter(sequencer: sequencer)
+        let durable = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var receipt: Result<AppendReceipt, Error>?
+        committer.submit(rides[2]) { r in receipt = r; durable.signal() }
+        durable.wait()
+        #expect(try receipt?.get().treeSize == sizeBefore + 3)
+        #expect(try stateSize() == sizeBefore)
+
+        let transactions = sequencer.stateTransactions
+        sequencer.resumeStateWrites()
+        stateHasThem.lock()
+        while !told { stateHasThem.wait() }
+        stateHasThem.unlock()
+        sequencer.waitForState()
+        #expect(try stateSize() == sizeBefore + 3)
+        #expect(sequencer.stateTransactions == transactions + 3, "the three batches that queued were not written one transaction each")
+        committer.shutdown()
+        try Invariants.accounts(ledger)
+        #expect(try ledger.state("acct/\(resident)")?["behaviours"]?.intValue ?? 0 >= 3)
+        _ = try Verifier(store: ledger.store).verify()
     }
 
     @Test func aBatchIsNeverCommittedOverOneThatFailed() throws {
