@@ -20,7 +20,7 @@ public enum AuditStateError: Error, Equatable, CustomStringConvertible {
         case .otherLedger(let d, let audited, let ledger):
             return "\(d) holds the audit of ledger \(audited), not of this ledger (\(ledger)); give each ledger its own audit state"
         case .otherStateFormat(let found):
-            return "the audit state was written in state format \(found), this cledger replays \(LogStore.format): remove the directory and run a full verify into it"
+            return "the audit state was written in state format \(found), this cledger replays \(ReplayPosition.stateFormat): remove the directory and run a full verify into it"
         case .damaged(let why): return "the audit state is damaged: \(why); remove the directory and run a full verify into it"
         case .partialReplay: return "an audit state records a whole verification; it cannot be combined with a replay up to a point"
         case .io(let what): return what

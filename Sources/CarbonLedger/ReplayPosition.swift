@@ -9,6 +9,8 @@ import LedgerStore
 public struct ReplayPosition: Equatable, Sendable {
     /// The record's format tag.
     public static let format = "carbonledger-audit/1"
+    /// What its state holds: the log format's keys, and the rule records' layout.
+    public static let stateFormat = LogStore.format + " " + StateRecords.layout
 
     public var origin: String
     /// Entries replayed: the next one to verify.
@@ -39,7 +41,7 @@ public struct ReplayPosition: Equatable, Sendable {
     public var encoded: [UInt8] {
         let keys: [JSONValue] = registryKeys.map { ["from_size": .int(Int64($0.fromSize)), "key": .string($0.key.description)] }
         let record: JSONValue = [
-            "format": .string(Self.format), "state_format": .string(LogStore.format), "origin": .string(origin),
+            "format": .string(Self.format), "state_format": .string(Self.stateFormat), "origin": .string(origin),
             "size": .int(Int64(size)), "head": .string(head.hex), "frontier": .array(frontier.hashes.map { .string($0.hex) }),
             "last_time": .int(lastTime.millisecondsSinceEpoch), "registry_keys": .array(keys),
             "submissions": .int(Int64(submissions)), "checkpoints_checked": .int(Int64(checkpointsChecked)),
@@ -54,7 +56,7 @@ public struct ReplayPosition: Equatable, Sendable {
         guard o["format"]?.stringValue == Self.format else {
             throw bad("its record's format is \(o["format"]?.stringValue ?? "missing"), this cledger reads \(Self.format)")
         }
-        guard let stateFormat = o["state_format"]?.stringValue, stateFormat == LogStore.format else {
+        guard let stateFormat = o["state_format"]?.stringValue, stateFormat == Self.stateFormat else {
             throw .otherStateFormat(found: o["state_format"]?.stringValue ?? "missing")
         }
         func count(_ k: String) throws(AuditStateError) -> UInt64 {

@@ -281,9 +281,13 @@ import TestSupport
         try setRecord(CanonicalJSON.encode(.object(record)))
         guard case .damaged(let why)? = refusal({ try Self.audit(ledger.store, auditDir) }) else { Issue.record("a damaged frontier was used"); return }
         #expect(why.contains("frontier has 0 hashes; a tree of 7 leaves has 3"), "\(why)")
-        record["state_format"] = "carbonledger-lmdb/3"
-        try setRecord(CanonicalJSON.encode(.object(record)))
-        #expect(refusal { try Self.audit(ledger.store, auditDir) } == .otherStateFormat(found: "carbonledger-lmdb/3"))
+        // Another log format, and this log format with the rule records' layout before (its
+        // behaviours' records held the keys of their other records).
+        for other in ["carbonledger-lmdb/3", LogStore.format] {
+            record["state_format"] = .string(other)
+            try setRecord(CanonicalJSON.encode(.object(record)))
+            #expect(refusal { try Self.audit(ledger.store, auditDir) } == .otherStateFormat(found: other))
+        }
         try setRecord(original)
         #expect(try Self.audit(ledger.store, auditDir).resumedFrom == kept.size)
         // Its list of the projections written since the last comparison damaged (a length

@@ -111,8 +111,8 @@ import TestSupport
         // its seq's million.
         let interval = "iv/20261121/p-1/journey/\(pad(1_795_248_000_000))"
         #expect(c.h.get("beh/\(s)") == [
-            "account": "p-1", "amount": 12_400, "cap": "cap/20261121/p-1/sz-metro", "credited_mg": 595_200, "day": "20261121",
-            "eligible": .string("elig/sz-metro/20261121/\(s)"), "end": "2026-11-21T08:25:00.000Z", "interval": .string(interval),
+            "account": "p-1", "amount": 12_400, "capped": true, "credited_mg": 595_200, "day": "20261121",
+            "end": "2026-11-21T08:25:00.000Z",
             "leaf": .string(c.h.leafHashes[Int(seq)].hex), "methodology": "sz-metro", "platform": "szmetro", "points": 7,
             "qualitative": false, "reduction_mg": 595_200, "region": "440305", "scenario": "metro", "start": "2026-11-21T08:00:00.000Z",
             "version": 1,

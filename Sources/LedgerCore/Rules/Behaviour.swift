@@ -78,7 +78,7 @@ extension RuleContext {
                                         conflictingSeq: UInt64(clamping: prior.seq))
                 }
             }
-            intervalPath = statePath(Self.intervalParent(account: id, family: family, start: start, end: end, startDay: day), pad16(start.millisecondsSinceEpoch))
+            intervalPath = Self.intervalPath(account: id, family: family, start: start, end: end, startDay: day)
         }
         let (reduction, overflow) = amount.multipliedReportingOverflow(by: meth.factorMg)
         guard !overflow, reduction <= JSONValue.maxSafeInteger else {
@@ -90,8 +90,7 @@ extension RuleContext {
         if !qualitative {
             credited = reduction
             if let cap = meth.dailyCapMg {
-                // Day first, like the interval and history indexes (SPEC.md section 10).
-                let path = statePath("cap", day, id, meth.id)
+                let path = Self.capPath(day: day, account: id, methodology: meth.id)
                 let used = try state.record(DailyCapRecord.self, at: path)?.value ?? 0
                 credited = min(reduction, max(0, cap - used))
                 state.putRecord(path, DailyCapRecord(used + credited))
@@ -128,7 +127,7 @@ extension RuleContext {
         var eligiblePath: String?
         if credited > 0 {
             // Eligible for aggregation into an issuance request (SPEC.md 8.13).
-            let path = statePath("elig", methodology, day, seqKey)
+            let path = Self.eligiblePath(methodology: methodology, day: day, seq: Int64(seq))
             state.putRecord(path, EligibleRecord(account: id, creditedMg: credited, platform: actor, region: region))
             eligiblePath = path
         }
@@ -136,9 +135,8 @@ extension RuleContext {
                                      amount: amount, methodology: methodology, version: meth.version, reductionMg: reduction,
                                      creditedMg: credited, points: points, qualitative: qualitative, leaf: leafHash)
         record.act = actPath
-        record.cap = capPath
-        record.eligible = eligiblePath
-        record.interval = intervalPath
+        record.capped = capPath != nil
+        assert(Self.paths(of: record, seq: Int64(seq)) == (capPath, intervalPath, eligiblePath), "a behaviour's record determines its other records' keys")
         putBehaviour(Int64(seq), record)
         if credited > 0 { addCredited(record, behaviours: 1) }
         var line = CanonicalRecord(capacity: 128)
@@ -207,15 +205,16 @@ extension RuleContext {
             pts.add(points, to: \.reversed)
             state.putRecord(ptsPath, pts)
         }
-        if let cap = b.cap, var used = try state.record(DailyCapRecord.self, at: cap) {
+        let paths = Self.paths(of: b, seq: target)
+        if let cap = paths.cap, var used = try state.record(DailyCapRecord.self, at: cap) {
             used.value = used.value.saturatingAdding(-credited)
             state.putRecord(cap, used)
         }
-        if let iv = b.interval {
+        if let iv = paths.interval {
             put(iv, nil)
             try countLongInterval(iv, -1)
         }
-        if let e = b.eligible { put(e, nil) }
+        if let e = paths.eligible { put(e, nil) }
         if let a = b.act { put(a, nil) }
         b.reversedSeq = Int64(seq)
         putBehaviour(target, b)
@@ -231,6 +230,33 @@ extension RuleContext {
     /// by day first keeps each day's writes within that day's part of the index instead of
     /// spread over every account's place in all of it.
     static let dayIndexedIntervalLength: Int64 = 86_400_000
+
+    /// The keys of the records a credited behaviour's report wrote besides its own (SPEC.md
+    /// section 10), which its record determines: its daily cap's when a cap applied, its
+    /// interval's when its scenario has a family, its eligibility's when it credited anything.
+    /// A reversal and a rejected request find them here; the record does not store them.
+    static func paths(of b: BehaviourRecord, seq: Int64) -> (cap: String?, interval: String?, eligible: String?) {
+        let interval = Scenario(rawValue: b.scenario)?.family.map { family in
+            intervalPath(account: b.account, family: family, start: b.start, end: b.end, startDay: b.day)
+        }
+        return (b.capped ? capPath(day: b.day, account: b.account, methodology: b.methodology) : nil, interval,
+                b.creditedMg > 0 ? eligiblePath(methodology: b.methodology, day: b.day, seq: seq) : nil)
+    }
+
+    /// A daily cap's key: day first, like the interval and history indexes (SPEC.md section 10).
+    static func capPath(day: String, account: String, methodology: String) -> String {
+        statePath("cap", day, account, methodology)
+    }
+
+    /// An eligible behaviour's key (SPEC.md 8.13).
+    static func eligiblePath(methodology: String, day: String, seq: Int64) -> String {
+        statePath("elig", methodology, day, pad16(seq))
+    }
+
+    /// An interval's key: under its parent (`intervalParent`), by its start.
+    static func intervalPath(account: String, family: String, start: Timestamp, end: Timestamp, startDay: String) -> String {
+        statePath(intervalParent(account: account, family: family, start: start, end: end, startDay: startDay), pad16(start.millisecondsSinceEpoch))
+    }
 
     /// Where the intervals of `account` and `family` that hold one from `start` to `end` are kept.
     static func intervalParent(account: String, family: String, start: Timestamp, end: Timestamp, startDay: String) -> String {

@@ -163,7 +163,9 @@ extension RuleContext {
                 let account = m.account
                 try addToAccount(account, \.lockedMg, -m.creditedMg)
                 let behaviourSeq = keyNumber(key)
-                guard var b = try behaviour(behaviourSeq), let eligible = b.eligible else { throw StateRecordError(key: key, expected: "locked behaviour") }
+                guard var b = try behaviour(behaviourSeq), let eligible = Self.paths(of: b, seq: behaviourSeq).eligible else {
+                    throw StateRecordError(key: key, expected: "locked behaviour")
+                }
                 b.request = nil
                 putBehaviour(behaviourSeq, b)
                 state.putRecord(eligible, EligibleRecord(account: account, creditedMg: m.creditedMg, platform: b.platform, region: b.region))

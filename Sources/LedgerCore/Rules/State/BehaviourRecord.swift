@@ -1,6 +1,7 @@
-/// A credited behaviour report (`beh/SEQ16`, SPEC.md 8.7): what it credited and why, and where
-/// its other records are, so that a reversal undoes exactly them; then the request that locked
-/// it, the batch it was issued in and the reversal that undid it.
+/// A credited behaviour report (`beh/SEQ16`, SPEC.md 8.7): what it credited and why, which with
+/// its act's key and whether a daily cap applied determines its other records' keys
+/// (`RuleContext.paths(of:seq:)`), so that a reversal undoes exactly them; then the request that
+/// locked it, the batch it was issued in and the reversal that undid it.
 public struct BehaviourRecord: StateRecord, Equatable {
     public var account: String
     public var platform: String
@@ -19,11 +20,10 @@ public struct BehaviourRecord: StateRecord, Equatable {
     public var qualitative: Bool
     /// Its entry's leaf hash: a lineage leaf of the request that locks it.
     public var leaf: Digest
-    /// The state keys of its act (v2), daily cap, eligibility and interval records, when it has them.
+    /// The state key of its act (v2), when it has one.
     public var act: String?
-    public var cap: String?
-    public var eligible: String?
-    public var interval: String?
+    /// Whether a daily cap applied to it (a `cap/` record counts it).
+    public var capped = false
     /// The issuance request that locked it, the batch it was issued in and how much of it.
     public var request: String?
     public var batch: String?
@@ -43,13 +43,15 @@ public struct BehaviourRecord: StateRecord, Equatable {
         act = r.optionalString("act")
         amount = r.int("amount")
         batch = r.optionalString("batch")
-        cap = r.optionalString("cap")
+        // Written only when true: a stored `false` is not this record's encoding.
+        if let c = r.optionalBool("capped") {
+            guard c else { return nil }
+            capped = true
+        }
         creditedMg = r.int("credited_mg")
         day = r.string("day")
-        eligible = r.optionalString("eligible")
         guard let end = r.time("end") else { return nil }
         self.end = end
-        interval = r.optionalString("interval")
         issuedMg = r.optionalInt("issued_mg")
         guard let leaf = r.digest("leaf") else { return nil }
         self.leaf = leaf
@@ -73,12 +75,10 @@ public struct BehaviourRecord: StateRecord, Equatable {
         if let act { o.string("act", act) }
         o.int("amount", amount)
         if let batch { o.string("batch", batch) }
-        if let cap { o.string("cap", cap) }
+        if capped { o.bool("capped", true) }
         o.int("credited_mg", creditedMg)
         o.string("day", day)
-        if let eligible { o.string("eligible", eligible) }
         o.time("end", end)
-        if let interval { o.string("interval", interval) }
         if let issuedMg { o.int("issued_mg", issuedMg) }
         o.hex("leaf", leaf)
         o.string("methodology", methodology)

@@ -43,7 +43,9 @@ public enum PackedRecord {
         "retired_kg", "retirement", "retirements", "reversed", "reversed_mg", "reversed_seq", "revoked_by_recovery",
         "revoked_keys", "revoked_seq", "reward", "role", "roles", "root", "rotations", "scenario", "scenarios", "seq",
         "serial_prefix", "since_seq", "start", "state", "status", "title", "to_ms", "total_mg", "unit", "units",
-        "valid_from", "valid_to", "verifier", "version", "versions", "vintage", "vintage_from", "vintage_to", "year"
+        "valid_from", "valid_to", "verifier", "version", "versions", "vintage", "vintage_from", "vintage_to", "year",
+        // Layout 4 of the checkpoint.
+        "capped",
     ]
 
     /// Whether `bytes` are a packed record (else canonical JSON).

@@ -8,6 +8,14 @@
 /// else, so decoding a stored record and encoding it again gives the stored bytes
 /// (`StateRecordTests`). It decodes straight from the stored bytes (`RecordReader`): parsing
 /// them into a JSON tree first and reading that was most of the JSON work of the rules thread.
+/// The layout of the rule records, as a rules checkpoint (`RuleCheckpoints.format`) and an
+/// auditor's kept replay (`ReplayPosition`) hold them: a record of another layout is not read.
+/// Layout 2: a behaviour's record without the keys of its interval, daily cap and eligibility,
+/// which its other fields determine (layout 1 stored them, 112 of its 253 packed bytes).
+public enum StateRecords {
+    public static let layout = "rule-records/2"
+}
+
 public protocol StateRecord: Sendable {
     /// The record read from its stored canonical JSON bytes; nil when they are not such a record.
     init?(canonical bytes: UnsafeRawBufferPointer)
