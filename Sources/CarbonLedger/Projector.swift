@@ -98,10 +98,7 @@ final class Projector: @unchecked Sendable {
         guard span.end > span.start else { return .written }
         guard let store else { return .failed }
         do {
-            let written = try store.writeState { sw -> UInt64? in
-                try sw.size() >= span.end ? 0 : StateSync.write(span, to: sw)
-            }
-            guard written != nil else { return .failed }
+            guard try StateSync.write(span, to: store) != nil else { return .failed }
         } catch {
             condition.withLock { faults += 1 }
             return .failed

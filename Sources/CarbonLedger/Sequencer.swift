@@ -244,7 +244,7 @@ public final class Sequencer: @unchecked Sendable {
                 let write = batch.map { projector.stateWrite(of: $0) }
                 if write == .pending { return }
                 if write != .written {
-                    let written = try store.writeState { sw -> UInt64? in try sw.size() >= span.end ? 0 : StateSync.write(span, to: sw) }
+                    let written = try StateSync.write(span, to: store)
                     guard let written else { throw Reload() }
                     lock.withLock { stateReplayed += written }
                 }

@@ -114,6 +114,14 @@ public enum StateSync {
         return span.end - size
     }
 
+    /// Writes the span to `store`'s state environment in a transaction of its own (`write(_:to:)`
+    /// of a writer): 0 when the environment has it already, nil when it stands before the span.
+    /// A committed batch's write (`Projector`) and the catch-up of one whose write failed
+    /// (`Sequencer.project(models:)`).
+    static func write(_ span: AppliedSpan, to store: LogStore) throws -> UInt64? {
+        try store.writeState { sw in try sw.size() >= span.end ? 0 : write(span, to: sw) }
+    }
+
     /// Replays the submissions from seq `from` (a submission's first entry) until one ends at or
     /// past `limit` into `overlay`, whose base is the state after the first `from` entries, and
     /// what they give the read models into `effects` with `keep`. Returns the seq reached. The
