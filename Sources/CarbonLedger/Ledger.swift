@@ -140,15 +140,7 @@ public final class Ledger: @unchecked Sendable {
     /// How many entries were committed at or before `time` (entry times never decrease, so a
     /// binary search over seqs finds the boundary).
     public func entriesCommitted(atOrBefore time: Timestamp) throws -> UInt64 {
-        try store.read { r in
-            var lo: UInt64 = 0, hi = try r.metaU64(.size) ?? 0
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                guard let b = try r.entryBytes(mid) else { throw StoreError.missing("entry \(mid)") }
-                if try Entry.decode(b).time <= time { lo = mid + 1 } else { hi = mid }
-            }
-            return lo
-        }
+        try store.read { r in try r.entriesCommitted(atOrBefore: time, limit: try r.metaU64(.size) ?? 0) }
     }
 
     /// Canonical bytes of entry `seq`.

@@ -148,7 +148,7 @@ public final class Sequencer: @unchecked Sendable {
         let checkpoints = try store.ruleCheckpoints()
         let state: ResidentState, keeper: RuleCheckpointer
         let windows = try Self.windows(r)
-        switch try Self.load(checkpoints, log: r, agedBefore: try windows.flatMap { try Self.firstDayInUse($0, r) }) {
+        switch try Self.load(checkpoints, log: r, windows: windows) {
         case .loaded(let loaded, let position):
             loadedFrom = .checkpoint(size: position.size, replayed: (try r.metaU64(.size) ?? 0) - position.size)
             (state, keeper) = (loaded, RuleCheckpointer(checkpoints, log: store, at: position))
@@ -261,10 +261,10 @@ public final class Sequencer: @unchecked Sendable {
         case notThisLog(String)
     }
 
-    /// The rules' state loaded from `checkpoints` (the intervals and daily caps of days before
-    /// `agedBefore` left there), if it is the log `r` sees and not past its state environment;
-    /// else why not.
-    private static func load(_ checkpoints: RuleCheckpoints, log r: StoreReader, agedBefore: Int?) throws -> CheckpointLoad {
+    /// The rules' state loaded from `checkpoints` (its index of behaviours made from their
+    /// records under the log's `windows`), if it is the log `r` sees and not past its state
+    /// environment; else why not.
+    private static func load(_ checkpoints: RuleCheckpoints, log r: StoreReader, windows: Windows?) throws -> CheckpointLoad {
         try checkpoints.read { position, records in
             guard let position else { return .notThisLog("it holds no state in this format") }
             let logSize = try r.metaU64(.size) ?? 0, models = try r.stateSize()
@@ -278,7 +278,8 @@ public final class Sequencer: @unchecked Sendable {
                 return .notThisLog("it holds the state after \(position.size) entries, and the state environment only \(models) (rebuilt)")
             }
             do {
-                return .loaded(try ResidentState.load(records, agedBefore: agedBefore), position)
+                let source = try BehaviourIndex.source(r, size: position.size, windows: windows)
+                return .loaded(try ResidentState.load(records, index: source), position)
             } catch StoreError.corrupt(let what) {
                 // A record the state in memory would hold that does not read back (LMDB keeps no
                 // checksums): the log makes the state again, never a state read wrong.
@@ -337,7 +338,7 @@ public final class Sequencer: @unchecked Sendable {
             try project(models: models)
             keeper.stepIfDue(entries: checkpointEntries, interval: checkpointInterval)
             if let windows, let bytes = try r.entryBytes(span.end - 1) {
-                age(state, before: windows.firstDayInUse(at: try Entry.decode(bytes).time))
+                state.index.age(firstDay: windows.firstReportDay(at: try Entry.decode(bytes).time))
             }
         }
     }
@@ -385,27 +386,6 @@ public final class Sequencer: @unchecked Sendable {
         return Windows.of(genesis: try r.genesis().event)
     }
 
-    /// The first CST day whose intervals and daily caps the rules can still reach under
-    /// `windows` after the log `r` reads (`Windows.firstDayInUse`).
-    static func firstDayInUse(_ windows: Windows, _ r: StoreReader) throws -> Int? {
-        guard let last = try r.metaU64(.lastTime) else { return nil }
-        return windows.firstDayInUse(at: Timestamp(millisecondsSinceEpoch: Int64(bitPattern: last)))
-    }
-
-    /// Ages the intervals and daily caps of the days before `day` out of `state`, so that the
-    /// memory they take is bounded by the report window: they wait in a cold layer until the
-    /// rules checkpoint has them, as of the entries before the unsettled batches. Only when none
-    /// of those wrote a record of the days it lets go of while it was held (a reversal of an
-    /// older behaviour may: the layer would miss the write); else it waits for a later batch.
-    /// What they wrote of days already let go of is in their own cold layers.
-    private func age(_ state: ResidentState, before day: Int) {
-        guard state.agedBefore.map({ $0 < day }) ?? true else { return }
-        let applied = unsettled.first?.start.frontier.size ?? state.size
-        let held = state.agedBefore ?? .min
-        guard !unsettled.contains(where: { $0.state.wrote { ResidentState.dayOf($0).map { (held..<day).contains($0) } ?? false } }) else { return }
-        if let layer = state.age(before: day) { warm.append((applied, layer)) }
-    }
-
     /// Loads the rules' state into memory now (it is otherwise loaded by the first batch, which
     /// then waits for it) and brings it, and the state environment, up to the log. A server
     /// calls it before it serves.
@@ -448,7 +428,7 @@ public final class Sequencer: @unchecked Sendable {
     /// The rules' state in memory brought up to the log and checkpointed, as canonical bytes by
     /// key, the size it reflects and the cold layers it still holds (for tests, which compare it
     /// with the state environment's rule records).
-    func rulesStateRecords() throws -> (size: UInt64, records: [String: [UInt8]], coldLayers: Int, agedBefore: Int?) {
+    func rulesStateRecords() throws -> (size: UInt64, records: [String: [UInt8]], coldLayers: Int, index: BehaviourIndex.Contents) {
         while true {
             _ = try loadRulesState()
             writeRulesCheckpoint()
@@ -458,7 +438,7 @@ public final class Sequencer: @unchecked Sendable {
                     try withRules(r) { state, _ in
                         var out: [String: [UInt8]] = [:]
                         state.forEachRecord { k, c in out[k] = c.stored }
-                        return (state.size, out, state.layers.count, state.agedBefore)
+                        return (state.size, out, state.layers.count, state.index.contents)
                     }
                 }
             }
@@ -497,7 +477,11 @@ public final class Sequencer: @unchecked Sendable {
                     throw SequencerError.notTheRegistryKey(current: startKey!, held: keys.map(\.verifierKey))
                 }
                 let time = max(now, st.lastTime)
-                if let windows = st.ledger.windows { age(rules, before: windows.firstDayInUse(at: time)) }
+                // The index of behaviours lets go of what no report after the log's last
+                // committed time can reach: no batch's time is before it, whatever fails.
+                if let windows = st.ledger.windows {
+                    rules.index.age(firstDay: windows.firstReportDay(at: unsettled.first?.start.lastTime ?? st.lastTime))
+                }
                 let hasher = MerkleHasher()
                 var batch = PreparedBatch.Contents(time: time)
                 batch.outcomes.reserveCapacity(submissions.count)

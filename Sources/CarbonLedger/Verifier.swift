@@ -182,6 +182,9 @@ private struct Replay {
         var writing: BackgroundResult<Void>?
         // A failure leaves the chunks before it stored: an audit state keeps what was verified.
         defer { _ = try? writing?.wait() }
+        // The index of behaviours (intervals and daily caps): the replay's own, in memory; from
+        // an audit state, made from the behaviours' records it holds.
+        let index = try behaviourIndex()
         var seq = start
         // Chunks committed with a position by this run (the hook's count).
         var commits = 0
@@ -191,12 +194,15 @@ private struct Replay {
         while let chunk = try Self.next(&chunks) {
             let hashed = chunk.entries, n = hashed.count
             let beforeChunk = self
+            var attempt: StateOverlay?
             let overlay = try scratch.read { r -> StateOverlay in
                 // A read retried after another process grew the map starts the chunk over.
                 self = beforeChunk
+                attempt?.undoIndexChanges()
                 let snapshot = StoreStateReader(r)
                 previous?.rebase(onto: snapshot)
-                let o = StateOverlay(base: previous ?? snapshot, expectedWrites: n * StateOverlay.writesPerEvent)
+                let o = StateOverlay(base: previous ?? snapshot, index: index, expectedWrites: n * StateOverlay.writesPerEvent)
+                attempt = o
                 chunkState = o
                 defer {
                     chunkState = nil
@@ -229,6 +235,7 @@ private struct Replay {
             dispose(&previous, on: writeQueue)
             previous = overlay
             seq += UInt64(n)
+            if let windows = state.windows, n > 0 { index.age(firstDay: windows.firstReportDay(at: lastTime)) }
             if seq == compareAt && seq < size {
                 try writing?.wait()
                 compared = try compareState(at: seq)
@@ -263,6 +270,21 @@ private struct Replay {
         report.rulesCheckpointCompared = checkpointCompared
         report.rulesCheckpointNote = checkpointMoved ?? checkpointNote
         return report
+    }
+
+    /// The replay's index of behaviours: empty from the first entry; from an audit state, made
+    /// from the behaviours' records its store holds (`BehaviourIndex.source`).
+    func behaviourIndex() throws -> BehaviourIndex {
+        let windows: Windows?
+        if start > 0 {
+            windows = state.windows
+        } else {
+            // The genesis entry is checked when it is replayed; one that does not decode has no windows.
+            windows = try reader.entryBytes(0).flatMap { try? Entry.decode($0) }.flatMap { Windows.of(genesis: $0.event) }
+        }
+        let source = try BehaviourIndex.source(reader, size: start, windows: windows)
+        guard start > 0 else { return BehaviourIndex(ages: source.ages) }
+        return try scratch.read { try BehaviourIndex.load(StoreStateReader($0), from: source) }
     }
 
     /// The rules checkpoint to compare and where it stands, when it is this log's and the

@@ -3,11 +3,10 @@ import LedgerCore
 extension ResidentState {
     /// The records the state in memory keeps of a rules checkpoint (`RuleCheckpoints`) as
     /// `reader` sees it, and its size; the log may have moved past it, and the caller replays
-    /// the rest. The intervals and daily caps of days before `agedBefore` are left to the
-    /// checkpoint (`ResidentState.age`); without it (a log without windows), no day is.
-    public static func load(_ reader: StoreStateReader, agedBefore: Int? = nil) throws -> ResidentState {
-        let state = ResidentState(agesDays: agedBefore != nil)
-        if let agedBefore { state.age(before: agedBefore) }
+    /// the rest. Its index of behaviours is made from the records `index` says
+    /// (`BehaviourIndex.source`).
+    public static func load(_ reader: StoreStateReader, index source: BehaviourIndex.Source) throws -> ResidentState {
+        let state = ResidentState(agesDays: source.ages, index: try BehaviourIndex.load(reader, from: source))
         // The key filter is built from the checkpoint's hashes on another thread meanwhile (it
         // was over a quarter of a restart at 20 million entries, all cache misses); the records it
         // reads are the snapshot's, so it is waited for before this returns or throws.
@@ -25,9 +24,9 @@ extension ResidentState {
         // Counted first, so that the table is made once: grown by doubling from empty, its
         // copies were most of the page faults of a restart (millions of records).
         var count = 0
-        try forEachHeld(reader, agedBefore: state.agedBefore) { _, _ in count += 1 }
+        try forEachHeld(reader) { _, _ in count += 1 }
         state.reserveCapacity(count)
-        try forEachHeld(reader, agedBefore: state.agedBefore) { key, value in
+        try forEachHeld(reader) { key, value in
             // Kept as stored, packed or not, and read as JSON only when a rule asks (writing the
             // JSON of every record here was half a restart's time); checked now, so that a record
             // that does not read back sends the writer to the log rather than a rule to an error.
@@ -37,22 +36,17 @@ extension ResidentState {
     }
 
     /// Calls `body` with the key and value of each record of the checkpoint the state in memory
-    /// holds (bytes valid only during the call). Namespaces it does not keep, and the days aged
-    /// out of the day-indexed ones, are stepped over, not read: the cold records are most of the
-    /// checkpoint's pages. A key is tested by its bytes and
-    /// its namespace (a short string, not allocated): the count before a load walks millions.
-    private static func forEachHeld(_ reader: StoreStateReader, agedBefore: Int?, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
+    /// holds (bytes valid only during the call). Namespaces it does not keep are stepped over,
+    /// not read: the cold records are most of the checkpoint's pages. A key is tested by its
+    /// bytes and its namespace (a short string, not allocated): the count before a load walks
+    /// millions.
+    private static func forEachHeld(_ reader: StoreStateReader, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
         var from: [UInt8] = []
         while true {
             var next: [UInt8]?
             try from.withUnsafeBytes { start in
                 try reader.txn.scan(reader.records, from: from.isEmpty ? nil : start) { k, v in
                     if let slash = k.firstIndex(of: UInt8(ascii: "/")) {
-                        if let aged = agedBefore, let day = ResidentState.dayOf(keyBytes: k), day < aged {
-                            // To the namespace's first day not aged out (`iv/long/` sorts after every day).
-                            next = Array(k[...slash]) + Array(String(aged).utf8)
-                            return false
-                        }
                         // Whether a namespace is kept is a test of its prefix, slash included.
                         let namespace = String(decoding: k[...slash], as: UTF8.self)
                         if ResidentState.isCold(namespace) || !ResidentState.holds(namespace) {

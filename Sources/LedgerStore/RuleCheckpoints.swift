@@ -20,8 +20,9 @@ public final class RuleCheckpoints: @unchecked Sendable {
     /// another format keys them differently: its checkpoint is rebuilt). Layout 2 stores the
     /// typed records packed (`PackedRecord`); 1 stored canonical JSON only. Layout 3 adds the
     /// key filter's hashes (`FilterHashes`); layout 4 holds the rule records of
-    /// `StateRecords.layout` 2 (a behaviour's record without the keys its fields determine).
-    public static let format = "carbonledger-rules/4 " + LogStore.format
+    /// `StateRecords.layout` 2 (a behaviour's record without the keys its fields determine),
+    /// layout 5 those of layout 3 (no interval or daily cap records).
+    public static let format = "carbonledger-rules/5 " + LogStore.format
 
     public let env: LMDBEnvironment
     /// State key (ASCII) -> the record: a typed one packed (`PackedRecord`), any other as

@@ -264,7 +264,7 @@ import TestSupport
                 return true
             }
         }
-        for p in ["beh", "src", "iv", "elig", "acct", "hist", "lb", "stat"] { #expect(prefixes[p, default: 0] > 0, "\(p): \(prefixes)") }
+        for p in ["beh", "src", "elig", "acct", "hist", "lb", "stat"] { #expect(prefixes[p, default: 0] > 0, "\(p): \(prefixes)") }
         #expect(try CLI.tool(["rules-json", "--dir", dir, "--out", out]).status != 0, "an existing --out is written over")
     }
 

@@ -76,13 +76,10 @@ import TestSupport
     /// The writer's rule state in memory, checkpointed, equals the checkpoint's records it
     /// keeps, and the checkpoint is the state (`expectCheckpointIsTheState`).
     @discardableResult
-    static func expectInStep(_ sequencer: Sequencer, _ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws -> (records: [String: [UInt8]], agedBefore: Int?) {
+    static func expectInStep(_ sequencer: Sequencer, _ ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws -> (records: [String: [UInt8]], index: BehaviourIndex.Contents) {
         let memory = try sequencer.rulesStateRecords()
         let logSize = try ledger.info().size
-        let held = try checkpointRules(ledger) { key in
-            let aged = memory.agedBefore.map { before in ResidentState.dayOf(key).map { $0 < before } ?? false } ?? false
-            return !ResidentState.isCold(key) && !aged
-        }
+        let held = try checkpointRules(ledger) { !ResidentState.isCold($0) }
         #expect(memory.size == logSize && held.size == logSize, "sizes: memory \(memory.size), checkpoint \(String(describing: held.size)), log \(logSize)",
                 sourceLocation: sourceLocation)
         // Once the checkpoint has caught up, the cold records are its alone.
@@ -92,7 +89,23 @@ import TestSupport
         #expect(differing.isEmpty, "records differ, first \(differing.prefix(5))", sourceLocation: sourceLocation)
         #expect(held.records.count > 100, sourceLocation: sourceLocation)
         try expectCheckpointIsTheState(ledger, sourceLocation: sourceLocation)
-        return (memory.records, memory.agedBefore)
+        // The index of behaviours is what the checkpoint's behaviours' records make of it.
+        let made = try indexOfCheckpoint(ledger, firstDay: memory.index.firstDay)
+        #expect(made == memory.index, "the index in memory is not the one the behaviours' records make", sourceLocation: sourceLocation)
+        return (memory.records, memory.index)
+    }
+
+    /// The index of behaviours made from every behaviour's record of the rules checkpoint,
+    /// aged to `firstDay`: what a writer's index must be (SPEC.md section 10).
+    static func indexOfCheckpoint(_ ledger: Ledger, firstDay: Int64?) throws -> BehaviourIndex.Contents {
+        let index = BehaviourIndex(ages: firstDay != nil)
+        if let firstDay { index.age(firstDay: firstDay) }
+        try ledger.store.ruleCheckpoints().forEachRecord { k, v in
+            let key = String(decoding: k, as: UTF8.self)
+            guard key.hasPrefix("beh/"), let seq = Int64(key.dropFirst(4)) else { return }
+            index.add(try #require(BehaviourRecord(canonical: v)), seq: seq)
+        }
+        return index.contents
     }
 
     /// Every kind of event the demo runs (issuance, transfers, retirements, reversals,
@@ -233,7 +246,7 @@ import TestSupport
         let first = try ledger.sequencer()
         _ = try DemoRunner(ledger: ledger, sequencer: first, city: city).run()
         first.writeRulesCheckpoint()
-        let loaded = try ledger.store.ruleCheckpoints().read { _, records in try ResidentState.load(records) }
+        let loaded = try ledger.store.ruleCheckpoints().read { _, records in try ResidentState.load(records, index: .allRecords) }
         var keys: [String] = []
         loaded.forEachRecord { k, _ in keys.append(k) }
         let stored = try Self.checkpointRules(ledger) { !ResidentState.isCold($0) }.records.count
@@ -259,7 +272,7 @@ import TestSupport
         o.days = 8
         let origin = "carbonledger.example/windows"
         let city = try DemoCity(origin: origin, admin: registry, options: o, endingBefore: .now())
-        func day(_ d: Int) -> Int { Timestamp(millisecondsSinceEpoch: city.firstDay + Int64(d) * 86_400_000).cstDate }
+        func dayNumber(_ d: Int) -> Int64 { Timestamp(millisecondsSinceEpoch: city.firstDay + Int64(d) * 86_400_000).cstDayNumber }
         func evening(_ d: Int) -> Timestamp { Timestamp(millisecondsSinceEpoch: city.firstDay + Int64(d) * 86_400_000 + 23 * 3_600_000 + 1_800_000) }
         let ledger = try Ledger.create(directory: dir.sub("ledger"), origin: origin, key: registry, windows: Windows(reportDays: 1, reversalDays: 3),
                                        now: Timestamp(millisecondsSinceEpoch: city.firstDay))
@@ -279,15 +292,21 @@ import TestSupport
         guard case .failure(let refused) = late[0] else { Issue.record("a reversal past the window was appended"); return }
         #expect(refused.id == "reverse.late")
 
+        // The index lets go of what no report can reach any more: at the last evening reports
+        // may start on day `last - 1` on, so the intervals that ended before it began and the
+        // caps of the days before it.
         let held = try Self.expectInStep(sequencer, ledger)
-        #expect(held.agedBefore == day(last - 2))
-        #expect(Set(held.records.keys.compactMap(ResidentState.dayOf)) == [day(last - 2), day(last - 1), day(last)])
-        let storedDays = Set(try Self.checkpointRules(ledger) { $0.hasPrefix("cap/") }.records.keys.compactMap(ResidentState.dayOf))
-        #expect(storedDays.count == o.days, "the checkpoint keeps every day")
-        // A writer opened now loads the days in use only.
+        #expect(held.index.firstDay == dayNumber(last - 1))
+        let capDays = Set(held.index.caps.keys.map(\.day))
+        #expect(!capDays.isEmpty && capDays.isSubset(of: [dayNumber(last - 1), dayNumber(last)]), "\(capDays)")
+        let ends = held.index.intervals.values.flatMap { $0.map(\.end) }
+        #expect(!ends.isEmpty && ends.allSatisfy { $0 > BehaviourIndex.dayStart(dayNumber(last - 1)) })
+        let everything = try Self.indexOfCheckpoint(ledger, firstDay: nil)
+        #expect(Set(everything.caps.keys.map(\.day)).count == o.days, "the records keep every day")
+        // A writer opened now makes the same index from the records.
         let reopened = try ledger.sequencer()
         let again = try Self.expectInStep(reopened, ledger)
-        #expect(again.agedBefore == held.agedBefore && again.records == held.records)
+        #expect(again.index == held.index && again.records == held.records)
         _ = try Verifier(store: ledger.store).verify()
     }
 }

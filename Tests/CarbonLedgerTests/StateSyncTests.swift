@@ -204,7 +204,7 @@ import TestSupport
         let store = try LogStore(path: path)
         let span = try store.ruleCheckpoints().read { position, records in
             #expect(position?.size == a)
-            let state = try ResidentState.load(records)
+            let state = try ResidentState.load(records, index: .allRecords)
             state.cold = records
             defer { state.cold = nil }
             return try store.read { r in try StateSync.replay(state, log: r, limit: c, effects: true) }

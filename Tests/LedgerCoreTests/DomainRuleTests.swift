@@ -107,9 +107,8 @@ import TestSupport
         let c = try City()
         let seq = try c.h.submit([City.trip("p-1", "metro", amount: 12_400, from: 0, to: 25, ref: "m/1")], by: c.metro)
         let s = pad(seq)
-        // SPEC.md section 10: the interval under its start's CST day, the history line under
-        // its seq's million.
-        let interval = "iv/20261121/p-1/journey/\(pad(1_795_248_000_000))"
+        // SPEC.md section 10: the history line under its seq's million; its interval and its
+        // credit to the daily cap are the index of behaviours', not records.
         #expect(c.h.get("beh/\(s)") == [
             "account": "p-1", "amount": 12_400, "capped": true, "credited_mg": 595_200, "day": "20261121",
             "end": "2026-11-21T08:25:00.000Z",
@@ -117,11 +116,15 @@ import TestSupport
             "qualitative": false, "reduction_mg": 595_200, "region": "440305", "scenario": "metro", "start": "2026-11-21T08:00:00.000Z",
             "version": 1,
         ])
-        #expect(c.h.get(interval) == ["end": 1_795_249_500_000, "platform": "szmetro", "seq": .int(Int64(seq))])
+        let index = try #require(c.h.state.behaviourIndex)
+        #expect(index.latestInterval(of: IntervalOwner(account: "p-1", family: "journey"), startingBefore: .max)
+                == IndexedInterval(start: 1_795_248_000_000, end: 1_795_249_500_000, seq: Int64(seq), platform: "szmetro"))
         #expect(c.h.get("src/szmetro/m%2F1") == ["seq": .int(Int64(seq))])
         #expect(c.h.get("elig/sz-metro/20261121/\(s)") == ["account": "p-1", "credited_mg": 595_200, "platform": "szmetro", "region": "440305"])
         #expect(c.h.get("hist/\(s.prefix(10))/p-1/\(s)") == ["credited_mg": 595_200, "event": "behaviour.report", "points": 7, "qualitative_mg": 0, "scenario": "metro"])
-        #expect(c.h.get("cap/20261121/p-1/sz-metro") == ["used_mg": 595_200])
+        let day = Timestamp(rfc3339: "2026-11-21T08:00:00.000Z")!.cstDayNumber
+        #expect(index.capUsed(DailyCapKey(day: day, account: "p-1", methodology: "sz-metro")) == 595_200)
+        #expect(!c.h.lastRuleWrites.contains { $0.hasPrefix("iv/") || $0.hasPrefix("ivlong/") || $0.hasPrefix("cap/") }, "\(c.h.lastRuleWrites)")
     }
 
     @Test func behaviourIsQuantifiedCappedAndCredited() throws {
@@ -204,11 +207,11 @@ import TestSupport
         try c.h.submit([City.trip("w-1", "bike", amount: 3_000, from: 0, to: 15, ref: "ride-78")], by: c.bike)
     }
 
-    /// Intervals are indexed by the CST day of their start when at most a day long, apart
-    /// otherwise (SPEC.md section 10); the overlap check must still see every interval. Random
-    /// rides of a few minutes to five days, across midnights, some reversed, are checked after
-    /// every step against a plain list: refused exactly when they overlap a live interval, naming
-    /// the live interval that starts last before the new one ends.
+    /// The overlap check sees every interval, whatever its length and however many midnights it
+    /// spans (SPEC.md section 10, the index of behaviours). Random rides of a few minutes to
+    /// five days, across midnights, some reversed, are checked after every step against a plain
+    /// list: refused exactly when they overlap a live interval, naming the live interval that
+    /// starts last before the new one ends.
     @Test func overlapIsFoundAcrossDaysWhateverTheIntervalsLength() throws {
         // Months of rides reported at one time: a window that long.
         let c = try City(windows: Windows(reportDays: 3660, reversalDays: 3660))
@@ -246,15 +249,12 @@ import TestSupport
         }
         // Every kind of case happened.
         #expect(refusedCount > 50 && reversals > 20 && long > 5 && live.count > 50, "\(refusedCount) \(reversals) \(long) \(live.count)")
-        // Each live interval is where SPEC.md section 10 puts it, and reversed ones are gone.
+        // The index holds exactly the live intervals, in order; reversed ones are gone.
         let base: Int64 = 1_795_248_000_000
-        for r in live {
-            let start = Timestamp(millisecondsSinceEpoch: base + r.from * 60_000)
-            let day = r.to - r.from <= 1440 ? start.cstDay : "long"
-            #expect(c.h.get("iv/\(day)/p-1/journey/\(pad(UInt64(start.millisecondsSinceEpoch)))")?["seq"] == .int(Int64(r.seq)))
-        }
-        #expect(c.h.state.writes.filter { $0.key.hasPrefix("iv/") && $0.value != nil }.count == live.count)
-        #expect(c.h.get("ivlong/journey")?["live"] == .int(Int64(live.filter { $0.to - $0.from > 1440 }.count)))
+        let index = try #require(c.h.state.behaviourIndex as? BehaviourIndex)
+        #expect(index.contents.intervals[IntervalOwner(account: "p-1", family: "journey")]?.map(\.seq) == live.sorted { $0.from < $1.from }.map { Int64($0.seq) })
+        #expect(index.contents.intervals[IntervalOwner(account: "p-1", family: "journey")]?.map(\.start) == live.map { base + $0.from * 60_000 }.sorted())
+        #expect(index.intervalCount == live.count)
     }
 
     /// Source references are compared as exact bytes: references that differ only in `/`, `%`,
@@ -303,7 +303,7 @@ import TestSupport
         refused(c, [["type": "behaviour.reverse", "seq": .int(Int64(seq)), "reason": "again"]], by: c.admin, rule: "reverse.already")
         // The interval is free again; the daily cap was given back.
         try c.h.submit([City.trip("p-1", "bike", amount: 1_000, from: 5, to: 15, ref: "ride-1")], by: c.bike)
-        #expect(c.h.get("cap/20261121/p-1/sz-metro")?["used_mg"] == 0)
+        #expect(try #require(c.h.state.behaviourIndex).capUsed(DailyCapKey(day: Timestamp(rfc3339: "2026-11-21T08:00:00.000Z")!.cstDayNumber, account: "p-1", methodology: "sz-metro")) == 0)
         // Reductions already donated, or points already redeemed, cannot be reversed.
         let s2 = try c.h.submit([City.trip("p-1", "metro", amount: 10_000, from: 30, to: 50, ref: "m-2")], by: c.metro)
         try c.h.submit([["type": "points.redeem", "account": "p-1", "points": 6, "reward": "metro day pass", "ref": "rd-1"]], by: c.metro)

@@ -15,7 +15,7 @@ import Testing
         }
     }
 
-    static let parents = ["rng/b-1", "hold/p-1/b-1", "iv/20260101/p-1/transit"]
+    static let parents = ["rng/b-1", "hold/p-1/b-1", "reqm/r-1"]
 
     @Test func orderedQueriesMatchASortedMapThroughWritesUndoneAndDeletions() throws {
         var g = Generator(state: 23)
@@ -154,70 +154,6 @@ import Testing
         environment.putRecord("src/szmetro/new", SeqRecord(5_000))
         resident.drop(overlay.coldLayer)
         #expect(try resident.record(SeqRecord.self, at: "src/szmetro/new")?.value == 5_000 && reader.reads == before + 1)
-    }
-
-    /// The intervals and daily caps of a day aged out leave memory (the environment has them)
-    /// and are cold from then on: read from the environment under the layers, written to a
-    /// batch's layer, found by the ordered queries; other days and long intervals stay.
-    @Test func daysAgedOutAreLeftToTheEnvironment() throws {
-        let environment = StateOverlay(base: EmptyState())
-        let resident = ResidentState()
-        let loaded = StateOverlay(writingThrough: resident)
-        for day in ["20261201", "20261202", "20261203"] {
-            for (path, seq) in [("iv/\(day)/p-1/journey/\(pad16(1))", 1), ("iv/\(day)/p-1/journey/\(pad16(2))", 2)] {
-                loaded.putRecord(path, IntervalRecord(end: Timestamp(millisecondsSinceEpoch: 5), platform: "szmetro", seq: UInt64(seq)))
-            }
-            loaded.putRecord("cap/\(day)/p-1/m", DailyCapRecord(7))
-        }
-        loaded.putRecord("iv/long/p-1/journey/\(pad16(3))", IntervalRecord(end: Timestamp(millisecondsSinceEpoch: 9), platform: "szmetro", seq: 3))
-        loaded.putRecord("acct/p-1", AccountRecord(kind: .person, region: "440304", openedSeq: 1))
-        loaded.forEachWriteInOrder { k, c in environment.putCanonical(k, bytes: c.stored ?? []) }
-        resident.drop(loaded.coldLayer)
-        resident.cold = environment
-        #expect(resident.count == 11)
-        #expect(ResidentState.dayOf("iv/20261201/p-1/journey/1") == 20261201 && ResidentState.dayOf("iv/long/p-1/journey/1") == nil
-                && ResidentState.dayOf("cap/20261201/p-1/m") == 20261201 && ResidentState.dayOf("consent/20261201/x") == nil
-                && ResidentState.dayOf("iv/2026120x/p-1/journey/1") == nil && ResidentState.dayOf("cap/20261201") == nil)
-
-        resident.cold = nil
-        let aged = resident.age(before: 20261203)
-        #expect(aged?.count == 6 && resident.count == 5 && resident.agedBefore == 20261203)
-        #expect(resident.isCold("cap/20261202/p-1/m") && !resident.isCold("cap/20261203/p-1/m") && !resident.isCold("iv/long/p-1/journey/x"))
-        // Until the cold store has them, the aged records are read from their layer.
-        #expect(try resident.record(DailyCapRecord.self, at: "cap/20261202/p-1/m")?.value == 7)
-        #expect(resident.age(before: 20261202) == nil && resident.agedBefore == 20261203, "days never come back")
-        if let aged { resident.drop(aged) }
-        resident.cold = environment
-        // Read from the environment, the same as before.
-        #expect(try resident.record(DailyCapRecord.self, at: "cap/20261201/p-1/m")?.value == 7)
-        #expect(try resident.predecessorRecord(IntervalRecord.self, parent: "iv/20261202/p-1/journey", before: "iv/20261202/p-1/journey/\(pad16(2))")?.record.seq == 1)
-        // A write to an aged day goes to the batch's layer, over the environment, and is undone there.
-        let batch = StateOverlay(writingThrough: resident)
-        batch.putRecord("cap/20261201/p-1/m", DailyCapRecord(3))
-        batch.putRecord("iv/20261202/p-1/journey/\(pad16(1))", nil)
-        #expect(resident.count == 5 && batch.coldLayer.records.count == 2)
-        #expect(try resident.record(DailyCapRecord.self, at: "cap/20261201/p-1/m")?.value == 3)
-        #expect(try resident.childRecords(IntervalRecord.self, of: "iv/20261202/p-1/journey").map(\.record.seq) == [2])
-        batch.undoAll()
-        #expect(try resident.record(DailyCapRecord.self, at: "cap/20261201/p-1/m")?.value == 7 && resident.layers.isEmpty)
-        #expect(try resident.childRecords(IntervalRecord.self, of: "iv/20261202/p-1/journey").map(\.record.seq) == [1, 2])
-        // The days in use are still memory's.
-        #expect(try resident.predecessorRecord(IntervalRecord.self, parent: "iv/20261203/p-1/journey", before: "iv/20261203/p-1/journey/\(pad16(9))")?.record.seq == 2)
-        resident.cold = nil
-        #expect(try resident.record(DailyCapRecord.self, at: "cap/20261203/p-1/m")?.value == 7)
-    }
-
-    /// A state made for a log without windows lists no day's keys; should its log gain windows
-    /// after all (loaded before its genesis), the first ageing finds them.
-    @Test func aStateWithoutWindowsFindsItsDaysAtAFirstAgeing() throws {
-        let resident = ResidentState(agesDays: false)
-        let overlay = StateOverlay(writingThrough: resident)
-        overlay.putRecord("cap/20261201/p-1/m", DailyCapRecord(7))
-        overlay.putRecord("cap/20261202/p-1/m", DailyCapRecord(8))
-        overlay.putRecord("acct/p-1", AccountRecord(kind: .person, region: "440304", openedSeq: 1))
-        resident.drop(overlay.coldLayer)
-        #expect(resident.age(before: 20261202)?.count == 1 && resident.count == 2)
-        #expect(try resident.record(DailyCapRecord.self, at: "cap/20261202/p-1/m")?.value == 8)
     }
 
     /// The filter never forgets a key, and stays tight up to its capacity.

@@ -2,26 +2,49 @@ import Testing
 @testable import LedgerCore
 import TestSupport
 
+/// A typed record of an ordered namespace, for the overlay's typed queries (the shape the
+/// intervals' records had before they became the index of behaviours).
+private struct SpanRecord: StateRecord, Equatable {
+    var end: Int64
+    var platform: String
+    var seq: Int64
+    init(end: Timestamp, platform: String, seq: UInt64) { self.end = end.millisecondsSinceEpoch; self.platform = platform; self.seq = Int64(seq) }
+
+    init?(canonical bytes: UnsafeRawBufferPointer) {
+        guard var r = RecordReader(bytes) else { return nil }
+        end = r.int("end")
+        platform = r.string("platform")
+        seq = r.int("seq")
+        guard r.complete else { return nil }
+    }
+
+    func encode(into o: inout CanonicalRecord) {
+        o.int("end", end)
+        o.string("platform", platform)
+        o.int("seq", seq)
+    }
+}
+
 @Suite struct StateOverlayTests {
     @Test func rollbackRestoresWritesDeletionsAndOrderedQueries() throws {
         let base = StateOverlay(base: EmptyState())
         base.put("acct/a", ["n": 1])
-        base.put("iv/a/journey/0000000000000010", ["end": 20])
+        base.put("elig/a/journey/0000000000000010", ["end": 20])
         let o = StateOverlay(base: base)
         o.put("acct/b", ["n": 2])
         o.beginSavepoint()
         o.put("acct/a", ["n": 9])            // replaces a base value
         o.put("acct/b", nil)                 // deletes an own write
         o.put("acct/c", ["n": 3])            // a new key
-        o.put("iv/a/journey/0000000000000030", ["end": 40])
-        o.put("iv/a/journey/0000000000000010", nil)
+        o.put("elig/a/journey/0000000000000030", ["end": 40])
+        o.put("elig/a/journey/0000000000000010", nil)
         #expect(try o.get("acct/a") == ["n": 9] && o.get("acct/b") == nil && o.get("acct/c") == ["n": 3])
-        #expect(try o.predecessor(parent: "iv/a/journey", before: "iv/a/journey/0000000000000035")?.key == "iv/a/journey/0000000000000030")
-        #expect(try o.children(of: "iv/a/journey").map(\.key) == ["iv/a/journey/0000000000000030"])
+        #expect(try o.predecessor(parent: "elig/a/journey", before: "elig/a/journey/0000000000000035")?.key == "elig/a/journey/0000000000000030")
+        #expect(try o.children(of: "elig/a/journey").map(\.key) == ["elig/a/journey/0000000000000030"])
         o.rollback()
         #expect(try o.get("acct/a") == ["n": 1] && o.get("acct/b") == ["n": 2] && o.get("acct/c") == nil)
-        #expect(try o.predecessor(parent: "iv/a/journey", before: "iv/a/journey/0000000000000035")?.key == "iv/a/journey/0000000000000010")
-        #expect(try o.children(of: "iv/a/journey").map(\.key) == ["iv/a/journey/0000000000000010"])
+        #expect(try o.predecessor(parent: "elig/a/journey", before: "elig/a/journey/0000000000000035")?.key == "elig/a/journey/0000000000000010")
+        #expect(try o.children(of: "elig/a/journey").map(\.key) == ["elig/a/journey/0000000000000010"])
         #expect(o.writes.keys.sorted() == ["acct/b"])
         // A committed savepoint keeps everything.
         o.beginSavepoint()
@@ -123,7 +146,7 @@ import TestSupport
     /// goes to the store as those very bytes (a deletion as a deletion).
     @Test func canonicalWritesReadBackAndFlushAsTheirBytes() throws {
         let base = StateOverlay(base: EmptyState())
-        base.put("iv/a/journey/0000000000000010", ["end": 20, "seq": 1])
+        base.put("elig/a/journey/0000000000000010", ["end": 20, "seq": 1])
         let o = StateOverlay(base: base)
         func record() -> CanonicalRecord {
             var r = CanonicalRecord()
@@ -134,13 +157,13 @@ import TestSupport
         let bytes = r.finish()
         o.beginSavepoint()
         r = record()
-        o.putCanonical("iv/a/journey/0000000000000030", &r)
+        o.putCanonical("elig/a/journey/0000000000000030", &r)
         let value: JSONValue = ["end": 40, "platform": "szmetro", "seq": 7]
-        #expect(try o.predecessor(parent: "iv/a/journey", before: "iv/a/journey/0000000000000035")?.value == value)
-        #expect(try o.children(of: "iv/a/journey").map(\.value) == [["end": 20, "seq": 1], value])
-        #expect(o.writes == ["iv/a/journey/0000000000000030": value])
+        #expect(try o.predecessor(parent: "elig/a/journey", before: "elig/a/journey/0000000000000035")?.value == value)
+        #expect(try o.children(of: "elig/a/journey").map(\.value) == [["end": 20, "seq": 1], value])
+        #expect(o.writes == ["elig/a/journey/0000000000000030": value])
         o.rollback()
-        #expect(try o.predecessor(parent: "iv/a/journey", before: "iv/a/journey/0000000000000035")?.key == "iv/a/journey/0000000000000010")
+        #expect(try o.predecessor(parent: "elig/a/journey", before: "elig/a/journey/0000000000000035")?.key == "elig/a/journey/0000000000000010")
         r = record()
         o.putCanonical("src/szmetro/m-1", &r)
         o.put("acct/b", nil)
@@ -170,28 +193,28 @@ import TestSupport
     /// base's, deletions and replacements, and nothing of a rolled-back savepoint.
     @Test func typedOrderedQueriesMatchTheJSONOnes() throws {
         let base = StateOverlay(base: EmptyState())
-        base.put("iv/a/journey/0000000000000010", ["end": 20, "platform": "m", "seq": 1])
-        base.putRecord("iv/a/journey/0000000000000030", IntervalRecord(end: Timestamp(millisecondsSinceEpoch: 40), platform: "m", seq: 2))
+        base.put("elig/a/journey/0000000000000010", ["end": 20, "platform": "m", "seq": 1])
+        base.putRecord("elig/a/journey/0000000000000030", SpanRecord(end: Timestamp(millisecondsSinceEpoch: 40), platform: "m", seq: 2))
         base.freeze()
         let o = StateOverlay(base: base)
-        o.putRecord("iv/a/journey/0000000000000020", IntervalRecord(end: Timestamp(millisecondsSinceEpoch: 25), platform: "b", seq: 3))
+        o.putRecord("elig/a/journey/0000000000000020", SpanRecord(end: Timestamp(millisecondsSinceEpoch: 25), platform: "b", seq: 3))
         o.beginSavepoint()
-        o.put("iv/a/journey/0000000000000030", nil)
-        o.putRecord("iv/a/journey/0000000000000050", IntervalRecord(end: Timestamp(millisecondsSinceEpoch: 60), platform: "b", seq: 4))
+        o.put("elig/a/journey/0000000000000030", nil)
+        o.putRecord("elig/a/journey/0000000000000050", SpanRecord(end: Timestamp(millisecondsSinceEpoch: 60), platform: "b", seq: 4))
         func agree(before: String) throws {
-            let json = try o.predecessor(parent: "iv/a/journey", before: before)
-            let typed = try o.predecessorRecord(IntervalRecord.self, parent: "iv/a/journey", before: before)
-            #expect(json?.key == typed?.key && json.map { IntervalRecord(record: $0.value) } == typed.map { $0.record }, "before \(before)")
-            let all = try o.children(of: "iv/a/journey"), typedAll = try o.childRecords(IntervalRecord.self, of: "iv/a/journey")
-            #expect(all.map(\.key) == typedAll.map(\.key) && all.map { IntervalRecord(record: $0.value) } == typedAll.map { $0.record })
+            let json = try o.predecessor(parent: "elig/a/journey", before: before)
+            let typed = try o.predecessorRecord(SpanRecord.self, parent: "elig/a/journey", before: before)
+            #expect(json?.key == typed?.key && json.map { SpanRecord(record: $0.value) } == typed.map { $0.record }, "before \(before)")
+            let all = try o.children(of: "elig/a/journey"), typedAll = try o.childRecords(SpanRecord.self, of: "elig/a/journey")
+            #expect(all.map(\.key) == typedAll.map(\.key) && all.map { SpanRecord(record: $0.value) } == typedAll.map { $0.record })
         }
-        try agree(before: "iv/a/journey/0000000000000035")
-        #expect(try o.predecessorRecord(IntervalRecord.self, parent: "iv/a/journey", before: "iv/a/journey/0000000000000035")?.record.seq == 3)
-        try agree(before: "iv/a/journey/0000000000000099")
-        #expect(try o.childRecords(IntervalRecord.self, of: "iv/a/journey").map(\.record.seq) == [1, 3, 4])
+        try agree(before: "elig/a/journey/0000000000000035")
+        #expect(try o.predecessorRecord(SpanRecord.self, parent: "elig/a/journey", before: "elig/a/journey/0000000000000035")?.record.seq == 3)
+        try agree(before: "elig/a/journey/0000000000000099")
+        #expect(try o.childRecords(SpanRecord.self, of: "elig/a/journey").map(\.record.seq) == [1, 3, 4])
         o.rollback()
-        try agree(before: "iv/a/journey/0000000000000099")
-        #expect(try o.childRecords(IntervalRecord.self, of: "iv/a/journey").map(\.record.seq) == [1, 3, 2])
+        try agree(before: "elig/a/journey/0000000000000099")
+        #expect(try o.childRecords(SpanRecord.self, of: "elig/a/journey").map(\.record.seq) == [1, 3, 2])
     }
 
     /// Writes come out in LMDB's byte order, however the keys share or differ in their first
@@ -212,8 +235,8 @@ import TestSupport
     }
 
     @Test func orderedNamespacesAreRecognisedByPrefixOnly() {
-        for key in ["iv/a/x/1", "elig/m/d/1", "reqm/r/1", "rng/b/1", "hold/a/b/1"] { #expect(StateOverlay.isOrdered(key), "\(key)") }
-        for key in ["ivy/a", "acct/iv/1", "hist/a/1", "el/x", "r", "", "holder/a", "reqs/1"] { #expect(!StateOverlay.isOrdered(key), "\(key)") }
+        for key in ["elig/m/d/1", "reqm/r/1", "rng/b/1", "hold/a/b/1"] { #expect(StateOverlay.isOrdered(key), "\(key)") }
+        for key in ["iv/a/x/1", "ivy/a", "acct/iv/1", "hist/a/1", "el/x", "r", "", "holder/a", "reqs/1"] { #expect(!StateOverlay.isOrdered(key), "\(key)") }
     }
 
     @Test func statePathsJoinTheirSegments() {

@@ -56,7 +56,6 @@ extension RuleContext {
             throw RuleViolation(field: "scenario", rule: .methodologyNone, message: "no methodology for \(scenario.rawValue) in region \(region) is valid at \(start)")
         }
         // One real-world act counts once: no overlap within the scenario family.
-        var intervalPath: String?
         var actPath: String?
         if let act {
             let path = statePath("act", scenario.rawValue, act)
@@ -67,10 +66,11 @@ extension RuleContext {
             }
             actPath = path
         }
+        let index = try behaviourIndex
         if let family = scenario.family {
             // v2: the accounts linked to one person (account.link) are one person's intervals.
             for other in try linkedAccounts(id, record: account) {
-                if let prior = try latestInterval(account: other, family: family, startingBefore: end, endingAfter: start, startDay: day),
+                if let prior = index.latestInterval(of: IntervalOwner(account: other, family: family), startingBefore: end.millisecondsSinceEpoch),
                    prior.end > start.millisecondsSinceEpoch {
                     let whose = other == id ? "account \(id)" : "account \(other), linked to \(id) as one person,"
                     throw RuleViolation(field: "start", rule: .behaviourDoubleCounted,
@@ -78,7 +78,6 @@ extension RuleContext {
                                         conflictingSeq: UInt64(clamping: prior.seq))
                 }
             }
-            intervalPath = Self.intervalPath(account: id, family: family, start: start, end: end, startDay: day)
         }
         let (reduction, overflow) = amount.multipliedReportingOverflow(by: meth.factorMg)
         guard !overflow, reduction <= JSONValue.maxSafeInteger else {
@@ -86,15 +85,14 @@ extension RuleContext {
         }
         let qualitative = meth.kind == .qualitative
         var credited: Int64 = 0
-        var capPath: String?
+        var capped = false
         if !qualitative {
             credited = reduction
             if let cap = meth.dailyCapMg {
-                let path = Self.capPath(day: day, account: id, methodology: meth.id)
-                let used = try state.record(DailyCapRecord.self, at: path)?.value ?? 0
+                // What the day's cap has left; this report's record adds its credit to it.
+                let used = index.capUsed(DailyCapKey(day: start.cstDayNumber, account: id, methodology: meth.id))
                 credited = min(reduction, max(0, cap - used))
-                state.putRecord(path, DailyCapRecord(used + credited))
-                capPath = path
+                capped = true
             }
         }
         let points = try pointsFor(scenario: scenario.rawValue, reduction: qualitative ? reduction : credited)
@@ -102,10 +100,6 @@ extension RuleContext {
         // The records only this event writes, typed; their stored bytes are SPEC.md section 10's.
         let methodology = meth.id
         let seqKey = pad16(Int64(seq))
-        if let p = intervalPath {
-            try countLongInterval(p, 1)
-            state.putRecord(p, IntervalRecord(end: end, platform: actor, seq: seq))
-        }
         if let p = actPath { state.putRecord(p, ActRecord(platform: actor, seq: seq)) }
         state.putRecord(srcPath, SeqRecord(Int64(seq)))
         if qualitative {
@@ -135,9 +129,9 @@ extension RuleContext {
                                      amount: amount, methodology: methodology, version: meth.version, reductionMg: reduction,
                                      creditedMg: credited, points: points, qualitative: qualitative, leaf: leafHash)
         record.act = actPath
-        record.capped = capPath != nil
-        assert(Self.paths(of: record, seq: Int64(seq)) == (capPath, intervalPath, eligiblePath), "a behaviour's record determines its other records' keys")
-        putBehaviour(Int64(seq), record)
+        record.capped = capped
+        assert(Self.eligiblePath(of: record, seq: Int64(seq)) == eligiblePath, "a behaviour's record determines its eligibility's key")
+        putBehaviour(Int64(seq), record, replacing: nil)
         if credited > 0 { addCredited(record, behaviours: 1) }
         var line = CanonicalRecord(capacity: 128)
         line.int("credited_mg", credited); line.string("event", "behaviour.report"); line.int("points", points)
@@ -205,19 +199,12 @@ extension RuleContext {
             pts.add(points, to: \.reversed)
             state.putRecord(ptsPath, pts)
         }
-        let paths = Self.paths(of: b, seq: target)
-        if let cap = paths.cap, var used = try state.record(DailyCapRecord.self, at: cap) {
-            used.value = used.value.saturatingAdding(-credited)
-            state.putRecord(cap, used)
-        }
-        if let iv = paths.interval {
-            put(iv, nil)
-            try countLongInterval(iv, -1)
-        }
-        if let e = paths.eligible { put(e, nil) }
+        // Its interval and its credit to its day's cap leave the index with its record's reversal.
+        if let e = Self.eligiblePath(of: b, seq: target) { put(e, nil) }
         if let a = b.act { put(a, nil) }
+        let old = b
         b.reversedSeq = Int64(seq)
-        putBehaviour(target, b)
+        putBehaviour(target, b, replacing: old)
         history(id, ["event": "behaviour.reverse", "seq": .int(target), "reversed_mg": .int(credited), "points": .int(-points)])
         bumpStats(day: b.day, region: b.region, scenario: b.scenario,
                       ["reversed_mg": credited, "reversals": 1, "qualitative_mg": -qualitativeMg, "points": -points])
@@ -225,89 +212,15 @@ extension RuleContext {
         addTotals(["reversed_mg": credited, "qualitative_mg": -qualitativeMg, "points_reversed": points])
     }
 
-    /// Intervals at most this long are indexed under the CST day of their start, the rest under
-    /// `iv/long` (SPEC.md section 10). Reports arrive about when they happen, so keying the index
-    /// by day first keeps each day's writes within that day's part of the index instead of
-    /// spread over every account's place in all of it.
-    static let dayIndexedIntervalLength: Int64 = 86_400_000
-
-    /// The keys of the records a credited behaviour's report wrote besides its own (SPEC.md
-    /// section 10), which its record determines: its daily cap's when a cap applied, its
-    /// interval's when its scenario has a family, its eligibility's when it credited anything.
-    /// A reversal and a rejected request find them here; the record does not store them.
-    static func paths(of b: BehaviourRecord, seq: Int64) -> (cap: String?, interval: String?, eligible: String?) {
-        let interval = Scenario(rawValue: b.scenario)?.family.map { family in
-            intervalPath(account: b.account, family: family, start: b.start, end: b.end, startDay: b.day)
-        }
-        return (b.capped ? capPath(day: b.day, account: b.account, methodology: b.methodology) : nil, interval,
-                b.creditedMg > 0 ? eligiblePath(methodology: b.methodology, day: b.day, seq: seq) : nil)
-    }
-
-    /// A daily cap's key: day first, like the interval and history indexes (SPEC.md section 10).
-    static func capPath(day: String, account: String, methodology: String) -> String {
-        statePath("cap", day, account, methodology)
+    /// The key of a credited behaviour's eligibility (SPEC.md section 10) when it credited
+    /// anything, which its record determines: a reversal and a rejected request find it here;
+    /// the record does not store it.
+    static func eligiblePath(of b: BehaviourRecord, seq: Int64) -> String? {
+        b.creditedMg > 0 ? eligiblePath(methodology: b.methodology, day: b.day, seq: seq) : nil
     }
 
     /// An eligible behaviour's key (SPEC.md 8.13).
     static func eligiblePath(methodology: String, day: String, seq: Int64) -> String {
         statePath("elig", methodology, day, pad16(seq))
-    }
-
-    /// An interval's key: under its parent (`intervalParent`), by its start.
-    static func intervalPath(account: String, family: String, start: Timestamp, end: Timestamp, startDay: String) -> String {
-        statePath(intervalParent(account: account, family: family, start: start, end: end, startDay: startDay), pad16(start.millisecondsSinceEpoch))
-    }
-
-    /// Where the intervals of `account` and `family` that hold one from `start` to `end` are kept.
-    static func intervalParent(account: String, family: String, start: Timestamp, end: Timestamp, startDay: String) -> String {
-        end.millisecondsSinceEpoch - start.millisecondsSinceEpoch <= dayIndexedIntervalLength
-            ? statePath("iv", startDay, account, family) : statePath("iv", "long", account, family)
-    }
-
-    /// Of the account's intervals in `family` that start before `end`, the one starting last:
-    /// since a family's intervals never overlap, it is the only one that can overlap `start`..`end`.
-    /// Day-indexed intervals that overlap start after `start` minus one day; every start under a
-    /// day is later than every start under an earlier day, so the days are looked at from `end`'s
-    /// back, and the first that has one holds the latest. The long intervals are looked at only
-    /// while the family has any (`ivlong/FAMILY`): most families never do, and each lookup
-    /// costs a B-tree search.
-    func latestInterval(account: String, family: String, startingBefore end: Timestamp, endingAfter start: Timestamp,
-                        startDay: String) throws -> IntervalRecord? {
-        let before = pad16(end.millisecondsSinceEpoch)
-        var latest: (start: Substring, value: IntervalRecord)?
-        func predecessor(under parent: String) throws -> (start: Substring, value: IntervalRecord)? {
-            guard let p = try state.predecessorRecord(IntervalRecord.self, parent: parent, before: statePath(parent, before)),
-                  let slash = p.key.lastIndex(of: "/") else { return nil }
-            return (p.key[p.key.index(after: slash)...], p.record)
-        }
-        // Most intervals end on the day they start: the day strings are built only as needed.
-        var dayNumber = end.cstDayNumber
-        let firstDayNumber = Timestamp(millisecondsSinceEpoch: max(0, start.millisecondsSinceEpoch - Self.dayIndexedIntervalLength)).cstDayNumber
-        var day = dayNumber == start.cstDayNumber ? startDay : end.cstDay
-        while true {
-            if let p = try predecessor(under: statePath("iv", day, account, family)) {
-                latest = p
-                break
-            }
-            dayNumber -= 1
-            guard dayNumber >= firstDayNumber else { break }
-            // 00:00 UTC is 08:00 in China: within that day.
-            day = Timestamp(millisecondsSinceEpoch: dayNumber * 86_400_000).cstDay
-        }
-        if try state.record(LiveCountRecord.self, at: statePath("ivlong", family))?.value ?? 0 > 0,
-           let p = try predecessor(under: statePath("iv", "long", account, family)), latest.map({ p.start > $0.start }) ?? true {
-            latest = p
-        }
-        return latest?.value
-    }
-
-    /// Counts the family's live long intervals (`ivlong/FAMILY`) when `path` is one.
-    func countLongInterval(_ path: String, _ delta: Int64) throws {
-        guard path.hasPrefix("iv/long/") else { return }
-        let parts = path.split(separator: "/")
-        guard parts.count > 3 else { return }
-        let countPath = statePath("ivlong", String(parts[3]))
-        let live = try state.record(LiveCountRecord.self, at: countPath)?.value ?? 0
-        state.putRecord(countPath, LiveCountRecord(live.saturatingAdding(delta)))
     }
 }

@@ -100,8 +100,9 @@ extension RuleContext {
                     }
                     a.lockedMg = a.lockedMg.saturatingAdding(credited)
                     putAccount(account, a)
+                    let old = b
                     b.request = id
-                    putBehaviour(behaviourSeq, b)
+                    putBehaviour(behaviourSeq, b, replacing: old)
                     put(key, nil)
                     state.putRecord(statePath("reqm", id, pad16(behaviourSeq)), RequestMemberRecord(account: account, creditedMg: credited, leaf: b.leaf))
                     locked.append((behaviourSeq, b.leaf))
@@ -163,11 +164,12 @@ extension RuleContext {
                 let account = m.account
                 try addToAccount(account, \.lockedMg, -m.creditedMg)
                 let behaviourSeq = keyNumber(key)
-                guard var b = try behaviour(behaviourSeq), let eligible = Self.paths(of: b, seq: behaviourSeq).eligible else {
+                guard var b = try behaviour(behaviourSeq), let eligible = Self.eligiblePath(of: b, seq: behaviourSeq) else {
                     throw StateRecordError(key: key, expected: "locked behaviour")
                 }
+                let old = b
                 b.request = nil
-                putBehaviour(behaviourSeq, b)
+                putBehaviour(behaviourSeq, b, replacing: old)
                 state.putRecord(eligible, EligibleRecord(account: account, creditedMg: m.creditedMg, platform: b.platform, region: b.region))
                 put(key, nil)
             }
@@ -225,9 +227,10 @@ extension RuleContext {
             }
             let behaviourSeq = keyNumber(key)
             guard var b = try behaviour(behaviourSeq) else { throw StateRecordError(key: key, expected: "locked behaviour") }
+            let old = b
             b.issuedMg = consumed
             b.batch = batch
-            putBehaviour(behaviourSeq, b)
+            putBehaviour(behaviourSeq, b, replacing: old)
         }
         assert(toConsume == 0, "approved amount never exceeds the locked total")
         let owner = project.owner

@@ -67,7 +67,21 @@ final class RuleContext {
 
     /// The credited behaviour of entry `seq` (`beh/SEQ16`), or nil.
     func behaviour(_ seq: Int64) throws -> BehaviourRecord? { try state.record(BehaviourRecord.self, at: Self.behaviourPath(seq)) }
-    func putBehaviour(_ seq: Int64, _ record: BehaviourRecord) { state.putRecord(Self.behaviourPath(seq), record) }
+    /// Writes the record of the behaviour at `seq`, which was `old` (nil: none): the index of
+    /// behaviours follows (`StateOverlay.putBehaviour`).
+    func putBehaviour(_ seq: Int64, _ record: BehaviourRecord, replacing old: BehaviourRecord?) {
+        state.putBehaviour(Self.behaviourPath(seq), seq: seq, record, replacing: old)
+    }
+
+    /// The index of behaviours' intervals and daily caps (`BehaviourIndex`).
+    var behaviourIndex: BehaviourIndexReading {
+        get throws {
+            guard let index = state.behaviourIndex else {
+                throw StateRecordError(key: "beh/", expected: "a state with its index of behaviours (a rule ran over a store without one)")
+            }
+            return index
+        }
+    }
     static func behaviourPath(_ seq: Int64) -> String { statePath("beh", pad16(seq)) }
 
     /// The consent of account `id` to `platform` (`consent/ACCOUNT/PLATFORM`), or nil.

@@ -40,17 +40,12 @@ public struct Windows: Equatable, Sendable {
         time.cstDayNumber <= start.cstDayNumber + reversalDays
     }
 
-    /// The first CST day (YYYYMMDD, `Timestamp.cstDate`) whose day-indexed records (intervals,
-    /// daily caps) a report may read or write at `time` or later: those of the day before its
-    /// start, at most `reportDays` back. A batch's time is never before its log's last
-    /// (`Sequencer`), so the writer's memory lets go of the days before this one. A reversal
-    /// reaches further back (its behaviour's day, at most `reversalDays`), but reversals are
-    /// rare and touch two records: it reads and writes those of a day let go of in the cold
-    /// store. Holding the reversal window's days too held three times the records at the
-    /// standard windows, and a restart loaded them all.
-    public func firstDayInUse(at time: Timestamp) -> Int {
-        // 00:00 UTC is 08:00 in China: within the day numbered.
-        Timestamp(millisecondsSinceEpoch: (time.cstDayNumber - (reportDays + 1)) * 86_400_000).cstDate
+    /// The first CST day (`Timestamp.cstDayNumber`) a report may start on at `time` or later
+    /// (`allowsReport`): a batch's time is never before its log's last (`Sequencer`), so no
+    /// later report can overlap an interval that ended before this day began, nor reach an
+    /// earlier day's cap, and the index of behaviours lets go of them (`BehaviourIndex.age`).
+    public func firstReportDay(at time: Timestamp) -> Int64 {
+        time.cstDayNumber - reportDays
     }
 
     /// The last instant at which a behaviour of the CST day that begins at `dayStart` may be

@@ -1,8 +1,8 @@
 /// The small records a behaviour report keeps so that later reports and requests find it
-/// (SPEC.md section 10): what its act, interval and eligibility hold (its source reference and
-/// daily cap are single-member records, `SeqRecord` and `DailyCapRecord`). All but eligibility
-/// matter only while the report window is open (issue 23: they are what the windows let memory
-/// forget).
+/// (SPEC.md section 10): what its act and eligibility hold (its source reference is a
+/// single-member record, `SeqRecord`; its interval and daily cap are in the index of
+/// behaviours, `BehaviourIndex`, not records). The act matters only while the report window
+/// is open.
 
 /// `act/SCENARIO/ACT` (v2): the un-reversed report holding a discrete act.
 public struct ActRecord: StateRecord, Equatable {
@@ -18,30 +18,6 @@ public struct ActRecord: StateRecord, Equatable {
     }
 
     public func encode(into o: inout CanonicalRecord) {
-        o.string("platform", platform)
-        o.int("seq", seq)
-    }
-}
-
-/// `iv/DAY/ACCOUNT/FAMILY/MS16(start)` or `iv/long/...`: an un-reversed behaviour interval
-/// (its start is in the key).
-public struct IntervalRecord: StateRecord, Equatable {
-    /// ms since the epoch.
-    public var end: Int64
-    public var platform: String
-    public var seq: Int64
-    public init(end: Timestamp, platform: String, seq: UInt64) { self.end = end.millisecondsSinceEpoch; self.platform = platform; self.seq = Int64(seq) }
-
-    public init?(canonical bytes: UnsafeRawBufferPointer) {
-        guard var r = RecordReader(bytes) else { return nil }
-        end = r.int("end")
-        platform = r.string("platform")
-        seq = r.int("seq")
-        guard r.complete else { return nil }
-    }
-
-    public func encode(into o: inout CanonicalRecord) {
-        o.int("end", end)
         o.string("platform", platform)
         o.int("seq", seq)
     }

@@ -1,7 +1,8 @@
 /// A credited behaviour report (`beh/SEQ16`, SPEC.md 8.7): what it credited and why, which with
-/// its act's key and whether a daily cap applied determines its other records' keys
-/// (`RuleContext.paths(of:seq:)`), so that a reversal undoes exactly them; then the request that
-/// locked it, the batch it was issued in and the reversal that undid it.
+/// its act's key determines its other records' keys (`RuleContext.eligiblePath(of:seq:)`), so
+/// that a reversal undoes exactly them, and what it puts in the index of behaviours (its
+/// interval, its credit to a daily cap: `BehaviourIndex`); then the request that locked it, the
+/// batch it was issued in and the reversal that undid it.
 public struct BehaviourRecord: StateRecord, Equatable {
     public var account: String
     public var platform: String
@@ -22,7 +23,7 @@ public struct BehaviourRecord: StateRecord, Equatable {
     public var leaf: Digest
     /// The state key of its act (v2), when it has one.
     public var act: String?
-    /// Whether a daily cap applied to it (a `cap/` record counts it).
+    /// Whether a daily cap applied to it (its credit counts toward its day's cap in the index).
     public var capped = false
     /// The issuance request that locked it, the batch it was issued in and how much of it.
     public var request: String?

@@ -14,12 +14,8 @@ import Foundation
 /// yet: each batch's cold writes (deletions as `.absent`), dropped whole once the cold store has
 /// caught up with it.
 ///
-/// The day-indexed records (intervals `iv/DAY/…` and daily caps `cap/DAY/…`, one or two per
-/// report) are cold once their day is before `agedBefore`: the programme's report window lets no
-/// report reach them any more (`Windows.firstDayInUse`), so the sequencer ages them out (`age`)
-/// and the memory they take is bounded by that window, not by the log's length. A reversal of
-/// an older behaviour (the reversal window is longer) reads and writes its interval and daily
-/// cap in the cold store, like any cold record.
+/// The intervals and daily caps are not records: they are the index of behaviours (`index`),
+/// derived from the behaviours' records and bounded by the programme's report window.
 ///
 /// The rules change it through a `StateOverlay` writing through it, which journals each change
 /// so that a batch whose commit fails is undone; it is used by one thread at a time.
@@ -37,19 +33,14 @@ public final class ResidentState: StateReader {
     public private(set) var layers: [ColdLayer] = []
     /// The keys of the cold filtered namespaces (`isFiltered`) that may be in the cold store.
     private var filter = KeyFilter(capacity: 0)
-    /// Intervals and daily caps of CST days before this one (YYYYMMDD as a number) are cold (`age`).
-    public private(set) var agedBefore: Int?
-    /// The day-indexed keys this state has held records at, by day (`dayOf`), for `age`; not
-    /// kept for a log without windows, which never ages a day out, until a first `age`.
-    private var dayKeys: [Int: [String]] = [:]
-    private var tracksDays: Bool
+    /// The intervals and daily caps of the credited behaviours, derived from their records.
+    public let index: BehaviourIndex
 
-    /// `agesDays`: whether the log has windows, so that days will be aged out (`age`): else the
-    /// keys of each day are not listed (a state loaded before its log's genesis lists them at
-    /// its first `age`).
-    public init(size: UInt64 = 0, agesDays: Bool = true) {
+    /// `agesDays`: whether the log has windows, so that the index of behaviours will be aged
+    /// (`BehaviourIndex.age`).
+    public init(size: UInt64 = 0, agesDays: Bool = true, index: BehaviourIndex? = nil) {
         self.size = size
-        tracksDays = agesDays
+        self.index = index ?? BehaviourIndex(ages: agesDays)
     }
 
     /// Records held (not counting the cold layers').
@@ -70,13 +61,9 @@ public final class ResidentState: StateReader {
         }
     }
 
-    /// Whether `key` is cold in this state: in a cold namespace, or of a day aged out.
+    /// Whether `key` is cold in this state (`isCold`).
     @inline(__always)
-    public func isCold(_ key: String) -> Bool {
-        if Self.isCold(key) { return true }
-        guard let agedBefore, let day = Self.dayOf(key) else { return false }
-        return day < agedBefore
-    }
+    public func isCold(_ key: String) -> Bool { Self.isCold(key) }
 
     /// Whether `key` is in the duplicate index (`src/`) or the act index (`act/`): read by every
     /// report of their kind, almost always for a key they lack, so a filter of their keys answers.
@@ -90,10 +77,10 @@ public final class ResidentState: StateReader {
     }
 
     /// Whether `key` is read by the rules alone, never by a query: the behaviours' records (the
-    /// leaderboard reads its own read model, `lb/`), the duplicate and act indexes, the
-    /// intervals (and the count of long ones), the daily caps and the eligible behaviours: all
-    /// of a report's writes but its account's, points' and read models'. The state environment does not keep them: they
-    /// are the rules checkpoint's (and the state in memory's) only.
+    /// leaderboard reads its own read model, `lb/`), the duplicate and act indexes and the
+    /// eligible behaviours: all of a report's writes but its account's, points' and read
+    /// models'. The state environment does not keep them: they are the rules checkpoint's (and
+    /// the state in memory's) only.
     @inline(__always)
     public static func isRulesOnly(_ key: String) -> Bool {
         if let only = key.utf8.withContiguousStorageIfAvailable({ isRulesOnly(keyBytes: UnsafeRawBufferPointer($0)) }) { return only }
@@ -111,8 +98,6 @@ public final class ResidentState: StateReader {
         case UInt8(ascii: "b"): return starts("beh/")
         case UInt8(ascii: "s"): return starts("src/")
         case UInt8(ascii: "a"): return starts("act/")
-        case UInt8(ascii: "i"): return starts("iv/") || starts("ivlong/")
-        case UInt8(ascii: "c"): return starts("cap/")
         case UInt8(ascii: "e"): return starts("elig/")
         default: return false
         }
@@ -120,59 +105,6 @@ public final class ResidentState: StateReader {
 
     /// The namespaces `isFiltered` names, for loading their keys.
     public static let filteredNamespaces = ["act/", "src/"]
-
-    /// The CST day (YYYYMMDD as a number) of a day-indexed key, `iv/DAY/…` or `cap/DAY/…`; nil
-    /// for any other (long intervals, `iv/long/…`, have none). Read as bytes, and a number, not
-    /// a substring: it runs per read and write, and substrings of a string cost a search for
-    /// character boundaries and Unicode comparisons.
-    @inline(__always)
-    public static func dayOf(_ key: String) -> Int? {
-        if let day = key.utf8.withContiguousStorageIfAvailable({ dayOf(keyBytes: UnsafeRawBufferPointer($0)) }) { return day }
-        return Array(key.utf8).withUnsafeBytes(dayOf(keyBytes:))
-    }
-
-    /// `dayOf` a key given as its bytes (a key read from the store, while loading).
-    public static func dayOf(keyBytes b: UnsafeRawBufferPointer) -> Int? {
-        let skip: Int
-        switch b.first {
-        case UInt8(ascii: "i"): guard b.count > 11, b[1] == UInt8(ascii: "v"), b[2] == UInt8(ascii: "/") else { return nil }; skip = 3
-        case UInt8(ascii: "c"): guard b.count > 12, b[1] == UInt8(ascii: "a"), b[2] == UInt8(ascii: "p"), b[3] == UInt8(ascii: "/") else { return nil }; skip = 4
-        default: return nil
-        }
-        guard b[skip + 8] == UInt8(ascii: "/") else { return nil }
-        var day = 0
-        for i in skip..<(skip + 8) {
-            let digit = b[i] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            day = day * 10 + Int(digit)
-        }
-        return day
-    }
-
-    /// Lets go of the intervals and daily caps of the days before `day` (YYYYMMDD), which are
-    /// cold from now on: they move to a new cold layer, returned (nil if none moved), which the
-    /// caller drops once the cold store has them. The caller makes sure that no batch not yet
-    /// committed wrote one (the windows forbid it).
-    @discardableResult
-    public func age(before day: Int) -> ColdLayer? {
-        if let agedBefore, day <= agedBefore { return nil }
-        if !tracksDays {
-            for key in records.keys { if let d = Self.dayOf(key) { dayKeys[d, default: []].append(key) } }
-            tracksDays = true
-        }
-        let moved = ColdLayer()
-        for d in dayKeys.keys.filter({ $0 < day }) {
-            for key in dayKeys.removeValue(forKey: d) ?? [] {
-                if let content = records.removeValue(forKey: key) { _ = moved.write(key, content) }
-                // A parent of these namespaces is of one day: its whole list goes.
-                if StateOverlay.isOrdered(key) { ordered.removeValue(forKey: StateOverlay.parent(of: key)) }
-            }
-        }
-        agedBefore = day
-        guard !moved.records.isEmpty else { return nil }
-        push(moved)
-        return moved
-    }
 
     /// Makes room for `count` records more, before loading them.
     public func reserveCapacity(_ count: Int) {
@@ -279,7 +211,6 @@ public final class ResidentState: StateReader {
             return old
         }
         if let old = records.updateValue(content, forKey: key) { return old }
-        if tracksDays, let day = Self.dayOf(key) { dayKeys[day, default: []].append(key) }
         if StateOverlay.isOrdered(key) { ordered[StateOverlay.parent(of: key), default: OrderedKeys()].insert(key) }
         return nil
     }
@@ -368,7 +299,7 @@ public final class ResidentState: StateReader {
                                 children: (String) throws -> [(key: String, value: V)]) throws -> (key: String, value: V)? {
         assert(StateOverlay.orderedNamespaces.contains(where: parent.hasPrefix), "predecessor queries only ordered namespaces")
         // No rule asks for a cold namespace's predecessor; were one to, the merged children answer.
-        // A parent is its namespace and a segment or more ("iv/DAY/ACCOUNT/FAMILY"): it is cold
+        // A parent is its namespace and a segment or more ("elig/METHODOLOGY/DAY"): it is cold
         // as its keys are.
         if isCold(parent) { return try children(parent).last { StateOverlay.less($0.key, before) } }
         guard let o = ordered[Substring(parent)] else { return nil }

@@ -35,8 +35,6 @@ public struct StringListRecord<Member: RecordMember>: StateRecord, Equatable {
 }
 
 public enum SeqMember: RecordMember { public static let name: StaticString = "seq" }
-public enum UsedMgMember: RecordMember { public static let name: StaticString = "used_mg" }
-public enum LiveMember: RecordMember { public static let name: StaticString = "live" }
 public enum LastMember: RecordMember { public static let name: StaticString = "last" }
 public enum ActiveMember: RecordMember { public static let name: StaticString = "active" }
 public enum UnitsMember: RecordMember { public static let name: StaticString = "units" }
@@ -46,10 +44,6 @@ public enum AccountsMember: RecordMember { public static let name: StaticString 
 /// The seq alone: `src/PLATFORM/ESC(ref)`, the seq that first used a source reference, and
 /// `xauth/ACCOUNT/EXCHANGE`, the seq at which the account authorised the exchange.
 public typealias SeqRecord = IntRecord<SeqMember>
-/// `cap/DAY/ACCOUNT/METHODOLOGY`: mg credited that day under a methodology's daily cap.
-public typealias DailyCapRecord = IntRecord<UsedMgMember>
-/// `ivlong/FAMILY`: how many un-reversed intervals of a family are longer than a day.
-public typealias LiveCountRecord = IntRecord<LiveMember>
 /// `hold/ACCOUNT/BATCH/FIRST16`: the last unit of a block an account holds (its first is in the key).
 public typealias HoldingRecord = IntRecord<LastMember>
 /// `admins`: how many admin keys are active.

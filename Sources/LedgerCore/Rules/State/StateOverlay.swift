@@ -82,7 +82,7 @@ public final class StateOverlay: StateReader {
     /// cost a second hash of every such key per write in profiles.
     private var keysByParent: [Substring: [String]] = [:]
     /// Namespaces whose keys are found by `predecessor`; only these are indexed by parent.
-    public static let orderedNamespaces = ["iv/", "elig/", "reqm/", "rng/", "hold/"]
+    public static let orderedNamespaces = ["elig/", "reqm/", "rng/", "hold/"]
 
     /// Undo records of the open savepoint: each written key's previous write (or none). Kept
     /// allocated between savepoints: the sequencer opens one per submission.
@@ -100,8 +100,38 @@ public final class StateOverlay: StateReader {
     public init(base: StateReader, expectedWrites: Int = 0) {
         self.base = base
         self.resident = nil
+        index = Self.index(over: base)
         slots.reserveCapacity(expectedWrites + expectedWrites / 4)
     }
+
+    /// Over a store, whose behaviours `index` indexes (the verifier's replay keeps its own, as
+    /// its chunks' records go to its scratch store): changes it in place.
+    public init(base: StateReader, index: BehaviourIndex, expectedWrites: Int = 0) {
+        self.base = base
+        self.resident = nil
+        self.index = index
+        slots.reserveCapacity(expectedWrites + expectedWrites / 4)
+    }
+
+    /// The index an overlay over `base` reads and changes: a layer over the index of an overlay
+    /// or of the state in memory, which stay as they are; a new one over the empty state; none
+    /// over a store, which keeps no index (`init(base:index:)` gives one).
+    private static func index(over base: StateReader) -> BehaviourIndexWriting? {
+        switch base {
+        case let o as StateOverlay: return o.index.map { BehaviourIndexLayer(over: $0) }
+        case let r as ResidentState: return BehaviourIndexLayer(over: r.index)
+        case is EmptyState: return BehaviourIndex(ages: false)
+        default: return nil
+        }
+    }
+
+    /// The index of behaviours (`BehaviourIndex`) the rules read and change through this overlay.
+    private let index: BehaviourIndexWriting?
+    public var behaviourIndex: BehaviourIndexReading? { index }
+    /// The changes made to `index` through this overlay, oldest first, to undo them: since its
+    /// start, or writing through since its last `releaseUndo`.
+    private var indexChanges: [BehaviourIndexChange] = []
+    private var indexSavepointStart = 0
 
     /// Changes `state` in place: no second lookup per read and no merge after the commit (both
     /// showed in profiles of the rules thread, Benchmarks/RESULTS.md). Only one such overlay may
@@ -109,6 +139,7 @@ public final class StateOverlay: StateReader {
     public init(writingThrough state: ResidentState, expectedWrites: Int = 0) {
         self.base = state
         self.resident = state
+        index = state.index
         written.reserveCapacity(expectedWrites)
         undo.reserveCapacity(expectedWrites)
         // A report writes three cold records (its behaviour, eligibility and source reference)
@@ -153,6 +184,7 @@ public final class StateOverlay: StateReader {
     public func beginSavepoint() {
         precondition(!inSavepoint && !frozen, "savepoints do not nest, and a frozen overlay takes no writes")
         inSavepoint = true
+        indexSavepointStart = indexChanges.count
         if resident != nil {
             savepointStart = (written.count, undo.count)
             return
@@ -174,6 +206,7 @@ public final class StateOverlay: StateReader {
     /// Undoes every write since `beginSavepoint()`, newest first.
     public func rollback() {
         precondition(inSavepoint, "rollback without a savepoint")
+        undoIndexChanges(from: indexSavepointStart)
         if resident != nil {
             undo(from: savepointStart.undo)
             written.removeSubrange(savepointStart.written...)
@@ -194,7 +227,21 @@ public final class StateOverlay: StateReader {
     public func undoAll() {
         precondition(!inSavepoint, "undo inside a savepoint")
         undo(from: 0)
+        undoIndexChanges()
         resident?.drop(coldLayer)
+    }
+
+    /// Undoes the changes made to the index of behaviours through this overlay, newest first:
+    /// a verifier's chunk started over.
+    public func undoIndexChanges() {
+        precondition(!inSavepoint, "undo inside a savepoint")
+        undoIndexChanges(from: 0)
+    }
+
+    private func undoIndexChanges(from start: Int) {
+        guard let index else { return }
+        for change in indexChanges[start...].reversed() { index.apply(change.inverse) }
+        indexChanges.removeSubrange(start...)
     }
 
     /// Writing through: lets go of the undo records of a batch known committed, which is never
@@ -202,6 +249,7 @@ public final class StateOverlay: StateReader {
     /// batch replaced, as much memory again).
     public func releaseUndo() -> [(key: String, previous: Content?)] {
         precondition(!inSavepoint, "release inside a savepoint")
+        indexChanges = []
         defer { undo = [] }
         return undo
     }
@@ -267,6 +315,29 @@ public final class StateOverlay: StateReader {
         write(key, record.map { .typed($0) } ?? .absent)
     }
 
+    /// Writes the record of the behaviour at `seq` (`beh/SEQ16`, at `key`) that was `old`
+    /// (nil: none), and changes the index of behaviours as the new record has it: how the rules
+    /// write one, knowing what it was.
+    public func putBehaviour(_ key: String, seq: Int64, _ record: BehaviourRecord, replacing old: BehaviourRecord?) {
+        changeIndex(BehaviourIndexChange.changes(from: old, to: record, seq: seq))
+        write(key, .typed(record), indexed: true)
+    }
+
+    private func changeIndex(_ changes: [BehaviourIndexChange]) {
+        guard let index, !changes.isEmpty else { return }
+        for c in changes { index.apply(c) }
+        indexChanges.append(contentsOf: changes)
+    }
+
+    /// Any other write of a behaviour's record (a scratch overlay's writes merged into the
+    /// overlay below it): the index changes as the records do, what was there read first.
+    private func indexWrite(_ key: String, _ content: Content) {
+        guard index != nil, key.hasBytePrefix("beh/"), let seq = Int64(key.dropFirst(4)) else { return }
+        let old = try? record(BehaviourRecord.self, at: key)
+        let new = try? Self.typed(BehaviourRecord.self, content, key: key)
+        changeIndex(BehaviourIndexChange.changes(from: old ?? nil, to: new ?? nil, seq: seq))
+    }
+
     public func put(_ key: String, _ value: JSONValue?) {
         write(key, Content(value))
     }
@@ -281,8 +352,9 @@ public final class StateOverlay: StateReader {
         write(key, .canonical(bytes))
     }
 
-    private func write(_ key: String, _ content: Content) {
+    private func write(_ key: String, _ content: Content, indexed: Bool = false) {
         precondition(!frozen, "write to a frozen overlay")
+        if !indexed { indexWrite(key, content) }
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
         if let resident {
             let previous: Content?
@@ -342,7 +414,6 @@ public final class StateOverlay: StateReader {
     static func isOrdered(_ key: String) -> Bool {
         switch key.utf8.first {
         // `orderedNamespaces`, written out as bytes (`hasBytePrefix`): this runs per write.
-        case UInt8(ascii: "i"): return key.hasBytePrefix("iv/")
         case UInt8(ascii: "e"): return key.hasBytePrefix("elig/")
         case UInt8(ascii: "r"): return key.hasBytePrefix("reqm/") || key.hasBytePrefix("rng/")
         case UInt8(ascii: "h"): return key.hasBytePrefix("hold/")
