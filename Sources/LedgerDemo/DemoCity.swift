@@ -149,7 +149,7 @@ public struct DemoCity {
     static let salt = Array("demo programme salt: not a secret".utf8)
 
     /// A report; a discrete act names its identity (the merchant or station and the order).
-    func report(_ r: Int, _ scenario: String, _ amount: Int64, day: Int, from: Int64, to: Int64, ref: String, order: String? = nil) -> JSONValue {
+    public func report(_ r: Int, _ scenario: String, _ amount: Int64, day: Int, from: Int64, to: Int64, ref: String, order: String? = nil) -> JSONValue {
         let base = firstDay + Int64(day) * 86_400_000
         let start = Timestamp(millisecondsSinceEpoch: base + from * 60_000)
         var o: JSONObject = ["type": "behaviour.report", "account": .string(Self.resident(r)), "scenario": .string(scenario), "region": .string(Self.district(r)),

@@ -30,20 +30,48 @@ extension BehaviourIndex {
     /// verifier's scratch store) from `source.firstSeq` on: what their records contribute
     /// (`StateOverlay.putBehaviour`) to an index aged to `source.firstDay`.
     public static func load(_ reader: StoreStateReader, from source: Source) throws -> BehaviourIndex {
-        let index = BehaviourIndex(ages: source.ages)
-        if let day = source.firstDay { index.age(firstDay: day) }
+        try startLoading(reader, from: source).wait()
+    }
+
+    /// `load` with the records decoded on another thread, as a writer that starts loads its
+    /// other records meanwhile (decoding a million behaviours' records took over a second). The
+    /// thread reads the records' pages, never the transaction: wait for it before `reader`'s
+    /// transaction ends.
+    public static func startLoading(_ reader: StoreStateReader, from source: Source) throws -> BackgroundResult<BehaviourIndex> {
         let prefix = Array("beh/".utf8)
+        var records: [(seq: Int64, value: UnsafeRawBufferPointer)] = []
         let from = prefix + Array(pad16(Int64(clamping: source.firstSeq)).utf8)
         try from.withUnsafeBytes { start in
             try reader.txn.scan(reader.records, from: start) { k, v in
                 guard k.starts(with: prefix) else { return false }
-                let key = String(decoding: k, as: UTF8.self)
-                guard let seq = Int64(key.dropFirst(prefix.count)) else { throw StoreError.corrupt("\(key) is not the key of a behaviour's record") }
-                index.add(try StoreStateReader.decode(BehaviourRecord.self, v, at: key), seq: seq)
+                guard let seq = Self.seq(ofKey: k, after: prefix.count) else {
+                    throw StoreError.corrupt("\(String(decoding: k, as: UTF8.self)) is not the key of a behaviour's record")
+                }
+                records.append((seq, v))
                 return true
             }
         }
-        return index
+        let pages = Handoff(value: records)
+        return BackgroundResult(on: .global()) {
+            let index = BehaviourIndex(ages: source.ages)
+            if let day = source.firstDay { index.age(firstDay: day) }
+            for (seq, value) in pages.value {
+                index.add(try StoreStateReader.decode(BehaviourRecord.self, value, at: "beh/" + pad16(seq)), seq: seq)
+            }
+            return index
+        }
+    }
+
+    /// The seq of a behaviour's key (`beh/SEQ16`): its 16 digits after the prefix.
+    static func seq(ofKey k: UnsafeRawBufferPointer, after prefix: Int) -> Int64? {
+        guard k.count == prefix + 16 else { return nil }
+        var seq: Int64 = 0
+        for b in k[prefix...] {
+            let digit = b &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            seq = seq * 10 + Int64(digit)
+        }
+        return seq
     }
 }
 

@@ -6,13 +6,16 @@ extension ResidentState {
     /// the rest. Its index of behaviours is made from the records `index` says
     /// (`BehaviourIndex.source`).
     public static func load(_ reader: StoreStateReader, index source: BehaviourIndex.Source) throws -> ResidentState {
-        let state = ResidentState(agesDays: source.ages, index: try BehaviourIndex.load(reader, from: source))
         // The key filter is built from the checkpoint's hashes on another thread meanwhile (it
-        // was over a quarter of a restart at 20 million entries, all cache misses); the records it
-        // reads are the snapshot's, so it is waited for before this returns or throws.
-        let building = try FilterHashes.startBuilding(reader)
-        let held = Result { try loadHeld(into: state, reader) }
-        let built = try building?.wait() ?? nil
+        // was over a quarter of a restart at 20 million entries, all cache misses), and so is
+        // the index of behaviours; the records they read are the snapshot's, so they are waited
+        // for before this returns or throws.
+        let indexing = try BehaviourIndex.startLoading(reader, from: source)
+        let building = Result { try FilterHashes.startBuilding(reader) }
+        let state = ResidentState(agesDays: source.ages)
+        let held = Result { try building.get(); try loadHeld(into: state, reader) }
+        let built = try building.get()?.wait() ?? nil
+        state.install(try indexing.wait())
         try held.get()
         if let built { state.install(built) } else { try state.rebuildFilter(fromKeysOf: reader) }
         state.reflect(size: try reader.size())

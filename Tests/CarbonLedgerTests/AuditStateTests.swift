@@ -75,6 +75,36 @@ import TestSupport
         #expect(third.resumedFrom == second.entries && third.entries == second.entries && third.stateKeysCompared == 0)
     }
 
+    /// A replay resumed from an audit state makes its index of behaviours (their intervals and
+    /// daily caps, SPEC.md section 10) from the behaviours' records it kept: rides reported after
+    /// the first run, on a day whose cap earlier rides used, are credited what the cap left, as
+    /// the writer credited them; an index that forgot the earlier rides would credit more.
+    @Test func aResumedReplayMakesTheIndexOfBehavioursFromTheKeptRecords() throws {
+        let dir = TempDir()
+        let (path, city) = try StateSyncTests.cityLedger(dir)
+        // 60 km by metro is 2.88 kg; the metro's cap is 5 kg a day.
+        func ride(_ i: Int64) throws -> Submission {
+            try city.sign(city.report(1, "metro", 60_000, day: 0, from: 1_380 + i * 15, to: 1_390 + i * 15, ref: "AUDIT-\(i)"), by: "szmetro")
+        }
+        let ledger = try Ledger(directory: path)
+        let writer = try ledger.sequencer()
+        func append(_ i: Int64) throws -> UInt64 { try #require(try writer.append([ride(i)], now: .now()).first).get().firstSeq }
+        let first = try append(0)
+        let auditDir = dir.sub("audit")
+        _ = try Self.audit(StateSyncTests.readOnly(path), auditDir)
+        let later = [try append(1), try append(2)]
+        // Behaviours' records are the rules checkpoint's.
+        writer.writeRulesCheckpoint()
+        let credited = try later.map { seq in
+            try ledger.store.ruleCheckpoints().read { _, records in try #require(try records.record(BehaviourRecord.self, at: "beh/" + pad16(Int64(seq)))) }
+        }
+        let store = try StateSyncTests.readOnly(path)
+        #expect(credited.allSatisfy(\.capped) && credited.map(\.creditedMg).reduce(0, +) < 2_000_000, "the later rides met the cap: \(credited.map(\.creditedMg))")
+        #expect(first < later[0])
+        let resumed = try Self.audit(store, auditDir)
+        #expect(resumed.resumedFrom > first && resumed.resumedFrom <= later[0] && resumed.entries == later[1] + 1)
+    }
+
     @Test func aLaterRunComparesTheProjectionsTheNewEntriesWroteOrAllOfThemWhenAsked() throws {
         let dir = TempDir()
         let (path, city) = try StateSyncTests.cityLedger(dir)

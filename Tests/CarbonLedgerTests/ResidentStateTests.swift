@@ -91,7 +91,9 @@ import TestSupport
         try expectCheckpointIsTheState(ledger, sourceLocation: sourceLocation)
         // The index of behaviours is what the checkpoint's behaviours' records make of it.
         let made = try indexOfCheckpoint(ledger, firstDay: memory.index.firstDay)
-        #expect(made == memory.index, "the index in memory is not the one the behaviours' records make", sourceLocation: sourceLocation)
+        let same = made == memory.index
+        #expect(same, "the index in memory (\(memory.index.intervals.count) owners' intervals, \(memory.index.caps.count) caps) is not the one the behaviours' records make (\(made.intervals.count), \(made.caps.count))",
+                sourceLocation: sourceLocation)
         return (memory.records, memory.index)
     }
 
@@ -306,7 +308,8 @@ import TestSupport
         // A writer opened now makes the same index from the records.
         let reopened = try ledger.sequencer()
         let again = try Self.expectInStep(reopened, ledger)
-        #expect(again.index == held.index && again.records == held.records)
+        let sameIndex = again.index == held.index, sameRecords = again.records == held.records
+        #expect(sameIndex && sameRecords)
         _ = try Verifier(store: ledger.store).verify()
     }
 }

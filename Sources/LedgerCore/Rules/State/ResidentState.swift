@@ -34,7 +34,11 @@ public final class ResidentState: StateReader {
     /// The keys of the cold filtered namespaces (`isFiltered`) that may be in the cold store.
     private var filter = KeyFilter(capacity: 0)
     /// The intervals and daily caps of the credited behaviours, derived from their records.
-    public let index: BehaviourIndex
+    public private(set) var index: BehaviourIndex
+
+    /// Makes `index` this state's index of behaviours: at a load, made from the records while
+    /// the others were loaded, before any rule reads it.
+    public func install(_ index: BehaviourIndex) { self.index = index }
 
     /// `agesDays`: whether the log has windows, so that the index of behaviours will be aged
     /// (`BehaviourIndex.age`).
