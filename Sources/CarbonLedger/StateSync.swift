@@ -106,7 +106,9 @@ public enum StateSync {
         // The rules' records no query reads are the rules checkpoint's alone.
         try sw.apply(span.overlay, skipping: ResidentState.isRulesOnly)
         if !effects.isEmpty {
-            let models = StateOverlay(base: sw.reader)
+            // About two records an event (its history line, its leaderboard counters; the
+            // statistics and totals are shared): growing the table rehashed every key so far.
+            let models = StateOverlay(base: sw.reader, expectedWrites: effects.count / 2)
             try Projection.apply(effects, to: models)
             try sw.apply(models)
         }

@@ -41,20 +41,19 @@ public enum BehaviourIndexChange: Equatable, Sendable {
     }
 
     /// What replacing the record `old` by `new` (either nil: none) of the behaviour at `seq`
-    /// changes: what `old` contributed goes, what `new` contributes comes.
-    static func changes(from old: BehaviourRecord?, to new: BehaviourRecord?, seq: Int64) -> [BehaviourIndexChange] {
-        let before = old.map { Contribution($0, seq: seq) }, after = new.map { Contribution($0, seq: seq) }
-        guard before != after else { return [] }
-        var out: [BehaviourIndexChange] = []
+    /// changes, each given to `body`: what `old` contributed goes, what `new` contributes comes.
+    /// (Called per report: no array is made.)
+    static func forEach(from old: BehaviourRecord?, to new: BehaviourRecord?, seq: Int64, _ body: (BehaviourIndexChange) -> Void) {
+        let after = new.map { Contribution($0, seq: seq) }
+        let before = old.map { Contribution($0, seq: seq) }
         if before?.interval != after?.interval {
-            if let i = before?.interval { out.append(.removeInterval(i.owner, i.interval)) }
-            if let i = after?.interval { out.append(.addInterval(i.owner, i.interval)) }
+            if let i = before?.interval { body(.removeInterval(i.owner, i.interval)) }
+            if let i = after?.interval { body(.addInterval(i.owner, i.interval)) }
         }
         if before?.cap != after?.cap {
-            if let c = before?.cap { out.append(.addToCap(c.key, c.mg.saturatingNegated)) }
-            if let c = after?.cap { out.append(.addToCap(c.key, c.mg)) }
+            if let c = before?.cap { body(.addToCap(c.key, c.mg.saturatingNegated)) }
+            if let c = after?.cap { body(.addToCap(c.key, c.mg)) }
         }
-        return out
     }
 
     /// What a behaviour's record puts in the index: its interval when its scenario has a family,
@@ -188,7 +187,7 @@ public final class BehaviourIndex: BehaviourIndexWriting {
 
     /// Adds what the record of the behaviour at `seq` contributes (a load from the records).
     public func add(_ record: BehaviourRecord, seq: Int64) {
-        for change in BehaviourIndexChange.changes(from: nil, to: record, seq: seq) { apply(change) }
+        BehaviourIndexChange.forEach(from: nil, to: record, seq: seq, apply)
     }
 
     /// Lets go of the intervals that ended before CST day `day` (`cstDayNumber`) began and of

@@ -140,6 +140,8 @@ public final class StateOverlay: StateReader {
         self.base = state
         self.resident = state
         index = state.index
+        // A report changes the index twice (its interval, its day's cap).
+        indexChanges.reserveCapacity(expectedWrites / 5)
         written.reserveCapacity(expectedWrites)
         undo.reserveCapacity(expectedWrites)
         // A report writes three cold records (its behaviour, eligibility and source reference)
@@ -319,14 +321,16 @@ public final class StateOverlay: StateReader {
     /// (nil: none), and changes the index of behaviours as the new record has it: how the rules
     /// write one, knowing what it was.
     public func putBehaviour(_ key: String, seq: Int64, _ record: BehaviourRecord, replacing old: BehaviourRecord?) {
-        changeIndex(BehaviourIndexChange.changes(from: old, to: record, seq: seq))
+        changeIndex(from: old, to: record, seq: seq)
         write(key, .typed(record), indexed: true)
     }
 
-    private func changeIndex(_ changes: [BehaviourIndexChange]) {
-        guard let index, !changes.isEmpty else { return }
-        for c in changes { index.apply(c) }
-        indexChanges.append(contentsOf: changes)
+    private func changeIndex(from old: BehaviourRecord?, to new: BehaviourRecord?, seq: Int64) {
+        guard let index else { return }
+        BehaviourIndexChange.forEach(from: old, to: new, seq: seq) { change in
+            index.apply(change)
+            indexChanges.append(change)
+        }
     }
 
     /// Any other write of a behaviour's record (a scratch overlay's writes merged into the
@@ -335,7 +339,7 @@ public final class StateOverlay: StateReader {
         guard index != nil, key.hasBytePrefix("beh/"), let seq = Int64(key.dropFirst(4)) else { return }
         let old = try? record(BehaviourRecord.self, at: key)
         let new = try? Self.typed(BehaviourRecord.self, content, key: key)
-        changeIndex(BehaviourIndexChange.changes(from: old ?? nil, to: new ?? nil, seq: seq))
+        changeIndex(from: old ?? nil, to: new ?? nil, seq: seq)
     }
 
     public func put(_ key: String, _ value: JSONValue?) {
