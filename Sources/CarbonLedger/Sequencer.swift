@@ -393,11 +393,13 @@ public final class Sequencer: @unchecked Sendable {
         let started = ContinuousClock.now
         let rebuilt = try StateSync.trust(store)
         let before = lock.withLock { stateReplayed }
-        let (records, size, filter) = try rulesLock.withLock {
-            try store.read { r in try withRules(r) { state, _ in (state.count, state.size, state.filterSource) } }
+        let (records, indexed, size, filter) = try rulesLock.withLock {
+            try store.read { r in
+                try withRules(r) { state, _ in (state.count, (state.index.intervalCount, state.index.capCount), state.size, state.filterSource) }
+            }
         }
         let took = (ContinuousClock.now - started).components
-        return RulesStateLoad(records: records, size: size, seconds: Double(took.seconds) + Double(took.attoseconds) / 1e18,
+        return RulesStateLoad(records: records, indexed: indexed, size: size, seconds: Double(took.seconds) + Double(took.attoseconds) / 1e18,
                               source: rulesLock.withLock { loadedFrom }, filter: filter,
                               state: StateSync.Outcome(replayed: lock.withLock { stateReplayed } - before, rebuilt: rebuilt))
     }
@@ -881,6 +883,8 @@ public struct RulesStateLoad: Sendable {
     }
     /// Records held in memory, the entries they reflect, the seconds it took.
     public var records: Int
+    /// The intervals and daily caps the index of behaviours holds.
+    public var indexed: (intervals: Int, caps: Int)
     public var size: UInt64
     public var seconds: Double
     public var source: Source
