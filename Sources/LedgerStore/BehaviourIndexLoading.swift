@@ -55,8 +55,14 @@ extension BehaviourIndex {
         return BackgroundResult(on: .global()) {
             let index = BehaviourIndex(ages: source.ages)
             if let day = source.firstDay { index.age(firstDay: day) }
+            index.reserveCapacity(behaviours: pages.value.count)
             for (seq, value) in pages.value {
-                index.add(try StoreStateReader.decode(BehaviourRecord.self, value, at: "beh/" + pad16(seq)), seq: seq)
+                // The key is spelled out only for the error (per record, it showed in profiles).
+                guard let record = BehaviourRecord(canonical: value) else {
+                    _ = try StoreStateReader.decode(BehaviourRecord.self, value, at: "beh/" + pad16(seq))
+                    continue
+                }
+                index.add(record, seq: seq)
             }
             return index
         }

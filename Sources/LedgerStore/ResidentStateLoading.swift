@@ -11,12 +11,18 @@ extension ResidentState {
         // the index of behaviours; the records they read are the snapshot's, so they are waited
         // for before this returns or throws.
         let indexing = try BehaviourIndex.startLoading(reader, from: source)
-        let building = Result { try FilterHashes.startBuilding(reader) }
         let state = ResidentState(agesDays: source.ages)
-        let held = Result { try building.get(); try loadHeld(into: state, reader) }
-        let built = try building.get()?.wait() ?? nil
-        state.install(try indexing.wait())
-        try held.get()
+        let loaded = Result { () throws -> ResidentState.BuiltFilter? in
+            let building = try FilterHashes.startBuilding(reader)
+            let held = Result { try loadHeld(into: state, reader) }
+            let built = try building?.wait() ?? nil
+            try held.get()
+            return built
+        }
+        // Waited for whatever failed above.
+        let index = Result { try indexing.wait() }
+        let built = try loaded.get()
+        state.install(try index.get())
         if let built { state.install(built) } else { try state.rebuildFilter(fromKeysOf: reader) }
         state.reflect(size: try reader.size())
         return state

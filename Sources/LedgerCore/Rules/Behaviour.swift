@@ -99,7 +99,6 @@ extension RuleContext {
 
         // The records only this event writes, typed; their stored bytes are SPEC.md section 10's.
         let methodology = meth.id
-        let seqKey = pad16(Int64(seq))
         if let p = actPath { state.putRecord(p, ActRecord(platform: actor, seq: seq)) }
         state.putRecord(srcPath, SeqRecord(Int64(seq)))
         if qualitative {

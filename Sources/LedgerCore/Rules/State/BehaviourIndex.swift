@@ -185,6 +185,14 @@ public final class BehaviourIndex: BehaviourIndexWriting {
         }
     }
 
+    /// Makes room for what `behaviours` records contribute, before a load adds them: growing
+    /// the tables rehashed every key so far.
+    public func reserveCapacity(behaviours: Int) {
+        // Most of a window's behaviours are an account's journeys of a few families.
+        intervals.reserveCapacity(behaviours / 4)
+        if ages { ownersByEndDay.reserveCapacity(64) }
+    }
+
     /// Adds what the record of the behaviour at `seq` contributes (a load from the records).
     public func add(_ record: BehaviourRecord, seq: Int64) {
         BehaviourIndexChange.forEach(from: nil, to: record, seq: seq, apply)
