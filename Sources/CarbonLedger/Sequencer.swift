@@ -395,7 +395,9 @@ public final class Sequencer: @unchecked Sendable {
         let before = lock.withLock { stateReplayed }
         let (records, indexed, size, filter) = try rulesLock.withLock {
             try store.read { r in
-                try withRules(r) { state, _ in (state.count, (state.index.intervalCount, state.index.capCount), state.size, state.filterSource) }
+                try withRules(r) { state, _ in
+                    (state.count, (state.index.intervalCount, state.index.capCount, state.index.actCount), state.size, state.filterSource)
+                }
             }
         }
         let took = (ContinuousClock.now - started).components
@@ -883,8 +885,8 @@ public struct RulesStateLoad: Sendable {
     }
     /// Records held in memory, the entries they reflect, the seconds it took.
     public var records: Int
-    /// The intervals and daily caps the index of behaviours holds.
-    public var indexed: (intervals: Int, caps: Int)
+    /// The intervals, daily caps and acts the index of behaviours holds.
+    public var indexed: (intervals: Int, caps: Int, acts: Int)
     public var size: UInt64
     public var seconds: Double
     public var source: Source

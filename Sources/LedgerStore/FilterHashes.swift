@@ -1,15 +1,14 @@
 import LedgerCore
 
 /// The key filter's part of the rules checkpoint: the 64-bit hashes (`ResidentState.filterHash`)
-/// of the keys of the filtered namespaces (the duplicate and act indexes, one key per report),
+/// of the keys of the filtered namespace (the duplicate index, one key per report),
 /// under a seed drawn when the checkpoint is emptied. A writer that starts builds its key filter
 /// from them, 8 bytes a key read in order, instead of reading every key of those namespaces
 /// twice (to count, then to insert): at 20 million entries that was over a quarter of a restart.
 ///
 /// Database `filter`: per step that wrote filtered keys, under its number (u64 BE, from 0 when
 /// the checkpoint was emptied), the SHA-256 of the seed (u64 LE), that number and the hashes,
-/// then the hashes (u64 LE each). A key deleted later (a reversal's act) keeps its hash: the
-/// filter never forgets a key anyway.
+/// then the hashes (u64 LE each).
 /// LMDB keeps no checksums: a record whose digest does not match, or a missing seed, makes the
 /// start read the keys themselves instead (`ResidentState.load`), never a filter without a key.
 public enum FilterHashes {

@@ -21,8 +21,9 @@ public final class RuleCheckpoints: @unchecked Sendable {
     /// typed records packed (`PackedRecord`); 1 stored canonical JSON only. Layout 3 adds the
     /// key filter's hashes (`FilterHashes`); layout 4 holds the rule records of
     /// `StateRecords.layout` 2 (a behaviour's record without the keys its fields determine),
-    /// layout 5 those of layout 3 (no interval or daily cap records).
-    public static let format = "carbonledger-rules/5 " + LogStore.format
+    /// layout 5 those of layout 3 (no interval or daily cap records), layout 6 those of layout
+    /// 4 (no act records, nor their hashes in the key filter's).
+    public static let format = "carbonledger-rules/6 " + LogStore.format
 
     public let env: LMDBEnvironment
     /// State key (ASCII) -> the record: a typed one packed (`PackedRecord`), any other as

@@ -28,7 +28,7 @@ struct RestartTime: ParsableCommand {
         let loaded = try sequencer.loadRulesState()
         let done = Date()
         let rss = anonymousResidentBytes().map { ", anonymous RSS \($0 / 1_048_576) MiB" } ?? ""
-        print("rule state: \(loaded.records) records and an index of \(loaded.indexed.intervals) intervals and \(loaded.indexed.caps) daily caps for \(loaded.size) entries loaded in \(Self.seconds(loaded.seconds)) s\(rss), from \(loaded.source), key filter from \(loaded.filter.map(String.init(describing:)) ?? "the replay's writes"); \(loaded.state.replayed) entries written to the state environment")
+        print("rule state: \(loaded.records) records and an index of \(loaded.indexed.intervals) intervals, \(loaded.indexed.caps) daily caps and \(loaded.indexed.acts) acts for \(loaded.size) entries loaded in \(Self.seconds(loaded.seconds)) s\(rss), from \(loaded.source), key filter from \(loaded.filter.map(String.init(describing:)) ?? "the replay's writes"); \(loaded.state.replayed) entries written to the state environment")
         print("ready to serve after \(Self.seconds(done.timeIntervalSince(start))) s")
         sequencer.writeRulesCheckpoint()
     }

@@ -187,7 +187,7 @@ struct StressAppend: ParsableCommand {
                         let held = try sequencer.loadRulesState()
                         let rss = anonymousResidentBytes().map { "\($0 / 1_048_576) MiB" } ?? "unknown"
                         // Written now, not when a buffer fills: a benchmark kills the run on this line.
-                        out.write(Data("day \(d - 1): \(events) events, rule state \(held.records) records and an index of \(held.indexed.intervals) intervals and \(held.indexed.caps) daily caps in memory, anonymous RSS \(rss)\n".utf8))
+                        out.write(Data("day \(d - 1): \(events) events, rule state \(held.records) records and an index of \(held.indexed.intervals) intervals, \(held.indexed.caps) daily caps and \(held.indexed.acts) acts in memory, anonymous RSS \(rss)\n".utf8))
                         untimed += Date().timeIntervalSince(sampling)
                     }
                 }

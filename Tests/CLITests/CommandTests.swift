@@ -153,7 +153,7 @@ import TestSupport
         // On the simulated clock each day is reported on its day: the default windows take it.
         let simulated = try CLI.tool(["stress-append", "--dir", d.sub("W"), "--workload", "behaviour", "--residents", "300", "--batches", "6", "--report",
                                       "--simulated-clock", "--sample-days", "1"])
-        #expect(simulated.status == 0 && simulated.stdout.contains("day 0: ") && simulated.stdout.contains(" daily caps in memory, anonymous RSS ")
+        #expect(simulated.status == 0 && simulated.stdout.contains("day 0: ") && simulated.stdout.contains(" acts in memory, anonymous RSS ")
                 && simulated.stdout.contains("in 6 submissions on the simulated clock"), "\(simulated.stdout)\(simulated.stderr)")
         #expect(try Ledger(directory: d.sub("W")).info().size > 6 && CLI.run(["verify", "--dir", d.sub("W")]).status == 0)
         let notes = try CLI.tool(["stress-append", "--dir", d.sub("W"), "--batches", "1", "--simulated-clock"])
@@ -171,7 +171,7 @@ import TestSupport
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(r.status == 0 && lines.count == 3, "\(r.stdout)\(r.stderr)")
         #expect(lines.first.map { $0.hasPrefix("opened in ") && $0.hasSuffix(" s") } == true, "\(lines)")
-        #expect(lines.dropFirst().first.map { $0.hasPrefix("rule state: ") && $0.contains(" daily caps for \(size) entries loaded in ") } == true, "\(lines)")
+        #expect(lines.dropFirst().first.map { $0.hasPrefix("rule state: ") && $0.contains(" acts for \(size) entries loaded in ") } == true, "\(lines)")
         // The stress run's clean stop wrote the rules checkpoint up to its last commit.
         // Its key filter from the checkpoint's hashes of the duplicate and act keys, one per report.
         #expect(lines.dropFirst().first?.contains("from the rules checkpoint after \(size) entries and 0 entries of the log after it, key filter from ") == true, "\(lines)")

@@ -53,6 +53,17 @@ import Testing
         state.putBehaviour(Self.key(8), seq: 8, sale, replacing: nil)
         #expect(index.latestInterval(of: Self.journey, startingBefore: .max) == nil && index.capUsed(Self.cap) == 0)
         #expect(index.latestInterval(of: IntervalOwner(account: "p-2", family: "journey"), startingBefore: .max)?.seq == 7)
+        // The sale names its act: held until it is reversed.
+        #expect(index.act("act/second_hand/x") == nil)
+        var sold = Self.ride(0, 0, capped: false)
+        sold.scenario = "second_hand"
+        sold.act = "act/second_hand/x"
+        state.putBehaviour(Self.key(9), seq: 9, sold, replacing: nil)
+        #expect(index.act("act/second_hand/x") == IndexedAct(seq: 9, platform: "szmetro", day: Self.day))
+        var unsold = sold
+        unsold.reversedSeq = 10
+        state.putBehaviour(Self.key(9), seq: 9, unsold, replacing: sold)
+        #expect(index.act("act/second_hand/x") == nil)
     }
 
     @Test func aRollbackAndAnUndoneBatchLeaveTheIndexAsItWas() throws {
@@ -117,6 +128,24 @@ import Testing
         for (k, v) in scratch.writes { state.put(k, v) }
         let merged = try #require(state.behaviourIndex as? BehaviourIndex)
         #expect(merged.contents.intervals[Self.journey]?.map(\.seq) == [5, 10, 11] && merged.capUsed(Self.cap) == 300)
+        // Acts: the base's removed and put back, the layer's own added and removed.
+        var sold = Self.ride(0, 0, capped: false)
+        sold.scenario = "second_hand"
+        sold.act = "act/second_hand/a"
+        state.putBehaviour(Self.key(20), seq: 20, sold, replacing: nil)
+        let actLayer = StateOverlay(base: state)
+        let acts = try #require(actLayer.behaviourIndex)
+        var unsold = sold
+        unsold.reversedSeq = 21
+        actLayer.beginSavepoint()
+        actLayer.putBehaviour(Self.key(20), seq: 20, unsold, replacing: sold)
+        #expect(acts.act("act/second_hand/a") == nil && state.behaviourIndex?.act("act/second_hand/a")?.seq == 20)
+        actLayer.rollback()
+        #expect(acts.act("act/second_hand/a")?.seq == 20)
+        var other = sold
+        other.act = "act/second_hand/b"
+        actLayer.putBehaviour(Self.key(22), seq: 22, other, replacing: nil)
+        #expect(acts.act("act/second_hand/b")?.seq == 22 && state.behaviourIndex?.act("act/second_hand/b") == nil)
     }
 
     /// Ageing lets go of the intervals that ended before the first day a report may start on
@@ -130,9 +159,15 @@ import Testing
         index.apply(.addToCap(Self.cap, 7))
         let nextDay = DailyCapKey(day: Self.day + 1, account: "p-1", methodology: "sz-metro")
         index.apply(.addToCap(nextDay, 8))
+        let oldAct = IndexedAct(seq: 4, platform: "m", day: Self.day), newAct = IndexedAct(seq: 5, platform: "m", day: Self.day + 1)
+        index.apply(.addAct("act/x/old", oldAct))
+        index.apply(.addAct("act/x/new", newAct))
         index.age(firstDay: Self.day + 1)
         #expect(index.contents.intervals == [Self.journey: [across]] && index.intervalCount == 1)
         #expect(index.contents.caps == [nextDay: 8] && index.firstDay == Self.day + 1)
+        #expect(index.contents.acts == ["act/x/new": newAct], "an act names its day: an earlier day's can never be reported again")
+        index.apply(.addAct("act/x/old", oldAct))
+        #expect(index.act("act/x/old") == nil)
         // Put back by an undo, or taken away by a late reversal: nothing changes.
         index.apply(.addInterval(Self.journey, early))
         index.apply(.removeInterval(Self.journey, atMidnight))

@@ -56,17 +56,17 @@ extension RuleContext {
             throw RuleViolation(field: "scenario", rule: .methodologyNone, message: "no methodology for \(scenario.rawValue) in region \(region) is valid at \(start)")
         }
         // One real-world act counts once: no overlap within the scenario family.
+        let index = try behaviourIndex
         var actPath: String?
         if let act {
             let path = statePath("act", scenario.rawValue, act)
-            if let prior = try state.record(ActRecord.self, at: path) {
+            if let prior = index.act(path) {
                 throw RuleViolation(field: "act", rule: .behaviourDoubleCounted,
                                     message: "act \(act) of \(scenario.rawValue) was already reported: entry \(prior.seq) (reported by \(prior.platform)) holds it",
                                     conflictingSeq: UInt64(clamping: prior.seq))
             }
             actPath = path
         }
-        let index = try behaviourIndex
         if let family = scenario.family {
             // v2: the accounts linked to one person (account.link) are one person's intervals.
             for other in try linkedAccounts(id, record: account) {
@@ -99,7 +99,6 @@ extension RuleContext {
 
         // The records only this event writes, typed; their stored bytes are SPEC.md section 10's.
         let methodology = meth.id
-        if let p = actPath { state.putRecord(p, ActRecord(platform: actor, seq: seq)) }
         state.putRecord(srcPath, SeqRecord(Int64(seq)))
         if qualitative {
             account.qualitativeMg = account.qualitativeMg.saturatingAdding(reduction)
@@ -198,9 +197,9 @@ extension RuleContext {
             pts.add(points, to: \.reversed)
             state.putRecord(ptsPath, pts)
         }
-        // Its interval and its credit to its day's cap leave the index with its record's reversal.
+        // Its interval, its credit to its day's cap and its act leave the index with its
+        // record's reversal.
         if let e = Self.eligiblePath(of: b, seq: target) { put(e, nil) }
-        if let a = b.act { put(a, nil) }
         let old = b
         b.reversedSeq = Int64(seq)
         putBehaviour(target, b, replacing: old)

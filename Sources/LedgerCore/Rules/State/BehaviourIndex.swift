@@ -26,17 +26,31 @@ public struct DailyCapKey: Hashable, Sendable {
     public init(day: Int64, account: String, methodology: String) { self.day = day; self.account = account; self.methodology = methodology }
 }
 
+/// The un-reversed report holding a discrete act (v2, SPEC.md 8.7): its entry, its platform
+/// and the CST day (`cstDayNumber`) of its start, which the act's identity names.
+public struct IndexedAct: Equatable, Sendable {
+    public var seq: Int64
+    public var platform: String
+    public var day: Int64
+    public init(seq: Int64, platform: String, day: Int64) { self.seq = seq; self.platform = platform; self.day = day }
+}
+
 /// One change a behaviour's record makes to the index, and its inverse (for undo).
 public enum BehaviourIndexChange: Equatable, Sendable {
     case addInterval(IntervalOwner, IndexedInterval)
     case removeInterval(IntervalOwner, IndexedInterval)
     case addToCap(DailyCapKey, Int64)
+    /// An act by its key (`act/SCENARIO/ACT`, the record's `act`).
+    case addAct(String, IndexedAct)
+    case removeAct(String, IndexedAct)
 
     var inverse: BehaviourIndexChange {
         switch self {
         case .addInterval(let o, let i): return .removeInterval(o, i)
         case .removeInterval(let o, let i): return .addInterval(o, i)
         case .addToCap(let k, let d): return .addToCap(k, d.saturatingNegated)
+        case .addAct(let k, let a): return .removeAct(k, a)
+        case .removeAct(let k, let a): return .addAct(k, a)
         }
     }
 
@@ -54,15 +68,22 @@ public enum BehaviourIndexChange: Equatable, Sendable {
             if let c = before?.cap { body(.addToCap(c.key, c.mg.saturatingNegated)) }
             if let c = after?.cap { body(.addToCap(c.key, c.mg)) }
         }
+        if before?.act != after?.act {
+            if let a = before?.act { body(.removeAct(a.key, a.act)) }
+            if let a = after?.act { body(.addAct(a.key, a.act)) }
+        }
     }
 
     /// What a behaviour's record puts in the index: its interval when its scenario has a family,
-    /// its credit to its day's cap when a cap applied; nothing once it is reversed.
+    /// its credit to its day's cap when a cap applied, its act when it names one; nothing once
+    /// it is reversed.
     struct Contribution: Equatable {
         struct Interval: Equatable { var owner: IntervalOwner; var interval: IndexedInterval }
         struct Credit: Equatable { var key: DailyCapKey; var mg: Int64 }
+        struct Act: Equatable { var key: String; var act: IndexedAct }
         var interval: Interval?
         var cap: Credit?
+        var act: Act?
 
         init(_ b: BehaviourRecord, seq: Int64) {
             guard b.reversedSeq == nil else { return }
@@ -72,6 +93,9 @@ public enum BehaviourIndexChange: Equatable, Sendable {
             }
             if b.capped {
                 cap = Credit(key: DailyCapKey(day: b.start.cstDayNumber, account: b.account, methodology: b.methodology), mg: b.creditedMg)
+            }
+            if let key = b.act {
+                act = Act(key: key, act: IndexedAct(seq: seq, platform: b.platform, day: b.start.cstDayNumber))
             }
         }
     }
@@ -84,6 +108,8 @@ public protocol BehaviourIndexReading: AnyObject {
     func latestInterval(of owner: IntervalOwner, startingBefore end: Int64) -> IndexedInterval?
     /// The mg credited under a daily cap so far (0 when none).
     func capUsed(_ key: DailyCapKey) -> Int64
+    /// The un-reversed report holding the act `key` (`act/SCENARIO/ACT`), if any.
+    func act(_ key: String) -> IndexedAct?
 }
 
 /// An index that takes changes: the whole index, or a layer of changes over another.
@@ -120,6 +146,9 @@ public final class BehaviourIndex: BehaviourIndexWriting {
     /// interval ending at midnight is the day before's), for `age`; kept only
     /// when the log has windows (or once aged: a state made before its log's genesis).
     private var ownersByEndDay: [Int64: [IntervalOwner]] = [:]
+    /// The acts held, by key, and their keys by the CST day of their behaviour (for `age`).
+    private var acts: [String: IndexedAct] = [:]
+    private var actsByDay: [Int64: [String]] = [:]
     private var ages: Bool
     /// The first CST day (`cstDayNumber`) in use: intervals that ended before it began, and the
     /// caps of the days before it, are let go of.
@@ -145,6 +174,11 @@ public final class BehaviourIndex: BehaviourIndexWriting {
     public func capUsed(_ key: DailyCapKey) -> Int64 {
         caps[key.day]?[CapOwner(account: key.account, methodology: key.methodology)] ?? 0
     }
+
+    public func act(_ key: String) -> IndexedAct? { acts[key] }
+
+    /// Acts held.
+    public var actCount: Int { acts.count }
 
     /// The instant the first day in use begins: an interval ending by then is let go of.
     private var cutoff: Int64? { firstDay.map(Self.dayStart) }
@@ -182,6 +216,13 @@ public final class BehaviourIndex: BehaviourIndexWriting {
             } else {
                 caps[key.day, default: [:]][owner] = used
             }
+        case .addAct(let key, let act):
+            if let firstDay, act.day < firstDay { return }
+            acts[key] = act
+            if ages { actsByDay[act.day, default: []].append(key) }
+        case .removeAct(let key, let act):
+            // Absent once let go of (`age`).
+            if acts[key] == act { acts.removeValue(forKey: key) }
         }
     }
 
@@ -207,11 +248,16 @@ public final class BehaviourIndex: BehaviourIndexWriting {
             for (owner, list) in intervals {
                 for i in list { ownersByEndDay[Self.lastDay(i), default: []].append(owner) }
             }
+            for (key, act) in acts { actsByDay[act.day, default: []].append(key) }
             ages = true
         }
         firstDay = day
         let cutoff = Self.dayStart(day)
         for d in caps.keys.filter({ $0 < day }) { caps.removeValue(forKey: d) }
+        // An act's identity names its day: no report of an earlier day can be made any more.
+        for d in actsByDay.keys.filter({ $0 < day }) {
+            for key in actsByDay.removeValue(forKey: d) ?? [] where acts[key].map({ $0.day < day }) == true { acts.removeValue(forKey: key) }
+        }
         for d in ownersByEndDay.keys.filter({ $0 < day }) {
             for owner in ownersByEndDay.removeValue(forKey: d) ?? [] {
                 // A family's intervals do not overlap: ordered by start, they are by end too.
@@ -234,13 +280,14 @@ public final class BehaviourIndex: BehaviourIndexWriting {
     public struct Contents: Equatable, Sendable {
         public var intervals: [IntervalOwner: [IndexedInterval]]
         public var caps: [DailyCapKey: Int64]
+        public var acts: [String: IndexedAct]
         public var firstDay: Int64?
     }
 
     public var contents: Contents {
         var out: [DailyCapKey: Int64] = [:]
         for (day, owners) in caps { for (o, v) in owners { out[DailyCapKey(day: day, account: o.account, methodology: o.methodology)] = v } }
-        return Contents(intervals: intervals, caps: out, firstDay: firstDay)
+        return Contents(intervals: intervals, caps: out, acts: acts, firstDay: firstDay)
     }
 }
 
@@ -253,8 +300,16 @@ final class BehaviourIndexLayer: BehaviourIndexWriting {
     /// The base's intervals removed here, by start (a family's live intervals have distinct starts).
     private var removed: [IntervalOwner: Set<Int64>] = [:]
     private var capDeltas: [DailyCapKey: Int64] = [:]
+    /// Acts added here, and the base's acts removed here.
+    private var addedActs: [String: IndexedAct] = [:]
+    private var removedActs: Set<String> = []
 
     init(over base: BehaviourIndexReading) { self.base = base }
+
+    func act(_ key: String) -> IndexedAct? {
+        if let a = addedActs[key] { return a }
+        return removedActs.contains(key) ? nil : base.act(key)
+    }
 
     func latestInterval(of owner: IntervalOwner, startingBefore end: Int64) -> IndexedInterval? {
         var bound = end
@@ -293,6 +348,19 @@ final class BehaviourIndexLayer: BehaviourIndexWriting {
             }
         case .addToCap(let key, let delta):
             capDeltas[key] = (capDeltas[key] ?? 0).saturatingAdding(delta)
+        case .addAct(let key, let act):
+            // The base's own act, removed here and now put back (an undo).
+            if removedActs.contains(key), base.act(key) == act {
+                removedActs.remove(key)
+            } else {
+                addedActs[key] = act
+            }
+        case .removeAct(let key, let act):
+            if addedActs[key] == act {
+                addedActs.removeValue(forKey: key)
+            } else {
+                removedActs.insert(key)
+            }
         }
     }
 }

@@ -21,7 +21,7 @@ public struct BehaviourRecord: StateRecord, Equatable {
     public var qualitative: Bool
     /// Its entry's leaf hash: a lineage leaf of the request that locks it.
     public var leaf: Digest
-    /// The state key of its act (v2), when it has one.
+    /// Its act's key in the index of behaviours (`act/SCENARIO/ACT`, v2), when it names one.
     public var act: String?
     /// Whether a daily cap applied to it (its credit counts toward its day's cap in the index).
     public var capped = false

@@ -1,9 +1,9 @@
 /// A Bloom filter over state keys: whether a key may be in the state environment. The
-/// duplicate and act indexes (`src/`, `act/`) gain a key with a report and are read by every
-/// report, almost always for a key that is not there; this answers those reads from 2 to 4
-/// bytes per key instead of the key and its record in memory, and the few that may be there
-/// are read from the environment. Keys are never removed (the indexes never lose one but by a
-/// reversal's act; a key of a batch that was undone only costs a read now and then).
+/// duplicate index (`src/`) gains a key with a report and is read by every report, almost
+/// always for a key that is not there; this answers those reads from 2 to 4 bytes per key
+/// instead of the key and its record in memory, and the few that may be there are read from
+/// the environment. Keys are never removed (the index never loses one; a key of a batch that
+/// was undone only costs a read now and then).
 ///
 /// Blocked: a key's probes all fall in one block of 512 bits (eight words, about a cache line),
 /// so an insert or a check misses the cache once or twice instead of once per probe. Building

@@ -8,14 +8,14 @@ import Foundation
 /// It holds the rules' namespaces only, not the read models `Projection` writes (the rules
 /// never read those). The cold namespaces (`isCold`: a behaviour's record and its eligibility,
 /// one of each per report, read again only by a reversal or an issuance request; and the
-/// duplicate and act indexes, read by every report of their kind but almost always for a key
-/// they lack, which a filter answers) are read from `cold`, the cold store (the rules
+/// duplicate index, read by every report but almost always for a key it lacks, which a filter
+/// answers) are read from `cold`, the cold store (the rules
 /// checkpoint) in the rules' read snapshot, under the `layers` of the batches it does not have
 /// yet: each batch's cold writes (deletions as `.absent`), dropped whole once the cold store has
 /// caught up with it.
 ///
-/// The intervals and daily caps are not records: they are the index of behaviours (`index`),
-/// derived from the behaviours' records and bounded by the programme's report window.
+/// The intervals, daily caps and acts are not records: they are the index of behaviours
+/// (`index`), derived from the behaviours' records and bounded by the programme's report window.
 ///
 /// The rules change it through a `StateOverlay` writing through it, which journals each change
 /// so that a batch whose commit fails is undone; it is used by one thread at a time.
@@ -59,7 +59,6 @@ public final class ResidentState: StateReader {
         switch key.utf8.first {
         case UInt8(ascii: "b"): return key.hasBytePrefix("beh/")
         case UInt8(ascii: "e"): return key.hasBytePrefix("elig/")
-        case UInt8(ascii: "a"): return key.hasBytePrefix("act/")
         case UInt8(ascii: "s"): return key.hasBytePrefix("src/")
         default: return false
         }
@@ -69,20 +68,16 @@ public final class ResidentState: StateReader {
     @inline(__always)
     public func isCold(_ key: String) -> Bool { Self.isCold(key) }
 
-    /// Whether `key` is in the duplicate index (`src/`) or the act index (`act/`): read by every
-    /// report of their kind, almost always for a key they lack, so a filter of their keys answers.
+    /// Whether `key` is in the duplicate index (`src/`): read by every report, almost always for
+    /// a key it lacks, so a filter of its keys answers.
     @inline(__always)
     public static func isFiltered(_ key: String) -> Bool {
-        switch key.utf8.first {
-        case UInt8(ascii: "a"): return key.hasBytePrefix("act/")
-        case UInt8(ascii: "s"): return key.hasBytePrefix("src/")
-        default: return false
-        }
+        key.utf8.first == UInt8(ascii: "s") && key.hasBytePrefix("src/")
     }
 
     /// Whether `key` is read by the rules alone, never by a query: the behaviours' records (the
-    /// leaderboard reads its own read model, `lb/`), the duplicate and act indexes and the
-    /// eligible behaviours: all of a report's writes but its account's, points' and read
+    /// leaderboard reads its own read model, `lb/`), the duplicate index and the eligible
+    /// behaviours: all of a report's writes but its account's, points' and read
     /// models'. The state environment does not keep them: they are the rules checkpoint's (and
     /// the state in memory's) only.
     @inline(__always)
@@ -101,14 +96,13 @@ public final class ResidentState: StateReader {
         switch b.first {
         case UInt8(ascii: "b"): return starts("beh/")
         case UInt8(ascii: "s"): return starts("src/")
-        case UInt8(ascii: "a"): return starts("act/")
         case UInt8(ascii: "e"): return starts("elig/")
         default: return false
         }
     }
 
     /// The namespaces `isFiltered` names, for loading their keys.
-    public static let filteredNamespaces = ["act/", "src/"]
+    public static let filteredNamespaces = ["src/"]
 
     /// Makes room for `count` records more, before loading them.
     public func reserveCapacity(_ count: Int) {

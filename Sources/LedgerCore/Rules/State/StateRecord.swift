@@ -13,9 +13,10 @@
 /// Layout 2: a behaviour's record without the keys of its interval, daily cap and eligibility,
 /// which its other fields determine (layout 1 stored them, 112 of its 253 packed bytes).
 /// Layout 3: no records of intervals and daily caps (`iv/`, `ivlong/`, `cap/`): the index of
-/// behaviours (`BehaviourIndex`) is made from the behaviours' records instead.
+/// behaviours (`BehaviourIndex`) is made from the behaviours' records instead; layout 4: no
+/// records of acts (`act/`) either.
 public enum StateRecords {
-    public static let layout = "rule-records/3"
+    public static let layout = "rule-records/4"
 }
 
 public protocol StateRecord: Sendable {
