@@ -338,7 +338,7 @@ public final class Sequencer: @unchecked Sendable {
             try project(models: models)
             keeper.stepIfDue(entries: checkpointEntries, interval: checkpointInterval)
             if let windows, let bytes = try r.entryBytes(span.end - 1) {
-                state.index.age(firstDay: windows.firstReportDay(at: try Entry.decode(bytes).time))
+                state.index.age(under: windows, committedThrough: try Entry.decode(bytes).time)
             }
         }
     }
@@ -481,10 +481,10 @@ public final class Sequencer: @unchecked Sendable {
                     throw SequencerError.notTheRegistryKey(current: startKey!, held: keys.map(\.verifierKey))
                 }
                 let time = max(now, st.lastTime)
-                // The index of behaviours lets go of what no report after the log's last
-                // committed time can reach: no batch's time is before it, whatever fails.
+                // Aged to the log's last committed time, not this batch's: no batch's time is
+                // before it, whatever fails.
                 if let windows = st.ledger.windows {
-                    rules.index.age(firstDay: windows.firstReportDay(at: unsettled.first?.start.lastTime ?? st.lastTime))
+                    rules.index.age(under: windows, committedThrough: unsettled.first?.start.lastTime ?? st.lastTime)
                 }
                 let hasher = MerkleHasher()
                 var batch = PreparedBatch.Contents(time: time)

@@ -235,7 +235,7 @@ private struct Replay {
             dispose(&previous, on: writeQueue)
             previous = overlay
             seq += UInt64(n)
-            if let windows = state.windows, n > 0 { index.age(firstDay: windows.firstReportDay(at: lastTime)) }
+            if let windows = state.windows, n > 0 { index.age(under: windows, committedThrough: lastTime) }
             if seq == compareAt && seq < size {
                 try writing?.wait()
                 compared = try compareState(at: seq)

@@ -68,13 +68,11 @@ public enum Reducer {
             let seq = firstSeq + UInt64(i)
             do {
                 try apply(event: event, seq: seq, time: time, leafHash: leafHashes[i], signer: signer, ledger: &next, state: state, effects: &effects)
-            } catch var v as RuleViolation {
-                effects.removeSubrange(effectsBefore...)
-                v.eventIndex = i
-                throw v
             } catch {
                 effects.removeSubrange(effectsBefore...)
-                throw error
+                guard var v = error as? RuleViolation else { throw error }
+                v.eventIndex = i
+                throw v
             }
         }
         assert(next.size == firstSeq + UInt64(submission.events.count), "every event advances the log by one")

@@ -239,6 +239,13 @@ public final class BehaviourIndex: BehaviourIndexWriting {
         BehaviourIndexChange.forEach(from: nil, to: record, seq: seq, apply)
     }
 
+    /// Lets go of what no report can reach under `windows` once the log has committed entries
+    /// up to `time`: every later batch's time is at least that (`Windows.firstReportDay`). What
+    /// a writer and the verifier call as they go.
+    public func age(under windows: Windows, committedThrough time: Timestamp) {
+        age(firstDay: windows.firstReportDay(at: time))
+    }
+
     /// Lets go of the intervals that ended before CST day `day` (`cstDayNumber`) began and of
     /// the caps of the days before it: the first day a report may start on from now on
     /// (`Windows.firstReportDay`). A day never comes back.

@@ -42,9 +42,9 @@ public final class ResidentState: StateReader {
 
     /// `agesDays`: whether the log has windows, so that the index of behaviours will be aged
     /// (`BehaviourIndex.age`).
-    public init(size: UInt64 = 0, agesDays: Bool = true, index: BehaviourIndex? = nil) {
+    public init(size: UInt64 = 0, agesDays: Bool = true) {
         self.size = size
-        self.index = index ?? BehaviourIndex(ages: agesDays)
+        index = BehaviourIndex(ages: agesDays)
     }
 
     /// Records held (not counting the cold layers').

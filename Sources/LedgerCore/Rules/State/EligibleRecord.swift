@@ -1,10 +1,7 @@
-/// The small records a behaviour report keeps so that later requests find it (SPEC.md section
-/// 10): what its eligibility holds (its source reference is a single-member record,
-/// `SeqRecord`; its interval, daily cap and act are in the index of behaviours,
-/// `BehaviourIndex`, not records).
-
 /// `elig/METHODOLOGY/DAY/SEQ16`: a credited, unlocked, unreversed behaviour an issuance
-/// request may aggregate (SPEC.md 8.13).
+/// request may aggregate (SPEC.md 8.13). The other records a report keeps beside its own are
+/// its source reference's (`SeqRecord`); its interval, daily cap and act are the index of
+/// behaviours' (`BehaviourIndex`), not records.
 public struct EligibleRecord: StateRecord, Equatable {
     public var account: String
     public var creditedMg: Int64
