@@ -15,11 +15,18 @@ public enum LMDBError: Error, Equatable, CustomStringConvertible {
     /// The data file is shorter than the pages LMDB's meta page says are in use.
     case truncated(path: String, bytes: Int64, needed: Int64)
 
-    static func check(_ rc: Int32, _ op: String) throws(LMDBError) {
+    /// `op` is made only on failure: an interpolated name per successful put was a tenth of the
+    /// rules checkpoint's instructions (callgrind; Benchmarks/RESULTS.md).
+    @inline(__always)
+    static func check(_ rc: Int32, _ op: @autoclosure () -> String) throws(LMDBError) {
         if rc == 0 { return }
-        if rc == MDB_MAP_FULL { throw .mapFull }
-        if rc == MDB_MAP_RESIZED { throw .mapResized }
-        throw .failed(operation: op, code: rc, message: String(cString: mdb_strerror(rc)))
+        throw failure(rc, op())
+    }
+
+    private static func failure(_ rc: Int32, _ op: String) -> LMDBError {
+        if rc == MDB_MAP_FULL { return .mapFull }
+        if rc == MDB_MAP_RESIZED { return .mapResized }
+        return .failed(operation: op, code: rc, message: String(cString: mdb_strerror(rc)))
     }
 
     public var description: String {

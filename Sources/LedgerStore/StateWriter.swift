@@ -36,8 +36,7 @@ public struct StateWriter {
     public func apply(_ overlay: StateOverlay, skipping: ((String) -> Bool)? = nil) throws {
         var writer = RecordWriter()
         var touched: [UInt8] = []
-        try overlay.forEachWriteInOrder { key, content in
-            if let skipping, skipping(key) { return }
+        try overlay.forEachWriteInOrder(skipping: skipping) { key, content in
             if store.touched != nil {
                 var key = key
                 key.withUTF8 { k in

@@ -62,14 +62,55 @@ extension RuleContext {
     }
 
     /// The methodology for `scenario` at `time` in `region`: the most specific region that has
-    /// one valid then, and there the highest version.
+    /// one valid then, and there the highest version. What a (scenario, region) may use is
+    /// looked up once and kept in the overlay until a registration (`methodologyChoices`): the
+    /// search of the region's chain took a tenth of the rules thread's samples when every
+    /// report made it (Benchmarks/RESULTS.md).
     func selectMethodology(scenario: String, region: String, at time: Timestamp) throws -> MethodologyRecord? {
-        for r in Region.containing(region) {
-            guard let best = try state.record(MethodologyVersions.self, at: statePath("msel", scenario, r))?.best(at: time) else { continue }
+        let key = MethodologyChoice.Key(scenario: scenario, region: region)
+        let choice: MethodologyChoice
+        if let kept = state.methodologyChoices[key] {
+            choice = kept
+        } else {
+            choice = try methodologyChoice(scenario: scenario, region: region)
+            if !state.frozen { state.methodologyChoices[key] = choice }
+        }
+        for r in choice.regions {
+            guard let best = r.versions.best(at: time) else { continue }
             let path = statePath("meth", best.id, pad16(best.version))
-            guard let m = try state.record(MethodologyRecord.self, at: path) else { throw StateRecordError(key: path, expected: "registered methodology") }
+            guard let m = r.records.first(where: { $0.id == best.id && $0.version == best.version }) else {
+                throw StateRecordError(key: path, expected: "registered methodology")
+            }
             return m
         }
         return nil
     }
+
+    /// The versions registered for `scenario` in each region containing `region` (most specific
+    /// first, those with none left out), with the records of those versions.
+    private func methodologyChoice(scenario: String, region: String) throws -> MethodologyChoice {
+        var choice = MethodologyChoice()
+        for r in Region.containing(region) {
+            guard let versions = try state.record(MethodologyVersions.self, at: statePath("msel", scenario, r)) else { continue }
+            var records: [MethodologyRecord] = []
+            for v in versions.versions {
+                if let m = try state.record(MethodologyRecord.self, at: statePath("meth", v.id, pad16(v.version))) { records.append(m) }
+            }
+            choice.regions.append((versions, records))
+        }
+        return choice
+    }
+}
+
+/// The methodologies a behaviour of one scenario in one region may use (`selectMethodology`).
+struct MethodologyChoice {
+    struct Key: Hashable {
+        var scenario: String
+        var region: String
+    }
+
+    /// Each region containing the behaviour's that has versions registered, most specific first:
+    /// its versions, and the records of those registered (a missing one is a corrupt state,
+    /// reported if it is chosen).
+    var regions: [(versions: MethodologyVersions, records: [MethodologyRecord])] = []
 }

@@ -163,6 +163,18 @@ public final class StateOverlay: StateReader {
         written.contains { matching($0.key) }
     }
 
+    /// The methodologies each (scenario, region) may use, as the rules last found them
+    /// (`RuleContext.selectMethodology`): read by every report, changed only by a registration.
+    /// Kept while no `meth/` or `msel/` record changes through this overlay: any write of one,
+    /// any undo and a new base drop them all. Not kept once frozen (another thread may read).
+    var methodologyChoices: [MethodologyChoice.Key: MethodologyChoice] = [:]
+
+    /// Whether a write of `key` changes what `methodologyChoices` were made from.
+    @inline(__always)
+    private static func changesMethodologies(_ key: String) -> Bool {
+        key.utf8.first == UInt8(ascii: "m") && (key.hasBytePrefix("meth/") || key.hasBytePrefix("msel/"))
+    }
+
     /// Writing through: what each write replaced (nil: nothing held), in order, to undo it.
     private var undo: [(key: String, previous: Content?)] = []
     /// Writing through: where the open savepoint began in `written` and `undo`.
@@ -178,6 +190,7 @@ public final class StateOverlay: StateReader {
         precondition(!inSavepoint, "rebase inside a savepoint")
         precondition(resident == nil, "an overlay writing through has no base of its own")
         base = newBase
+        methodologyChoices = [:]
     }
 
     /// Starts a savepoint: later writes can be undone together by `rollback()`. The sequencer
@@ -209,6 +222,7 @@ public final class StateOverlay: StateReader {
     public func rollback() {
         precondition(inSavepoint, "rollback without a savepoint")
         undoIndexChanges(from: indexSavepointStart)
+        methodologyChoices = [:]
         if resident != nil {
             undo(from: savepointStart.undo)
             written.removeSubrange(savepointStart.written...)
@@ -230,6 +244,7 @@ public final class StateOverlay: StateReader {
         precondition(!inSavepoint, "undo inside a savepoint")
         undo(from: 0)
         undoIndexChanges()
+        methodologyChoices = [:]
         resident?.drop(coldLayer)
     }
 
@@ -359,6 +374,7 @@ public final class StateOverlay: StateReader {
     private func write(_ key: String, _ content: Content, indexed: Bool = false) {
         precondition(!frozen, "write to a frozen overlay")
         if !indexed { indexWrite(key, content) }
+        if Self.changesMethodologies(key) { methodologyChoices = [:] }
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
         if let resident {
             let previous: Content?
@@ -391,6 +407,7 @@ public final class StateOverlay: StateReader {
         precondition(!frozen, "write to a frozen overlay")
         precondition(resident == nil, "read models are not written through the rules' state")
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
+        if Self.changesMethodologies(key) { methodologyChoices = [:] }
         let number = inSavepoint ? savepointNumber : 0
         var index = slots.index(forKey: key)
         if index == nil {
@@ -511,13 +528,15 @@ public final class StateOverlay: StateReader {
     /// Sorting and copying tens of thousands of records per batch still showed in profiles of
     /// the commit thread, so this sorts slot positions by each key's first 16
     /// bytes as integers, compares whole keys only on a tie, and copies no record.
-    public func forEachWriteInOrder(_ body: (String, Content) throws -> Void) rethrows {
-        if resident != nil { return try forEachWrittenThroughInOrder(body) }
+    /// `skipping`: keys left out, before the sort (the state environment's writer leaves out
+    /// half of a batch's writes, the rules' own).
+    public func forEachWriteInOrder(skipping: ((String) -> Bool)? = nil, _ body: (String, Content) throws -> Void) rethrows {
+        if resident != nil { return try forEachWrittenThroughInOrder(skipping: skipping, body) }
         var order: [(prefix: (UInt64, UInt64), index: Dictionary<String, Slot>.Index)] = []
         order.reserveCapacity(slots.count)
         var i = slots.startIndex
         while i != slots.endIndex {
-            if slots.values[i].written { order.append((Self.prefix16(slots.keys[i]), i)) }
+            if slots.values[i].written, skipping?(slots.keys[i]) != true { order.append((Self.prefix16(slots.keys[i]), i)) }
             i = slots.index(after: i)
         }
         order.sort { a, b in
@@ -529,10 +548,10 @@ public final class StateOverlay: StateReader {
 
     /// `forEachWriteInOrder` of an overlay writing through: the last write of each key, sorted
     /// the same way (a key's writes stay in the order made, so the last is found after a sort).
-    private func forEachWrittenThroughInOrder(_ body: (String, Content) throws -> Void) rethrows {
+    private func forEachWrittenThroughInOrder(skipping: ((String) -> Bool)?, _ body: (String, Content) throws -> Void) rethrows {
         var order: [(prefix: (UInt64, UInt64), index: Int)] = []
         order.reserveCapacity(written.count)
-        for (i, w) in written.enumerated() { order.append((Self.prefix16(w.key), i)) }
+        for i in written.indices where skipping?(written[i].key) != true { order.append((Self.prefix16(written[i].key), i)) }
         order.sort { a, b in
             if a.prefix != b.prefix { return a.prefix < b.prefix }
             let ka = written[a.index].key, kb = written[b.index].key

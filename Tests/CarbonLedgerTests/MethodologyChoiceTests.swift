@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import LedgerCore
+import LedgerDemo
+import LedgerStore
+@testable import CarbonLedger
+import TestSupport
+
+/// A batch's overlay keeps the methodologies each (scenario, region) may use between reports
+/// (`StateOverlay.methodologyChoices`); a registration in the batch, or one rolled back with
+/// its refused submission, must show in the next report's choice.
+@Suite struct MethodologyChoiceTests {
+    let race = ConcurrencyTests()
+
+    @Test func aReportChoosesWithTheRegistrationsOfItsBatchAndNotThoseRolledBack() throws {
+        let dir = TempDir()
+        let (ledger, sequencer, city, resident) = try race.city(dir, platforms: "szmetro", "greenlife")
+        // A key that registers methodologies and reports: a refused submission of it can
+        // register one and choose it before it is rolled back.
+        let hub = try NoteSigningKey.generate(name: "hub-key")
+        for r in try sequencer.append([try city.sign([["type": "key.register", "key": .string(hub.verifierKey.description), "actor": "hub",
+                                                       "roles": ["admin", "platform"], "scenarios": ["metro"], "regions": ["440300"]]], by: city.admin),
+                                       try city.sign([["type": "consent.grant", "account": .string(resident), "platform": "hub",
+                                                       "scenarios": ["*"], "aggregate": true]], by: hub)], now: .now()) {
+            _ = try r.get()
+        }
+        let start = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - 6 * 3_600_000)
+        func at(_ hour: Int64) -> Timestamp { Timestamp(millisecondsSinceEpoch: start.millisecondsSinceEpoch + hour * 3_600_000) }
+        // Metro in 440304, 10 mg per metre: more specific than sz-metro's 440300 (48 mg per metre).
+        let register: JSONValue = ["type": "methodology.register", "id": "hub-metro", "version": 1, "title": "Metro trips, district factor",
+                                   "scenario": "metro", "region": "440304", "unit": "m", "kind": "quantitative", "factor_mg": 10,
+                                   "valid_from": "2026-01-01T00:00:00.000Z"]
+        let trip = { (ref: String, hour: Int64) in race.trip(resident, "metro", amount: 1_000, start: at(hour), minutes: 20, ref: ref) }
+        let refused: JSONValue = ["type": "account.open", "account": "hub-bad", "kind": "no-such-kind", "region": "440304"]
+        // One batch: a report, a submission that registers, chooses and is refused, a report,
+        // a registration, a report.
+        let results = try sequencer.append([
+            try city.sign(trip("choice-1", 0), by: "szmetro"),
+            try city.sign([register, trip("choice-2", 1), refused], by: hub),
+            try city.sign(trip("choice-3", 2), by: "szmetro"),
+            try city.sign([register], by: city.admin),
+            try city.sign(trip("choice-4", 3), by: "szmetro"),
+        ], now: .now())
+        #expect(results.map { (try? $0.get()) != nil } == [true, false, true, true, true], "\(results)")
+        sequencer.writeRulesCheckpoint()
+        let chosen = try [0, 2, 4].map { i in
+            let seq = Int64(try results[i].get().firstSeq)
+            return try ledger.store.ruleCheckpoints().read { _, records in
+                try records.record(BehaviourRecord.self, at: "beh/" + pad16(seq)).map { "\($0.methodology) \($0.creditedMg)" }
+            }
+        }
+        #expect(chosen == ["sz-metro 48000", "sz-metro 48000", "hub-metro 10000"])
+    }
+}
