@@ -63,23 +63,22 @@ extension RuleContext {
 
     /// The methodology for `scenario` at `time` in `region`: the most specific region that has
     /// one valid then, and there the highest version. What a (scenario, region) may use is
-    /// looked up once and kept in the overlay until a registration (`methodologyChoices`): the
-    /// search of the region's chain took a tenth of the rules thread's samples when every
+    /// looked up once and kept in the overlay until a registration (`CatalogueMemo`): the
+    /// search of the region's chain was a tenth of `behaviourReport`'s instructions when every
     /// report made it (Benchmarks/RESULTS.md).
     func selectMethodology(scenario: String, region: String, at time: Timestamp) throws -> MethodologyRecord? {
         let key = MethodologyChoice.Key(scenario: scenario, region: region)
         let choice: MethodologyChoice
-        if let kept = state.methodologyChoices[key] {
+        if let kept = state.catalogue.methodologies[key] {
             choice = kept
         } else {
             choice = try methodologyChoice(scenario: scenario, region: region)
-            if !state.frozen { state.methodologyChoices[key] = choice }
+            if !state.frozen { state.catalogue.methodologies[key] = choice }
         }
         for r in choice.regions {
             guard let best = r.versions.best(at: time) else { continue }
-            let path = statePath("meth", best.id, pad16(best.version))
             guard let m = r.records.first(where: { $0.id == best.id && $0.version == best.version }) else {
-                throw StateRecordError(key: path, expected: "registered methodology")
+                throw StateRecordError(key: statePath("meth", best.id, pad16(best.version)), expected: "registered methodology")
             }
             return m
         }
@@ -100,17 +99,4 @@ extension RuleContext {
         }
         return choice
     }
-}
-
-/// The methodologies a behaviour of one scenario in one region may use (`selectMethodology`).
-struct MethodologyChoice {
-    struct Key: Hashable {
-        var scenario: String
-        var region: String
-    }
-
-    /// Each region containing the behaviour's that has versions registered, most specific first:
-    /// its versions, and the records of those registered (a missing one is a corrupt state,
-    /// reported if it is chosen).
-    var regions: [(versions: MethodologyVersions, records: [MethodologyRecord])] = []
 }

@@ -13,7 +13,11 @@ extension RuleContext {
 
     /// Points the reporting platform's rule awards for a behaviour credited with `reduction` mg.
     func pointsFor(scenario: String, reduction: Int64) throws -> Int64 {
-        try state.record(PointsRuleRecord.self, at: statePath("prule", actor, scenario))?.points(for: reduction) ?? 0
+        let key = CatalogueMemo.PointsRuleKey(platform: actor, scenario: scenario)
+        if let kept = state.catalogue.pointsRules[key] { return kept?.points(for: reduction) ?? 0 }
+        let rule = try state.record(PointsRuleRecord.self, at: statePath("prule", actor, scenario))
+        if !state.frozen { state.catalogue.pointsRules[key] = .some(rule) }
+        return rule?.points(for: reduction) ?? 0
     }
 
     func pointsRedeem(_ f: EventFields) throws {

@@ -163,17 +163,11 @@ public final class StateOverlay: StateReader {
         written.contains { matching($0.key) }
     }
 
-    /// The methodologies each (scenario, region) may use, as the rules last found them
-    /// (`RuleContext.selectMethodology`): read by every report, changed only by a registration.
-    /// Kept while no `meth/` or `msel/` record changes through this overlay: any write of one,
-    /// any undo and a new base drop them all. Not kept once frozen (another thread may read).
-    var methodologyChoices: [MethodologyChoice.Key: MethodologyChoice] = [:]
-
-    /// Whether a write of `key` changes what `methodologyChoices` were made from.
-    @inline(__always)
-    private static func changesMethodologies(_ key: String) -> Bool {
-        key.utf8.first == UInt8(ascii: "m") && (key.hasBytePrefix("meth/") || key.hasBytePrefix("msel/"))
-    }
+    /// What the rules found in the programme's catalogue (`CatalogueMemo`): read by every
+    /// report, changed only by a registration. Kept while no catalogue record changes through
+    /// this overlay: any write of one, any undo and a new base drop it. Not kept once frozen
+    /// (another thread may read).
+    var catalogue = CatalogueMemo()
 
     /// Writing through: what each write replaced (nil: nothing held), in order, to undo it.
     private var undo: [(key: String, previous: Content?)] = []
@@ -190,7 +184,7 @@ public final class StateOverlay: StateReader {
         precondition(!inSavepoint, "rebase inside a savepoint")
         precondition(resident == nil, "an overlay writing through has no base of its own")
         base = newBase
-        methodologyChoices = [:]
+        catalogue = CatalogueMemo()
     }
 
     /// Starts a savepoint: later writes can be undone together by `rollback()`. The sequencer
@@ -222,7 +216,7 @@ public final class StateOverlay: StateReader {
     public func rollback() {
         precondition(inSavepoint, "rollback without a savepoint")
         undoIndexChanges(from: indexSavepointStart)
-        methodologyChoices = [:]
+        catalogue = CatalogueMemo()
         if resident != nil {
             undo(from: savepointStart.undo)
             written.removeSubrange(savepointStart.written...)
@@ -244,7 +238,7 @@ public final class StateOverlay: StateReader {
         precondition(!inSavepoint, "undo inside a savepoint")
         undo(from: 0)
         undoIndexChanges()
-        methodologyChoices = [:]
+        catalogue = CatalogueMemo()
         resident?.drop(coldLayer)
     }
 
@@ -374,7 +368,7 @@ public final class StateOverlay: StateReader {
     private func write(_ key: String, _ content: Content, indexed: Bool = false) {
         precondition(!frozen, "write to a frozen overlay")
         if !indexed { indexWrite(key, content) }
-        if Self.changesMethodologies(key) { methodologyChoices = [:] }
+        if CatalogueMemo.isSource(key) { catalogue = CatalogueMemo() }
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
         if let resident {
             let previous: Content?
@@ -407,7 +401,7 @@ public final class StateOverlay: StateReader {
         precondition(!frozen, "write to a frozen overlay")
         precondition(resident == nil, "read models are not written through the rules' state")
         assert(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "state keys are printable ASCII")
-        if Self.changesMethodologies(key) { methodologyChoices = [:] }
+        if CatalogueMemo.isSource(key) { catalogue = CatalogueMemo() }
         let number = inSavepoint ? savepointNumber : 0
         var index = slots.index(forKey: key)
         if index == nil {

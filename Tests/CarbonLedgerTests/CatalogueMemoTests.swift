@@ -6,10 +6,10 @@ import LedgerStore
 @testable import CarbonLedger
 import TestSupport
 
-/// A batch's overlay keeps the methodologies each (scenario, region) may use between reports
-/// (`StateOverlay.methodologyChoices`); a registration in the batch, or one rolled back with
-/// its refused submission, must show in the next report's choice.
-@Suite struct MethodologyChoiceTests {
+/// A batch's overlay keeps what reports read of the catalogue between them (`CatalogueMemo`:
+/// the methodologies a scenario in a region may use, a platform's points rule); a registration
+/// in the batch, or one rolled back with its refused submission, must show in the next report.
+@Suite struct CatalogueMemoTests {
     let race = ConcurrencyTests()
 
     @Test func aReportChoosesWithTheRegistrationsOfItsBatchAndNotThoseRolledBack() throws {
@@ -50,5 +50,31 @@ import TestSupport
             }
         }
         #expect(chosen == ["sz-metro 48000", "sz-metro 48000", "hub-metro 10000"])
+    }
+
+    @Test func aReportEarnsByThePointsRuleOfItsBatchAndNotOneRolledBack() throws {
+        let dir = TempDir()
+        let (ledger, sequencer, city, resident) = try race.city(dir, platforms: "szmetro", "greenlife")
+        let start = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - 6 * 3_600_000)
+        func trip(_ ref: String, _ hour: Int64) -> JSONValue {
+            race.trip(resident, "metro", amount: 1_000, start: Timestamp(millisecondsSinceEpoch: start.millisecondsSinceEpoch + hour * 3_600_000), minutes: 20, ref: ref)
+        }
+        func rule(_ points: Int64) -> JSONValue { ["type": "points.rule", "scenario": "metro", "points_per_event": .int(points)] }
+        let refused: JSONValue = ["type": "points.rule", "scenario": "no-such-scenario", "points_per_event": 1]
+        // The demo's metro rule: 2 points a trip and one per 100 g (48 g here).
+        let results = try sequencer.append([
+            try city.sign(trip("points-1", 0), by: "szmetro"),
+            try city.sign([rule(9), trip("points-2", 1), refused], by: city.platforms["szmetro"]!),
+            try city.sign(trip("points-3", 2), by: "szmetro"),
+            try city.sign(rule(7), by: "szmetro"),
+            try city.sign(trip("points-4", 3), by: "szmetro"),
+        ], now: .now())
+        #expect(results.map { (try? $0.get()) != nil } == [true, false, true, true, true], "\(results)")
+        sequencer.writeRulesCheckpoint()
+        let points = try [0, 2, 4].map { i in
+            let seq = Int64(try results[i].get().firstSeq)
+            return try ledger.store.ruleCheckpoints().read { _, records in try records.record(BehaviourRecord.self, at: "beh/" + pad16(seq))?.points }
+        }
+        #expect(points == [2, 2, 7])
     }
 }
