@@ -1,24 +1,52 @@
 /// Writes the reducer's effects as the read models SPEC.md section 10 lays out: `hist/`,
 /// `stat/`, `mkt/`, `lb/` and `totals`. The one writer of those records, wherever they are kept.
 public enum Projection {
+    /// Writes `effects` in order. The counters of the records many events share (statistics,
+    /// market, totals) are summed first and written once per record; where a sum could differ
+    /// from the one-by-one saturating additions (a counter within reach of Int64's bounds), the
+    /// whole list is written one by one instead. Each shared record changed per event was the
+    /// larger part of this function's instructions (callgrind; Benchmarks/RESULTS.md).
     public static func apply(_ effects: some Collection<Effect>, to state: StateOverlay) throws {
+        var sums = CounterSums()
         for effect in effects {
             switch effect {
             case .history(let seq, let account, let line):
                 state.putCanonical(historyPath(seq: seq, account: account), bytes: line)
             case .stats(let day, let region, let scenario, let deltas):
-                try state.updateObject(statePath("stat", day, region, scenario)) { for d in deltas where d.amount != 0 { $0.add(d.amount, to: d.counter) } }
+                sums.add(statePath("stat", day, region, scenario), deltas, skippingZeros: true)
             case .totals(let deltas):
-                try state.updateObject("totals") { for d in deltas { $0.add(d.amount, to: d.counter) } }
+                sums.add("totals", deltas, skippingZeros: false)
             case .market(let month, let currency, let deltas):
-                let path = currency.map { statePath("mkt", month, $0) } ?? statePath("mkt", month)
-                try state.updateObject(path) { for d in deltas { $0.add(d.amount, to: d.counter) } }
+                sums.add(currency.map { statePath("mkt", month, $0) } ?? statePath("mkt", month), deltas, skippingZeros: false)
             case .credited(let day, let account, let scenario, let platform, let region, let mg, let behaviours):
+                // One record per account, day and scenario: little to sum.
                 try state.updateObject(statePath("lb", day, account, scenario, platform, region)) {
                     $0.add(behaviours, to: "behaviours")
                     $0.add(mg, to: "credited_mg")
                 }
             }
+        }
+        guard try sums.isExact(over: state) else {
+            for effect in effects { try applyShared(effect, to: state) }
+            return
+        }
+        for (key, counters) in sums.records {
+            try state.updateObject(key) { o in for c in counters { o.add(c.sum, to: c.name) } }
+        }
+    }
+
+    /// One shared record's change, as `apply` makes it when the sums are not exact.
+    static func applyShared(_ effect: Effect, to state: StateOverlay) throws {
+        switch effect {
+        case .stats(let day, let region, let scenario, let deltas):
+            try state.updateObject(statePath("stat", day, region, scenario)) { for d in deltas where d.amount != 0 { $0.add(d.amount, to: d.counter) } }
+        case .totals(let deltas):
+            try state.updateObject("totals") { for d in deltas { $0.add(d.amount, to: d.counter) } }
+        case .market(let month, let currency, let deltas):
+            let path = currency.map { statePath("mkt", month, $0) } ?? statePath("mkt", month)
+            try state.updateObject(path) { for d in deltas { $0.add(d.amount, to: d.counter) } }
+        case .history, .credited:
+            break
         }
     }
 
