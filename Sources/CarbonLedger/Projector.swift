@@ -112,6 +112,9 @@ final class Projector: @unchecked Sendable {
         condition.withLock { batch.stateWrite }
     }
 
+    /// Callers waiting in `whenHandled` (tests: a caller that must wait for the state does).
+    var waiterCount: Int { condition.withLock { waiters.count } }
+
     /// Blocks until `batch` (committed and queued) is handled.
     func wait(for batch: PreparedBatch) {
         condition.lock()

@@ -588,6 +588,8 @@ public final class Sequencer: @unchecked Sendable {
     func holdStateWrites() { projector.hold() }
     func resumeStateWrites() { projector.resume() }
     var stateTransactions: Int { projector.transactionCount }
+    /// Callers waiting for the state to reach a log size (`whenStateHas`; tests).
+    var stateWaiters: Int { projector.waiterCount }
 
     /// Told the log size the state's writes reached (or failed at) after each of them: the
     /// server wakes the reads waiting for the state (`Ledger-Min-Size`). Set before appending.

@@ -95,6 +95,35 @@ import TestSupport
         _ = try Verifier(store: ledger.store).verify()
     }
 
+    /// `GroupCommitter.submit(_:) async` (the HTTP API's) answers once the state environment
+    /// has the submission, so that a read after the answer sees it: with the state's writes
+    /// held back, it waits for them (it is seen waiting), and what it returns to sees it.
+    @Test func anAsyncSubmitReturnsOnlyOnceTheStateHasItsSubmission() async throws {
+        let dir = TempDir()
+        let (ledger, sequencer, city, resident) = try race.city(dir, platforms: "szmetro", "greenlife")
+        let sizeBefore = try ledger.info().size
+        let stateSize = { try ledger.store.read { try $0.stateSize() } }
+        let start = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - 3 * 3_600_000)
+        let ride = try city.sign(race.trip(resident, "metro", amount: 1_000, start: start, minutes: 20, ref: "async-1"), by: "szmetro")
+        let committer = GroupCommitter(sequencer: sequencer)
+        sequencer.holdStateWrites()
+        let returned = Flag()
+        let submitting = Task {
+            let receipt = try await committer.submit(ride)
+            let seen = try ledger.store.read { try $0.stateSize() }
+            returned.set()
+            return (receipt.treeSize, seen)
+        }
+        // Until it waits for the state, or (the fault this test is for) has returned without.
+        while sequencer.stateWaiters == 0 && !returned.isSet { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(!returned.isSet, "answered before the state had the submission")
+        #expect(try ledger.info().size == sizeBefore + 1 && stateSize() == sizeBefore, "durable, the state held back")
+        sequencer.resumeStateWrites()
+        let (treeSize, seen) = try await submitting.value
+        #expect(treeSize == sizeBefore + 1 && seen >= treeSize, "what a read right after the answer sees: \(seen)")
+        committer.shutdown()
+    }
+
     @Test func aBatchIsNeverCommittedOverOneThatFailed() throws {
         let dir = TempDir()
         let (ledger, sequencer, city, resident) = try race.city(dir, platforms: "szmetro", "greenlife")
@@ -167,4 +196,12 @@ import TestSupport
         let report = try Verifier(store: ledger.store).verify()
         #expect(report.entries == (try ledger.info().size))
     }
+}
+
+/// A flag one task sets and another reads.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
