@@ -1,11 +1,12 @@
 /// Writes the reducer's effects as the read models SPEC.md section 10 lays out: `hist/`,
 /// `stat/`, `mkt/`, `lb/` and `totals`. The one writer of those records, wherever they are kept.
 public enum Projection {
-    /// Writes `effects` in order. The counters of the records many events share (statistics,
-    /// market, totals) are summed first and written once per record; where a sum could differ
-    /// from the one-by-one saturating additions (a counter within reach of Int64's bounds), the
-    /// whole list is written one by one instead. Each shared record changed per event was the
-    /// larger part of this function's instructions (callgrind; Benchmarks/RESULTS.md).
+    /// Writes `effects` as if one by one, in order. The counters of the records many events
+    /// share (statistics, market, totals) are summed first and each record written once; where
+    /// a sum could differ from the one-by-one additions, which stop at ±(2^53 - 1) (a counter
+    /// within reach of that bound, `CounterSums`), the shared records are written effect by
+    /// effect instead. Changing each shared record per event took 13% more of this function's
+    /// instructions (callgrind; Benchmarks/RESULTS.md).
     public static func apply(_ effects: some Collection<Effect>, to state: StateOverlay) throws {
         var sums = CounterSums()
         for effect in effects {
