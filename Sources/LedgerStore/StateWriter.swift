@@ -64,7 +64,7 @@ struct RecordWriter {
     private var encoder: CanonicalRecord
 
     init(packed: Bool = false) {
-        encoder = CanonicalRecord(capacity: 1024, packed: packed)
+        encoder = CanonicalRecord(capacity: 1024, packed: packed, cachingNames: true)
         bytes.reserveCapacity(1024)
     }
 

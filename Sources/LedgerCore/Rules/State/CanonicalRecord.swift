@@ -20,10 +20,15 @@ public struct CanonicalRecord {
     /// instead of their canonical JSON.
     public let packed: Bool
 
+    /// The packed names written so far, for an encoder that writes many records (`reset()`).
+    private let names: PackedNameCache?
+
     /// `capacity`: about how many bytes the record takes, to allocate once. `packed`: writes
-    /// `PackedRecord`'s form.
-    public init(capacity: Int = 128, packed: Bool = false) {
+    /// `PackedRecord`'s form. `cachingNames`: with `packed`, for an encoder that writes many
+    /// records, keeps each name's packed byte (`PackedNameCache`).
+    public init(capacity: Int = 128, packed: Bool = false, cachingNames: Bool = false) {
         self.packed = packed
+        names = packed && cachingNames ? PackedNameCache() : nil
         out = []
         out.reserveCapacity(capacity)
         out.append(packed ? PackedRecord.marker : UInt8(ascii: "{"))
@@ -73,7 +78,10 @@ public struct CanonicalRecord {
         lastKey = text
         #endif
         precondition(!finished, "a member added to a finished CanonicalRecord")
-        if packed { return PackedRecord.writeName(k, into: &out) }
+        if packed {
+            if let names { return names.write(k, into: &out) }
+            return PackedRecord.writeName(k, into: &out)
+        }
         if out.count > 1 { out.append(UInt8(ascii: ",")) }
         out.append(UInt8(ascii: "\""))
         k.withUTF8Buffer { out.append(contentsOf: $0) }
