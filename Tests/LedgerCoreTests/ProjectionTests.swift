@@ -3,8 +3,8 @@ import LedgerCore
 import LedgerDemo
 
 /// `Projection.apply` sums the shared records' counters of a batch before writing them; the
-/// records must be what adding each delta in turn, saturating at Int64's bounds, makes, also
-/// where a counter reaches a bound.
+/// records must be what adding each delta in turn makes (each sum stopping at ±(2^53 - 1)),
+/// also where a counter reaches that bound or starts beyond it.
 @Suite struct ProjectionTests {
     /// The read models' semantics written out one effect at a time: what the sums must equal.
     static func oneByOne(_ effects: [Effect], to state: StateOverlay) throws {
@@ -71,16 +71,15 @@ import LedgerDemo
             try Self.oneByOne(effects, to: reference)
             let a = summed.sortedWrites, b = reference.sortedWrites
             #expect(a.map(\.key) == b.map(\.key) && a.map(\.value) == b.map(\.value), "round \(round): \(effects)")
-            if a.map(\.value) != b.map(\.value) {
-                return
-            }
+            if a.map(\.value) != b.map(\.value) { return }
         }
     }
 }
 
 extension JSONObject {
     /// The read models' counter semantics, from the public API: an absent counter takes the
-    /// delta; one present (not an integer: from 0) adds it, stopping at 2^53 - 1 either way.
+    /// delta as it is; one present (not an integer: from 0) adds it, the sum stopping at
+    /// ±(2^53 - 1).
     mutating func add(saturating delta: Int64, to key: String) {
         guard let value = self[key] else { self[key] = .int(delta); return }
         self[key] = .int((value.intValue ?? 0).saturatingAdding(delta))
