@@ -112,9 +112,6 @@ final class Projector: @unchecked Sendable {
         condition.withLock { batch.stateWrite }
     }
 
-    /// Callers waiting in `whenHandled` (tests: a caller that must wait for the state does).
-    var waiterCount: Int { condition.withLock { waiters.count } }
-
     /// Blocks until `batch` (committed and queued) is handled.
     func wait(for batch: PreparedBatch) {
         condition.lock()
@@ -131,7 +128,17 @@ final class Projector: @unchecked Sendable {
             return
         }
         waiters.append((size, resume))
+        let tell = waiting
         condition.unlock()
+        tell?()
+    }
+
+    /// Called when a caller starts waiting in `whenHandled` (tests: a caller that must wait
+    /// for the state is seen doing so).
+    private var waiting: (@Sendable () -> Void)?
+    var onWaiting: (@Sendable () -> Void)? {
+        get { condition.withLock { waiting } }
+        set { condition.withLock { waiting = newValue } }
     }
 
     /// Keeps the projector from writing until `resume()` (tests).

@@ -588,8 +588,11 @@ public final class Sequencer: @unchecked Sendable {
     func holdStateWrites() { projector.hold() }
     func resumeStateWrites() { projector.resume() }
     var stateTransactions: Int { projector.transactionCount }
-    /// Callers waiting for the state to reach a log size (`whenStateHas`; tests).
-    var stateWaiters: Int { projector.waiterCount }
+    /// Called when a caller starts waiting for the state (`whenStateHas`; tests).
+    var onStateWaiter: (@Sendable () -> Void)? {
+        get { projector.onWaiting }
+        set { projector.onWaiting = newValue }
+    }
 
     /// Told the log size the state's writes reached (or failed at) after each of them: the
     /// server wakes the reads waiting for the state (`Ledger-Min-Size`). Set before appending.

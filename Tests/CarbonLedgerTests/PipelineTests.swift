@@ -107,16 +107,17 @@ import TestSupport
         let ride = try city.sign(race.trip(resident, "metro", amount: 1_000, start: start, minutes: 20, ref: "async-1"), by: "szmetro")
         let committer = GroupCommitter(sequencer: sequencer)
         sequencer.holdStateWrites()
-        let returned = Flag()
+        // Whichever comes first: it waits for the state, or (the fault this test is for) it
+        // returns without.
+        let first = FirstEvent()
+        sequencer.onStateWaiter = { first.mark("waiting") }
         let submitting = Task {
             let receipt = try await committer.submit(ride)
             let seen = try ledger.store.read { try $0.stateSize() }
-            returned.set()
+            first.mark("returned")
             return (receipt.treeSize, seen)
         }
-        // Until it waits for the state, or (the fault this test is for) has returned without.
-        while sequencer.stateWaiters == 0 && !returned.isSet { try await Task.sleep(for: .milliseconds(1)) }
-        #expect(!returned.isSet, "answered before the state had the submission")
+        #expect(await first.value == "waiting", "answered before the state had the submission")
         #expect(try ledger.info().size == sizeBefore + 1 && stateSize() == sizeBefore, "durable, the state held back")
         sequencer.resumeStateWrites()
         let (treeSize, seen) = try await submitting.value
@@ -198,10 +199,28 @@ import TestSupport
     }
 }
 
-/// A flag one task sets and another reads.
-final class Flag: @unchecked Sendable {
+/// The first of several events, marked from any thread; `value` waits for it.
+final class FirstEvent: @unchecked Sendable {
     private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
+    private var first: String?
+    private var waiter: CheckedContinuation<String, Never>?
+
+    func mark(_ event: String) {
+        lock.lock()
+        guard first == nil else { lock.unlock(); return }
+        first = event
+        let w = waiter
+        waiter = nil
+        lock.unlock()
+        w?.resume(returning: event)
+    }
+
+    var value: String {
+        get async {
+            await withCheckedContinuation { c in
+                lock.lock()
+                if let first { lock.unlock(); c.resume(returning: first) } else { waiter = c; lock.unlock() }
+            }
+        }
+    }
 }
