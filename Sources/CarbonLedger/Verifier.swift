@@ -316,17 +316,24 @@ private struct Replay {
         func failure(_ what: String) -> VerificationFailure {
             Self.fail(nil, "the rules checkpoint (\(RuleCheckpoints.directory)/, the state after \(position.size) entries) \(what): \(RuleCheckpoints.remedy)")
         }
-        return try checkpoints.read(at: position) { txn, records in
-            let compared = try compareRecords(txn, records, canonicalizing: true, skipping: Projection.owns(keyBytes:)) { key, stored, replayed in
-                switch (stored, replayed) {
-                case (let l?, nil): return failure("holds \(key) = \(l), which a replay of the log does not produce")
-                case (nil, let r?): return failure("lacks \(key) (a replay of the log produces \(r))")
-                case (let l?, let r?): return failure("holds \(key) = \(l), where a replay of the log has \(r)")
-                case (nil, nil): return failure("differs at \(key)")
-                }
+        func fault(_ key: String, _ stored: String?, _ replayed: String?) -> VerificationFailure {
+            switch (stored, replayed) {
+            case (let l?, nil): return failure("holds \(key) = \(l), which a replay of the log does not produce")
+            case (nil, let r?): return failure("lacks \(key) (a replay of the log produces \(r))")
+            case (let l?, let r?): return failure("holds \(key) = \(l), where a replay of the log has \(r)")
+            case (nil, nil): return failure("differs at \(key)")
             }
+        }
+        return try checkpoints.read(at: position) { txn, records, behaviours in
+            guard let behaviours else { throw failure("has no database of its behaviours' records (\(RuleCheckpoints.behavioursDatabase))") }
+            // The behaviours' records against the replay's `beh/` keys, then every other record
+            // against the replay's others.
+            let prefix = Array("beh/".utf8)
+            let behavioursCompared = try compareRecords(txn, behaviours, from: prefix, through: prefix + [0xFF], canonicalizing: true, fault: fault)
+            let compared = try compareRecords(txn, records, canonicalizing: true,
+                                              skipping: { Projection.owns(keyBytes: $0) || $0.starts(with: prefix) }, fault: fault)
             if let problem = try checkpoints.filterProblem(txn) { throw failure(problem) }
-            return compared
+            return behavioursCompared + compared
         }
     }
 
@@ -639,15 +646,16 @@ private struct Replay {
     /// `skipping` names: the same keys with the same bytes, else `fault` of the first key that
     /// differs (its stored and replayed values, nil where absent). Compared in chunks of key
     /// ranges, so memory stays bounded whatever the state's size. Returns the records compared.
-    func compareRecords(_ txn: LMDBTransaction, _ db: LMDBDatabase, canonicalizing: Bool = false, skipping: @escaping (UnsafeRawBufferPointer) -> Bool,
-                        fault: (String, String?, String?) -> VerificationFailure) throws -> Int {
+    func compareRecords(_ txn: LMDBTransaction, _ db: LMDBDatabase, from start: [UInt8]? = nil, through end: [UInt8]? = nil, canonicalizing: Bool = false,
+                        skipping: ((UnsafeRawBufferPointer) -> Bool)? = nil, fault: (String, String?, String?) -> VerificationFailure) throws -> Int {
         try scratch.read { s in
-            var from: [UInt8]? = nil
+            var from = start
             var compared = 0
             while true {
-                let live = try StateDump(txn, db, from: from, limit: 4096, skipping: skipping, canonicalizing: canonicalizing)
-                // The replay's records up to the live chunk's last key (all remaining ones at the end).
-                let replayed = try StateDump(s.stateTxn, scratch.state, from: from, limit: Int.max, through: live.done ? nil : live.records.last?.key,
+                let live = try StateDump(txn, db, from: from, limit: 4096, through: end, skipping: skipping, canonicalizing: canonicalizing)
+                // The replay's records up to the live chunk's last key (all remaining ones, up to
+                // `end`, at the end).
+                let replayed = try StateDump(s.stateTxn, scratch.state, from: from, limit: Int.max, through: live.done ? end : live.records.last?.key,
                                              skipping: skipping)
                 for (a, b) in zip(live.records, replayed.records) {
                     if a.key != b.key {

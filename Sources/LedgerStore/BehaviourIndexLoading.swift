@@ -42,7 +42,7 @@ extension BehaviourIndex {
         var records: [(seq: Int64, value: UnsafeRawBufferPointer)] = []
         let from = prefix + Array(pad16(Int64(clamping: source.firstSeq)).utf8)
         try from.withUnsafeBytes { start in
-            try reader.txn.scan(reader.records, from: start) { k, v in
+            try reader.txn.scan(reader.behaviourRecords, from: start) { k, v in
                 guard k.starts(with: prefix) else { return false }
                 guard let seq = Self.seq(ofKey: k, after: prefix.count) else {
                     throw StoreError.corrupt("\(String(decoding: k, as: UTF8.self)) is not the key of a behaviour's record")

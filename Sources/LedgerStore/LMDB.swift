@@ -322,9 +322,15 @@ public struct LMDBTransaction {
 
     /// Number of records in `db`.
     public func count(_ db: LMDBDatabase) throws(LMDBError) -> Int {
+        try stat(db).entries
+    }
+
+    /// What `db` holds: its records, and the pages of its B-tree's leaves (each `pageSize`
+    /// bytes) and of the values too large for a leaf.
+    public func stat(_ db: LMDBDatabase) throws(LMDBError) -> (entries: Int, leafPages: Int, overflowPages: Int, pageSize: Int) {
         var st = MDB_stat()
         try LMDBError.check(mdb_stat(txn, db.dbi, &st), "mdb_stat(\(db.name))")
-        return st.ms_entries
+        return (st.ms_entries, st.ms_leaf_pages, st.ms_overflow_pages, Int(st.ms_psize))
     }
 
     /// Visits records with key >= `from` in key order until `body` returns false.

@@ -22,13 +22,20 @@ public final class RuleCheckpoints: @unchecked Sendable {
     /// key filter's hashes (`FilterHashes`); layout 4 holds the rule records of
     /// `StateRecords.layout` 2 (a behaviour's record without the keys its fields determine),
     /// layout 5 those of layout 3 (no interval or daily cap records), layout 6 those of layout
-    /// 4 (no act records, nor their hashes in the key filter's).
-    public static let format = "carbonledger-rules/6 " + LogStore.format
+    /// 4 (no act records, nor their hashes in the key filter's); layout 7 keeps the behaviours'
+    /// records in a database of their own (`behaviours`).
+    public static let format = "carbonledger-rules/7 " + LogStore.format
 
     public let env: LMDBEnvironment
     /// State key (ASCII) -> the record: a typed one packed (`PackedRecord`), any other as
     /// canonical JSON. Readers get canonical JSON (`StoreStateReader`, `forEachRecord`).
     let records: LMDBDatabase
+    /// The behaviours' records (`beh/SEQ16`, the same keys and values `records` would hold):
+    /// one per report, each a key after every other, so a step appends them (MDB_APPEND) to
+    /// full pages, where among the other keys each page split left two half-full ones and the
+    /// file twice its records (Benchmarks/RESULTS.md). Nil only when opened read-only in a
+    /// checkpoint of an earlier layout (which `position` does not read either).
+    let behaviours: LMDBDatabase?
     /// `format`, `size` (u64 BE), `head` (32 bytes) and the filter's seed (`FilterHashes`).
     let meta: LMDBDatabase
     /// The hashes of the filtered keys, a record per step (`FilterHashes`); nil only when opened
@@ -67,15 +74,24 @@ public final class RuleCheckpoints: @unchecked Sendable {
         }
         env = try LMDBEnvironment(path: path, options: options)
         records = try env.openDatabase("records")
+        behaviours = readOnly ? try env.openDatabaseIfPresent(Self.behavioursDatabase) : try env.openDatabase(Self.behavioursDatabase)
         meta = try env.openDatabase("meta")
         // Read-only, a checkpoint of an earlier layout has none (and `position` reads it as none).
         filterHashes = try env.openDatabaseIfPresent(FilterHashes.database)
     }
 
+    /// The name of the behaviours' database.
+    public static let behavioursDatabase = "behaviours"
+
+    /// The checkpoint's records as the rules read them, through `txn`.
+    func reader(_ txn: LMDBTransaction) -> StoreStateReader {
+        StoreStateReader(txn: txn, records: records, meta: meta, filterHashes: filterHashes, behaviours: behaviours)
+    }
+
     /// Runs `body` over one read transaction: where the checkpoint stands (nil when it holds
     /// none, or one of another format), and its records.
     public func read<R>(_ body: (Position?, StoreStateReader) throws -> R) throws -> R {
-        try env.read { txn in try body(try Self.position(txn, meta), StoreStateReader(txn: txn, records: records, meta: meta, filterHashes: filterHashes)) }
+        try env.read { txn in try body(try Self.position(txn, meta), reader(txn)) }
     }
 
     /// Calls `body` with each record in key order, as the state environment would store it
@@ -84,7 +100,7 @@ public final class RuleCheckpoints: @unchecked Sendable {
     @discardableResult
     public func forEachRecord(stored: Bool = false, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Position? {
         try env.read { txn in
-            try txn.scan(records, from: nil) { k, v in
+            func visit(_ k: UnsafeRawBufferPointer, _ v: UnsafeRawBufferPointer) throws -> Bool {
                 if stored || !PackedRecord.isPacked(v) {
                     try body(k, v)
                 } else {
@@ -92,6 +108,18 @@ public final class RuleCheckpoints: @unchecked Sendable {
                 }
                 return true
             }
+            // The behaviours' records where their keys fall among the others'.
+            var behavioursVisited = behaviours == nil
+            func visitBehaviours() throws {
+                guard !behavioursVisited, let behaviours else { return }
+                behavioursVisited = true
+                try txn.scan(behaviours, from: nil, visit)
+            }
+            try txn.scan(records, from: nil) { k, v in
+                if !behavioursVisited, !k.lexicographicallyPrecedes(StoreStateReader.behaviourPrefix) { try visitBehaviours() }
+                return try visit(k, v)
+            }
+            try visitBehaviours()
             return try Self.position(txn, meta)
         }
     }
@@ -116,17 +144,18 @@ public final class RuleCheckpoints: @unchecked Sendable {
         try env.read { txn in try Self.position(txn, meta) }
     }
 
-    /// Runs `body` over the records database in one read snapshot, if the checkpoint stands at
-    /// `position` there; nil if it does not.
-    public func read<R>(at position: Position, _ body: (LMDBTransaction, LMDBDatabase) throws -> R) throws -> R? {
-        try env.read { txn in try Self.position(txn, meta) == position ? body(txn, records) : nil }
+    /// Runs `body` over the records database and the behaviours' (nil in a checkpoint of an
+    /// earlier layout) in one read snapshot, if the checkpoint stands at `position` there; nil
+    /// if it does not.
+    public func read<R>(at position: Position, _ body: (LMDBTransaction, LMDBDatabase, LMDBDatabase?) throws -> R) throws -> R? {
+        try env.read { txn in try Self.position(txn, meta) == position ? body(txn, records, behaviours) : nil }
     }
 
     /// What is wrong with the key filter's hashes in `txn` (`FilterHashes`), or nil: for `verify`,
     /// in a transaction of `read(at:)`.
     public func filterProblem(_ txn: LMDBTransaction) throws -> String? {
         guard let filterHashes else { return "has no database of its key filter's hashes (\(FilterHashes.database))" }
-        return try FilterHashes.problem(StoreStateReader(txn: txn, records: records, meta: meta), database: filterHashes)
+        return try FilterHashes.problem(reader(txn), database: filterHashes)
     }
 
     static func position(_ txn: LMDBTransaction, _ meta: LMDBDatabase) throws -> Position? {
@@ -169,10 +198,21 @@ public final class RuleCheckpoints: @unchecked Sendable {
             guard let filterHashes, let seed = try FilterHashes.seed(txn, meta: meta) else {
                 throw StoreError.corrupt("the rules checkpoint has no seed of its key filter's hashes: \(Self.remedy)")
             }
+            guard let behaviours else { throw StoreError.missing("the rules checkpoint has no database of its behaviours' records: \(Self.remedy)") }
             var filtered = FilterHashes.Collector(seed: seed)
+            // The greatest behaviour's key stored: a report's record has a greater one, and is
+            // appended; a reversal's or a request's rewrites one before it.
+            var lastBehaviour = try [UInt8(0xFF)].withUnsafeBytes { try txn.last(behaviours, before: $0).map { Array($0.key) } }
             try writes { key, content in
                 filtered.wrote(key, content)
-                try writer.write(key, content, to: records, in: txn)
+                let behaviour = key.utf8.withContiguousStorageIfAvailable { StoreStateReader.isBehaviourKey(UnsafeRawBufferPointer($0)) } ?? key.hasPrefix("beh/")
+                guard behaviour else { return try writer.write(key, content, to: records, in: txn) }
+                var append = false
+                if case .absent = content {} else {
+                    append = lastBehaviour.map { $0.lexicographicallyPrecedes(key.utf8) } ?? true
+                }
+                try writer.write(key, content, to: behaviours, in: txn, append: append)
+                if append { lastBehaviour = Array(key.utf8) }
             }
             try filtered.store(txn, database: filterHashes)
             try setPosition(to, txn)
@@ -184,6 +224,8 @@ public final class RuleCheckpoints: @unchecked Sendable {
     public func reset(at to: Position) throws {
         try env.write { txn in
             try txn.clear(records)
+            guard let behaviours else { throw StoreError.missing("the rules checkpoint has no database of its behaviours' records: \(Self.remedy)") }
+            try txn.clear(behaviours)
             guard let filterHashes else { throw StoreError.missing("the rules checkpoint has no database of its key filter's hashes: \(Self.remedy)") }
             try FilterHashes.reset(txn, database: filterHashes, meta: meta)
             try setPosition(to, txn)

@@ -68,7 +68,8 @@ struct RecordWriter {
         bytes.reserveCapacity(1024)
     }
 
-    mutating func write(_ key: String, _ content: StateOverlay.Content, to db: LMDBDatabase, in txn: LMDBTransaction) throws {
+    /// `append`: the key is after every key of `db` (MDB_APPEND: no search, and full pages).
+    mutating func write(_ key: String, _ content: StateOverlay.Content, to db: LMDBDatabase, in txn: LMDBTransaction, append: Bool = false) throws {
         var key = key
         try key.withUTF8 { k in
             let k = UnsafeRawBufferPointer(k)
@@ -76,17 +77,17 @@ struct RecordWriter {
             case .value(let v):
                 bytes.removeAll(keepingCapacity: true)
                 CanonicalJSON.write(v, into: &bytes)
-                try bytes.withUnsafeBytes { try txn.put(db, key: k, value: $0) }
+                try bytes.withUnsafeBytes { try txn.put(db, key: k, value: $0, append: append) }
             case .canonical(let record):
                 try record.withUnsafeBytes { r in
                     // A record loaded packed from the rules checkpoint goes anywhere else as its JSON.
-                    guard PackedRecord.isPacked(r), !encoder.packed else { return try txn.put(db, key: k, value: r) }
-                    try RuleCheckpoints.canonical(r, key: String(decoding: k, as: UTF8.self)).withUnsafeBytes { try txn.put(db, key: k, value: $0) }
+                    guard PackedRecord.isPacked(r), !encoder.packed else { return try txn.put(db, key: k, value: r, append: append) }
+                    try RuleCheckpoints.canonical(r, key: String(decoding: k, as: UTF8.self)).withUnsafeBytes { try txn.put(db, key: k, value: $0, append: append) }
                 }
             case .typed(let typed):
                 encoder.reset()
                 typed.encode(into: &encoder)
-                try encoder.finishInPlace { try txn.put(db, key: k, value: $0) }
+                try encoder.finishInPlace { try txn.put(db, key: k, value: $0, append: append) }
             case .absent:
                 try txn.delete(db, key: k)
             }

@@ -9,20 +9,40 @@ public final class StoreStateReader: StateReader {
     let metaDatabase: LMDBDatabase
     /// A rules checkpoint's hashes of its filtered keys (`FilterHashes`); nil for the state environment.
     let filterHashes: LMDBDatabase?
+    /// Where the behaviours' records (`beh/`) are: a rules checkpoint's database of them
+    /// (`RuleCheckpoints.behaviours`), else `records`.
+    let behaviourRecords: LMDBDatabase
 
     public init(store: LogStore, txn: LMDBTransaction) {
         self.txn = txn
         records = store.state
         metaDatabase = store.stateMeta
         filterHashes = nil
+        behaviourRecords = records
     }
 
     /// The records of `records` and the size under `meta`, through `txn`.
-    init(txn: LMDBTransaction, records: LMDBDatabase, meta: LMDBDatabase, filterHashes: LMDBDatabase? = nil) {
+    init(txn: LMDBTransaction, records: LMDBDatabase, meta: LMDBDatabase, filterHashes: LMDBDatabase? = nil, behaviours: LMDBDatabase? = nil) {
         self.txn = txn
         self.records = records
         self.metaDatabase = meta
         self.filterHashes = filterHashes
+        behaviourRecords = behaviours ?? records
+    }
+
+    /// The prefix of the behaviours' keys (`beh/SEQ16`).
+    static let behaviourPrefix = Array("beh/".utf8)
+
+    /// Whether a key (or a key's prefix, for a scan) is a behaviour's.
+    @inline(__always)
+    static func isBehaviourKey(_ k: UnsafeRawBufferPointer) -> Bool {
+        k.count >= 4 && k[0] == UInt8(ascii: "b") && k[1] == UInt8(ascii: "e") && k[2] == UInt8(ascii: "h") && k[3] == UInt8(ascii: "/")
+    }
+
+    /// The database that holds `key`.
+    @inline(__always)
+    func database(of key: UnsafeRawBufferPointer) -> LMDBDatabase {
+        Self.isBehaviourKey(key) ? behaviourRecords : records
     }
 
     /// The state of `reader`'s snapshot.
@@ -44,7 +64,7 @@ public final class StoreStateReader: StateReader {
     // re-check canonical form (that re-encoding was a tenth of each read in profiles).
     public func get(_ key: String) throws -> JSONValue? {
         try Self.withBytes(of: key) { k in
-            guard let raw = try txn.get(records, key: k) else { return nil }
+            guard let raw = try txn.get(database(of: k), key: k) else { return nil }
             return try Self.parse(raw, key: key)
         }
     }
@@ -52,7 +72,7 @@ public final class StoreStateReader: StateReader {
     /// Decoded from the stored bytes in the transaction's pages, with no JSON tree between.
     public func record<R: StateRecord>(_ type: R.Type, at key: String) throws -> R? {
         try Self.withBytes(of: key) { k in
-            guard let raw = try txn.get(records, key: k) else { return nil }
+            guard let raw = try txn.get(database(of: k), key: k) else { return nil }
             return try Self.decode(R.self, raw, at: key)
         }
     }
@@ -103,7 +123,7 @@ public final class StoreStateReader: StateReader {
         let prefix = Array((parent + "/").utf8)
         var out: [(String, V)] = []
         try prefix.withUnsafeBytes { start in
-            try txn.scan(records, from: start) { k, v in
+            try txn.scan(database(of: start), from: start) { k, v in
                 guard k.starts(with: prefix) else { return false }
                 if !k[prefix.count...].contains(UInt8(ascii: "/")) {
                     let key = String(decoding: k, as: UTF8.self)
@@ -117,7 +137,7 @@ public final class StoreStateReader: StateReader {
 
     public func predecessor(parent: String, before: String) throws -> (key: String, value: JSONValue)? {
         try Self.withBytes(of: before) { b in
-            guard let (k, v) = try txn.last(records, before: b), Self.isChild(k, of: parent) else { return nil }
+            guard let (k, v) = try txn.last(database(of: b), before: b), Self.isChild(k, of: parent) else { return nil }
             let key = String(decoding: k, as: UTF8.self)
             return (key, try Self.parse(v, key: key))
         }
@@ -125,7 +145,7 @@ public final class StoreStateReader: StateReader {
 
     public func predecessorRecord<R: StateRecord>(_ type: R.Type, parent: String, before: String) throws -> (key: String, record: R)? {
         try Self.withBytes(of: before) { b in
-            guard let (k, v) = try txn.last(records, before: b), Self.isChild(k, of: parent) else { return nil }
+            guard let (k, v) = try txn.last(database(of: b), before: b), Self.isChild(k, of: parent) else { return nil }
             let key = String(decoding: k, as: UTF8.self)
             return (key, try Self.decode(R.self, v, at: key))
         }

@@ -48,6 +48,44 @@ import TestSupport
         try Self.expectCheckpointIsTheState(ledger)
     }
 
+    /// The behaviours' records are in a database of their own, which no other record is in:
+    /// each step appends its reports' records after those before, to full pages (among the
+    /// other keys, each page split in the middle and left two half full). The reversals and
+    /// requests of later steps rewrite records there (`stepsLeaveTheCheckpointEqualToTheStoredRules`).
+    @Test func behavioursAreAppendedToADatabaseOfTheirOwn() throws {
+        let dir = TempDir()
+        let (ledger, city, _) = try newDemoCity(dir, origin: "carbonledger.example/behaviours", residents: 80, days: 3)
+        let sequencer = try ledger.sequencer()
+        sequencer.checkpointEntries = 100
+        try sequencer.appendAccepted(try city.setup())
+        for day in 0..<3 { try sequencer.appendAccepted(try city.regularBatches(day)) }
+        sequencer.writeRulesCheckpoint()
+        let written = sequencer.rulesCheckpoint
+        #expect(written.fault == nil && written.steps > 3, "\(written)")
+        try Self.expectCheckpointIsTheState(ledger)
+
+        let checkpoints = try ledger.store.ruleCheckpoints()
+        let at = try #require(try checkpoints.position())
+        let held = try Self.checkpoint(ledger).records
+        let behaviourKeys = held.keys.filter { $0.hasPrefix("beh/") }
+        let measured = try checkpoints.read(at: at) { txn, records, behaviours -> (Int, Double, Int)? in
+            guard let behaviours else { return nil }
+            // A leaf's node is 8 bytes and its key and value, plus 2 bytes of the page's index.
+            var bytes = 0
+            try txn.scan(behaviours, from: nil) { k, v in bytes += 10 + k.count + v.count; return true }
+            let stat = try txn.stat(behaviours)
+            var strays = 0
+            try txn.scan(records, from: nil) { k, _ in
+                if k.starts(with: Array("beh/".utf8)) { strays += 1 }
+                return true
+            }
+            return (stat.entries, Double(bytes) / Double(stat.leafPages * (stat.pageSize - 16)), strays)
+        }
+        let (inOwn, fill, strays) = try #require(measured ?? nil, "the checkpoint of this layout has a database of behaviours")
+        #expect(inOwn == behaviourKeys.count && inOwn > 200 && strays == 0, "\(inOwn) of \(behaviourKeys.count), \(strays) in the records")
+        #expect(fill > 0.8, "the behaviours' leaf pages are \(Int(fill * 100))% full, \(inOwn) records")
+    }
+
     /// A writer started after more was appended loads the checkpoint and replays only the log
     /// after it, reading the cold records from the checkpoint: the tail reverses a report made
     /// before it, which the state environment already shows reversed.
@@ -352,13 +390,15 @@ import TestSupport
         #expect(try Verifier(store: ledger.store).verify().rulesCheckpointCompared != nil)
     }
 
-    /// A checkpoint of the layout before (`carbonledger-rules/2`, without the key filter's
-    /// hashes) is not compared by a read-only `verify`, which says why, and a writer replays the
-    /// log to make it again in this layout.
+    /// A checkpoint of the layout before (`carbonledger-rules/6`: the behaviours' records among
+    /// the others, and here without the key filter's hashes either) is not compared by a
+    /// read-only `verify`, which says why, and a writer replays the log to make it again in this
+    /// layout.
     @Test func aCheckpointOfTheLayoutBeforeIsRebuilt() throws {
         let dir = TempDir()
         let (ledger, _, _) = try Self.checkpointedDay(dir, origin: "carbonledger.example/layout")
         let held = try Self.checkpoint(ledger).records
+        #expect(held.keys.contains { $0.hasPrefix("beh/") }, "the old layout's records hold behaviours'")
         let path = ledger.directory + "/" + RuleCheckpoints.directory
         try FileManager.default.removeItem(atPath: path)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -368,7 +408,7 @@ import TestSupport
             try env.write { txn in
                 for (k, v) in held { try Array(k.utf8).withUnsafeBytes { k in try v.withUnsafeBytes { try txn.put(records, key: k, value: $0) } } }
                 let size = try ledger.info().size
-                for (name, value) in [("format", Array("carbonledger-rules/2 \(LogStore.format)".utf8)), ("size", withUnsafeBytes(of: size.bigEndian) { Array($0) }),
+                for (name, value) in [("format", Array("carbonledger-rules/6 \(LogStore.format)".utf8)), ("size", withUnsafeBytes(of: size.bigEndian) { Array($0) }),
                                       ("head", try ledger.store.read { try $0.leafHash(ofEntryBefore: size) }.bytes)] {
                     try Array(name.utf8).withUnsafeBytes { k in try value.withUnsafeBytes { try txn.put(meta, key: k, value: $0) } }
                 }
