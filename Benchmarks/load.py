@@ -2,7 +2,11 @@
 """Load test of `cledger serve` on loopback: C concurrent clients POST signed submissions for T
 seconds (bounded), then every acknowledgement is checked against the log (none lost, none
 duplicated) and the server's memory is reported. Submissions are built and signed here from
-SPEC.md alone (canonical JSON, RFC 6962 root, Ed25519 over the statement)."""
+SPEC.md alone (canonical JSON, RFC 6962 root, Ed25519 over the statement): note events. With
+--submissions, they are read from a file instead (one JSON per line, as `cledger-tools
+stress-append --export` writes the demo city's behaviour reports), after the submissions of
+--setup are posted one by one; the clients share the file's submissions until they run out or
+the time is up, and the rate counts that phase only."""
 import argparse, base64, hashlib, http.client, json, os, statistics, threading, time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -31,10 +35,36 @@ def main():
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--events", type=int, default=10, help="note events per submission")
     ap.add_argument("--pid", type=int, help="server pid, to sample its memory")
+    ap.add_argument("--setup", help="submissions to post one by one first (one JSON per line)")
+    ap.add_argument("--submissions", help="the submissions the clients post (one JSON per line) instead of generated notes")
     a = ap.parse_args()
     seed = base64.b64decode(open(a.key).read().strip().split("+", 4)[4])[1:]
     sk = Ed25519PrivateKey.from_private_bytes(seed)
     host, port = a.base.replace("http://", "").rstrip("/").split(":")
+
+    def post(conn, body):
+        t0 = time.perf_counter()
+        conn.request("POST", "/v1/submissions", body, {"Content-Type": "application/json"})
+        r = conn.getresponse()
+        return r.status, r.read(), time.perf_counter() - t0
+
+    if a.setup:
+        conn = http.client.HTTPConnection(host, int(port), timeout=600)
+        for n, line in enumerate(open(a.setup, "rb")):
+            status, data, _ = post(conn, line.rstrip(b"\n"))
+            if status != 200:
+                print(f"setup submission {n} refused: {status} {data[:300]!r}")
+                return 1
+        print(f"setup: {n + 1} submissions appended")
+    # Each submission with its root, computed here from its events (SPEC.md sections 3 and 5),
+    # so that an acknowledgement is checked against the log by what was sent, not what was answered.
+    given = None
+    if a.submissions:
+        given = []
+        for line in open(a.submissions, "rb"):
+            events = json.loads(line)["events"]
+            given.append((line.rstrip(b"\n"), mth([hashlib.sha256(b"\x00" + canonical(e)).digest() for e in events]).hex()))
+    next_given = [0]
 
     def submission(client, n):
         events = [{"type": "note", "text": f"load {client}-{n}-{i}"} for i in range(a.events)]
@@ -47,29 +77,32 @@ def main():
     deadline = time.time() + a.seconds
 
     def client(c):
-        conn = http.client.HTTPConnection(host, int(port), timeout=60)
+        conn = http.client.HTTPConnection(host, int(port), timeout=600)
         n = 0
         while time.time() < deadline:
-            body, root = submission(c, n)
-            n += 1
-            t0 = time.perf_counter()
-            conn.request("POST", "/v1/submissions", body, {"Content-Type": "application/json"})
-            r = conn.getresponse()
-            data = r.read()
-            dt = time.perf_counter() - t0
+            if given is None:
+                body, root = submission(c, n)
+                n += 1
+            else:
+                with lock:
+                    if next_given[0] == len(given):
+                        return
+                    body, root = given[next_given[0]]
+                    next_given[0] += 1
+            status, data, dt = post(conn, body)
             with lock:
-                if r.status == 200:
+                if status == 200:
                     j = json.loads(data)
                     acks.append((j["first_seq"], j["last_seq"], root))
                     latencies.append(dt)
                 else:
-                    errors.append((r.status, data[:200]))
+                    errors.append((status, data[:200]))
 
     rss, anon = [], []
     def sample():
         # VmRSS includes LMDB's memory-mapped file pages (the OS page cache); RssAnon is the
         # process's own heap, which must stay flat.
-        while time.time() < deadline + 1 and a.pid:
+        while time.time() < deadline + 1 and a.pid and not clients_done.is_set():
             try:
                 for line in open(f"/proc/{a.pid}/status"):
                     if line.startswith("VmRSS:"):
@@ -80,11 +113,16 @@ def main():
                 return
             time.sleep(0.5)
 
-    threads = [threading.Thread(target=client, args=(c,)) for c in range(a.clients)] + [threading.Thread(target=sample)]
+    clients_done = threading.Event()
+    clients = [threading.Thread(target=client, args=(c,)) for c in range(a.clients)]
+    sampler = threading.Thread(target=sample)
     start = time.time()
-    for t in threads: t.start()
-    for t in threads: t.join()
+    for t in clients + [sampler]: t.start()
+    for t in clients: t.join()
+    # The rate is of the clients' time: they stop at the deadline or when the file runs out.
     elapsed = time.time() - start
+    clients_done.set()
+    sampler.join()
 
     # Every acknowledged submission is in the log exactly where it was acknowledged, once.
     conn = http.client.HTTPConnection(host, int(port), timeout=60)

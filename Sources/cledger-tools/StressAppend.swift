@@ -48,6 +48,12 @@ struct StressAppend: ParsableCommand {
     @Option(help: "With --workload behaviour: also write the timed submissions, one JSON per line, to this file (for the comparison baselines).")
     var export: String?
 
+    @Option(help: "With --workload behaviour: also write the city's setup submissions (keys, methodologies, accounts, consents), one JSON per line in the order they must be appended, to this file.")
+    var exportSetup: String?
+
+    @Flag(help: "With --export: write the files and append nothing (for a load test that submits them to a server over HTTP, `Benchmarks/load.sh --workload behaviour`).")
+    var exportOnly = false
+
     @Flag(help: "With --workload behaviour: the ledger's clock follows the simulated days, which then start today: each day's reports are appended at 23:30 CST of their day, so the programme's windows move on as in a real year (any ledger init makes, with its default windows, will do). Prints the rule state the writer holds every --sample-days days.")
     var simulatedClock = false
 
@@ -68,6 +74,9 @@ struct StressAppend: ParsableCommand {
         if report && batches == 0 { throw ValidationError("--report needs --batches") }
         if workload == .behaviour && !report { throw ValidationError("--workload behaviour needs --report") }
         guard firstDay >= 0 else { throw ValidationError("--first-day must be >= 0") }
+        if (exportSetup != nil || exportOnly) && workload != .behaviour { throw ValidationError("--export-setup and --export-only need --workload behaviour") }
+        if exportOnly && export == nil { throw ValidationError("--export-only needs --export (the file of submissions to write)") }
+        if exportOnly && simulatedClock { throw ValidationError("--export-only writes the year before today; --simulated-clock appends as it goes") }
         if simulatedClock && workload != .behaviour { throw ValidationError("--simulated-clock needs --workload behaviour") }
         guard sampleDays >= 1 else { throw ValidationError("--sample-days must be >= 1") }
     }
@@ -111,7 +120,8 @@ struct StressAppend: ParsableCommand {
             // The city's keys and submissions are deterministic: a ledger that has its setup
             // already (an earlier run) continues with it.
             let setup = try city.setup()
-            if try ledger.store.read({ try $0.firstSeq(ofSubmission: setup[0].root) }) == nil {
+            if let path = exportSetup { try Self.write(setup, to: path) }
+            if !exportOnly, try ledger.store.read({ try $0.firstSeq(ofSubmission: setup[0].root) }) == nil {
                 for r in try sequencer.append(setup, now: .now()) { _ = try r.get() }
             }
             if simulatedClock {
@@ -127,10 +137,10 @@ struct StressAppend: ParsableCommand {
             guard !subs.isEmpty else { throw CLIError("--first-day \(firstDay) is past the simulated year (days 0 to \(o.days - 1))") }
             let work = Array(subs.prefix(batches))
             let events = work.reduce(0) { $0 + $1.events.count }
-            if let path = export {
-                var out = [UInt8]()
-                for s in work { out += CanonicalJSON.encode(s.json); out.append(0x0A) }
-                guard FileManager.default.createFile(atPath: path, contents: Data(out)) else { throw CLIError("\(path): cannot be written") }
+            if let path = export { try Self.write(work, to: path) }
+            if exportOnly {
+                print("wrote \(events) behaviour events of days \(firstDay)-\(d - 1) in \(work.count) submissions to \(export ?? "")\(exportSetup.map { ", and the setup's \(setup.count) submissions to \($0)" } ?? "")")
+                return
             }
             print("appended \(events) behaviour events of days \(firstDay)-\(d - 1) in \(work.count) submissions, \(try timed(work, events: events))")
         } else if report {
@@ -227,5 +237,12 @@ struct StressAppend: ParsableCommand {
             }
             group.wait()
         }
+    }
+
+    /// Writes `submissions` to `path`, one canonical JSON per line (what `POST /v1/submissions` takes).
+    static func write(_ submissions: [Submission], to path: String) throws {
+        var out = [UInt8]()
+        for s in submissions { out += CanonicalJSON.encode(s.json); out.append(0x0A) }
+        guard FileManager.default.createFile(atPath: path, contents: Data(out)) else { throw CLIError("\(path): cannot be written") }
     }
 }

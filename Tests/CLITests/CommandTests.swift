@@ -160,6 +160,36 @@ import TestSupport
         #expect(notes.status != 0 && notes.stderr.contains("--simulated-clock needs --workload behaviour"), "\(notes.stderr)")
     }
 
+    /// `--export-only` writes the city's setup and behaviour submissions for the HTTP load test
+    /// (`Benchmarks/load.sh --workload behaviour`) and appends nothing; appended in the files'
+    /// order, every one is accepted and the reports are all there.
+    @Test func anExportOnlyRunWritesSubmissionsThatAppendInOrder() throws {
+        let d = TempDir()
+        try CLI.run(["keygen", "--name", "reg", "--out", d.sub("reg.key")])
+        try CLI.run(["init", "--dir", d.sub("L"), "--origin", "o.test/city", "--key", d.sub("reg.key"), "--report-days", "366", "--reversal-days", "366"])
+        let r = try CLI.tool(["stress-append", "--dir", d.sub("L"), "--workload", "behaviour", "--residents", "300", "--batches", "4", "--report",
+                              "--export", d.sub("work.jsonl"), "--export-setup", d.sub("setup.jsonl"), "--export-only"])
+        #expect(r.status == 0 && r.stdout.hasPrefix("wrote ") && r.stdout.contains(" in 4 submissions to "), "\(r.stdout)\(r.stderr)")
+        #expect(try Ledger(directory: d.sub("L")).info().size == 1, "an export-only run appended")
+        func lines(_ name: String) throws -> [Submission] {
+            try String(contentsOfFile: d.sub(name), encoding: .utf8).split(separator: "\n").map { try Submission.decode(Array($0.utf8)) }
+        }
+        let setup = try lines("setup.jsonl"), work = try lines("work.jsonl")
+        #expect(setup.count > 1 && work.count == 4)
+        let ledger = try Ledger(directory: d.sub("L"))
+        let writer = try ledger.sequencer()
+        try writer.appendAccepted(setup)
+        let receipts = try writer.appendAccepted(work)
+        let reports = work.reduce(0) { $0 + $1.events.count }
+        #expect(receipts.reduce(0) { $0 + $1.count } == reports && reports > 100)
+        #expect(try ledger.info().size == 1 + UInt64(setup.reduce(0) { $0 + $1.events.count } + reports))
+        // Without a file to write, or for the note workload, it is refused.
+        let noFile = try CLI.tool(["stress-append", "--dir", d.sub("L"), "--workload", "behaviour", "--batches", "1", "--report", "--export-only"])
+        #expect(noFile.status != 0 && noFile.stderr.contains("--export-only needs --export"), "\(noFile.stderr)")
+        let notes = try CLI.tool(["stress-append", "--dir", d.sub("L"), "--batches", "1", "--export-setup", d.sub("s.jsonl")])
+        #expect(notes.status != 0 && notes.stderr.contains("need --workload behaviour"), "\(notes.stderr)")
+    }
+
     /// `restart-time` times what a server does before it serves, and appends nothing.
     @Test func restartTimeTimesTheStepsBeforeServing() throws {
         let d = TempDir()
