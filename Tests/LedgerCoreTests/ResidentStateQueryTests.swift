@@ -192,6 +192,38 @@ import Testing
         #expect(try resident.record(SeqRecord.self, at: "xauth/p/b")?.value == 3 && resident.count == 1)
     }
 
+    /// Both kinds of overlay list their writes in byte order whatever prefix the keys share
+    /// (the sort compares their first 32 bytes as integers and the rest only on a tie): keys
+    /// of 16, 31, 32 and 33 bytes and longer ones tied over their first 32, each with its last
+    /// write.
+    @Test func writesAreListedInByteOrderWhateverPrefixTheyShare() throws {
+        let stems = ["consent/r-00001/", "consent/r-00001/szmetro-and-more", "consent/r-00001/szmetro-and-morf", "xauth/a", "xauth/ab",
+                     "xauth/" + String(repeating: "k", count: 25), "xauth/" + String(repeating: "k", count: 26), "xauth/" + String(repeating: "k", count: 25) + "l", "key/r-00002/"]
+        var keys: [String] = []
+        for stem in stems { for suffix in ["", "0", "1", "10", "/z", "/" + String(repeating: "9", count: 20)] { keys.append(stem + suffix) } }
+        #expect(Set(keys.map(\.utf8.count)).isSuperset(of: [16, 31, 32, 33]))
+        // Written in a scrambled order, some twice.
+        let order = keys.indices.map { ($0 * 17) % keys.count } + keys.indices.filter { $0 % 3 == 0 }
+        var last: [String: Int64] = [:]
+        let buffered = StateOverlay(base: EmptyState())
+        let through = StateOverlay(writingThrough: ResidentState())
+        through.beginSavepoint()
+        for (n, i) in order.enumerated() {
+            buffered.putRecord(keys[i], SeqRecord(Int64(n)))
+            through.putRecord(keys[i], SeqRecord(Int64(n)))
+            last[keys[i]] = Int64(n)
+        }
+        through.commitSavepoint()
+        let expected = last.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { ($0, SeqRecord(last[$0]!).canonical) }
+        #expect(expected.count == keys.count)
+        for overlay in [buffered, through] {
+            var listed: [(String, [UInt8]?)] = []
+            overlay.forEachWriteInOrder { k, c in listed.append((k, c.stored)) }
+            #expect(listed.map(\.0) == expected.map(\.0))
+            #expect(listed.map(\.1) == expected.map(\.1))
+        }
+    }
+
     @Test func aRecordReadTypedIsTheRecordLoaded() throws {
         let resident = ResidentState()
         resident.load(key: "acct/p-1", canonical: AccountRecord(kind: .person, region: "440304", openedSeq: 3).canonical)

@@ -520,17 +520,18 @@ public final class StateOverlay: StateReader {
     /// Calls `body` with each written key (and its value, nil for a deletion) in byte order.
     /// LMDB takes sorted puts much faster (its pages stay in cache; Benchmarks/RESULTS.md).
     /// Sorting and copying tens of thousands of records per batch still showed in profiles of
-    /// the commit thread, so this sorts slot positions by each key's first 16
-    /// bytes as integers, compares whole keys only on a tie, and copies no record.
+    /// the commit thread, so this sorts slot positions by each key's first 32 bytes as
+    /// integers, compares whole keys only on a tie, and copies no record. (16 bytes tied most
+    /// keys of the largest namespaces: `hist/0000000000/` and `lb/20261207/r-0` are 16 long.)
     /// `skipping`: keys left out, before the sort (the state environment's writer leaves out
     /// half of a batch's writes, the rules' own).
     public func forEachWriteInOrder(skipping: ((String) -> Bool)? = nil, _ body: (String, Content) throws -> Void) rethrows {
         if resident != nil { return try forEachWrittenThroughInOrder(skipping: skipping, body) }
-        var order: [(prefix: (UInt64, UInt64), index: Dictionary<String, Slot>.Index)] = []
+        var order: [(prefix: KeyPrefix, index: Dictionary<String, Slot>.Index)] = []
         order.reserveCapacity(slots.count)
         var i = slots.startIndex
         while i != slots.endIndex {
-            if slots.values[i].written, skipping?(slots.keys[i]) != true { order.append((Self.prefix16(slots.keys[i]), i)) }
+            if slots.values[i].written, skipping?(slots.keys[i]) != true { order.append((Self.prefix(slots.keys[i]), i)) }
             i = slots.index(after: i)
         }
         order.sort { a, b in
@@ -543,14 +544,13 @@ public final class StateOverlay: StateReader {
     /// `forEachWriteInOrder` of an overlay writing through: the last write of each key, sorted
     /// the same way (a key's writes stay in the order made, so the last is found after a sort).
     private func forEachWrittenThroughInOrder(skipping: ((String) -> Bool)?, _ body: (String, Content) throws -> Void) rethrows {
-        var order: [(prefix: (UInt64, UInt64), index: Int)] = []
+        var order: [(prefix: KeyPrefix, index: Int)] = []
         order.reserveCapacity(written.count)
-        for i in written.indices where skipping?(written[i].key) != true { order.append((Self.prefix16(written[i].key), i)) }
+        for i in written.indices where skipping?(written[i].key) != true { order.append((Self.prefix(written[i].key), i)) }
         order.sort { a, b in
             if a.prefix != b.prefix { return a.prefix < b.prefix }
-            let ka = written[a.index].key, kb = written[b.index].key
-            if ka != kb { return Self.less(ka, kb) }
-            return a.index < b.index
+            let c = Self.compare(written[a.index].key, written[b.index].key)
+            return c != 0 ? c < 0 : a.index < b.index
         }
         for (n, o) in order.enumerated() {
             let key = written[o.index].key
@@ -559,17 +559,18 @@ public final class StateOverlay: StateReader {
         }
     }
 
-    /// A key's first 16 bytes as two big-endian integers (zero-padded): their order is the
-    /// keys' byte order, up to ties.
-    static func prefix16(_ key: String) -> (UInt64, UInt64) {
-        var bytes: (UInt64, UInt64) = (0, 0)
+    /// A key's first 32 bytes as four big-endian integers (zero-padded; keys hold no zero
+    /// byte): their order is the keys' byte order, up to ties.
+    typealias KeyPrefix = (UInt64, UInt64, UInt64, UInt64)
+    static func prefix(_ key: String) -> KeyPrefix {
+        var bytes: KeyPrefix = (0, 0, 0, 0)
         let copied: Void? = key.utf8.withContiguousStorageIfAvailable { u in
-            withUnsafeMutableBytes(of: &bytes) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(u).prefix(16))) }
+            withUnsafeMutableBytes(of: &bytes) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(u).prefix(32))) }
         }
         if copied == nil {
-            withUnsafeMutableBytes(of: &bytes) { b in for (i, c) in key.utf8.prefix(16).enumerated() { b[i] = c } }
+            withUnsafeMutableBytes(of: &bytes) { b in for (i, c) in key.utf8.prefix(32).enumerated() { b[i] = c } }
         }
-        return (UInt64(bigEndian: bytes.0), UInt64(bigEndian: bytes.1))
+        return (UInt64(bigEndian: bytes.0), UInt64(bigEndian: bytes.1), UInt64(bigEndian: bytes.2), UInt64(bigEndian: bytes.3))
     }
 
     static func parent(of key: String) -> Substring {
@@ -578,16 +579,20 @@ public final class StateOverlay: StateReader {
     }
 
     /// Byte order (LMDB's order for these keys).
-    public static func less(_ a: String, _ b: String) -> Bool {
+    public static func less(_ a: String, _ b: String) -> Bool { compare(a, b) < 0 }
+
+    /// Byte order as a three-way answer: negative, 0 (the same bytes) or positive.
+    static func compare(_ a: String, _ b: String) -> Int {
         // Non-mutating access: `withUTF8` on `var` copies retains both strings per compare.
-        let fast: Bool?? = a.utf8.withContiguousStorageIfAvailable { ua in
+        let fast: Int?? = a.utf8.withContiguousStorageIfAvailable { ua in
             b.utf8.withContiguousStorageIfAvailable { ub in
                 let n = Swift.min(ua.count, ub.count)
                 let c = n == 0 ? 0 : memcmp(ua.baseAddress!, ub.baseAddress!, n)
-                return c != 0 ? c < 0 : ua.count < ub.count
+                return c != 0 ? Int(c) : ua.count - ub.count
             }
         }
         if case .some(.some(let r)) = fast { return r }
-        return a.utf8.lexicographicallyPrecedes(b.utf8)
+        if a.utf8.elementsEqual(b.utf8) { return 0 }
+        return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
     }
 }
