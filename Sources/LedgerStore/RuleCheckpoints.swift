@@ -23,7 +23,8 @@ public final class RuleCheckpoints: @unchecked Sendable {
     /// `StateRecords.layout` 2 (a behaviour's record without the keys its fields determine),
     /// layout 5 those of layout 3 (no interval or daily cap records), layout 6 those of layout
     /// 4 (no act records, nor their hashes in the key filter's); layout 7 keeps the behaviours'
-    /// records in a database of their own (`behaviours`).
+    /// records in a database of their own (`behaviours`); a writer moves a checkpoint of layout
+    /// 6 into it in place (`upgradeInPlace`).
     public static let format = "carbonledger-rules/7 " + LogStore.format
 
     public let env: LMDBEnvironment
@@ -78,6 +79,69 @@ public final class RuleCheckpoints: @unchecked Sendable {
         meta = try env.openDatabase("meta")
         // Read-only, a checkpoint of an earlier layout has none (and `position` reads it as none).
         filterHashes = try env.openDatabaseIfPresent(FilterHashes.database)
+        if !readOnly { upgraded = try upgradeInPlace() }
+    }
+
+    /// The layout before this one, which a writer moves into this one in place (`upgradeInPlace`)
+    /// rather than replaying the whole log to make it again.
+    static let previousFormat = "carbonledger-rules/6 " + LogStore.format
+    /// `format` while that move is under way: neither layout, so no reader takes it for one.
+    static let upgradingFormat = "carbonledger-rules/7-upgrading " + LogStore.format
+    /// The behaviours' records this process moved out of a checkpoint of the layout before.
+    public private(set) var upgraded = 0
+
+    /// Moves a checkpoint of the layout before (`carbonledger-rules/6`: the behaviours' records
+    /// among the others) into this one: its `beh/` records into `behaviours`, in key order, at
+    /// most `chunk` a transaction, the first of which marks the checkpoint as being moved and
+    /// the last sets this format. At 20 million entries the replay that makes it again takes
+    /// many minutes; this moves records. A move cut short goes on at the next writer's open
+    /// (each transaction deletes from `records` what it appends to `behaviours`). Returns how
+    /// many records it moved; 0 for a checkpoint of any other format.
+    func upgradeInPlace(chunk: Int = 65_536) throws -> Int {
+        let previous = Array(Self.previousFormat.utf8), upgrading = Array(Self.upgradingFormat.utf8)
+        // Only a whole one: without its key filter's hashes (every layout-6 checkpoint has them)
+        // it could not step on, and is made again by a replay instead.
+        guard let behaviours, filterHashes != nil else { return 0 }
+        let movable = try env.read { txn -> Bool in
+            guard try FilterHashes.seed(txn, meta: meta) != nil, let format = try txn.value(named: "format", in: meta) else { return false }
+            return format == previous || format == upgrading
+        }
+        guard movable else { return 0 }
+        let prefix = StoreStateReader.behaviourPrefix
+        var moved = 0
+        while true {
+            // The closure may run again (a full map is grown and the transaction redone): it
+            // returns what it moved rather than counting.
+            let (done, count) = try env.write { txn -> (Bool, Int) in
+                guard let format = try txn.value(named: "format", in: meta), format == previous || format == upgrading else { return (true, 0) }
+                // Whatever the database holds before the move began (a layout-7 checkpoint's,
+                // which an earlier build then made again in layout 6) is not this state's.
+                if format == previous { try txn.clear(behaviours) }
+                var batch: [(key: [UInt8], value: [UInt8])] = []
+                try prefix.withUnsafeBytes { start in
+                    try txn.scan(records, from: start) { k, v in
+                        guard k.starts(with: prefix), batch.count < chunk else { return false }
+                        batch.append((Array(k), Array(v)))
+                        return true
+                    }
+                }
+                var last = try [UInt8(0xFF)].withUnsafeBytes { try txn.last(behaviours, before: $0).map { Array($0.key) } }
+                for (k, v) in batch {
+                    let append = last.map { $0.lexicographicallyPrecedes(k) } ?? true
+                    try k.withUnsafeBytes { kb in
+                        try v.withUnsafeBytes { try txn.put(behaviours, key: kb, value: $0, append: append) }
+                        _ = try txn.delete(records, key: kb)
+                    }
+                    if append { last = k }
+                }
+                let finished = batch.count < chunk
+                let next = finished ? Array(Self.format.utf8) : upgrading
+                try Array("format".utf8).withUnsafeBytes { k in try next.withUnsafeBytes { try txn.put(meta, key: k, value: $0) } }
+                return (finished, batch.count)
+            }
+            moved += count
+            if done { return moved }
+        }
     }
 
     /// The name of the behaviours' database.

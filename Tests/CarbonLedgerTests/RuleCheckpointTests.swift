@@ -86,6 +86,67 @@ import TestSupport
         #expect(fill > 0.8, "the behaviours' leaf pages are \(Int(fill * 100))% full, \(inOwn) records")
     }
 
+    /// A checkpoint of layout 6 (the behaviours' records among the others), whole or with a move
+    /// cut short (some records moved, the format saying a move is under way): a read-only
+    /// `verify` does not take it for either layout; a writer moves the rest in place and loads
+    /// it, replaying nothing before it, and it is the state. A record left in the behaviours'
+    /// database before a whole one's move (a layout-7 checkpoint an earlier build made again in
+    /// layout 6) is not kept.
+    @Test func aCheckpointOfLayout6IsMovedInPlaceNotReplayed() throws {
+        let dir = TempDir()
+        let (ledger, _, writer) = try Self.checkpointedDay(dir, origin: "carbonledger.example/layout6")
+        let at = try #require(try ledger.store.ruleCheckpoints().position())
+        #expect(at.size == (try ledger.info().size))
+        let held = try Self.checkpoint(ledger).records
+        let behaviours = held.filter { $0.key.hasPrefix("beh/") }.count
+        #expect(behaviours > 50)
+        _ = writer
+        for (name, movedBefore) in [("whole", 0), ("cut", behaviours / 3)] {
+            let copy = dir.sub(name)
+            try FileManager.default.copyItem(atPath: ledger.directory, toPath: copy)
+            try {
+                // The copy's checkpoint as layout 6 left it (or a move of it cut short).
+                let env = try LMDBEnvironment(path: copy + "/" + RuleCheckpoints.directory)
+                let records = try env.openDatabase("records"), own = try env.openDatabase(RuleCheckpoints.behavioursDatabase), meta = try env.openDatabase("meta")
+                try env.write { txn in
+                    var stored: [([UInt8], [UInt8])] = []
+                    try txn.scan(own, from: nil) { k, v in stored.append((Array(k), Array(v))); return true }
+                    #expect(stored.count == behaviours)
+                    try txn.clear(own)
+                    for (i, (k, v)) in stored.enumerated() {
+                        try k.withUnsafeBytes { kb in try v.withUnsafeBytes { try txn.put(i < movedBefore ? own : records, key: kb, value: $0) } }
+                    }
+                    if movedBefore == 0, let (_, v) = stored.first {
+                        try Array("beh/0000009999999999".utf8).withUnsafeBytes { kb in try v.withUnsafeBytes { try txn.put(own, key: kb, value: $0) } }
+                    }
+                    let format = movedBefore > 0 ? "carbonledger-rules/7-upgrading \(LogStore.format)" : "carbonledger-rules/6 \(LogStore.format)"
+                    try Array("format".utf8).withUnsafeBytes { k in try Array(format.utf8).withUnsafeBytes { try txn.put(meta, key: k, value: $0) } }
+                }
+            }()
+            let report = try Verifier(store: readOnlyStore(copy)).verify()
+            #expect(report.rulesCheckpointCompared == nil && report.rulesCheckpointNote?.contains("no state in this format") == true, "\(String(describing: report.rulesCheckpointNote))")
+
+            let reopened = try Ledger(directory: copy)
+            let checkpoints = try reopened.store.ruleCheckpoints()
+            #expect(checkpoints.upgraded == behaviours - movedBefore, "\(name)")
+            let loaded = try reopened.sequencer().loadRulesState()
+            guard case .checkpoint(let size, let replayed) = loaded.source, size == at.size, replayed == 0 else { Issue.record("\(name): \(loaded.source)"); continue }
+            #expect(try Self.checkpoint(reopened).records == held, "\(name)")
+            try Self.expectCheckpointIsTheState(reopened)
+            #expect(try Verifier(store: reopened.store).verify().rulesCheckpointCompared?.records == held.count, "\(name)")
+        }
+        // A behaviour's record left among the others (where no reader looks) is named by `verify`.
+        let checkpoints = try ledger.store.ruleCheckpoints()
+        let (key, value) = try #require(held.first { $0.key.hasPrefix("beh/") })
+        let records = try checkpoints.env.openDatabase("records")
+        try checkpoints.env.write { txn in
+            try Array(key.utf8).withUnsafeBytes { k in try value.withUnsafeBytes { try txn.put(records, key: k, value: $0) } }
+        }
+        #expect { try Verifier(store: ledger.store).verify() } throws: { e in
+            "\(e)".contains("holds \(key) among its records") && "\(e)".contains("remove the ledger directory's rules/")
+        }
+    }
+
     /// A writer started after more was appended loads the checkpoint and replays only the log
     /// after it, reading the cold records from the checkpoint: the tail reverses a report made
     /// before it, which the state environment already shows reversed.
