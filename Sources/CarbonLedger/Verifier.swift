@@ -326,8 +326,6 @@ private struct Replay {
         }
         return try checkpoints.read(at: position) { txn, records, behaviours in
             guard let behaviours else { throw failure("has no database of its behaviours' records (\(RuleCheckpoints.behavioursDatabase))") }
-            // The behaviours' records against the replay's `beh/` keys, then every other record
-            // against the replay's others.
             let prefix = Array("beh/".utf8)
             // Readers look for a behaviour's record in its own database only: one among the
             // others would never be read, nor compared below.
@@ -339,6 +337,8 @@ private struct Replay {
                 }
             }
             if let stray { throw failure("holds \(stray) among its records, where the behaviours' records are in their own database (\(RuleCheckpoints.behavioursDatabase))") }
+            // The behaviours' records against the replay's `beh/` keys, then every other record
+            // against the replay's others.
             let behavioursCompared = try compareRecords(txn, behaviours, from: prefix, through: prefix + [0xFF], canonicalizing: true, fault: fault)
             let compared = try compareRecords(txn, records, canonicalizing: true,
                                               skipping: { Projection.owns(keyBytes: $0) || $0.starts(with: prefix) }, fault: fault)
