@@ -326,22 +326,13 @@ private struct Replay {
         }
         return try checkpoints.read(at: position) { txn, records, behaviours in
             guard let behaviours else { throw failure("has no database of its behaviours' records (\(RuleCheckpoints.behavioursDatabase))") }
-            let prefix = Array("beh/".utf8)
-            // Readers look for a behaviour's record in its own database only: one among the
-            // others would never be read, nor compared below.
-            var stray: String?
-            try prefix.withUnsafeBytes { start in
-                try txn.scan(records, from: start) { k, _ in
-                    if k.starts(with: prefix) { stray = String(decoding: k, as: UTF8.self) }
-                    return false
-                }
-            }
-            if let stray { throw failure("holds \(stray) among its records, where the behaviours' records are in their own database (\(RuleCheckpoints.behavioursDatabase))") }
+            if let problem = try checkpoints.layoutProblem(txn) { throw failure(problem) }
+            let prefix = StoreStateReader.behaviourPrefix
             // The behaviours' records against the replay's `beh/` keys, then every other record
             // against the replay's others.
             let behavioursCompared = try compareRecords(txn, behaviours, from: prefix, through: prefix + [0xFF], canonicalizing: true, fault: fault)
             let compared = try compareRecords(txn, records, canonicalizing: true,
-                                              skipping: { Projection.owns(keyBytes: $0) || $0.starts(with: prefix) }, fault: fault)
+                                              skipping: { Projection.owns(keyBytes: $0) || StoreStateReader.isBehaviourKey($0) }, fault: fault)
             if let problem = try checkpoints.filterProblem(txn) { throw failure(problem) }
             return behavioursCompared + compared
         }

@@ -125,14 +125,13 @@ public final class RuleCheckpoints: @unchecked Sendable {
                         return true
                     }
                 }
-                var last = try [UInt8(0xFF)].withUnsafeBytes { try txn.last(behaviours, before: $0).map { Array($0.key) } }
+                var frontier = try AppendFrontier(txn, behaviours)
                 for (k, v) in batch {
-                    let append = last.map { $0.lexicographicallyPrecedes(k) } ?? true
+                    let append = frontier.takes(k)
                     try k.withUnsafeBytes { kb in
                         try v.withUnsafeBytes { try txn.put(behaviours, key: kb, value: $0, append: append) }
                         _ = try txn.delete(records, key: kb)
                     }
-                    if append { last = k }
                 }
                 let finished = batch.count < chunk
                 let next = finished ? Array(Self.format.utf8) : upgrading
@@ -146,6 +145,37 @@ public final class RuleCheckpoints: @unchecked Sendable {
 
     /// The name of the behaviours' database.
     public static let behavioursDatabase = "behaviours"
+
+    /// The greatest key of a database in a write transaction, as puts move it: which of them
+    /// may append (MDB_APPEND, which refuses a key that is not after every other).
+    struct AppendFrontier {
+        private var last: [UInt8]?
+
+        init(_ txn: LMDBTransaction, _ db: LMDBDatabase) throws {
+            last = try [UInt8(0xFF)].withUnsafeBytes { try txn.last(db, before: $0).map { Array($0.key) } }
+        }
+
+        /// Whether `key` goes after every key of the database; if so it is the last one now.
+        mutating func takes<K: Collection<UInt8>>(_ key: K) -> Bool {
+            guard last.map({ $0.lexicographicallyPrecedes(key) }) ?? true else { return false }
+            last = Array(key)
+            return true
+        }
+    }
+
+    /// What is wrong with where `txn` keeps the records, or nil: a behaviour's record among the
+    /// others, where no reader looks for it (they are in `behaviours`). For `verify`, in a
+    /// transaction of `read(at:)`.
+    public func layoutProblem(_ txn: LMDBTransaction) throws -> String? {
+        var stray: String?
+        try StoreStateReader.behaviourPrefix.withUnsafeBytes { start in
+            try txn.scan(records, from: start) { k, _ in
+                if StoreStateReader.isBehaviourKey(k) { stray = String(decoding: k, as: UTF8.self) }
+                return false
+            }
+        }
+        return stray.map { "holds \($0) among its records, where the behaviours' records are in their own database (\(Self.behavioursDatabase))" }
+    }
 
     /// The checkpoint's records as the rules read them, through `txn`.
     func reader(_ txn: LMDBTransaction) -> StoreStateReader {
@@ -264,19 +294,14 @@ public final class RuleCheckpoints: @unchecked Sendable {
             }
             guard let behaviours else { throw StoreError.missing("the rules checkpoint has no database of its behaviours' records: \(Self.remedy)") }
             var filtered = FilterHashes.Collector(seed: seed)
-            // The greatest behaviour's key stored: a report's record has a greater one, and is
-            // appended; a reversal's or a request's rewrites one before it.
-            var lastBehaviour = try [UInt8(0xFF)].withUnsafeBytes { try txn.last(behaviours, before: $0).map { Array($0.key) } }
+            // A report's record has a key after every one stored, and is appended; a reversal's
+            // or a request's rewrites one before it.
+            var frontier = try AppendFrontier(txn, behaviours)
             try writes { key, content in
                 filtered.wrote(key, content)
-                let behaviour = key.utf8.withContiguousStorageIfAvailable { StoreStateReader.isBehaviourKey(UnsafeRawBufferPointer($0)) } ?? key.hasPrefix("beh/")
-                guard behaviour else { return try writer.write(key, content, to: records, in: txn) }
-                var append = false
-                if case .absent = content {} else {
-                    append = lastBehaviour.map { $0.lexicographicallyPrecedes(key.utf8) } ?? true
-                }
+                guard StoreStateReader.isBehaviourKey(key) else { return try writer.write(key, content, to: records, in: txn) }
+                let append = !content.isAbsent && frontier.takes(key.utf8)
                 try writer.write(key, content, to: behaviours, in: txn, append: append)
-                if append { lastBehaviour = Array(key.utf8) }
             }
             try filtered.store(txn, database: filterHashes)
             try setPosition(to, txn)

@@ -31,12 +31,18 @@ public final class StoreStateReader: StateReader {
     }
 
     /// The prefix of the behaviours' keys (`beh/SEQ16`).
-    static let behaviourPrefix = Array("beh/".utf8)
+    public static let behaviourPrefix = Array("beh/".utf8)
 
     /// Whether a key (or a key's prefix, for a scan) is a behaviour's.
     @inline(__always)
-    static func isBehaviourKey(_ k: UnsafeRawBufferPointer) -> Bool {
+    public static func isBehaviourKey(_ k: UnsafeRawBufferPointer) -> Bool {
         k.count >= 4 && k[0] == UInt8(ascii: "b") && k[1] == UInt8(ascii: "e") && k[2] == UInt8(ascii: "h") && k[3] == UInt8(ascii: "/")
+    }
+
+    /// `isBehaviourKey` of a key given as text.
+    @inline(__always)
+    static func isBehaviourKey(_ key: String) -> Bool {
+        key.utf8.withContiguousStorageIfAvailable { isBehaviourKey(UnsafeRawBufferPointer($0)) } ?? Array(key.utf8).withUnsafeBytes(isBehaviourKey)
     }
 
     /// The database that holds `key`.

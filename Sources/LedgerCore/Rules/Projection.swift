@@ -13,22 +13,21 @@ public enum Projection {
             switch effect {
             case .history(let seq, let account, let line):
                 state.putCanonical(historyPath(seq: seq, account: account), bytes: line)
-            case .stats(let day, let region, let scenario, let deltas):
-                sums.add(statePath("stat", day, region, scenario), deltas, skippingZeros: true)
-            case .totals(let deltas):
-                sums.add("totals", deltas, skippingZeros: false)
-            case .market(let month, let currency, let deltas):
-                sums.add(currency.map { statePath("mkt", month, $0) } ?? statePath("mkt", month), deltas, skippingZeros: false)
             case .credited(let day, let account, let scenario, let platform, let region, let mg, let behaviours):
                 // One record per account, day and scenario: little to sum.
                 try state.updateObject(statePath("lb", day, account, scenario, platform, region)) {
                     $0.add(behaviours, to: "behaviours")
                     $0.add(mg, to: "credited_mg")
                 }
+            case .stats, .totals, .market:
+                if let r = sharedRecord(of: effect) { sums.add(r.key, r.deltas, skippingZeros: r.skippingZeros) }
             }
         }
         guard try sums.isExact(over: state) else {
-            for effect in effects { try applyShared(effect, to: state) }
+            for effect in effects {
+                guard let r = sharedRecord(of: effect) else { continue }
+                try state.updateObject(r.key) { for d in r.deltas where !(r.skippingZeros && d.amount == 0) { $0.add(d.amount, to: d.counter) } }
+            }
             return
         }
         for (key, counters) in sums.records {
@@ -36,18 +35,19 @@ public enum Projection {
         }
     }
 
-    /// One shared record's change, as `apply` makes it when the sums are not exact.
-    static func applyShared(_ effect: Effect, to state: StateOverlay) throws {
+    /// The record many events share that `effect` changes (statistics, market, totals), its
+    /// counters' deltas, and whether a zero delta leaves its counter unnamed (the statistics'
+    /// do); nil for the other effects.
+    static func sharedRecord(of effect: Effect) -> (key: String, deltas: [Effect.Delta], skippingZeros: Bool)? {
         switch effect {
         case .stats(let day, let region, let scenario, let deltas):
-            try state.updateObject(statePath("stat", day, region, scenario)) { for d in deltas where d.amount != 0 { $0.add(d.amount, to: d.counter) } }
+            return (statePath("stat", day, region, scenario), deltas, true)
         case .totals(let deltas):
-            try state.updateObject("totals") { for d in deltas { $0.add(d.amount, to: d.counter) } }
+            return ("totals", deltas, false)
         case .market(let month, let currency, let deltas):
-            let path = currency.map { statePath("mkt", month, $0) } ?? statePath("mkt", month)
-            try state.updateObject(path) { for d in deltas { $0.add(d.amount, to: d.counter) } }
+            return (currency.map { statePath("mkt", month, $0) } ?? statePath("mkt", month), deltas, false)
         case .history, .credited:
-            break
+            return nil
         }
     }
 
