@@ -95,9 +95,7 @@ import TestSupport
         let later = [try append(1), try append(2)]
         // Behaviours' records are the rules checkpoint's.
         writer.writeRulesCheckpoint()
-        let credited = try later.map { seq in
-            try ledger.store.ruleCheckpoints().read { _, records in try #require(try records.record(BehaviourRecord.self, at: "beh/" + pad16(Int64(seq)))) }
-        }
+        let credited = try later.map { seq in try #require(try ledger.checkpointedBehaviour(UInt64(seq))) }
         let store = try StateSyncTests.readOnly(path)
         #expect(credited.allSatisfy(\.capped) && credited.map(\.creditedMg).reduce(0, +) < 2_000_000, "the later rides met the cap: \(credited.map(\.creditedMg))")
         #expect(first < later[0])

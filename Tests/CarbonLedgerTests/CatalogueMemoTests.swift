@@ -43,12 +43,7 @@ import TestSupport
         ], now: .now())
         #expect(results.map { (try? $0.get()) != nil } == [true, false, true, true, true], "\(results)")
         sequencer.writeRulesCheckpoint()
-        let chosen = try [0, 2, 4].map { i in
-            let seq = Int64(try results[i].get().firstSeq)
-            return try ledger.store.ruleCheckpoints().read { _, records in
-                try records.record(BehaviourRecord.self, at: "beh/" + pad16(seq)).map { "\($0.methodology) \($0.creditedMg)" }
-            }
-        }
+        let chosen = try [0, 2, 4].map { i in try ledger.checkpointedBehaviour(try results[i].get().firstSeq).map { "\($0.methodology) \($0.creditedMg)" } }
         #expect(chosen == ["sz-metro 48000", "sz-metro 48000", "hub-metro 10000"])
     }
 
@@ -71,10 +66,7 @@ import TestSupport
         ], now: .now())
         #expect(results.map { (try? $0.get()) != nil } == [true, false, true, true, true], "\(results)")
         sequencer.writeRulesCheckpoint()
-        let points = try [0, 2, 4].map { i in
-            let seq = Int64(try results[i].get().firstSeq)
-            return try ledger.store.ruleCheckpoints().read { _, records in try records.record(BehaviourRecord.self, at: "beh/" + pad16(seq))?.points }
-        }
+        let points = try [0, 2, 4].map { i in try ledger.checkpointedBehaviour(try results[i].get().firstSeq)?.points }
         #expect(points == [2, 2, 7])
     }
 }

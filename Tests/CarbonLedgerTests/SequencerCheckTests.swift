@@ -37,9 +37,7 @@ import TestSupport
         // Appended for real, the second ride gets what the day's cap left: 0.2 kg.
         let results = try sequencer.append([next], now: .now())
         sequencer.writeRulesCheckpoint()
-        let record = try ledger.store.ruleCheckpoints().read { _, records in
-            try records.record(BehaviourRecord.self, at: "beh/" + pad16(Int64(try results[0].get().firstSeq)))
-        }
+        let record = try ledger.checkpointedBehaviour(try results[0].get().firstSeq)
         #expect(record?.creditedMg == 200_000 && record?.capped == true, "\(String(describing: record))")
     }
 }

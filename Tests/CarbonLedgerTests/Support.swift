@@ -119,3 +119,11 @@ extension GroupCommitter {
         }
     }
 }
+
+extension Ledger {
+    /// The record of the behaviour reported at `seq` as the rules checkpoint holds it (where
+    /// behaviours' records are kept), nil when it holds none.
+    func checkpointedBehaviour(_ seq: UInt64) throws -> BehaviourRecord? {
+        try store.ruleCheckpoints().read { _, records in try records.record(BehaviourRecord.self, at: "beh/" + pad16(Int64(seq))) }
+    }
+}
