@@ -115,7 +115,7 @@ final class RuleCheckpointer: @unchecked Sendable {
         do {
             try beforeStep?(to.size)
             try checkpoints.advance(from: from, to: to) { write in
-                for span in step { try span.overlay.forEachWriteInOrder(write) }
+                try StateOverlay.forEachWriteInOrder(of: step.map(\.overlay), write)
             }
             lock.withLock {
                 written = to

@@ -332,7 +332,7 @@ public final class Sequencer: @unchecked Sendable {
                 return try StateSync.replay(state, log: r, limit: limit, effects: state.size >= models)
             }
             // Replayed from the log, it is never undone: its undo records go at once.
-            var undo: [(key: String, previous: StateOverlay.Content?)]? = span.overlay.releaseUndo()
+            var undo: [StateOverlay.Undo]? = span.overlay.releaseUndo()
             dispose(&undo, on: releaseQueue)
             applied(span, batch: nil)
             try project(models: models)
@@ -351,7 +351,7 @@ public final class Sequencer: @unchecked Sendable {
         let outcomes = lock.withLock { unsettled.map(\.outcome) }
         let settled = outcomes.prefix { $0 == .committed }.count
         var done: [PreparedBatch]? = Array(unsettled.prefix(settled))
-        var undoRecords: [[(key: String, previous: StateOverlay.Content?)]]? = []
+        var undoRecords: [[StateOverlay.Undo]]? = []
         for b in done ?? [] {
             undoRecords?.append(b.state.releaseUndo())
             applied(b.span, batch: b)

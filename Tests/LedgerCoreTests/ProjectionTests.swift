@@ -6,6 +6,17 @@ import LedgerDemo
 /// records must be what adding each delta in turn makes (each sum stopping at ±(2^53 - 1)),
 /// also where a counter reaches that bound or starts beyond it.
 @Suite struct ProjectionTests {
+    /// A history line's key (SPEC.md section 10): the first 10 of the seq's 16 digits, the
+    /// account, the 16 digits; beyond 16 digits, the first 10 of however many there are.
+    @Test func historyKeysAreTheSeqsMillionTheAccountAndTheSeq() {
+        for seq: UInt64 in [0, 7, 999_999, 1_000_000, 123_456_789_012, 9_999_999_999_999_999, 10_000_000_000_000_000, 1 << 53, UInt64(Int64.max)] {
+            for account in ["p-1", "", "resident-00000000000000000000000042", "\u{4E2D}\u{6587}-1"] {
+                let digits = String(repeating: "0", count: max(0, 16 - String(seq).count)) + String(seq)
+                #expect(Projection.historyPath(seq: seq, account: account) == "hist/\(digits.prefix(10))/\(account)/\(digits)", "seq \(seq), account \(account)")
+            }
+        }
+    }
+
     /// The read models' semantics written out one effect at a time: what the sums must equal.
     static func oneByOne(_ effects: [Effect], to state: StateOverlay) throws {
         for effect in effects {

@@ -224,6 +224,47 @@ import Testing
         }
     }
 
+    /// A rules checkpoint's step writes several batches' overlays in one walk: each key once,
+    /// as the overlays written in turn leave it (a later overlay's write, deletion included,
+    /// wins; a key one overlay wrote twice keeps its last), in byte order, whichever kind of
+    /// overlay wrote it.
+    @Test func overlaysWalkedTogetherLeaveEachKeyAsWrittenInTurn() throws {
+        let keys = (0..<40).map { "xauth/p-\($0 % 7)/" + String(repeating: "k", count: $0 % 5 * 9) + "\($0)" }
+        var expected: [String: Int64?] = [:]
+        var overlays: [StateOverlay] = []
+        var n: Int64 = 0
+        for round in 0..<5 {
+            let overlay = round % 2 == 0 ? StateOverlay(writingThrough: ResidentState()) : StateOverlay(base: EmptyState())
+            overlay.beginSavepoint()
+            for (i, key) in keys.enumerated() where (i + round) % 3 != 0 {
+                n += 1
+                // Some deleted, some written twice in the same overlay.
+                let value: Int64? = (i * 7 + round) % 5 == 0 ? nil : n
+                overlay.putRecord(key, value.map(SeqRecord.init))
+                expected[key] = .some(value)
+                if i % 4 == round % 4 {
+                    n += 1
+                    overlay.putRecord(key, SeqRecord(n))
+                    expected[key] = .some(n)
+                }
+            }
+            overlay.commitSavepoint()
+            overlays.append(overlay)
+        }
+        var listed: [(String, [UInt8]?)] = []
+        StateOverlay.forEachWriteInOrder(of: overlays) { k, c in listed.append((k, c.stored)) }
+        let keysInOrder = expected.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        #expect(listed.map(\.0) == keysInOrder)
+        #expect(listed.map(\.1) == keysInOrder.map { k in expected[k]!.map { SeqRecord($0).canonical } })
+        #expect(listed.contains { $0.1 == nil } && listed.contains { $0.1 != nil })
+        // One overlay: its own walk.
+        var alone: [String] = []
+        StateOverlay.forEachWriteInOrder(of: [overlays[0]]) { k, _ in alone.append(k) }
+        var own: [String] = []
+        overlays[0].forEachWriteInOrder { k, _ in own.append(k) }
+        #expect(alone == own && !own.isEmpty)
+    }
+
     @Test func aRecordReadTypedIsTheRecordLoaded() throws {
         let resident = ResidentState()
         resident.load(key: "acct/p-1", canonical: AccountRecord(kind: .person, region: "440304", openedSeq: 3).canonical)

@@ -64,6 +64,8 @@ public func pad16(_ v: Int64) -> String {
 /// behaviour report and Foundation's was several times slower, enough to show in profiles of
 /// the rules thread (Benchmarks/RESULTS.md).
 func keySegment(_ text: String) -> String {
+    // Most references need no escape: then the segment is the text itself, no copy made.
+    if text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "%") }) { return text }
     var out: [UInt8] = []
     out.reserveCapacity(text.utf8.count)
     let hex = Array("0123456789ABCDEF".utf8)

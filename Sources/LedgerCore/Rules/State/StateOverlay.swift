@@ -157,7 +157,19 @@ public final class StateOverlay: StateReader {
     /// The state this overlay writes through, if it does.
     let resident: ResidentState?
     /// Writing through: every write in order, for the commit (the last one of a key wins).
-    private var written: [(key: String, content: Content)] = []
+    private var written: [Write] = []
+    /// A write, as `written` lists it. A struct, not a tuple: arrays of tuples are copied and
+    /// freed element by element through the runtime's generic tuple witnesses, which showed in
+    /// profiles of the threads that sort and free a batch's writes (Benchmarks/RESULTS.md).
+    struct Write {
+        let key: String
+        let content: Content
+    }
+    /// What a write replaced (nil: nothing held), to undo it.
+    public struct Undo {
+        public let key: String
+        public let previous: Content?
+    }
     /// Writing through: whether a write was made to a key `matching`.
     public func wrote(_ matching: (String) -> Bool) -> Bool {
         written.contains { matching($0.key) }
@@ -170,7 +182,7 @@ public final class StateOverlay: StateReader {
     var catalogue = CatalogueMemo()
 
     /// Writing through: what each write replaced (nil: nothing held), in order, to undo it.
-    private var undo: [(key: String, previous: Content?)] = []
+    private var undo: [Undo] = []
     /// Writing through: where the open savepoint began in `written` and `undo`.
     private var savepointStart = (written: 0, undo: 0)
 
@@ -258,7 +270,7 @@ public final class StateOverlay: StateReader {
     /// Writing through: lets go of the undo records of a batch known committed, which is never
     /// undone; its writes stay, for the rules checkpoint (the undo records hold every value the
     /// batch replaced, as much memory again).
-    public func releaseUndo() -> [(key: String, previous: Content?)] {
+    public func releaseUndo() -> [Undo] {
         precondition(!inSavepoint, "release inside a savepoint")
         indexChanges = []
         defer { undo = [] }
@@ -269,11 +281,11 @@ public final class StateOverlay: StateReader {
         guard let resident else { preconditionFailure("only an overlay writing through keeps undo records") }
         // Routed as the writes were: the state ages days out only when no batch not yet
         // committed has written to them (`Sequencer`), so no key changed sides in between.
-        for (key, previous) in undo[start...].reversed() {
-            if resident.isCold(key) {
-                coldLayer.records[key] = previous
+        for u in undo[start...].reversed() {
+            if resident.isCold(u.key) {
+                coldLayer.records[u.key] = u.previous
             } else {
-                resident.set(key, previous ?? .absent)
+                resident.set(u.key, u.previous ?? .absent)
             }
         }
         undo.removeSubrange(start...)
@@ -378,8 +390,8 @@ public final class StateOverlay: StateReader {
             } else {
                 previous = resident.set(key, content)
             }
-            undo.append((key, previous))
-            written.append((key, content))
+            undo.append(Undo(key: key, previous: previous))
+            written.append(Write(key: key, content: content))
             return
         }
         // One hash of the key for both the write and the undo record.
@@ -541,21 +553,44 @@ public final class StateOverlay: StateReader {
         for o in order { try body(slots.keys[o.index], slots.values[o.index].content) }
     }
 
+    /// The writes of `overlays`, oldest first, as writing each one's in turn would leave
+    /// them: the last write of each key, once, in byte order. A rules checkpoint's step takes
+    /// the batches of tens of thousands of entries: walked batch by batch, an account written
+    /// in several was put in the B-tree once per batch, and each batch's walk went down the
+    /// tree again (Benchmarks/RESULTS.md).
+    public static func forEachWriteInOrder(of overlays: [StateOverlay], _ body: (String, Content) throws -> Void) rethrows {
+        guard overlays.count > 1 else {
+            if let only = overlays.first { try only.forEachWriteInOrder(body) }
+            return
+        }
+        // Each overlay's writes come sorted: the sort below merges those runs.
+        var all: [Write] = []
+        all.reserveCapacity(overlays.reduce(0) { $0 + $1.written.count + $1.slots.count / 2 })
+        for o in overlays { o.forEachWriteInOrder { all.append(Write(key: $0, content: $1)) } }
+        try forEachLastWriteInOrder(all, skipping: nil, body)
+    }
+
     /// `forEachWriteInOrder` of an overlay writing through: the last write of each key, sorted
     /// the same way (a key's writes stay in the order made, so the last is found after a sort).
     private func forEachWrittenThroughInOrder(skipping: ((String) -> Bool)?, _ body: (String, Content) throws -> Void) rethrows {
+        try Self.forEachLastWriteInOrder(written, skipping: skipping, body)
+    }
+
+    /// The last of each key's writes in `writes` (a key's later write is the later one), in
+    /// byte order, but those `skipping` leaves out.
+    private static func forEachLastWriteInOrder(_ writes: [Write], skipping: ((String) -> Bool)?, _ body: (String, Content) throws -> Void) rethrows {
         var order: [(prefix: KeyPrefix, index: Int)] = []
-        order.reserveCapacity(written.count)
-        for i in written.indices where skipping?(written[i].key) != true { order.append((Self.prefix(written[i].key), i)) }
+        order.reserveCapacity(writes.count)
+        for i in writes.indices where skipping?(writes[i].key) != true { order.append((prefix(writes[i].key), i)) }
         order.sort { a, b in
             if a.prefix != b.prefix { return a.prefix < b.prefix }
-            let c = Self.compare(written[a.index].key, written[b.index].key)
+            let c = compare(writes[a.index].key, writes[b.index].key)
             return c != 0 ? c < 0 : a.index < b.index
         }
         for (n, o) in order.enumerated() {
-            let key = written[o.index].key
-            if n + 1 < order.count, order[n + 1].prefix == o.prefix, written[order[n + 1].index].key == key { continue }
-            try body(key, written[o.index].content)
+            let key = writes[o.index].key
+            if n + 1 < order.count, order[n + 1].prefix == o.prefix, writes[order[n + 1].index].key == key { continue }
+            try body(key, writes[o.index].content)
         }
     }
 
