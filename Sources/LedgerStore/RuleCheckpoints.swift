@@ -58,7 +58,9 @@ public final class RuleCheckpoints: @unchecked Sendable {
     /// Opens (or creates) the checkpoint of the ledger directory `ledgerPath`; a writer's
     /// `LogStore.ruleCheckpoints()` does, once per process. `readOnly`: opens an existing one
     /// for reading (`verify`).
-    init(ledgerPath: String, readOnly: Bool = false) throws {
+    /// `upgradeChunk`: how many records a transaction of `upgradeInPlace` moves at most (tests
+    /// make it small, to move a checkpoint in several).
+    init(ledgerPath: String, readOnly: Bool = false, upgradeChunk: Int = 65_536) throws {
         let path = ledgerPath + "/" + Self.directory
         var options = LMDBOptions()
         options.readOnly = readOnly
@@ -79,7 +81,7 @@ public final class RuleCheckpoints: @unchecked Sendable {
         meta = try env.openDatabase("meta")
         // Read-only, a checkpoint of an earlier layout has none (and `position` reads it as none).
         filterHashes = try env.openDatabaseIfPresent(FilterHashes.database)
-        if !readOnly { upgraded = try upgradeInPlace() }
+        if !readOnly { upgraded = try upgradeInPlace(chunk: upgradeChunk) }
     }
 
     /// The layout before this one, which a writer moves into this one in place (`upgradeInPlace`)
@@ -97,7 +99,7 @@ public final class RuleCheckpoints: @unchecked Sendable {
     /// many minutes; this moves records. A move cut short goes on at the next writer's open
     /// (each transaction deletes from `records` what it appends to `behaviours`). Returns how
     /// many records it moved; 0 for a checkpoint of any other format.
-    func upgradeInPlace(chunk: Int = 65_536) throws -> Int {
+    func upgradeInPlace(chunk: Int) throws -> Int {
         let previous = Array(Self.previousFormat.utf8), upgrading = Array(Self.upgradingFormat.utf8)
         // Only a whole one: without its key filter's hashes (every layout-6 checkpoint has them)
         // it could not step on, and is made again by a replay instead.

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import LedgerCore
 import LedgerDemo
-import LedgerStore
+@testable import LedgerStore
 @testable import CarbonLedger
 import TestSupport
 
@@ -101,7 +101,9 @@ import TestSupport
         let behaviours = held.filter { $0.key.hasPrefix("beh/") }.count
         #expect(behaviours > 50)
         _ = writer
-        for (name, movedBefore) in [("whole", 0), ("cut", behaviours / 3)] {
+        // Moved in one transaction, in several (a chunk of 7 records each), or going on from a
+        // move cut short.
+        for (name, movedBefore, chunk) in [("whole", 0, 65_536), ("chunked", 0, 7), ("cut", behaviours / 3, 65_536)] {
             let copy = dir.sub(name)
             try FileManager.default.copyItem(atPath: ledger.directory, toPath: copy)
             try {
@@ -126,9 +128,13 @@ import TestSupport
             let report = try Verifier(store: readOnlyStore(copy)).verify()
             #expect(report.rulesCheckpointCompared == nil && report.rulesCheckpointNote?.contains("no state in this format") == true, "\(String(describing: report.rulesCheckpointNote))")
 
+            if chunk < behaviours {
+                let moving = try RuleCheckpoints(ledgerPath: copy, upgradeChunk: chunk)
+                #expect(moving.upgraded == behaviours && behaviours > 3 * chunk, "\(name)")
+            }
             let reopened = try Ledger(directory: copy)
             let checkpoints = try reopened.store.ruleCheckpoints()
-            #expect(checkpoints.upgraded == behaviours - movedBefore, "\(name)")
+            #expect(checkpoints.upgraded == (chunk < behaviours ? 0 : behaviours - movedBefore), "\(name)")
             let loaded = try reopened.sequencer().loadRulesState()
             guard case .checkpoint(let size, let replayed) = loaded.source, size == at.size, replayed == 0 else { Issue.record("\(name): \(loaded.source)"); continue }
             #expect(try Self.checkpoint(reopened).records == held, "\(name)")
