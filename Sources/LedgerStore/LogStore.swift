@@ -83,9 +83,7 @@ public final class LogStore: @unchecked Sendable {
             throw StoreError.unsupportedFormat(found: found, supported: Self.format)
         }
         try env.write { txn in
-            try Array(MetaKey.format.rawValue.utf8).withUnsafeBytes { k in
-                try Array(Self.format.utf8).withUnsafeBytes { try txn.put(meta, key: k, value: $0) }
-            }
+            try txn.put(Array(Self.format.utf8), named: MetaKey.format.rawValue, in: meta)
         }
         return found
     }
@@ -211,6 +209,11 @@ extension LMDBTransaction {
     /// The value under an ASCII name (the keys of `meta` and `state_meta`), copied out of the map.
     func value(named key: String, in db: LMDBDatabase) throws -> [UInt8]? {
         try Array(key.utf8).withUnsafeBytes { try get(db, key: $0).map { Array($0) } }
+    }
+
+    /// Puts `value` under an ASCII name.
+    func put(_ value: [UInt8], named key: String, in db: LMDBDatabase) throws {
+        try Array(key.utf8).withUnsafeBytes { k in try value.withUnsafeBytes { try put(db, key: k, value: $0) } }
     }
 }
 

@@ -137,7 +137,7 @@ public final class RuleCheckpoints: @unchecked Sendable {
                 }
                 let finished = batch.count < chunk
                 let next = finished ? Array(Self.format.utf8) : upgrading
-                try Array("format".utf8).withUnsafeBytes { k in try next.withUnsafeBytes { try txn.put(meta, key: k, value: $0) } }
+                try txn.put(next, named: "format", in: meta)
                 return (finished, batch.count)
             }
             moved += count
@@ -262,12 +262,9 @@ public final class RuleCheckpoints: @unchecked Sendable {
     }
 
     private func setPosition(_ p: Position, _ txn: LMDBTransaction) throws {
-        func put(_ name: String, _ value: [UInt8]) throws {
-            try Array(name.utf8).withUnsafeBytes { k in try value.withUnsafeBytes { try txn.put(meta, key: k, value: $0) } }
-        }
-        try put("format", Array(Self.format.utf8))
-        try put(StateMetaKey.size.rawValue, withUnsafeBytes(of: p.size.bigEndian) { Array($0) })
-        try put("head", p.head.bytes)
+        try txn.put(Array(Self.format.utf8), named: "format", in: meta)
+        try txn.put(withUnsafeBytes(of: p.size.bigEndian) { Array($0) }, named: StateMetaKey.size.rawValue, in: meta)
+        try txn.put(p.head.bytes, named: "head", in: meta)
     }
 
     /// Why a step was not taken.

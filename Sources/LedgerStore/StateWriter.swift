@@ -16,7 +16,7 @@ public struct StateWriter {
     }
 
     public func putMeta(_ key: StateMetaKey, _ value: [UInt8]) throws {
-        try Array(key.rawValue.utf8).withUnsafeBytes { k in try value.withUnsafeBytes { try txn.put(store.stateMeta, key: k, value: $0) } }
+        try txn.put(value, named: key.rawValue, in: store.stateMeta)
     }
 
     /// Empties `touched`: the projections were compared with the keys it listed.

@@ -24,7 +24,7 @@ public struct StoreWriter {
     }
 
     public func putMeta(_ key: MetaKey, _ value: [UInt8]) throws {
-        try Array(key.rawValue.utf8).withUnsafeBytes { k in try value.withUnsafeBytes { try txn.put(store.meta, key: k, value: $0) } }
+        try txn.put(value, named: key.rawValue, in: store.meta)
     }
 
     public func putMeta(_ key: MetaKey, u64 v: UInt64) throws {

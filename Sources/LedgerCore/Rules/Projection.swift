@@ -83,27 +83,20 @@ public enum Projection {
     /// lines instead of spreading over every account's place in the whole index (SPEC.md
     /// section 10). A day is no bound: at full speed a million entries take half a minute.
     public static func historyPath(seq: UInt64, account: String) -> String {
-        // `hist/` + 10 digits + `/` + account + `/` + 16 digits, written in one pass: one per
-        // history line, and the padded number, its prefix and the joined path were three
-        // strings each (callgrind, Benchmarks/RESULTS.md).
-        guard seq < 10_000_000_000_000_000 else {
-            let s = pad16(Int64(clamping: seq))
-            return statePath("hist", String(s.prefix(10)), account, s)
-        }
-        let accountBytes = account.utf8.count
-        return String(unsafeUninitializedCapacity: 5 + 10 + 1 + accountBytes + 1 + 16) { b in
+        // Written in one pass (`hist/`, the first 10 digits, the account, all the digits): the
+        // padded number, its prefix and the joined path were three strings a history line
+        // (callgrind, Benchmarks/RESULTS.md).
+        let digits = decimalWidth(seq, minimum: 16), accountBytes = account.utf8.count
+        let count = 5 + 10 + 1 + accountBytes + 1 + digits, seqAt = count - digits
+        return String(unsafeUninitializedCapacity: count) { b in
+            writeDigits(seq, width: digits, into: b, at: seqAt)
             for (i, c) in "hist/".utf8.enumerated() { b[i] = c }
-            var x = seq
-            for k in stride(from: 15, through: 0, by: -1) {
-                b[5 + 10 + 1 + accountBytes + 1 + k] = UInt8(ascii: "0") + UInt8(x % 10)
-                x /= 10
-            }
-            for k in 0..<10 { b[5 + k] = b[5 + 10 + 1 + accountBytes + 1 + k] }
+            for k in 0..<10 { b[5 + k] = b[seqAt + k] }
             b[15] = UInt8(ascii: "/")
             var i = 16
             for c in account.utf8 { b[i] = c; i += 1 }
             b[i] = UInt8(ascii: "/")
-            return 5 + 10 + 1 + accountBytes + 1 + 16
+            return count
         }
     }
 }

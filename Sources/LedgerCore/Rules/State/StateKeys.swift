@@ -31,22 +31,28 @@ public func pad16(_ v: Int64) -> String {
         let s = String(v)
         return String(repeating: "0", count: max(0, 16 - s.utf8.count)) + s
     }
-    let width = max(16, v == 0 ? 1 : Int(log10Floor(v)) + 1)
+    let width = decimalWidth(UInt64(v), minimum: 16)
     return String(unsafeUninitializedCapacity: width) { buffer in
-        var x = v
-        for k in stride(from: width - 1, through: 0, by: -1) {
-            buffer[k] = UInt8(ascii: "0") + UInt8(x % 10)
-            x /= 10
-        }
+        writeDigits(UInt64(v), width: width, into: buffer, at: 0)
         return width
     }
 }
 
-/// floor(log10(v)) for v > 0.
-@usableFromInline func log10Floor(_ v: Int64) -> Int64 {
-    var n: Int64 = 0, x = v
+/// How many decimal digits `v` takes, at least `minimum`.
+@usableFromInline func decimalWidth(_ v: UInt64, minimum: Int) -> Int {
+    var n = 1, x = v
     while x >= 10 { x /= 10; n += 1 }
-    return n
+    return max(minimum, n)
+}
+
+/// Writes `v` as `width` decimal digits, zero-padded, into `buffer` from `start` (`width` is
+/// at least `decimalWidth(v, minimum: 0)`).
+@inlinable func writeDigits(_ v: UInt64, width: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+    var x = v
+    for k in stride(from: start + width - 1, through: start, by: -1) {
+        buffer[k] = UInt8(ascii: "0") + UInt8(x % 10)
+        x /= 10
+    }
 }
 
 /// Text as one state-key segment: printable ASCII without `/`. Bytes outside `!`..`~`, and `/`

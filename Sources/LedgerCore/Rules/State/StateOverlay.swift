@@ -561,14 +561,17 @@ public final class StateOverlay: StateReader {
     /// walks: about 104 bytes a write with its sort entry (keys and records are shared, not
     /// copied), some 35 MB for a default step of 32,768 entries of ten writes each.
     public static func forEachWriteInOrder(of overlays: [StateOverlay], _ body: (String, Content) throws -> Void) rethrows {
-        guard overlays.count > 1 else {
-            if let only = overlays.first { try only.forEachWriteInOrder(body) }
-            return
-        }
-        // Each overlay's writes come sorted: the sort below merges those runs.
+        // In the order made, overlay after overlay: one sort finds each key's last write.
         var all: [Write] = []
         all.reserveCapacity(overlays.reduce(0) { $0 + $1.written.count + $1.slots.count / 2 })
-        for o in overlays { o.forEachWriteInOrder { all.append(Write(key: $0, content: $1)) } }
+        for o in overlays {
+            if o.resident != nil {
+                all.append(contentsOf: o.written)
+            } else {
+                // One slot a key: its last write.
+                for (key, slot) in o.slots where slot.written { all.append(Write(key: key, content: slot.content)) }
+            }
+        }
         try forEachLastWriteInOrder(all, skipping: nil, body)
     }
 
