@@ -3,11 +3,11 @@ import LedgerCore
 import LedgerStore
 
 /// The log's entries from a seq on, read in chunks within one read transaction, each decoded
-/// (re-canonicalised) and leaf-hashed on the other cores while the caller works on the chunk
+/// (checked canonical) and hashed with its event (`DecodedEntry`) on the other cores while the caller works on the chunk
 /// before: the first stage of every replay (verify, recovery). A chunk's results come in seq
 /// order; an entry that is missing or stored out of place ends the chunks with a fault at its seq.
 struct LogChunks {
-    typealias Decoded = Result<(Entry, Digest), EntryError>
+    typealias Decoded = Result<DecodedEntry, EntryError>
     struct Chunk {
         var from: UInt64
         var entries: [Decoded]
@@ -77,7 +77,7 @@ struct LogChunks {
         return out
     }
 
-    /// Decodes (re-canonicalising) and leaf-hashes a chunk on `workers` threads.
+    /// Decodes (checking canonical form) and hashes a chunk on `workers` threads.
     static func decodeAndHash(_ raw: [[UInt8]], workers: Int) -> [Decoded] {
         let n = raw.count
         let slots = ResultSlots(count: n)
@@ -90,7 +90,7 @@ struct LogChunks {
             let end = (w + 1) * n / workers
             while k < end {
                 let bytes = raw[k]
-                results[k] = Result { () throws(EntryError) -> (Entry, Digest) in (try Entry.decode(bytes), h.leafHash(bytes)) }
+                results[k] = Result { () throws(EntryError) -> DecodedEntry in try DecodedEntry(bytes, hasher: h) }
                 k += 1
             }
         }
@@ -100,7 +100,7 @@ struct LogChunks {
 
 /// Output slots shared by the hashing workers; each worker writes a disjoint range.
 private struct ResultSlots: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Result<(Entry, Digest), EntryError>?>
+    let buffer: UnsafeMutableBufferPointer<LogChunks.Decoded?>
     init(count: Int) {
         buffer = .allocate(capacity: count)
         buffer.initialize(repeating: nil)

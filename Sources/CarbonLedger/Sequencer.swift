@@ -784,11 +784,11 @@ public final class Sequencer: @unchecked Sendable {
             var assembler = SubmissionAssembler(next: start, head: st.head, lastTime: st.lastTime)
             for (i, bytes) in entries.enumerated() {
                 let seq = start + UInt64(i)
-                let entry: Entry
-                do { entry = try Entry.decode(bytes) } catch { throw ReplicationError.malformed(seq: seq, "\(error)") }
-                if i == 0, entry.seq != start { throw ReplicationError.notAtHead(expected: start, got: entry.seq) }
+                let decoded: DecodedEntry
+                do { decoded = try DecodedEntry(bytes, hasher: hasher) } catch { throw ReplicationError.malformed(seq: seq, "\(error)") }
+                if i == 0, decoded.entry.seq != start { throw ReplicationError.notAtHead(expected: start, got: decoded.entry.seq) }
                 let assembled: SubmissionAssembler.Assembled?
-                do throws(SubmissionAssembler.Fault) { assembled = try assembler.add(entry, leafHash: hasher.leafHash(bytes)) } catch {
+                do throws(SubmissionAssembler.Fault) { assembled = try assembler.add(decoded) } catch {
                     // Entries that do not chain onto ours are another history, not a damaged page.
                     throw error.kind == .chain ? ReplicationError.entryMismatch(seq: error.seq) : ReplicationError.malformed(seq: error.seq, error.reason)
                 }

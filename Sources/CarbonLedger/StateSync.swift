@@ -151,10 +151,10 @@ public enum StateSync {
             guard let chunk else { break }
             for (k, decoded) in chunk.entries.enumerated() {
                 let at = chunk.from + UInt64(k)
-                let (entry, leaf): (Entry, Digest)
-                do { (entry, leaf) = try decoded.get() } catch { throw corrupt(at, "is not a valid entry: \(error)") }
+                let entry: DecodedEntry
+                do { entry = try decoded.get() } catch { throw corrupt(at, "is not a valid entry: \(error)") }
                 let done: SubmissionAssembler.Assembled?
-                do throws(SubmissionAssembler.Fault) { done = try assembler.add(entry, leafHash: leaf) } catch { throw corrupt(error.seq, error.reason) }
+                do throws(SubmissionAssembler.Fault) { done = try assembler.add(entry) } catch { throw corrupt(error.seq, error.reason) }
                 guard let a = done else { continue }
                 do {
                     if keep {

@@ -424,12 +424,13 @@ private struct Replay {
     mutating func step(seq: UInt64, _ hashed: LogChunks.Decoded) throws {
         // Where a fault in LMDB (a damaged page) is reported: the next chunk was read already.
         VerificationPosition.seq = seq
-        let entry: Entry, leaf: Digest
+        let decoded: DecodedEntry
         switch hashed {
         case .failure(let e): throw Self.fail(seq, "stored bytes are not a valid entry: \(e)")
-        case .success(let v): (entry, leaf) = v
+        case .success(let v): decoded = v
         }
-        do throws(SubmissionAssembler.Fault) { try assembler.take(entry, leafHash: leaf) } catch { throw Self.fail(error.seq, error.reason) }
+        let leaf = decoded.leafHash
+        do throws(SubmissionAssembler.Fault) { try assembler.take(decoded) } catch { throw Self.fail(error.seq, error.reason) }
         // Stored nodes first: the leaf node names a changed entry at its own seq, before its
         // submission's root (checked at the submission's last entry) could.
         try frontier.append(leafHash: leaf, hasher: hasher) { level, index, hash in

@@ -13,11 +13,15 @@ func check(_ ok: @autoclosure () -> Bool, _ what: String) {
 }
 
 /// Canonical JSON: whatever parses re-encodes to a canonical form that parses to the same value;
-/// bytes accepted by the strict parser are exactly their own canonical encoding.
+/// bytes accepted by the canonical parser, and by its strict pass alone, are exactly their own
+/// canonical encoding.
 func fuzzJSON(_ bytes: [UInt8]) {
     if let v = try? JSONParser.parse(bytes) {
         let canonical = CanonicalJSON.encode(v)
         check((try? JSONParser.parseCanonical(canonical)) == v, "parse -> encode -> parseCanonical round trip")
+    }
+    if let v = JSONParser.parseStrictlyCanonical(bytes) {
+        check(CanonicalJSON.encode(v) == bytes, "the strict pass accepts only canonical bytes")
     }
     do {
         let v = try JSONParser.parseCanonical(bytes)
@@ -36,10 +40,13 @@ func fuzzSubmission(_ bytes: [UInt8]) {
     check((try? Submission.decode(CanonicalJSON.encode(s.json)))?.root == s.root, "submission wire round trip")
 }
 
-/// Entries: a decoded entry re-encodes to the same canonical bytes (entries are stored canonical).
+/// Entries: a decoded entry re-encodes to the same canonical bytes (entries are stored canonical),
+/// and the bytes located as its event are its event's.
 func fuzzEntry(_ bytes: [UInt8]) {
-    guard let e = try? Entry.decode(bytes) else { return }
+    guard let d = try? DecodedEntry(bytes, hasher: MerkleHasher()) else { return }
+    let e = d.entry
     check((try? Entry.decode(e.canonicalBytes)) == e, "entry round trip")
+    check(d.eventBytes == CanonicalJSON.encode(e.event), "an entry's event bytes are its event's canonical bytes")
 }
 
 /// Proofs, certificates and checkpoints: decoding and verifying never crash, and nothing signed

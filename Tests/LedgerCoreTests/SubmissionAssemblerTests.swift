@@ -49,6 +49,31 @@ import LedgerCore
         #expect(try resumed.add(entries[5].entry, leafHash: entries[5].leaf)?.firstSeq == 4)
     }
 
+    /// A replay assembles stored bytes (`DecodedEntry`: the event's bytes a slice of the entry's,
+    /// hashed with it), the same submissions as from the entries as values, whose events are
+    /// encoded again.
+    @Test func storedBytesAssembleAsTheEntriesDo() throws {
+        var bytes: [[UInt8]] = []
+        var head = Digest.zero
+        for (n, size) in [1, 3, 2].enumerated() {
+            let events: [JSONValue] = (0..<size).map { ["type": "note", "text": .string("é \"\(n)\" \($0)"), "n": .int(Int64($0))] }
+            let sub = try Submission.Unsigned(events: events).signed(by: Self.key, origin: Self.origin)
+            let built = SubmissionEntries(sub, firstSeq: UInt64(bytes.count), prev: head, time: Timestamp(millisecondsSinceEpoch: 5), hasher: hasher)
+            bytes += built.bytes
+            head = built.head
+        }
+        var fromBytes = SubmissionAssembler(), fromValues = SubmissionAssembler()
+        var roots: [Digest] = []
+        for b in bytes {
+            let d = try DecodedEntry(b, hasher: hasher)
+            #expect(d.eventBytes == CanonicalJSON.encode(d.entry.event) && d.eventLeafHash == hasher.leafHash(d.eventBytes) && d.leafHash == hasher.leafHash(b))
+            let a = try fromBytes.add(d), v = try fromValues.add(d.entry, leafHash: d.leafHash)
+            #expect(a?.submission.root == v?.submission.root && a?.submission.eventBytes == v?.submission.eventBytes)
+            if let a { roots.append(a.submission.root) }
+        }
+        #expect(roots.count == 3)
+    }
+
     func expectFault(_ entries: [(entry: Entry, leaf: Digest)], _ kind: SubmissionAssembler.Fault.Kind, at seq: UInt64, _ words: String,
                      sourceLocation: SourceLocation = #_sourceLocation) {
         let f = fault(entries)

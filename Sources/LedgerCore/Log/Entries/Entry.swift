@@ -96,10 +96,16 @@ public struct Entry: Equatable, Sendable {
 
     /// Decodes stored bytes, which must be canonical and have exactly the entry's fields.
     public static func decode(_ bytes: [UInt8]) throws(EntryError) -> Entry {
-        let v: JSONValue
-        do { v = try JSONParser.parseCanonical(bytes) } catch { throw .json(error) }
+        try decodeLocatingEvent(bytes).entry
+    }
+
+    /// `decode`, and where the entry's event lies in `bytes`: its canonical bytes, which a
+    /// replay hashes into its submission's root instead of encoding the event again.
+    public static func decodeLocatingEvent(_ bytes: [UInt8]) throws(EntryError) -> (entry: Entry, event: Range<Int>) {
+        let v: JSONValue, ranges: [Range<Int>]
+        do { (v, ranges) = try JSONParser.parseCanonicalMembers(bytes) } catch { throw .json(error) }
         guard let o = v.objectValue else { throw .field("(top level)", "must be an object") }
-        guard o.keys == ["event", "prev", "seq", "sub", "time"] else {
+        guard o.hasKeys(Self.keys), let eventRange = ranges.first else {
             throw .field("(top level)", "must have exactly the keys event, prev, seq, sub, time; has \(o.keys)")
         }
         guard let event = o["event"], event.objectValue != nil else { throw .field("event", "must be an object") }
@@ -122,7 +128,7 @@ public struct Entry: Equatable, Sendable {
         }
         var ref = SubmissionRef(root: root, index: Int(index), count: Int(count))
         if index == 0 {
-            guard s.keys == ["count", "index", "root", "sig", "signer"] else {
+            guard s.hasKeys(Self.firstSubKeys) else {
                 throw .field("sub", "the first entry of a submission must have exactly count, index, root, sig, signer")
             }
             guard let sigText = s["sig"]?.stringValue, let sig = Base64.decode(sigText), sig.count == 64 else {
@@ -132,10 +138,14 @@ public struct Entry: Equatable, Sendable {
             do { ref.signer = try NoteVerifierKey(signerText) } catch { throw .field("sub.signer", error.description) }
             ref.signature = sig
         } else {
-            guard s.keys == ["count", "index", "root"] else {
+            guard s.hasKeys(Self.laterSubKeys) else {
                 throw .field("sub", "entries after the first of a submission must have exactly count, index, root")
             }
         }
-        return Entry(seq: UInt64(seq), prev: prev, time: time, event: event, sub: ref)
+        return (Entry(seq: UInt64(seq), prev: prev, time: time, event: event, sub: ref), eventRange)
     }
+
+    private static let keys = ["event", "prev", "seq", "sub", "time"]
+    private static let firstSubKeys = ["count", "index", "root", "sig", "signer"]
+    private static let laterSubKeys = ["count", "index", "root"]
 }

@@ -23,14 +23,30 @@ public struct Submission: Sendable {
         public let root: Digest
 
         public init(events: [JSONValue]) throws(SubmissionError) {
-            guard (1...Submission.maxEvents).contains(events.count) else { throw .eventCount(events.count) }
-            for (i, e) in events.enumerated() where e.objectValue == nil {
-                throw .field("events[\(i)]", "must be a JSON object, got \(e.typeName)")
-            }
+            try Self.check(events)
             self.events = events
             self.eventBytes = events.map(CanonicalJSON.encode)
             let h = MerkleHasher()
             self.root = h.root(ofLeafHashes: eventBytes.map { h.leafHash($0) })
+        }
+
+        /// Events whose canonical bytes and leaf hashes are known (a replay takes them from its
+        /// entries' canonical bytes, hashed on other cores): the same submission as
+        /// `init(events:)` without encoding or hashing the events again.
+        init(events: [JSONValue], eventBytes: [[UInt8]], eventLeafHashes: [Digest]) throws(SubmissionError) {
+            try Self.check(events)
+            assert(eventBytes == events.map(CanonicalJSON.encode), "an event's bytes are its canonical encoding")
+            assert(eventLeafHashes == eventBytes.map { MerkleHasher().leafHash($0) }, "an event's leaf hash is of its bytes")
+            self.events = events
+            self.eventBytes = eventBytes
+            self.root = MerkleHasher().root(ofLeafHashes: eventLeafHashes)
+        }
+
+        private static func check(_ events: [JSONValue]) throws(SubmissionError) {
+            guard (1...Submission.maxEvents).contains(events.count) else { throw .eventCount(events.count) }
+            for (i, e) in events.enumerated() where e.objectValue == nil {
+                throw .field("events[\(i)]", "must be a JSON object, got \(e.typeName)")
+            }
         }
 
         /// Signs for the ledger `origin`.

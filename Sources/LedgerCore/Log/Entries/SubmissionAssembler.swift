@@ -46,6 +46,8 @@ public struct SubmissionAssembler: Sendable {
         var ref: SubmissionRef
         var time: Timestamp
         var events: [JSONValue] = []
+        var eventBytes: [[UInt8]] = []
+        var eventLeafHashes: [Digest] = []
         var leafHashes: [Digest] = []
     }
 
@@ -62,17 +64,24 @@ public struct SubmissionAssembler: Sendable {
         open.map { ($0.firstSeq, $0.events.count, $0.ref.count) }
     }
 
-    /// Takes the next entry, `leafHash` its leaf hash; returns the submission it completes.
-    public mutating func add(_ entry: Entry, leafHash: Digest) throws(Fault) -> Assembled? {
-        try take(entry, leafHash: leafHash)
+    /// Takes the next entry; returns the submission it completes.
+    public mutating func add(_ decoded: DecodedEntry) throws(Fault) -> Assembled? {
+        try take(decoded)
         return try completed()
+    }
+
+    /// `add` of an entry given as a value, `leafHash` its leaf hash (its event is encoded and
+    /// hashed again: a replay of stored bytes adds a `DecodedEntry`).
+    public mutating func add(_ entry: Entry, leafHash: Digest) throws(Fault) -> Assembled? {
+        try add(DecodedEntry(entry: entry, leafHash: leafHash, hasher: MerkleHasher()))
     }
 
     /// `add` in two steps, for a caller that checks the entry itself in between (the verifier
     /// checks its stored tree nodes, so a changed entry is named at its own seq before its
     /// submission's root could name the submission's first): takes the entry after the checks
     /// that concern it alone and its place in its submission.
-    public mutating func take(_ entry: Entry, leafHash: Digest) throws(Fault) {
+    public mutating func take(_ decoded: DecodedEntry) throws(Fault) {
+        let entry = decoded.entry, leafHash = decoded.leafHash
         let seq = next
         func fail(_ reason: String, _ kind: Fault.Kind = .structure) -> Fault { Fault(kind: kind, seq: seq, reason: reason) }
         guard entry.seq == seq else {
@@ -101,6 +110,8 @@ public struct SubmissionAssembler: Sendable {
         head = leafHash
         lastTime = entry.time
         open?.events.append(entry.event)
+        open?.eventBytes.append(decoded.eventBytes)
+        open?.eventLeafHashes.append(decoded.eventLeafHash)
         open?.leafHashes.append(leafHash)
     }
 
@@ -111,7 +122,7 @@ public struct SubmissionAssembler: Sendable {
         guard let o = open, o.events.count == o.ref.count else { return nil }
         open = nil
         let unsigned: Submission.Unsigned
-        do { unsigned = try Submission.Unsigned(events: o.events) } catch { throw fail("submission events: \(error)", at: o.firstSeq) }
+        do { unsigned = try Submission.Unsigned(events: o.events, eventBytes: o.eventBytes, eventLeafHashes: o.eventLeafHashes) } catch { throw fail("submission events: \(error)", at: o.firstSeq) }
         guard unsigned.root == o.ref.root else {
             throw fail("submission root \(o.ref.root.hex) does not match its events (computed \(unsigned.root.hex))", at: o.firstSeq)
         }

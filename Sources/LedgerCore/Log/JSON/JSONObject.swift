@@ -43,6 +43,11 @@ public struct JSONObject: Hashable, Sendable {
     public var count: Int { members.count }
     public var keys: [String] { members.map(\.key) }
 
+    /// Whether the members' keys are exactly `keys`, in that order (without building `keys`).
+    public func hasKeys(_ keys: [String]) -> Bool {
+        members.count == keys.count && zip(members, keys).allSatisfy { $0.key == $1 }
+    }
+
     public subscript(key: String) -> JSONValue? {
         get {
             switch position(of: key) {
