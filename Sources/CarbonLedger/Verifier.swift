@@ -20,6 +20,9 @@ public struct Verifier {
     public var scratchMapSize = 1 << 30
     /// Entries decoded and hashed per parallel step.
     public var chunkSize = 8192
+    /// Stored records read per step of a comparison with the replay (the next step's read runs
+    /// while one is compared).
+    public var compareChunk = 4096
     public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Called after each chunk with (entries verified, total).
     public var progress: ((UInt64, UInt64) -> Void)?
@@ -176,7 +179,7 @@ private struct Replay {
         let writeQueue = DispatchQueue(label: "carbonledger.verify.scratch")
         // A chunk ends where the state is compared, so the scratch store holds exactly that.
         var chunks = LogChunks(reader: reader, from: start, end: end, chunkSize: verifier.chunkSize, workers: max(1, verifier.workers - 1),
-                               stops: Array(Set([compareAt, checkpoint?.1.size].compactMap { $0 })).sorted())
+                               stops: Array(Set([compareAt, checkpoint?.1.size].compactMap { $0 })).sorted(), checksNodes: true)
         let scratch = self.scratch
         var previous: StateOverlay?
         var writing: BackgroundResult<Void>?
@@ -192,7 +195,7 @@ private struct Replay {
         // at the head after the log's own checks (`finish`), as their faults explain more.
         if compareAt == start && start < size { compared = try compareState(at: start) }
         while let chunk = try Self.next(&chunks) {
-            let hashed = chunk.entries, n = hashed.count
+            let hashed = chunk.entries, nodes = chunk.nodes, n = hashed.count
             let beforeChunk = self
             var attempt: StateOverlay?
             let overlay = try scratch.read { r -> StateOverlay in
@@ -208,7 +211,7 @@ private struct Replay {
                     chunkState = nil
                     o.rebase(onto: DetachedState.shared)
                 }
-                for k in 0..<n { try step(seq: seq + UInt64(k), hashed[k]) }
+                for k in 0..<n { try step(seq: seq + UInt64(k), hashed[k], nodes[k]) }
                 // The scratch-store thread reads its writes while the next chunk reads through it.
                 o.freeze()
                 return o
@@ -421,7 +424,9 @@ private struct Replay {
         do { return try chunks.next() } catch let f as SubmissionAssembler.Fault { throw fail(f.seq, f.reason) }
     }
 
-    mutating func step(seq: UInt64, _ hashed: LogChunks.Decoded) throws {
+    /// `node`: what the entry's leaf completes inside its worker's part of the chunk, hashed and
+    /// checked there; the nodes reaching further left are hashed and checked here.
+    mutating func step(seq: UInt64, _ hashed: LogChunks.Decoded, _ node: MerkleRunNodes.Leaf) throws {
         // Where a fault in LMDB (a damaged page) is reported: the next chunk was read already.
         VerificationPosition.seq = seq
         let decoded: DecodedEntry
@@ -433,11 +438,18 @@ private struct Replay {
         do throws(SubmissionAssembler.Fault) { try assembler.take(decoded) } catch { throw Self.fail(error.seq, error.reason) }
         // Stored nodes first: the leaf node names a changed entry at its own seq, before its
         // submission's root (checked at the submission's last entry) could.
-        try frontier.append(leafHash: leaf, hasher: hasher) { level, index, hash in
+        func check(_ level: Int, _ index: UInt64, _ hash: Digest) throws {
             let id = MerkleNodeID(level: level, index: index)
             let stored: Digest
             do { stored = try reader.node(id) } catch { throw Self.fail(seq, "stored Merkle \(id): \(error)") }
             guard stored == hash else { throw Self.fail(seq, "stored Merkle \(id) does not match the entries (stored \(stored.hex), computed \(hash.hex))") }
+        }
+        if node.matches {
+            try frontier.append(leafHash: leaf, merged: Int(node.merged), node: node.node, hasher: hasher, store: check)
+        } else {
+            // A stored node the worker found missing or different: every node of the leaf read
+            // and compared here, the fault named as it always was.
+            try frontier.append(leafHash: leaf, hasher: hasher, store: check)
         }
         let done: SubmissionAssembler.Assembled?
         do throws(SubmissionAssembler.Fault) { done = try assembler.completed() } catch { throw Self.fail(error.seq, error.reason) }
@@ -609,7 +621,7 @@ private struct Replay {
         }
         // One node per complete subtree: size >> level of them at each level, stored in the
         // order appending completes them.
-        func nodeCount(_ n: UInt64) -> UInt64 { (0..<64).reduce(UInt64(0)) { $0 + (n >> UInt64($1)) } }
+        let nodeCount = MerkleRunNodes.storedCount(leaves:)
         let nodes = try walk(reader.store.nodes, keySize: 8, valueSize: 32, from: nodeCount(start))
         guard nodes == nodeCount(size) - nodeCount(start) else {
             throw Self.fail(nil, "the nodes database holds \(nodes) records from storage index \(nodeCount(start)) on, a tree of \(size) leaves has \(nodeCount(size) - nodeCount(start))")
@@ -650,11 +662,28 @@ private struct Replay {
     /// ranges, so memory stays bounded whatever the state's size. Returns the records compared.
     func compareRecords(_ txn: LMDBTransaction, _ db: LMDBDatabase, from start: [UInt8]? = nil, through end: [UInt8]? = nil, canonicalizing: Bool = false,
                         skipping: ((UnsafeRawBufferPointer) -> Bool)? = nil, fault: (String, String?, String?) -> VerificationFailure) throws -> Int {
-        try scratch.read { s in
+        // The stored side's next chunk is read (a checkpoint's packed records made JSON) on
+        // another thread while this one compares the chunk before with the replay's: the
+        // comparisons come after the replay, when the other core is idle (Benchmarks/RESULTS.md).
+        // That thread alone uses `txn` from a read's start until it is waited for.
+        let stored = Handoff(value: (txn: txn, db: db, skipping: skipping))
+        let queue = DispatchQueue(label: "carbonledger.verify.compare")
+        let limit = max(1, verifier.compareChunk)
+        func read(from: [UInt8]?) -> BackgroundResult<StateDump> {
+            BackgroundResult(on: queue) {
+                let s = stored.value
+                return try StateDump(s.txn, s.db, from: from, limit: limit, through: end, skipping: s.skipping, canonicalizing: canonicalizing)
+            }
+        }
+        return try scratch.read { s in
             var from = start
             var compared = 0
+            var next = read(from: start)
+            // Whatever ends the comparison, no read of `txn` outlives it.
+            defer { _ = try? next.wait() }
             while true {
-                let live = try StateDump(txn, db, from: from, limit: 4096, through: end, skipping: skipping, canonicalizing: canonicalizing)
+                let live = try next.wait()
+                if !live.done, let last = live.records.last?.key { next = read(from: last + [0]) }
                 // The replay's records up to the live chunk's last key (all remaining ones, up to
                 // `end`, at the end).
                 let replayed = try StateDump(s.stateTxn, scratch.state, from: from, limit: Int.max, through: live.done ? end : live.records.last?.key,

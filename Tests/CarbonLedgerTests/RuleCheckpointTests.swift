@@ -318,6 +318,14 @@ import TestSupport
         let compared = try #require(report.rulesCheckpointCompared)
         let held = try Self.checkpoint(ledger).records
         #expect(compared.size == at.size && compared.records == held.count && compared.records > 100)
+        // The comparison in steps of 3 records (each step's read made while the one before is
+        // compared) compares as many and names the same fault as in one step.
+        func inSmallSteps() -> Result<VerificationReport, Error> {
+            var v = Verifier(store: ledger.store)
+            v.compareChunk = 3
+            return Result { try v.verify() }
+        }
+        #expect(try inSmallSteps().get().rulesCheckpointCompared?.records == compared.records)
 
         let (key, value) = try #require(held.first { ResidentState.isRulesOnly($0.key) })
         // A behaviour's record as the checkpoint stores it, packed: a byte of its leaf hash
@@ -339,6 +347,7 @@ import TestSupport
             try checkpoints.advance(from: at, to: at) { write in try write(change.0, change.1.map { .canonical($0) } ?? .absent) }
             #expect { try Verifier(store: ledger.store).verify() } throws: { e in
                 "\(e)".contains("rules checkpoint") && "\(e)".contains(named) && "\(e)".contains("remove the ledger directory's rules/")
+                    && inSmallSteps().failureText == "\(e)"
             }
             // Put back as it was (as canonical JSON: a checkpoint may hold either form).
             try checkpoints.advance(from: at, to: at) { write in try write(change.0, original.map { .canonical($0) } ?? .absent) }

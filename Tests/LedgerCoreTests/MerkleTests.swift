@@ -248,3 +248,64 @@ enum StoreErrorForTests: Error { case missing(MerkleNodeID) }
         return out
     }
 }
+
+/// A replay's workers hash the nodes inside their part of the log (`MerkleRunNodes`) and the
+/// replay's thread the ones reaching left of it: together the same tree, the same stored nodes
+/// checked, and a changed one found at the leaf that completes it.
+@Suite struct MerkleRunNodesTests {
+    let hasher = MerkleHasher()
+
+    /// A tree of `count` leaves and its stored nodes by storage index, as the log keeps them.
+    func tree(_ count: Int) -> (leaves: [Digest], tree: MemoryTree, stored: [Digest?]) {
+        let leaves = (0..<count).map { hasher.leafHash(Array("leaf \($0)".utf8)) }
+        var tree = MemoryTree(leaves: [])
+        for l in leaves { tree.append(l) }
+        var stored = [Digest?](repeating: nil, count: Int(MerkleRunNodes.storedCount(leaves: UInt64(count))))
+        for (id, h) in tree.nodes { stored[Int(id.storageIndex)] = h }
+        return (leaves, tree, stored)
+    }
+
+    @Test func runsAndTheFrontierMakeTheTreeAndCheckEveryNode() throws {
+        let (leaves, tree, stored) = self.tree(300)
+        #expect(!stored.contains(nil))
+        var rng = SplitMix64(seed: 6962)
+        for (first, count) in [(0, 300), (1, 7), (7, 9), (8, 8), (63, 65), (100, 1), (255, 45)] + (0..<20).map({ _ in
+            let f = Int.random(in: 0..<299, using: &rng); return (f, Int.random(in: 1...(300 - f), using: &rng)) }) {
+            let base = Int(MerkleRunNodes.storedCount(leaves: UInt64(first)))
+            let run = MerkleRunNodes.compute(first: UInt64(first), leafHashes: leaves[first..<(first + count)], stored: stored[base...], hasher: hasher)
+            #expect(run.count == count && run.allSatisfy(\.matches), "run \(first) + \(count)")
+            // The frontier before the run, then the run's leaves with what it merged.
+            var plain = MerkleFrontier(), split = MerkleFrontier()
+            for l in leaves[..<first] {
+                plain.append(leafHash: l, hasher: hasher) { _, _, _ in }
+                split.append(leafHash: l, hasher: hasher) { _, _, _ in }
+            }
+            for (k, l) in leaves[first..<(first + count)].enumerated() {
+                var all: [MerkleNodeID] = [], left: [MerkleNodeID] = []
+                plain.append(leafHash: l, hasher: hasher) { level, index, _ in all.append(MerkleNodeID(level: level, index: index)) }
+                split.append(leafHash: l, merged: Int(run[k].merged), node: run[k].node, hasher: hasher) { level, index, h in
+                    left.append(MerkleNodeID(level: level, index: index))
+                    #expect(tree.nodes[MerkleNodeID(level: level, index: index)] == h)
+                }
+                // The run hashed the leaf and the nodes inside it; the frontier the rest, which reach left of the run.
+                #expect(Array(all.dropFirst(1 + Int(run[k].merged))) == left, "leaf \(first + k)")
+                #expect(left.allSatisfy { $0.index << UInt64($0.level) < UInt64(first) })
+                #expect(plain == split)
+            }
+        }
+    }
+
+    @Test func aChangedOrMissingStoredNodeIsFoundAtTheLeafCompletingIt() throws {
+        let (leaves, tree, stored) = self.tree(64)
+        for (id, _) in tree.nodes where id.index << UInt64(id.level) >= 16 {
+            let last = Int((id.index + 1) << UInt64(id.level)) - 1  // the leaf completing it
+            for damage in [nil, Digest.zero] as [Digest?] {
+                var changed = stored
+                changed[Int(id.storageIndex)] = damage
+                let base = Int(MerkleRunNodes.storedCount(leaves: 16))
+                let run = MerkleRunNodes.compute(first: 16, leafHashes: leaves[16...], stored: changed[base...], hasher: hasher)
+                #expect(run.indices.filter { !run[$0].matches } == [last - 16], "\(id)")
+            }
+        }
+    }
+}

@@ -52,3 +52,11 @@ public final class NaiveMerkle {
         return m <= k ? subproof(m, d.prefix(k), b) + [mth(d.dropFirst(k))] : subproof(m - k, d.dropFirst(k), false) + [mth(d.prefix(k))]
     }
 }
+
+extension Result {
+    /// The failure as its description (what a command would print), nil on success.
+    public var failureText: String? {
+        if case .failure(let e) = self { return "\(e)" }
+        return nil
+    }
+}

@@ -11,9 +11,15 @@ public struct DecodedEntry: Sendable {
 
     /// Decodes stored entry bytes (`Entry.decode`) and hashes them and their event.
     public init(_ bytes: [UInt8], hasher: MerkleHasher) throws(EntryError) {
+        try self.init(bytes, leafHash: hasher.leafHash(bytes), hasher: hasher)
+    }
+
+    /// `init(_:hasher:)` of bytes whose leaf hash is known (a replay hashes every entry, the
+    /// ones that do not decode too, for the tree).
+    public init(_ bytes: [UInt8], leafHash: Digest, hasher: MerkleHasher) throws(EntryError) {
         let (entry, event) = try Entry.decodeLocatingEvent(bytes)
         self.entry = entry
-        leafHash = hasher.leafHash(bytes)
+        self.leafHash = leafHash
         eventBytes = Array(bytes[event])
         eventLeafHash = hasher.leafHash(eventBytes)
     }

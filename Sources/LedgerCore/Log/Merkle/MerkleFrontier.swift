@@ -30,10 +30,21 @@ public struct MerkleFrontier: Sendable, Equatable {
     /// Appends a leaf hash; `store` receives every node completed by it, the leaf first.
     public mutating func append(leafHash: Digest, hasher: MerkleHasher,
                                 store: (Int, UInt64, Digest) throws -> Void) rethrows {
-        var h = leafHash
-        var index = size
-        var level = 0
-        try store(0, index, h)
+        try store(0, size, leafHash)
+        try append(leafHash: leafHash, merged: 0, node: leafHash, hasher: hasher, store: store)
+    }
+
+    /// `append` of a leaf whose first `merged` completed nodes are known already, the last of
+    /// them `node` (a replay's workers hash, and check against the stored ones, the leaf and the
+    /// nodes whose leaves all lie in their part of the log): `store` receives only the nodes
+    /// after those, which reach further left.
+    public mutating func append(leafHash: Digest, merged: Int, node: Digest, hasher: MerkleHasher,
+                                store: (Int, UInt64, Digest) throws -> Void) rethrows {
+        assert(merged <= (~size).trailingZeroBitCount, "a leaf completes one node per trailing 1 bit of its index")
+        hashes.removeLast(merged)
+        var h = merged > 0 ? node : leafHash
+        var index = size >> UInt64(merged)
+        var level = merged
         while index & 1 == 1 {
             h = hasher.nodeHash(hashes.removeLast(), h)
             index >>= 1
