@@ -3,9 +3,10 @@ import LedgerCore
 import LedgerStore
 
 /// The log's entries from a seq on, read in chunks within one read transaction, each decoded
-/// (checked canonical) and hashed with its event (`DecodedEntry`) on the other cores while the caller works on the chunk
-/// before: the first stage of every replay (verify, recovery). A chunk's results come in seq
-/// order; an entry that is missing or stored out of place ends the chunks with a fault at its seq.
+/// (checked canonical) and hashed with its event (`DecodedEntry`) on the other cores while the
+/// caller works on the chunk before: the first stage of every replay (verify, recovery, a
+/// mirror's intake). A chunk's results come in seq order; an entry that is missing or stored
+/// out of place ends the chunks with a fault at its seq.
 /// For the verifier (`checksNodes`) the workers also hash the tree nodes inside their part of
 /// the chunk and check them against the stored ones, read with the chunk (`MerkleRunNodes`).
 struct LogChunks {
