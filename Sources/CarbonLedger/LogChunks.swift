@@ -90,7 +90,7 @@ struct LogChunks {
     /// first (`MerkleRunNodes.compute`): nil where one is missing or not 32 bytes, which the
     /// replay then reads itself, to name the fault at its seq as it always has.
     private func readNodes(from: UInt64, count: Int) throws -> [Digest?] {
-        let first = MerkleRunNodes.storedCount(leaves: from), end = MerkleRunNodes.storedCount(leaves: from + UInt64(count))
+        let first = MerkleNodeID.storedCount(leaves: from), end = MerkleNodeID.storedCount(leaves: from + UInt64(count))
         var out = [Digest?](repeating: nil, count: Int(end - first))
         var leaf = from
         try withUnsafeBytes(of: first.bigEndian) { start in
@@ -99,7 +99,7 @@ struct LogChunks {
                 let k = key.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
                 guard k < end else { return false }
                 // Where a crash handler says a damaged page made LMDB fault: the leaf completing it.
-                while MerkleRunNodes.storedCount(leaves: leaf + 1) <= k { leaf += 1 }
+                while MerkleNodeID.storedCount(leaves: leaf + 1) <= k { leaf += 1 }
                 VerificationPosition.seq = leaf
                 if k >= first, value.count == 32, let base = value.baseAddress { out[Int(k - first)] = Digest(raw: base) }
                 return true
@@ -133,7 +133,7 @@ struct LogChunks {
             }
             guard let stored else { return }
             let at = from + UInt64(first)
-            let offset = Int(MerkleRunNodes.storedCount(leaves: at) - MerkleRunNodes.storedCount(leaves: from))
+            let offset = Int(MerkleNodeID.storedCount(leaves: at) - MerkleNodeID.storedCount(leaves: from))
             let part = MerkleRunNodes.compute(first: at, leafHashes: leaves[...], stored: stored[offset...], hasher: h)
             for (k, leaf) in part.enumerated() { (nodes.buffer.baseAddress! + first + k).initialize(to: leaf) }
         }

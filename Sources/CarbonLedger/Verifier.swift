@@ -621,7 +621,7 @@ private struct Replay {
         }
         // One node per complete subtree: size >> level of them at each level, stored in the
         // order appending completes them.
-        let nodeCount = MerkleRunNodes.storedCount(leaves:)
+        let nodeCount = MerkleNodeID.storedCount(leaves:)
         let nodes = try walk(reader.store.nodes, keySize: 8, valueSize: 32, from: nodeCount(start))
         guard nodes == nodeCount(size) - nodeCount(start) else {
             throw Self.fail(nil, "the nodes database holds \(nodes) records from storage index \(nodeCount(start)) on, a tree of \(size) leaves has \(nodeCount(size) - nodeCount(start))")

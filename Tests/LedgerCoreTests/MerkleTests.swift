@@ -260,7 +260,7 @@ enum StoreErrorForTests: Error { case missing(MerkleNodeID) }
         let leaves = (0..<count).map { hasher.leafHash(Array("leaf \($0)".utf8)) }
         var tree = MemoryTree(leaves: [])
         for l in leaves { tree.append(l) }
-        var stored = [Digest?](repeating: nil, count: Int(MerkleRunNodes.storedCount(leaves: UInt64(count))))
+        var stored = [Digest?](repeating: nil, count: Int(MerkleNodeID.storedCount(leaves: UInt64(count))))
         for (id, h) in tree.nodes { stored[Int(id.storageIndex)] = h }
         return (leaves, tree, stored)
     }
@@ -271,7 +271,7 @@ enum StoreErrorForTests: Error { case missing(MerkleNodeID) }
         var rng = SplitMix64(seed: 6962)
         for (first, count) in [(0, 300), (1, 7), (7, 9), (8, 8), (63, 65), (100, 1), (255, 45)] + (0..<20).map({ _ in
             let f = Int.random(in: 0..<299, using: &rng); return (f, Int.random(in: 1...(300 - f), using: &rng)) }) {
-            let base = Int(MerkleRunNodes.storedCount(leaves: UInt64(first)))
+            let base = Int(MerkleNodeID.storedCount(leaves: UInt64(first)))
             let run = MerkleRunNodes.compute(first: UInt64(first), leafHashes: leaves[first..<(first + count)], stored: stored[base...], hasher: hasher)
             #expect(run.count == count && run.allSatisfy(\.matches), "run \(first) + \(count)")
             // The frontier before the run, then the run's leaves with what it merged.
@@ -302,7 +302,7 @@ enum StoreErrorForTests: Error { case missing(MerkleNodeID) }
             for damage in [nil, Digest.zero] as [Digest?] {
                 var changed = stored
                 changed[Int(id.storageIndex)] = damage
-                let base = Int(MerkleRunNodes.storedCount(leaves: 16))
+                let base = Int(MerkleNodeID.storedCount(leaves: 16))
                 let run = MerkleRunNodes.compute(first: 16, leafHashes: leaves[16...], stored: changed[base...], hasher: hasher)
                 #expect(run.indices.filter { !run[$0].matches } == [last - 16], "\(id)")
             }

@@ -13,7 +13,13 @@ extension MerkleNodeID {
     /// every write an append. Index = 2m - popcount(m) + level, with m the last leaf it covers.
     @inlinable
     public var storageIndex: UInt64 {
-        let m = (index + 1) << UInt64(level) - 1
-        return 2 * m - UInt64(m.nonzeroBitCount) + UInt64(level)
+        Self.storedCount(leaves: (index + 1) << UInt64(level) - 1) + UInt64(level)
+    }
+
+    /// Nodes stored for a tree of `leaves` leaves (one per complete subtree): the storage index
+    /// of the first node that leaf `leaves` completes.
+    @inlinable
+    public static func storedCount(leaves: UInt64) -> UInt64 {
+        2 * leaves - UInt64(leaves.nonzeroBitCount)
     }
 }

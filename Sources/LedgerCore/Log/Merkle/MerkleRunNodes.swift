@@ -13,24 +13,18 @@ public enum MerkleRunNodes {
         public var matches: Bool
     }
 
-    /// Nodes stored for a tree of `leaves` leaves (one per complete subtree): the storage index
-    /// (`MerkleNodeID.storageIndex`) of the first node that leaf `leaves` completes.
-    public static func storedCount(leaves: UInt64) -> UInt64 {
-        2 * leaves - UInt64(leaves.nonzeroBitCount)
-    }
-
     /// For the leaves `first ..< first + leafHashes.count`, what each completes inside the run.
-    /// `stored[i]` is the stored node of storage index `storedCount(leaves: first) + i`, nil
+    /// `stored[i]` is the stored node of storage index `MerkleNodeID.storedCount(leaves: first) + i`, nil
     /// where it is missing or not 32 bytes; it holds at least the nodes the run's leaves complete.
     public static func compute(first: UInt64, leafHashes: ArraySlice<Digest>, stored: ArraySlice<Digest?>, hasher: MerkleHasher) -> [Leaf] {
-        let base = storedCount(leaves: first)
+        let base = MerkleNodeID.storedCount(leaves: first)
         // The run's complete subtrees not merged yet, as (level, index, hash), largest first.
         var open: [(level: Int, index: UInt64, hash: Digest)] = []
         var out: [Leaf] = []
         out.reserveCapacity(leafHashes.count)
         for (k, leaf) in leafHashes.enumerated() {
             let m = first + UInt64(k)
-            let at = stored.startIndex + Int(storedCount(leaves: m) - base)
+            let at = stored.startIndex + Int(MerkleNodeID.storedCount(leaves: m) - base)
             func matches(_ level: Int, _ h: Digest) -> Bool {
                 let i = at + level
                 return i < stored.endIndex && stored[i] == h
