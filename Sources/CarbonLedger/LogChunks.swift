@@ -101,7 +101,7 @@ struct LogChunks {
                 // Where a crash handler says a damaged page made LMDB fault: the leaf completing it.
                 while MerkleNodeID.storedCount(leaves: leaf + 1) <= k { leaf += 1 }
                 VerificationPosition.seq = leaf
-                if k >= first, value.count == 32, let base = value.baseAddress { out[Int(k - first)] = Digest(raw: base) }
+                if value.count == 32, let base = value.baseAddress { out[Int(k - first)] = Digest(raw: base) }
                 return true
             }
         }
@@ -123,12 +123,13 @@ struct LogChunks {
             let h = MerkleHasher()
             let results = slots.buffer
             let first = w * n / workers, end = (w + 1) * n / workers
+            // The leaf hashes of every entry, those that do not decode too, for the tree.
             var leaves: [Digest] = []
-            leaves.reserveCapacity(end - first)
+            if stored != nil { leaves.reserveCapacity(end - first) }
             for k in first..<end {
                 let bytes = raw[k]
                 let leaf = h.leafHash(bytes)
-                leaves.append(leaf)
+                if stored != nil { leaves.append(leaf) }
                 results[k] = Result { () throws(EntryError) -> DecodedEntry in try DecodedEntry(bytes, leafHash: leaf, hasher: h) }
             }
             guard let stored else { return }

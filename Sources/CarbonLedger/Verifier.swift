@@ -683,7 +683,9 @@ private struct Replay {
             defer { _ = try? next.wait() }
             while true {
                 let live = try next.wait()
-                if !live.done, let last = live.records.last?.key { next = read(from: last + [0]) }
+                // The smallest key after the chunk's last; nil once the stored side is done.
+                let after = live.done ? nil : live.records.last.map { $0.key + [0] }
+                if let after { next = read(from: after) }
                 // The replay's records up to the live chunk's last key (all remaining ones, up to
                 // `end`, at the end).
                 let replayed = try StateDump(s.stateTxn, scratch.state, from: from, limit: Int.max, through: live.done ? end : live.records.last?.key,
@@ -704,8 +706,8 @@ private struct Replay {
                     throw fault(extra.keyText, nil, extra.valueText)
                 }
                 compared += live.records.count
-                guard !live.done, let last = live.records.last?.key else { return compared }
-                from = last + [0]  // the smallest key after `last`
+                guard let after else { return compared }
+                from = after
             }
         }
     }

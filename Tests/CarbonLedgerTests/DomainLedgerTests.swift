@@ -198,9 +198,7 @@ import TestSupport
         // Compared in one step, and in steps of 2 records (each step's read made while the one
         // before is compared): the same records, the same fault named.
         func failure() -> String? {
-            var small = Verifier(store: s)
-            small.compareChunk = 2
-            let inSteps = Result { try small.verify() }
+            let inSteps = Verifier(store: s).verifyInSteps(of: 2)
             do {
                 let whole = try Verifier(store: s).verify()
                 #expect(whole.stateKeysCompared > 20 && (try? inSteps.get().stateKeysCompared) == whole.stateKeysCompared)

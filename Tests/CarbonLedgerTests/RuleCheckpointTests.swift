@@ -320,11 +320,7 @@ import TestSupport
         #expect(compared.size == at.size && compared.records == held.count && compared.records > 100)
         // The comparison in steps of 3 records (each step's read made while the one before is
         // compared) compares as many and names the same fault as in one step.
-        func inSmallSteps() -> Result<VerificationReport, Error> {
-            var v = Verifier(store: ledger.store)
-            v.compareChunk = 3
-            return Result { try v.verify() }
-        }
+        func inSmallSteps() -> Result<VerificationReport, Error> { Verifier(store: ledger.store).verifyInSteps(of: 3) }
         #expect(try inSmallSteps().get().rulesCheckpointCompared?.records == compared.records)
 
         let (key, value) = try #require(held.first { ResidentState.isRulesOnly($0.key) })

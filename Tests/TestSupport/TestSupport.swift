@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import CarbonLedger
 import LedgerDemo
 
 /// A fresh directory under the system temp dir, removed when released.
@@ -50,6 +51,16 @@ public final class NaiveMerkle {
         if m == d.count { return b ? [] : [mth(d)] }
         let k = split(d.count)
         return m <= k ? subproof(m, d.prefix(k), b) + [mth(d.dropFirst(k))] : subproof(m - k, d.dropFirst(k), false) + [mth(d.prefix(k))]
+    }
+}
+
+extension Verifier {
+    /// `verify` with the comparisons reading `records` stored records a step (each step's read
+    /// made while the one before is compared), for a test to hold against the default steps.
+    public func verifyInSteps(of records: Int) -> Result<VerificationReport, Error> {
+        var v = self
+        v.compareChunk = records
+        return Result { try v.verify() }
     }
 }
 

@@ -24,8 +24,8 @@ public struct DecodedEntry: Sendable {
         eventLeafHash = hasher.leafHash(eventBytes)
     }
 
-    /// An entry given as a value (`SubmissionAssembler.add(_:leafHash:)`; a test changes one to
-    /// make entries that are not a log), its event encoded and hashed here.
+    /// An entry given as a value (a test changes one to make entries that are not a log), its
+    /// event encoded and hashed here.
     public init(entry: Entry, leafHash: Digest, hasher: MerkleHasher) {
         self.entry = entry
         self.leafHash = leafHash

@@ -70,12 +70,6 @@ public struct SubmissionAssembler: Sendable {
         return try completed()
     }
 
-    /// `add` of an entry given as a value, `leafHash` its leaf hash (its event is encoded and
-    /// hashed again: a replay of stored bytes adds a `DecodedEntry`).
-    public mutating func add(_ entry: Entry, leafHash: Digest) throws(Fault) -> Assembled? {
-        try add(DecodedEntry(entry: entry, leafHash: leafHash, hasher: MerkleHasher()))
-    }
-
     /// `add` in two steps, for a caller that checks the entry itself in between (the verifier
     /// checks its stored tree nodes, so a changed entry is named at its own seq before its
     /// submission's root could name the submission's first): takes the entry after the checks

@@ -32,12 +32,11 @@ public struct JSONParser {
     public static func parseCanonicalMembers<C: ContiguousBytes>(_ bytes: C, limits: Limits = Limits())
         throws(JSONError) -> (value: JSONValue, valueRanges: [Range<Int>])
     {
-        let (value, ranges) = try parseCanonical(bytes, limits: limits, ranges: true)
-        return (value, ranges)
+        try parseCanonical(bytes, limits: limits, ranges: true)
     }
 
     private static func parseCanonical<C: ContiguousBytes>(_ bytes: C, limits: Limits, ranges: Bool)
-        throws(JSONError) -> (value: JSONValue, ranges: [Range<Int>])
+        throws(JSONError) -> (value: JSONValue, valueRanges: [Range<Int>])
     {
         // One strict pass (no whitespace, members in canonical order, no escape, no -0) accepts
         // only canonical bytes, and the ledger's own bytes pass it: without parsing and then
@@ -64,7 +63,7 @@ public struct JSONParser {
     }
 
     private static func run<C: ContiguousBytes>(_ bytes: C, limits: Limits, strict: Bool, ranges: Bool)
-        throws(JSONError) -> (value: JSONValue, ranges: [Range<Int>])
+        throws(JSONError) -> (value: JSONValue, valueRanges: [Range<Int>])
     {
         let result: Result<(JSONValue, [Range<Int>]), JSONError> = bytes.withUnsafeBytes { buf in
             var p = JSONParser(buf: buf, limits: limits, strict: strict)
